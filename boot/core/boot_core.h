@@ -1,0 +1,113 @@
+/*
+ * boot_core.h - the bootloader's portable core: the metadata journal, image
+ * verification, the boot decision (normal, trial, rollback, factory, update
+ * mode), commit and confirm, and the bus write policy. No hardware, no heap,
+ * no OS headers; it reaches flash only through boot_port.h.
+ *
+ * The caller owns the boot_ctx_t (only main.c holds the static instance).
+ * Every function is called from the bootloader's single thread of control.
+ * docs/journal.md describes the journal and why it survives power cuts;
+ * docs/boot-flow.md the state machine.
+ */
+#ifndef BOOT_CORE_H
+#define BOOT_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fota/fota_config.h"
+#include "fota/fota_err.h"
+#include "fota/fota_image.h"
+#include "fota/fota_journal.h"
+#include "fota/fota_layout.h"
+
+/* Where the newest valid journal record lives. */
+enum boot_journal_area {
+    BOOT_AREA_NONE = 0,  /* factory state: no valid record anywhere */
+    BOOT_AREA_MAIN = 1,  /* sector 11 */
+    BOOT_AREA_SPARE = 2, /* sector 2 (a compaction was interrupted) */
+};
+
+typedef struct boot_ctx {
+    fota_journal_rec_t state;  /* current state (valid if area != NONE) */
+    uint8_t area;              /* enum boot_journal_area of the newest record */
+    uint32_t main_next_off;    /* offset of the first free record in sector 11 */
+    uint32_t records_written;  /* appends since init (statistics) */
+    uint32_t compactions;      /* compactions since init (statistics) */
+    uint8_t scratch[256];      /* read buffer for hashing and scanning */
+} boot_ctx_t;
+
+/* What the boot decision concluded. */
+enum boot_action {
+    BOOT_ACTION_JUMP = 0,        /* start the image in slot */
+    BOOT_ACTION_UPDATE_MODE = 1, /* no bootable image: wait for the host */
+};
+
+typedef struct boot_decision {
+    uint8_t action;      /* enum boot_action */
+    int8_t slot;         /* slot to jump to, -1 for update mode */
+    bool trial;          /* true if this boot is a trial of a pending image */
+    uint32_t vector_addr;/* body start = vector table (slot + 0x200) */
+    uint32_t msp;        /* initial stack pointer from the vector table */
+    uint32_t entry;      /* reset handler address from the vector table */
+} boot_decision_t;
+
+/* Bus operations the write policy rules on. */
+enum boot_op {
+    BOOT_OP_READ = 0,
+    BOOT_OP_WRITE = 1,
+    BOOT_OP_ERASE = 2,
+};
+
+/* Read the journal from both areas into ctx. Never writes flash.
+ * Returns 0 (ctx->area tells whether a record was found) or an I/O error. */
+int boot_init(boot_ctx_t *ctx);
+
+/* Append a state change: rec->seq is assigned (newest + 1), the record is
+ * programmed word by word, commit word last, compacting first when sector
+ * 11 is full or when the newest record is not in sector 11. On success ctx
+ * holds the new state. Returns 0 or a negative FOTA_ERR_*. */
+int boot_journal_append(boot_ctx_t *ctx, const fota_journal_rec_t *rec);
+
+/* Verify the image in slot: header sanity, magic, link address == the
+ * slot, size fits, product id, security counter >= the recorded floor, and
+ * with full=true the SHA-256 of header + body; with full=false the CRC
+ * recorded in the journal for that slot (falls back to full when none is
+ * recorded). On success fills *hdr (may be NULL). Returns 0,
+ * FOTA_ERR_NOENT (erased/no magic), FOTA_ERR_CORRUPT, FOTA_ERR_RANGE,
+ * FOTA_ERR_ROLLBACK. */
+int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
+                      fota_image_hdr_t *hdr);
+
+/* The boot decision of DESIGN section 6, including its journal writes:
+ * records a trial attempt before returning JUMP for a pending slot, reverts
+ * and marks the image rejected when attempts are exhausted or it fails to
+ * verify, records the factory state on first boot, and returns UPDATE_MODE
+ * when no slot holds a valid image. Fails closed: the chosen image is
+ * verified, and the verdict checked twice, before JUMP is returned. */
+int boot_decide(boot_ctx_t *ctx, boot_decision_t *out);
+
+/* Slot the bus may write: the slot that is not the active confirmed one
+ * (slot A when nothing is confirmed yet). */
+int boot_inactive_slot(const boot_ctx_t *ctx);
+
+/* Whether a bus operation on [addr, addr + len) is allowed: WRITE and
+ * ERASE only wholly inside the inactive slot (an ERASE range must cover
+ * whole sectors); READ inside main flash. Returns 0 or FOTA_ERR_PERM. */
+int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
+                      uint32_t len);
+
+/* Commit the image in the inactive slot: full verification, then a record
+ * that makes it pending with FOTA_TRIAL_ATTEMPTS attempts. Returns 0,
+ * FOTA_ERR_PERM (slot is not the inactive one), a verification error, or
+ * FOTA_ERR_REJECTED if this exact version was rejected in that slot
+ * before. */
+int boot_commit(boot_ctx_t *ctx, int slot);
+
+/* Confirm the running slot (called by the application after its
+ * self-test): the pending slot becomes active and confirmed, the security
+ * floor rises to its counter. Confirming an already-confirmed active slot
+ * is a no-op returning 0. Returns FOTA_ERR_PERM for any other slot. */
+int boot_confirm(boot_ctx_t *ctx, int slot);
+
+#endif /* BOOT_CORE_H */

@@ -1,0 +1,59 @@
+/*
+ * boot_port.h - what a bootloader platform provides. Exactly one platform
+ * directory (boot/port/stm32f407 on the chip, boot/port/host on the flash
+ * model) is linked in; there is no function table to corrupt.
+ *
+ * All functions are called from the bootloader's single thread of control
+ * (no interrupts). Addresses are absolute flash addresses.
+ */
+#ifndef BOOT_PORT_H
+#define BOOT_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Copy len bytes of flash at addr to dst. Returns 0 or a negative
+ * FOTA_ERR_*: FOTA_ERR_RANGE outside main flash. */
+int boot_flash_read(uint32_t addr, void *dst, size_t len);
+
+/* Program len bytes at addr (both multiples of 4, x32 parallelism) into
+ * erased flash, word by word in ascending order. Returns 0, FOTA_ERR_INVAL
+ * (alignment), FOTA_ERR_RANGE, or FOTA_ERR_IO when FLASH_SR reports an error
+ * (the port checks SR after every word). */
+int boot_flash_write(uint32_t addr, const void *src, size_t len);
+
+/* Erase one sector (0..11) to 0xFF. Returns 0, FOTA_ERR_RANGE or
+ * FOTA_ERR_IO. May take up to 2 s (128 KiB at x32). */
+int boot_flash_erase_sector(unsigned sector);
+
+/*
+ * Non-blocking flash operations, for code that must keep serving the bus
+ * while flash is busy (the protocol engine's erase and streaming writes; on
+ * the single-bank F407 that code runs from SRAM). At most one operation is
+ * in flight: start one only when boot_flash_op_status() returned <= 0.
+ */
+
+/* Start erasing sector (0..11). Returns 0 once started, or FOTA_ERR_*. */
+int boot_flash_start_erase(unsigned sector);
+
+/* Start programming one 32-bit word at addr (4-byte aligned). Returns 0
+ * once started, or FOTA_ERR_*. */
+int boot_flash_start_word(uint32_t addr, uint32_t word);
+
+/* 1 while the started operation runs, 0 when it completed without error
+ * (or none was started), FOTA_ERR_IO if FLASH_SR reported an error (the
+ * error bits are cleared and the flash locked again). */
+int boot_flash_op_status(void);
+
+/* fota_crc32_st over len bytes of flash at addr (len a multiple of 4). The
+ * chip port uses the CRC unit; the host port computes it in software. */
+uint32_t boot_flash_crc(uint32_t addr, size_t len);
+
+/* Milliseconds since reset, monotonic (wraps after 49 days). */
+uint32_t boot_clock_ms(void);
+
+/* Feed the independent watchdog. Never call it in a loop that waits on the
+ * host. */
+void boot_wdt_kick(void);
+
+#endif /* BOOT_PORT_H */

@@ -1,0 +1,67 @@
+/*
+ * boot_proto.h - the bootloader's command engine: ST's SPI bootloader
+ * protocol (AN4286) and the UART form (AN3155) over the same commands,
+ * with the policy of boot_core.h. Portable, polled, no heap.
+ *
+ * The engine is a byte-driven state machine so that the same code runs on
+ * the chip (a polled SPI1 slave loop in SRAM), on the simulated wire and on
+ * the virtual board. It never blocks on flash inside a byte handler: flash
+ * work (erase, programming) is queued and advanced by boot_proto_poll(),
+ * using the non-blocking port functions, while bytes keep being answered
+ * with FOTA_PROTO_BUSY. The final ACK of a long operation is sent only when
+ * its work is done.
+ *
+ * Port loop (SPI):   for (;;) { if (rx ready) DR = boot_proto_spi_exchange(p, DR);
+ *                               else boot_proto_poll(p); }
+ * Port loop (UART):  for (;;) { if (rx ready) send(out, boot_proto_uart_rx(p, b, out, n));
+ *                               else boot_proto_poll(p) (and send what it returns); }
+ */
+#ifndef BOOT_PROTO_H
+#define BOOT_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_core.h"
+
+enum boot_link {
+    BOOT_LINK_SPI = 0,
+    BOOT_LINK_UART = 1,
+};
+
+/* What the engine asks the port to do once the current exchange is over. */
+enum boot_request {
+    BOOT_REQ_NONE = 0,
+    BOOT_REQ_REBOOT = 1, /* Go or FOTA_OP_REBOOT: re-run the boot decision */
+};
+
+#include "boot_proto_state.h" /* struct boot_proto (engine internals) */
+
+typedef struct boot_proto boot_proto_t;
+
+/* Bind an engine to a boot context for one link. */
+void boot_proto_init(boot_proto_t *p, boot_ctx_t *ctx, enum boot_link link);
+
+/* SPI: the master clocked one byte; rx is what it sent. Returns the byte the
+ * slave loads for the next exchange. */
+uint8_t boot_proto_spi_exchange(boot_proto_t *p, uint8_t rx);
+
+/* UART: one byte received. Writes the bytes to transmit into out (at most
+ * out_cap) and returns their count. */
+size_t boot_proto_uart_rx(boot_proto_t *p, uint8_t rx, uint8_t *out,
+                          size_t out_cap);
+
+/* Advance queued flash work. For UART, bytes that became ready (the final
+ * ACK of an erase) are written to out. Returns 1 while work remains,
+ * 0 when idle; *out_len (may be NULL on SPI) gets the byte count. */
+int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
+                    size_t *out_len);
+
+/* Take (and clear) the pending enum boot_request. */
+int boot_proto_take_request(boot_proto_t *p);
+
+/* Abort any frame in progress (NSS released, reset of the link): the engine
+ * waits for a new sync/command. Queued flash work still completes. */
+void boot_proto_reset_link(boot_proto_t *p);
+
+#endif /* BOOT_PROTO_H */

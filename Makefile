@@ -34,3 +34,12 @@ powercut: build
 
 clean:
 	rm -rf $(BUILD) $(CROSS)
+
+.PHONY: fuzz bench
+# Long fuzzing runs (make test runs a bounded number of iterations).
+fuzz: setup
+	@bash tests/fuzz/run.sh long
+
+# Benchmarks printing figure lines.
+bench: build
+	@bash tests/bench/run.sh $(BUILD)

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   stm32flash socat
   libunicorn-dev qemu-system-arm
   libcurl4-openssl-dev libcjson-dev
-  nodejs npm
+  nodejs
 )
 
 missing=()
@@ -19,6 +19,10 @@ for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done
+
+# Some images ship Node.js with npm bundled (a "nodejs" that conflicts with
+# Debian's npm package); ask for Debian's npm only when npm is absent.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

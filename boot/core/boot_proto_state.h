@@ -1,0 +1,2 @@
+/* placeholder */
+struct boot_proto { int unused; };

@@ -1,1 +1,161 @@
-/* placeholder */
+/*
+ * boot_port_host.c - boot_port.h on the strict flash model. The model does
+ * the physics (AND programming, erase times, power cuts); this file only
+ * adds the port's contract: argument checks before anything is touched,
+ * ascending word order, a millisecond clock and a watchdog counter.
+ */
+#include "boot_port_host.h"
+
+#include "boot_port.h"
+#include "fota/fota_crc32.h"
+#include "fota/fota_err.h"
+#include "fota/fota_le.h"
+#include "fota/fota_nomalloc.h"
+
+static sim_flash_t *s_flash;
+static uint32_t s_wdt_kicks;
+static int32_t s_fail_after = -1;
+
+void boot_port_host_bind(sim_flash_t *f)
+{
+    s_flash = f;
+    s_wdt_kicks = 0;
+    s_fail_after = -1;
+}
+
+sim_flash_t *boot_port_host_flash(void)
+{
+    return s_flash;
+}
+
+uint32_t boot_port_host_wdt_kicks(void)
+{
+    return s_wdt_kicks;
+}
+
+void boot_port_host_fail_after(int32_t ok_ops)
+{
+    s_fail_after = ok_ops < 0 ? -1 : ok_ops;
+}
+
+/* Consume one operation of the injected-failure budget; true when this
+ * operation is the one that must fail. */
+static bool host_injected_failure(void)
+{
+    if (s_fail_after < 0)
+        return false;
+    if (s_fail_after == 0) {
+        s_fail_after = -1;
+        return true;
+    }
+    s_fail_after--;
+    return false;
+}
+
+/* [addr, addr + len) lies inside main flash (overflow-safe). */
+static bool host_in_flash(uint32_t addr, size_t len)
+{
+    return addr >= FOTA_FLASH_BASE && addr <= FOTA_FLASH_END &&
+           len <= (size_t)(FOTA_FLASH_END - addr);
+}
+
+int boot_flash_read(uint32_t addr, void *dst, size_t len)
+{
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (!host_in_flash(addr, len))
+        return FOTA_ERR_RANGE;
+    return sim_flash_read(s_flash, addr, dst, (uint32_t)len);
+}
+
+int boot_flash_write(uint32_t addr, const void *src, size_t len)
+{
+    const uint8_t *p = src;
+
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (!host_in_flash(addr, len))
+        return FOTA_ERR_RANGE;
+    if (addr % FOTA_FLASH_WRITE_ALIGN || len % FOTA_FLASH_WRITE_ALIGN)
+        return FOTA_ERR_INVAL;
+    /* Ascending order matters: the journal's commit word is the last word
+     * of a record and must land after everything it vouches for. */
+    for (size_t off = 0; off < len; off += 4) {
+        int rc;
+
+        if (host_injected_failure())
+            return FOTA_ERR_IO;
+        rc = sim_flash_program_word(s_flash, addr + (uint32_t)off,
+                                    fota_get_le32(p + off));
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int boot_flash_erase_sector(unsigned sector)
+{
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (sector >= FOTA_FLASH_SECTORS)
+        return FOTA_ERR_RANGE;
+    if (host_injected_failure())
+        return FOTA_ERR_IO;
+    return sim_flash_erase_sector(s_flash, sector);
+}
+
+int boot_flash_start_erase(unsigned sector)
+{
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (sector >= FOTA_FLASH_SECTORS)
+        return FOTA_ERR_RANGE;
+    if (host_injected_failure())
+        return FOTA_ERR_IO;
+    return sim_flash_start_erase(s_flash, sector);
+}
+
+int boot_flash_start_word(uint32_t addr, uint32_t word)
+{
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (!host_in_flash(addr, 4))
+        return FOTA_ERR_RANGE;
+    if (addr % FOTA_FLASH_WRITE_ALIGN)
+        return FOTA_ERR_INVAL;
+    if (host_injected_failure())
+        return FOTA_ERR_IO;
+    return sim_flash_start_word(s_flash, addr, word);
+}
+
+int boot_flash_op_status(void)
+{
+    if (!s_flash)
+        return 0;
+    return sim_flash_busy(s_flash) ? 1 : 0;
+}
+
+uint32_t boot_flash_crc(uint32_t addr, size_t len)
+{
+    /* The contract has no error return: outside flash (a caller bug, the
+     * policy checks ranges first) the CRC of nothing is returned. */
+    if (!s_flash || !host_in_flash(addr, len))
+        return FOTA_CRC32_ST_INIT;
+    /* Reading stalls while an operation runs, as on the single bank. */
+    if (s_flash->now_ns < s_flash->busy_until_ns)
+        s_flash->now_ns = s_flash->busy_until_ns;
+    return fota_crc32_st(&s_flash->mem[addr - FOTA_FLASH_BASE], len);
+}
+
+uint32_t boot_clock_ms(void)
+{
+    if (!s_flash)
+        return 0;
+    /* Truncation to 32 bits is the documented 49-day wrap. */
+    return (uint32_t)(s_flash->now_ns / 1000000u);
+}
+
+void boot_wdt_kick(void)
+{
+    s_wdt_kicks++;
+}

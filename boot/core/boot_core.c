@@ -1,1 +1,520 @@
-/* placeholder */
+/*
+ * boot_core.c - image verification, the boot decision, commit, confirm and
+ * the bus write policy (DESIGN section 6, docs/boot-flow.md). The journal
+ * itself is in boot_journal.c.
+ */
+#include "boot_core.h"
+#include "boot_port.h"
+#include "fota/fota_crc32.h"
+#include "fota/fota_le.h"
+#include "fota/fota_nomalloc.h"
+#include "fota/fota_sha256.h"
+
+#define PRODUCT_ID_LEN (sizeof(FOTA_PRODUCT_ID) - 1)
+_Static_assert(PRODUCT_ID_LEN <= FOTA_IMAGE_PRODUCT_LEN,
+               "product id fits the header field");
+
+/* The two words at the start of the vector table. */
+typedef struct boot_vectors {
+    uint32_t msp;
+    uint32_t entry;
+} boot_vectors_t;
+
+static bool slot_ok(int slot)
+{
+    return slot >= 0 && slot < FOTA_SLOT_COUNT;
+}
+
+static bool product_ok(const fota_image_hdr_t *hdr)
+{
+    if (memcmp(hdr->product, FOTA_PRODUCT_ID, PRODUCT_ID_LEN) != 0)
+        return false;
+    /* The rest of the field is NUL padding, so "stm32f407-disco-x" does
+     * not pass for "stm32f407-disco". */
+    for (size_t i = PRODUCT_ID_LEN; i < FOTA_IMAGE_PRODUCT_LEN; i++)
+        if (hdr->product[i] != '\0')
+            return false;
+    return true;
+}
+
+/*
+ * The vector table must describe a program that can run from this slot:
+ * the initial MSP inside SRAM (the top of SRAM itself is allowed, the stack
+ * grows down), word-aligned; the reset handler a Thumb address (bit 0 set)
+ * inside the image body. Anything else would fault or run garbage.
+ */
+static int check_vectors(const fota_image_hdr_t *hdr, int slot,
+                         boot_vectors_t *vec)
+{
+    uint8_t raw[8];
+    uint32_t body = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
+    uint32_t target;
+    int rc;
+
+    rc = boot_flash_read(body, raw, sizeof(raw));
+    if (rc < 0)
+        return rc;
+    vec->msp = fota_get_le32(raw);
+    vec->entry = fota_get_le32(raw + 4);
+
+    if (vec->msp <= (uint32_t)FOTA_SRAM_ADDR ||
+        vec->msp > (uint32_t)FOTA_SRAM_ADDR + FOTA_SRAM_SIZE ||
+        (vec->msp & 3u) != 0)
+        return FOTA_ERR_CORRUPT;
+    if ((vec->entry & 1u) == 0)
+        return FOTA_ERR_CORRUPT;
+    target = vec->entry & ~1u;
+    if (target < body || target - body >= hdr->body_size)
+        return FOTA_ERR_CORRUPT;
+    return 0;
+}
+
+/* SHA-256 of header bytes [0, 64) and the body, compared with the header. */
+static int check_hash(boot_ctx_t *ctx, int slot, const fota_image_hdr_t *hdr,
+                      const uint8_t *hdr_buf)
+{
+    fota_sha256_t sha;
+    uint8_t digest[FOTA_SHA256_SIZE];
+    uint32_t addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
+    uint32_t left = hdr->body_size;
+    uint8_t diff = 0;
+    int rc;
+
+    fota_image_hash_start(&sha, hdr_buf);
+    while (left > 0) {
+        uint32_t n = left < sizeof(ctx->scratch) ? left
+                                                 : (uint32_t)sizeof(ctx->scratch);
+        rc = boot_flash_read(addr, ctx->scratch, n);
+        if (rc < 0)
+            return rc;
+        fota_sha256_update(&sha, ctx->scratch, n);
+        addr += n;
+        left -= n;
+        /* Hashing 384 KiB takes tens of milliseconds on the chip. */
+        boot_wdt_kick();
+    }
+    fota_sha256_final(&sha, digest);
+    for (size_t i = 0; i < FOTA_SHA256_SIZE; i++)
+        diff |= (uint8_t)(digest[i] ^ hdr->sha256[i]);
+    return diff == 0 ? 0 : FOTA_ERR_CORRUPT;
+}
+
+/* CRC recorded in the journal for slot, if the journal vouches for it. */
+static bool recorded_crc(const boot_ctx_t *ctx, int slot, uint32_t *crc)
+{
+    const fota_slot_info_t *s;
+
+    if (ctx->area == BOOT_AREA_NONE)
+        return false;
+    s = &ctx->state.slot[slot];
+    if (s->state != FOTA_SLOT_CONFIRMED && s->state != FOTA_SLOT_PENDING)
+        return false;
+    *crc = s->image_crc;
+    return true;
+}
+
+/* CRC over the header and body, as the journal records it. */
+static uint32_t image_crc(int slot, const fota_image_hdr_t *hdr)
+{
+    return boot_flash_crc((uint32_t)FOTA_SLOT_ADDR(slot),
+                          (size_t)FOTA_IMAGE_HDR_SIZE + hdr->body_size);
+}
+
+/* boot_verify_image plus the vector table words, for the boot decision. */
+static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
+                       fota_image_hdr_t *hdr, boot_vectors_t *vec)
+{
+    uint8_t buf[FOTA_IMAGE_HDR_SIZE];
+    uint32_t crc;
+    int rc;
+
+    if (!slot_ok(slot))
+        return FOTA_ERR_RANGE;
+    rc = boot_flash_read((uint32_t)FOTA_SLOT_ADDR(slot), buf, sizeof(buf));
+    if (rc < 0)
+        goto out;
+    if (fota_get_le32(buf) != FOTA_IMAGE_MAGIC) {
+        rc = FOTA_ERR_NOENT;
+        goto out;
+    }
+    rc = fota_image_hdr_decode(hdr, buf);
+    if (rc < 0)
+        goto out;
+    rc = fota_image_check_slot(hdr, slot);
+    if (rc < 0)
+        goto out;
+    if (!product_ok(hdr)) {
+        rc = FOTA_ERR_CORRUPT;
+        goto out;
+    }
+    if (ctx->area != BOOT_AREA_NONE && hdr->sec_counter < ctx->state.sec_floor) {
+        rc = FOTA_ERR_ROLLBACK;
+        goto out;
+    }
+    rc = check_vectors(hdr, slot, vec);
+    if (rc < 0)
+        goto out;
+
+    if (!full && recorded_crc(ctx, slot, &crc)) {
+        rc = image_crc(slot, hdr) == crc ? 0 : FOTA_ERR_CORRUPT;
+        goto out;
+    }
+    rc = check_hash(ctx, slot, hdr, buf);
+out:
+    return rc;
+}
+
+int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
+                      fota_image_hdr_t *hdr)
+{
+    fota_image_hdr_t local;
+    boot_vectors_t vec;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    return verify_slot(ctx, slot, full, hdr != NULL ? hdr : &local, &vec);
+}
+
+int boot_inactive_slot(const boot_ctx_t *ctx)
+{
+    if (ctx->area == BOOT_AREA_NONE || !slot_ok(ctx->state.active) ||
+        ctx->state.slot[ctx->state.active].state != FOTA_SLOT_CONFIRMED)
+        return 0;
+    return 1 - ctx->state.active;
+}
+
+/* Whether [addr, addr + len) covers whole sectors. */
+static bool whole_sectors(uint32_t addr, uint32_t len)
+{
+    int first = fota_sector_of(addr);
+    uint32_t end = addr + len;
+
+    if (first < 0 || addr != (uint32_t)FOTA_SECTOR_ADDR(first))
+        return false;
+    if (end == (uint32_t)FOTA_FLASH_END)
+        return true;
+    int last = fota_sector_of(end);
+    return last >= 0 && end == (uint32_t)FOTA_SECTOR_ADDR(last);
+}
+
+int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
+                      uint32_t len)
+{
+    uint32_t lo;
+    uint32_t hi;
+
+    /* Empty and wrapping ranges are refused outright: every later test
+     * compares addr + len, which must not overflow. */
+    if (ctx == NULL || len == 0 || addr + len < addr)
+        return FOTA_ERR_PERM;
+
+    switch (op) {
+    case BOOT_OP_READ:
+        lo = FOTA_FLASH_BASE;
+        hi = FOTA_FLASH_END;
+        break;
+    case BOOT_OP_WRITE:
+    case BOOT_OP_ERASE: {
+        /* Only the inactive slot: this excludes the bootloader (sectors 0
+         * and 1), the journal (2 and 11), the application data (3 and 4),
+         * the running slot, and everything outside main flash (system
+         * memory, option bytes, SRAM, peripherals). */
+        int slot = boot_inactive_slot(ctx);
+        lo = (uint32_t)FOTA_SLOT_ADDR(slot);
+        hi = lo + FOTA_SLOT_SIZE;
+        break;
+    }
+    default:
+        return FOTA_ERR_PERM;
+    }
+    if (addr < lo || addr + len > hi)
+        return FOTA_ERR_PERM;
+    if (op == BOOT_OP_ERASE && !whole_sectors(addr, len))
+        return FOTA_ERR_PERM;
+    return 0;
+}
+
+/* The state to build a new record on: the current one, or a blank state
+ * (nothing confirmed, floor 0) in the factory state. */
+static void base_state(const boot_ctx_t *ctx, fota_journal_rec_t *rec)
+{
+    if (ctx->area != BOOT_AREA_NONE) {
+        *rec = ctx->state;
+        return;
+    }
+    memset(rec, 0, sizeof(*rec));
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        rec->slot[s].state = FOTA_SLOT_EMPTY;
+        rec->slot[s].image_crc = 0xFFFFFFFFu;
+    }
+}
+
+int boot_commit(boot_ctx_t *ctx, int slot)
+{
+    fota_image_hdr_t hdr;
+    fota_journal_rec_t rec;
+    int rc;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    if (!slot_ok(slot) || slot != boot_inactive_slot(ctx))
+        return FOTA_ERR_PERM;
+    rc = boot_verify_image(ctx, slot, true, &hdr);
+    if (rc < 0)
+        goto out;
+    if (ctx->area != BOOT_AREA_NONE &&
+        ctx->state.slot[slot].state == FOTA_SLOT_REJECTED &&
+        fota_version_cmp(&ctx->state.slot[slot].version, &hdr.version) == 0) {
+        rc = FOTA_ERR_REJECTED;
+        goto out;
+    }
+
+    base_state(ctx, &rec);
+    if (ctx->area == BOOT_AREA_NONE)
+        /* Nothing confirmed yet: the fallback "active" slot is the other,
+         * empty one, so a failed trial ends in update mode. */
+        rec.active = (uint8_t)(1 - slot);
+    rec.slot[slot].state = FOTA_SLOT_PENDING;
+    rec.slot[slot].version = hdr.version;
+    rec.slot[slot].image_crc = image_crc(slot, &hdr);
+    rec.attempts_left = FOTA_TRIAL_ATTEMPTS;
+    rc = boot_journal_append(ctx, &rec);
+out:
+    return rc;
+}
+
+int boot_confirm(boot_ctx_t *ctx, int slot)
+{
+    fota_image_hdr_t hdr;
+    fota_journal_rec_t rec;
+    int rc;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    if (!slot_ok(slot) || ctx->area == BOOT_AREA_NONE)
+        return FOTA_ERR_PERM;
+
+    if (ctx->state.slot[slot].state == FOTA_SLOT_PENDING) {
+        /* The quick check ties the header we take the counter from to the
+         * image that was committed (its CRC is in the journal). */
+        rc = boot_verify_image(ctx, slot, false, &hdr);
+        if (rc < 0)
+            goto out;
+        rec = ctx->state;
+        rec.active = (uint8_t)slot;
+        rec.slot[slot].state = FOTA_SLOT_CONFIRMED;
+        rec.attempts_left = 0;
+        if (hdr.sec_counter > rec.sec_floor)
+            rec.sec_floor = hdr.sec_counter;
+        rc = boot_journal_append(ctx, &rec);
+        goto out;
+    }
+    if (slot == ctx->state.active &&
+        ctx->state.slot[slot].state == FOTA_SLOT_CONFIRMED) {
+        rc = 0;
+        goto out;
+    }
+    rc = FOTA_ERR_PERM;
+out:
+    return rc;
+}
+
+/* ---- boot decision ---- */
+
+static void decision_update_mode(boot_decision_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->action = BOOT_ACTION_UPDATE_MODE;
+    out->slot = -1;
+}
+
+/*
+ * Fail-closed gate before a JUMP: verify the slot a second time (the same
+ * way as the first), and compare everything the first pass concluded. A
+ * glitch that skipped a check once is unlikely to skip it twice in the
+ * same way. Fills out only when both passes agree.
+ */
+static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
+                        const fota_image_hdr_t *hdr1,
+                        const boot_vectors_t *vec1, int rc1,
+                        boot_decision_t *out)
+{
+    fota_image_hdr_t hdr2;
+    boot_vectors_t vec2;
+    volatile int rc2;
+
+    if (rc1 != 0 || !slot_ok(slot))
+        return FOTA_ERR_CORRUPT;
+    rc2 = verify_slot(ctx, slot, full, &hdr2, &vec2);
+    if (rc2 != 0 || rc1 != 0)
+        return FOTA_ERR_CORRUPT;
+    if (vec2.msp != vec1->msp || vec2.entry != vec1->entry ||
+        memcmp(hdr2.sha256, hdr1->sha256, FOTA_SHA256_SIZE) != 0)
+        return FOTA_ERR_CORRUPT;
+    /* The journal must agree that this slot may run: it is the active
+     * confirmed slot, or the pending one on trial. */
+    if (trial ? ctx->state.slot[slot].state != FOTA_SLOT_PENDING
+              : (ctx->state.active != slot ||
+                 ctx->state.slot[slot].state != FOTA_SLOT_CONFIRMED))
+        return FOTA_ERR_CORRUPT;
+
+    memset(out, 0, sizeof(*out));
+    out->action = BOOT_ACTION_JUMP;
+    out->slot = (int8_t)slot;
+    out->trial = trial;
+    out->vector_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
+    out->msp = vec2.msp;
+    out->entry = vec2.entry;
+    return 0;
+}
+
+/* First boot: the valid image with the highest version becomes the
+ * confirmed active slot. */
+static int decide_factory(boot_ctx_t *ctx, boot_decision_t *out)
+{
+    fota_image_hdr_t hdr[FOTA_SLOT_COUNT];
+    boot_vectors_t vec[FOTA_SLOT_COUNT];
+    int rcs[FOTA_SLOT_COUNT];
+    fota_journal_rec_t rec;
+    int best = -1;
+    int rc;
+
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        rcs[s] = verify_slot(ctx, s, true, &hdr[s], &vec[s]);
+        if (rcs[s] == 0 &&
+            (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0))
+            best = s;
+    }
+    if (best < 0)
+        return 0; /* update mode, nothing recorded */
+
+    base_state(ctx, &rec);
+    rec.active = (uint8_t)best;
+    rec.attempts_left = 0;
+    rec.sec_floor = hdr[best].sec_counter;
+    rec.boot_count = 1;
+    rec.slot[best].state = FOTA_SLOT_CONFIRMED;
+    rec.slot[best].version = hdr[best].version;
+    rec.slot[best].image_crc = image_crc(best, &hdr[best]);
+    rc = boot_journal_append(ctx, &rec);
+    if (rc < 0)
+        return rc;
+    return confirm_jump(ctx, best, true, false, &hdr[best], &vec[best],
+                        rcs[best], out);
+}
+
+/* Boot the active confirmed slot, or the other confirmed slot if the
+ * active one no longer verifies. */
+static int decide_normal(boot_ctx_t *ctx, boot_decision_t *out)
+{
+    fota_image_hdr_t hdr;
+    boot_vectors_t vec;
+    fota_journal_rec_t rec;
+    int active = ctx->state.active;
+    int other;
+    bool full = false;
+    int rc = FOTA_ERR_NOENT;
+
+    if (slot_ok(active) &&
+        ctx->state.slot[active].state == FOTA_SLOT_CONFIRMED) {
+        rc = verify_slot(ctx, active, false, &hdr, &vec);
+        if (rc != 0) {
+            full = true;
+            rc = verify_slot(ctx, active, true, &hdr, &vec);
+        }
+        if (rc == 0)
+            return confirm_jump(ctx, active, full, false, &hdr, &vec, rc, out);
+    }
+
+    other = slot_ok(active) ? 1 - active : 1;
+    if (ctx->state.slot[other].state != FOTA_SLOT_CONFIRMED)
+        return 0; /* update mode */
+    rc = verify_slot(ctx, other, true, &hdr, &vec);
+    if (rc != 0)
+        return 0;
+    rec = ctx->state;
+    rec.active = (uint8_t)other;
+    rec.attempts_left = 0;
+    rec.boot_count++;
+    /* The image in the old active slot is known bad: drop it, so the
+     * journal never sends us back there and the agent may rewrite it. */
+    if (slot_ok(active) && rec.slot[active].state == FOTA_SLOT_CONFIRMED)
+        rec.slot[active].state = FOTA_SLOT_EMPTY;
+    rc = boot_journal_append(ctx, &rec);
+    if (rc < 0)
+        return rc;
+    return confirm_jump(ctx, other, true, false, &hdr, &vec, 0, out);
+}
+
+/* Mark the pending slot rejected (its version kept, so the agent can tell
+ * which release failed) and end the trial. */
+static int revert(boot_ctx_t *ctx, int pending)
+{
+    fota_journal_rec_t rec = ctx->state;
+
+    rec.slot[pending].state = FOTA_SLOT_REJECTED;
+    rec.attempts_left = 0;
+    return boot_journal_append(ctx, &rec);
+}
+
+static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
+{
+    fota_image_hdr_t hdr;
+    boot_vectors_t vec;
+    fota_journal_rec_t rec;
+    int rc;
+
+    if (ctx->state.attempts_left == 0)
+        goto revert;
+    rc = verify_slot(ctx, pending, true, &hdr, &vec);
+    if (rc != 0)
+        goto revert;
+
+    /* The attempt is on record before the image runs, so an image that
+     * hangs or resets before confirming still uses up its attempts. */
+    rec = ctx->state;
+    rec.attempts_left--;
+    rec.boot_count++;
+    rc = boot_journal_append(ctx, &rec);
+    if (rc < 0)
+        /* Without a recorded attempt a crashing image could be retried
+         * forever: boot the fallback instead. */
+        return decide_normal(ctx, out);
+    return confirm_jump(ctx, pending, true, true, &hdr, &vec, rc, out);
+
+revert:
+    /* If even the revert cannot be recorded, booting the fallback is still
+     * right; the next boot tries the revert again. */
+    (void)revert(ctx, pending);
+    return decide_normal(ctx, out);
+}
+
+int boot_decide(boot_ctx_t *ctx, boot_decision_t *out)
+{
+    int pending = -1;
+    int rc;
+
+    if (ctx == NULL || out == NULL)
+        return FOTA_ERR_INVAL;
+    decision_update_mode(out);
+
+    if (ctx->area == BOOT_AREA_NONE) {
+        rc = decide_factory(ctx, out);
+        goto out;
+    }
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++)
+        if (ctx->state.slot[s].state == FOTA_SLOT_PENDING && s != ctx->state.active)
+            pending = s;
+    if (pending >= 0)
+        rc = decide_trial(ctx, pending, out);
+    else
+        rc = decide_normal(ctx, out);
+out:
+    /* Any failure on the way to a jump ends in update mode, never in a
+     * jump to something half-checked. */
+    if (rc != 0 || out->action != BOOT_ACTION_JUMP)
+        decision_update_mode(out);
+    if (rc == FOTA_ERR_CORRUPT)
+        rc = 0; /* a failed second check is a verdict, not an error */
+    return rc;
+}

@@ -1,0 +1,108 @@
+/*
+ * boot_test_util.c - see boot_test_util.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boot_port.h"
+#include "boot_port_host.h"
+#include "boot_test_util.h"
+#include "fota/fota_le.h"
+
+sim_flash_t *tbu_flash_new(void)
+{
+    sim_flash_t *f = malloc(sizeof *f);
+
+    assert_non_null(f);
+    sim_flash_init(f, SIM_FLASH_TYPICAL);
+    boot_port_host_bind(f);
+    return f;
+}
+
+void tbu_flash_free(sim_flash_t *f)
+{
+    boot_port_host_bind(NULL);
+    free(f);
+}
+
+void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
+                       uint32_t sec_counter)
+{
+    memset(img, 0, sizeof *img);
+    img->version.major = major;
+    img->version.minor = minor;
+    img->version.patch = 0;
+    img->version.build = 100u + major * 10u + minor;
+    img->sec_counter = sec_counter;
+    img->body_size = 4096;
+    img->msp = FOTA_SRAM_ADDR + FOTA_SRAM_SIZE;
+    img->entry = 0;
+    img->load_slot = -1;
+}
+
+void tbu_image_write(int slot, const tbu_image_t *img)
+{
+    uint8_t hbuf[FOTA_IMAGE_HDR_SIZE];
+    fota_image_hdr_t hdr;
+    fota_sha256_t sha;
+    uint32_t body_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
+    int link_slot = img->load_slot >= 0 ? img->load_slot : slot;
+    uint8_t *body = malloc(img->body_size);
+    const char *product = img->product ? img->product : FOTA_PRODUCT_ID;
+
+    assert_non_null(body);
+    /* Body: vector table, then a pattern that depends on the version so
+     * that two releases differ everywhere. */
+    for (uint32_t i = 0; i < img->body_size; i++)
+        body[i] = (uint8_t)(i * 7u + img->version.major * 31u +
+                            img->version.minor * 13u + (uint32_t)slot);
+    fota_put_le32(body, img->msp);
+    fota_put_le32(body + 4, img->entry ? img->entry
+                                       : (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot) + 0x101u);
+    (void)body_addr;
+
+    memset(&hdr, 0, sizeof hdr);
+    hdr.magic = FOTA_IMAGE_MAGIC;
+    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
+    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    hdr.version = img->version;
+    hdr.sec_counter = img->sec_counter;
+    hdr.body_size = img->body_size;
+    hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot);
+    strncpy(hdr.product, product, FOTA_IMAGE_PRODUCT_LEN);
+    hdr.tlv_size = 0;
+    fota_image_hdr_encode(&hdr, hbuf);
+    fota_image_hash_start(&sha, hbuf);
+    fota_sha256_update(&sha, body, img->body_size);
+    fota_sha256_final(&sha, hdr.sha256);
+    if (img->bad_hash)
+        hdr.sha256[5] ^= 0x40;
+    fota_image_hdr_encode(&hdr, hbuf);
+
+    for (int s = 0; s < FOTA_SLOT_SECTORS; s++)
+        assert_int_equal(boot_flash_erase_sector(
+                             (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s)), 0);
+    assert_int_equal(boot_flash_write((uint32_t)FOTA_SLOT_ADDR(slot), hbuf,
+                                      sizeof hbuf), 0);
+    assert_int_equal(boot_flash_write((uint32_t)FOTA_SLOT_BODY_ADDR(slot), body,
+                                      img->body_size), 0);
+    free(body);
+}
+
+void tbu_corrupt(sim_flash_t *f, int slot, uint32_t off)
+{
+    f->mem[(uint32_t)FOTA_SLOT_ADDR(slot) - FOTA_FLASH_BASE + off] ^= 0x01;
+}
+
+void tbu_reboot(boot_ctx_t *ctx, boot_decision_t *d)
+{
+    memset(ctx, 0xA5, sizeof *ctx); /* nothing may survive a reset */
+    assert_int_equal(boot_init(ctx), 0);
+    assert_int_equal(boot_decide(ctx, d), 0);
+}

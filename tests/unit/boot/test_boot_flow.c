@@ -1,0 +1,611 @@
+/*
+ * test_boot_flow.c - the boot decision, commit, confirm and the bus write
+ * policy (docs/boot-flow.md), on the strict flash model through the host
+ * port: factory boot, update mode, trial boots with rollback, confirm and
+ * the raised security floor, fallback to the other confirmed slot, and the
+ * image checks (hash, vector table, product, link address, floor).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boot_core.h"
+#include "boot_port.h"
+#include "boot_port_host.h"
+#include "boot_test_util.h"
+#include "fota/fota_le.h"
+
+#define SLOT_A 0
+#define SLOT_B 1
+
+static int setup(void **state)
+{
+    *state = tbu_flash_new();
+    return 0;
+}
+
+/* Every test ends by checking that nothing was ever programmed over
+ * non-erased bits. */
+static int teardown(void **state)
+{
+    sim_flash_t *f = *state;
+    uint64_t overwrites = f->overwrites;
+
+    tbu_flash_free(f);
+    return overwrites == 0 ? 0 : -1;
+}
+
+static void write_image(int slot, uint8_t major, uint8_t minor, uint32_t ctr)
+{
+    tbu_image_t img;
+
+    tbu_image_default(&img, major, minor, ctr);
+    tbu_image_write(slot, &img);
+}
+
+static void assert_jump(const boot_decision_t *d, int slot, bool trial)
+{
+    assert_int_equal(d->action, BOOT_ACTION_JUMP);
+    assert_int_equal(d->slot, slot);
+    assert_int_equal(d->trial, trial);
+    assert_int_equal(d->vector_addr, FOTA_SLOT_BODY_ADDR(slot));
+    assert_int_equal(d->msp, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    assert_int_equal(d->entry, FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
+}
+
+static void assert_update_mode(const boot_decision_t *d)
+{
+    assert_int_equal(d->action, BOOT_ACTION_UPDATE_MODE);
+    assert_int_equal(d->slot, -1);
+}
+
+/* Factory state with slot A (v1.0, counter 1) confirmed. */
+static void factory_a(boot_ctx_t *ctx)
+{
+    boot_decision_t d;
+
+    write_image(SLOT_A, 1, 0, 1);
+    tbu_reboot(ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+}
+
+static void factory_picks_highest_version(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    write_image(SLOT_A, 1, 2, 1);
+    write_image(SLOT_B, 1, 10, 1);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, false);
+    assert_int_equal(ctx.area, BOOT_AREA_MAIN);
+    assert_int_equal(ctx.state.active, SLOT_B);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(ctx.state.slot[SLOT_B].version.minor, 10);
+    assert_int_equal(ctx.state.slot[SLOT_B].image_crc,
+                     boot_flash_crc(FOTA_SLOT_B_ADDR, FOTA_IMAGE_HDR_SIZE + 4096));
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_EMPTY);
+    assert_int_equal(ctx.state.sec_floor, 1);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
+
+    /* The next boot is a normal one: same slot, nothing written. */
+    uint64_t ops = f->ops;
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, false);
+    assert_int_equal(f->ops, ops);
+
+    /* The other order too: A newer than B. */
+    sim_flash_init(f, SIM_FLASH_TYPICAL);
+    write_image(SLOT_A, 2, 0, 1);
+    write_image(SLOT_B, 1, 9, 1);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+}
+
+static void factory_skips_invalid_newer_image(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+    tbu_image_t img;
+
+    write_image(SLOT_A, 1, 0, 1);
+    tbu_image_default(&img, 3, 0, 1);
+    img.bad_hash = true;
+    tbu_image_write(SLOT_B, &img);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+}
+
+static void no_image_enters_update_mode(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+    tbu_image_t img;
+
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(ctx.area, BOOT_AREA_NONE);
+    assert_int_equal(f->ops, 0); /* nothing written */
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
+
+    /* Invalid images only: still update mode, still no write. */
+    tbu_image_default(&img, 1, 0, 1);
+    img.bad_hash = true;
+    tbu_image_write(SLOT_A, &img);
+    tbu_image_default(&img, 1, 0, 1);
+    img.product = "other-board";
+    tbu_image_write(SLOT_B, &img);
+    uint64_t ops = f->ops;
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(f->ops, ops);
+}
+
+static void commit_trials_then_rollback(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_PENDING);
+    assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS);
+    assert_int_equal(ctx.state.active, SLOT_A); /* the fallback stays */
+
+    for (int i = FOTA_TRIAL_ATTEMPTS - 1; i >= 0; i--) {
+        tbu_reboot(&ctx, &d);
+        assert_jump(&d, SLOT_B, true);
+        /* The attempt was recorded before the jump. */
+        assert_int_equal(ctx.state.attempts_left, i);
+        boot_ctx_t again;
+        assert_int_equal(boot_init(&again), 0);
+        assert_int_equal(again.state.attempts_left, i);
+    }
+    /* No confirm: the next boot reverts. */
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+    assert_int_equal(ctx.state.slot[SLOT_B].version.major, 2);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+
+    /* And stays reverted. */
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+
+    /* The same version cannot come back; a different one can. */
+    assert_int_equal(boot_commit(&ctx, SLOT_B), FOTA_ERR_REJECTED);
+    write_image(SLOT_B, 2, 1, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, true);
+}
+
+static void invalid_pending_reverts_at_once(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 1000);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+    assert_int_equal(ctx.state.attempts_left, 0);
+}
+
+static void commit_trial_confirm_then_second_update(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    write_image(SLOT_B, 2, 0, 5);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, true);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.active, SLOT_B);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(ctx.state.sec_floor, 5);
+    assert_int_equal(ctx.state.attempts_left, 0);
+
+    /* Normal boots of the new slot from now on. */
+    for (int i = 0; i < 5; i++) {
+        tbu_reboot(&ctx, &d);
+        assert_jump(&d, SLOT_B, false);
+    }
+    assert_int_equal(ctx.state.sec_floor, 5);
+    /* Confirming again is a no-op. */
+    uint32_t seq = ctx.state.seq;
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.seq, seq);
+    assert_int_equal(boot_confirm(&ctx, SLOT_A), FOTA_ERR_PERM);
+
+    /* The second update targets slot A. */
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
+    write_image(SLOT_A, 3, 0, 5);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), FOTA_ERR_PERM);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, true);
+    assert_int_equal(boot_confirm(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+}
+
+static void corrupt_active_falls_back_to_other_confirmed(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_reboot(&ctx, &d);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+
+    tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 2048);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_EMPTY);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+
+    /* Both bad: update mode. */
+    tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 8);
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+}
+
+static void corrupt_active_without_fallback_enters_update_mode(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    /* The header: now the magic is gone. */
+    tbu_corrupt(f, SLOT_A, 0);
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_NOENT);
+}
+
+static void quick_check_catches_what_the_crc_covers(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    fota_image_hdr_t hdr;
+
+    factory_a(&ctx);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, &hdr), 0);
+    assert_int_equal(hdr.version.major, 1);
+    /* A flipped bit in the last body word: the CRC sees it. */
+    tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 4095);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), FOTA_ERR_CORRUPT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_CORRUPT);
+    /* A flipped bit in the unhashed TLV area: only the CRC sees it. */
+    tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 4095);
+    tbu_corrupt(f, SLOT_A, 300);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), FOTA_ERR_CORRUPT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
+}
+
+static void rejected_version_cannot_be_recommitted(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    for (int i = 0; i <= FOTA_TRIAL_ATTEMPTS; i++)
+        tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+    /* Rewritten byte for byte, the same version is still refused. */
+    write_image(SLOT_B, 2, 0, 1);
+    uint32_t seq = ctx.state.seq;
+    assert_int_equal(boot_commit(&ctx, SLOT_B), FOTA_ERR_REJECTED);
+    assert_int_equal(ctx.state.seq, seq);
+    boot_ctx_t again;
+    assert_int_equal(boot_init(&again), 0);
+    assert_int_equal(again.state.seq, seq);
+}
+
+static void security_counter_below_floor_refused(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx);
+    write_image(SLOT_B, 2, 0, 7);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_reboot(&ctx, &d);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.sec_floor, 7);
+
+    /* A newer version with an older counter is refused... */
+    write_image(SLOT_A, 3, 0, 6);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_ROLLBACK);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), FOTA_ERR_ROLLBACK);
+    /* ...an equal counter is fine. */
+    write_image(SLOT_A, 3, 0, 7);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+}
+
+static void fallback_respects_floor(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    factory_a(&ctx); /* counter 1 */
+    write_image(SLOT_B, 2, 0, 4);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    tbu_reboot(&ctx, &d);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+    tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 100);
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+}
+
+static void check_bad_image(const tbu_image_t *img, int expect)
+{
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    tbu_image_write(SLOT_A, img);
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(ctx.area, BOOT_AREA_NONE);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), expect);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), expect);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), expect);
+}
+
+static void bad_vector_table_refused(void **state)
+{
+    (void)state;
+    tbu_image_t img;
+    const uint32_t body = FOTA_SLOT_A_ADDR + FOTA_IMAGE_HDR_SIZE;
+
+    /* The baseline is good, so each case below fails for its own reason. */
+    tbu_image_default(&img, 1, 0, 1);
+    {
+        boot_ctx_t ctx;
+        tbu_image_write(SLOT_A, &img);
+        assert_int_equal(boot_init(&ctx), 0);
+        assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
+    }
+
+    const uint32_t bad_msp[] = {0x30000000u, FOTA_SRAM_ADDR,
+                                FOTA_SRAM_ADDR + FOTA_SRAM_SIZE + 4,
+                                FOTA_SRAM_ADDR + 0x1002, 0xFFFFFFFFu, 0x08001000u};
+    for (size_t i = 0; i < sizeof bad_msp / sizeof bad_msp[0]; i++) {
+        tbu_image_default(&img, 1, 0, 1);
+        img.msp = bad_msp[i];
+        check_bad_image(&img, FOTA_ERR_CORRUPT);
+    }
+    const uint32_t bad_entry[] = {body + 0x100u,      /* not thumb */
+                                  body - 0x1FFu,      /* in the header */
+                                  body + 4096u + 1u,  /* past the body */
+                                  0x00000001u, 0xFFFFFFFFu,
+                                  FOTA_SLOT_B_ADDR + 0x201u}; /* other slot */
+    for (size_t i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
+        tbu_image_default(&img, 1, 0, 1);
+        img.entry = bad_entry[i];
+        check_bad_image(&img, FOTA_ERR_CORRUPT);
+    }
+}
+
+static void header_checks(void **state)
+{
+    (void)state;
+    tbu_image_t img;
+
+    tbu_image_default(&img, 1, 0, 1);
+    img.bad_hash = true;
+    check_bad_image(&img, FOTA_ERR_CORRUPT);
+
+    tbu_image_default(&img, 1, 0, 1);
+    img.product = "stm32f407-disc";
+    check_bad_image(&img, FOTA_ERR_CORRUPT);
+    img.product = "stm32f407-discox";
+    check_bad_image(&img, FOTA_ERR_CORRUPT);
+
+    /* Linked for slot B, sitting in slot A. */
+    tbu_image_default(&img, 1, 0, 1);
+    img.load_slot = SLOT_B;
+    check_bad_image(&img, FOTA_ERR_RANGE);
+
+    /* Nothing there at all. */
+    boot_ctx_t ctx;
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_NOENT);
+    assert_int_equal(boot_verify_image(&ctx, 2, true, NULL), FOTA_ERR_RANGE);
+    assert_int_equal(boot_verify_image(&ctx, -1, true, NULL), FOTA_ERR_RANGE);
+}
+
+static void commit_from_factory_without_image(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    /* Blank device: update mode, the agent writes slot A. */
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), FOTA_ERR_PERM);
+    assert_int_equal(boot_confirm(&ctx, SLOT_A), FOTA_ERR_PERM);
+    write_image(SLOT_A, 1, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, true);
+    assert_int_equal(boot_confirm(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+
+    /* Had it never confirmed, the trial would end in update mode. */
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    tbu_reboot(&ctx, &d);
+    write_image(SLOT_A, 1, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    for (int i = 0; i < FOTA_TRIAL_ATTEMPTS; i++) {
+        tbu_reboot(&ctx, &d);
+        assert_jump(&d, SLOT_A, true);
+    }
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_REJECTED);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
+}
+
+/* ---- write policy ---- */
+
+static void policy_table(void **state)
+{
+    (void)state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+    const uint32_t A = FOTA_SLOT_A_ADDR, B = FOTA_SLOT_B_ADDR;
+    const uint32_t S = FOTA_SLOT_SIZE;
+
+    factory_a(&ctx); /* active A, inactive B */
+    struct {
+        enum boot_op op;
+        uint32_t addr, len;
+        int expect;
+    } cases[] = {
+        /* the inactive slot: allowed */
+        {BOOT_OP_WRITE, B, 256, 0},
+        {BOOT_OP_WRITE, B + S - 4, 4, 0},
+        {BOOT_OP_WRITE, B, S, 0},
+        {BOOT_OP_ERASE, B, 0x20000, 0},
+        {BOOT_OP_ERASE, B + 0x20000, 0x40000, 0},
+        {BOOT_OP_ERASE, B, S, 0},
+        {BOOT_OP_READ, B, 256, 0},
+        {BOOT_OP_READ, A, 256, 0},
+        {BOOT_OP_READ, FOTA_FLASH_BASE, FOTA_FLASH_SIZE, 0},
+        /* bootloader, sectors 0 and 1 */
+        {BOOT_OP_WRITE, FOTA_BOOT_ADDR, 4, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, FOTA_BOOT_ADDR, 0x4000, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, FOTA_BOOT_RESERVED_ADDR + 0x100, 4, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, FOTA_BOOT_RESERVED_ADDR, 0x4000, FOTA_ERR_PERM},
+        /* journal, sectors 2 and 11 */
+        {BOOT_OP_WRITE, FOTA_JOURNAL_SPARE_ADDR, 64, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, FOTA_JOURNAL_SPARE_ADDR, 0x4000, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, FOTA_JOURNAL_MAIN_ADDR, 64, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, FOTA_JOURNAL_MAIN_ADDR, 0x20000, FOTA_ERR_PERM},
+        /* application data, sectors 3 and 4 */
+        {BOOT_OP_WRITE, FOTA_APPDATA_ADDR, 4, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, 0x08010000u, 0x10000, FOTA_ERR_PERM},
+        /* the active slot */
+        {BOOT_OP_WRITE, A, 4, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, A + S - 4, 4, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, A, 0x20000, FOTA_ERR_PERM},
+        /* option bytes, system memory, SRAM, peripherals */
+        {BOOT_OP_WRITE, 0x1FFFC000u, 4, FOTA_ERR_PERM},
+        {BOOT_OP_READ, 0x1FFFC000u, 4, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, 0x1FFF0000u, 4, FOTA_ERR_PERM},
+        {BOOT_OP_READ, 0x1FFF0000u, 16, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, FOTA_SRAM_ADDR, 4, FOTA_ERR_PERM},
+        {BOOT_OP_READ, FOTA_SRAM_ADDR, 4, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, 0x40023C00u, 4, FOTA_ERR_PERM},
+        /* straddling: into the next slot, out of the slot, past flash */
+        {BOOT_OP_WRITE, A + S - 4, 8, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, B - 4, 8, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, B + S - 4, 8, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, B, S + 4, FOTA_ERR_PERM},
+        {BOOT_OP_READ, FOTA_FLASH_END - 4, 8, FOTA_ERR_PERM},
+        {BOOT_OP_READ, FOTA_FLASH_BASE - 4, 8, FOTA_ERR_PERM},
+        /* wrapping and empty ranges */
+        {BOOT_OP_WRITE, B, 0xFFFFFFFFu, FOTA_ERR_PERM},
+        {BOOT_OP_READ, B, 0xFFFFFFFFu - B + 2, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, 0xFFFFF000u, 0x2000, FOTA_ERR_PERM},
+        {BOOT_OP_WRITE, B, 0, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, B, 0, FOTA_ERR_PERM},
+        {BOOT_OP_READ, B, 0, FOTA_ERR_PERM},
+        /* erase ranges that are not whole sectors */
+        {BOOT_OP_ERASE, B, 0x1000, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, B + 0x1000, 0x20000, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, B, 0x20004, FOTA_ERR_PERM},
+        {BOOT_OP_ERASE, B + 4, S - 4, FOTA_ERR_PERM},
+        /* unknown operation */
+        {(enum boot_op)7, B, 4, FOTA_ERR_PERM},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = boot_policy_check(&ctx, cases[i].op, cases[i].addr, cases[i].len);
+        if (rc != cases[i].expect)
+            fail_msg("case %zu: op %d addr 0x%08x len 0x%x: got %d, want %d", i,
+                     (int)cases[i].op, (unsigned)cases[i].addr,
+                     (unsigned)cases[i].len, rc, cases[i].expect);
+    }
+
+    /* After a confirmed update the roles swap. */
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    /* While B is pending, A is still the fallback: still not writable. */
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
+    tbu_reboot(&ctx, &d);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, A, S), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, 0x20000), FOTA_ERR_PERM);
+
+    /* Factory state with nothing confirmed: slot A is the writable one. */
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(factory_picks_highest_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_image_enters_update_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_trials_then_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(invalid_pending_reverts_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_trial_confirm_then_second_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(corrupt_active_falls_back_to_other_confirmed, setup, teardown),
+        cmocka_unit_test_setup_teardown(corrupt_active_without_fallback_enters_update_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(quick_check_catches_what_the_crc_covers, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejected_version_cannot_be_recommitted, setup, teardown),
+        cmocka_unit_test_setup_teardown(security_counter_below_floor_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(fallback_respects_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_vector_table_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(header_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_from_factory_without_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(policy_table, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

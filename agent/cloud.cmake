@@ -34,6 +34,7 @@ if(FOTA_HOST)
   # The tests use fota_add_test(), defined by tests/CMakeLists.txt, which
   # the top level reads after this file: read them once it has (a deferred
   # call may not add a subdirectory, hence include()).
-  cmake_language(DEFER DIRECTORY ${PROJECT_SOURCE_DIR} CALL include
-    ${PROJECT_SOURCE_DIR}/tests/unit/cloud/CMakeLists.txt)
+  get_filename_component(_fota_cloud_tests
+    ${CMAKE_CURRENT_LIST_DIR}/../tests/unit/cloud/CMakeLists.txt ABSOLUTE)
+  cmake_language(DEFER CALL include ${_fota_cloud_tests})
 endif()

@@ -1,0 +1,106 @@
+/*
+ * agent_manifest.h - the release manifest (<prefix>/manifest.json) and the
+ * staged-rollout decision.
+ *
+ * Schema (format 1; docs/cloud.md has the full description):
+ *   {
+ *     "format": 1,
+ *     "product": "stm32f407-disco",
+ *     "version": "1.2.0+45",            major.minor.patch[+build]
+ *     "security_counter": 3,
+ *     "rollout_percent": 100,           optional, 0..100, default 100
+ *     "published_at": "2024-05-01T12:00:00Z",
+ *     "slots": {
+ *       "a": {"key": "releases/1.2.0+45/slot-a.img", "size": N, "sha256": "hex"},
+ *       "b": {"key": "releases/1.2.0+45/slot-b.img", "size": N, "sha256": "hex"}
+ *     }
+ *   }
+ * Unknown members are ignored (a newer publisher may add some); every
+ * listed member is checked strictly: type, range, length, hex digits.
+ *
+ * Parsing uses cJSON, whose allocations are served from the caller's arena
+ * buffer through cJSON_InitHooks(): the core never touches the heap.
+ * Caveat: cJSON's hooks are process-wide. agent_manifest_parse() installs
+ * the arena hooks for the duration of the call and restores the defaults
+ * (cJSON_InitHooks(NULL)) before returning, so it must not run concurrently
+ * with any other cJSON user in the same program (on ESP-IDF: other tasks
+ * using the json component). It is not reentrant.
+ */
+#ifndef AGENT_MANIFEST_H
+#define AGENT_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fota/fota_image.h"
+#include "fota/fota_sha256.h"
+
+#define AGENT_MANIFEST_FORMAT 1
+
+/* Field limits (NUL included where a string is kept). */
+#define AGENT_MANIFEST_PRODUCT_SIZE (FOTA_IMAGE_PRODUCT_LEN + 1)
+#define AGENT_MANIFEST_VERSION_SIZE 32
+#define AGENT_MANIFEST_KEY_SIZE 160
+#define AGENT_MANIFEST_DATE_SIZE 40
+/* Largest manifest text accepted (bytes). */
+#define AGENT_MANIFEST_TEXT_MAX 4096
+/* Arena size that holds any manifest within the limits above (cJSON nodes
+ * plus copied strings, with room for a few unknown members). */
+#define AGENT_MANIFEST_ARENA_SIZE 8192
+
+typedef struct agent_manifest_slot {
+    char key[AGENT_MANIFEST_KEY_SIZE]; /* object key, relative to the bucket */
+    uint32_t size;                     /* image file size in bytes (> 0) */
+    uint8_t sha256[FOTA_SHA256_SIZE];  /* SHA-256 of the whole .img file */
+} agent_manifest_slot_t;
+
+typedef struct agent_manifest {
+    char product[AGENT_MANIFEST_PRODUCT_SIZE];
+    char version_str[AGENT_MANIFEST_VERSION_SIZE]; /* as published */
+    fota_version_t version;                         /* parsed */
+    uint32_t security_counter;
+    uint8_t rollout_percent; /* 0..100 */
+    char published_at[AGENT_MANIFEST_DATE_SIZE];
+    agent_manifest_slot_t slot[2]; /* [0] = "a", [1] = "b" */
+} agent_manifest_t;
+
+/*
+ * Parse and validate a manifest.
+ * text/len: the JSON (need not be NUL-terminated), at most
+ *   AGENT_MANIFEST_TEXT_MAX bytes.
+ * arena/arena_len: scratch memory for the parser; AGENT_MANIFEST_ARENA_SIZE
+ *   is always enough for a valid manifest. Its content is garbage after the
+ *   call; it must be aligned like any object (use a uint64_t array or
+ *   similar).
+ * Returns 0 with *out filled, FOTA_ERR_CORRUPT for anything malformed
+ * (not JSON, missing member, wrong type, bad hex, string too long, number
+ * out of range or not an integer, unknown format), FOTA_ERR_NOMEM when the
+ * arena is too small, FOTA_ERR_INVAL for bad arguments. *out is zeroed on
+ * failure. Not reentrant (see the caveat above).
+ */
+int agent_manifest_parse(const char *text, size_t len, void *arena,
+                         size_t arena_len, agent_manifest_t *out);
+
+/*
+ * Parse "major.minor.patch[+build]" (decimal, no sign, no leading '+',
+ * major/minor <= 255, patch <= 65535, build <= 2^32-1; no build = 0).
+ * Returns 0 or FOTA_ERR_CORRUPT.
+ */
+int agent_manifest_parse_version(const char *s, fota_version_t *out);
+
+/*
+ * The device's rollout bucket for a release: the first four bytes of
+ * SHA-256(device_id || version_str), big-endian, modulo 100. Stable across
+ * reboots and polls; a different version reshuffles the devices, so the
+ * same devices are not always the first to get a release.
+ */
+unsigned agent_manifest_rollout_bucket(const char *device_id,
+                                       const char *version_str);
+
+/* True when the device takes part in m's rollout:
+ * bucket < m->rollout_percent (so 0% selects none and 100% selects all). */
+bool agent_manifest_rollout_selected(const agent_manifest_t *m,
+                                     const char *device_id);
+
+#endif /* AGENT_MANIFEST_H */

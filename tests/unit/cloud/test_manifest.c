@@ -1,0 +1,316 @@
+/*
+ * test_manifest.c - release manifest parsing (strict validation, arena
+ * allocation) and the rollout decision.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "agent_manifest.h"
+#include "fota/fota_err.h"
+
+#define SHA_A "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"
+#define SHA_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+
+static const char s_valid[] =
+    "{\n"
+    "  \"format\": 1,\n"
+    "  \"product\": \"stm32f407-disco\",\n"
+    "  \"version\": \"1.2.0+45\",\n"
+    "  \"security_counter\": 3,\n"
+    "  \"rollout_percent\": 40,\n"
+    "  \"published_at\": \"2024-05-01T12:00:00Z\",\n"
+    "  \"notes\": {\"ignored\": [1, 2, 3]},\n"
+    "  \"slots\": {\n"
+    "    \"a\": {\"key\": \"releases/1.2.0+45/slot-a.img\", \"size\": 66048, \"sha256\": \"" SHA_A "\"},\n"
+    "    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": 66052, \"sha256\": \"" SHA_B "\"}\n"
+    "  }\n"
+    "}\n";
+
+static uint64_t s_arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
+
+static int parse(const char *text, agent_manifest_t *m)
+{
+    return agent_manifest_parse(text, strlen(text), s_arena, sizeof s_arena, m);
+}
+
+/* Copy of s_valid with the first occurrence of from replaced by to. */
+static const char *mutate(const char *from, const char *to)
+{
+    static char buf[8192];
+    const char *at = strstr(s_valid, from);
+
+    assert_non_null(at);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - s_valid), s_valid, to,
+             at + strlen(from));
+    return buf;
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    agent_manifest_t m;
+
+    assert_int_equal(parse(s_valid, &m), 0);
+    assert_string_equal(m.product, "stm32f407-disco");
+    assert_string_equal(m.version_str, "1.2.0+45");
+    assert_int_equal(m.version.major, 1);
+    assert_int_equal(m.version.minor, 2);
+    assert_int_equal(m.version.patch, 0);
+    assert_int_equal(m.version.build, 45);
+    assert_int_equal(m.security_counter, 3);
+    assert_int_equal(m.rollout_percent, 40);
+    assert_string_equal(m.published_at, "2024-05-01T12:00:00Z");
+    assert_string_equal(m.slot[0].key, "releases/1.2.0+45/slot-a.img");
+    assert_int_equal(m.slot[0].size, 66048);
+    assert_int_equal(m.slot[0].sha256[0], 0x00);
+    assert_int_equal(m.slot[0].sha256[1], 0x11);
+    assert_int_equal(m.slot[0].sha256[31], 0xff); /* upper-case hex accepted */
+    assert_string_equal(m.slot[1].key, "releases/1.2.0+45/slot-b.img");
+    assert_int_equal(m.slot[1].size, 66052);
+    assert_int_equal(m.slot[1].sha256[0], 0xff);
+    assert_int_equal(m.slot[1].sha256[31], 0x00);
+
+    /* Not NUL-terminated: only len bytes are read. */
+    {
+        char copy[sizeof s_valid + 8];
+        memcpy(copy, s_valid, sizeof s_valid - 1);
+        memset(copy + sizeof s_valid - 1, 'x', 8);
+        assert_int_equal(agent_manifest_parse(copy, sizeof s_valid - 1, s_arena,
+                                              sizeof s_arena, &m),
+                         0);
+        assert_int_equal(m.slot[1].size, 66052);
+    }
+}
+
+static void test_rollout_default(void **state)
+{
+    (void)state;
+    agent_manifest_t m;
+
+    assert_int_equal(parse(mutate("\"rollout_percent\": 40,", ""), &m), 0);
+    assert_int_equal(m.rollout_percent, 100);
+    assert_int_equal(parse(mutate("+45\",", "\","), &m), 0);
+    assert_string_equal(m.version_str, "1.2.0");
+    assert_int_equal(m.version.build, 0);
+}
+
+/* Every required member, removed in turn, makes the manifest corrupt. */
+static void test_missing_members(void **state)
+{
+    (void)state;
+    const char *cut[] = {
+        "\"format\": 1,",
+        "\"product\": \"stm32f407-disco\",",
+        "\"version\": \"1.2.0+45\",",
+        "\"security_counter\": 3,",
+        "\"published_at\": \"2024-05-01T12:00:00Z\",",
+        "\"key\": \"releases/1.2.0+45/slot-a.img\", ",
+        "\"size\": 66048, ",
+        ", \"sha256\": \"" SHA_A "\"",
+        "\"a\": {\"key\": \"releases/1.2.0+45/slot-a.img\", \"size\": 66048, "
+        "\"sha256\": \"" SHA_A "\"},",
+        ",\n    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": 66052, "
+        "\"sha256\": \"" SHA_B "\"}",
+    };
+    agent_manifest_t m;
+
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        const char *t = mutate(cut[i], "");
+        int rc = parse(t, &m);
+        if (rc != FOTA_ERR_CORRUPT)
+            fail_msg("removing %s gave %d", cut[i], rc);
+        assert_string_equal(m.product, ""); /* zeroed on failure */
+    }
+    /* No slots object at all. */
+    {
+        char t[2048];
+        const char *s = strstr(s_valid, ",\n  \"slots\"");
+        snprintf(t, sizeof t, "%.*s}", (int)(s - s_valid), s_valid);
+        assert_int_equal(parse(t, &m), FOTA_ERR_CORRUPT);
+    }
+}
+
+static void test_invalid_values(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from;
+        const char *to;
+    } cases[] = {
+        /* wrong types */
+        {"\"format\": 1", "\"format\": \"1\""},
+        {"\"product\": \"stm32f407-disco\"", "\"product\": 7"},
+        {"\"version\": \"1.2.0+45\"", "\"version\": 1.2"},
+        {"\"security_counter\": 3", "\"security_counter\": \"3\""},
+        {"\"security_counter\": 3", "\"security_counter\": true"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": null"},
+        {"\"published_at\": \"2024-05-01T12:00:00Z\"", "\"published_at\": 2024"},
+        {"\"slots\": {", "\"slots\": [{"},
+        {"\"size\": 66048", "\"size\": \"66048\""},
+        {"\"key\": \"releases/1.2.0+45/slot-a.img\"", "\"key\": [\"x\"]"},
+        /* out of range / not integral */
+        {"\"format\": 1", "\"format\": 2"},
+        {"\"security_counter\": 3", "\"security_counter\": -1"},
+        {"\"security_counter\": 3", "\"security_counter\": 4294967296"},
+        {"\"security_counter\": 3", "\"security_counter\": 3.5"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": 101"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": -5"},
+        {"\"size\": 66048", "\"size\": 0"},
+        {"\"size\": 66048", "\"size\": 1e12"},
+        /* bad versions */
+        {"1.2.0+45\"", "1.2\""},
+        {"1.2.0+45\"", "1.2.0+\""},
+        {"1.2.0+45\"", "256.2.0\""},
+        {"1.2.0+45\"", "1.2.65536\""},
+        {"1.2.0+45\"", "1.02.0\""},
+        {"1.2.0+45\"", "v1.2.0\""},
+        {"1.2.0+45\"", "1.2.0-rc1\""},
+        {"1.2.0+45\"", "1.2.0+4294967296\""},
+        /* bad hex, wrong length */
+        {SHA_A, "0g112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"},
+        {SHA_A, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef"},
+        {SHA_A, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0"},
+        {SHA_A, ""},
+        /* oversize or empty strings, control characters */
+        {"stm32f407-disco", "stm32f407-discovery"},
+        {"stm32f407-disco", ""},
+        {"stm32f407-disco", "stm32\\nf407"},
+        {"releases/1.2.0+45/slot-a.img",
+         "releases/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxx/slot-a.img"},
+        {"releases/1.2.0+45/slot-a.img", "/releases/slot-a.img"},
+        {"2024-05-01T12:00:00Z",
+         "2024-05-01T12:00:00.000000000000000000000000Z"},
+        /* repeated member */
+        {"\"format\": 1,", "\"format\": 1, \"format\": 1,"},
+        /* not JSON, or trailing garbage */
+        {"\"format\": 1,", "\"format\": 1,,"},
+        {"\n}\n", "\n}\n}"},
+        {"\n}\n", "\n} x"},
+    };
+    agent_manifest_t m;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = parse(mutate(cases[i].from, cases[i].to), &m);
+        if (rc != FOTA_ERR_CORRUPT)
+            fail_msg("case %zu (%s -> %s) gave %d", i, cases[i].from,
+                     cases[i].to, rc);
+    }
+    assert_int_equal(parse("[]", &m), FOTA_ERR_CORRUPT);
+    assert_int_equal(parse("", &m), FOTA_ERR_CORRUPT);
+    assert_int_equal(agent_manifest_parse(s_valid, AGENT_MANIFEST_TEXT_MAX + 1,
+                                          s_arena, sizeof s_arena, &m),
+                     FOTA_ERR_CORRUPT);
+    /* The 16-character product (the image header's full field) fits. */
+    assert_int_equal(parse(mutate("stm32f407-disco", "stm32f407-disco1"), &m), 0);
+    assert_string_equal(m.product, "stm32f407-disco1");
+}
+
+/* A too small arena is reported as such, and the next parse (with enough
+ * room) still works: the hooks are restored each time. */
+static void test_arena_too_small(void **state)
+{
+    (void)state;
+    agent_manifest_t m;
+    uint64_t small[32];
+
+    assert_int_equal(agent_manifest_parse(s_valid, strlen(s_valid), small,
+                                          sizeof small, &m),
+                     FOTA_ERR_NOMEM);
+    assert_int_equal(parse(s_valid, &m), 0);
+    assert_int_equal(agent_manifest_parse(NULL, 1, s_arena, sizeof s_arena, &m),
+                     FOTA_ERR_INVAL);
+    assert_int_equal(agent_manifest_parse(s_valid, 1, NULL, 0, &m),
+                     FOTA_ERR_INVAL);
+}
+
+/* About rollout_percent of many devices are selected, for several
+ * percentages, and the choice is stable and monotonic in the percentage. */
+static void test_rollout_distribution(void **state)
+{
+    (void)state;
+    const unsigned percents[] = {0, 1, 10, 25, 50, 90, 100};
+    const unsigned n = 20000;
+    agent_manifest_t m;
+    char id[32];
+
+    assert_int_equal(parse(s_valid, &m), 0);
+    for (size_t p = 0; p < sizeof percents / sizeof percents[0]; p++) {
+        unsigned selected = 0;
+        m.rollout_percent = (uint8_t)percents[p];
+        for (unsigned i = 0; i < n; i++) {
+            snprintf(id, sizeof id, "stm32-%08x", i * 2654435761u);
+            selected += agent_manifest_rollout_selected(&m, id) ? 1u : 0u;
+        }
+        /* Binomial: 3 sigma at n = 20000 is at most ~1.1 points. */
+        {
+            double got = 100.0 * selected / n;
+            double want = percents[p];
+            if (got < want - 1.5 || got > want + 1.5)
+                fail_msg("rollout %u%%: %.2f%% selected", percents[p], got);
+        }
+    }
+    /* Every bucket value occurs, and buckets are below 100. */
+    {
+        unsigned seen[100] = {0};
+        for (unsigned i = 0; i < n; i++) {
+            unsigned b;
+            snprintf(id, sizeof id, "dev-%u", i);
+            b = agent_manifest_rollout_bucket(id, "1.2.0+45");
+            assert_true(b < 100);
+            seen[b]++;
+        }
+        for (unsigned b = 0; b < 100; b++)
+            assert_true(seen[b] > 100); /* ~200 expected each */
+    }
+    /* Stable for the same inputs; another version reshuffles. */
+    {
+        unsigned same = 0;
+        for (unsigned i = 0; i < 1000; i++) {
+            snprintf(id, sizeof id, "dev-%u", i);
+            assert_int_equal(agent_manifest_rollout_bucket(id, "1.2.0"),
+                             agent_manifest_rollout_bucket(id, "1.2.0"));
+            same += agent_manifest_rollout_bucket(id, "1.2.0") ==
+                    agent_manifest_rollout_bucket(id, "1.3.0");
+        }
+        assert_true(same < 50); /* ~10 expected by chance */
+    }
+}
+
+static void test_parse_version(void **state)
+{
+    (void)state;
+    fota_version_t v;
+
+    assert_int_equal(agent_manifest_parse_version("255.255.65535+4294967295", &v), 0);
+    assert_int_equal(v.major, 255);
+    assert_int_equal(v.minor, 255);
+    assert_int_equal(v.patch, 65535);
+    assert_int_equal(v.build, 4294967295u);
+    assert_int_equal(agent_manifest_parse_version("0.0.0", &v), 0);
+    assert_int_equal(v.build, 0);
+    assert_int_equal(agent_manifest_parse_version("1.2.3 ", &v), FOTA_ERR_CORRUPT);
+    assert_int_equal(agent_manifest_parse_version("1..3", &v), FOTA_ERR_CORRUPT);
+    assert_int_equal(agent_manifest_parse_version(NULL, &v), FOTA_ERR_CORRUPT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_rollout_default),
+        cmocka_unit_test(test_missing_members),
+        cmocka_unit_test(test_invalid_values),
+        cmocka_unit_test(test_arena_too_small),
+        cmocka_unit_test(test_rollout_distribution),
+        cmocka_unit_test(test_parse_version),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

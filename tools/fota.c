@@ -1,0 +1,23 @@
+/*
+ * fota.c - entry point of the `fota` host tool: one binary, one command
+ * group per source file (tool_cmd_<group>.c). To add a group, write its
+ * entry point, declare it in tool.h and list it here.
+ */
+#include <string.h>
+
+#include "tool.h"
+
+static const tool_cmd_t s_groups[] = {
+    {"image", "pack, inspect and verify firmware images", tool_cmd_image},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("fota tool, image header v%d\n", FOTA_IMAGE_HDR_VERSION);
+        return TOOL_EXIT_OK;
+    }
+    return tool_dispatch("fota",
+                         "Host tool of the STM32F407 dual-slot firmware update system.",
+                         s_groups, sizeof s_groups / sizeof s_groups[0], argc, argv);
+}

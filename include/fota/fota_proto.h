@@ -7,7 +7,10 @@
 #ifndef FOTA_PROTO_H
 #define FOTA_PROTO_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "fota_image.h"
 
 #define FOTA_PROTO_SPI_SYNC 0x5A    /* host: start of frame / sync */
 #define FOTA_PROTO_SPI_SYNC_ACK 0xA5
@@ -54,5 +57,101 @@
  * 0 for success, otherwise the magnitude of a FOTA_ERR_* code (so 84 means
  * FOTA_ERR_CORRUPT). */
 #define FOTA_RESULT_OK 0
+
+/* Result byte for a FOTA_ERR_* code too large to fit (platform codes). */
+#define FOTA_RESULT_OTHER 0xFF
+
+/* The result byte of rc (0 or a negative FOTA_ERR_*). */
+static inline uint8_t fota_proto_result(int rc)
+{
+    if (rc >= 0)
+        return FOTA_RESULT_OK;
+    return rc >= -254 ? (uint8_t)-rc : FOTA_RESULT_OTHER;
+}
+
+/*
+ * Deadlines the slave applies (docs/protocol.md, "Timeouts"). A frame whose
+ * next byte does not arrive within FOTA_PROTO_BYTE_TIMEOUT_MS is abandoned
+ * and the slave waits for a new sync/frame. While the slave offers an answer
+ * (an ACK waiting for its SPI ACK-of-ACK, answer bytes being clocked out)
+ * the host gets FOTA_PROTO_REPLY_TIMEOUT_MS, counted from the moment the
+ * answer became ready, so a host may sleep through a long erase before it
+ * polls. Time the slave spends working never counts.
+ */
+#ifndef FOTA_PROTO_BYTE_TIMEOUT_MS
+#define FOTA_PROTO_BYTE_TIMEOUT_MS 1000u
+#endif
+#ifndef FOTA_PROTO_REPLY_TIMEOUT_MS
+#define FOTA_PROTO_REPLY_TIMEOUT_MS 10000u
+#endif
+
+/* Extended Erase: most sector codes one frame may carry. */
+#define FOTA_PROTO_ERASE_MAX_CODES 128
+
+/* Streaming write (FOTA_OP_STREAM_WRITE): chunk sizes, bytes. */
+#define FOTA_PROTO_STREAM_MIN 4
+#define FOTA_PROTO_STREAM_MAX FOTA_PROTO_SPECIAL_MAX2
+
+/*
+ * The status block: the data answered by FOTA_OP_STATUS. 64 bytes, every
+ * multi-byte field little-endian:
+ *
+ *   off size field
+ *     0   1  format          FOTA_STATUS_FORMAT
+ *     1   1  proto_version   FOTA_BOOT_PROTO_VERSION of the bootloader
+ *     2   1  active_slot     0/1, FOTA_STATUS_NO_SLOT in the factory state
+ *     3   1  inactive_slot   the slot the bus may write (0/1)
+ *     4   1  journal_area    enum boot_journal_area (0 none, 1 main, 2 spare)
+ *     5   1  attempts_left   trial boots left for a pending slot
+ *     6   1  journal_flags   flags byte of the newest journal record
+ *     7   1  reserved        0
+ *     8   4  journal_seq     sequence number of the newest record (0: none)
+ *    12   4  sec_floor       lowest security counter still accepted
+ *    16  16  slot A          state u8 (enum fota_slot_state), hdr_valid u8,
+ *                            major u8, minor u8, patch u16, reserved u16 (0),
+ *                            build u32, image CRC u32 (journal's record)
+ *    32  16  slot B          same
+ *    48   4  slot_a_addr
+ *    52   4  slot_b_addr
+ *    56   4  slot_size
+ *    60   4  stream_error    sticky streaming-write error (0 or FOTA_ERR_*,
+ *                            two's complement)
+ */
+#define FOTA_STATUS_SIZE 64
+#define FOTA_STATUS_FORMAT 1
+#define FOTA_STATUS_NO_SLOT 0xFF
+
+typedef struct fota_status_slot {
+    uint8_t state;          /* enum fota_slot_state (journal) */
+    uint8_t hdr_valid;      /* 1: the slot holds a header that decodes and fits */
+    fota_version_t version; /* journal's version for the slot */
+    uint32_t image_crc;     /* journal's image CRC for the slot */
+} fota_status_slot_t;
+
+typedef struct fota_status {
+    uint8_t format;
+    uint8_t proto_version;
+    uint8_t active_slot;
+    uint8_t inactive_slot;
+    uint8_t journal_area;
+    uint8_t attempts_left;
+    uint8_t journal_flags;
+    uint32_t journal_seq;
+    uint32_t sec_floor;
+    fota_status_slot_t slot[2];
+    uint32_t slot_addr[2];
+    uint32_t slot_size;
+    int32_t stream_error;
+} fota_status_t;
+
+/* Serialise st into buf (FOTA_STATUS_SIZE bytes). Any context. */
+void fota_status_encode(const fota_status_t *st, uint8_t buf[FOTA_STATUS_SIZE]);
+
+/* Parse a status block of len bytes. Returns 0, FOTA_ERR_PROTO when len is
+ * shorter than FOTA_STATUS_SIZE or the format is 0 (not a status block), or
+ * FOTA_ERR_CORRUPT when a field is out of range (slot numbers, reserved
+ * bytes not zero). A newer format (> FOTA_STATUS_FORMAT) is decoded as far as
+ * this version knows it: the first 64 bytes keep their meaning. */
+int fota_status_decode(fota_status_t *st, const uint8_t *buf, size_t len);
 
 #endif /* FOTA_PROTO_H */

@@ -12,3 +12,12 @@ set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os")
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+
+# One section per function and object so --gc-sections drops what the
+# firmware does not use, and the linker script can place single functions
+# (.ramfunc). add_compile_options rather than CMAKE_C_FLAGS_INIT so that an
+# already-configured build directory picks it up too.
+if(NOT FOTA_FW_SECTIONS_ADDED)
+  set(FOTA_FW_SECTIONS_ADDED ON)
+  add_compile_options(-ffunction-sections -fdata-sections)
+endif()

@@ -1,0 +1,171 @@
+/*
+ * app_main.c - the example application: shows its slot on the Discovery
+ * LEDs, prints its banner, runs a self-test, confirms itself through the
+ * bootloader's API table and can ask for update mode.
+ *
+ * Build definitions: FW_APP_SLOT (0 = A, 1 = B, also picks the linker
+ * script), FW_APP_VERSION ("1.2.3"), FW_APP_CONFIRM (0 for the variant that
+ * never confirms and resets itself so its trial attempts run out),
+ * FW_APP_SEMIHOST_EXIT (1: leave QEMU through semihosting after the
+ * self-test, for emulator runs only).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app_selftest.h"
+#include "boot_api.h"
+#include "fota/fota_layout.h"
+#include "fw_hw.h"
+#include "regs/gpio.h"
+#include "regs/iwdg.h"
+#include "regs/rcc.h"
+
+#ifndef FW_APP_SLOT
+#error "FW_APP_SLOT must be 0 or 1"
+#endif
+#ifndef FW_APP_VERSION
+#define FW_APP_VERSION "0.0.0"
+#endif
+#ifndef FW_APP_CONFIRM
+#define FW_APP_CONFIRM 1
+#endif
+#ifndef FW_APP_SEMIHOST_EXIT
+#define FW_APP_SEMIHOST_EXIT 0
+#endif
+
+/* Discovery LEDs on port D. */
+#define LED_GREEN 12
+#define LED_ORANGE 13
+#define LED_RED 14
+#define LED_BLUE 15
+
+/* The slot colour: green for A, orange for B. */
+#define LED_SLOT (FW_APP_SLOT == 0 ? LED_GREEN : LED_ORANGE)
+
+/* The never-confirming variant resets itself after this long, well inside
+ * the bootloader's trial watchdog, so every attempt ends in a reset. */
+#define APP_NOCONFIRM_RESET_MS 2000u
+
+static void app_leds_init(void)
+{
+    RCC_AHB1ENR |= RCC_AHB1ENR_GPIODEN;
+    (void)RCC_AHB1ENR;
+    uint32_t mask = 0, mode = 0;
+    for (unsigned n = LED_GREEN; n <= LED_BLUE; n++) {
+        mask |= GPIO_MODE_MASK(n);
+        mode |= GPIO_MODE(n, GPIO_MODE_OUTPUT);
+    }
+    GPIO_MODER(GPIOD) = (GPIO_MODER(GPIOD) & ~mask) | mode;
+    GPIO_BSRR(GPIOD) = GPIO_BSRR_RESET(LED_GREEN) | GPIO_BSRR_RESET(LED_ORANGE) |
+                       GPIO_BSRR_RESET(LED_RED) | GPIO_BSRR_RESET(LED_BLUE);
+}
+
+static void app_led(unsigned pin, bool on)
+{
+    GPIO_BSRR(GPIOD) = on ? GPIO_BSRR_SET(pin) : GPIO_BSRR_RESET(pin);
+}
+
+static bool app_api_present(void)
+{
+    return MMIO32(FW_API_ADDR + BOOT_API_OFF_MAGIC) == BOOT_API_MAGIC &&
+           MMIO32(FW_API_ADDR + BOOT_API_OFF_ABI_VERSION) >= 1u;
+}
+
+#if FW_APP_CONFIRM
+static int app_confirm(void)
+{
+    if (!app_api_present())
+        return -2; /* FOTA_ERR_NOENT: no bootloader API */
+    boot_api_confirm_fn fn =
+        (boot_api_confirm_fn)MMIO32(FW_API_ADDR + BOOT_API_OFF_CONFIRM);
+    return fn(FW_APP_SLOT);
+}
+#endif
+
+__attribute__((noreturn)) static void app_request_update_mode(void)
+{
+    fw_uart_puts("app: update mode requested\n");
+    fw_uart_flush();
+    if (app_api_present()) {
+        boot_api_request_update_fn fn = (boot_api_request_update_fn)MMIO32(
+            FW_API_ADDR + BOOT_API_OFF_REQUEST_UPDATE);
+        fn();
+    }
+    /* No API (or it returned): write the request words ourselves. */
+    MMIO32(FW_NOINIT_ADDR) = FW_REQ_UPDATE_MAGIC;
+    MMIO32(FW_NOINIT_ADDR + 4) = ~(uint32_t)FW_REQ_UPDATE_MAGIC;
+    fw_system_reset();
+}
+
+#if FW_APP_SEMIHOST_EXIT
+/* Semihosting SYS_EXIT (0x18) with ADP_Stopped_ApplicationExit: only for
+ * emulators started with semihosting enabled (a real core without a
+ * debugger would fault on the BKPT). */
+__attribute__((noreturn)) static void app_semihost_exit(int status)
+{
+    uint32_t args[2] = {0x20026u, (uint32_t)status};
+    register uint32_t r0 __asm__("r0") = 0x18u;
+    register uint32_t *r1 __asm__("r1") = args;
+    __asm__ volatile("bkpt 0xab" : : "r"(r0), "r"(r1) : "memory");
+    for (;;) {
+    }
+}
+#endif
+
+int main(void)
+{
+    int clk = fw_clock_detect();
+    fw_uart_init();
+    fw_systick_start();
+    app_leds_init();
+    app_led(LED_SLOT, true);
+
+    fw_uart_puts("fota-app " FW_APP_VERSION " slot ");
+    fw_uart_puts(FW_APP_SLOT == 0 ? "A" : "B");
+    fw_uart_puts(FW_APP_CONFIRM ? "\n" : " (noconfirm)\n");
+
+    int st = app_selftest_run(FW_APP_SLOT, clk);
+    fw_uart_puts(st == 0 ? "app: self-test pass\n" : "app: self-test FAIL\n");
+
+    bool confirmed = false;
+#if FW_APP_CONFIRM
+    if (st == 0) {
+        int rc = app_confirm();
+        fw_uart_puts("app: confirm ");
+        if (rc == 0) {
+            fw_uart_puts("ok\n");
+            confirmed = true;
+        } else {
+            fw_uart_puts("failed ");
+            fw_uart_put_dec((uint32_t)-rc);
+            fw_uart_puts("\n");
+        }
+    }
+#else
+    fw_uart_puts("app: not confirming\n");
+#endif
+
+#if FW_APP_SEMIHOST_EXIT
+    fw_uart_flush();
+    app_semihost_exit(st == 0 ? 0 : 1);
+#endif
+
+    /* Blink: the slot LED at 1 Hz, a blue heartbeat flash every second,
+     * red steady when not confirmed. A byte on USART1 asks for update
+     * mode. */
+    app_led(LED_RED, !confirmed);
+    uint32_t start = fw_ms();
+    for (;;) {
+        IWDG_KR = IWDG_KR_RESET; /* harmless if the bootloader did not start it */
+        uint32_t t = fw_ms() - start;
+        app_led(LED_SLOT, (t % 1000u) < 500u);
+        app_led(LED_BLUE, (t % 1000u) < 60u);
+        if (fw_uart_getc() >= 0)
+            app_request_update_mode();
+        if (!FW_APP_CONFIRM && t >= APP_NOCONFIRM_RESET_MS) {
+            fw_uart_puts("app: resetting unconfirmed\n");
+            fw_uart_flush();
+            fw_system_reset();
+        }
+    }
+}

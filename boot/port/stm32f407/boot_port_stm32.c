@@ -1,0 +1,301 @@
+/*
+ * boot_port_stm32.c - boot_port.h on the STM32F407: the FLASH controller
+ * (blocking and non-blocking), the CRC unit, the millisecond clock and the
+ * watchdog kick.
+ *
+ * Every function here is in .ramfunc: the protocol engine calls them from
+ * its SRAM loop while flash is busy, and the blocking ones then poll
+ * FLASH_SR without stalling on instruction fetches. Nothing here keeps
+ * state across calls except the non-blocking operation in flight, so the
+ * blocking functions also work when the application calls the API table.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "boot_core.h"
+#include "boot_port.h"
+#include "fota/fota_crc32.h"
+#include "fota/fota_err.h"
+#include "fota/fota_layout.h"
+#include "fota/fota_nomalloc.h"
+#include "fw_hw.h"
+#include "fw_port.h"
+#include "regs/crc.h"
+#include "regs/flash.h"
+#include "regs/iwdg.h"
+#include "regs/rcc.h"
+
+/* Loop bounds (no timer may be running: the API table path). One poll of
+ * FLASH_SR is at least a few cycles, so at 168 MHz these are >= 100 us for
+ * a word (datasheet max 100 us... at 16 MHz it is ten times longer) and
+ * >= 4 s for an erase (128 KiB at x32: 2 s max). */
+#define FW_FLASH_WORD_LOOPS 200000u
+#define FW_FLASH_ERASE_LOOPS 700000000u
+/* Deadlines of the non-blocking operations, by the millisecond clock. */
+#define FW_FLASH_WORD_MS 10u
+#define FW_FLASH_ERASE_MS 4000u
+
+enum fw_flash_op {
+    FW_OP_NONE = 0,
+    FW_OP_ERASE = 1,
+    FW_OP_WORD = 2,
+};
+
+static uint8_t s_op;
+static uint32_t s_op_addr;
+static uint32_t s_op_word;
+static uint32_t s_op_start_ms;
+
+static FW_RAMFUNC bool fw_flash_range_ok(uint32_t addr, size_t len)
+{
+    return addr >= FOTA_FLASH_BASE && addr < FOTA_FLASH_END &&
+           len <= (size_t)(FOTA_FLASH_END - addr);
+}
+
+static FW_RAMFUNC bool fw_flash_wait_idle(uint32_t loops)
+{
+    for (uint32_t n = 0; n < loops; n++)
+        if (!(FLASH_SR & FLASH_SR_BSY))
+            return true;
+    return false;
+}
+
+static FW_RAMFUNC void fw_flash_lock(void)
+{
+    FLASH_CR = FLASH_CR_LOCK;
+}
+
+/* Unlock with the key sequence and clear stale status. A wrong sequence
+ * locks the controller until reset, so check that it took. */
+static FW_RAMFUNC int fw_flash_unlock(void)
+{
+    if (!fw_flash_wait_idle(FW_FLASH_ERASE_LOOPS))
+        return FOTA_ERR_TIMEOUT;
+    if (FLASH_CR & FLASH_CR_LOCK) {
+        FLASH_KEYR = FLASH_KEYR_KEY1;
+        FLASH_KEYR = FLASH_KEYR_KEY2;
+        if (FLASH_CR & FLASH_CR_LOCK)
+            return FOTA_ERR_IO;
+    }
+    FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
+    return 0;
+}
+
+/* Errors of the finished operation: every SR error bit is checked and
+ * cleared (write 1), whatever the result. */
+static FW_RAMFUNC int fw_flash_check_sr(void)
+{
+    uint32_t sr = FLASH_SR;
+    FLASH_SR = (sr & (FLASH_SR_ERRORS | FLASH_SR_EOP));
+    return (sr & FLASH_SR_ERRORS) ? FOTA_ERR_IO : 0;
+}
+
+/* After an erase the caches may hold lines of the old contents: reset
+ * them, which is only allowed while they are disabled. */
+static FW_RAMFUNC void fw_flash_reset_caches(void)
+{
+    uint32_t acr = FLASH_ACR;
+    FLASH_ACR = acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN);
+    FLASH_ACR = (acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN)) | FLASH_ACR_ICRST |
+                FLASH_ACR_DCRST;
+    FLASH_ACR = acr & ~(FLASH_ACR_ICEN | FLASH_ACR_DCEN | FLASH_ACR_ICRST |
+                        FLASH_ACR_DCRST);
+    FLASH_ACR = acr;
+}
+
+static FW_RAMFUNC uint32_t fw_flash_word_at(uint32_t addr)
+{
+    return MMIO32(addr);
+}
+
+FW_RAMFUNC int boot_flash_read(uint32_t addr, void *dst, size_t len)
+{
+    if (!fw_flash_range_ok(addr, len))
+        return FOTA_ERR_RANGE;
+    memcpy(dst, (const void *)(uintptr_t)addr, len);
+    return 0;
+}
+
+FW_RAMFUNC int boot_flash_write(uint32_t addr, const void *src, size_t len)
+{
+    const uint8_t *p = src;
+    int rc;
+
+    if ((addr & 3u) || (len & 3u))
+        return FOTA_ERR_INVAL;
+    if (!fw_flash_range_ok(addr, len))
+        return FOTA_ERR_RANGE;
+    if (s_op != FW_OP_NONE)
+        return FOTA_ERR_BUSY;
+    rc = fw_flash_unlock();
+    if (rc < 0)
+        goto out;
+    FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
+    FLASH_CR |= FLASH_CR_PG;
+    for (size_t off = 0; off < len; off += 4) {
+        /* Bytes assembled little-endian: src need not be aligned. */
+        uint32_t w = (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 |
+                     (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 24;
+        MMIO32(addr + off) = w;
+        __asm__ volatile("dsb" ::: "memory");
+        if (!fw_flash_wait_idle(FW_FLASH_WORD_LOOPS)) {
+            rc = FOTA_ERR_TIMEOUT;
+            goto out;
+        }
+        rc = fw_flash_check_sr();
+        if (rc < 0)
+            goto out;
+        if (fw_flash_word_at(addr + off) != w) {
+            rc = FOTA_ERR_IO;
+            goto out;
+        }
+    }
+out:
+    FLASH_CR &= ~FLASH_CR_PG;
+    fw_flash_lock();
+    return rc;
+}
+
+FW_RAMFUNC int boot_flash_erase_sector(unsigned sector)
+{
+    int rc;
+
+    if (sector >= FOTA_FLASH_SECTORS)
+        return FOTA_ERR_RANGE;
+    if (s_op != FW_OP_NONE)
+        return FOTA_ERR_BUSY;
+    rc = fw_flash_unlock();
+    if (rc < 0)
+        goto out;
+    FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_SER |
+               ((sector & FLASH_CR_SNB_MASK) << FLASH_CR_SNB_SHIFT);
+    FLASH_CR |= FLASH_CR_STRT;
+    __asm__ volatile("dsb" ::: "memory");
+    if (!fw_flash_wait_idle(FW_FLASH_ERASE_LOOPS)) {
+        rc = FOTA_ERR_TIMEOUT;
+        goto out;
+    }
+    rc = fw_flash_check_sr();
+out:
+    FLASH_CR &= ~(FLASH_CR_SER | (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));
+    fw_flash_lock();
+    fw_flash_reset_caches();
+    return rc;
+}
+
+FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
+{
+    int rc;
+
+    if (sector >= FOTA_FLASH_SECTORS)
+        return FOTA_ERR_RANGE;
+    if (s_op != FW_OP_NONE)
+        return FOTA_ERR_BUSY;
+    rc = fw_flash_unlock();
+    if (rc < 0) {
+        fw_flash_lock();
+        return rc;
+    }
+    FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_SER |
+               ((sector & FLASH_CR_SNB_MASK) << FLASH_CR_SNB_SHIFT);
+    FLASH_CR |= FLASH_CR_STRT;
+    s_op = FW_OP_ERASE;
+    s_op_start_ms = boot_clock_ms();
+    return 0;
+}
+
+FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
+{
+    int rc;
+
+    if (addr & 3u)
+        return FOTA_ERR_INVAL;
+    if (!fw_flash_range_ok(addr, 4))
+        return FOTA_ERR_RANGE;
+    if (s_op != FW_OP_NONE)
+        return FOTA_ERR_BUSY;
+    rc = fw_flash_unlock();
+    if (rc < 0) {
+        fw_flash_lock();
+        return rc;
+    }
+    FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG;
+    MMIO32(addr) = word;
+    s_op = FW_OP_WORD;
+    s_op_addr = addr;
+    s_op_word = word;
+    s_op_start_ms = boot_clock_ms();
+    return 0;
+}
+
+FW_RAMFUNC int boot_flash_op_status(void)
+{
+    int rc;
+
+    if (s_op == FW_OP_NONE)
+        return 0;
+    if (FLASH_SR & FLASH_SR_BSY) {
+        uint32_t limit = s_op == FW_OP_ERASE ? FW_FLASH_ERASE_MS : FW_FLASH_WORD_MS;
+        if (boot_clock_ms() - s_op_start_ms <= limit)
+            return 1;
+        /* A flash operation cannot be aborted; report it and refuse new
+         * ones until BSY clears (the unlock waits for it). */
+        rc = FOTA_ERR_TIMEOUT;
+        goto out;
+    }
+    rc = fw_flash_check_sr();
+    if (rc == 0 && s_op == FW_OP_WORD && fw_flash_word_at(s_op_addr) != s_op_word)
+        rc = FOTA_ERR_IO;
+out:
+    FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER |
+                  (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));
+    fw_flash_lock();
+    if (s_op == FW_OP_ERASE)
+        fw_flash_reset_caches();
+    s_op = FW_OP_NONE;
+    return rc < 0 ? FOTA_ERR_IO : 0;
+}
+
+/* The CRC unit computes exactly fota_crc32_st (0x04C11DB7, init all ones,
+ * 32-bit words as loaded). An emulator without the unit (QEMU) does not
+ * read back the reset value; then the software CRC gives the same
+ * answer, more slowly. */
+FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
+{
+    if (!fw_flash_range_ok(addr, len))
+        return 0;
+    RCC_AHB1ENR |= RCC_AHB1ENR_CRCEN;
+    (void)RCC_AHB1ENR;
+    CRC_CR = CRC_CR_RESET;
+    if (CRC_DR != FOTA_CRC32_ST_INIT)
+        return fota_crc32_st((const void *)(uintptr_t)addr, len);
+    for (size_t off = 0; off + 4 <= len; off += 4) {
+        CRC_DR = MMIO32(addr + off);
+        if ((off & 0xFFFFu) == 0)
+            boot_wdt_kick();
+    }
+    return CRC_DR;
+}
+
+FW_RAMFUNC uint32_t boot_clock_ms(void)
+{
+    return fw_ms();
+}
+
+FW_RAMFUNC void boot_wdt_kick(void)
+{
+    IWDG_KR = IWDG_KR_RESET;
+}
+
+void fw_port_iwdg_start(uint32_t prescaler, uint32_t reload)
+{
+    IWDG_KR = IWDG_KR_UNLOCK;
+    IWDG_PR = prescaler;
+    IWDG_RLR = reload;
+    /* The new values cross into the LSI domain in a few LSI cycles. */
+    for (uint32_t n = 0; n < 100000u; n++)
+        if ((IWDG_SR & (IWDG_SR_PVU | IWDG_SR_RVU)) == 0)
+            break;
+    IWDG_KR = IWDG_KR_RESET;
+    IWDG_KR = IWDG_KR_START;
+}

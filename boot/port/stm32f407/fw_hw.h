@@ -1,0 +1,77 @@
+/*
+ * fw_hw.h - small hardware helpers shared by the bootloader port and the
+ * example application: clock tree, SysTick millisecond clock, USART1,
+ * reset. Everything is polled; nothing enables an interrupt.
+ */
+#ifndef FW_HW_H
+#define FW_HW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Code that must run while flash is busy (single bank: any fetch from
+ * flash stalls) goes to SRAM; startup copies .ramfunc there. noinline so
+ * it is never inlined back into a flash-resident caller's body where it
+ * would be fetched from flash. */
+#define FW_RAMFUNC __attribute__((section(".ramfunc"), noinline))
+
+/* Clock sources fw_clock_setup() can end up on. */
+enum fw_clock_src {
+    FW_CLOCK_HSI = 0,     /* 16 MHz internal RC: the reset clock, fallback */
+    FW_CLOCK_PLL_HSE = 1, /* 8 MHz crystal -> PLL -> 168 MHz */
+};
+
+/* Bring SYSCLK to 168 MHz from the 8 MHz HSE through the PLL (AHB 168,
+ * APB2 84, APB1 42 MHz, 5 flash wait states, prefetch and caches on).
+ * Every wait is bounded by a loop count (no timer runs yet); if HSE or
+ * the PLL never become ready, or the switch is not acknowledged, the
+ * clock stays on (or returns to) HSI 16 MHz with all buses at /1.
+ * Returns the enum fw_clock_src in use. */
+int fw_clock_setup(void);
+
+/* The clocks in Hz as set up by fw_clock_setup() (or, in the application,
+ * as read back from RCC_CFGR by fw_clock_detect()). */
+uint32_t fw_hclk_hz(void);
+uint32_t fw_pclk2_hz(void);
+
+/* Application side: work out the clock the bootloader left (SWS field). */
+int fw_clock_detect(void);
+
+/* SysTick as a polled 1 ms tick (no interrupt): reload = HCLK/1000. */
+void fw_systick_start(void);
+/* Stop SysTick (before a jump or reset). */
+void fw_systick_stop(void);
+
+/* Milliseconds since fw_systick_start(). Polls COUNTFLAG: a tick is counted
+ * per call that sees the flag, so the clock can only lag real time if the
+ * caller does not poll for more than 1 ms; deadlines computed from it are
+ * therefore never cut short. Lives in SRAM (used while flash is busy). */
+uint32_t fw_ms(void);
+
+/* USART1 on PA9 (TX) / PA10 (RX), AF7, 115200 8N1, polled. */
+void fw_uart_init(void);
+/* Transmit one byte; waits for TXE with a bounded loop. */
+void fw_uart_putc(uint8_t c);
+void fw_uart_puts(const char *s);
+void fw_uart_put_hex(uint32_t v);
+void fw_uart_put_dec(uint32_t v);
+/* Wait for the last byte to leave the shift register (bounded). */
+void fw_uart_flush(void);
+/* A received byte (0..255), or -1 if none. Clears overrun/framing errors. */
+int fw_uart_getc(void);
+/* Put USART1 and its pins back to their reset state. */
+void fw_uart_deinit(void);
+
+/* Copy .data/.ramfunc and zero .bss of the current program. */
+void fw_ram_init(void);
+
+/* Request a system reset (AIRCR.SYSRESETREQ); never returns. */
+__attribute__((noreturn)) void fw_system_reset(void);
+
+static inline void fw_irq_disable(void)
+{
+    __asm__ volatile("cpsid i" ::: "memory");
+}
+
+#endif /* FW_HW_H */

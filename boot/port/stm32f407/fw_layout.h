@@ -1,0 +1,42 @@
+/*
+ * fw_layout.h - RAM split and fixed addresses shared by the bootloader, the
+ * example application and their linker scripts. Preprocessor only (plain
+ * integer expressions), like fota_layout.h, so `cpp -P` on a .ld.in
+ * template can use it.
+ *
+ *  0x20000000 .. 0x20017FFF   96 KiB  the application's RAM
+ *  0x20018000 .. 0x2001FFEF  ~32 KiB  the bootloader's RAM (.ramfunc,
+ *                                     .data, .bss, stack). The application
+ *                                     never uses it, so the API table can
+ *                                     re-initialise it and run bootloader
+ *                                     code while the application is alive.
+ *  0x2001FFF0 .. 0x2001FFFF   16 B    no-init words (update-mode request),
+ *                                     never initialised by either startup
+ *
+ *  0x08000000                 bootloader vector table
+ *  0x08000200                 bootloader API table (docs/firmware.md)
+ */
+#ifndef FW_LAYOUT_H
+#define FW_LAYOUT_H
+
+#include "fota/fota_layout.h"
+
+#define FW_NOINIT_SIZE 0x10
+#define FW_NOINIT_ADDR (FOTA_SRAM_ADDR + FOTA_SRAM_SIZE - FW_NOINIT_SIZE)
+
+#define FW_BOOT_RAM_ADDR 0x20018000
+#define FW_BOOT_RAM_SIZE (FW_NOINIT_ADDR - FW_BOOT_RAM_ADDR)
+#define FW_BOOT_STACK_SIZE 0x1000
+
+#define FW_APP_RAM_ADDR FOTA_SRAM_ADDR
+#define FW_APP_RAM_SIZE (FW_BOOT_RAM_ADDR - FOTA_SRAM_ADDR)
+#define FW_APP_STACK_SIZE 0x1000
+
+/* The API table sits right after the bootloader's vector table. */
+#define FW_API_ADDR (FOTA_BOOT_ADDR + 0x200)
+
+/* No-init request words: word 0 = magic, word 1 = its complement, so random
+ * power-on RAM content is not mistaken for a request. */
+#define FW_REQ_UPDATE_MAGIC 0x54445055 /* "UPDT" */
+
+#endif /* FW_LAYOUT_H */

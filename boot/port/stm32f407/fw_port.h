@@ -1,0 +1,61 @@
+/*
+ * fw_port.h - internals of the STM32F407 bootloader port shared between
+ * main.c, boot_link.c, boot_api.c and boot_port_stm32.c.
+ */
+#ifndef FW_PORT_H
+#define FW_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_core.h"
+#include "boot_proto.h"
+
+/* Bootloader version (CMake: FOTA_BOOT_VERSION_*). */
+#ifndef FW_BOOT_VERSION_MAJOR
+#define FW_BOOT_VERSION_MAJOR 1
+#endif
+#ifndef FW_BOOT_VERSION_MINOR
+#define FW_BOOT_VERSION_MINOR 0
+#endif
+#ifndef FW_BOOT_VERSION_PATCH
+#define FW_BOOT_VERSION_PATCH 0
+#endif
+#define FW_BOOT_VERSION_WORD \
+    ((FW_BOOT_VERSION_MAJOR << 16) | (FW_BOOT_VERSION_MINOR << 8) | FW_BOOT_VERSION_PATCH)
+
+/* Watchdog policy (docs/firmware.md). LSI is 32 kHz nominal but 17-47 kHz
+ * over parts and temperature; the periods below are nominal. */
+#define FW_IWDG_TRIAL_PR 0x4u      /* /64: 2 ms per count */
+#define FW_IWDG_TRIAL_RLR 0xFFFu   /* 8.2 s nominal, >= 5.6 s at 47 kHz */
+#define FW_IWDG_UPDATE_PR 0x6u     /* /256: 8 ms per count */
+#define FW_IWDG_UPDATE_RLR 0xFFFu  /* 32.8 s nominal, >= 22.3 s at 47 kHz */
+/* Update mode gives up after this long without a host byte or flash
+ * progress, and resets into the boot decision; shorter than the shortest
+ * update-mode watchdog period, so it is the normal way out. */
+#define FW_UPDATE_IDLE_MS 15000u
+/* After the engine asks for a reboot, keep serving the link this long so
+ * the host can clock out the final ACK. */
+#define FW_REBOOT_GRACE_MS 20u
+
+/* Start the independent watchdog (it cannot be stopped until reset). */
+void fw_port_iwdg_start(uint32_t prescaler, uint32_t reload);
+
+/* SPI1 slave on PA4-PA7 (AF5, mode 0, 8 bit, MSB first, software NSS). */
+void fw_spi_slave_init(void);
+void fw_spi_slave_deinit(void);
+
+/* The NSS strap: PA4 as an input with pull-up, sampled several times.
+ * true when held low (stay in update mode). */
+bool fw_strap_update_requested(void);
+
+/* Update mode: serve the protocol engines over SPI1 and USART1 until a
+ * reboot is requested or the host stays silent for FW_UPDATE_IDLE_MS.
+ * Runs from SRAM. Returns the reason (enum fw_link_exit). */
+enum fw_link_exit {
+    FW_LINK_REBOOT = 0,
+    FW_LINK_IDLE = 1,
+};
+int fw_link_run(boot_proto_t *spi, boot_proto_t *uart);
+
+#endif /* FW_PORT_H */

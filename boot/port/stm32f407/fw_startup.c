@@ -1,0 +1,75 @@
+/*
+ * fw_startup.c - reset handler and vector table, shared by the bootloader and
+ * the example application (each links it with its own linker script).
+ *
+ * The reset handler copies .data and .ramfunc from flash to SRAM, zeroes
+ * .bss, enables the FPU (the code is built hard-float, and any FP
+ * instruction before CP10/CP11 are enabled would fault), then calls main().
+ * Neither program enables an interrupt: every exception except reset is a
+ * fault, and a fault resets the chip (fail-safe: the boot decision runs
+ * again and trial attempts are counted).
+ */
+#include <stdint.h>
+
+#include "fw_hw.h"
+#include "regs/scb.h"
+
+/* Linker-script symbols (boot.ld.in, app.ld.in). */
+extern uint32_t _sidata, _sdata, _edata;
+extern uint32_t _siramfunc, _sramfunc, _eramfunc;
+extern uint32_t _sbss, _ebss;
+extern uint32_t _estack;
+
+int main(void);
+void fw_reset_handler(void);
+void fw_fault_handler(void);
+
+/* Plain word loops through volatile pointers: the compiler must not turn
+ * them into memcpy/memset calls, whose code may itself live in .ramfunc
+ * that is not copied yet. */
+static void fw_copy_words(uint32_t *dst, const uint32_t *src, uint32_t *end)
+{
+    volatile uint32_t *d = dst;
+    while (d < end)
+        *d++ = *src++;
+}
+
+static void fw_zero_words(uint32_t *dst, uint32_t *end)
+{
+    volatile uint32_t *d = dst;
+    while (d < end)
+        *d++ = 0;
+}
+
+void fw_reset_handler(void)
+{
+    fw_ram_init();
+    SCB_CPACR |= SCB_CPACR_CP10_CP11_FULL;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    (void)main();
+    fw_system_reset();
+}
+
+void fw_ram_init(void)
+{
+    fw_copy_words(&_sdata, &_sidata, &_edata);
+    fw_copy_words(&_sramfunc, &_siramfunc, &_eramfunc);
+    fw_zero_words(&_sbss, &_ebss);
+}
+
+void fw_fault_handler(void)
+{
+    fw_system_reset();
+}
+
+typedef void (*fw_vector_t)(void);
+
+/* 16 core exceptions + 82 STM32F407 interrupts. */
+#define FW_VECTORS (16 + 82)
+
+__attribute__((section(".vectors"), used))
+const fw_vector_t fw_vector_table[FW_VECTORS] = {
+    [0] = (fw_vector_t)(uintptr_t)&_estack,
+    [1] = fw_reset_handler,
+    [2 ... FW_VECTORS - 1] = fw_fault_handler,
+};

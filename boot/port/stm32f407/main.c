@@ -1,0 +1,194 @@
+/*
+ * main.c - the bootloader on the STM32F407: owns the boot context, brings up
+ * the clocks, reads the update-mode requests (NSS strap, no-init RAM word),
+ * runs the boot decision and either jumps to the chosen image or serves the
+ * update protocol. docs/firmware.md describes the sequence.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot_core.h"
+#include "boot_port.h"
+#include "boot_proto.h"
+#include "fota/fota_err.h"
+#include "fota/fota_layout.h"
+#include "fota/fota_nomalloc.h"
+#include "fw_hw.h"
+#include "fw_layout.h"
+#include "fw_port.h"
+#include "regs/crc.h"
+#include "regs/gpio.h"
+#include "regs/rcc.h"
+#include "regs/scb.h"
+
+static boot_ctx_t s_ctx;
+static boot_proto_t s_spi;
+static boot_proto_t s_uart;
+
+static void fw_log(const char *s)
+{
+    fw_uart_puts("boot: ");
+    fw_uart_puts(s);
+}
+
+static void fw_log_rc(const char *what, int rc)
+{
+    fw_log(what);
+    fw_uart_puts(" rc=-");
+    fw_uart_put_dec((uint32_t)-rc);
+    fw_uart_puts("\n");
+}
+
+/* The application's one-shot request: both words must match, and they are
+ * cleared whatever they held. */
+static bool fw_take_noinit_request(void)
+{
+    bool req = MMIO32(FW_NOINIT_ADDR) == FW_REQ_UPDATE_MAGIC &&
+               MMIO32(FW_NOINIT_ADDR + 4) == ~(uint32_t)FW_REQ_UPDATE_MAGIC;
+    MMIO32(FW_NOINIT_ADDR) = 0;
+    MMIO32(FW_NOINIT_ADDR + 4) = 0;
+    return req;
+}
+
+static void fw_log_reset_cause(uint32_t csr)
+{
+    fw_uart_puts(" reset=");
+    if (csr & RCC_CSR_IWDGRSTF)
+        fw_uart_puts("iwdg");
+    else if (csr & RCC_CSR_SFTRSTF)
+        fw_uart_puts("soft");
+    else if (csr & RCC_CSR_PORRSTF)
+        fw_uart_puts("por");
+    else if (csr & RCC_CSR_PINRSTF)
+        fw_uart_puts("pin");
+    else
+        fw_uart_puts("other");
+}
+
+/* Hand the chip over as close to its reset state as the application may
+ * expect: interrupts masked (the application enables what it needs),
+ * SysTick off, the peripherals the bootloader used reset and unclocked.
+ * The clock tree stays at 168 MHz (or HSI if that is what we got). */
+__attribute__((noreturn)) static void fw_jump(const boot_decision_t *d)
+{
+    fw_uart_deinit();
+    fw_irq_disable();
+    fw_systick_stop();
+    for (unsigned i = 0; i < NVIC_IRQ_WORDS; i++) {
+        NVIC_ICER(i) = 0xFFFFFFFFu;
+        NVIC_ICPR(i) = 0xFFFFFFFFu;
+    }
+    RCC_AHB1RSTR |= RCC_AHB1RSTR_GPIOARST | RCC_AHB1RSTR_CRCRST;
+    RCC_AHB1RSTR &= ~(RCC_AHB1RSTR_GPIOARST | RCC_AHB1RSTR_CRCRST);
+    RCC_AHB1ENR &= ~(RCC_AHB1ENR_GPIOAEN | RCC_AHB1ENR_CRCEN);
+
+    SCB_VTOR = d->vector_addr;
+    __asm__ volatile("dsb\n\tisb" ::: "memory");
+    __asm__ volatile("msr msp, %0\n\t"
+                     "bx %1\n\t" ::"r"(d->msp), "r"(d->entry)
+                     : "memory");
+    for (;;) {
+    }
+}
+
+/* The journal could not be written in the factory state (no record at
+ * all): boot the highest fully verified image without recording it, as the
+ * factory decision would have, rather than refusing a good image. There is
+ * no trial to count in this state. Used on QEMU, whose flash ignores
+ * writes. Returns -1 when no image verifies. */
+static int fw_factory_fallback(boot_decision_t *d)
+{
+    fota_image_hdr_t hdr[FOTA_SLOT_COUNT];
+    int best = -1;
+
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        if (boot_verify_image(&s_ctx, s, true, &hdr[s]) != 0)
+            continue;
+        if (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
+            best = s;
+    }
+    if (best < 0)
+        return -1;
+    uint32_t vec = (uint32_t)FOTA_SLOT_BODY_ADDR(best);
+    uint32_t msp = MMIO32(vec);
+    uint32_t entry = MMIO32(vec + 4);
+    /* The same sanity the core applies: stack in SRAM, Thumb entry in the
+     * body. */
+    if (msp < FOTA_SRAM_ADDR || msp > FOTA_SRAM_ADDR + FOTA_SRAM_SIZE ||
+        !(entry & 1u) || entry < vec ||
+        entry - vec >= (uint32_t)FOTA_SLOT_BODY_MAX)
+        return -1;
+    d->action = BOOT_ACTION_JUMP;
+    d->slot = (int8_t)best;
+    d->trial = false;
+    d->vector_addr = vec;
+    d->msp = msp;
+    d->entry = entry;
+    return 0;
+}
+
+__attribute__((noreturn)) static void fw_update_mode(void)
+{
+    fw_log("update mode\n");
+    fw_port_iwdg_start(FW_IWDG_UPDATE_PR, FW_IWDG_UPDATE_RLR);
+    boot_proto_init(&s_spi, &s_ctx, BOOT_LINK_SPI);
+    boot_proto_init(&s_uart, &s_ctx, BOOT_LINK_UART);
+    fw_spi_slave_init();
+    int why = fw_link_run(&s_spi, &s_uart);
+    fw_spi_slave_deinit();
+    fw_log(why == FW_LINK_REBOOT ? "reboot\n" : "idle, reset\n");
+    fw_uart_flush();
+    fw_system_reset();
+}
+
+int main(void)
+{
+    uint32_t csr = RCC_CSR;
+    RCC_CSR |= RCC_CSR_RMVF;
+    bool app_req = fw_take_noinit_request();
+    int clk = fw_clock_setup();
+    fw_systick_start();
+    fw_uart_init();
+
+    fw_uart_puts("\nfota-boot ");
+    fw_uart_put_dec(FW_BOOT_VERSION_MAJOR);
+    fw_uart_putc('.');
+    fw_uart_put_dec(FW_BOOT_VERSION_MINOR);
+    fw_uart_putc('.');
+    fw_uart_put_dec(FW_BOOT_VERSION_PATCH);
+    fw_uart_puts(clk == FW_CLOCK_PLL_HSE ? " clk=pll168" : " clk=hsi16");
+    fw_log_reset_cause(csr);
+    fw_uart_puts("\n");
+
+    bool strap = fw_strap_update_requested();
+    int rc = boot_init(&s_ctx);
+    if (rc < 0) {
+        fw_log_rc("journal read failed", rc);
+        fw_update_mode();
+    }
+    if (strap || app_req) {
+        fw_log(strap ? "nss strap low\n" : "requested by application\n");
+        fw_update_mode();
+    }
+
+    boot_decision_t d;
+    rc = boot_decide(&s_ctx, &d);
+    if (rc < 0) {
+        fw_log_rc("decision failed", rc);
+        if (s_ctx.area != BOOT_AREA_NONE || fw_factory_fallback(&d) < 0)
+            fw_update_mode();
+        fw_log("factory state, journal not writable: booting unrecorded\n");
+    }
+    if (d.action != BOOT_ACTION_JUMP || d.slot < 0)
+        fw_update_mode();
+
+    fw_log(d.trial ? "trial boot slot " : "boot slot ");
+    fw_uart_putc(d.slot == 0 ? 'A' : 'B');
+    fw_uart_puts("\n");
+    /* A trial image that hangs before confirming is reset by the watchdog
+     * and the next boot counts the attempt; a confirmed image runs without
+     * a watchdog unless it starts one itself. */
+    if (d.trial)
+        fw_port_iwdg_start(FW_IWDG_TRIAL_PR, FW_IWDG_TRIAL_RLR);
+    fw_jump(&d);
+}

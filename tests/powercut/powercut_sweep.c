@@ -686,7 +686,8 @@ static void finish_scenario(scenario_t *sc, clock_t t0)
 {
     printf("powercut: scenario %s: swept_steps=%llu compaction_steps=%llu "
            "cuts=%llu bricked=%llu wrong_image=%llu unfinished=%llu "
-           "journal_overwrites=%llu other_overwrites=%llu (%.1f s)\n",
+           "journal_overwrites=%llu other_overwrites=%llu "
+           "uncut_overwrites=%llu (%.1f s)\n",
            sc->name, (unsigned long long)sc->t.swept_steps,
            (unsigned long long)sc->t.compaction_steps,
            (unsigned long long)sc->t.cuts, (unsigned long long)sc->t.bricked,
@@ -694,6 +695,7 @@ static void finish_scenario(scenario_t *sc, clock_t t0)
            (unsigned long long)sc->t.unfinished,
            (unsigned long long)sc->t.journal_overwrites,
            (unsigned long long)sc->t.other_overwrites,
+           (unsigned long long)s_live.overwrites,
            (double)(clock() - t0) / CLOCKS_PER_SEC);
     fflush(stdout);
     s_total.cuts += sc->t.cuts;
@@ -702,6 +704,13 @@ static void finish_scenario(scenario_t *sc, clock_t t0)
     s_total.unfinished += sc->t.unfinished;
     s_total.journal_overwrites += sc->t.journal_overwrites;
     s_total.other_overwrites += sc->t.other_overwrites;
+    /* The uncut run must not program over used words either. */
+    if (s_live.overwrites) {
+        if (journal_addr(s_live.last_overwrite_addr))
+            s_total.journal_overwrites += s_live.overwrites;
+        else
+            s_total.other_overwrites += s_live.overwrites;
+    }
     s_total.compaction_steps += sc->t.compaction_steps;
 }
 

@@ -35,6 +35,12 @@ powercut: build
 clean:
 	rm -rf $(BUILD) $(CROSS)
 
+.PHONY: size
+# Bootloader flash/RAM and worst-case stack (cmake/fw_size.py explains the
+# stack method); fails if the bootloader outgrows sector 0.
+size: cross
+	@python3 cmake/fw_size.py size $(CROSS)/boot/fota-boot.elf $(CROSS)
+
 .PHONY: fuzz bench
 # Long fuzzing runs (make test runs a bounded number of iterations).
 fuzz: setup

@@ -684,11 +684,12 @@ static int cycle_confirm(scenario_t *sc, uint32_t ver, bool sweep)
 
 static void finish_scenario(scenario_t *sc, clock_t t0)
 {
-    printf("powercut: scenario %s: swept_steps=%llu compaction_steps=%llu "
+    printf("powercut: scenario %s: ops=%llu swept_steps=%llu compaction_steps=%llu "
            "cuts=%llu bricked=%llu wrong_image=%llu unfinished=%llu "
            "journal_overwrites=%llu other_overwrites=%llu "
            "uncut_overwrites=%llu (%.1f s)\n",
-           sc->name, (unsigned long long)sc->t.swept_steps,
+           sc->name, (unsigned long long)s_live.ops,
+           (unsigned long long)sc->t.swept_steps,
            (unsigned long long)sc->t.compaction_steps,
            (unsigned long long)sc->t.cuts, (unsigned long long)sc->t.bricked,
            (unsigned long long)sc->t.wrong,

@@ -59,12 +59,21 @@ static bool host_in_flash(uint32_t addr, size_t len)
            len <= (size_t)(FOTA_FLASH_END - addr);
 }
 
+/* On the single bank any flash read stalls the bus until the running
+ * program or erase ends; the clock shows that wait. */
+static void host_stall(void)
+{
+    if (s_flash->now_ns < s_flash->busy_until_ns)
+        s_flash->now_ns = s_flash->busy_until_ns;
+}
+
 int boot_flash_read(uint32_t addr, void *dst, size_t len)
 {
     if (!s_flash)
         return FOTA_ERR_IO;
     if (!host_in_flash(addr, len))
         return FOTA_ERR_RANGE;
+    host_stall();
     return sim_flash_read(s_flash, addr, dst, (uint32_t)len);
 }
 
@@ -141,9 +150,7 @@ uint32_t boot_flash_crc(uint32_t addr, size_t len)
      * policy checks ranges first) the CRC of nothing is returned. */
     if (!s_flash || !host_in_flash(addr, len))
         return FOTA_CRC32_ST_INIT;
-    /* Reading stalls while an operation runs, as on the single bank. */
-    if (s_flash->now_ns < s_flash->busy_until_ns)
-        s_flash->now_ns = s_flash->busy_until_ns;
+    host_stall();
     return fota_crc32_st(&s_flash->mem[addr - FOTA_FLASH_BASE], len);
 }
 

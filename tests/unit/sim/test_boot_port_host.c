@@ -206,6 +206,22 @@ static void test_nonblocking_trio(void **state)
     assert_int_equal(fota_get_le32(b), 0xFFFFFFFFu);
 }
 
+static void test_read_stalls_while_busy(void **state)
+{
+    sim_flash_t *f = *state;
+    uint8_t b[4];
+
+    assert_int_equal(boot_flash_start_erase(2), 0);
+    assert_int_equal(boot_clock_ms(), 0);
+    /* A flash read waits for the erase: the clock jumps to its end. */
+    assert_int_equal(boot_flash_read(FOTA_SLOT_A_ADDR, b, 4), 0);
+    assert_int_equal(boot_clock_ms(), 250);
+    assert_int_equal(boot_flash_op_status(), 0);
+    assert_int_equal(boot_flash_start_word(FOTA_SLOT_A_ADDR, 0), 0);
+    (void)boot_flash_crc(FOTA_SLOT_A_ADDR, 4);
+    assert_int_equal(f->now_ns, 250000000ull + 16000);
+}
+
 static void test_injected_io_error(void **state)
 {
     sim_flash_t *f = *state;
@@ -254,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_clock_follows_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wdt_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonblocking_trio, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_stalls_while_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_injected_io_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unbound, setup, teardown),
     };

@@ -760,7 +760,11 @@ int agent_proto_status(agent_proto_t *t, fota_status_t *st)
     return fota_status_decode(st, block, n);
 }
 
-int agent_proto_commit(agent_proto_t *t, int slot)
+/* Commit; when the answer is lost, the status decides whether the commit
+ * happened: the slot must be pending and, if expect_crc is given, carry
+ * the CRC of the image we sent (a slot left pending by an earlier run
+ * must not pass for this one). */
+static int agent_commit(agent_proto_t *t, int slot, const uint32_t *expect_crc)
 {
     /* Drain, full SHA-256 of the slot, then a journal append that may
      * compact: erase of the spare (16 KiB) and main (128 KiB) areas. */
@@ -777,18 +781,22 @@ int agent_proto_commit(agent_proto_t *t, int slot)
                            NULL, 0, NULL, 0, &n, &res, t->cfg.ack_timeout_ms,
                            deadline_ms, false);
     if (agent_retryable(rc)) {
-        /* The request went out but the answer was lost: the status tells
-         * whether the commit happened (the slot is then pending). */
         fota_status_t st;
         int rc2 = agent_proto_status(t, &st);
 
-        if (rc2 == 0 && st.slot[slot].state == FOTA_SLOT_PENDING)
+        if (rc2 == 0 && st.slot[slot].state == FOTA_SLOT_PENDING &&
+            (!expect_crc || st.slot[slot].image_crc == *expect_crc))
             return 0;
         return rc;
     }
     if (rc < 0)
         return rc;
     return res == FOTA_RESULT_OK ? 0 : -(int)res;
+}
+
+int agent_proto_commit(agent_proto_t *t, int slot)
+{
+    return agent_commit(t, slot, NULL);
 }
 
 int agent_proto_reboot(agent_proto_t *t)
@@ -927,7 +935,7 @@ static int agent_flash_pass(agent_proto_t *t, const agent_flash_req_t *req)
     agent_progress(req, AGENT_PHASE_VERIFIED, req->len, req->len);
 
     agent_progress(req, AGENT_PHASE_COMMIT, req->len, req->len);
-    rc = agent_proto_commit(t, slot);
+    rc = agent_commit(t, slot, &crc);
     if (rc < 0)
         return rc;
     if (req->reboot) {

@@ -163,8 +163,9 @@ int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode,
 int agent_proto_status(agent_proto_t *t, fota_status_t *st);
 
 /* FOTA_OP_COMMIT of slot: the target verifies the slot in full and makes
- * it pending. Returns 0 or the target's verdict as a FOTA_ERR_* (e.g.
- * FOTA_ERR_CORRUPT, FOTA_ERR_REJECTED, FOTA_ERR_PERM). */
+ * it pending. Never sent twice: if the answer is lost, the status decides
+ * (the slot is pending: success). Returns 0 or the target's verdict as a
+ * FOTA_ERR_* (e.g. FOTA_ERR_CORRUPT, FOTA_ERR_REJECTED, FOTA_ERR_PERM). */
 int agent_proto_commit(agent_proto_t *t, int slot);
 
 /* FOTA_OP_REBOOT, then CS released so that the target boots normally. */

@@ -11,7 +11,8 @@ APT_PACKAGES=(
   stm32flash socat
   libunicorn-dev qemu-system-arm
   libcurl4-openssl-dev libcjson-dev
-  nodejs
+  libgpiod-dev
+  nodejs python3
 )
 
 missing=()

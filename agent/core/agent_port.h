@@ -52,6 +52,25 @@ typedef struct agent_spi {
     const agent_spi_ops_t *ops;
 } agent_spi_t;
 
+/* ---- UART (8E1, the AN3155 link to the bootloader or ST's ROM) ----------- */
+
+struct agent_uart;
+
+typedef struct agent_uart_ops {
+    /* Send len bytes. Returns 0, FOTA_ERR_TIMEOUT or a platform code. */
+    int (*write)(struct agent_uart *self, const uint8_t *tx, size_t len,
+                 uint32_t timeout_ms);
+    /* Receive up to len bytes, returning when len arrived or timeout_ms
+     * passed. Returns the count received (0 on timeout) or a negative
+     * FOTA_ERR_*. */
+    int (*read)(struct agent_uart *self, uint8_t *rx, size_t len,
+                uint32_t timeout_ms);
+} agent_uart_ops_t;
+
+typedef struct agent_uart {
+    const agent_uart_ops_t *ops;
+} agent_uart_t;
+
 /* ---- GPIO towards the target -------------------------------------------- */
 
 /* Target pins the agent may drive. */

@@ -23,6 +23,7 @@ void sim_wire_default_cfg(sim_wire_cfg_t *cfg)
 {
     cfg->sck_hz = 8000000u;
     cfg->xfer_overhead_ns = 10000u;
+    cfg->baud = 115200u;
 }
 
 void sim_wire_no_faults(sim_wire_faults_t *faults)
@@ -67,6 +68,9 @@ static uint32_t wire_rand(sim_wire_t *w)
 static void wire_enter_update(sim_wire_t *w)
 {
     boot_proto_init(&w->proto, &w->boot, BOOT_LINK_SPI);
+    boot_proto_init(&w->uproto, &w->boot, BOOT_LINK_UART);
+    w->urx_head = 0;
+    w->urx_count = 0;
     w->mode = SIM_TARGET_UPDATE;
     w->app_slot = -1;
     w->app_trial = false;
@@ -147,6 +151,56 @@ int sim_wire_app_confirm(sim_wire_t *w)
     return boot_confirm(&w->boot, w->app_slot);
 }
 
+/* ---- UART target output ------------------------------------------------------ */
+
+static uint64_t wire_uart_byte_ns(const sim_wire_t *w)
+{
+    return 11000000000ull / w->cfg.baud; /* start, 8 data, parity, stop */
+}
+
+/* Queue bytes the UART engine produced: each finishes arriving one byte
+ * time after the previous one (or after now). */
+static void wire_uart_push(sim_wire_t *w, const uint8_t *b, size_t n)
+{
+    uint64_t t = w->flash->now_ns;
+
+    if (w->urx_count) {
+        uint16_t last = (uint16_t)((w->urx_head + w->urx_count - 1) %
+                                   SIM_WIRE_UART_FIFO);
+        if (w->urx_ready_ns[last] > t)
+            t = w->urx_ready_ns[last];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (w->urx_count >= SIM_WIRE_UART_FIFO) {
+            w->urx_overflows++;
+            continue;
+        }
+        uint16_t at = (uint16_t)((w->urx_head + w->urx_count) %
+                                 SIM_WIRE_UART_FIFO);
+        t += wire_uart_byte_ns(w);
+        w->urx[at] = b[i];
+        w->urx_ready_ns[at] = t;
+        w->urx_count++;
+    }
+}
+
+/* Poll both engines; returns whether either has work left. */
+static int wire_poll_engines(sim_wire_t *w)
+{
+    uint8_t out[64];
+    size_t n = 0;
+    int more = boot_proto_poll(&w->proto, NULL, 0, NULL);
+
+    wire_take_request(w);
+    if (w->mode != SIM_TARGET_UPDATE)
+        return 0;
+    more |= boot_proto_poll(&w->uproto, out, sizeof(out), &n);
+    wire_uart_push(w, out, n);
+    if (boot_proto_take_request(&w->uproto) == BOOT_REQ_REBOOT)
+        wire_reboot(w);
+    return more;
+}
+
 /* ---- time ---------------------------------------------------------------------- */
 
 void sim_wire_advance_ns(sim_wire_t *w, uint64_t ns)
@@ -160,8 +214,7 @@ void sim_wire_advance_ns(sim_wire_t *w, uint64_t ns)
             sim_flash_advance_ns(f, end - f->now_ns);
             break;
         }
-        int more = boot_proto_poll(&w->proto, NULL, 0, NULL);
-        wire_take_request(w);
+        int more = wire_poll_engines(w);
         if (f->now_ns >= end)
             break;
         if (sim_flash_busy(f)) {
@@ -184,10 +237,8 @@ void sim_wire_advance_ns(sim_wire_t *w, uint64_t ns)
         }
     }
     /* Let the engine see the final time (frame timeouts, finished work). */
-    if (w->mode == SIM_TARGET_UPDATE) {
-        boot_proto_poll(&w->proto, NULL, 0, NULL);
-        wire_take_request(w);
-    }
+    if (w->mode == SIM_TARGET_UPDATE)
+        (void)wire_poll_engines(w);
 }
 
 /* ---- one byte on the bus --------------------------------------------------- */
@@ -304,6 +355,66 @@ static int wire_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
     return 0;
 }
 
+static int wire_uart_write(agent_uart_t *self, const uint8_t *tx, size_t len,
+                           uint32_t timeout_ms)
+{
+    sim_wire_t *w = AGENT_CONTAINER_OF(self, sim_wire_t, uart);
+    uint8_t out[64];
+
+    (void)timeout_ms; /* the simulated line never blocks */
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = tx[i];
+
+        sim_wire_advance_ns(w, wire_uart_byte_ns(w));
+        if (wire_in_window(w) && wire_hit(w, w->faults.mosi_flip_ppm)) {
+            w->faults_injected++;
+            b ^= (uint8_t)(1u << (wire_rand(w) % 8u));
+        }
+        if (w->mode == SIM_TARGET_UPDATE) {
+            size_t n = boot_proto_uart_rx(&w->uproto, b, out, sizeof(out));
+
+            wire_uart_push(w, out, n);
+            if (boot_proto_take_request(&w->uproto) == BOOT_REQ_REBOOT)
+                wire_reboot(w);
+        }
+        w->bytes++;
+    }
+    return 0;
+}
+
+static int wire_uart_read(agent_uart_t *self, uint8_t *rx, size_t len,
+                          uint32_t timeout_ms)
+{
+    sim_wire_t *w = AGENT_CONTAINER_OF(self, sim_wire_t, uart);
+    uint64_t deadline = w->flash->now_ns + (uint64_t)timeout_ms * 1000000u;
+    size_t got = 0;
+
+    while (got < len) {
+        uint64_t now = w->flash->now_ns;
+
+        if (w->urx_count && w->urx_ready_ns[w->urx_head] <= now) {
+            uint8_t b = w->urx[w->urx_head];
+
+            w->urx_head = (uint16_t)((w->urx_head + 1) % SIM_WIRE_UART_FIFO);
+            w->urx_count--;
+            if (wire_in_window(w) && wire_hit(w, w->faults.miso_flip_ppm)) {
+                w->faults_injected++;
+                b ^= (uint8_t)(1u << (wire_rand(w) % 8u));
+            }
+            rx[got++] = b;
+            continue;
+        }
+        if (now >= deadline)
+            break;
+        uint64_t until = w->urx_count ? w->urx_ready_ns[w->urx_head]
+                                      : now + wire_uart_byte_ns(w);
+        if (until > deadline)
+            until = deadline;
+        sim_wire_advance_ns(w, until - now);
+    }
+    return (int)got;
+}
+
 static int wire_set_cs(agent_spi_t *self, bool asserted)
 {
     sim_wire_t *w = AGENT_CONTAINER_OF(self, sim_wire_t, spi);
@@ -350,6 +461,8 @@ static void wire_sleep_ms(agent_clock_t *self, uint32_t ms)
 }
 
 static const agent_spi_ops_t s_wire_spi_ops = {wire_xfer, wire_set_cs};
+static const agent_uart_ops_t s_wire_uart_ops = {wire_uart_write,
+                                                 wire_uart_read};
 static const agent_gpio_ops_t s_wire_gpio_ops = {wire_gpio_set};
 static const agent_clock_ops_t s_wire_clock_ops = {wire_now_ms, wire_sleep_ms};
 
@@ -363,7 +476,10 @@ void sim_wire_init(sim_wire_t *w, sim_flash_t *flash, const sim_wire_cfg_t *cfg)
         sim_wire_default_cfg(&w->cfg);
     if (!w->cfg.sck_hz)
         w->cfg.sck_hz = 8000000u;
+    if (!w->cfg.baud)
+        w->cfg.baud = 115200u;
     w->spi.ops = &s_wire_spi_ops;
+    w->uart.ops = &s_wire_uart_ops;
     w->gpio.ops = &s_wire_gpio_ops;
     w->clock.ops = &s_wire_clock_ops;
     w->app_slot = -1;

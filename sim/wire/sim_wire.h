@@ -28,6 +28,12 @@
  * operation) re-runs boot_init() + boot_decide(). Releasing CS drops the
  * engine's half frame (boot_proto_reset_link()).
  *
+ * UART: the same commands over the AN3155 framing (USART1 on the chip).
+ * w->uart is an agent_uart_t at cfg.baud; bytes take 11 bit times each
+ * way; the target's answers queue in a FIFO the agent reads. The MOSI/MISO
+ * fault rates apply to its transmit/receive bytes. Use one link at a time
+ * (both engines serve the same boot context).
+ *
  * The host port binds one flash model per process, so one wire is live at
  * a time (sim_wire_init() binds it).
  */
@@ -49,7 +55,11 @@ typedef struct sim_wire_cfg {
     uint32_t sck_hz;           /* SPI clock, 8 MHz by default */
     uint32_t xfer_overhead_ns; /* fixed cost of one transaction, 10 us by
                                   default (an ESP32 polling transaction) */
+    uint32_t baud;             /* UART (8E1: 11 bits a byte), 115200 */
 } sim_wire_cfg_t;
+
+/* Bytes the target's UART may have sent and the agent not yet read. */
+#define SIM_WIRE_UART_FIFO 1024
 
 /* Faults. Byte indexes count the bytes the master clocked since
  * sim_wire_init() (sim_wire_t.bytes). Random faults hit each byte of the
@@ -93,7 +103,8 @@ typedef struct sim_wire {
     sim_wire_cfg_t cfg;
     sim_wire_faults_t faults;
     boot_ctx_t boot;
-    boot_proto_t proto;
+    boot_proto_t proto;    /* SPI engine */
+    boot_proto_t uproto;   /* UART engine on the same boot context */
     uint8_t mode;          /* enum sim_target_mode */
     int8_t app_slot;       /* slot the application runs from, or -1 */
     bool app_trial;        /* that boot is a trial of a pending image */
@@ -112,8 +123,15 @@ typedef struct sim_wire {
     uint32_t target_boots; /* boots (power-on, NRST, reboot requests) */
     uint32_t reboots;      /* BOOT_REQ_REBOOT requests served */
     int last_boot_rc;      /* boot_init/boot_decide result of the last boot */
+    /* UART: target -> agent bytes, each with the time its stop bit ends. */
+    uint8_t urx[SIM_WIRE_UART_FIFO];
+    uint64_t urx_ready_ns[SIM_WIRE_UART_FIFO];
+    uint16_t urx_head;
+    uint16_t urx_count;
+    uint32_t urx_overflows;
     /* Agent-side ports (pass &w->spi etc. to agent_proto_init()). */
     agent_spi_t spi;
+    agent_uart_t uart;
     agent_gpio_t gpio;
     agent_clock_t clock;
 } sim_wire_t;

@@ -486,6 +486,123 @@ static void test_fault_agent_restart_mid_transfer(void **state)
     }
 }
 
+/* ---- UART link (AN3155 framing) ------------------------------------------- */
+
+static void uart_send(fx_t *f, const uint8_t *b, size_t n)
+{
+    assert_int_equal(f->wire.uart.ops->write(&f->wire.uart, b, n, 100), 0);
+}
+
+/* Send bytes followed by their XOR. */
+static void uart_send_xor(fx_t *f, const uint8_t *b, size_t n)
+{
+    uint8_t x = 0;
+
+    for (size_t i = 0; i < n; i++)
+        x ^= b[i];
+    uart_send(f, b, n);
+    uart_send(f, &x, 1);
+}
+
+static void uart_expect(fx_t *f, const uint8_t *exp, size_t n,
+                        uint32_t timeout_ms)
+{
+    uint8_t got[300];
+
+    assert_true(n <= sizeof(got));
+    assert_int_equal(f->wire.uart.ops->read(&f->wire.uart, got, n, timeout_ms),
+                     (int)n);
+    assert_memory_equal(got, exp, n);
+}
+
+static void uart_cmd(fx_t *f, uint8_t cmd, uint8_t reply)
+{
+    uint8_t fr[2] = {cmd, (uint8_t)~cmd};
+
+    uart_send(f, fr, 2);
+    uart_expect(f, &reply, 1, 100);
+}
+
+static void test_uart_link(void **state)
+{
+    fx_t *f = *state;
+    const uint8_t ack = FOTA_PROTO_ACK, nack = FOTA_PROTO_NACK;
+    const uint8_t sync = FOTA_PROTO_UART_SYNC;
+    uint8_t b[260];
+    uint8_t data[64];
+
+    /* Update mode by the strap, as for SPI. */
+    f->wire.spi.ops->set_cs(&f->wire.spi, true);
+    f->wire.gpio.ops->set(&f->wire.gpio, AGENT_PIN_NRST, 0);
+    f->wire.gpio.ops->set(&f->wire.gpio, AGENT_PIN_NRST, 1);
+    assert_int_equal(f->wire.mode, SIM_TARGET_UPDATE);
+
+    uart_send(f, &sync, 1);
+    uart_expect(f, &ack, 1, 10);
+
+    /* Get Version: version plus two option bytes on UART. */
+    uint64_t t0 = f->flash.now_ns;
+    uart_cmd(f, FOTA_CMD_GET_VERSION, ack);
+    const uint8_t ver[] = {FOTA_BOOT_PROTO_VERSION, 0, 0, FOTA_PROTO_ACK};
+    uart_expect(f, ver, sizeof(ver), 10);
+    /* 2 bytes out, 5 back, 11 bits each at 115200 baud. */
+    assert_true(f->flash.now_ns - t0 >= 7u * 11u * 1000000000u / 115200u);
+
+    uart_cmd(f, FOTA_CMD_GET_ID, ack);
+    const uint8_t id[] = {1, 0x04, 0x13, FOTA_PROTO_ACK};
+    uart_expect(f, id, sizeof(id), 10);
+
+    /* Extended erase in one frame: N(2), codes, one XOR. Sector 8 is in
+     * the inactive slot; the ACK comes after the erase. */
+    uart_cmd(f, FOTA_CMD_EXTENDED_ERASE, ack);
+    const uint8_t er[] = {0, 0, 0, 8};
+    uart_send_xor(f, er, sizeof(er));
+    uart_expect(f, &ack, 1, 3000);
+    assert_int_equal(f->flash.wear[8], f->wear[8] + 1);
+
+    /* Sector 5 belongs to the running slot: refused. */
+    uart_cmd(f, FOTA_CMD_EXTENDED_ERASE, ack);
+    const uint8_t er5[] = {0, 0, 0, 5};
+    uart_send_xor(f, er5, sizeof(er5));
+    uart_expect(f, &nack, 1, 3000);
+
+    /* Write Memory, Read Memory, Get Checksum. */
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 13 + 7);
+    const uint8_t addr[] = {0x08, 0x08, 0x00, 0x00};
+    uart_cmd(f, FOTA_CMD_WRITE_MEMORY, ack);
+    uart_send_xor(f, addr, 4);
+    uart_expect(f, &ack, 1, 10);
+    b[0] = sizeof(data) - 1;
+    memcpy(b + 1, data, sizeof(data));
+    uart_send_xor(f, b, 1 + sizeof(data));
+    uart_expect(f, &ack, 1, 100);
+
+    uart_cmd(f, FOTA_CMD_READ_MEMORY, ack);
+    uart_send_xor(f, addr, 4);
+    uart_expect(f, &ack, 1, 10);
+    const uint8_t nn[] = {sizeof(data) - 1, (uint8_t)~(sizeof(data) - 1)};
+    uart_send(f, nn, 2);
+    uart_expect(f, &ack, 1, 10);
+    uart_expect(f, data, sizeof(data), 100);
+
+    uint32_t crc = fota_crc32_st(data, sizeof(data));
+    uint8_t ans[6] = {FOTA_PROTO_ACK, (uint8_t)(crc >> 24), (uint8_t)(crc >> 16),
+                      (uint8_t)(crc >> 8), (uint8_t)crc, 0};
+    ans[5] = ans[1] ^ ans[2] ^ ans[3] ^ ans[4];
+    const uint8_t len[] = {0, 0, 0, sizeof(data)};
+    uart_cmd(f, FOTA_CMD_GET_CHECKSUM, ack);
+    uart_send_xor(f, addr, 4);
+    uart_expect(f, &ack, 1, 10);
+    uart_send_xor(f, len, 4);
+    uart_expect(f, &ack, 1, 10);
+    uart_expect(f, ans, sizeof(ans), 100);
+
+    /* Nothing else arrives, and the old state is intact. */
+    assert_int_equal(f->wire.uart.ops->read(&f->wire.uart, b, 1, 5), 0);
+    assert_false(check_invariants(f));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +622,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fault_busy_stall, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_target_reset_mid_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fault_agent_restart_mid_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uart_link, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

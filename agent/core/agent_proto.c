@@ -167,15 +167,16 @@ static int agent_send_addr(agent_proto_t *t, uint32_t addr,
     return agent_send_block(t, 4, timeout_ms);
 }
 
-/* Clock the answer's leading dummy byte plus n bytes, keep the n. */
+/* Clock the answer's leading dummy byte plus n bytes, keep the n. The
+ * port clocks 0x00 dummies for a NULL tx, so no buffer is both sent and
+ * received (DMA engines need not support that). */
 static int agent_read_answer(agent_proto_t *t, uint8_t *dst, size_t n)
 {
     int rc;
 
     if (n + 1 > sizeof(t->buf))
         return FOTA_ERR_NOMEM;
-    memset(t->buf, FOTA_PROTO_DUMMY, n + 1);
-    rc = agent_xfer(t, t->buf, t->buf, n + 1);
+    rc = agent_xfer(t, NULL, t->buf, n + 1);
     if (rc < 0)
         return rc;
     memcpy(dst, t->buf + 1, n);
@@ -187,8 +188,7 @@ static int agent_read_more(agent_proto_t *t, uint8_t *dst, size_t n)
 {
     if (n == 0)
         return 0;
-    memset(dst, FOTA_PROTO_DUMMY, n);
-    return agent_xfer(t, dst, dst, n);
+    return agent_xfer(t, NULL, dst, n);
 }
 
 /* Deadline of an ACK that follows flash programming of `words` words,

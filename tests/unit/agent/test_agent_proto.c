@@ -538,6 +538,18 @@ static void test_stream_write_bytes(void **state)
     check_script_done();
 }
 
+static void test_reboot_bytes_and_cs_release(void **state)
+{
+    (void)state;
+    s_special_req(0x50, FOTA_OP_REBOOT, NULL, 0);
+    s_special_answer(NULL, 0, FOTA_RESULT_OK);
+    assert_int_equal(agent_proto_reboot(&s_t), 0);
+    check_script_done();
+    /* CS released: the target boots normally, not into update mode. */
+    assert_false(s_fake.cs);
+    assert_false(s_t.synced);
+}
+
 /* ---- NACK, retry, deadlines ------------------------------------------------------- */
 
 static void test_nack_resyncs_and_resends(void **state)
@@ -730,6 +742,7 @@ int main(void)
         cmocka_unit_test_setup(test_status_decodes_block, setup),
         cmocka_unit_test_setup(test_commit_bytes_and_verdict, setup),
         cmocka_unit_test_setup(test_stream_write_bytes, setup),
+        cmocka_unit_test_setup(test_reboot_bytes_and_cs_release, setup),
         cmocka_unit_test_setup(test_nack_resyncs_and_resends, setup),
         cmocka_unit_test_setup(test_nack_on_every_attempt_gives_nack, setup),
         cmocka_unit_test_setup(test_ack_polling_skips_busy_and_junk, setup),

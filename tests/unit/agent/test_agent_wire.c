@@ -204,6 +204,20 @@ static void test_write_memory_update_commits(void **state)
     run_clean(*state, true);
 }
 
+static void test_update_at_datasheet_maximum_timings(void **state)
+{
+    fx_t *f = *state;
+    agent_flash_req_t r = make_req(f, false);
+
+    /* Every erase and word program takes its datasheet maximum: the
+     * client's deadlines must still hold, with no timeout at all. */
+    f->flash.timing = SIM_FLASH_MAXIMUM;
+    assert_int_equal(agent_proto_flash_image(&f->agent, &r), 0);
+    assert_int_equal(f->agent.stats.timeouts, 0);
+    assert_int_equal(f->agent.stats.nacks, 0);
+    assert_true(check_invariants(f));
+}
+
 static void test_reboot_runs_new_image_on_trial(void **state)
 {
     fx_t *f = *state;
@@ -608,6 +622,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_stream_update_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_memory_update_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_at_datasheet_maximum_timings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reboot_runs_new_image_on_trial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commands_against_engine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_slot_image_refused, setup, teardown),

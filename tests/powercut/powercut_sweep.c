@@ -23,7 +23,7 @@
  * docs/powercut.md explains the model and how to read the figure line.
  *
  * Usage: powercut_sweep [--full] [--verbose]
- *   no argument: a bounded subset (every cut of scenarios a and b, the
+ *   no argument: a bounded subset (every cut of scenarios f, a and b, the
  *   compaction steps of scenario c) for CTest; --full: also every journal
  *   word of every 8th update cycle of scenario c.
  */
@@ -430,6 +430,17 @@ static enum verdict recover(scenario_t *sc, unsigned allow, char *why,
             }
             return V_OK;
         }
+        if (is_old(sc, &d, id) && sc->new_slot < 0) {
+            /* First boot only: the image must now be on record as the
+             * confirmed active one. */
+            if (ctx->area == BOOT_AREA_NONE ||
+                ctx->state.active != sc->old_slot ||
+                ctx->state.slot[sc->old_slot].state != FOTA_SLOT_CONFIRMED) {
+                snprintf(why, why_len, "factory image not on record");
+                return V_UNFINISHED;
+            }
+            return V_OK;
+        }
         if (is_old(sc, &d, id)) {
             const fota_slot_info_t *ns = &ctx->state.slot[sc->new_slot];
             fota_version_t nv = ver_of(sc->new_ver);
@@ -715,6 +726,39 @@ static void finish_scenario(scenario_t *sc, clock_t t0)
     s_total.compaction_steps += sc->t.compaction_steps;
 }
 
+static const step_t k_first_boot = {STEP_BOOT, "first boot", ALLOW_OLD};
+
+/* (f) factory: v1 in slot A, blank journal; the first boot records it as
+ * the confirmed image. Every word of that first record is cut. */
+static int scenario_factory(void)
+{
+    static scenario_t sc;
+    clock_t t0 = clock();
+    const image_t *im;
+    step_result_t r;
+    int rc;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.name = "f (factory first boot)";
+    sc.confirms = true;
+    sc.body_size = BODY_AB;
+    sc.old_slot = 0;
+    sc.old_ver = 1;
+    sc.new_slot = -1; /* no update in this scenario */
+    im = image_get(0, 1, sc.body_size, 0);
+    sim_flash_init(&s_live, SIM_FLASH_TYPICAL);
+    boot_port_host_bind(&s_live);
+    for (uint32_t off = 0; off < im->len; off += 4)
+        (void)sim_flash_program_word(&s_live, FOTA_SLOT_A_ADDR + off,
+                                     fota_get_le32(im->bytes + off));
+    rc = step(&sc, &k_first_boot, true, &r);
+    if (rc != 0 || r.d.action != BOOT_ACTION_JUMP || r.d.slot != 0 ||
+        r.d.trial || r.area == BOOT_AREA_NONE)
+        rc = fail_setup(&sc, "first boot", rc ? rc : FOTA_ERR_CORRUPT);
+    finish_scenario(&sc, t0);
+    return rc;
+}
+
 /* (a) v1 confirmed in slot A; v2 written to B, committed, trial-booted,
  * confirmed, booted normally. Every operation cut (image write sampled). */
 static int scenario_a(void)
@@ -861,6 +905,7 @@ int main(int argc, char **argv)
            "sampled every %d\n", s_full ? "full" : "bounded", TORN_VARIANTS,
            IMAGE_SAMPLE);
     fflush(stdout);
+    setup_failed |= scenario_factory() != 0;
     setup_failed |= scenario_a() != 0;
     setup_failed |= scenario_b() != 0;
     setup_failed |= scenario_c() != 0;

@@ -9,6 +9,7 @@
 
 static const tool_cmd_t s_groups[] = {
     {"image", "pack, inspect and verify firmware images", tool_cmd_image},
+    {"flash", "write an image into the target's inactive slot over SPI", tool_cmd_flash},
 };
 
 int main(int argc, char **argv)

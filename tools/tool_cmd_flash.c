@@ -1,0 +1,420 @@
+/*
+ * tool_cmd_flash.c - `fota flash`: write an image into the target's
+ * inactive slot, verify it with Get Checksum, commit and reboot, through
+ * the agent core's protocol client (agent_proto_flash_image), on either
+ *   - real hardware: a Linux SPI master (spidev) with NRST and the CS strap
+ *     on GPIO lines (libgpiod), e.g. a Raspberry Pi wired to a Discovery
+ *     board (docs/hardware.md), or
+ *   - the simulated target: the bootloader core and command engine on the
+ *     strict flash model behind the simulated wire, with its modelled
+ *     application, persisted in a file: the same target `fota agent` opens
+ *     (agent/port/sim/agent_sim_target.h), so the two can take turns.
+ * Both run exactly the same client code; only the three ports differ.
+ */
+#define _DEFAULT_SOURCE
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_clock_linux.h"
+#include "agent_gpio_gpiod.h"
+#include "agent_proto.h"
+#include "agent_spi_spidev.h"
+#include "fota/fota_crc32.h"
+#include "fota/fota_err.h"
+#include "fota/fota_layout.h"
+#include "agent_sim_target.h"
+#include "tool.h"
+
+#define FLASH_DEFAULT_HZ 8000000u
+#define FLASH_MAX_IMAGES 2
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fota flash <image> [<image>] --target sim:<flash-file>\n"
+            "       fota flash <image> [<image>] --spi /dev/spidevB.C --nrst CHIP:LINE\n"
+            "                  --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]\n"
+            "\n"
+            "Write an image into the target's inactive slot over the SPI bootloader\n"
+            "protocol: reset into update mode (CS held low across an NRST pulse),\n"
+            "erase the sectors the image needs, stream it, compare Get Checksum with\n"
+            "the image's CRC, commit it and reboot the target into its trial boot.\n"
+            "Give both builds of a release (slot-a.img and slot-b.img) to let the\n"
+            "tool pick the one linked for whichever slot is inactive.\n"
+            "\n"
+            "  -t, --target sim:FILE   the simulated target (bootloader core on the flash\n"
+            "                          model; the same target `fota agent` uses), its\n"
+            "                          flash kept in FILE (created erased when missing)\n"
+            "      --spi DEV           spidev device of the SPI master (mode 0)\n"
+            "      --nrst CHIP:LINE    GPIO on the target's NRST (driven open-drain)\n"
+            "      --cs-gpio CHIP:LINE GPIO on the target's NSS/PA4 (CS and strap)\n"
+            "      --boot0 CHIP:LINE   GPIO on BOOT0, held low (optional)\n"
+            "      --hz N              SPI clock in Hz (default %u)\n"
+            "      --no-cs             set SPI_NO_CS on the controller (when it would\n"
+            "                          toggle its own CS pin)\n"
+            "      --write-memory      use standard Write Memory (256-byte blocks)\n"
+            "                          instead of the streaming extension\n"
+            "      --no-reboot         leave the target in update mode after commit\n"
+            "  -v, --verbose           log every protocol retry and resync\n"
+            "  -h, --help              this help\n",
+            FLASH_DEFAULT_HZ);
+}
+
+/* ---- the ports: one of two kinds of target ---- */
+
+typedef struct flash_target {
+    bool sim;
+    agent_spi_t *spi;
+    agent_gpio_t *gpio;
+    agent_clock_t *clock;
+    /* simulated: the update flow's persistent target (agent/port/sim) */
+    agent_sim_target_t *simt;
+    bool sim_open;
+    /* hardware */
+    agent_spi_spidev_t spidev;
+    agent_gpio_gpiod_t pins;
+    agent_gpiod_line_t cs;
+    agent_clock_linux_t clk;
+    bool spidev_open, pins_open, cs_open;
+} flash_target_t;
+
+static int sim_open(flash_target_t *tg, const char *path)
+{
+    int rc;
+
+    tg->sim = true;
+    tg->simt = calloc(1, sizeof *tg->simt);
+    if (tg->simt == NULL)
+        return FOTA_ERR_NOMEM;
+    /* Opening the file is a power-on: the target runs its boot decision. */
+    rc = agent_sim_target_open(tg->simt, path);
+    if (rc < 0)
+        return rc;
+    tg->sim_open = true;
+    tg->spi = &tg->simt->spi;
+    tg->gpio = &tg->simt->gpio;
+    tg->clock = &tg->simt->clock;
+    return 0;
+}
+
+static int hw_open(flash_target_t *tg, const char *spi_dev, const char *nrst,
+                   const char *cs, const char *boot0, uint32_t hz, bool no_cs)
+{
+    int rc;
+
+    /* CS first, deasserted, so nothing is selected while the rest opens. */
+    rc = agent_gpiod_line_open(&tg->cs, NULL, cs, false, 1, "fota-cs");
+    if (rc < 0) {
+        fprintf(stderr, "fota flash: --cs-gpio %s: %s\n", cs, fota_strerror(rc));
+        return rc;
+    }
+    tg->cs_open = true;
+    rc = agent_gpio_gpiod_open(&tg->pins, NULL, nrst, boot0);
+    if (rc < 0) {
+        fprintf(stderr, "fota flash: --nrst %s%s%s: %s\n", nrst,
+                boot0 ? " / --boot0 " : "", boot0 ? boot0 : "",
+                fota_strerror(rc));
+        return rc;
+    }
+    tg->pins_open = true;
+    rc = agent_spi_spidev_open(&tg->spidev, NULL, spi_dev, hz, no_cs,
+                               agent_gpiod_line_set_cb, &tg->cs);
+    if (rc < 0) {
+        fprintf(stderr, "fota flash: --spi %s: %s\n", spi_dev, fota_strerror(rc));
+        return rc;
+    }
+    tg->spidev_open = true;
+    agent_clock_linux_init(&tg->clk, NULL);
+    tg->spi = &tg->spidev.base;
+    tg->gpio = &tg->pins.base;
+    tg->clock = &tg->clk.base;
+    return 0;
+}
+
+/* Close the target (a simulated one keeps its flash in its file). */
+static void target_close(flash_target_t *tg)
+{
+    if (tg->sim) {
+        if (tg->sim_open)
+            agent_sim_target_close(tg->simt);
+        free(tg->simt);
+        tg->simt = NULL;
+        return;
+    }
+    if (tg->spidev_open)
+        agent_spi_spidev_close(&tg->spidev);
+    if (tg->pins_open)
+        agent_gpio_gpiod_close(&tg->pins);
+    if (tg->cs_open) {
+        (void)agent_gpiod_line_set(&tg->cs, 1);
+        agent_gpiod_line_close(&tg->cs);
+    }
+}
+
+/* ---- log, progress, image source ---- */
+
+typedef struct flash_log {
+    agent_log_t base;
+    bool verbose;
+} flash_log_t;
+
+static void log_write(agent_log_t *self, int level, const char *msg)
+{
+    flash_log_t *l = AGENT_CONTAINER_OF(self, flash_log_t, base);
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+
+    if (level > AGENT_LOG_WARN && !l->verbose)
+        return;
+    fprintf(stderr, "fota flash: %s: %s\n",
+            (level >= 0 && level <= 3) ? names[level] : "log", msg);
+}
+
+static const agent_log_ops_t s_log_ops = {.write = log_write};
+
+typedef struct image {
+    const char *path;
+    uint8_t *data;
+    size_t len;
+    fota_image_hdr_t hdr;
+    int slot; /* slot the header is linked for */
+} image_t;
+
+static int image_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    const image_t *img = ctx;
+
+    if ((size_t)off > img->len || len > img->len - off)
+        return FOTA_ERR_RANGE;
+    memcpy(buf, img->data + off, len);
+    return 0;
+}
+
+static void progress(void *ctx, int phase, uint32_t done, uint32_t total)
+{
+    uint32_t *last_pct = ctx;
+    uint32_t pct;
+
+    switch (phase) {
+    case AGENT_PHASE_ERASE:
+        fprintf(stderr, "fota flash: erasing\n");
+        break;
+    case AGENT_PHASE_WRITE:
+        pct = total ? (uint32_t)((uint64_t)done * 100u / total) : 100u;
+        /* A line per 10 %: readable in logs and on a terminal alike. */
+        if (pct / 10u != *last_pct / 10u || done == total) {
+            fprintf(stderr, "fota flash: writing %3u%% (%u/%u bytes)\n",
+                    (unsigned)pct, (unsigned)done, (unsigned)total);
+            *last_pct = pct;
+        }
+        break;
+    case AGENT_PHASE_VERIFY:
+        fprintf(stderr, "fota flash: verifying (Get Checksum)\n");
+        break;
+    case AGENT_PHASE_COMMIT:
+        fprintf(stderr, "fota flash: committing\n");
+        break;
+    default:
+        break;
+    }
+}
+
+static double wall_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int load_image(image_t *img, const char *path)
+{
+    int rc;
+
+    memset(img, 0, sizeof *img);
+    img->path = path;
+    img->slot = -1;
+    rc = tool_read_file(path, &img->data, &img->len);
+    if (rc < 0)
+        return rc;
+    if (img->len < FOTA_IMAGE_HDR_SIZE ||
+        fota_image_hdr_decode(&img->hdr, img->data) < 0) {
+        fprintf(stderr, "fota flash: %s: not an image (no valid header)\n", path);
+        return FOTA_ERR_CORRUPT;
+    }
+    if (fota_image_check_slot(&img->hdr, 0) == 0)
+        img->slot = 0;
+    else if (fota_image_check_slot(&img->hdr, 1) == 0)
+        img->slot = 1;
+    if (img->slot < 0 ||
+        img->len != (size_t)FOTA_IMAGE_HDR_SIZE + img->hdr.body_size) {
+        fprintf(stderr, "fota flash: %s: header does not fit a slot or the "
+                        "file size\n", path);
+        return FOTA_ERR_CORRUPT;
+    }
+    return 0;
+}
+
+int tool_cmd_flash(int argc, char **argv)
+{
+    const char *target = NULL, *spi_dev = NULL, *nrst = NULL, *cs = NULL;
+    const char *boot0 = NULL, *hz_s = NULL;
+    bool no_cs = false, write_memory = false, no_reboot = false;
+    bool verbose = false, help = false;
+    const tool_opt_t opts[] = {
+        {"target", 't', &target, NULL},
+        {"spi", 0, &spi_dev, NULL},
+        {"nrst", 0, &nrst, NULL},
+        {"cs-gpio", 0, &cs, NULL},
+        {"boot0", 0, &boot0, NULL},
+        {"hz", 0, &hz_s, NULL},
+        {"no-cs", 0, NULL, &no_cs},
+        {"write-memory", 0, NULL, &write_memory},
+        {"no-reboot", 0, NULL, &no_reboot},
+        {"verbose", 'v', NULL, &verbose},
+    };
+    const char *pos[FLASH_MAX_IMAGES];
+    size_t npos = 0;
+    image_t imgs[FLASH_MAX_IMAGES];
+    size_t nimgs = 0;
+    const image_t *img = NULL;
+    flash_target_t tg;
+    flash_log_t log = {.base = {.ops = &s_log_ops}, .verbose = false};
+    static agent_proto_t proto; /* 2 KiB of buffers: keep it off the stack */
+    agent_flash_req_t req;
+    fota_status_t st;
+    uint32_t last_pct = 0;
+    uint32_t hz = FLASH_DEFAULT_HZ;
+    double t0, t1;
+    uint64_t sim_t0 = 0;
+    int ret = TOOL_EXIT_USAGE;
+    int rc;
+    size_t i;
+
+    memset(&tg, 0, sizeof tg);
+    memset(imgs, 0, sizeof imgs);
+    if (tool_parse_args("fota flash", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, FLASH_MAX_IMAGES,
+                        &npos, &help) != 0)
+        return TOOL_EXIT_USAGE;
+    if (help) {
+        usage(stdout);
+        return TOOL_EXIT_OK;
+    }
+    log.verbose = verbose;
+    if (npos == 0) {
+        fprintf(stderr, "fota flash: need an image file (see --help)\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if ((target != NULL) == (spi_dev != NULL)) {
+        fprintf(stderr, "fota flash: give either --target sim:FILE or --spi DEV\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if (target != NULL && strncmp(target, "sim:", 4) != 0) {
+        fprintf(stderr, "fota flash: unknown target '%s' (sim:FILE, or --spi "
+                        "for hardware)\n", target);
+        return TOOL_EXIT_USAGE;
+    }
+    if (target != NULL && target[4] == '\0') {
+        fprintf(stderr, "fota flash: sim: needs a flash file name\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if (spi_dev != NULL && (nrst == NULL || cs == NULL)) {
+        fprintf(stderr, "fota flash: --spi needs --nrst and --cs-gpio\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if (hz_s != NULL && (tool_parse_u32(hz_s, &hz) != 0 || hz < 100000u ||
+                         hz > 50000000u)) {
+        fprintf(stderr, "fota flash: --hz: 100000..50000000\n");
+        return TOOL_EXIT_USAGE;
+    }
+
+    ret = TOOL_EXIT_FAIL;
+    for (i = 0; i < npos; i++) {
+        if (load_image(&imgs[i], pos[i]) < 0)
+            goto out;
+        nimgs++;
+    }
+
+    rc = target != NULL ? sim_open(&tg, target + 4)
+                        : hw_open(&tg, spi_dev, nrst, cs, boot0, hz, no_cs);
+    if (rc < 0) {
+        if (target != NULL)
+            fprintf(stderr, "fota flash: %s: %s\n", target, fota_strerror(rc));
+        goto out;
+    }
+    if (tg.sim)
+        sim_t0 = agent_sim_target_time_ns(tg.simt);
+    t0 = wall_s();
+
+    agent_proto_init(&proto, tg.spi, tg.gpio, tg.clock, &log.base, NULL);
+    fprintf(stderr, "fota flash: resetting the target into update mode\n");
+    rc = agent_proto_enter_update(&proto);
+    if (rc == 0)
+        rc = agent_proto_status(&proto, &st);
+    if (rc < 0) {
+        fprintf(stderr, "fota flash: no answer from the bootloader: %s "
+                        "(docs/hardware.md, troubleshooting)\n", fota_strerror(rc));
+        goto out_release;
+    }
+    for (i = 0; i < nimgs; i++)
+        if (imgs[i].slot == st.inactive_slot)
+            img = &imgs[i];
+    if (img == NULL) {
+        fprintf(stderr, "fota flash: the inactive slot is %s; no image given "
+                        "is linked for it (pass the slot-%s build)\n",
+                tool_slot_name(st.inactive_slot),
+                st.inactive_slot == 0 ? "a" : "b");
+        goto out_release;
+    }
+    fprintf(stderr, "fota flash: active slot %s, writing %s into slot %s\n",
+            st.active_slot <= 1 ? tool_slot_name(st.active_slot) : "none",
+            img->path,
+            tool_slot_name(st.inactive_slot));
+
+    memset(&req, 0, sizeof req);
+    req.read = image_read;
+    req.read_ctx = (void *)img;
+    req.len = (uint32_t)img->len;
+    req.use_write_memory = write_memory;
+    req.reboot = !no_reboot;
+    req.skip_enter = true;
+    req.progress = progress;
+    req.progress_ctx = &last_pct;
+    rc = agent_proto_flash_image(&proto, &req);
+    if (rc < 0) {
+        fprintf(stderr, "fota flash: failed: %s\n", fota_strerror(rc));
+        goto out_release;
+    }
+    if (tg.sim)
+        agent_sim_target_settle(tg.simt); /* the booted image runs */
+    t1 = wall_s();
+    {
+        char ver[32];
+
+        tool_format_version(&img->hdr.version, ver, sizeof ver);
+        printf("flash: image=%s version=%s slot=%s bytes=%zu crc=0x%08x "
+               "committed=1 rebooted=%d",
+               img->path, ver, tool_slot_name(img->slot), img->len,
+               (unsigned)fota_crc32_st(img->data, img->len), req.reboot ? 1 : 0);
+        if (tg.sim)
+            printf(" sim_s=%.3f", (double)(agent_sim_target_time_ns(tg.simt) - sim_t0) / 1e9);
+        printf(" wall_s=%.3f resyncs=%u nacks=%u timeouts=%u\n", t1 - t0,
+               (unsigned)proto.stats.resyncs, (unsigned)proto.stats.nacks,
+               (unsigned)proto.stats.timeouts);
+    }
+    ret = TOOL_EXIT_OK;
+
+out_release:
+    if (ret != TOOL_EXIT_OK || no_reboot)
+        (void)agent_proto_release(&proto);
+out:
+    /* A simulated target keeps whatever state a failure left, as the real
+     * chip would. */
+    target_close(&tg);
+    for (i = 0; i < FLASH_MAX_IMAGES; i++)
+        free(imgs[i].data);
+    return ret;
+}

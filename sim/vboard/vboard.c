@@ -495,6 +495,19 @@ out:
     return rc;
 }
 
+int vboard_load_bin(vboard_t *b, const char *path, uint32_t addr)
+{
+    size_t len = 0;
+    uint8_t *bin = vb_read_file(path, &len);
+    int rc;
+
+    if (!bin)
+        return FOTA_ERR_IO;
+    rc = vboard_program_flash(b, addr, bin, len);
+    free(bin);
+    return rc;
+}
+
 int vboard_load_flash_image(vboard_t *b, const char *path)
 {
     size_t len = 0;

@@ -92,6 +92,11 @@ void vboard_destroy(vboard_t *b);
  * (a segment outside flash/SRAM/CCM). Call before vboard_reset(). */
 int vboard_load_elf(vboard_t *b, const char *path);
 
+/* Program a raw binary file (e.g. a packed slot image) at addr in flash
+ * (AND semantics, as vboard_program_flash). Returns 0, FOTA_ERR_IO or
+ * FOTA_ERR_RANGE. */
+int vboard_load_bin(vboard_t *b, const char *path, uint32_t addr);
+
 /* Replace main flash with a raw image file (at most 1 MiB, placed at
  * 0x08000000; the rest erased). Returns 0, FOTA_ERR_IO or FOTA_ERR_RANGE. */
 int vboard_load_flash_image(vboard_t *b, const char *path);

@@ -4,6 +4,8 @@
  * instruction-count stops, power cuts, SPI overrun/stale bytes and the
  * watchdog.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,133 @@
+/*
+ * The real firmware on the virtual board: the bootloader ELF and the slot-A
+ * application (packed into a slot image by `fota image pack`) boot to the
+ * application banner on USART1, the application confirms itself, and the
+ * NSS strap keeps the bootloader in update mode where it answers the SPI
+ * sync. Paths come from the command line: <fota tool> <boot.elf> <app.bin>.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fota/fota_layout.h"
+#include "vboard.h"
+
+static const char *s_tool, *s_boot_elf, *s_app_bin;
+static char s_img[64];
+
+static int pack_image(void **state)
+{
+    char cmd[1024];
+    int fd;
+
+    (void)state;
+    strcpy(s_img, "/tmp/vboard_real_XXXXXX");
+    fd = mkstemp(s_img);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    snprintf(cmd, sizeof cmd,
+             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
+             s_tool, s_app_bin, s_img);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int remove_image(void **state)
+{
+    (void)state;
+    remove(s_img);
+    return 0;
+}
+
+static vboard_t *real_board(bool strap_low)
+{
+    vboard_t *b = vboard_create(NULL);
+
+    assert_non_null(b);
+    assert_int_equal(vboard_load_elf(b, s_boot_elf), 0);
+    assert_int_equal(vboard_load_bin(b, s_img, FOTA_SLOT_A_ADDR), 0);
+    vboard_set_nss(b, !strap_low);
+    vboard_reset(b, VBOARD_RESET_POWER);
+    return b;
+}
+
+static void test_boots_to_app_banner_and_confirms(void **state)
+{
+    vboard_t *b = real_board(false);
+    vboard_until_t u = {.max_ns = 200000000u, .uart_text = "fota-app"};
+    const char *out;
+
+    (void)state;
+    assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+    print_message("app banner after %.3f ms simulated, %llu instructions\n",
+                  (double)vboard_now_ns(b) / 1e6, (unsigned long long)vboard_insns(b));
+    assert_int_equal(vboard_hclk_hz(b), 168000000u);
+    u.max_ns = 2000000000u;
+    u.uart_text = "confirm";
+    assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+    out = vboard_uart_output(b, NULL);
+    assert_non_null(strstr(out, "fota-boot"));
+    assert_non_null(strstr(out, "slot A"));
+    assert_true(vboard_led_log(b, NULL) > 0);
+    assert_null(vboard_fault(b));
+    assert_int_equal(vboard_unclocked_accesses(b), 0);
+    vboard_destroy(b);
+}
+
+static void test_nss_strap_enters_update_mode_and_syncs(void **state)
+{
+    vboard_t *b = real_board(true);
+    vboard_until_t u = {.max_ns = 200000000u, .uart_text = "update mode"};
+    uint8_t tx = 0x5A, rx = 0;
+    int i;
+
+    (void)state;
+    assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+    vboard_run_ns(b, 5000000u);
+    assert_int_equal(vboard_spi_xfer(b, &tx, &rx, 1), 0);
+    assert_int_equal(rx, 0xA5);
+    /* Poll with dummies until the ACK, as the agent does. */
+    for (i = 0; i < 100; i++) {
+        vboard_run_ns(b, 10000u);
+        tx = 0x00;
+        vboard_spi_xfer(b, &tx, &rx, 1);
+        if (rx == 0x79 || rx == 0x1F)
+            break;
+    }
+    assert_int_equal(rx, 0x79);
+    tx = 0x79;
+    vboard_spi_xfer(b, &tx, &rx, 1);
+    assert_null(vboard_fault(b));
+    vboard_destroy(b);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_boots_to_app_banner_and_confirms),
+        cmocka_unit_test(test_nss_strap_enters_update_mode_and_syncs),
+    };
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n", argv[0]);
+        return 2;
+    }
+    s_tool = argv[1];
+    s_boot_elf = argv[2];
+    s_app_bin = argv[3];
+    if (access(s_boot_elf, R_OK) || access(s_app_bin, R_OK)) {
+        fprintf(stderr, "firmware not built (run make cross): %s %s\n", s_boot_elf,
+                s_app_bin);
+        return 1;
+    }
+    return cmocka_run_group_tests(tests, pack_image, remove_image);
+}

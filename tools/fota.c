@@ -7,9 +7,13 @@
 
 #include "tool.h"
 
+/* `fota agent` (tools/fota_agent.c, built by agent/update.cmake). */
+int tool_cmd_agent(int argc, char **argv);
+
 static const tool_cmd_t s_groups[] = {
     {"image", "pack, inspect and verify firmware images", tool_cmd_image},
     {"flash", "write an image into the target's inactive slot over SPI", tool_cmd_flash},
+    {"agent", "run the update agent against S3 and the (simulated) target", tool_cmd_agent},
 };
 
 int main(int argc, char **argv)

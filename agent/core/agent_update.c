@@ -1,0 +1,1312 @@
+/*
+ * agent_update.c - the update agent's flow (see agent_update.h and
+ * docs/agent.md).
+ */
+#include "agent_update.h"
+
+#include "fota/fota_config.h"
+#include "fota/fota_crc32.h"
+#include "fota/fota_err.h"
+#include "fota/fota_journal.h"
+#include "fota/fota_layout.h"
+#include "fota/fota_le.h"
+#include "fota/fota_nomalloc.h"
+#include "fota/fota_sha256.h"
+
+#define REC_MAGIC 0x44505541u /* "AUPD" */
+#define REC_FORMAT 1
+#define REC_OFF_CRC (AGENT_STORAGE_REC_SIZE - 4)
+
+/* ---- small string builder (no printf in the core) ------------------------ */
+
+typedef struct sb {
+    char *p;
+    size_t cap;
+    size_t len;
+    bool overflow;
+} sb_t;
+
+static void sb_init(sb_t *s, char *p, size_t cap)
+{
+    s->p = p;
+    s->cap = cap;
+    s->len = 0;
+    s->overflow = false;
+    if (cap)
+        p[0] = '\0';
+}
+
+static void sb_mem(sb_t *s, const char *str, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        s->overflow = true;
+        return;
+    }
+    memcpy(s->p + s->len, str, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
+
+static void sb_str(sb_t *s, const char *str)
+{
+    sb_mem(s, str, strlen(str));
+}
+
+static void sb_u64(sb_t *s, uint64_t v)
+{
+    char tmp[21];
+    size_t i = sizeof(tmp);
+
+    do {
+        tmp[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    sb_mem(s, tmp + i, sizeof(tmp) - i);
+}
+
+static void sb_i32(sb_t *s, int32_t v)
+{
+    if (v < 0) {
+        sb_str(s, "-");
+        sb_u64(s, (uint64_t)(-(int64_t)v));
+    } else {
+        sb_u64(s, (uint64_t)v);
+    }
+}
+
+static void sb_ver(sb_t *s, const fota_version_t *v)
+{
+    sb_u64(s, v->major);
+    sb_str(s, ".");
+    sb_u64(s, v->minor);
+    sb_str(s, ".");
+    sb_u64(s, v->patch);
+    if (v->build) {
+        sb_str(s, "+");
+        sb_u64(s, v->build);
+    }
+}
+
+/* Two digits with a leading zero. */
+static void sb_2(sb_t *s, unsigned v)
+{
+    char d[2] = {(char)('0' + v / 10u % 10u), (char)('0' + v % 10u)};
+
+    sb_mem(s, d, 2);
+}
+
+/* ---- UTC ----------------------------------------------------------------------- */
+
+void agent_update_format_utc(uint64_t unix_s, bool iso, char *out)
+{
+    uint64_t days = unix_s / 86400u;
+    uint32_t sod = (uint32_t)(unix_s % 86400u);
+    /* Civil date from a day count (proleptic Gregorian), with eras of
+     * 400 years (146097 days) counted from 0000-03-01 so that the leap day
+     * is the last day of the computed year. */
+    uint64_t z = days + 719468u;
+    uint64_t era = z / 146097u;
+    uint64_t doe = z - era * 146097u;
+    uint64_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    uint64_t y = yoe + era * 400u;
+    uint64_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    uint64_t mp = (5u * doy + 2u) / 153u;
+    unsigned d = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
+    unsigned m = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
+    sb_t s;
+
+    if (m <= 2)
+        y++;
+    sb_init(&s, out, 21);
+    sb_2(&s, (unsigned)(y / 100u));
+    sb_2(&s, (unsigned)(y % 100u));
+    if (iso)
+        sb_str(&s, "-");
+    sb_2(&s, m);
+    if (iso)
+        sb_str(&s, "-");
+    sb_2(&s, d);
+    sb_str(&s, "T");
+    sb_2(&s, sod / 3600u);
+    if (iso)
+        sb_str(&s, ":");
+    sb_2(&s, sod / 60u % 60u);
+    if (iso)
+        sb_str(&s, ":");
+    sb_2(&s, sod % 60u);
+    sb_str(&s, "Z");
+}
+
+/* ---- record codec --------------------------------------------------------------- */
+
+static void put_ver(uint8_t *p, const fota_version_t *v)
+{
+    p[0] = v->major;
+    p[1] = v->minor;
+    fota_put_le16(p + 2, v->patch);
+    fota_put_le32(p + 4, v->build);
+}
+
+static void get_ver(fota_version_t *v, const uint8_t *p)
+{
+    v->major = p[0];
+    v->minor = p[1];
+    v->patch = fota_get_le16(p + 2);
+    v->build = fota_get_le32(p + 4);
+}
+
+static void put_str(uint8_t *p, const char *s, size_t field)
+{
+    size_t n = strlen(s);
+
+    memset(p, 0, field);
+    memcpy(p, s, n < field - 1 ? n : field - 1);
+}
+
+static int get_str(char *s, const uint8_t *p, size_t field)
+{
+    if (!memchr(p, 0, field))
+        return FOTA_ERR_CORRUPT;
+    memcpy(s, p, field);
+    return 0;
+}
+
+/* Byte layout of a record copy (little-endian):
+ *   0 magic, 4 format u16, 6 zero u16, 8 seq, 12 phase, 13 slot,
+ *   14 n_rejected, 15 last_outcome, 16 manifest_etag[80], 96 image_etag[80],
+ *   176 key[160], 336 version[8], 344 sec_counter, 348 size, 352 sha256[32],
+ *   384 downloaded, 388 verified, 392 restarts, 396 last_error,
+ *   400 rejected[8][8], 464..507 zero, 508 CRC-32 (IEEE) of bytes 0..507. */
+void agent_upd_rec_encode(const agent_upd_rec_t *r,
+                          uint8_t buf[AGENT_STORAGE_REC_SIZE])
+{
+    memset(buf, 0, AGENT_STORAGE_REC_SIZE);
+    fota_put_le32(buf + 0, REC_MAGIC);
+    fota_put_le16(buf + 4, REC_FORMAT);
+    fota_put_le32(buf + 8, r->seq);
+    buf[12] = r->phase;
+    buf[13] = r->slot;
+    buf[14] = r->n_rejected;
+    buf[15] = r->last_outcome;
+    put_str(buf + 16, r->manifest_etag, AGENT_HTTP_ETAG_MAX);
+    put_str(buf + 96, r->image_etag, AGENT_HTTP_ETAG_MAX);
+    put_str(buf + 176, r->key, AGENT_MANIFEST_KEY_SIZE);
+    put_ver(buf + 336, &r->version);
+    fota_put_le32(buf + 344, r->sec_counter);
+    fota_put_le32(buf + 348, r->size);
+    memcpy(buf + 352, r->sha256, FOTA_SHA256_SIZE);
+    fota_put_le32(buf + 384, r->downloaded);
+    fota_put_le32(buf + 388, r->verified);
+    fota_put_le32(buf + 392, r->restarts);
+    fota_put_le32(buf + 396, (uint32_t)r->last_error);
+    for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
+        put_ver(buf + 400 + 8 * i, &r->rejected[i]);
+    fota_put_le32(buf + REC_OFF_CRC, fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
+}
+
+int agent_upd_rec_decode(agent_upd_rec_t *r,
+                         const uint8_t buf[AGENT_STORAGE_REC_SIZE])
+{
+    memset(r, 0, sizeof(*r));
+    if (fota_get_le32(buf) != REC_MAGIC || fota_get_le16(buf + 4) != REC_FORMAT ||
+        fota_get_le32(buf + REC_OFF_CRC) != fota_crc32_ieee_update(0, buf, REC_OFF_CRC))
+        return FOTA_ERR_CORRUPT;
+    r->seq = fota_get_le32(buf + 8);
+    r->phase = buf[12];
+    r->slot = buf[13];
+    r->n_rejected = buf[14];
+    r->last_outcome = buf[15];
+    if (r->phase > AGENT_UPD_OBSERVING || r->slot >= FOTA_SLOT_COUNT ||
+        r->n_rejected > AGENT_UPDATE_REJECT_MAX)
+        goto bad;
+    if (get_str(r->manifest_etag, buf + 16, AGENT_HTTP_ETAG_MAX) < 0 ||
+        get_str(r->image_etag, buf + 96, AGENT_HTTP_ETAG_MAX) < 0 ||
+        get_str(r->key, buf + 176, AGENT_MANIFEST_KEY_SIZE) < 0)
+        goto bad;
+    get_ver(&r->version, buf + 336);
+    r->sec_counter = fota_get_le32(buf + 344);
+    r->size = fota_get_le32(buf + 348);
+    memcpy(r->sha256, buf + 352, FOTA_SHA256_SIZE);
+    r->downloaded = fota_get_le32(buf + 384);
+    r->verified = fota_get_le32(buf + 388);
+    r->restarts = fota_get_le32(buf + 392);
+    r->last_error = (int32_t)fota_get_le32(buf + 396);
+    for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
+        get_ver(&r->rejected[i], buf + 400 + 8 * i);
+    if (r->downloaded > r->size)
+        goto bad;
+    return 0;
+bad:
+    memset(r, 0, sizeof(*r));
+    return FOTA_ERR_CORRUPT;
+}
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static void upd_log(agent_update_t *u, int level, const char *a, const char *b,
+                    int32_t v, bool with_v)
+{
+    char msg[160];
+    sb_t s;
+
+    if (!u->p.log)
+        return;
+    sb_init(&s, msg, sizeof(msg));
+    sb_str(&s, a);
+    if (b)
+        sb_str(&s, b);
+    if (with_v) {
+        sb_str(&s, " ");
+        sb_i32(&s, v);
+        if (v < 0) {
+            sb_str(&s, " (");
+            sb_str(&s, fota_strerror(v));
+            sb_str(&s, ")");
+        }
+    }
+    u->p.log->ops->write(u->p.log, level, msg);
+}
+
+static void upd_event(agent_update_t *u, int ev, uint32_t done, uint32_t total)
+{
+    if (u->p.event)
+        u->p.event(u->p.event_ctx, ev, done, total);
+}
+
+static bool ver_eq(const fota_version_t *a, const fota_version_t *b)
+{
+    return fota_version_cmp(a, b) == 0;
+}
+
+static int rec_save(agent_update_t *u)
+{
+    uint8_t *buf = u->io; /* the I/O buffer is free whenever we persist */
+    int rc;
+
+    u->rec.seq++;
+    agent_upd_rec_encode(&u->rec, buf);
+    rc = u->p.storage->ops->rec_write(u->p.storage, u->rec_copy, buf,
+                                      AGENT_STORAGE_REC_SIZE);
+    if (rc < 0)
+        return rc;
+    u->rec_copy ^= 1u;
+    return 0;
+}
+
+static int rec_load(agent_update_t *u)
+{
+    agent_upd_rec_t r[2];
+    bool ok[2];
+
+    for (unsigned c = 0; c < 2; c++) {
+        int rc = u->p.storage->ops->rec_read(u->p.storage, c, u->io,
+                                             AGENT_STORAGE_REC_SIZE);
+        if (rc < 0 && rc != FOTA_ERR_NOENT)
+            return rc;
+        ok[c] = rc == 0 && agent_upd_rec_decode(&r[c], u->io) == 0;
+    }
+    memset(&u->rec, 0, sizeof(u->rec));
+    u->rec_copy = 0;
+    /* Newest valid copy wins (sequence numbers compared with wrap). */
+    if (ok[0] && (!ok[1] || (int32_t)(r[0].seq - r[1].seq) > 0)) {
+        u->rec = r[0];
+        u->rec_copy = 1;
+    } else if (ok[1]) {
+        u->rec = r[1];
+        u->rec_copy = 0;
+    }
+    return 0;
+}
+
+/* URL of object key (bucket-relative) into u->url. */
+static int upd_url(agent_update_t *u, const char *key_a, const char *key_b,
+                   const char *key_c)
+{
+    sb_t s;
+    int n;
+
+    sb_init(&s, u->url, sizeof(u->url));
+    sb_str(&s, u->cfg.endpoint);
+    if (s.len && s.p[s.len - 1] == '/')
+        s.p[--s.len] = '\0';
+    sb_str(&s, "/");
+    sb_str(&s, u->cfg.bucket);
+    sb_str(&s, "/");
+    for (int i = 0; i < 3; i++) {
+        const char *k = i == 0 ? key_a : i == 1 ? key_b : key_c;
+
+        if (!k || !*k)
+            continue;
+        if (s.overflow)
+            return FOTA_ERR_NOMEM;
+        n = agent_sigv4_uri_encode(k, strlen(k), 1, s.p + s.len, s.cap - s.len);
+        if (n < 0)
+            return n;
+        s.len += (size_t)n;
+    }
+    return s.overflow ? FOTA_ERR_NOMEM : 0;
+}
+
+/* Manifest / report keys live under the prefix. */
+static const char *upd_prefix_sep(const agent_update_t *u)
+{
+    return u->cfg.prefix[0] ? "/" : "";
+}
+
+static int upd_prefixed_url(agent_update_t *u, const char *rest,
+                            const char *tail)
+{
+    char key[AGENT_MANIFEST_KEY_SIZE + 64];
+    sb_t s;
+
+    sb_init(&s, key, sizeof(key));
+    sb_str(&s, u->cfg.prefix);
+    sb_str(&s, upd_prefix_sep(u));
+    sb_str(&s, rest);
+    if (tail)
+        sb_str(&s, tail);
+    if (s.overflow)
+        return FOTA_ERR_NOMEM;
+    return upd_url(u, key, NULL, NULL);
+}
+
+/* Open a request on u->url, signed when credentials are configured. */
+static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method)
+{
+    agent_http_hdr_t hdr[4];
+    size_t n = 0;
+    int rc;
+
+    req->url = u->url;
+    if (!req->timeout_ms)
+        req->timeout_ms = u->cfg.http_timeout_ms;
+    if (u->cfg.access_key && u->cfg.access_key[0]) {
+        agent_sigv4_cred_t cred = {
+            .access_key = u->cfg.access_key,
+            .secret_key = u->cfg.secret_key ? u->cfg.secret_key : "",
+            .session_token = u->cfg.session_token,
+            .region = u->cfg.region,
+            .service = "s3",
+        };
+        char ts[AGENT_SIGV4_TIMESTAMP_SIZE + 4];
+        char hash_hex[AGENT_SIGV4_HEX_SIZE];
+        const char *payload = NULL;
+        uint64_t now;
+
+        if (!u->p.utc)
+            return FOTA_ERR_INVAL;
+        rc = u->p.utc->ops->now(u->p.utc, &now);
+        if (rc < 0)
+            return rc;
+        agent_update_format_utc(now, false, ts);
+        if (req->body_len) {
+            fota_sha256_t sha;
+            uint8_t dig[FOTA_SHA256_SIZE];
+
+            fota_sha256_init(&sha);
+            fota_sha256_update(&sha, req->body, req->body_len);
+            fota_sha256_final(&sha, dig);
+            agent_sigv4_hex(dig, sizeof(dig), hash_hex);
+            payload = hash_hex;
+        }
+        rc = agent_sigv4_sign_url(method, u->url, NULL, 0, payload, ts, &cred,
+                                  &u->sig);
+        if (rc < 0)
+            return rc;
+        hdr[n++] = (agent_http_hdr_t){"x-amz-date", u->sig.date};
+        hdr[n++] = (agent_http_hdr_t){"x-amz-content-sha256", u->sig.content_sha256};
+        hdr[n++] = (agent_http_hdr_t){"Authorization", u->sig.authorization};
+        if (u->cfg.session_token)
+            hdr[n++] = (agent_http_hdr_t){"x-amz-security-token", u->cfg.session_token};
+    }
+    req->headers = hdr;
+    req->n_headers = n;
+    rc = u->p.http->ops->open(u->p.http, req);
+    if (rc < 0) {
+        u->p.http->ops->close(u->p.http);
+        return rc;
+    }
+    u->stats.last_http = u->p.http->ops->status(u->p.http);
+    return 0;
+}
+
+/* An HTTP status that is not what the step expected, as an error. */
+static int upd_http_error(int status)
+{
+    switch (status) {
+    case 401:
+    case 403:
+        return FOTA_ERR_AUTH;
+    case 404:
+        return FOTA_ERR_NOENT;
+    case 412:
+        return FOTA_ERR_STALE;
+    case 416:
+        return FOTA_ERR_RANGE;
+    default:
+        return status >= 0 ? FOTA_ERR_IO : status;
+    }
+}
+
+/* ---- target ---------------------------------------------------------------------- */
+
+/* Read the target's status: reset into the bootloader, read, and reboot it
+ * so that its application runs again. */
+static int upd_target_status(agent_update_t *u)
+{
+    int rc;
+
+    u->status_valid = false;
+    rc = agent_proto_enter_update(u->p.target);
+    if (rc < 0)
+        goto out;
+    rc = agent_proto_status(u->p.target, &u->status);
+    if (rc < 0)
+        goto out;
+    u->status_valid = true;
+    rc = agent_proto_reboot(u->p.target);
+out:
+    if (rc < 0) {
+        (void)agent_proto_release(u->p.target);
+        upd_log(u, AGENT_LOG_WARN, "target status failed", NULL, rc, true);
+    }
+    return rc;
+}
+
+/* The version the target runs confirmed, or false in the factory state. */
+static bool upd_running(const agent_update_t *u, fota_version_t *v, int *slot)
+{
+    const fota_status_t *st = &u->status;
+
+    if (!u->status_valid || st->active_slot >= FOTA_SLOT_COUNT ||
+        st->slot[st->active_slot].state != FOTA_SLOT_CONFIRMED)
+        return false;
+    *v = st->slot[st->active_slot].version;
+    if (slot)
+        *slot = st->active_slot;
+    return true;
+}
+
+static bool upd_is_rejected(const agent_update_t *u, const fota_version_t *v)
+{
+    for (unsigned i = 0; i < u->rec.n_rejected; i++)
+        if (ver_eq(&u->rec.rejected[i], v))
+            return true;
+    if (u->status_valid)
+        for (int s = 0; s < FOTA_SLOT_COUNT; s++)
+            if (u->status.slot[s].state == FOTA_SLOT_REJECTED &&
+                ver_eq(&u->status.slot[s].version, v))
+                return true;
+    return false;
+}
+
+static void upd_remember_rejected(agent_update_t *u, const fota_version_t *v)
+{
+    for (unsigned i = 0; i < u->rec.n_rejected; i++)
+        if (ver_eq(&u->rec.rejected[i], v))
+            return;
+    if (u->rec.n_rejected == AGENT_UPDATE_REJECT_MAX) {
+        /* Forget the oldest; the target's journal still remembers it. */
+        memmove(&u->rec.rejected[0], &u->rec.rejected[1],
+                sizeof(u->rec.rejected[0]) * (AGENT_UPDATE_REJECT_MAX - 1));
+        u->rec.n_rejected--;
+    }
+    u->rec.rejected[u->rec.n_rejected++] = *v;
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+static void upd_report(agent_update_t *u, int outcome, int err)
+{
+    agent_http_req_t req;
+    fota_version_t run;
+    int slot = -1;
+    uint64_t now = 0;
+    char ts[24];
+    sb_t s;
+    int rc;
+
+    if (!u->cfg.report || !u->cfg.access_key || !u->cfg.access_key[0] || !u->p.utc)
+        return;
+    if (u->p.utc->ops->now(u->p.utc, &now) < 0)
+        now = 0;
+    agent_update_format_utc(now, true, ts);
+    sb_init(&s, u->report, sizeof(u->report));
+    sb_str(&s, "{\"device\":\"");
+    sb_str(&s, u->cfg.device_id);
+    sb_str(&s, "\",\"product\":\"");
+    sb_str(&s, u->cfg.product);
+    sb_str(&s, "\",\"state\":\"");
+    sb_str(&s, agent_update_outcome_name(outcome));
+    sb_str(&s, "\",\"running_version\":");
+    if (upd_running(u, &run, &slot)) {
+        sb_str(&s, "\"");
+        sb_ver(&s, &run);
+        sb_str(&s, "\",\"running_slot\":\"");
+        sb_str(&s, slot == 0 ? "a" : "b");
+        sb_str(&s, "\"");
+    } else {
+        sb_str(&s, "null,\"running_slot\":null");
+    }
+    sb_str(&s, ",\"target_version\":");
+    if (u->rec.size) {
+        sb_str(&s, "\"");
+        sb_ver(&s, &u->rec.version);
+        sb_str(&s, "\"");
+    } else {
+        sb_str(&s, "null");
+    }
+    sb_str(&s, ",\"rejected\":[");
+    for (unsigned i = 0; i < u->rec.n_rejected; i++) {
+        sb_str(&s, i ? ",\"" : "\"");
+        sb_ver(&s, &u->rec.rejected[i]);
+        sb_str(&s, "\"");
+    }
+    sb_str(&s, "],\"last_error\":\"");
+    sb_str(&s, err ? fota_strerror(err) : "none");
+    sb_str(&s, "\",\"last_error_code\":");
+    sb_i32(&s, err);
+    sb_str(&s, ",\"bytes_downloaded\":");
+    sb_u64(&s, u->rec.downloaded);
+    sb_str(&s, ",\"download_restarts\":");
+    sb_u64(&s, u->rec.restarts);
+    sb_str(&s, ",\"cycles\":");
+    sb_u64(&s, u->stats.cycles);
+    sb_str(&s, ",\"time\":\"");
+    sb_str(&s, ts);
+    sb_str(&s, "\"}\n");
+    if (s.overflow)
+        return;
+    rc = upd_prefixed_url(u, "reports/", u->cfg.device_id);
+    if (rc == 0) {
+        size_t l = strlen(u->url);
+        if (l + 6 > sizeof(u->url))
+            return;
+        memcpy(u->url + l, ".json", 6);
+    }
+    if (rc < 0)
+        return;
+    memset(&req, 0, sizeof(req));
+    req.method = AGENT_HTTP_PUT;
+    req.body = (const uint8_t *)u->report;
+    req.body_len = s.len;
+    req.content_type = "application/json";
+    rc = upd_open(u, &req, "PUT");
+    if (rc == 0) {
+        int st = u->p.http->ops->status(u->p.http);
+        while (u->p.http->ops->read(u->p.http, u->io, sizeof(u->io)) > 0)
+            ;
+        u->p.http->ops->close(u->p.http);
+        if (st == 200 || st == 201 || st == 204) {
+            u->stats.reports++;
+            return;
+        }
+        rc = upd_http_error(st);
+    }
+    upd_log(u, AGENT_LOG_WARN, "report: PUT failed", NULL, rc, true);
+}
+
+/* ---- cycle end ------------------------------------------------------------------- */
+
+static int upd_finish(agent_update_t *u, int outcome)
+{
+    int rc;
+
+    if (outcome == AGENT_OUT_ROLLED_BACK)
+        upd_remember_rejected(u, &u->rec.version);
+    if (outcome == AGENT_OUT_UPDATED || outcome == AGENT_OUT_ROLLED_BACK) {
+        u->rec.phase = AGENT_UPD_IDLE;
+        u->rec.downloaded = 0;
+        u->rec.verified = 0;
+        u->rec.image_etag[0] = '\0';
+    }
+    u->rec.last_error = 0;
+    u->rec.last_outcome = (uint8_t)outcome;
+    rc = rec_save(u);
+    if (rc < 0)
+        return rc;
+    u->outcome = (uint8_t)outcome;
+    u->last_error = 0;
+    u->stats.errors = 0;
+    upd_log(u, AGENT_LOG_INFO, "cycle: ", agent_update_outcome_name(outcome), 0, false);
+    upd_event(u, AGENT_EV_OUTCOME, (uint32_t)outcome, 0);
+    if (outcome == AGENT_OUT_UPDATED || outcome == AGENT_OUT_ROLLED_BACK)
+        upd_report(u, outcome, 0);
+    return outcome;
+}
+
+static int upd_fail(agent_update_t *u, int err)
+{
+    u->outcome = AGENT_OUT_ERROR;
+    u->last_error = err;
+    u->stats.errors++;
+    u->rec.last_error = err;
+    u->rec.last_outcome = AGENT_OUT_ERROR;
+    (void)rec_save(u);
+    upd_log(u, AGENT_LOG_WARN, "cycle failed:", NULL, err, true);
+    upd_event(u, AGENT_EV_OUTCOME, AGENT_OUT_ERROR, 0);
+    upd_report(u, AGENT_OUT_ERROR, err);
+    return err;
+}
+
+/* ---- poll ----------------------------------------------------------------------- */
+
+/* GET the manifest. *changed false on 304. A 200 leaves the text in u->text
+ * (length *len) and its ETag in *etag. */
+static int upd_poll(agent_update_t *u, bool *changed, size_t *len, char *etag)
+{
+    agent_http_req_t req;
+    int rc, st;
+    size_t n = 0;
+
+    *changed = false;
+    rc = upd_prefixed_url(u, "manifest.json", NULL);
+    if (rc < 0)
+        return rc;
+    memset(&req, 0, sizeof(req));
+    req.method = AGENT_HTTP_GET;
+    req.if_none_match = u->rec.manifest_etag[0] ? u->rec.manifest_etag : NULL;
+    u->stats.manifest_gets++;
+    rc = upd_open(u, &req, "GET");
+    if (rc < 0)
+        return rc;
+    st = u->stats.last_http;
+    upd_event(u, AGENT_EV_POLL, (uint32_t)st, 0);
+    if (st == 304) {
+        u->stats.not_modified++;
+        goto out;
+    }
+    if (st != 200) {
+        rc = upd_http_error(st);
+        goto out;
+    }
+    if (u->p.http->ops->etag(u->p.http, etag, AGENT_HTTP_ETAG_MAX) < 0)
+        etag[0] = '\0';
+    for (;;) {
+        if (n == sizeof(u->text)) {
+            rc = FOTA_ERR_CORRUPT; /* larger than any valid manifest */
+            goto out;
+        }
+        int r = u->p.http->ops->read(u->p.http, (uint8_t *)u->text + n,
+                                     sizeof(u->text) - n);
+        if (r < 0) {
+            rc = r;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *len = n;
+    *changed = true;
+out:
+    u->p.http->ops->close(u->p.http);
+    return rc;
+}
+
+/* ---- decide ------------------------------------------------------------------------ */
+
+/* Returns 1 to take the release, 0 to skip it (u->stats.last_skip says
+ * why), or an error. Needs u->manifest and a fresh target status. */
+static int upd_decide(agent_update_t *u)
+{
+    const agent_manifest_t *m = &u->manifest;
+    fota_version_t run;
+    uint8_t skip = AGENT_SKIP_NONE;
+
+    if (strncmp(m->product, u->cfg.product, sizeof(m->product)) != 0)
+        skip = AGENT_SKIP_PRODUCT;
+    else if (upd_running(u, &run, NULL) && fota_version_cmp(&m->version, &run) <= 0)
+        skip = AGENT_SKIP_NOT_NEWER;
+    else if (upd_is_rejected(u, &m->version))
+        skip = AGENT_SKIP_REJECTED;
+    else if (m->security_counter < u->status.sec_floor)
+        skip = AGENT_SKIP_SEC_FLOOR;
+    else if (!agent_manifest_rollout_selected(m, u->cfg.device_id))
+        skip = AGENT_SKIP_ROLLOUT;
+    u->stats.last_skip = skip;
+    if (skip != AGENT_SKIP_NONE) {
+        upd_log(u, AGENT_LOG_INFO, "decide: skip, ", agent_update_skip_name(skip), 0, false);
+        return 0;
+    }
+    return 1;
+}
+
+/* Start a new update of the manifest's release into the inactive slot. */
+static int upd_take(agent_update_t *u)
+{
+    const agent_manifest_t *m = &u->manifest;
+    int slot = u->status.inactive_slot;
+    const agent_manifest_slot_t *ms;
+
+    if (slot < 0 || slot >= FOTA_SLOT_COUNT)
+        return FOTA_ERR_PROTO;
+    ms = &m->slot[slot];
+    if (ms->size < FOTA_IMAGE_HDR_SIZE || ms->size % 4 || ms->size > FOTA_SLOT_SIZE)
+        return FOTA_ERR_CORRUPT;
+    if (ms->size > u->p.storage->ops->size(u->p.storage))
+        return FOTA_ERR_NOSPC;
+    u->rec.phase = AGENT_UPD_DOWNLOADING;
+    u->rec.slot = (uint8_t)slot;
+    u->rec.image_etag[0] = '\0';
+    memcpy(u->rec.key, ms->key, sizeof(u->rec.key));
+    u->rec.version = m->version;
+    u->rec.sec_counter = m->security_counter;
+    u->rec.size = ms->size;
+    memcpy(u->rec.sha256, ms->sha256, FOTA_SHA256_SIZE);
+    u->rec.downloaded = 0;
+    u->rec.verified = 0;
+    upd_log(u, AGENT_LOG_INFO, "decide: installing ", m->version_str, 0, false);
+    return rec_save(u);
+}
+
+/* ---- fetch ------------------------------------------------------------------------- */
+
+static uint32_t upd_unit(agent_update_t *u)
+{
+    uint32_t unit = u->p.storage->ops->erase_unit(u->p.storage);
+
+    return unit ? unit : 4096u;
+}
+
+static uint32_t round_up(uint32_t v, uint32_t unit)
+{
+    return (v + unit - 1u) / unit * unit;
+}
+
+/* Throw the staged bytes away: the next session starts at 0. */
+static int upd_restart_download(agent_update_t *u)
+{
+    u->rec.downloaded = 0;
+    u->rec.image_etag[0] = '\0';
+    u->rec.restarts++;
+    u->stats.restarts++;
+    u->rec.phase = AGENT_UPD_DOWNLOADING;
+    return rec_save(u);
+}
+
+/* Durable checkpoint at pos (erase-unit aligned or the end). */
+static int upd_checkpoint(agent_update_t *u, uint32_t pos)
+{
+    int rc = u->p.storage->ops->sync(u->p.storage);
+
+    if (rc < 0)
+        return rc;
+    u->rec.downloaded = pos;
+    return rec_save(u);
+}
+
+/* One download session from rec.downloaded. Returns 0 when the whole image
+ * is staged, FOTA_ERR_STALE when the object changed (the caller restarts),
+ * or another error. */
+static int upd_fetch_session(agent_update_t *u)
+{
+    agent_storage_t *sto = u->p.storage;
+    uint32_t unit = upd_unit(u);
+    uint32_t step = round_up(u->cfg.checkpoint_bytes ? u->cfg.checkpoint_bytes : unit, unit);
+    uint32_t off = u->rec.downloaded;
+    uint32_t size = u->rec.size;
+    uint32_t pos, next_cp;
+    agent_http_req_t req;
+    char etag[AGENT_HTTP_ETAG_MAX];
+    int rc, st;
+
+    /* Bytes past the checkpoint may have been written before a restart:
+     * erase from there (the checkpoint is on a unit boundary). */
+    rc = sto->ops->erase(sto, off, round_up(size, unit) - off);
+    if (rc < 0)
+        return rc;
+    rc = upd_url(u, u->rec.key, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    memset(&req, 0, sizeof(req));
+    req.method = AGENT_HTTP_GET;
+    req.has_range = true;
+    req.range_start = off;
+    req.range_end = size - 1u;
+    req.if_match = u->rec.image_etag[0] ? u->rec.image_etag : NULL;
+    if (off)
+        u->stats.resumes++;
+    u->stats.image_requests++;
+    rc = upd_open(u, &req, "GET");
+    if (rc < 0)
+        return rc;
+    st = u->stats.last_http;
+    if (st == 412 || st == 416) {
+        rc = FOTA_ERR_STALE;
+        goto out;
+    }
+    if (st == 206) {
+        uint32_t a, b, total;
+
+        if (u->p.http->ops->content_range(u->p.http, &a, &b, &total) < 0 ||
+            a != off || b != size - 1u) {
+            rc = FOTA_ERR_PROTO;
+            goto out;
+        }
+        if (total != size) {
+            rc = FOTA_ERR_CORRUPT; /* not the object the manifest describes */
+            goto out;
+        }
+    } else if (st == 200) {
+        uint32_t cl;
+
+        /* A server that ignores Range sends everything: usable from 0. */
+        if (off) {
+            rc = FOTA_ERR_STALE;
+            goto out;
+        }
+        if (u->p.http->ops->content_length(u->p.http, &cl) == 0 && cl != size) {
+            rc = FOTA_ERR_CORRUPT;
+            goto out;
+        }
+    } else {
+        rc = upd_http_error(st);
+        goto out;
+    }
+    if (u->p.http->ops->etag(u->p.http, etag, sizeof(etag)) >= 0) {
+        if (!u->rec.image_etag[0]) {
+            memcpy(u->rec.image_etag, etag, sizeof(etag));
+            rc = rec_save(u);
+            if (rc < 0)
+                goto out;
+        } else if (strcmp(etag, u->rec.image_etag) != 0) {
+            /* A server that does not honour If-Match. */
+            rc = FOTA_ERR_STALE;
+            goto out;
+        }
+    }
+    pos = off;
+    next_cp = off + step;
+    while (pos < size) {
+        uint32_t want = size - pos < sizeof(u->io) ? size - pos : (uint32_t)sizeof(u->io);
+        int n = u->p.http->ops->read(u->p.http, u->io, want);
+
+        if (n < 0) {
+            rc = n;
+            goto out;
+        }
+        if (n == 0) {
+            rc = FOTA_ERR_IO; /* body ended early */
+            goto out;
+        }
+        rc = sto->ops->write(sto, pos, u->io, (size_t)n);
+        if (rc < 0)
+            goto out;
+        pos += (uint32_t)n;
+        u->stats.image_bytes += (uint32_t)n;
+        if (pos >= next_cp && pos < size) {
+            rc = upd_checkpoint(u, pos / unit * unit);
+            if (rc < 0)
+                goto out;
+            next_cp = u->rec.downloaded + step;
+        }
+        upd_event(u, AGENT_EV_DOWNLOAD, pos, size);
+    }
+    rc = upd_checkpoint(u, size);
+out:
+    u->p.http->ops->close(u->p.http);
+    return rc;
+}
+
+static int upd_fetch(agent_update_t *u)
+{
+    int rc = FOTA_ERR_IO;
+
+    for (uint32_t i = 0; i < u->cfg.fetch_attempts; i++) {
+        if (u->rec.downloaded == u->rec.size && u->rec.size)
+            return 0;
+        rc = upd_fetch_session(u);
+        if (rc == 0)
+            return 0;
+        if (rc == FOTA_ERR_STALE) {
+            upd_log(u, AGENT_LOG_WARN, "fetch: image changed, restarting at 0", NULL, 0, false);
+            int r2 = upd_restart_download(u);
+            if (r2 < 0)
+                return r2;
+            continue;
+        }
+        if (rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT || rc == FOTA_ERR_CORRUPT ||
+            rc == FOTA_ERR_NOMEM || rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC)
+            return rc; /* resuming cannot help */
+        upd_log(u, AGENT_LOG_WARN, "fetch: interrupted, resuming at checkpoint", NULL, rc, true);
+        /* Short pause before resuming; the cycle back-off handles the rest. */
+        u->p.clock->ops->sleep_ms(u->p.clock, 100u << (i < 4 ? i : 4));
+    }
+    return rc;
+}
+
+/* ---- verify ------------------------------------------------------------------------ */
+
+static int upd_verify(agent_update_t *u)
+{
+    agent_storage_t *sto = u->p.storage;
+    fota_sha256_t file_sha, img_sha;
+    uint8_t dig[FOTA_SHA256_SIZE];
+    uint8_t hdr_buf[FOTA_IMAGE_HDR_SIZE];
+    fota_image_hdr_t hdr;
+    uint32_t size = u->rec.size;
+    int rc;
+
+    if (size < FOTA_IMAGE_HDR_SIZE)
+        return FOTA_ERR_CORRUPT;
+    rc = sto->ops->read(sto, 0, hdr_buf, sizeof(hdr_buf));
+    if (rc < 0)
+        return rc;
+    rc = fota_image_hdr_decode(&hdr, hdr_buf);
+    if (rc < 0)
+        return rc;
+    if (strncmp(hdr.product, u->cfg.product, FOTA_IMAGE_PRODUCT_LEN) != 0 ||
+        !ver_eq(&hdr.version, &u->rec.version) ||
+        hdr.sec_counter != u->rec.sec_counter ||
+        (uint32_t)FOTA_IMAGE_HDR_SIZE + hdr.body_size != size)
+        return FOTA_ERR_CORRUPT;
+    rc = fota_image_check_slot(&hdr, u->rec.slot);
+    if (rc < 0)
+        return rc;
+    fota_sha256_init(&file_sha);
+    fota_sha256_update(&file_sha, hdr_buf, sizeof(hdr_buf));
+    fota_image_hash_start(&img_sha, hdr_buf);
+    for (uint32_t off = FOTA_IMAGE_HDR_SIZE; off < size;) {
+        uint32_t n = size - off < sizeof(u->io) ? size - off : (uint32_t)sizeof(u->io);
+
+        rc = sto->ops->read(sto, off, u->io, n);
+        if (rc < 0)
+            return rc;
+        fota_sha256_update(&file_sha, u->io, n);
+        fota_sha256_update(&img_sha, u->io, n);
+        off += n;
+    }
+    fota_sha256_final(&file_sha, dig);
+    if (memcmp(dig, u->rec.sha256, sizeof(dig)) != 0)
+        return FOTA_ERR_CORRUPT;
+    fota_sha256_final(&img_sha, dig);
+    if (memcmp(dig, hdr.sha256, sizeof(dig)) != 0)
+        return FOTA_ERR_CORRUPT;
+    return 0;
+}
+
+/* ---- flash, observe ---------------------------------------------------------------- */
+
+static int upd_read_staged(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    agent_update_t *u = ctx;
+
+    return u->p.storage->ops->read(u->p.storage, off, buf, len);
+}
+
+static void upd_flash_progress(void *ctx, int phase, uint32_t done, uint32_t total)
+{
+    agent_update_t *u = ctx;
+
+    if (phase == AGENT_PHASE_WRITE)
+        upd_event(u, AGENT_EV_FLASH, done, total);
+    else if (phase == AGENT_PHASE_VERIFIED)
+        upd_event(u, AGENT_EV_FLASH, total, total);
+}
+
+static int upd_flash(agent_update_t *u)
+{
+    agent_flash_req_t req;
+    int rc;
+
+    u->rec.phase = AGENT_UPD_FLASHING;
+    u->rec.verified = 0;
+    rc = rec_save(u);
+    if (rc < 0)
+        return rc;
+    /* The protocol client writes whole images (erase, stream, Get
+     * Checksum, commit): it has no ranged resume, so an interrupted flash
+     * is rewritten from the start, which is always safe (only the inactive
+     * slot is addressed). */
+    memset(&req, 0, sizeof(req));
+    req.read = upd_read_staged;
+    req.read_ctx = u;
+    req.len = u->rec.size;
+    req.reboot = true;
+    req.progress = upd_flash_progress;
+    req.progress_ctx = u;
+    u->stats.flashes++;
+    rc = agent_proto_flash_image(u->p.target, &req);
+    if (rc < 0) {
+        (void)agent_proto_release(u->p.target);
+        return rc;
+    }
+    u->rec.verified = u->rec.size;
+    u->rec.phase = AGENT_UPD_OBSERVING;
+    rc = rec_save(u);
+    if (rc < 0)
+        return rc;
+    upd_event(u, AGENT_EV_COMMITTED, u->rec.size, u->rec.size);
+    return 0;
+}
+
+/* What the status says about the release in rec.slot:
+ * AGENT_OUT_UPDATED, AGENT_OUT_ROLLED_BACK, 0 while pending, or -1 when
+ * the slot does not hold it (never committed). */
+static int upd_judge(const agent_update_t *u)
+{
+    const fota_status_t *st = &u->status;
+    const fota_status_slot_t *s = &st->slot[u->rec.slot];
+
+    if (!ver_eq(&s->version, &u->rec.version))
+        return -1;
+    if (s->state == FOTA_SLOT_CONFIRMED && st->active_slot == u->rec.slot)
+        return AGENT_OUT_UPDATED;
+    if (s->state == FOTA_SLOT_REJECTED)
+        return AGENT_OUT_ROLLED_BACK;
+    if (s->state == FOTA_SLOT_PENDING)
+        return 0;
+    return -1;
+}
+
+static int upd_observe(agent_update_t *u)
+{
+    agent_clock_t *tclk = u->p.target->clock;
+    int rc = FOTA_ERR_TIMEOUT;
+
+    for (uint32_t i = 0; i < u->cfg.observe_tries; i++) {
+        /* The new image boots and runs its self-test meanwhile; measured
+         * on the target's clock (the simulator's virtual time). */
+        tclk->ops->sleep_ms(tclk, u->cfg.observe_wait_ms);
+        rc = upd_target_status(u);
+        if (rc < 0)
+            continue;
+        int j = upd_judge(u);
+        if (j > 0)
+            return j;
+        if (j < 0)
+            return FOTA_ERR_NOENT; /* the commit did not stick */
+        rc = FOTA_ERR_TIMEOUT;
+    }
+    return rc;
+}
+
+/* ---- the cycle --------------------------------------------------------------------- */
+
+/* Continue the persisted update after reconciling it with the target. */
+static int upd_resume(agent_update_t *u, bool have_status)
+{
+    int rc, j;
+
+    if (!have_status) {
+        rc = upd_target_status(u);
+        if (rc < 0)
+            return upd_fail(u, rc);
+    }
+    j = upd_judge(u);
+    if (j > 0)
+        return upd_finish(u, j); /* finished while the agent was away */
+    if (j == 0 || u->rec.phase == AGENT_UPD_OBSERVING) {
+        if (j == 0) {
+            rc = upd_observe(u);
+            if (rc > 0)
+                return upd_finish(u, rc);
+            return upd_fail(u, rc);
+        }
+        /* Observing, but the slot does not hold the release: flash again. */
+        u->rec.phase = AGENT_UPD_STAGED;
+    }
+    if (u->status.inactive_slot != u->rec.slot) {
+        /* The target's slots moved (another update, a rollback): the staged
+         * image is linked for the wrong slot. Forget it and the manifest
+         * ETag so the next cycle decides again. */
+        u->rec.phase = AGENT_UPD_IDLE;
+        u->rec.downloaded = 0;
+        u->rec.manifest_etag[0] = '\0';
+        (void)rec_save(u);
+        return upd_fail(u, FOTA_ERR_STALE);
+    }
+    if (u->rec.phase == AGENT_UPD_DOWNLOADING) {
+        rc = upd_fetch(u);
+        if (rc < 0)
+            goto failed;
+    }
+    rc = upd_verify(u);
+    if (rc < 0) {
+        upd_log(u, AGENT_LOG_ERROR, "verify: staged image rejected", NULL, rc, true);
+        /* Nothing reached the target. Start over from 0, and re-read the
+         * manifest next time (it may have been fixed). */
+        (void)upd_restart_download(u);
+        u->rec.manifest_etag[0] = '\0';
+        (void)rec_save(u);
+        return upd_fail(u, rc);
+    }
+    u->rec.phase = AGENT_UPD_STAGED;
+    rc = rec_save(u);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    upd_event(u, AGENT_EV_VERIFIED, u->rec.size, u->rec.size);
+    rc = upd_flash(u);
+    if (rc < 0) {
+        if (rc == FOTA_ERR_REJECTED) {
+            upd_remember_rejected(u, &u->rec.version);
+            u->rec.phase = AGENT_UPD_IDLE;
+            (void)rec_save(u);
+        }
+        return upd_fail(u, rc);
+    }
+    rc = upd_observe(u);
+    if (rc > 0)
+        return upd_finish(u, rc);
+    return upd_fail(u, rc);
+failed:
+    if (rc == FOTA_ERR_CORRUPT) {
+        /* The object does not match the manifest (size): start over. */
+        (void)upd_restart_download(u);
+        u->rec.manifest_etag[0] = '\0';
+        (void)rec_save(u);
+    }
+    return upd_fail(u, rc);
+}
+
+int agent_update_run_once(agent_update_t *u)
+{
+    char etag[AGENT_HTTP_ETAG_MAX];
+    bool changed;
+    size_t len = 0;
+    int rc;
+
+    u->stats.cycles++;
+    u->stats.last_skip = AGENT_SKIP_NONE;
+    rc = upd_poll(u, &changed, &len, etag);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    if (!changed) {
+        if (u->rec.phase == AGENT_UPD_IDLE) {
+            u->outcome = AGENT_OUT_NOT_MODIFIED;
+            u->last_error = 0;
+            u->stats.errors = 0;
+            upd_event(u, AGENT_EV_OUTCOME, AGENT_OUT_NOT_MODIFIED, 0);
+            return AGENT_OUT_NOT_MODIFIED;
+        }
+        return upd_resume(u, false);
+    }
+    rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena), &u->manifest);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    if (u->rec.phase != AGENT_UPD_IDLE &&
+        ver_eq(&u->manifest.version, &u->rec.version) &&
+        memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256, FOTA_SHA256_SIZE) == 0) {
+        /* Same release as the one in progress (the manifest was
+         * republished, or this is the first poll after a restart). */
+        memcpy(u->rec.manifest_etag, etag, sizeof(etag));
+        return upd_resume(u, false);
+    }
+    if (u->rec.phase != AGENT_UPD_IDLE)
+        upd_log(u, AGENT_LOG_INFO, "poll: new release replaces the one in progress", NULL, 0, false);
+    u->rec.phase = AGENT_UPD_IDLE;
+    rc = upd_target_status(u);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    rc = upd_decide(u);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    memcpy(u->rec.manifest_etag, etag, sizeof(etag));
+    if (rc == 0)
+        return upd_finish(u, AGENT_OUT_UP_TO_DATE);
+    rc = upd_take(u);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    return upd_resume(u, true);
+}
+
+/* ---- setup, timing ------------------------------------------------------------------- */
+
+void agent_update_default_cfg(agent_update_cfg_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->prefix = "";
+    cfg->region = "us-east-1";
+    cfg->product = FOTA_PRODUCT_ID;
+    cfg->http_timeout_ms = 10000;
+    cfg->interval_ms = 300000;
+    cfg->backoff_min_ms = 5000;
+    cfg->backoff_max_ms = 3600000;
+    cfg->fetch_attempts = 4;
+    cfg->checkpoint_bytes = 65536;
+    cfg->observe_wait_ms = 2000;
+    cfg->observe_tries = 3;
+}
+
+int agent_update_init(agent_update_t *u, const agent_update_cfg_t *cfg,
+                      const agent_update_ports_t *ports)
+{
+    uint32_t h = 2166136261u;
+
+    if (!u || !cfg || !ports || !ports->http || !ports->storage || !ports->target ||
+        !ports->clock || !cfg->endpoint || !cfg->bucket || !cfg->device_id ||
+        !cfg->device_id[0] || !cfg->prefix || !cfg->product || !cfg->region ||
+        !cfg->fetch_attempts || !cfg->observe_tries)
+        return FOTA_ERR_INVAL;
+    memset(u, 0, sizeof(*u));
+    u->cfg = *cfg;
+    u->p = *ports;
+    /* Jitter seed: the device id (devices spread out) and the clock. */
+    for (const char *c = cfg->device_id; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    u->rng = h ^ ports->clock->ops->now_ms(ports->clock);
+    if (!u->rng)
+        u->rng = 1;
+    return rec_load(u);
+}
+
+static uint32_t upd_rand(agent_update_t *u)
+{
+    uint32_t x = u->rng;
+
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    u->rng = x;
+    return x;
+}
+
+/* base scaled by a random factor in [1 - pct/100, 1 + pct/100]. */
+static uint32_t jitter(agent_update_t *u, uint32_t base, uint32_t pct)
+{
+    uint64_t span = (uint64_t)base * pct / 100u;
+    uint64_t r = span ? upd_rand(u) % (2u * span + 1u) : 0;
+
+    return (uint32_t)(base - span + r);
+}
+
+uint32_t agent_update_next_delay_ms(agent_update_t *u)
+{
+    uint64_t d;
+
+    if (u->outcome != AGENT_OUT_ERROR || !u->stats.errors)
+        return jitter(u, u->cfg.interval_ms, 10);
+    d = u->cfg.backoff_min_ms;
+    for (uint32_t i = 1; i < u->stats.errors && d < u->cfg.backoff_max_ms; i++)
+        d *= 2u;
+    if (d > u->cfg.backoff_max_ms)
+        d = u->cfg.backoff_max_ms;
+    return jitter(u, (uint32_t)d, 25);
+}
+
+const char *agent_update_outcome_name(int outcome)
+{
+    switch (outcome) {
+    case AGENT_OUT_NONE: return "none";
+    case AGENT_OUT_NOT_MODIFIED: return "not_modified";
+    case AGENT_OUT_UP_TO_DATE: return "up_to_date";
+    case AGENT_OUT_UPDATED: return "updated";
+    case AGENT_OUT_ROLLED_BACK: return "rolled_back";
+    case AGENT_OUT_ERROR: return "error";
+    default: return "unknown";
+    }
+}
+
+const char *agent_update_skip_name(int skip)
+{
+    switch (skip) {
+    case AGENT_SKIP_NONE: return "none";
+    case AGENT_SKIP_PRODUCT: return "other product";
+    case AGENT_SKIP_NOT_NEWER: return "not newer";
+    case AGENT_SKIP_REJECTED: return "rejected before";
+    case AGENT_SKIP_SEC_FLOOR: return "security counter below floor";
+    case AGENT_SKIP_ROLLOUT: return "outside rollout";
+    default: return "unknown";
+    }
+}

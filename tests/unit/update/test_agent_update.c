@@ -1,0 +1,712 @@
+/*
+ * test_agent_update.c - the update flow against a fake S3 (in memory,
+ * with injectable faults), RAM staging storage, and the real bootloader
+ * core + protocol engine on the flash model as the target.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_sim_target.h"
+#include "agent_update.h"
+#include "fota/fota_config.h"
+#include "fota/fota_err.h"
+#include "fota/fota_journal.h"
+#include "fota/fota_le.h"
+#include "fota/fota_sha256.h"
+#include "sim_image.h"
+
+#define BODY 20000u
+#define IMG_MAX (FOTA_IMAGE_HDR_SIZE + BODY)
+
+/* ---- fake S3 ------------------------------------------------------------------ */
+
+typedef struct obj {
+    char key[200];
+    uint8_t *data;
+    size_t len;
+    char etag[40];
+} obj_t;
+
+typedef struct fake_http {
+    agent_http_t base;
+    obj_t objs[8];
+    int nobj;
+    unsigned etag_gen;
+    /* the open response */
+    bool open;
+    int status;
+    const obj_t *cur;
+    uint32_t pos, end; /* body window in cur */
+    char cur_etag[40];
+    uint32_t cr_start, cr_end, cr_total;
+    bool has_cr;
+    uint32_t sent;
+    /* faults */
+    uint32_t drop_after;      /* image body bytes before the read fails (0: never) */
+    uint32_t replace_after;   /* image body bytes before the object is re-uploaded */
+    int force_status;         /* answer every request with this (0: off) */
+    /* observations */
+    unsigned manifest_gets, image_gets, puts;
+    uint32_t ranges[32];
+    unsigned nranges;
+    bool saw_if_none_match;
+    unsigned n412;
+    char last_put[1024];
+} fake_http_t;
+
+static fake_http_t *fh(agent_http_t *self)
+{
+    return AGENT_CONTAINER_OF(self, fake_http_t, base);
+}
+
+static obj_t *fake_find(fake_http_t *h, const char *key)
+{
+    for (int i = 0; i < h->nobj; i++)
+        if (strcmp(h->objs[i].key, key) == 0)
+            return &h->objs[i];
+    return NULL;
+}
+
+static void fake_put_obj(fake_http_t *h, const char *key, const void *data, size_t len)
+{
+    obj_t *o = fake_find(h, key);
+
+    if (!o) {
+        o = &h->objs[h->nobj++];
+        snprintf(o->key, sizeof(o->key), "%s", key);
+    } else {
+        free(o->data);
+    }
+    o->data = malloc(len ? len : 1);
+    memcpy(o->data, data, len);
+    o->len = len;
+    snprintf(o->etag, sizeof(o->etag), "\"etag-%u\"", ++h->etag_gen);
+}
+
+static int f_open(agent_http_t *self, const agent_http_req_t *req)
+{
+    fake_http_t *h = fh(self);
+    const char *p = strstr(req->url, "/bucket/");
+    obj_t *o;
+
+    assert_non_null(p);
+    p += strlen("/bucket/");
+    h->open = true;
+    h->has_cr = false;
+    h->cur = NULL;
+    h->sent = 0;
+    if (req->method == AGENT_HTTP_PUT) {
+        h->puts++;
+        fake_put_obj(h, p, req->body, req->body_len);
+        snprintf(h->last_put, sizeof(h->last_put), "%.*s", (int)req->body_len, req->body);
+        h->status = 200;
+        return 0;
+    }
+    bool is_manifest = strstr(p, "manifest.json") != NULL;
+    if (is_manifest)
+        h->manifest_gets++;
+    else
+        h->image_gets++;
+    if (h->force_status) {
+        h->status = h->force_status;
+        return 0;
+    }
+    o = fake_find(h, p);
+    if (!o) {
+        h->status = 404;
+        return 0;
+    }
+    if (req->has_range && h->nranges < 32)
+        h->ranges[h->nranges++] = req->range_start;
+    snprintf(h->cur_etag, sizeof(h->cur_etag), "%s", o->etag);
+    if (req->if_none_match) {
+        h->saw_if_none_match = true;
+        if (strcmp(req->if_none_match, o->etag) == 0) {
+            h->status = 304;
+            return 0;
+        }
+    }
+    if (req->if_match && strcmp(req->if_match, o->etag) != 0) {
+        h->n412++;
+        h->status = 412;
+        return 0;
+    }
+    h->cur = o;
+    h->pos = 0;
+    h->end = (uint32_t)o->len;
+    h->status = 200;
+    if (req->has_range) {
+        uint32_t a = req->range_start;
+        uint32_t b = req->range_end == AGENT_HTTP_RANGE_OPEN || req->range_end >= o->len
+                         ? (uint32_t)o->len - 1 : req->range_end;
+        if (a >= o->len) {
+            h->status = 416;
+            h->cur = NULL;
+            return 0;
+        }
+        h->pos = a;
+        h->end = b + 1;
+        h->status = 206;
+        h->has_cr = true;
+        h->cr_start = a;
+        h->cr_end = b;
+        h->cr_total = (uint32_t)o->len;
+    }
+    return 0;
+}
+
+static int f_status(agent_http_t *self)
+{
+    return fh(self)->status;
+}
+
+static int f_etag(agent_http_t *self, char *buf, size_t len)
+{
+    fake_http_t *h = fh(self);
+
+    if (!h->cur)
+        return FOTA_ERR_NOENT;
+    snprintf(buf, len, "%s", h->cur_etag);
+    return (int)strlen(buf);
+}
+
+static int f_clen(agent_http_t *self, uint32_t *len)
+{
+    fake_http_t *h = fh(self);
+
+    if (!h->cur)
+        return FOTA_ERR_NOENT;
+    *len = h->end - h->pos;
+    return 0;
+}
+
+static int f_crange(agent_http_t *self, uint32_t *a, uint32_t *b, uint32_t *t)
+{
+    fake_http_t *h = fh(self);
+
+    if (!h->has_cr)
+        return FOTA_ERR_NOENT;
+    *a = h->cr_start;
+    *b = h->cr_end;
+    *t = h->cr_total;
+    return 0;
+}
+
+static int f_read(agent_http_t *self, uint8_t *buf, size_t len)
+{
+    fake_http_t *h = fh(self);
+    bool image = h->cur && !strstr(h->cur->key, "manifest");
+    size_t n;
+
+    if (!h->cur || h->pos >= h->end)
+        return 0;
+    n = h->end - h->pos;
+    if (n > len)
+        n = len;
+    if (n > 1000)
+        n = 1000;
+    if (image && h->drop_after) {
+        if (h->sent >= h->drop_after) {
+            h->drop_after = 0; /* one drop */
+            return FOTA_ERR_PLATFORM(56);
+        }
+        if (h->sent + n > h->drop_after)
+            n = h->drop_after - h->sent;
+    }
+    if (image && h->replace_after && h->sent >= h->replace_after) {
+        /* Re-upload of the same key (new ETag) while we are reading. */
+        obj_t *o = (obj_t *)h->cur;
+        snprintf(o->etag, sizeof(o->etag), "\"etag-%u\"", ++h->etag_gen);
+        h->replace_after = 0;
+    }
+    memcpy(buf, h->cur->data + h->pos, n);
+    h->pos += (uint32_t)n;
+    h->sent += (uint32_t)n;
+    return (int)n;
+}
+
+static int f_close(agent_http_t *self)
+{
+    fh(self)->open = false;
+    return 0;
+}
+
+static const agent_http_ops_t s_http_ops = {f_open, f_status, f_etag, f_clen,
+                                            f_crange, f_read, f_close};
+
+/* ---- RAM storage (strict: writes only onto erased bytes) ------------------------------ */
+
+typedef struct ram_sto {
+    agent_storage_t base;
+    uint8_t data[FOTA_SLOT_SIZE];
+    uint8_t rec[2][AGENT_STORAGE_REC_SIZE];
+    bool rec_written[2];
+    unsigned syncs, rec_writes;
+} ram_sto_t;
+
+static ram_sto_t *rs(agent_storage_t *s) { return AGENT_CONTAINER_OF(s, ram_sto_t, base); }
+static uint32_t r_size(agent_storage_t *s) { (void)s; return FOTA_SLOT_SIZE; }
+static uint32_t r_unit(agent_storage_t *s) { (void)s; return 4096; }
+static int r_read(agent_storage_t *s, uint32_t off, void *buf, size_t len)
+{
+    assert_true(off + len <= FOTA_SLOT_SIZE);
+    memcpy(buf, rs(s)->data + off, len);
+    return 0;
+}
+static int r_write(agent_storage_t *s, uint32_t off, const void *buf, size_t len)
+{
+    assert_true(off + len <= FOTA_SLOT_SIZE);
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal(rs(s)->data[off + i], 0xFF); /* erased before written */
+    memcpy(rs(s)->data + off, buf, len);
+    return 0;
+}
+static int r_erase(agent_storage_t *s, uint32_t off, uint32_t len)
+{
+    assert_int_equal(off % 4096, 0);
+    assert_int_equal(len % 4096, 0);
+    assert_true(off + len <= FOTA_SLOT_SIZE);
+    memset(rs(s)->data + off, 0xFF, len);
+    return 0;
+}
+static int r_sync(agent_storage_t *s) { rs(s)->syncs++; return 0; }
+static int r_rec_read(agent_storage_t *s, unsigned c, void *buf, size_t len)
+{
+    if (!rs(s)->rec_written[c])
+        return FOTA_ERR_NOENT;
+    memcpy(buf, rs(s)->rec[c], len);
+    return 0;
+}
+static int r_rec_write(agent_storage_t *s, unsigned c, const void *buf, size_t len)
+{
+    memcpy(rs(s)->rec[c], buf, len);
+    rs(s)->rec_written[c] = true;
+    rs(s)->rec_writes++;
+    return 0;
+}
+static const agent_storage_ops_t s_sto_ops = {r_size, r_unit, r_read, r_write, r_erase,
+                                              r_sync, r_rec_read, r_rec_write};
+
+/* ---- clocks ------------------------------------------------------------------------- */
+
+static uint32_t s_ms;
+static uint32_t c_now(agent_clock_t *c) { (void)c; return s_ms; }
+static void c_sleep(agent_clock_t *c, uint32_t ms) { (void)c; s_ms += ms; }
+static const agent_clock_ops_t s_clk_ops = {c_now, c_sleep};
+static int u_now(agent_utc_t *u, uint64_t *s) { (void)u; *s = 1700000000u; return 0; }
+static const agent_utc_ops_t s_utc_ops = {u_now};
+
+/* ---- fixture ------------------------------------------------------------------------ */
+
+typedef struct fx {
+    fake_http_t http;
+    ram_sto_t sto;
+    agent_sim_target_t tgt;
+    agent_proto_t proto;
+    agent_clock_t clk;
+    agent_utc_t utc;
+    agent_update_t u;
+    agent_update_cfg_t cfg;
+    char path[64];
+    uint8_t img[IMG_MAX];
+} fx_t;
+
+/* Build an image for slot with flags (hash recomputed). */
+static size_t mk_image(uint8_t *buf, int slot, uint8_t major, uint8_t minor,
+                       uint32_t sec, uint32_t flags, uint32_t seed)
+{
+    int len = sim_image_build(buf, IMG_MAX, slot, major, minor, sec, BODY, seed);
+    fota_image_hdr_t hdr;
+    fota_sha256_t sha;
+
+    assert_true(len > 0);
+    assert_int_equal(fota_image_hdr_decode(&hdr, buf), 0);
+    hdr.flags = flags;
+    fota_image_hdr_encode(&hdr, buf);
+    fota_image_hash_start(&sha, buf);
+    fota_sha256_update(&sha, buf + FOTA_IMAGE_HDR_SIZE, BODY);
+    fota_sha256_final(&sha, hdr.sha256);
+    fota_image_hdr_encode(&hdr, buf);
+    return (size_t)len;
+}
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* Publish release major.minor (both slots) and its manifest. */
+static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_t flags,
+                    const char *product, int rollout, bool bad_sha, const char *extra)
+{
+    char key[2][96], shahex[2][65], man[2048];
+    size_t len = 0;
+
+    for (int s = 0; s < 2; s++) {
+        uint8_t dig[32];
+
+        len = mk_image(f->img, s, major, minor, sec, flags, 100u * major + minor);
+        fota_sha256_t sha;
+        fota_sha256_init(&sha);
+        fota_sha256_update(&sha, f->img, len);
+        fota_sha256_final(&sha, dig);
+        if (bad_sha)
+            dig[5] ^= 1;
+        hex(dig, 32, shahex[s]);
+        snprintf(key[s], sizeof(key[s]), "fw/%u.%u.0/slot-%c.img", major, minor, "ab"[s]);
+        fake_put_obj(&f->http, key[s], f->img, len);
+    }
+    snprintf(man, sizeof(man),
+             "{\"format\":1,\"product\":\"%s\",\"version\":\"%u.%u.0\",\"security_counter\":%u,"
+             "\"rollout_percent\":%d,\"published_at\":\"%s\",\"slots\":{"
+             "\"a\":{\"key\":\"%s\",\"size\":%zu,\"sha256\":\"%s\"},"
+             "\"b\":{\"key\":\"%s\",\"size\":%zu,\"sha256\":\"%s\"}}}",
+             product, major, minor, sec, rollout, extra ? extra : "2024-01-01T00:00:00Z",
+             key[0], len, shahex[0], key[1], len, shahex[1]);
+    fake_put_obj(&f->http, "fw/manifest.json", man, strlen(man));
+}
+
+static void agent_start(fx_t *f)
+{
+    agent_update_ports_t p = {0};
+
+    p.http = &f->http.base;
+    p.storage = &f->sto.base;
+    p.target = &f->proto;
+    p.clock = &f->clk;
+    p.utc = &f->utc;
+    assert_int_equal(agent_update_init(&f->u, &f->cfg, &p), 0);
+}
+
+static int setup(void **state)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    int fd;
+
+    assert_non_null(f);
+    f->http.base.ops = &s_http_ops;
+    f->sto.base.ops = &s_sto_ops;
+    memset(f->sto.data, 0xFF, sizeof(f->sto.data));
+    f->clk.ops = &s_clk_ops;
+    f->utc.ops = &s_utc_ops;
+    snprintf(f->path, sizeof(f->path), "/tmp/test-agent-update-XXXXXX");
+    fd = mkstemp(f->path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
+    /* Factory: v1.0.0, security counter 1, in slot A. */
+    size_t len = mk_image(f->img, 0, 1, 0, 1, 0, 7);
+    assert_int_equal(agent_sim_target_install(&f->tgt, 0, f->img, len), 0);
+    agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock, NULL, NULL);
+    agent_update_default_cfg(&f->cfg);
+    f->cfg.endpoint = "http://s3.test";
+    f->cfg.bucket = "bucket";
+    f->cfg.prefix = "fw";
+    f->cfg.device_id = "dev-1";
+    f->cfg.checkpoint_bytes = 4096;
+    f->cfg.observe_wait_ms = 200;
+    agent_start(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+
+    agent_sim_target_close(&f->tgt);
+    unlink(f->path);
+    for (int i = 0; i < f->http.nobj; i++)
+        free(f->http.objs[i].data);
+    free(f);
+    return 0;
+}
+
+/* The target's state as its status block reports it. */
+static void target_status(fx_t *f, fota_status_t *st)
+{
+    assert_int_equal(agent_proto_enter_update(&f->proto), 0);
+    assert_int_equal(agent_proto_status(&f->proto, st), 0);
+    assert_int_equal(agent_proto_reboot(&f->proto), 0);
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+static void test_update_then_304_downloads_nothing(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 1);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(st.slot[1].version.minor, 1);
+    unsigned images = f->http.image_gets;
+    assert_true(images >= 1);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_NOT_MODIFIED);
+    assert_int_equal(f->http.image_gets, images);
+    assert_true(f->http.saw_if_none_match);
+    assert_int_equal(f->u.stats.not_modified, 10);
+}
+
+static void expect_skip(fx_t *f, int skip)
+{
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UP_TO_DATE);
+    assert_int_equal(f->u.stats.last_skip, skip);
+    assert_int_equal(f->http.image_gets, 0);
+    assert_int_equal(f->u.stats.flashes, 0);
+}
+
+static void test_skip_other_product(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, "other-board", 100, false, NULL);
+    expect_skip(f, AGENT_SKIP_PRODUCT);
+}
+
+static void test_skip_not_newer(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 0, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    expect_skip(f, AGENT_SKIP_NOT_NEWER);
+}
+
+static void test_skip_rollout(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 0, false, NULL);
+    expect_skip(f, AGENT_SKIP_ROLLOUT);
+}
+
+static void test_skip_sec_floor(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+    size_t len;
+
+    /* Re-install the factory image with counter 5: confirming it raises
+     * the floor to 5, and a release with counter 3 must be refused. */
+    agent_sim_target_close(&f->tgt);
+    unlink(f->path);
+    assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
+    len = mk_image(f->img, 0, 1, 0, 5, 0, 7);
+    assert_int_equal(agent_sim_target_install(&f->tgt, 0, f->img, len), 0);
+    target_status(f, &st);
+    assert_int_equal(st.sec_floor, 5);
+    publish(f, 2, 0, 3, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    expect_skip(f, AGENT_SKIP_SEC_FLOOR);
+}
+
+static void test_resume_at_offset_after_restart(void **state)
+{
+    fx_t *f = *state;
+    agent_upd_rec_t rec;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->cfg.fetch_attempts = 1;
+    agent_start(f);
+    f->http.drop_after = 12345;
+    assert_true(agent_update_run_once(&f->u) < 0);
+    assert_int_equal(f->u.rec.phase, AGENT_UPD_DOWNLOADING);
+    /* Only durable, unit-aligned bytes are claimed. */
+    assert_int_equal(f->u.rec.downloaded, 12288);
+    rec = f->u.rec;
+    /* Restart: a fresh agent context on the same storage. */
+    f->cfg.fetch_attempts = 4;
+    memset(&f->u, 0xA5, sizeof(f->u));
+    agent_start(f);
+    assert_int_equal(f->u.rec.downloaded, rec.downloaded);
+    assert_string_equal(f->u.rec.image_etag, rec.image_etag);
+    unsigned before = f->http.nranges;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_true(f->http.nranges > before);
+    assert_int_equal(f->http.ranges[before], 12288);
+    assert_int_equal(f->u.stats.resumes, 1);
+    assert_int_equal(f->u.stats.restarts, 0);
+}
+
+static void test_412_restarts_from_zero(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->http.replace_after = 8000;
+    f->http.drop_after = 9000;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_int_equal(f->http.n412, 1);
+    assert_int_equal(f->u.stats.restarts, 1);
+    /* first at 0, resumed at 8192 (412), then again at 0 */
+    assert_int_equal(f->http.ranges[0], 0);
+    assert_int_equal(f->http.ranges[1], 8192);
+    assert_int_equal(f->http.ranges[2], 0);
+}
+
+static void test_hash_mismatch_commits_nothing(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, true, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_CORRUPT);
+    assert_int_equal(f->u.stats.flashes, 0);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_EMPTY);
+    assert_int_equal(st.slot[1].hdr_valid, 0);
+    /* The bad release is retried from 0 after the back-off. */
+    assert_int_equal(f->u.rec.downloaded, 0);
+    assert_true(agent_update_next_delay_ms(&f->u) >= f->cfg.backoff_min_ms * 3 / 4);
+}
+
+static void test_rollback_observed_not_retried(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_ROLLED_BACK);
+    assert_true(f->tgt.app_crashes >= 1);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 1);
+    assert_int_equal(st.slot[1].version.minor, 1);
+    assert_int_equal(st.slot[0].state, FOTA_SLOT_REJECTED);
+    uint32_t flashes = f->u.stats.flashes;
+    unsigned images = f->http.image_gets;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_NOT_MODIFIED);
+    /* Republished (new ETag), same version: still refused. */
+    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false, "2024-02-02T00:00:00Z");
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UP_TO_DATE);
+    assert_int_equal(f->u.stats.last_skip, AGENT_SKIP_REJECTED);
+    assert_int_equal(f->u.stats.flashes, flashes);
+    assert_int_equal(f->http.image_gets, images);
+    /* The agent's own record remembers it across a restart. */
+    agent_start(f);
+    assert_int_equal(f->u.rec.n_rejected, 1);
+    assert_int_equal(f->u.rec.rejected[0].minor, 2);
+}
+
+static void test_http_errors_back_off(void **state)
+{
+    fx_t *f = *state;
+    uint32_t d1, d3;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->http.force_status = 403;
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    d1 = agent_update_next_delay_ms(&f->u);
+    f->http.force_status = 500;
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_IO);
+    f->http.force_status = 404;
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_NOENT);
+    d3 = agent_update_next_delay_ms(&f->u);
+    assert_true(d1 <= f->cfg.backoff_min_ms * 5 / 4);
+    assert_true(d3 >= f->cfg.backoff_min_ms * 4 * 3 / 4);
+    f->http.force_status = 0;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    d1 = agent_update_next_delay_ms(&f->u);
+    assert_true(d1 >= f->cfg.interval_ms * 9 / 10 && d1 <= f->cfg.interval_ms * 11 / 10);
+}
+
+static void test_report_put_with_credentials(void **state)
+{
+    fx_t *f = *state;
+
+    f->cfg.access_key = "AKIDEXAMPLE";
+    f->cfg.secret_key = "secret";
+    f->cfg.report = true;
+    agent_start(f);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_non_null(fake_find(&f->http, "fw/reports/dev-1.json"));
+    assert_non_null(strstr(f->http.last_put, "\"state\":\"updated\""));
+    assert_non_null(strstr(f->http.last_put, "\"running_version\":\"1.1.0\""));
+    assert_non_null(strstr(f->http.last_put, "\"time\":\"2023-11-14T22:13:20Z\""));
+}
+
+static void test_record_copies_and_crc(void **state)
+{
+    fx_t *f = *state;
+    agent_upd_rec_t r, back;
+    uint8_t buf[AGENT_STORAGE_REC_SIZE];
+
+    memset(&r, 0, sizeof(r));
+    r.seq = 9;
+    r.phase = AGENT_UPD_DOWNLOADING;
+    r.slot = 1;
+    r.size = 30000;
+    r.downloaded = 8192;
+    strcpy(r.manifest_etag, "\"abc\"");
+    strcpy(r.key, "fw/x.img");
+    agent_upd_rec_encode(&r, buf);
+    assert_int_equal(agent_upd_rec_decode(&back, buf), 0);
+    assert_int_equal(back.downloaded, 8192);
+    assert_string_equal(back.manifest_etag, "\"abc\"");
+    buf[200] ^= 1;
+    assert_int_equal(agent_upd_rec_decode(&back, buf), FOTA_ERR_CORRUPT);
+
+    /* A torn newest copy: the older one is used. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->cfg.fetch_attempts = 1;
+    agent_start(f);
+    f->http.drop_after = 9000;
+    assert_true(agent_update_run_once(&f->u) < 0);
+    unsigned newest = f->u.rec_copy ^ 1u;
+    f->sto.rec[newest][40] ^= 0xFF;
+    agent_start(f);
+    assert_true(f->u.rec.seq > 0);
+    assert_true(f->u.rec.downloaded <= 8192);
+    f->cfg.fetch_attempts = 4;
+    agent_start(f);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+}
+
+static void test_utc_format(void **state)
+{
+    char out[24];
+
+    (void)state;
+    agent_update_format_utc(0, true, out);
+    assert_string_equal(out, "1970-01-01T00:00:00Z");
+    agent_update_format_utc(951782400u, false, out); /* 2000-02-29 */
+    assert_string_equal(out, "20000229T000000Z");
+    agent_update_format_utc(1369353600u, false, out);
+    assert_string_equal(out, "20130524T000000Z");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utc_format),
+        cmocka_unit_test_setup_teardown(test_update_then_304_downloads_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_other_product, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_not_newer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_rollout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_sec_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resume_at_offset_after_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_412_restarts_from_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hash_mismatch_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_copies_and_crc, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

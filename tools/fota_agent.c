@@ -1,0 +1,423 @@
+/*
+ * fota_agent.c - `fota agent`: the update agent on a Linux host, with the
+ * libcurl HTTP port, file storage and (by default) the simulated target.
+ *
+ *   fota agent --endpoint URL --bucket B [--prefix P] --device-id ID
+ *              [--once | --interval S [--cycles N]] [--state-dir DIR]
+ *              [--access-key K --secret-key S | AWS_* environment]
+ *              [--target sim:<flash-file>] [--json] [--quiet]
+ *   fota agent sim-install --flash FILE --slot a|b IMAGE
+ *   fota agent sim-status --flash FILE [--json]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_http_curl.h"
+#include "agent_sim_target.h"
+#include "agent_storage_file.h"
+#include "agent_update.h"
+#include "fota/fota_err.h"
+#include "fota/fota_layout.h"
+#include "tool.h"
+
+int tool_cmd_agent(int argc, char **argv);
+
+/* ---- host ports ---------------------------------------------------------------- */
+
+static uint32_t host_now_ms(agent_clock_t *self)
+{
+    struct timespec ts;
+
+    (void)self;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+static void host_sleep_ms(agent_clock_t *self, uint32_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
+
+    (void)self;
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+static const agent_clock_ops_t s_clock_ops = {host_now_ms, host_sleep_ms};
+static agent_clock_t s_clock = {&s_clock_ops};
+
+static int host_utc(agent_utc_t *self, uint64_t *unix_s)
+{
+    (void)self;
+    *unix_s = (uint64_t)time(NULL);
+    return 0;
+}
+
+static const agent_utc_ops_t s_utc_ops = {host_utc};
+static agent_utc_t s_utc = {&s_utc_ops};
+
+static bool s_verbose;
+static bool s_quiet;
+
+static void host_log(agent_log_t *self, int level, const char *msg)
+{
+    (void)self;
+    if (level <= AGENT_LOG_WARN || (s_verbose && !s_quiet))
+        fprintf(stderr, "agent: %s\n", msg);
+}
+
+static const agent_log_ops_t s_log_ops = {host_log};
+static agent_log_t s_log = {&s_log_ops};
+
+/* ---- progress display ----------------------------------------------------------- */
+
+typedef struct ui {
+    bool tty;
+    int last_ev;
+    uint32_t last_pct;
+} ui_t;
+
+static void ui_bar(ui_t *ui, const char *what, uint32_t done, uint32_t total)
+{
+    uint32_t pct = total ? (uint32_t)((uint64_t)done * 100u / total) : 100u;
+
+    if (ui->tty) {
+        char bar[41];
+        uint32_t fill = pct * 40u / 100u;
+
+        for (uint32_t i = 0; i < 40; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[40] = '\0';
+        fprintf(stderr, "\r%-9s [%s] %3u%% %u/%u bytes", what, bar, pct, done, total);
+        if (done >= total)
+            fputc('\n', stderr);
+        fflush(stderr);
+    } else if (pct / 25u != ui->last_pct / 25u || done >= total || ui->last_pct > pct) {
+        /* Plain lines: every quarter. */
+        fprintf(stderr, "%s: %u/%u bytes (%u%%)\n", what, done, total, pct);
+    }
+    ui->last_pct = pct;
+}
+
+static void ui_event(void *ctx, int ev, uint32_t done, uint32_t total)
+{
+    ui_t *ui = ctx;
+
+    if (s_quiet)
+        return;
+    if (ev != ui->last_ev)
+        ui->last_pct = 0;
+    switch (ev) {
+    case AGENT_EV_POLL:
+        fprintf(stderr, "poll: manifest HTTP %u\n", done);
+        break;
+    case AGENT_EV_DOWNLOAD:
+        ui_bar(ui, "download", done, total);
+        break;
+    case AGENT_EV_VERIFIED:
+        fprintf(stderr, "verify: image SHA-256 and header OK (%u bytes)\n", total);
+        break;
+    case AGENT_EV_FLASH:
+        ui_bar(ui, "flash", done, total);
+        break;
+    case AGENT_EV_COMMITTED:
+        fprintf(stderr, "commit: image committed, target rebooted into its trial\n");
+        break;
+    case AGENT_EV_OUTCOME:
+        fprintf(stderr, "outcome: %s\n", agent_update_outcome_name((int)done));
+        break;
+    default:
+        break;
+    }
+    ui->last_ev = ev;
+}
+
+/* ---- sim-install / sim-status ---------------------------------------------------------- */
+
+static int cmd_sim_install(int argc, char **argv)
+{
+    const char *flash = NULL, *slot_s = "a";
+    const char *pos[1];
+    size_t npos = 0;
+    bool help = false;
+    const tool_opt_t opts[] = {
+        {"flash", 'f', &flash, NULL},
+        {"slot", 's', &slot_s, NULL},
+    };
+    agent_sim_target_t *t;
+    uint8_t *img = NULL;
+    size_t len = 0;
+    int slot, rc;
+
+    rc = tool_parse_args("fota agent sim-install", argc, argv, opts, 2, pos, 1, &npos, &help);
+    if (rc)
+        return rc;
+    if (help || !flash || npos != 1) {
+        fprintf(help ? stdout : stderr,
+                "usage: fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
+                "Factory-program IMAGE into a slot of the simulated target's flash file.\n");
+        return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
+    }
+    slot = tool_parse_slot(slot_s);
+    if (slot < 0)
+        return TOOL_EXIT_USAGE;
+    if (tool_read_file(pos[0], &img, &len) < 0)
+        return TOOL_EXIT_FAIL;
+    t = calloc(1, sizeof(*t));
+    if (!t) {
+        free(img);
+        return TOOL_EXIT_FAIL;
+    }
+    rc = agent_sim_target_open(t, flash);
+    if (rc == 0) {
+        rc = agent_sim_target_install(t, slot, img, len);
+        agent_sim_target_close(t);
+    }
+    free(t);
+    free(img);
+    if (rc < 0) {
+        fprintf(stderr, "fota agent sim-install: %s\n", fota_strerror(rc));
+        return TOOL_EXIT_FAIL;
+    }
+    return TOOL_EXIT_OK;
+}
+
+static int cmd_sim_status(int argc, char **argv)
+{
+    const char *flash = NULL;
+    bool json = false, help = false;
+    const tool_opt_t opts[] = {
+        {"flash", 'f', &flash, NULL},
+        {"json", 0, NULL, &json},
+    };
+    fota_version_t v;
+    char vs[40];
+    int slot, rc;
+
+    rc = tool_parse_args("fota agent sim-status", argc, argv, opts, 2, NULL, 0, NULL, &help);
+    if (rc)
+        return rc;
+    if (help || !flash) {
+        fprintf(help ? stdout : stderr,
+                "usage: fota agent sim-status --flash FILE [--json]\n"
+                "What a cold boot of the simulated target would run (the file is not changed).\n");
+        return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
+    }
+    rc = agent_sim_target_check_boot(flash, &slot, &v);
+    tool_format_version(&v, vs, sizeof(vs));
+    if (json)
+        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\"}\n",
+               rc == 0 ? "true" : "false", rc == 0 ? "\"" : "",
+               rc == 0 ? tool_slot_name(slot) : "null", rc == 0 ? "\"" : "",
+               rc == 0 ? vs : "", fota_strerror(rc));
+    else if (rc == 0)
+        printf("bootable: slot %s, version %s\n", tool_slot_name(slot), vs);
+    else
+        printf("not bootable: %s\n", fota_strerror(rc));
+    return rc == 0 ? TOOL_EXIT_OK : TOOL_EXIT_FAIL;
+}
+
+/* ---- run ---------------------------------------------------------------------------- */
+
+static void usage_run(FILE *out)
+{
+    fprintf(out,
+            "usage: fota agent --endpoint URL --bucket B [--prefix P] --device-id ID\n"
+            "                  [--once | --interval S [--cycles N]] [--state-dir DIR]\n"
+            "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
+            "                  [--target sim:<flash-file>] [--json] [--quiet] [--verbose]\n"
+            "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
+            "       fota agent sim-status --flash FILE [--json]\n"
+            "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
+            "commit and observe the target. Credentials also come from AWS_ACCESS_KEY_ID,\n"
+            "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION; without any the\n"
+            "requests are anonymous. Reports go to <prefix>/reports/<device-id>.json when\n"
+            "credentials are set. The state directory keeps the staged image and the\n"
+            "progress record, so a killed agent resumes.\n");
+}
+
+static void print_summary(const agent_update_t *u, const agent_sim_target_t *t,
+                          uint64_t wall_ms, bool json)
+{
+    const fota_status_t *st = &u->status;
+    char run[40] = "none", slot[4] = "-";
+
+    if (u->status_valid && st->active_slot < FOTA_SLOT_COUNT) {
+        tool_format_version(&st->slot[st->active_slot].version, run, sizeof(run));
+        snprintf(slot, sizeof(slot), "%s", tool_slot_name(st->active_slot));
+    }
+    if (json) {
+        printf("{\"outcome\":\"%s\",\"error\":\"%s\",\"running_version\":\"%s\","
+               "\"running_slot\":\"%s\",\"cycles\":%u,\"manifest_gets\":%u,"
+               "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
+               "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
+               "\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
+               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
+               u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
+               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               (unsigned long long)(agent_sim_target_time_ns(t) / 1000000u),
+               (unsigned long long)wall_ms);
+    } else {
+        printf("agent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
+               "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
+               "flashes=%u reports=%u hw_time_ms=%llu wall_ms=%llu\n",
+               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
+               u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
+               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               (unsigned long long)(agent_sim_target_time_ns(t) / 1000000u),
+               (unsigned long long)wall_ms);
+    }
+    fflush(stdout);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *endpoint = NULL, *bucket = NULL, *prefix = "", *device = NULL;
+    const char *interval_s = NULL, *cycles_s = NULL, *state_dir = "fota-agent-state";
+    const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *region = getenv("AWS_REGION"), *target = "sim:fota-sim-flash.bin";
+    const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
+    bool once = false, json = false, help = false, no_report = false;
+    const tool_opt_t opts[] = {
+        {"endpoint", 0, &endpoint, NULL},   {"bucket", 0, &bucket, NULL},
+        {"prefix", 0, &prefix, NULL},       {"device-id", 0, &device, NULL},
+        {"interval", 0, &interval_s, NULL}, {"cycles", 0, &cycles_s, NULL},
+        {"state-dir", 0, &state_dir, NULL}, {"access-key", 0, &access, NULL},
+        {"secret-key", 0, &secret, NULL},   {"region", 0, &region, NULL},
+        {"target", 0, &target, NULL},       {"observe-ms", 0, &observe_s, NULL},
+        {"checkpoint", 0, &checkpoint_s, NULL}, {"timeout-ms", 0, &timeout_s, NULL},
+        {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
+        {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
+        {"no-report", 0, NULL, &no_report},
+    };
+    agent_update_cfg_t cfg;
+    agent_update_ports_t ports;
+    agent_storage_file_t sto;
+    agent_sim_target_t *t = NULL;
+    agent_proto_t *proto = NULL;
+    agent_update_t *u = NULL;
+    agent_http_t *http = NULL;
+    uint32_t interval = 0, cycles = 0, v;
+    uint32_t t0;
+    ui_t ui = {isatty(2) != 0, -1, 0};
+    int rc, exit_code = TOOL_EXIT_FAIL;
+
+    rc = tool_parse_args("fota agent", argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
+                         NULL, 0, NULL, &help);
+    if (rc)
+        return rc;
+    if (help) {
+        usage_run(stdout);
+        return TOOL_EXIT_OK;
+    }
+    if (!endpoint || !bucket || !device || strncmp(target, "sim:", 4) != 0 ||
+        (interval_s && tool_parse_u32(interval_s, &interval) < 0) ||
+        (cycles_s && tool_parse_u32(cycles_s, &cycles) < 0)) {
+        usage_run(stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    if (!interval_s)
+        once = true;
+    if (!region || !*region)
+        region = getenv("AWS_DEFAULT_REGION");
+    agent_update_default_cfg(&cfg);
+    cfg.endpoint = endpoint;
+    cfg.bucket = bucket;
+    cfg.prefix = prefix;
+    cfg.device_id = device;
+    cfg.access_key = access && *access ? access : NULL;
+    cfg.secret_key = secret;
+    cfg.session_token = getenv("AWS_SESSION_TOKEN");
+    if (cfg.session_token && !*cfg.session_token)
+        cfg.session_token = NULL;
+    if (region && *region)
+        cfg.region = region;
+    cfg.report = cfg.access_key && !no_report;
+    cfg.interval_ms = interval * 1000u;
+    cfg.observe_wait_ms = 500;
+    if (observe_s && tool_parse_u32(observe_s, &v) == 0)
+        cfg.observe_wait_ms = v;
+    if (checkpoint_s && tool_parse_u32(checkpoint_s, &v) == 0)
+        cfg.checkpoint_bytes = v;
+    if (timeout_s && tool_parse_u32(timeout_s, &v) == 0)
+        cfg.http_timeout_ms = v;
+
+    if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {
+        fprintf(stderr, "fota agent: %s: %s\n", state_dir, strerror(errno));
+        return TOOL_EXIT_FAIL;
+    }
+    t = calloc(1, sizeof(*t));
+    proto = calloc(1, sizeof(*proto));
+    u = calloc(1, sizeof(*u));
+    if (!t || !proto || !u)
+        goto out;
+    rc = agent_storage_file_open(&sto, state_dir, FOTA_SLOT_SIZE);
+    if (rc < 0) {
+        fprintf(stderr, "fota agent: state dir %s: %s\n", state_dir, fota_strerror(rc));
+        goto out;
+    }
+    rc = agent_sim_target_open(t, target + 4);
+    if (rc < 0) {
+        fprintf(stderr, "fota agent: target %s: %s\n", target, fota_strerror(rc));
+        goto out_sto;
+    }
+    agent_proto_init(proto, &t->spi, &t->gpio, &t->clock, &s_log, NULL);
+    rc = agent_http_curl_create(&http);
+    if (rc < 0) {
+        fprintf(stderr, "fota agent: libcurl: %s\n", fota_strerror(rc));
+        goto out_t;
+    }
+    memset(&ports, 0, sizeof(ports));
+    ports.http = http;
+    ports.storage = &sto.base;
+    ports.target = proto;
+    ports.clock = &s_clock;
+    ports.utc = &s_utc;
+    ports.log = &s_log;
+    ports.event = ui_event;
+    ports.event_ctx = &ui;
+    rc = agent_update_init(u, &cfg, &ports);
+    if (rc < 0) {
+        fprintf(stderr, "fota agent: %s\n", fota_strerror(rc));
+        goto out_http;
+    }
+    t0 = host_now_ms(NULL);
+    for (uint32_t n = 0;; n++) {
+        rc = agent_update_run_once(u);
+        if (once || (cycles && n + 1 >= cycles))
+            break;
+        uint32_t d = agent_update_next_delay_ms(u);
+        if (!s_quiet)
+            fprintf(stderr, "next poll in %u ms\n", d);
+        host_sleep_ms(NULL, d);
+    }
+    print_summary(u, t, host_now_ms(NULL) - t0, json);
+    exit_code = u->outcome == AGENT_OUT_ERROR ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+out_http:
+    agent_http_curl_destroy(http);
+out_t:
+    agent_sim_target_close(t);
+out_sto:
+    agent_storage_file_close(&sto);
+out:
+    free(u);
+    free(proto);
+    free(t);
+    return exit_code;
+}
+
+int tool_cmd_agent(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "sim-install") == 0)
+        return cmd_sim_install(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "sim-status") == 0)
+        return cmd_sim_status(argc - 1, argv + 1);
+    return cmd_run(argc, argv);
+}

@@ -1,0 +1,399 @@
+/*
+ * tool_cmd_release.c - `fota release`: publish a release (two images and
+ * the manifest) to S3 or an S3-compatible server, and show the current
+ * manifest. The logic is in tool_release.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "agent_manifest.h"
+#include "fota/fota_err.h"
+#include "tool.h"
+#include "tool_json.h"
+#include "tool_release.h"
+
+#define ENDPOINT_MAX 512
+#define KEY_MAX 512
+
+static void publish_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: fota release publish --bucket B --prefix P --slot-a A.img --slot-b B.img\n"
+            "                            [--endpoint URL] [--region R] [--rollout PERCENT]\n"
+            "                            [--json]\n"
+            "\n"
+            "Verify a release pair (slot-a linked for slot A, slot-b for slot B, same\n"
+            "version, security counter, product and flags, hashes right), then upload\n"
+            "  <prefix>/<version>/slot-a.img\n"
+            "  <prefix>/<version>/slot-b.img\n"
+            "  <prefix>/manifest.json          (last, so devices never see a manifest\n"
+            "                                   that names missing objects)\n"
+            "signed with AWS SigV4. Nothing is uploaded if any check fails.\n"
+            "\n"
+            "      --endpoint URL    S3 endpoint, path-style (URL/bucket/key); default\n"
+            "                        https://s3.<region>.amazonaws.com\n"
+            "      --bucket B        bucket name\n"
+            "      --prefix P        key prefix of the product and channel, e.g.\n"
+            "                        fw/stm32f407-disco/stable\n"
+            "      --slot-a FILE     image linked for slot A\n"
+            "      --slot-b FILE     image linked for slot B\n"
+            "      --rollout N       rollout_percent, 0..100 (default 100)\n"
+            "      --region R        signing region (default $AWS_REGION, then\n"
+            "                        $AWS_DEFAULT_REGION, then us-east-1)\n"
+            "  -j, --json            one JSON object on stdout\n"
+            "  -h, --help            this help\n"
+            "\n"
+            "Credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and, for temporary\n"
+            "credentials, AWS_SESSION_TOKEN. Exit status 0 when everything was\n"
+            "uploaded, 1 on a refused image or a failed upload, 2 on a bad command line.\n");
+}
+
+/* Prefix without leading or trailing '/', printable, no empty segment. */
+static int clean_prefix(const char *in, char *out, size_t out_len)
+{
+    size_t n;
+
+    while (*in == '/')
+        in++;
+    n = strlen(in);
+    while (n > 0 && in[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= out_len)
+        return FOTA_ERR_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i] <= 0x20 || in[i] > 0x7E)
+            return FOTA_ERR_INVAL;
+        if (in[i] == '/' && in[i + 1] == '/')
+            return FOTA_ERR_INVAL;
+    }
+    memcpy(out, in, n);
+    out[n] = '\0';
+    return 0;
+}
+
+typedef struct uploaded {
+    const char *name;
+    char key[KEY_MAX];
+    size_t size;
+    char sha256[2 * FOTA_SHA256_SIZE + 1];
+    char etag[128];
+} uploaded_t;
+
+static void print_publish_json(const char *endpoint, const char *bucket,
+                               const char *prefix, const tool_release_info_t *info,
+                               unsigned rollout, const char *published_at,
+                               const uploaded_t up[3])
+{
+    tool_json_t j;
+
+    tool_json_init(&j, stdout);
+    tool_json_begin_obj(&j, NULL);
+    tool_json_bool(&j, "ok", true);
+    tool_json_str(&j, "endpoint", endpoint);
+    tool_json_str(&j, "bucket", bucket);
+    tool_json_str(&j, "prefix", prefix);
+    tool_json_str(&j, "product", info->product);
+    tool_json_str(&j, "version", info->version_str);
+    tool_json_uint(&j, "security_counter", info->sec_counter);
+    tool_json_uint(&j, "rollout_percent", rollout);
+    tool_json_str(&j, "published_at", published_at);
+    tool_json_begin_arr(&j, "uploaded");
+    for (int i = 0; i < 3; i++) {
+        tool_json_begin_obj(&j, NULL);
+        tool_json_str(&j, "name", up[i].name);
+        tool_json_str(&j, "key", up[i].key);
+        tool_json_uint(&j, "size", up[i].size);
+        tool_json_str(&j, "sha256", up[i].sha256);
+        tool_json_str(&j, "etag", up[i].etag);
+        tool_json_end_obj(&j);
+    }
+    tool_json_end_arr(&j);
+    tool_json_end_obj(&j);
+}
+
+/* Is up->key already there? Absent: *same = false. The same bytes: *same
+ * = true (up->etag set). Other bytes, or no answer: refused with a message
+ * (returns non-zero). */
+static int check_existing(const tool_s3_t *s3, uploaded_t *up, const uint8_t *img,
+                          size_t len, bool *same)
+{
+    tool_s3_result_t res;
+    uint8_t *have = NULL;
+    size_t have_len = 0;
+    int rc = tool_s3_get(s3, up->key, len, &have, &have_len, &res);
+
+    *same = false;
+    if (rc == FOTA_ERR_IO && res.status == 404)
+        return 0;
+    if (rc == 0 && have_len == len && memcmp(have, img, len) == 0) {
+        *same = true;
+        snprintf(up->etag, sizeof up->etag, "%s", res.etag);
+    } else if (rc == 0 || rc == FOTA_ERR_NOMEM) {
+        fprintf(stderr, "fota release publish: refused: %s already exists with "
+                        "different content; a published version is never replaced "
+                        "(give the new build another version)\n", up->key);
+        rc = FOTA_ERR_PERM;
+    } else {
+        fprintf(stderr, "fota release publish: cannot check whether %s exists: %s\n",
+                up->key, res.message);
+    }
+    free(have);
+    return *same || rc == 0 ? 0 : rc;
+}
+
+static int cmd_publish(int argc, char **argv)
+{
+    const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
+    const char *path[2] = {NULL, NULL}, *rollout_s = NULL;
+    bool json = false, help = false;
+    const tool_opt_t opts[] = {
+        {"endpoint", 0, &endpoint, NULL},
+        {"bucket", 0, &bucket, NULL},
+        {"prefix", 0, &prefix_s, NULL},
+        {"slot-a", 0, &path[0], NULL},
+        {"slot-b", 0, &path[1], NULL},
+        {"rollout", 0, &rollout_s, NULL},
+        {"region", 0, &region, NULL},
+        {"json", 'j', NULL, &json},
+    };
+    const char *pos[1];
+    size_t npos;
+    uint32_t rollout = TOOL_RELEASE_ROLLOUT_MAX;
+    char prefix[KEY_MAX], ep[ENDPOINT_MAX], err[400], published_at[32];
+    uint8_t *img[2] = {NULL, NULL};
+    size_t len[2];
+    char *manifest = NULL;
+    size_t manifest_len = 0;
+    tool_release_info_t info;
+    tool_s3_t s3;
+    tool_s3_result_t res;
+    uploaded_t up[3];
+    bool curl_up = false, unchanged[2] = {false, false};
+    int ret = TOOL_EXIT_USAGE;
+
+    if (tool_parse_args("fota release publish", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, 0, &npos, &help) != 0)
+        return TOOL_EXIT_USAGE;
+    if (help) {
+        publish_usage(stdout);
+        return TOOL_EXIT_OK;
+    }
+    if (bucket == NULL || prefix_s == NULL || path[0] == NULL || path[1] == NULL) {
+        fprintf(stderr, "fota release publish: need --bucket, --prefix, --slot-a and "
+                        "--slot-b (see --help)\n");
+        goto out;
+    }
+    if (clean_prefix(prefix_s, prefix, sizeof prefix) != 0) {
+        fprintf(stderr, "fota release publish: bad --prefix '%s' (printable, no spaces, "
+                        "not empty)\n", prefix_s);
+        goto out;
+    }
+    if (rollout_s != NULL &&
+        (tool_parse_u32(rollout_s, &rollout) != 0 || rollout > TOOL_RELEASE_ROLLOUT_MAX)) {
+        fprintf(stderr, "fota release publish: --rollout must be 0..100, not '%s'\n",
+                rollout_s);
+        goto out;
+    }
+
+    /* Everything is checked before the first byte goes out: images, the
+     * manifest, the credentials. */
+    ret = TOOL_EXIT_FAIL;
+    for (int s = 0; s < 2; s++)
+        if (tool_read_file(path[s], &img[s], &len[s]) != 0)
+            goto out;
+    if (tool_release_check_pair((const uint8_t *const *)img, len, &info, err,
+                                sizeof err) != 0) {
+        fprintf(stderr, "fota release publish: refused: %s\n", err);
+        goto out;
+    }
+    tool_release_utc_now(published_at, sizeof published_at);
+    if (tool_release_manifest(&info, prefix, rollout, published_at, &manifest,
+                              &manifest_len, err, sizeof err) != 0) {
+        fprintf(stderr, "fota release publish: refused: %s\n", err);
+        goto out;
+    }
+    if (tool_s3_from_env(&s3, endpoint, bucket, region, true, ep, sizeof ep, err,
+                         sizeof err) != 0) {
+        fprintf(stderr, "fota release publish: %s\n", err);
+        goto out;
+    }
+
+    memset(up, 0, sizeof up);
+    for (int s = 0; s < 2; s++) {
+        up[s].name = s == 0 ? "slot-a" : "slot-b";
+        tool_release_image_key(prefix, info.version_str, s, up[s].key, sizeof up[s].key);
+        up[s].size = len[s];
+        tool_hex(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
+    }
+    up[2].name = "manifest";
+    tool_release_manifest_key(prefix, up[2].key, sizeof up[2].key);
+    up[2].size = manifest_len;
+    {
+        uint8_t d[FOTA_SHA256_SIZE];
+        fota_sha256((const uint8_t *)manifest, manifest_len, d);
+        tool_hex(d, FOTA_SHA256_SIZE, up[2].sha256);
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "fota release publish: libcurl could not be initialised\n");
+        goto out;
+    }
+    curl_up = true;
+    /* A version's images are never replaced: a device half-way through
+     * downloading one would otherwise mix two builds (its If-Match stops
+     * it, but only after the wasted transfer). The same bytes again are
+     * fine: that is how a rollout percentage is changed. */
+    for (int s = 0; s < 2; s++) {
+        if (check_existing(&s3, &up[s], img[s], len[s], &unchanged[s]) != 0)
+            goto out;
+    }
+    /* Images first, the manifest last: a failure part-way leaves at most
+     * unreferenced objects, never a manifest naming missing ones. */
+    for (int i = 0; i < 3; i++) {
+        const uint8_t *body = i < 2 ? img[i] : (const uint8_t *)manifest;
+        const char *type = i < 2 ? "application/octet-stream" : "application/json";
+
+        if (i < 2 && unchanged[i]) {
+            if (!json)
+                printf("unchanged %-7s %s (%zu bytes) ETag %s\n", up[i].name, up[i].key,
+                       up[i].size, up[i].etag[0] ? up[i].etag : "(none)");
+            continue;
+        }
+        if (tool_s3_put(&s3, up[i].key, body, up[i].size, type, &res) != 0) {
+            fprintf(stderr, "fota release publish: upload of %s failed: %s\n",
+                    up[i].name, res.message);
+            if (i > 0)
+                fprintf(stderr, "fota release publish: the manifest was not "
+                                "updated; devices still see the previous release\n");
+            goto out;
+        }
+        snprintf(up[i].etag, sizeof up[i].etag, "%s", res.etag);
+        if (!json)
+            printf("uploaded %-8s %s (%zu bytes) ETag %s\n", up[i].name, up[i].key,
+                   up[i].size, res.etag[0] ? res.etag : "(none)");
+    }
+    if (json) {
+        print_publish_json(s3.endpoint, bucket, prefix, &info, rollout, published_at, up);
+    } else {
+        printf("published %s %s (security counter %lu, rollout %lu%%) to %s/%s/%s\n",
+               info.product, info.version_str, (unsigned long)info.sec_counter,
+               (unsigned long)rollout, s3.endpoint, bucket, up[2].key);
+    }
+    ret = TOOL_EXIT_OK;
+out:
+    if (curl_up)
+        curl_global_cleanup();
+    free(manifest);
+    free(img[0]);
+    free(img[1]);
+    return ret;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+    const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
+    bool json = false, help = false;
+    const tool_opt_t opts[] = {
+        {"endpoint", 0, &endpoint, NULL},
+        {"bucket", 0, &bucket, NULL},
+        {"prefix", 0, &prefix_s, NULL},
+        {"region", 0, &region, NULL},
+        {"json", 'j', NULL, &json},
+    };
+    static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
+    const char *pos[1];
+    size_t npos, len = 0;
+    char prefix[KEY_MAX], key[KEY_MAX], ep[ENDPOINT_MAX], err[400];
+    uint8_t *body = NULL;
+    tool_s3_t s3;
+    tool_s3_result_t res;
+    agent_manifest_t m;
+    bool curl_up = false;
+    int rc, ret = TOOL_EXIT_USAGE;
+
+    if (tool_parse_args("fota release show", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, 0, &npos, &help) != 0)
+        return TOOL_EXIT_USAGE;
+    if (help) {
+        printf("usage: fota release show --bucket B --prefix P [--endpoint URL]\n"
+               "                         [--region R] [--json]\n"
+               "\n"
+               "Fetch <prefix>/manifest.json, check it with the agent's parser and\n"
+               "print it. Signed when AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are\n"
+               "set, anonymous otherwise. Exit status 1 if it cannot be fetched or a\n"
+               "device would refuse it.\n"
+               "\n"
+               "  -j, --json   print the manifest exactly as stored\n"
+               "  -h, --help   this help\n");
+        return TOOL_EXIT_OK;
+    }
+    if (bucket == NULL || prefix_s == NULL) {
+        fprintf(stderr, "fota release show: need --bucket and --prefix (see --help)\n");
+        goto out;
+    }
+    if (clean_prefix(prefix_s, prefix, sizeof prefix) != 0) {
+        fprintf(stderr, "fota release show: bad --prefix '%s'\n", prefix_s);
+        goto out;
+    }
+    ret = TOOL_EXIT_FAIL;
+    if (tool_s3_from_env(&s3, endpoint, bucket, region, false, ep, sizeof ep, err,
+                         sizeof err) != 0) {
+        fprintf(stderr, "fota release show: %s\n", err);
+        goto out;
+    }
+    tool_release_manifest_key(prefix, key, sizeof key);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "fota release show: libcurl could not be initialised\n");
+        goto out;
+    }
+    curl_up = true;
+    if (tool_s3_get(&s3, key, AGENT_MANIFEST_TEXT_MAX, &body, &len, &res) != 0) {
+        fprintf(stderr, "fota release show: %s\n", res.message);
+        goto out;
+    }
+    rc = agent_manifest_parse((const char *)body, len, arena, sizeof arena, &m);
+    if (rc != 0) {
+        fprintf(stderr, "fota release show: %s does not parse as a manifest "
+                        "(error %d); devices ignore it\n", key, rc);
+        goto out;
+    }
+    if (json) {
+        fwrite(body, 1, len, stdout);
+        if (len == 0 || body[len - 1] != '\n')
+            putchar('\n');
+    } else {
+        char hex[2 * FOTA_SHA256_SIZE + 1];
+
+        printf("%s/%s/%s (ETag %s)\n", s3.endpoint, bucket, key, res.etag);
+        printf("  product           %s\n", m.product);
+        printf("  version           %s\n", m.version_str);
+        printf("  security counter  %lu\n", (unsigned long)m.security_counter);
+        printf("  rollout           %u%%\n", (unsigned)m.rollout_percent);
+        printf("  published at      %s\n", m.published_at);
+        for (int s = 0; s < 2; s++) {
+            tool_hex(m.slot[s].sha256, FOTA_SHA256_SIZE, hex);
+            printf("  slot %s            %s, %lu bytes, sha256 %s\n", tool_slot_name(s),
+                   m.slot[s].key, (unsigned long)m.slot[s].size, hex);
+        }
+    }
+    ret = TOOL_EXIT_OK;
+out:
+    if (curl_up)
+        curl_global_cleanup();
+    free(body);
+    return ret;
+}
+
+static const tool_cmd_t s_release_cmds[] = {
+    {"publish", "verify a release pair and upload it with its manifest", cmd_publish},
+    {"show", "fetch and print the current manifest", cmd_show},
+};
+
+int tool_cmd_release(int argc, char **argv)
+{
+    return tool_dispatch("fota release", "Publish releases to S3 and inspect them.",
+                         s_release_cmds, sizeof s_release_cmds / sizeof s_release_cmds[0],
+                         argc, argv);
+}

@@ -49,3 +49,8 @@ fuzz: setup
 # Benchmarks printing figure lines.
 bench: build
 	@bash tests/bench/run.sh $(BUILD)
+
+.PHONY: demo
+# The update demo: S3 API server, simulated target, update and rollback.
+demo: build
+	@bash scripts/demo.sh

@@ -199,7 +199,10 @@ static int cmd_sim_status(int argc, char **argv)
     char vs[40];
     int slot, rc;
 
-    rc = tool_parse_args("fota agent sim-status", argc, argv, opts, 2, NULL, 0, NULL, &help);
+    const char *pos[1];
+    size_t npos = 0;
+
+    rc = tool_parse_args("fota agent sim-status", argc, argv, opts, 2, pos, 0, &npos, &help);
     if (rc)
         return rc;
     if (help || !flash) {
@@ -307,10 +310,12 @@ static int cmd_run(int argc, char **argv)
     uint32_t interval = 0, cycles = 0, v;
     uint32_t t0;
     ui_t ui = {isatty(2) != 0, -1, 0};
+    const char *pos[1];
+    size_t npos = 0;
     int rc, exit_code = TOOL_EXIT_FAIL;
 
     rc = tool_parse_args("fota agent", argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
-                         NULL, 0, NULL, &help);
+                         pos, 0, &npos, &help);
     if (rc)
         return rc;
     if (help) {

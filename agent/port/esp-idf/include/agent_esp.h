@@ -1,0 +1,168 @@
+/*
+ * agent_esp.h - the update agent's ports on ESP-IDF v5.x (ESP32), and a
+ * bundle that wires them to the portable core from Kconfig.
+ *
+ * Every port is a thin adapter onto one ESP-IDF driver; no update
+ * decision is made here (that is agent_update / agent_proto, tested on the
+ * host):
+ *   spi      spi_master on SPI3_HOST (VSPI) at its IO_MUX pins, mode 0,
+ *            polling transactions, bus acquired while CS is asserted; CS is
+ *            a GPIO because it doubles as the target's update-mode strap
+ *            and must stay low across the target's reset
+ *   gpio     NRST open-drain (GPIO_MODE_INPUT_OUTPUT_OD), optional BOOT0
+ *   clock    esp_timer_get_time() and vTaskDelay()
+ *   utc      time() once SNTP has set it (SigV4, reports)
+ *   log      ESP_LOG
+ *   http     esp_http_client (open / fetch_headers / read), TLS checked
+ *            against the ESP-IDF certificate bundle
+ *   storage  a data partition for the staged image, NVS for the two copies
+ *            of the progress record
+ *
+ * All functions run in the agent's task (never in an ISR). Initialisation
+ * functions return 0 or a negative FOTA_ERR_* (esp_err_t codes travel as
+ * FOTA_ERR_PLATFORM(err)).
+ */
+#ifndef AGENT_ESP_H
+#define AGENT_ESP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent_http.h"
+#include "agent_port.h"
+#include "agent_proto.h"
+#include "agent_storage.h"
+#include "agent_update.h"
+#include "driver/spi_master.h"
+#include "esp_http_client.h"
+#include "esp_partition.h"
+#include "nvs.h"
+
+/* ---- SPI ---- */
+
+/* Largest single transaction the port hands to the driver; longer
+ * transfers are split. Covers one streaming-write frame (2 + 1024 + 1). */
+#define AGENT_ESP_SPI_CHUNK 2048
+
+typedef struct agent_esp_spi {
+    agent_spi_t base;
+    spi_host_device_t host;
+    spi_device_handle_t dev;
+    int cs_pin;
+    bool bus_held;
+    uint8_t *dma_tx; /* AGENT_ESP_SPI_CHUNK bytes, DMA-capable */
+    uint8_t *dma_rx;
+} agent_esp_spi_t;
+
+/* Initialise the bus (host: SPI3_HOST for the VSPI IO_MUX pins 23/19/18),
+ * add the target as a mode-0 device at hz with no hardware CS, and drive
+ * cs_pin as a push-pull GPIO, high (deasserted). */
+int agent_esp_spi_open(agent_esp_spi_t *s, spi_host_device_t host, int mosi,
+                       int miso, int sck, int cs_pin, int hz);
+
+/* ---- GPIO ---- */
+
+typedef struct agent_esp_gpio {
+    agent_gpio_t base;
+    int nrst_pin;
+    int boot0_pin; /* -1: not wired */
+} agent_esp_gpio_t;
+
+/* NRST as open drain, released (high) from the start; BOOT0 (if >= 0)
+ * push-pull, low. */
+int agent_esp_gpio_open(agent_esp_gpio_t *g, int nrst_pin, int boot0_pin);
+
+/* ---- clock, UTC, log ---- */
+
+typedef struct agent_esp_clock {
+    agent_clock_t base;
+} agent_esp_clock_t;
+
+void agent_esp_clock_init(agent_esp_clock_t *c);
+
+typedef struct agent_esp_utc {
+    agent_utc_t base;
+} agent_esp_utc_t;
+
+/* UTC from time(); reports FOTA_ERR_NOENT until SNTP has set a plausible
+ * date (anything before 2024 counts as "not set"). */
+void agent_esp_utc_init(agent_esp_utc_t *u);
+
+typedef struct agent_esp_log {
+    agent_log_t base;
+} agent_esp_log_t;
+
+void agent_esp_log_init(agent_esp_log_t *l);
+
+/* ---- HTTP ---- */
+
+#define AGENT_ESP_HTTP_MAX_HDRS 8  /* extra request headers per request */
+#define AGENT_ESP_HTTP_HDR_NAME 40 /* longest extra header name + 1 */
+
+typedef struct agent_esp_http {
+    agent_http_t base;
+    esp_http_client_handle_t client;
+    uint32_t default_timeout_ms;
+    bool open;
+    int status;
+    /* Response headers, captured in HTTP_EVENT_ON_HEADER. */
+    char etag[AGENT_HTTP_ETAG_MAX];
+    bool has_etag;
+    bool has_length;
+    bool length_bad;
+    uint32_t length;
+    bool has_range;
+    bool range_bad;
+    uint32_t range_start, range_end, range_total;
+    /* Extra header names set on the last request, removed before the
+     * next (the client keeps request headers between requests). */
+    char hdr_names[AGENT_ESP_HTTP_MAX_HDRS][AGENT_ESP_HTTP_HDR_NAME];
+    size_t n_hdr_names;
+} agent_esp_http_t;
+
+/* Create the client (TLS through esp_crt_bundle_attach). base_url is any
+ * URL on the endpoint (the client needs one at creation). */
+int agent_esp_http_open(agent_esp_http_t *h, const char *base_url,
+                        uint32_t timeout_ms);
+
+/* ---- storage ---- */
+
+typedef struct agent_esp_storage {
+    agent_storage_t base;
+    const esp_partition_t *part;
+    nvs_handle_t nvs;
+} agent_esp_storage_t;
+
+/* Find the staging data partition by label and open the NVS namespace
+ * (nvs_flash_init() must have run). */
+int agent_esp_storage_open(agent_esp_storage_t *st, const char *label,
+                           const char *nvs_namespace);
+
+/* ---- the bundle: everything from Kconfig ---- */
+
+typedef struct agent_esp {
+    agent_esp_spi_t spi;
+    agent_esp_gpio_t gpio;
+    agent_esp_clock_t clock;
+    agent_esp_utc_t utc;
+    agent_esp_log_t log;
+    agent_esp_http_t http;
+    agent_esp_storage_t storage;
+    agent_proto_t proto;
+    agent_update_t update;
+    char device_id[AGENT_UPDATE_ID_SIZE];
+    char base_url[AGENT_UPDATE_URL_SIZE];
+} agent_esp_t;
+
+/* Open every port from Kconfig and initialise the protocol client and the
+ * update flow (which loads the persisted progress record). Wi-Fi, SNTP and
+ * nvs_flash_init() are the application's (examples/esp32-agent). a is
+ * large (~20 KiB): give it static storage. */
+int agent_esp_start(agent_esp_t *a);
+
+/* The agent loop, for a FreeRTOS task: one poll cycle, then sleep the
+ * delay the core asks for, forever. arg is the started agent_esp_t. */
+void agent_esp_task(void *arg);
+
+#endif /* AGENT_ESP_H */

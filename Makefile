@@ -54,3 +54,39 @@ bench: build
 # The update demo: S3 API server, simulated target, update and rollback.
 demo: build
 	@bash scripts/demo.sh
+
+.PHONY: flash-bootloader flash-app
+# Put the bootloader / a first image on a Discovery board through its
+# ST-LINK (docs/hardware.md). Uses st-flash (Debian: stlink-tools) after
+# checking `st-info --probe`, or OpenOCD when st-flash is not installed.
+APP_VERSION ?= 1.0.0
+APP_SEC     ?= 1
+APP_SLOT    ?= a
+APP_ADDR     = $(if $(filter b B,$(APP_SLOT)),0x08080000,0x08020000)
+define fota_probe_write
+	@if command -v st-flash >/dev/null 2>&1; then \
+	  n=$$(st-info --probe 2>/dev/null | sed -n 's/^Found \([0-9][0-9]*\) stlink.*/\1/p'); \
+	  if [ "$${n:-0}" = "0" ]; then \
+	    echo "flash: no ST-LINK probe attached (st-info --probe found none)."; \
+	    echo "flash: connect the Discovery board's ST-LINK USB (CN1) and retry."; exit 1; fi; \
+	  echo "flash: writing $(1) at $(2) with st-flash"; \
+	  st-flash --reset write $(1) $(2); \
+	elif command -v openocd >/dev/null 2>&1; then \
+	  echo "flash: writing $(1) at $(2) with openocd"; \
+	  openocd -f interface/stlink.cfg -f target/stm32f4x.cfg \
+	    -c "program $(1) $(2) verify reset exit" || { \
+	    echo "flash: openocd failed: is an ST-LINK probe attached (CN1 USB)?"; exit 1; }; \
+	else \
+	  echo "flash: neither st-flash nor openocd is installed:"; \
+	  echo "flash:   sudo apt install stlink-tools   (or: openocd)"; exit 1; \
+	fi
+endef
+
+flash-bootloader: cross
+	$(call fota_probe_write,$(CROSS)/boot/fota-boot.bin,0x08000000)
+
+flash-app: cross build
+	@$(BUILD)/tools/fota image pack --slot $(APP_SLOT) --version $(APP_VERSION) \
+	  --sec-counter $(APP_SEC) $(CROSS)/app/fota-app-slot-$(APP_SLOT).bin \
+	  -o $(CROSS)/app/slot-$(APP_SLOT).img
+	$(call fota_probe_write,$(CROSS)/app/slot-$(APP_SLOT).img,$(APP_ADDR))

@@ -11,7 +11,8 @@ if(FOTA_HOST)
   add_library(fota_agent_linux STATIC
     ${CMAKE_CURRENT_LIST_DIR}/port/linux/agent_spi_spidev.c
     ${CMAKE_CURRENT_LIST_DIR}/port/linux/agent_gpio_gpiod.c
-    ${CMAKE_CURRENT_LIST_DIR}/port/linux/agent_clock_linux.c)
+    ${CMAKE_CURRENT_LIST_DIR}/port/linux/agent_clock_linux.c
+    ${CMAKE_CURRENT_LIST_DIR}/port/linux/agent_linux_target.c)
   target_include_directories(fota_agent_linux
     PUBLIC ${CMAKE_CURRENT_LIST_DIR}/port/linux
     PRIVATE ${FOTA_GPIOD_INCLUDE})

@@ -18,10 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent_clock_linux.h"
-#include "agent_gpio_gpiod.h"
+#include "agent_linux_target.h"
 #include "agent_proto.h"
-#include "agent_spi_spidev.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
@@ -74,11 +72,8 @@ typedef struct flash_target {
     agent_sim_target_t *simt;
     bool sim_open;
     /* hardware */
-    agent_spi_spidev_t spidev;
-    agent_gpio_gpiod_t pins;
-    agent_gpiod_line_t cs;
-    agent_clock_linux_t clk;
-    bool spidev_open, pins_open, cs_open;
+    agent_linux_target_t hw;
+    bool hw_open;
 } flash_target_t;
 
 static int sim_open(flash_target_t *tg, const char *path)
@@ -100,37 +95,31 @@ static int sim_open(flash_target_t *tg, const char *path)
     return 0;
 }
 
-static int hw_open(flash_target_t *tg, const char *spi_dev, const char *nrst,
-                   const char *cs, const char *boot0, uint32_t hz, bool no_cs)
+static int hw_open(flash_target_t *tg, const agent_linux_target_cfg_t *cfg)
 {
+    const char *what = "";
+    const char *spec;
     int rc;
 
-    /* CS first, deasserted, so nothing is selected while the rest opens. */
-    rc = agent_gpiod_line_open(&tg->cs, NULL, cs, false, 1, "fota-cs");
+    rc = agent_linux_target_open(&tg->hw, cfg, &what);
     if (rc < 0) {
-        fprintf(stderr, "fota flash: --cs-gpio %s: %s\n", cs, fota_strerror(rc));
+        spec = strcmp(what, "cs") == 0     ? cfg->cs
+               : strcmp(what, "spi") == 0  ? cfg->spi_dev
+               : strcmp(what, "nrst") == 0 ? cfg->nrst
+                                           : "";
+        if (strcmp(what, "nrst/boot0") == 0)
+            fprintf(stderr, "fota flash: --nrst %s / --boot0 %s: %s\n",
+                    cfg->nrst, cfg->boot0, fota_strerror(rc));
+        else
+            fprintf(stderr, "fota flash: --%s %s: %s\n",
+                    strcmp(what, "cs") == 0 ? "cs-gpio" : what, spec,
+                    fota_strerror(rc));
         return rc;
     }
-    tg->cs_open = true;
-    rc = agent_gpio_gpiod_open(&tg->pins, NULL, nrst, boot0);
-    if (rc < 0) {
-        fprintf(stderr, "fota flash: --nrst %s%s%s: %s\n", nrst,
-                boot0 ? " / --boot0 " : "", boot0 ? boot0 : "",
-                fota_strerror(rc));
-        return rc;
-    }
-    tg->pins_open = true;
-    rc = agent_spi_spidev_open(&tg->spidev, NULL, spi_dev, hz, no_cs,
-                               agent_gpiod_line_set_cb, &tg->cs);
-    if (rc < 0) {
-        fprintf(stderr, "fota flash: --spi %s: %s\n", spi_dev, fota_strerror(rc));
-        return rc;
-    }
-    tg->spidev_open = true;
-    agent_clock_linux_init(&tg->clk, NULL);
-    tg->spi = &tg->spidev.base;
-    tg->gpio = &tg->pins.base;
-    tg->clock = &tg->clk.base;
+    tg->hw_open = true;
+    tg->spi = &tg->hw.spi.base;
+    tg->gpio = &tg->hw.gpio.base;
+    tg->clock = &tg->hw.clock.base;
     return 0;
 }
 
@@ -144,14 +133,8 @@ static void target_close(flash_target_t *tg)
         tg->simt = NULL;
         return;
     }
-    if (tg->spidev_open)
-        agent_spi_spidev_close(&tg->spidev);
-    if (tg->pins_open)
-        agent_gpio_gpiod_close(&tg->pins);
-    if (tg->cs_open) {
-        (void)agent_gpiod_line_set(&tg->cs, 1);
-        agent_gpiod_line_close(&tg->cs);
-    }
+    if (tg->hw_open)
+        agent_linux_target_close(&tg->hw);
 }
 
 /* ---- log, progress, image source ---- */
@@ -338,8 +321,15 @@ int tool_cmd_flash(int argc, char **argv)
         nimgs++;
     }
 
-    rc = target != NULL ? sim_open(&tg, target + 4)
-                        : hw_open(&tg, spi_dev, nrst, cs, boot0, hz, no_cs);
+    if (target != NULL) {
+        rc = sim_open(&tg, target + 4);
+    } else {
+        agent_linux_target_cfg_t hw = {
+            .spi_dev = spi_dev, .nrst = nrst, .cs = cs, .boot0 = boot0,
+            .hz = hz, .no_cs = no_cs,
+        };
+        rc = hw_open(&tg, &hw);
+    }
     if (rc < 0) {
         if (target != NULL)
             fprintf(stderr, "fota flash: %s: %s\n", target, fota_strerror(rc));

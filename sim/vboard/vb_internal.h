@@ -126,6 +126,7 @@ struct vboard {
     uint32_t spi_hz;
     bool nss_high;
     uint64_t spi_bytes, spi_overruns, spi_stale;
+    FILE *spi_trace;
 
     /* USART1 */
     uint32_t us_cr1, us_cr2, us_cr3, us_brr, us_gtpr;

@@ -755,14 +755,20 @@ void vb_spi_byte(vboard_t *b, uint8_t mosi, uint8_t *miso, uint64_t byte_ticks)
     uint8_t out;
     bool mode_ok;
 
+    bool stale, lost;
+
     if (!vb_spi_active(b)) {
         *miso = 0xFF; /* nobody drives MISO; the line idles high */
+        if (b->spi_trace)
+            fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso ff (slave inactive)\n",
+                    (double)vboard_now_ns(b) / 1e3, mosi);
         vb_run_ticks(b, byte_ticks);
         return;
     }
     if (b->spi_cr1 & SPI_CR1_DFF)
         vb_set_fault(b, "SPI1 16-bit frames are not modelled");
-    if (b->spi_txe)
+    stale = b->spi_txe;
+    if (stale)
         b->spi_stale++;
     out = b->spi_txbuf;
     b->spi_txe = true;
@@ -781,7 +787,12 @@ void vb_spi_byte(vboard_t *b, uint8_t mosi, uint8_t *miso, uint64_t byte_ticks)
     }
     *miso = out;
     b->spi_bytes++;
-    if (b->spi_rxne || b->spi_ovr) {
+    lost = b->spi_rxne || b->spi_ovr;
+    if (b->spi_trace)
+        fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso %02x%s%s\n",
+                (double)vboard_now_ns(b) / 1e3, mosi, out, stale ? " stale" : "",
+                lost ? " OVERRUN" : "");
+    if (lost) {
         if (!b->spi_ovr)
             b->spi_overruns++;
         b->spi_ovr = true;

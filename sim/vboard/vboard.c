@@ -341,6 +341,8 @@ vboard_t *vboard_create(const vboard_config_t *cfg)
     for (unsigned p = 0; p < 5; p++)
         memset(b->gpio[p].ext, -1, sizeof b->gpio[p].ext);
     b->halt_code = -1;
+    if (getenv("VBOARD_SPI_TRACE") && getenv("VBOARD_SPI_TRACE")[0] == '1')
+        b->spi_trace = stderr;
     b->tpc = (uint32_t)(VB_TICK_HZ / VB_HSI_HZ);
     b->hclk_hz = VB_HSI_HZ;
     return b;
@@ -821,6 +823,11 @@ void vb_run_ticks(vboard_t *b, uint64_t ticks)
             break;
         }
     }
+}
+
+void vboard_spi_trace(vboard_t *b, FILE *f)
+{
+    b->spi_trace = f;
 }
 
 void vboard_spi_stats(const vboard_t *b, uint64_t *bytes, uint64_t *overruns,

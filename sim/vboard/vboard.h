@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim_flash.h"
 
@@ -172,6 +173,11 @@ int vboard_spi_xfer(vboard_t *b, const uint8_t *tx, uint8_t *rx, size_t len);
  * not read the previous one) and stale bytes (TX buffer not reloaded). */
 void vboard_spi_stats(const vboard_t *b, uint64_t *bytes, uint64_t *overruns,
                       uint64_t *stale);
+
+/* Write one line per SPI byte (time, MOSI, MISO, stale/overrun marks) to
+ * f (NULL stops). The environment variable VBOARD_SPI_TRACE=1 turns it on
+ * for stderr at vboard_create(). */
+void vboard_spi_trace(vboard_t *b, FILE *f);
 
 /* USART1. Captured TX since power-on (NUL-terminated view, length in *len). */
 const char *vboard_uart_output(const vboard_t *b, size_t *len);

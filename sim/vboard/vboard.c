@@ -557,6 +557,8 @@ void vboard_reset(vboard_t *b, enum vboard_reset_kind kind)
         b->rcc_csr_flags = VBOARD_RST_POR | VBOARD_RST_PIN | VBOARD_RST_BOR;
         b->power_cuts += b->powered ? 1 : 0;
         b->powered = true;
+    } else {
+        b->rcc_csr_flags |= VBOARD_RST_PIN;
     }
     b->nfix = 0;
     vb_periph_reset(b, kind == VBOARD_RESET_POWER);
@@ -635,9 +637,9 @@ static int vb_exec(vboard_t *b, uint64_t until_tick, uint64_t until_insn)
         }
         if (b->nrst_low) {
             /* Held in reset: time passes, nothing runs. */
-            b->ticks = until_tick < ev ? until_tick : ev;
-            if (until_tick == VB_NEVER && ev == VB_NEVER)
+            if (until_tick == VB_NEVER)
                 return VBOARD_STOP_IDLE;
+            b->ticks = until_tick;
             continue;
         }
         b->stop_tick = until_tick < ev ? until_tick : ev;
@@ -758,8 +760,11 @@ void vboard_set_nrst(vboard_t *b, bool low)
         vboard_reset(b, VBOARD_RESET_PIN);
         return;
     }
-    if (low && !b->nrst_low)
+    if (low && !b->nrst_low) {
+        /* Everything stops while NRST is low, the watchdog included. */
         vb_flash_tear_inflight(b);
+        b->iwdg_on = false;
+    }
     b->nrst_low = low;
 }
 

@@ -486,6 +486,26 @@ static void test_flash_image_roundtrip_and_sysmem(void **state)
     vboard_destroy(c);
 }
 
+static void test_nrst_holds_the_cpu(void **state)
+{
+    vboard_t *b = board_for(FW_CMD_COUNT, 0, NULL);
+    uint64_t t0;
+
+    (void)state;
+    vboard_run_insns(b, 1000);
+    vboard_set_nrst(b, true);
+    t0 = vboard_now_ns(b);
+    assert_int_equal(vboard_run_ns(b, 1000000u), VBOARD_STOP_TIME);
+    assert_int_equal(vboard_insns(b), 1000);
+    assert_int_equal(vboard_now_ns(b) - t0, 1000000u);
+    vboard_set_nrst(b, false);
+    assert_int_equal(vboard_insns(b), 0);
+    assert_int_equal(vboard_reset_count(b), 2);
+    assert_true(vboard_reset_flags(b) & VBOARD_RST_PIN);
+    assert_int_equal(vboard_run_insns(b, 10), VBOARD_STOP_INSNS);
+    vboard_destroy(b);
+}
+
 /* Not a check: how fast the board runs firmware on this machine. */
 static void test_speed_report(void **state)
 {
@@ -525,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_wfi_idles_until_next_slice),
         cmocka_unit_test(test_stop_on_uart_text_and_pc),
         cmocka_unit_test(test_flash_image_roundtrip_and_sysmem),
+        cmocka_unit_test(test_nrst_holds_the_cpu),
         cmocka_unit_test(test_speed_report),
     };
 

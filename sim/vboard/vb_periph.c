@@ -312,9 +312,20 @@ static uint32_t vb_flash_nwrp(const vboard_t *b)
 
 void vb_flash_stall(vboard_t *b)
 {
-    /* The AHB holds the CPU until the operation ends. */
-    if (b->f_busy_until > b->ticks)
-        b->ticks = b->f_busy_until;
+    uint64_t ev = vb_next_event(b);
+
+    if (b->f_busy_until <= b->ticks)
+        return;
+    /* The AHB holds the CPU until the operation ends, unless something
+     * else happens first (the watchdog firing in the middle of an erase):
+     * then time stops there and the CPU is asked to stop. */
+    if (ev < b->f_busy_until) {
+        if (ev > b->ticks)
+            b->ticks = ev;
+        b->stop_req = true;
+        return;
+    }
+    b->ticks = b->f_busy_until;
 }
 
 static void vb_flash_settle(vboard_t *b)

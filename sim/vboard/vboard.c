@@ -71,9 +71,17 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
         uc_emu_stop(uc);
         return;
     }
-    /* Single bank: an instruction fetch from flash waits for BSY to clear. */
-    if (b->f_busy_until > b->ticks && vb_in_flash(addr))
+    /* Single bank: an instruction fetch from flash waits for BSY to clear
+     * (or for an earlier event, which is then served first). */
+    if (b->f_busy_until > b->ticks && vb_in_flash(addr)) {
         vb_flash_stall(b);
+        if (b->stop_req) {
+            b->hook_stopped = true;
+            b->resume_pc = (uint32_t)addr;
+            uc_emu_stop(uc);
+            return;
+        }
+    }
     b->insns++;
     b->insns_total++;
     b->ticks += b->tpc;

@@ -307,6 +307,32 @@ static void test_iwdg_resets_stuck_firmware(void **state)
     vboard_destroy(b);
 }
 
+static void test_iwdg_fires_during_flash_stall_and_tears_erase(void **state)
+{
+    vboard_t *b = board_for(FW_CMD_IWDG_ERASE, 0, NULL);
+    static uint8_t zeros[0x20000];
+    uint8_t v[4];
+    unsigned erased = 0, kept = 0;
+
+    (void)state;
+    mb_set(b, FW_MB_RES + 0, 0);
+    vboard_program_flash(b, 0x08020000u, zeros, sizeof zeros);
+    assert_int_equal(run_to_halt(b, 2000000000u), VBOARD_STOP_HALT);
+    assert_int_equal(vboard_halt_code(b), FW_CMD_IWDG_ERASE);
+    assert_int_equal(vboard_reset_count(b), 2);
+    assert_true(vboard_reset_flags(b) & VBOARD_RST_IWDG);
+    assert_int_equal(mb_get(b, FW_MB_RES + 0), 0);
+    /* The reset came 10 ms into a 1 s erase, not after it. */
+    assert_true(vboard_now_ns(b) < 50000000u);
+    for (uint32_t off = 0; off < sizeof zeros; off += 4) {
+        vboard_read_mem(b, 0x08020000u + off, v, 4);
+        erased += fota_get_le32(v) == 0xFFFFFFFFu;
+        kept += fota_get_le32(v) == 0;
+    }
+    assert_true(erased > 0 && kept > 0); /* torn */
+    vboard_destroy(b);
+}
+
 static void test_sysresetreq(void **state)
 {
     vboard_t *b = board_for(FW_CMD_SYSRESET, 0, NULL);
@@ -538,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_spi_unselected_or_unconfigured_answers_ff),
         cmocka_unit_test(test_uart_rx_echo),
         cmocka_unit_test(test_iwdg_resets_stuck_firmware),
+        cmocka_unit_test(test_iwdg_fires_during_flash_stall_and_tears_erase),
         cmocka_unit_test(test_sysresetreq),
         cmocka_unit_test(test_instruction_counts_are_exact),
         cmocka_unit_test(test_power_cut_after_n_instructions),

@@ -326,6 +326,24 @@ static void fw_cmd_flash_loop(void)
     FLASH_CR = 1u << 31;
 }
 
+/* A watchdog shorter than a sector erase run from flash: the reset comes
+ * in the middle of the erase. */
+static void fw_cmd_iwdg_erase(void)
+{
+    if (s_mb[FW_MB_BOOTS] != 1)
+        return;
+    IWDG_KR = 0x5555u;
+    IWDG_PR = 0;
+    IWDG_RLR = 79; /* 10 ms */
+    IWDG_KR = 0xCCCCu;
+    fw_unlock();
+    FLASH_CR = (2u << 8) | 2u | (5u << 3);
+    FLASH_CR |= 1u << 16;
+    while (FLASH_SR & (1u << 16)) {
+    }
+    s_mb[FW_MB_RES + 0] = 0xE5u; /* never reached */
+}
+
 static void fw_cmd_wfi(void)
 {
     s_mb[FW_MB_RES + 0] = 1;
@@ -382,6 +400,10 @@ int main(void)
     case FW_CMD_WFI:
         fw_cmd_wfi();
         FW_HALT(FW_CMD_WFI);
+        break;
+    case FW_CMD_IWDG_ERASE:
+        fw_cmd_iwdg_erase();
+        FW_HALT(FW_CMD_IWDG_ERASE);
         break;
     default:
         FW_HALT(0xFF);

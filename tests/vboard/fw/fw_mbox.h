@@ -23,5 +23,6 @@ enum fw_cmd {
     FW_CMD_COUNT = 9,
     FW_CMD_FLASH_LOOP = 10,
     FW_CMD_WFI = 11,
+    FW_CMD_IWDG_ERASE = 12,
 };
 #endif

@@ -28,6 +28,15 @@ agent() {
     --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
     --state-dir "$D/state" --target "sim:$D/flash.bin" --quiet --timeout-ms 5000 "$@" 2>>"$D/agent.log"
 }
+# agent_bg <args>: the agent in the background, $! being the fota process
+# itself (exec), so that kill -9 $! kills the agent and not only a
+# subshell that would leave it running on.
+agent_bg() {
+  ( exec "$FOTA" agent --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
+    --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
+    --state-dir "$D/state" --target "sim:$D/flash.bin" --quiet --timeout-ms 5000 "$@" \
+    >/dev/null 2>>"$D/agent.log" ) &
+}
 running() { "$FOTA" agent sim-status --flash "$D/flash.bin"; }
 check() { # check <name> <condition...>
   local name=$1; shift
@@ -73,7 +82,7 @@ s_replaced() {
   # Killed mid-download, then the object is re-uploaded (new ETag): the
   # resumed request's If-Match fails and the download restarts at 0.
   fresh replaced; release "$D/rel" 1.1.0 2 0 300000 || return 1
-  agent --once --checkpoint 4096 >/dev/null & pid=$!
+  agent_bg --once --checkpoint 4096; pid=$!
   for _ in $(seq 200); do [ -s "$D/state/progress.0" ] && grep -q . "$D/state/staging.img" 2>/dev/null && break; sleep 0.01; done
   sleep 0.05; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
   cp "$D/rel/1.1.0/slot-b.img" "$D/again.img"
@@ -88,7 +97,7 @@ s_kill() {
   fresh kill; release "$D/rel" 1.1.0 2 0 200000 || return 1
   local i ok=1
   for i in $(seq 20); do
-    agent --once --checkpoint 4096 >/dev/null & pid=$!
+    agent_bg --once --checkpoint 4096; pid=$!
     sleep "0.$(printf '%03d' $((RANDOM % 400)))"
     kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
     running >/dev/null || { echo "not bootable after kill $i"; ok=0; }

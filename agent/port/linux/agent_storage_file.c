@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +171,12 @@ int agent_storage_file_open(agent_storage_file_t *s, const char *dir,
     s->size = size;
     s->unit = SF_UNIT;
     rc = sf_open_file(dir, "staging.img", &s->data_fd);
+    /* One agent per state directory: a second one (a timer firing while
+     * a manual run is going, a process that was thought dead) would
+     * interleave its staging writes and records with ours. The kernel
+     * drops the lock when the holder dies, even by SIGKILL. */
+    if (rc == 0 && flock(s->data_fd, LOCK_EX | LOCK_NB) < 0)
+        rc = errno == EWOULDBLOCK ? FOTA_ERR_BUSY : FOTA_ERR_PLATFORM(errno);
     if (rc == 0)
         rc = sf_open_file(dir, "progress.0", &s->rec_fd[0]);
     if (rc == 0)

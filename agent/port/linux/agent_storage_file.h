@@ -8,7 +8,8 @@
  *
  * sync() is fdatasync() of the staging file; rec_write() writes a copy and
  * fsync()s it before returning, so the core's order (data, sync, record)
- * holds across a crash of the process or of the machine.
+ * holds across a crash of the process or of the machine. Only one process
+ * at a time may use a state directory (exclusive flock on staging.img).
  */
 #ifndef AGENT_STORAGE_FILE_H
 #define AGENT_STORAGE_FILE_H
@@ -26,8 +27,10 @@ typedef struct agent_storage_file {
 } agent_storage_file_t;
 
 /* Open (creating) the files in dir (which must exist) with a staging area
- * of size bytes (a multiple of 4096). Returns 0 or
- * FOTA_ERR_PLATFORM(errno). */
+ * of size bytes (a multiple of 4096), and take an exclusive lock on the
+ * directory's staging file (flock, released on close or when the process
+ * dies). Returns 0, FOTA_ERR_BUSY when another process holds the state
+ * directory, or FOTA_ERR_PLATFORM(errno). */
 int agent_storage_file_open(agent_storage_file_t *s, const char *dir,
                             uint32_t size);
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,12 +20,53 @@
 #include "fota/fota_image.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_proto.h"
 #include "sim_image.h"
 
 /* Watchdog resets an application that never confirms may cause before
  * the model stops looking (the bootloader rolls back after
  * FOTA_TRIAL_ATTEMPTS, so this is never reached by a sound bootloader). */
 #define SIM_APP_MAX_RESETS 16
+
+/* ---- the target's own state, kept in the file -------------------------------- */
+
+/* After the flash model, the file holds one 64-bit word with what the
+ * target is doing (the chip keeps running while the agent process is
+ * gone). One aligned 64-bit store, so a SIGKILL can never tear it:
+ *   bits  0..15 magic, 16..23 mode (enum sim_target_mode),
+ *   24..31 application slot + 1 (0: none), bit 32 that boot is a trial,
+ *   bit 33 the application finished its self-test for that boot
+ *   (confirmed, or crashed and was reset), bit 34 NRST held low. */
+#define ST_MAGIC 0x5453u /* "ST" */
+#define ST_FILE_SIZE (sizeof(sim_flash_t) + 64u)
+#define ST_MODE(v) ((unsigned)((v) >> 16) & 0xFFu)
+#define ST_SLOT(v) ((int)((v) >> 24 & 0xFFu) - 1)
+#define ST_TRIAL(v) (((v) >> 32 & 1u) != 0)
+#define ST_DONE(v) (((v) >> 33 & 1u) != 0)
+#define ST_NRST(v) (((v) >> 34 & 1u) != 0)
+
+_Static_assert(sizeof(sim_flash_t) % 8u == 0, "state word alignment");
+
+/* The mapping is page-aligned and sim_flash_t a multiple of 8 bytes. */
+static volatile uint64_t *st_word(sim_flash_t *f)
+{
+    return (volatile uint64_t *)(void *)((uint8_t *)f + sizeof(sim_flash_t));
+}
+
+static void target_save(agent_sim_target_t *t)
+{
+    const sim_wire_t *w = &t->wire;
+    uint64_t v = ST_MAGIC;
+
+    if (!t->flash)
+        return;
+    v |= (uint64_t)w->mode << 16;
+    v |= (uint64_t)(uint8_t)(w->app_slot + 1) << 24;
+    v |= (uint64_t)(w->app_trial ? 1u : 0u) << 32;
+    v |= (uint64_t)(t->handled_boot == w->target_boots ? 1u : 0u) << 33;
+    v |= (uint64_t)(w->nrst_low ? 1u : 0u) << 34;
+    *st_word(t->flash) = v;
+}
 
 void agent_sim_target_settle(agent_sim_target_t *t)
 {
@@ -50,12 +92,14 @@ void agent_sim_target_settle(agent_sim_target_t *t)
         if (!(flags & FOTA_IMAGE_F_NO_CONFIRM)) {
             if (sim_wire_app_confirm(w) == 0)
                 t->app_confirms++;
+            target_save(t);
             return;
         }
         /* A test build that never confirms: its watchdog resets the chip,
          * and the bootloader decides again (one trial attempt fewer). */
         t->app_crashes++;
         sim_wire_reset_target(w);
+        target_save(t);
     }
 }
 
@@ -68,6 +112,7 @@ static int st_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
     int rc = t->wire.spi.ops->xfer(&t->wire.spi, tx, rx, len, timeout_ms);
 
     agent_sim_target_settle(t);
+    target_save(t);
     return rc;
 }
 
@@ -77,6 +122,7 @@ static int st_set_cs(agent_spi_t *self, bool asserted)
     int rc = t->wire.spi.ops->set_cs(&t->wire.spi, asserted);
 
     agent_sim_target_settle(t);
+    target_save(t);
     return rc;
 }
 
@@ -86,6 +132,7 @@ static int st_gpio_set(agent_gpio_t *self, unsigned pin, int level)
     int rc = t->wire.gpio.ops->set(&t->wire.gpio, pin, level);
 
     agent_sim_target_settle(t);
+    target_save(t);
     return rc;
 }
 
@@ -103,6 +150,7 @@ static void st_sleep_ms(agent_clock_t *self, uint32_t ms)
     agent_sim_target_settle(t);
     t->wire.clock.ops->sleep_ms(&t->wire.clock, ms);
     agent_sim_target_settle(t);
+    target_save(t);
 }
 
 static const agent_spi_ops_t s_spi_ops = {st_xfer, st_set_cs};
@@ -111,33 +159,44 @@ static const agent_clock_ops_t s_clock_ops = {st_now_ms, st_sleep_ms};
 
 /* ---- the flash file ------------------------------------------------------------ */
 
-/* Map path as a sim_flash_t (creating or extending it). */
-static int map_flash(const char *path, int *fd_out, sim_flash_t **out)
+/* Map path as a sim_flash_t followed by the target state word (creating
+ * or extending it). A new file or a raw 1 MiB flash image gets a fresh
+ * model around its content; a file of the older layout (the model
+ * without the state word) is extended and powers on like a new one. */
+static int map_flash(const char *path, bool lock, int *fd_out, sim_flash_t **out)
 {
-    size_t size = sizeof(sim_flash_t);
+    size_t size = ST_FILE_SIZE;
     struct stat sb;
     sim_flash_t *f;
+    bool fresh_model;
     int fd, rc;
 
-    fd = open(path, O_RDWR | O_CREAT, 0644);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)
         return FOTA_ERR_PLATFORM(errno);
+    /* One device, one driver: two processes would each run their own copy
+     * of the chip's RAM over the same flash. */
+    if (lock && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? FOTA_ERR_BUSY : FOTA_ERR_PLATFORM(errno);
+        close(fd);
+        return rc;
+    }
     if (fstat(fd, &sb) < 0)
         goto err;
     if (sb.st_size != 0 && sb.st_size != (off_t)FOTA_FLASH_SIZE &&
-        sb.st_size != (off_t)size) {
+        sb.st_size != (off_t)sizeof(sim_flash_t) && sb.st_size != (off_t)size) {
         close(fd);
         return FOTA_ERR_RANGE;
     }
+    fresh_model = sb.st_size == 0 || sb.st_size == (off_t)FOTA_FLASH_SIZE;
+    /* ftruncate extends with zeros: no state word yet (power-on). */
     if (sb.st_size != (off_t)size && ftruncate(fd, (off_t)size) < 0)
         goto err;
     f = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (f == MAP_FAILED)
         goto err;
-    if (sb.st_size != (off_t)size) {
-        /* New file, or a raw flash image: fresh model state around the
-         * (erased or given) flash content. */
-        sim_flash_t *fresh = malloc(size);
+    if (fresh_model) {
+        sim_flash_t *fresh = malloc(sizeof(*fresh));
 
         if (!fresh) {
             munmap(f, size);
@@ -147,7 +206,7 @@ static int map_flash(const char *path, int *fd_out, sim_flash_t **out)
         sim_flash_init(fresh, SIM_FLASH_TYPICAL);
         if (sb.st_size == (off_t)FOTA_FLASH_SIZE)
             memcpy(fresh->mem, f->mem, FOTA_FLASH_SIZE);
-        memcpy(f, fresh, size);
+        memcpy(f, fresh, sizeof(*fresh));
         free(fresh);
     }
     /* Nothing of a previous process's power-cut harness survives. */
@@ -164,31 +223,112 @@ err:
     return rc;
 }
 
+/* Power-on: the bootloader decides, the application (if any) runs. */
+static void target_power_on(agent_sim_target_t *t)
+{
+    sim_wire_init(&t->wire, t->flash, NULL);
+    t->handled_boot = 0;
+    agent_sim_target_settle(t);
+    target_save(t);
+}
+
+/* Pick the target up where the previous process left it (state word v):
+ * the chip never stopped. sim_wire_init() always powers the target on, so
+ * it runs on a scratch copy of the flash (whatever that boot writes is
+ * thrown away) and the wire is then pointed at the real flash with the
+ * saved state. Returns 0 or FOTA_ERR_NOMEM. */
+static int target_resume(agent_sim_target_t *t, uint64_t v)
+{
+    sim_wire_t *w = &t->wire;
+    sim_flash_t *scratch = malloc(sizeof(*scratch));
+    unsigned mode = ST_MODE(v);
+    int slot = ST_SLOT(v);
+    int rc;
+
+    if (!scratch)
+        return FOTA_ERR_NOMEM;
+    memcpy(scratch, t->flash, sizeof(*scratch));
+    sim_wire_init(w, scratch, NULL);
+    w->flash = t->flash;
+    boot_port_host_bind(t->flash);
+    free(scratch);
+    /* The bootloader's RAM (journal state) as it was: boot_init() only
+     * reads the journal. */
+    rc = boot_init(&w->boot);
+    w->last_boot_rc = rc;
+    w->cs = false;
+    w->nrst_low = false;
+    if (ST_NRST(v) || mode == SIM_TARGET_RESET || rc < 0) {
+        /* The agent died holding NRST low: the line floats, the pull-up
+         * ends the reset, and with CS floating high too the chip boots
+         * normally. That is a real reset, caused by the agent's death. */
+        sim_wire_reset_target(w);
+        t->handled_boot = 0;
+    } else if (mode == SIM_TARGET_APP && slot >= 0 && slot < FOTA_SLOT_COUNT) {
+        /* The application keeps running; if its self-test had not
+         * finished, it finishes now (settle below). */
+        w->mode = SIM_TARGET_APP;
+        w->app_slot = (int8_t)slot;
+        w->app_trial = ST_TRIAL(v);
+        t->handled_boot = ST_DONE(v) ? w->target_boots : w->target_boots - 1u;
+    } else {
+        /* The bootloader waits in update mode. CS floated high when the
+         * agent died, which drops a half-received frame; the engine starts
+         * a fresh session (the agent always begins with a reset into the
+         * bootloader anyway). */
+        boot_proto_init(&w->proto, &w->boot, BOOT_LINK_SPI);
+        boot_proto_init(&w->uproto, &w->boot, BOOT_LINK_UART);
+        w->mode = SIM_TARGET_UPDATE;
+        w->app_slot = -1;
+        w->app_trial = false;
+        w->preload = FOTA_PROTO_BUSY;
+        t->handled_boot = w->target_boots;
+    }
+    agent_sim_target_settle(t);
+    target_save(t);
+    return 0;
+}
+
 int agent_sim_target_open(agent_sim_target_t *t, const char *path)
 {
+    uint64_t v;
     int rc;
 
     memset(t, 0, sizeof(*t));
     t->fd = -1;
-    rc = map_flash(path, &t->fd, &t->flash);
+    rc = map_flash(path, true, &t->fd, &t->flash);
     if (rc < 0)
         return rc;
     t->app_run_ms = 100;
     t->spi.ops = &s_spi_ops;
     t->gpio.ops = &s_gpio_ops;
     t->clock.ops = &s_clock_ops;
-    /* Power-on: the bootloader decides, the application (if any) runs. */
-    sim_wire_init(&t->wire, t->flash, NULL);
-    agent_sim_target_settle(t);
-    return 0;
+    /* The file says what the chip was doing when the last process let go
+     * of it; only a file without that (new, or an older layout) is a
+     * power-on. */
+    v = *st_word(t->flash);
+    if ((v & 0xFFFFu) != ST_MAGIC) {
+        target_power_on(t);
+        return 0;
+    }
+    rc = target_resume(t, v);
+    if (rc < 0)
+        agent_sim_target_close(t);
+    return rc;
+}
+
+void agent_sim_target_power_cycle(agent_sim_target_t *t)
+{
+    target_power_on(t);
 }
 
 void agent_sim_target_close(agent_sim_target_t *t)
 {
     if (t->flash) {
+        target_save(t);
         boot_port_host_bind(NULL);
-        msync(t->flash, sizeof(sim_flash_t), MS_SYNC);
-        munmap(t->flash, sizeof(sim_flash_t));
+        msync(t->flash, ST_FILE_SIZE, MS_SYNC);
+        munmap(t->flash, ST_FILE_SIZE);
     }
     if (t->fd >= 0)
         close(t->fd);
@@ -204,8 +344,7 @@ int agent_sim_target_install(agent_sim_target_t *t, int slot,
     if (rc < 0)
         return rc;
     /* Power-cycle so the bootloader sees the new content. */
-    sim_wire_reset_target(&t->wire);
-    agent_sim_target_settle(t);
+    target_power_on(t);
     return 0;
 }
 
@@ -220,7 +359,7 @@ int agent_sim_target_check_boot(const char *path, int *slot,
 
     *slot = -1;
     memset(version, 0, sizeof(*version));
-    rc = map_flash(path, &fd, &f);
+    rc = map_flash(path, false, &fd, &f);
     if (rc < 0)
         return rc;
     copy = malloc(sizeof(*copy));
@@ -252,7 +391,7 @@ out:
     boot_port_host_bind(NULL);
     free(copy);
     free(ctx);
-    munmap(f, sizeof(sim_flash_t));
+    munmap(f, ST_FILE_SIZE);
     close(fd);
     return rc;
 }

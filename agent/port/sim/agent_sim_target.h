@@ -8,8 +8,23 @@
  *    the device's flash survives the agent process being killed at any
  *    point (the kernel keeps the pages). The file starts with the raw
  *    1 MiB flash image (sim_flash_t.mem is its first member), followed by
- *    the model's clocks and wear counters. A raw 1 MiB image is accepted
- *    and extended. Opening the file models a power-on of the target.
+ *    the model's clocks and wear counters, then one word with the chip's
+ *    own state (in reset, running the bootloader in update mode, or
+ *    running the application of slot X, as a trial or not, with its
+ *    self-test finished or not, NRST held low by the agent). A raw 1 MiB
+ *    image is accepted and extended.
+ *
+ *  - a device that keeps running across agent restarts: killing the agent
+ *    process does not reset the STM32, so opening the file continues from
+ *    the saved state instead of booting (an application whose self-test
+ *    had not finished finishes it; the bootloader stays in update mode
+ *    with a fresh link, as CS floats high when the agent dies). Only an
+ *    NRST pulse, the engine's reboot, or a power cycle boot the chip: an
+ *    agent that died holding NRST low releases the reset (the pin floats),
+ *    which boots it. A file without the state word (new, older layout)
+ *    powers on. The flash contents change at once in the model, so a
+ *    SIGKILL can at worst stop the target between two words of a flash
+ *    operation, which is a power cut (the power-cut sweeps cover it).
  *
  *  - the application: when the bootloader jumps to an image, the modelled
  *    application runs its self-test (cfg app_run_ms of virtual time) and
@@ -45,11 +60,18 @@ typedef struct agent_sim_target {
     agent_clock_t clock;
 } agent_sim_target_t;
 
-/* Map (creating if needed) the flash file and power the target on.
- * Returns 0 or a negative FOTA_ERR_* (FOTA_ERR_PLATFORM(errno)). */
+/* Map (creating if needed) the flash file and take the target over in the
+ * state the file records (power it on if it records none). Holds an
+ * exclusive lock on the file until close (one agent drives a device).
+ * Returns 0, FOTA_ERR_BUSY when another process has the file open as a
+ * target, or a negative FOTA_ERR_* (FOTA_ERR_PLATFORM(errno)). */
 int agent_sim_target_open(agent_sim_target_t *t, const char *path);
 
-/* Unmap and close (the file keeps the flash). */
+/* A power cycle: the bootloader decides again from the flash contents. */
+void agent_sim_target_power_cycle(agent_sim_target_t *t);
+
+/* Save the target's state, unmap and close (the file keeps the flash and
+ * the state: the next open continues from it). */
 void agent_sim_target_close(agent_sim_target_t *t);
 
 /* Let the modelled application act if one was just started. */

@@ -864,14 +864,24 @@ static int upd_fetch_session(agent_update_t *u)
         rc = upd_http_error(st);
         goto out;
     }
+    /* Every 206/200 must carry the ETag the download started with: S3
+     * answers 412 to a stale If-Match, but some servers (s3rver 3.7.1)
+     * ignore If-Match on GET and would hand us the bytes of a replaced
+     * object, which would be mixed with the ones already staged. */
     if (u->p.http->ops->etag(u->p.http, etag, sizeof(etag)) >= 0) {
+        if (!u->rec.image_etag[0] && off) {
+            /* The staged bytes came without an ETag: nothing ties them to
+             * this object. */
+            rc = FOTA_ERR_STALE;
+            goto out;
+        }
         if (!u->rec.image_etag[0]) {
             memcpy(u->rec.image_etag, etag, sizeof(etag));
             rc = rec_save(u);
             if (rc < 0)
                 goto out;
         } else if (strcmp(etag, u->rec.image_etag) != 0) {
-            /* A server that does not honour If-Match. */
+            upd_log(u, AGENT_LOG_WARN, "fetch: ETag changed to ", etag, 0, false);
             rc = FOTA_ERR_STALE;
             goto out;
         }
@@ -882,12 +892,15 @@ static int upd_fetch_session(agent_update_t *u)
         uint32_t want = size - pos < sizeof(u->io) ? size - pos : (uint32_t)sizeof(u->io);
         int n = u->p.http->ops->read(u->p.http, u->io, want);
 
-        if (n < 0) {
-            rc = n;
-            goto out;
-        }
-        if (n == 0) {
-            rc = FOTA_ERR_IO; /* body ended early */
+        if (n <= 0) {
+            /* The connection dropped (or the body ended early). Keep what
+             * arrived: make it durable up to the last erase-unit boundary
+             * so the next request resumes there and not at the older
+             * checkpoint. */
+            rc = n < 0 ? n : FOTA_ERR_IO;
+            if (pos / unit * unit > u->rec.downloaded &&
+                upd_checkpoint(u, pos / unit * unit) < 0)
+                upd_log(u, AGENT_LOG_WARN, "fetch: checkpoint after drop failed", NULL, 0, false);
             goto out;
         }
         rc = sto->ops->write(sto, pos, u->io, (size_t)n);

@@ -54,6 +54,7 @@ typedef struct fake_http {
     uint32_t drop_after;      /* image body bytes before the read fails (0: never) */
     uint32_t replace_after;   /* image body bytes before the object is re-uploaded */
     int force_status;         /* answer every request with this (0: off) */
+    bool ignore_if_match;     /* like s3rver 3.7.1: If-Match not checked */
     /* observations */
     unsigned manifest_gets, image_gets, puts;
     uint32_t ranges[32];
@@ -135,7 +136,7 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
             return 0;
         }
     }
-    if (req->if_match && strcmp(req->if_match, o->etag) != 0) {
+    if (req->if_match && !h->ignore_if_match && strcmp(req->if_match, o->etag) != 0) {
         h->n412++;
         h->status = 412;
         return 0;
@@ -374,6 +375,13 @@ static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_
              product, major, minor, sec, rollout, extra ? extra : "2024-01-01T00:00:00Z",
              key[0], len, shahex[0], key[1], len, shahex[1]);
     fake_put_obj(&f->http, "fw/manifest.json", man, strlen(man));
+}
+
+static int read_sto(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    fx_t *f = ctx;
+
+    return f->sto.base.ops->read(&f->sto.base, off, buf, len);
 }
 
 static void agent_start(fx_t *f)
@@ -678,6 +686,131 @@ static void test_record_copies_and_crc(void **state)
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
 }
 
+
+/* A server that ignores If-Match (s3rver 3.7.1) serves the replaced
+ * object's bytes with 206: the agent sees the ETag change on the resumed
+ * response and starts again from 0 instead of mixing the two objects. */
+static void test_etag_change_without_412_restarts_from_zero(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->http.ignore_if_match = true;
+    f->http.replace_after = 8000;
+    f->http.drop_after = 9000;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_int_equal(f->http.n412, 0);
+    assert_int_equal(f->u.stats.restarts, 1);
+    assert_int_equal(f->http.nranges, 3);
+    assert_int_equal(f->http.ranges[0], 0);
+    assert_int_equal(f->http.ranges[1], 8192);
+    assert_int_equal(f->http.ranges[2], 0);
+    assert_int_equal(f->u.rec.phase, AGENT_UPD_IDLE);
+}
+
+/* A dropped connection keeps the bytes that arrived: the resume starts
+ * at the last erase-unit boundary before the drop, even when that is past
+ * the last periodic checkpoint. */
+static void test_drop_resumes_at_last_unit_not_last_checkpoint(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->cfg.checkpoint_bytes = 65536; /* no periodic checkpoint in 20 KB */
+    agent_start(f);
+    f->http.drop_after = 13000;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_int_equal(f->http.nranges, 2);
+    assert_int_equal(f->http.ranges[1], 12288);
+    assert_int_equal(f->u.stats.resumes, 1);
+    assert_int_equal(f->u.stats.restarts, 0);
+}
+
+/* Killing the agent does not reset the chip: reopening the target file
+ * continues where the chip was. A committed image that never confirms
+ * stays pending with all its trial attempts across any number of agent
+ * restarts (each restart used to be a power-on, which booted it). */
+static void test_target_survives_agent_restarts(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+    agent_flash_req_t req;
+    uint64_t ops;
+    size_t len = mk_image(f->img, 1, 1, 1, 1, FOTA_IMAGE_F_NO_CONFIRM, 3);
+
+    /* Commit in the bootloader without the reboot: the image is pending. */
+    assert_int_equal(agent_proto_enter_update(&f->proto), 0);
+    assert_int_equal(agent_proto_status(&f->proto, &st), 0);
+    assert_int_equal(st.inactive_slot, 1);
+    assert_int_equal(f->sto.base.ops->erase(&f->sto.base, 0, 24576), 0);
+    assert_int_equal(f->sto.base.ops->write(&f->sto.base, 0, f->img, len), 0);
+    memset(&req, 0, sizeof(req));
+    req.read = read_sto;
+    req.read_ctx = f;
+    req.len = (uint32_t)len;
+    req.reboot = false;
+    req.skip_enter = true;
+    assert_int_equal(agent_proto_flash_image(&f->proto, &req), 0);
+    ops = f->tgt.flash->ops;
+    for (int i = 0; i < 5; i++) {
+        agent_sim_target_close(&f->tgt);
+        assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
+        agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock, NULL, NULL);
+        assert_int_equal(f->tgt.wire.mode, SIM_TARGET_UPDATE);
+    }
+    /* Nothing was written by the reopens (no boot, no trial recorded). */
+    assert_true(f->tgt.flash->ops == ops);
+    assert_int_equal(f->tgt.app_crashes, 0);
+    assert_int_equal(agent_proto_status(&f->proto, &st), 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_PENDING);
+    assert_int_equal(st.attempts_left, FOTA_TRIAL_ATTEMPTS);
+    /* A real reboot runs the trials: it crashes and is rolled back. */
+    assert_int_equal(agent_proto_reboot(&f->proto), 0);
+    assert_true(f->tgt.app_crashes >= 1);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_REJECTED);
+}
+
+/* The application's state survives too: a confirmed application keeps
+ * running (no boot), and an agent that died holding NRST low lets the chip
+ * boot when its pin floats. */
+static void test_target_app_state_and_nrst_across_restarts(void **state)
+{
+    fx_t *f = *state;
+    uint64_t ops;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    ops = f->tgt.flash->ops;
+    agent_sim_target_close(&f->tgt);
+    assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
+    assert_int_equal(f->tgt.wire.mode, SIM_TARGET_APP);
+    assert_int_equal(f->tgt.wire.app_slot, 1);
+    assert_true(f->tgt.flash->ops == ops);
+    /* NRST low, then the agent is gone. */
+    assert_int_equal(f->tgt.gpio.ops->set(&f->tgt.gpio, AGENT_PIN_NRST, 0), 0);
+    assert_int_equal(f->tgt.wire.mode, SIM_TARGET_RESET);
+    agent_sim_target_close(&f->tgt);
+    assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
+    assert_int_equal(f->tgt.wire.mode, SIM_TARGET_APP);
+    assert_int_equal(f->tgt.wire.app_slot, 1);
+    /* That was a boot (the first one after resuming is the scratch
+     * power-on the model discards, the second the reset release). */
+    assert_int_equal(f->tgt.wire.target_boots, 2);
+}
+
+/* One agent per device and per state directory. */
+static void test_target_file_is_exclusive(void **state)
+{
+    fx_t *f = *state;
+    agent_sim_target_t *other = calloc(1, sizeof(*other));
+
+    assert_non_null(other);
+    assert_int_equal(agent_sim_target_open(other, f->path), FOTA_ERR_BUSY);
+    free(other);
+}
+
 static void test_utc_format(void **state)
 {
     char out[24];
@@ -707,6 +840,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_copies_and_crc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_etag_change_without_412_restarts_from_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drop_resumes_at_last_unit_not_last_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_survives_agent_restarts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_app_state_and_nrst_across_restarts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_file_is_exclusive, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -945,3 +945,144 @@ uint64_t vboard_unclocked_accesses(const vboard_t *b)
 {
     return b->unclocked;
 }
+
+/* ------------------------------------------------------------ snapshots */
+
+/* The CPU state a firmware without exceptions can have (thread mode):
+ * CONTROL first, so that MSP and PSP land in their banks. */
+static const int s_snap_regs32[] = {
+    UC_ARM_REG_CONTROL, UC_ARM_REG_MSP,     UC_ARM_REG_PSP,
+    UC_ARM_REG_R0,      UC_ARM_REG_R1,      UC_ARM_REG_R2,
+    UC_ARM_REG_R3,      UC_ARM_REG_R4,      UC_ARM_REG_R5,
+    UC_ARM_REG_R6,      UC_ARM_REG_R7,      UC_ARM_REG_R8,
+    UC_ARM_REG_R9,      UC_ARM_REG_R10,     UC_ARM_REG_R11,
+    UC_ARM_REG_R12,     UC_ARM_REG_LR,      UC_ARM_REG_XPSR,
+    UC_ARM_REG_ITSTATE, UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI,
+    UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
+};
+#define VB_SNAP_NREGS (sizeof s_snap_regs32 / sizeof s_snap_regs32[0])
+
+struct vboard_snapshot {
+    struct vboard board;    /* scalar state; its pointers are not used */
+    sim_flash_t flash;
+    uint8_t sram[VB_SRAM_SIZE];
+    uint8_t ccm[VB_CCM_SIZE];
+    uint8_t opt[VB_OPT_SIZE];
+    uint8_t shadow_periph[VB_PERIPH_SIZE];
+    uint8_t shadow_ppb[VB_PPB_SIZE];
+    uint8_t op_backup[0x20000];
+    char *uart_out;
+    vboard_led_event_t *led_log;
+    bool has_cpu;
+    uint32_t regs[VB_SNAP_NREGS];
+    uint64_t dregs[16];
+};
+
+vboard_snapshot_t *vboard_snapshot(const vboard_t *b)
+{
+    vboard_snapshot_t *s = malloc(sizeof *s);
+
+    if (!s)
+        return NULL;
+    s->board = *b;
+    s->flash = *b->flash;
+    memcpy(s->sram, b->sram, VB_SRAM_SIZE);
+    memcpy(s->ccm, b->ccm, VB_CCM_SIZE);
+    memcpy(s->opt, b->opt, VB_OPT_SIZE);
+    memcpy(s->shadow_periph, b->shadow_periph, VB_PERIPH_SIZE);
+    memcpy(s->shadow_ppb, b->shadow_ppb, VB_PPB_SIZE);
+    memcpy(s->op_backup, b->f_op_backup, sizeof s->op_backup);
+    s->uart_out = malloc(b->uart_len + 1);
+    s->led_log = malloc((b->led_n ? b->led_n : 1) * sizeof *s->led_log);
+    if (!s->uart_out || !s->led_log) {
+        vboard_snapshot_free(s);
+        return NULL;
+    }
+    memcpy(s->uart_out, b->uart_out, b->uart_len + 1);
+    if (b->led_n)
+        memcpy(s->led_log, b->led_log, b->led_n * sizeof *s->led_log);
+    s->has_cpu = b->uc != NULL;
+    for (size_t i = 0; s->has_cpu && i < VB_SNAP_NREGS; i++) {
+        s->regs[i] = 0;
+        uc_reg_read(b->uc, s_snap_regs32[i], &s->regs[i]);
+    }
+    for (int i = 0; s->has_cpu && i < 16; i++) {
+        s->dregs[i] = 0;
+        uc_reg_read(b->uc, UC_ARM_REG_D0 + i, &s->dregs[i]);
+    }
+    return s;
+}
+
+int vboard_restore(vboard_t *b, const vboard_snapshot_t *s)
+{
+    struct vboard keep = *b;
+    char *uart;
+    vboard_led_event_t *leds;
+
+    uart = realloc(b->uart_out, s->board.uart_cap);
+    if (!uart)
+        return FOTA_ERR_NOMEM;
+    b->uart_out = uart;
+    leds = s->board.led_cap ? realloc(b->led_log, s->board.led_cap * sizeof *leds)
+                            : b->led_log;
+    if (s->board.led_cap && !leds)
+        return FOTA_ERR_NOMEM;
+    keep.uart_out = uart;
+    keep.led_log = leds;
+
+    *b = s->board;
+    /* The board's own buffers and host attachments stay. */
+    b->uc = keep.uc;
+    b->flash = keep.flash;
+    b->sram = keep.sram;
+    b->ccm = keep.ccm;
+    b->sys = keep.sys;
+    b->opt = keep.opt;
+    b->shadow_periph = keep.shadow_periph;
+    b->shadow_ppb = keep.shadow_ppb;
+    b->f_op_backup = keep.f_op_backup;
+    b->uart_out = keep.uart_out;
+    b->led_log = keep.led_log;
+    b->uart_sink = keep.uart_sink;
+    b->uart_sink_ctx = keep.uart_sink_ctx;
+    b->spi_trace = keep.spi_trace;
+    b->uart_wait = NULL;
+    b->uart_hit = false;
+    b->stop_pc = 0;
+    b->pc_hit = false;
+
+    *b->flash = s->flash;
+    memcpy(b->sram, s->sram, VB_SRAM_SIZE);
+    memcpy(b->ccm, s->ccm, VB_CCM_SIZE);
+    memcpy(b->opt, s->opt, VB_OPT_SIZE);
+    memcpy(b->shadow_periph, s->shadow_periph, VB_PERIPH_SIZE);
+    memcpy(b->shadow_ppb, s->shadow_ppb, VB_PPB_SIZE);
+    memcpy(b->f_op_backup, s->op_backup, sizeof s->op_backup);
+    memcpy(b->uart_out, s->uart_out, s->board.uart_len + 1);
+    if (s->board.led_n)
+        memcpy(b->led_log, s->led_log, s->board.led_n * sizeof *b->led_log);
+
+    if (!s->has_cpu) {
+        if (b->uc)
+            uc_close(b->uc);
+        b->uc = NULL;
+        return 0;
+    }
+    /* A fresh engine (no stale translations) with the saved registers. */
+    if (vb_engine_open(b) != 0)
+        return FOTA_ERR_IO;
+    for (size_t i = 0; i < VB_SNAP_NREGS; i++)
+        uc_reg_write(b->uc, s_snap_regs32[i], &s->regs[i]);
+    for (int i = 0; i < 16; i++)
+        uc_reg_write(b->uc, UC_ARM_REG_D0 + i, &s->dregs[i]);
+    return 0;
+}
+
+void vboard_snapshot_free(vboard_snapshot_t *s)
+{
+    if (!s)
+        return;
+    free(s->uart_out);
+    free(s->led_log);
+    free(s);
+}

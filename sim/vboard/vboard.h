@@ -194,6 +194,23 @@ int vboard_uart_send(vboard_t *b, const void *data, size_t len);
 uint8_t vboard_leds(const vboard_t *b);
 size_t vboard_led_log(const vboard_t *b, const vboard_led_event_t **events);
 
+/*
+ * Snapshots: the whole board (CPU registers, SRAM, CCM, flash model,
+ * peripheral state, clock, UART capture, LED log) at an instruction
+ * boundary, between runs. Restoring one into the same or another board
+ * (created with the same config) continues exactly as the original would,
+ * so a power-cut sweep can run to a point once and try many cuts from it.
+ * A snapshot takes about 3.5 MiB.
+ */
+typedef struct vboard_snapshot vboard_snapshot_t;
+
+/* Capture b. Returns NULL when out of memory. */
+vboard_snapshot_t *vboard_snapshot(const vboard_t *b);
+/* Put b back into the snapshot's state. The UART sink and SPI trace
+ * attached to b stay. Returns 0, FOTA_ERR_NOMEM or FOTA_ERR_IO. */
+int vboard_restore(vboard_t *b, const vboard_snapshot_t *s);
+void vboard_snapshot_free(vboard_snapshot_t *s);
+
 /* Clock and state. */
 uint64_t vboard_now_ns(const vboard_t *b);
 uint64_t vboard_insns(const vboard_t *b);       /* since the last reset */

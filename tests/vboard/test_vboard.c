@@ -532,6 +532,71 @@ static void test_nrst_holds_the_cpu(void **state)
     vboard_destroy(b);
 }
 
+static void test_snapshot_restore_is_exact(void **state)
+{
+    vboard_t *a = board_for(FW_CMD_CLOCK, 0, NULL), *c;
+    vboard_snapshot_t *snap;
+    uint64_t t_end, n_end;
+    uint32_t res[10];
+    char out[64];
+
+    (void)state;
+    /* Mid-way through the clock set-up (HSE starting). */
+    assert_int_equal(vboard_run_insns(a, 2000), VBOARD_STOP_INSNS);
+    snap = vboard_snapshot(a);
+    assert_non_null(snap);
+    assert_int_equal(run_to_halt(a, 100000000u), VBOARD_STOP_HALT);
+    t_end = vboard_now_ns(a);
+    n_end = vboard_insns(a);
+    for (unsigned i = 0; i < 10; i++)
+        res[i] = mb_get(a, FW_MB_RES + i);
+    snprintf(out, sizeof out, "%s", vboard_uart_output(a, NULL));
+    /* Again on the same board, and on another one. */
+    for (int round = 0; round < 2; round++) {
+        c = round == 0 ? a : vboard_create(NULL);
+        assert_int_equal(vboard_restore(c, snap), 0);
+        assert_int_equal(vboard_insns(c), 2000);
+        assert_string_equal(vboard_uart_output(c, NULL), "");
+        assert_int_equal(run_to_halt(c, 100000000u), VBOARD_STOP_HALT);
+        assert_int_equal(vboard_now_ns(c), t_end);
+        assert_int_equal(vboard_insns(c), n_end);
+        for (unsigned i = 0; i < 10; i++)
+            assert_int_equal(mb_get(c, FW_MB_RES + i), res[i]);
+        assert_string_equal(vboard_uart_output(c, NULL), out);
+        assert_int_equal(vboard_led_log(c, NULL), 3);
+        if (c != a)
+            vboard_destroy(c);
+    }
+    vboard_snapshot_free(snap);
+    vboard_destroy(a);
+}
+
+/* A cut k instructions after a snapshot leaves the same flash as a cut
+ * after the same total count from power-on. */
+static void test_snapshot_then_cut_matches_cut_from_start(void **state)
+{
+    vboard_t *a = board_for(FW_CMD_FLASH_LOOP, 0, NULL), *c;
+    vboard_snapshot_t *snap;
+    const uint64_t base = 3000;
+
+    (void)state;
+    vboard_run_insns(a, base);
+    snap = vboard_snapshot(a);
+    assert_non_null(snap);
+    for (uint64_t k = 1; k < 400; k += 37) {
+        assert_int_equal(vboard_restore(a, snap), 0);
+        vboard_power_cut_after(a, k);
+        c = board_for(FW_CMD_FLASH_LOOP, 0, NULL);
+        vboard_power_cut_after(c, base + k);
+        assert_memory_equal(vboard_flash(a)->mem + 0x20000, vboard_flash(c)->mem + 0x20000,
+                            0x1000);
+        assert_int_equal(vboard_flash(a)->ops, vboard_flash(c)->ops);
+        vboard_destroy(c);
+    }
+    vboard_snapshot_free(snap);
+    vboard_destroy(a);
+}
+
 /* Not a check: how fast the board runs firmware on this machine. */
 static void test_speed_report(void **state)
 {
@@ -573,6 +638,8 @@ int main(void)
         cmocka_unit_test(test_stop_on_uart_text_and_pc),
         cmocka_unit_test(test_flash_image_roundtrip_and_sysmem),
         cmocka_unit_test(test_nrst_holds_the_cpu),
+        cmocka_unit_test(test_snapshot_restore_is_exact),
+        cmocka_unit_test(test_snapshot_then_cut_matches_cut_from_start),
         cmocka_unit_test(test_speed_report),
     };
 

@@ -85,6 +85,36 @@ static void test_boots_to_app_banner_and_confirms(void **state)
     vboard_destroy(b);
 }
 
+/* A snapshot taken in the middle of the real boot continues exactly as
+ * the original run, on another board too. */
+static void test_snapshot_mid_boot_is_exact(void **state)
+{
+    vboard_t *a = real_board(false), *c = vboard_create(NULL);
+    vboard_until_t u = {.max_ns = 200000000u, .uart_text = "fota-app"};
+    vboard_snapshot_t *snap;
+    uint64_t t, n;
+    char *out;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(vboard_run_insns(a, 1000003), VBOARD_STOP_INSNS);
+    snap = vboard_snapshot(a);
+    assert_non_null(snap);
+    assert_int_equal(vboard_run(a, &u), VBOARD_STOP_UART);
+    t = vboard_now_ns(a);
+    n = vboard_insns(a);
+    out = strdup(vboard_uart_output(a, NULL));
+    assert_int_equal(vboard_restore(c, snap), 0);
+    assert_int_equal(vboard_run(c, &u), VBOARD_STOP_UART);
+    assert_int_equal(vboard_now_ns(c), t);
+    assert_int_equal(vboard_insns(c), n);
+    assert_string_equal(vboard_uart_output(c, NULL), out);
+    free(out);
+    vboard_snapshot_free(snap);
+    vboard_destroy(a);
+    vboard_destroy(c);
+}
+
 static uint8_t xfer_gap(vboard_t *b, uint8_t tx)
 {
     uint8_t rx = 0;
@@ -179,6 +209,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_boots_to_app_banner_and_confirms),
         cmocka_unit_test(test_nss_strap_enters_update_mode_and_syncs),
         cmocka_unit_test(test_agent_protocol_client_on_real_bootloader),
+        cmocka_unit_test(test_snapshot_mid_boot_is_exact),
     };
 
     if (argc != 4) {

@@ -1,7 +1,8 @@
 # Shell helpers shared by scripts/demo.sh and tests/e2e/run.sh: build test
-# payloads, pack them, publish a release to an S3 endpoint with curl's
-# SigV4 signer. Source it; needs $FOTA (the fota binary), $ENDPOINT,
-# $BUCKET, $PREFIX, $AK/$SK.
+# payloads, pack them, publish a release to an S3 endpoint with
+# `fota release publish` (and, for the deliberately broken releases of the
+# tests, raw uploads with curl's SigV4 signer). Source it; needs $FOTA
+# (the fota binary), $ENDPOINT, $BUCKET, $PREFIX, $AK/$SK.
 
 # mkraw <slot a|b> <size> <seed> <out>: a raw body linked for the slot:
 # vector table (MSP top of SRAM, reset handler inside the body), then
@@ -35,20 +36,42 @@ s3get() {
     "$ENDPOINT/$BUCKET/$1"
 }
 
-# release <dir> <version> <sec> <flags> <body-size> [manifest-sha-override]:
-# pack slot-a/slot-b images, upload them and the manifest.
-release() {
-  local dir=$1 ver=$2 sec=$3 flags=$4 size=$5 badsha=${6:-}
+# build_pair <dir> <version> <sec> <flags> <body-size>: pack
+# <dir>/<version>/slot-a.img and slot-b.img (bodies seeded by the version
+# and $SALT, so the same version always gives the same bytes unless SALT
+# differs).
+build_pair() {
+  local dir=$1 ver=$2 sec=$3 flags=$4 size=$5 s
   mkdir -p "$dir/$ver"
-  local s seed=0
   for s in a b; do
-    seed=$((seed + 1))
-    mkraw $s "$size" "$(echo "$ver$s" | cksum | cut -d' ' -f1)" "$dir/$ver/$s.bin"
+    mkraw $s "$size" "$(echo "$ver$s${SALT:-}" | cksum | cut -d' ' -f1)" "$dir/$ver/$s.bin"
     "$FOTA" image pack --slot $s --version "$ver" --sec-counter "$sec" --flags "$flags" \
-      "$dir/$ver/$s.bin" -o "$dir/$ver/slot-$s.img" >/dev/null
-    s3put "$PREFIX/releases/$ver/slot-$s.img" "$dir/$ver/slot-$s.img"
+      "$dir/$ver/$s.bin" -o "$dir/$ver/slot-$s.img" >/dev/null || return 1
   done
-  local sa sb za zb
+}
+
+# release <dir> <version> <sec> <flags> <body-size>: pack the pair and
+# publish it with `fota release publish` (images under
+# <prefix>/<version>/, then the manifest).
+release() {
+  build_pair "$@" || return 1
+  AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN= \
+    "$FOTA" release publish --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
+    --slot-a "$1/$2/slot-a.img" --slot-b "$1/$2/slot-b.img" >"$1/$2/publish.out" 2>&1 ||
+    { cat "$1/$2/publish.out" >&2; return 1; }
+}
+
+# image_key <version> <a|b>: where `fota release publish` puts an image.
+image_key() { echo "$PREFIX/$1/slot-$2.img"; }
+
+# release_manual <dir> <version> <sec> <flags> <body-size> [sha-override]:
+# the same pair uploaded with curl and a hand-written manifest, for
+# releases the publisher rightly refuses to produce (a manifest whose
+# SHA-256 does not match its images).
+release_manual() {
+  local dir=$1 ver=$2 sec=$3 badsha=${6:-} s sa sb za zb
+  build_pair "$1" "$2" "$3" "$4" "$5" || return 1
+  for s in a b; do s3put "$(image_key "$ver" $s)" "$dir/$ver/slot-$s.img" || return 1; done
   sa=$(sha256sum "$dir/$ver/slot-a.img" | cut -d' ' -f1)
   sb=$(sha256sum "$dir/$ver/slot-b.img" | cut -d' ' -f1)
   [ -n "$badsha" ] && { sa=$badsha; sb=$badsha; }
@@ -57,8 +80,8 @@ release() {
   cat > "$dir/$ver/manifest.json" <<JSON
 {"format":1,"product":"stm32f407-disco","version":"$ver","security_counter":$sec,
  "rollout_percent":100,"published_at":"$(date -u +%Y-%m-%dT%H:%M:%SZ)",
- "slots":{"a":{"key":"$PREFIX/releases/$ver/slot-a.img","size":$za,"sha256":"$sa"},
-          "b":{"key":"$PREFIX/releases/$ver/slot-b.img","size":$zb,"sha256":"$sb"}}}
+ "slots":{"a":{"key":"$(image_key "$ver" a)","size":$za,"sha256":"$sa"},
+          "b":{"key":"$(image_key "$ver" b)","size":$zb,"sha256":"$sb"}}}
 JSON
   s3put "$PREFIX/manifest.json" "$dir/$ver/manifest.json" application/json
 }

@@ -836,31 +836,7 @@ static int upd_fetch_session(agent_update_t *u)
         rc = FOTA_ERR_STALE;
         goto out;
     }
-    if (st == 206) {
-        uint32_t a, b, total;
-
-        if (u->p.http->ops->content_range(u->p.http, &a, &b, &total) < 0 ||
-            a != off || b != size - 1u) {
-            rc = FOTA_ERR_PROTO;
-            goto out;
-        }
-        if (total != size) {
-            rc = FOTA_ERR_CORRUPT; /* not the object the manifest describes */
-            goto out;
-        }
-    } else if (st == 200) {
-        uint32_t cl;
-
-        /* A server that ignores Range sends everything: usable from 0. */
-        if (off) {
-            rc = FOTA_ERR_STALE;
-            goto out;
-        }
-        if (u->p.http->ops->content_length(u->p.http, &cl) == 0 && cl != size) {
-            rc = FOTA_ERR_CORRUPT;
-            goto out;
-        }
-    } else {
+    if (st != 206 && st != 200) {
         rc = upd_http_error(st);
         goto out;
     }
@@ -883,6 +859,31 @@ static int upd_fetch_session(agent_update_t *u)
         } else if (strcmp(etag, u->rec.image_etag) != 0) {
             upd_log(u, AGENT_LOG_WARN, "fetch: ETag changed to ", etag, 0, false);
             rc = FOTA_ERR_STALE;
+            goto out;
+        }
+    }
+    if (st == 206) {
+        uint32_t a, b, total;
+
+        if (u->p.http->ops->content_range(u->p.http, &a, &b, &total) < 0 ||
+            a != off || b != size - 1u) {
+            rc = FOTA_ERR_PROTO;
+            goto out;
+        }
+        if (total != size) {
+            rc = FOTA_ERR_CORRUPT; /* not the object the manifest describes */
+            goto out;
+        }
+    } else if (st == 200) {
+        uint32_t cl;
+
+        /* A server that ignores Range sends everything: usable from 0. */
+        if (off) {
+            rc = FOTA_ERR_STALE;
+            goto out;
+        }
+        if (u->p.http->ops->content_length(u->p.http, &cl) == 0 && cl != size) {
+            rc = FOTA_ERR_CORRUPT;
             goto out;
         }
     }
@@ -1095,6 +1096,36 @@ static int upd_observe(agent_update_t *u)
     return rc;
 }
 
+/* Whether a slot is PENDING: a committed image whose trial has not ended. */
+static bool upd_trial_pending(const agent_update_t *u)
+{
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++)
+        if (u->status.slot[s].state == FOTA_SLOT_PENDING)
+            return true;
+    return false;
+}
+
+/* A trial the agent did not watch to its end (it was restarted between
+ * the commit and the outcome, or the manifest changed meanwhile): the
+ * reboot after each status read starts or continues that trial, and its
+ * outcome moves the slots (the inactive slot is the pending one until
+ * then). Wait for it before deciding anything on the status, as the
+ * observer does. Returns 0 once no slot is pending, FOTA_ERR_BUSY if one
+ * still is after observe_tries, or a target error. */
+static int upd_settle_trial(agent_update_t *u)
+{
+    agent_clock_t *tclk = u->p.target->clock;
+    int rc;
+
+    for (uint32_t i = 0; i < u->cfg.observe_tries && upd_trial_pending(u); i++) {
+        tclk->ops->sleep_ms(tclk, u->cfg.observe_wait_ms);
+        rc = upd_target_status(u);
+        if (rc < 0)
+            return rc;
+    }
+    return upd_trial_pending(u) ? FOTA_ERR_BUSY : 0;
+}
+
 /* ---- the cycle --------------------------------------------------------------------- */
 
 /* Continue the persisted update after reconciling it with the target. */
@@ -1108,6 +1139,14 @@ static int upd_resume(agent_update_t *u, bool have_status)
             return upd_fail(u, rc);
     }
     j = upd_judge(u);
+    if (j < 0 && upd_trial_pending(u)) {
+        /* Another image's trial is under way: its end decides which slot
+         * is inactive. */
+        rc = upd_settle_trial(u);
+        if (rc < 0)
+            return upd_fail(u, rc);
+        j = upd_judge(u);
+    }
     if (j > 0)
         return upd_finish(u, j); /* finished while the agent was away */
     if (j == 0 || u->rec.phase == AGENT_UPD_OBSERVING) {
@@ -1206,12 +1245,20 @@ int agent_update_run_once(agent_update_t *u)
         memcpy(u->rec.manifest_etag, etag, sizeof(etag));
         return upd_resume(u, false);
     }
-    if (u->rec.phase != AGENT_UPD_IDLE)
-        upd_log(u, AGENT_LOG_INFO, "poll: new release replaces the one in progress", NULL, 0, false);
-    u->rec.phase = AGENT_UPD_IDLE;
     rc = upd_target_status(u);
     if (rc < 0)
         return upd_fail(u, rc);
+    rc = upd_settle_trial(u);
+    if (rc < 0)
+        return upd_fail(u, rc);
+    if (u->rec.phase != AGENT_UPD_IDLE) {
+        /* The release in progress may have ended meanwhile; a rollback is
+         * remembered even though the new release replaces it. */
+        if (upd_judge(u) == AGENT_OUT_ROLLED_BACK)
+            upd_remember_rejected(u, &u->rec.version);
+        upd_log(u, AGENT_LOG_INFO, "poll: new release replaces the one in progress", NULL, 0, false);
+        u->rec.phase = AGENT_UPD_IDLE;
+    }
     rc = upd_decide(u);
     if (rc < 0)
         return upd_fail(u, rc);

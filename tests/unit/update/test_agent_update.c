@@ -800,6 +800,39 @@ static void test_target_app_state_and_nrst_across_restarts(void **state)
     assert_int_equal(f->tgt.wire.target_boots, 2);
 }
 
+/* A commit whose trial the agent never watched (it was restarted right
+ * after the commit) and then a new release: the agent lets the trial end
+ * before it picks the slot, instead of downloading an image for the slot
+ * that the trial's success is about to make the running one. */
+static void test_pending_trial_settles_before_decide(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+    agent_flash_req_t req;
+    size_t len = mk_image(f->img, 1, 1, 1, 1, 0, 3);
+
+    assert_int_equal(agent_proto_enter_update(&f->proto), 0);
+    assert_int_equal(f->sto.base.ops->erase(&f->sto.base, 0, 24576), 0);
+    assert_int_equal(f->sto.base.ops->write(&f->sto.base, 0, f->img, len), 0);
+    memset(&req, 0, sizeof(req));
+    req.read = read_sto;
+    req.read_ctx = f;
+    req.len = (uint32_t)len;
+    req.skip_enter = true;
+    assert_int_equal(agent_proto_flash_image(&f->proto, &req), 0);
+    assert_int_equal(agent_proto_status(&f->proto, &st), 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_PENDING);
+    /* 1.2.0 is published before the agent looks again. */
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 0);
+    assert_int_equal(st.slot[0].version.minor, 2);
+    assert_int_equal(st.slot[0].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(st.slot[1].version.minor, 1);
+    assert_int_equal(f->u.stats.flashes, 1);
+}
+
 /* One agent per device and per state directory. */
 static void test_target_file_is_exclusive(void **state)
 {
@@ -845,6 +878,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_target_survives_agent_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_target_app_state_and_nrst_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_target_file_is_exclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_trial_settles_before_decide, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

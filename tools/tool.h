@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fota/fota_ed25519.h"
 #include "fota/fota_image.h"
 
 /* Process exit codes, the same for every subcommand. */
@@ -42,6 +43,17 @@ int tool_dispatch(const char *prog, const char *about, const tool_cmd_t *cmds,
 int tool_cmd_image(int argc, char **argv);
 int tool_cmd_release(int argc, char **argv);
 int tool_cmd_flash(int argc, char **argv);
+int tool_cmd_key(int argc, char **argv);
+
+/* ---- signing keys (tool_cmd_key.c) ---- */
+
+/* Read an Ed25519 secret key: a 32-byte seed file or PKCS#8 PEM. Returns 0,
+ * or FOTA_ERR_IO / FOTA_ERR_INVAL with a message on stderr. */
+int tool_key_load_seed(const char *path, uint8_t seed[FOTA_ED25519_SEED_SIZE]);
+
+/* Read an Ed25519 public key: 32 raw bytes, 64 hex digits or a PEM
+ * "PUBLIC KEY". Returns 0, or FOTA_ERR_IO / FOTA_ERR_INVAL with a message. */
+int tool_key_load_pub(const char *path, uint8_t pub[FOTA_ED25519_PUB_SIZE]);
 
 /* ---- argument parsing ---- */
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fota/fota_config.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "tool.h"
 #include "tool_image.h"
@@ -122,13 +123,16 @@ out:
 /* Shared by inspect and verify: the image file, the slot to check (or -1),
  * the product to require (or NULL), human or JSON output. */
 static int examine(const char *path, int slot, const char *product, bool json,
-                   bool verbose)
+                   bool verbose, const char *pub_path)
 {
+    uint8_t pub[FOTA_ED25519_PUB_SIZE];
     uint8_t *img = NULL;
     size_t len;
     tool_image_report_t *r = NULL;
     int ret = TOOL_EXIT_FAIL;
 
+    if (pub_path != NULL && tool_key_load_pub(pub_path, pub) != 0)
+        goto out;
     if (tool_read_file(path, &img, &len) != 0)
         goto out;
     /* The report holds a whole header copy; keep it off the stack. */
@@ -136,6 +140,8 @@ static int examine(const char *path, int slot, const char *product, bool json,
     if (r == NULL)
         goto out;
     bool ok = tool_image_analyse(img, len, slot, product, r);
+    /* Always add the signature line; it can only fail with a key given. */
+    ok = tool_image_check_sig(r, pub_path != NULL ? pub : NULL) && ok;
     if (json) {
         tool_image_print_json(stdout, r);
     } else {
@@ -154,39 +160,43 @@ out:
 static int cmd_inspect(int argc, char **argv)
 {
     bool json = false, help = false;
-    const tool_opt_t opts[] = {{"json", 'j', NULL, &json}};
+    const char *pub_path = NULL;
+    const tool_opt_t opts[] = {{"json", 'j', NULL, &json}, {"pubkey", 0, &pub_path, NULL}};
     const char *pos[1];
     size_t npos;
 
-    if (tool_parse_args("fota image inspect", argc, argv, opts, 1, pos, 1, &npos,
+    if (tool_parse_args("fota image inspect", argc, argv, opts, 2, pos, 1, &npos,
                         &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image inspect <image.img> [--json]\n"
+        printf("usage: fota image inspect <image.img> [--pubkey PUB] [--json]\n"
                "\n"
-               "Show an image's header fields, TLV records, computed hash and ST CRC,\n"
-               "and the result of every check 'fota image verify' makes (the slot is\n"
-               "taken from the load address). Exit status 0 if all checks pass.\n"
+               "Show an image's header fields, TLV records (key id, signature), computed\n"
+               "hash and ST CRC, and the result of every check 'fota image verify'\n"
+               "makes (the slot is taken from the load address). Exit status 0 if all\n"
+               "checks pass.\n"
                "\n"
-               "  -j, --json   one JSON object on stdout\n"
-               "  -h, --help   this help\n");
+               "      --pubkey PUB  also verify the Ed25519 signature with this key\n"
+               "  -j, --json        one JSON object on stdout\n"
+               "  -h, --help        this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1) {
         fprintf(stderr, "fota image inspect: need one image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
-    return examine(pos[0], -1, NULL, json, true);
+    return examine(pos[0], -1, NULL, json, true, pub_path);
 }
 
 static int cmd_verify(int argc, char **argv)
 {
     bool json = false, help = false;
-    const char *slot_s = NULL, *product = NULL;
+    const char *slot_s = NULL, *product = NULL, *pub_path = NULL;
     const tool_opt_t opts[] = {
         {"slot", 's', &slot_s, NULL},
         {"product", 0, &product, NULL},
         {"json", 'j', NULL, &json},
+        {"pubkey", 0, &pub_path, NULL},
     };
     const char *pos[1];
     size_t npos;
@@ -196,19 +206,23 @@ static int cmd_verify(int argc, char **argv)
                         sizeof opts / sizeof opts[0], pos, 1, &npos, &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image verify <image.img> [--slot a|b] [--product ID] [--json]\n"
+        printf("usage: fota image verify <image.img> [--slot a|b] [--product ID]\n"
+               "                         [--pubkey PUB] [--json]\n"
                "\n"
                "Check an image as the bootloader would before accepting it: header\n"
                "(magic, version, size), the load address and size fit the slot, the\n"
                "file is exactly header + body, the SHA-256 matches, the TLV area is\n"
-               "well-formed and the vector table points into the body.\n"
+               "well-formed and the vector table points into the body. With --pubkey,\n"
+               "also as the agent would: the Ed25519 signature of the hash must verify\n"
+               "with that key (32 raw bytes, 64 hex digits or PEM).\n"
                "Exit status 0 only if every check passes, 1 otherwise.\n"
                "\n"
-               "  -s, --slot a|b   slot the image must be built for (default: the\n"
-               "                   slot its load address names)\n"
-               "      --product ID also require this product id\n"
-               "  -j, --json       one JSON object on stdout\n"
-               "  -h, --help       this help\n");
+               "  -s, --slot a|b    slot the image must be built for (default: the\n"
+               "                    slot its load address names)\n"
+               "      --product ID  also require this product id\n"
+               "      --pubkey PUB  require a valid signature by this key\n"
+               "  -j, --json        one JSON object on stdout\n"
+               "  -h, --help        this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1) {
@@ -223,13 +237,77 @@ static int cmd_verify(int argc, char **argv)
             return TOOL_EXIT_USAGE;
         }
     }
-    return examine(pos[0], slot, product, json, false);
+    return examine(pos[0], slot, product, json, false, pub_path);
+}
+
+static int cmd_sign(int argc, char **argv)
+{
+    const char *key_path = NULL, *out_path = NULL;
+    bool help = false;
+    const tool_opt_t opts[] = {
+        {"key", 'k', &key_path, NULL},
+        {"output", 'o', &out_path, NULL},
+    };
+    const char *pos[1];
+    size_t npos, len = 0;
+    uint8_t seed[FOTA_ED25519_SEED_SIZE], *img = NULL;
+    char err[300];
+    int ret = TOOL_EXIT_FAIL;
+
+    if (tool_parse_args("fota image sign", argc, argv, opts, sizeof opts / sizeof opts[0],
+                        pos, 1, &npos, &help) != 0)
+        return TOOL_EXIT_USAGE;
+    if (help) {
+        printf("usage: fota image sign --key <key.pem|key.bin> <image.img> [-o out.img]\n"
+               "\n"
+               "Sign an image: put the key id (first 8 bytes of SHA-256 of the public\n"
+               "key) and an Ed25519 signature of the header's SHA-256 field into the\n"
+               "header's TLV area, replacing any earlier ones. The TLV area is not\n"
+               "hashed, so the image hash does not change. The image must pass\n"
+               "'fota image verify' first. Without -o the image is signed in place.\n"
+               "\n"
+               "  -k, --key FILE      secret key ('fota key gen')\n"
+               "  -o, --output FILE   signed image to write (default: the input)\n"
+               "  -h, --help          this help\n");
+        return TOOL_EXIT_OK;
+    }
+    if (npos != 1 || key_path == NULL) {
+        fprintf(stderr, "fota image sign: need --key and an image file (see --help)\n");
+        return TOOL_EXIT_USAGE;
+    }
+    if (tool_key_load_seed(key_path, seed) != 0)
+        goto out;
+    if (tool_read_file(pos[0], &img, &len) != 0)
+        goto out;
+    if (tool_image_sign(img, len, seed, err, sizeof err) != 0) {
+        fprintf(stderr, "fota image sign: %s: %s\n", pos[0], err);
+        goto out;
+    }
+    if (out_path == NULL)
+        out_path = pos[0];
+    if (tool_write_file(out_path, img, len) != 0)
+        goto out;
+    {
+        uint8_t pub[FOTA_ED25519_PUB_SIZE], id[FOTA_ED25519_KEY_ID_SIZE];
+        char idhex[2 * FOTA_ED25519_KEY_ID_SIZE + 1];
+
+        fota_ed25519_pubkey(pub, seed);
+        fota_ed25519_key_id(id, pub);
+        tool_hex(id, sizeof id, idhex);
+        printf("%s: signed with key id %s\n", out_path, idhex);
+    }
+    ret = TOOL_EXIT_OK;
+out:
+    memset(seed, 0, sizeof seed);
+    free(img);
+    return ret;
 }
 
 static const tool_cmd_t s_image_cmds[] = {
     {"pack", "wrap a raw binary in an image header", cmd_pack},
     {"inspect", "show an image's header and checks", cmd_inspect},
     {"verify", "check an image (exit 0 only if valid)", cmd_verify},
+    {"sign", "sign an image with an Ed25519 key", cmd_sign},
 };
 
 int tool_cmd_image(int argc, char **argv)

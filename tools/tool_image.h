@@ -61,6 +61,23 @@ typedef struct tool_image_report {
 bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
                         const char *product, tool_image_report_t *r);
 
+/* Add a "signature" check to r (analysed from the same img): with pub
+ * non-NULL, the header's Ed25519 signature must verify with pub
+ * (fota_ed25519_verify_image, what the agent checks); with pub NULL the
+ * check only reports whether the image is signed and by which key id,
+ * and passes. Returns true if the check passed. */
+bool tool_image_check_sig(tool_image_report_t *r, const uint8_t *pub);
+
+/* Sign an image in place: replace any FOTA_TLV_KEY_ID / FOTA_TLV_ED25519_SIG
+ * records by the key id of seed's public key and an Ed25519 signature of the
+ * header's sha256 field; other TLV records are kept. Only header bytes
+ * [96, 512) change, none of them hashed, so the image hash stays valid.
+ * Refuses (FOTA_ERR_CORRUPT, reason in err) an image that does not pass
+ * tool_image_analyse, so a broken image is never signed, and
+ * FOTA_ERR_NOSPC if the TLV area cannot hold the records. */
+int tool_image_sign(uint8_t *img, size_t len, const uint8_t seed[32], char *err,
+                    size_t err_len);
+
 /* True if every check in r passed (and there is at least one). */
 bool tool_image_report_ok(const tool_image_report_t *r);
 

@@ -1,0 +1,417 @@
+/*
+ * test_tool_sign.c - `fota key gen|pub`, `fota image sign` and
+ * `fota image verify|inspect --pubkey`, run as the binary (path in argv[1]):
+ * key files and their modes, the signature the tool writes checked with the
+ * common verifier, verification verdicts for good, unsigned, tampered and
+ * foreign-key images, and key formats (raw, hex, PEM).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fota/fota_ed25519.h"
+#include "fota/fota_err.h"
+#include "fota/fota_image.h"
+#include "fota/fota_layout.h"
+#include "fota/fota_le.h"
+
+static const char *s_fota;
+static char s_dir[64];
+static char s_out[1 << 16];
+static char s_err[1 << 14];
+
+static const char *p(const char *name)
+{
+    static char bufs[4][160];
+    static int n;
+    char *b = bufs[n++ & 3];
+
+    snprintf(b, sizeof bufs[0], "%s/%s", s_dir, name);
+    return b;
+}
+
+static void slurp(const char *file, char *buf, size_t cap)
+{
+    FILE *f = fopen(file, "rb");
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(buf, 1, cap - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+}
+
+/* Run fota with a NULL-terminated argument list; capture stdout/stderr. */
+static int run(const char *arg, ...)
+{
+    const char *argv[32];
+    char out_path[160], err_path[160];
+    int argc = 0, status;
+    va_list ap;
+    pid_t pid;
+
+    argv[argc++] = s_fota;
+    va_start(ap, arg);
+    for (const char *a = arg; a != NULL && argc < 31; a = va_arg(ap, const char *))
+        argv[argc++] = a;
+    va_end(ap);
+    argv[argc] = NULL;
+    snprintf(out_path, sizeof out_path, "%s/stdout.txt", s_dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", s_dir);
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (freopen(out_path, "w", stdout) == NULL || freopen(err_path, "w", stderr) == NULL)
+            _exit(127);
+        execv(s_fota, (char *const *)argv);
+        _exit(127);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    slurp(out_path, s_out, sizeof s_out);
+    slurp(err_path, s_err, sizeof s_err);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void write_bytes(const char *file, const void *data, size_t len)
+{
+    FILE *f = fopen(file, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static uint8_t *read_bytes(const char *file, size_t *len)
+{
+    FILE *f = fopen(file, "rb");
+    uint8_t *buf;
+    long n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* A packed slot-A image at name. */
+static void make_image(const char *name)
+{
+    uint8_t raw[600];
+
+    for (size_t i = 0; i < sizeof raw; i++)
+        raw[i] = (uint8_t)(i * 29 + 1);
+    fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(0) + 0x41u);
+    write_bytes(p("raw.bin"), raw, sizeof raw);
+    assert_int_equal(run("image", "pack", "--slot", "a", "--version", "2.0.1",
+                         "--sec-counter", "3", p("raw.bin"), "-o", p(name), NULL), 0);
+}
+
+/* RFC 8032 section 7.1 TEST 1 key pair. */
+static const char s_rfc_seed[] =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+static const char s_rfc_pub[] =
+    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+static void unhex(const char *s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+static void test_key_gen(void **state)
+{
+    struct stat st;
+    size_t len;
+    uint8_t *seed, pub[32];
+    char pubhex[65];
+
+    (void)state;
+    assert_int_equal(run("key", "gen", "-o", p("k.bin"), NULL), 0);
+    assert_int_equal(stat(p("k.bin"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    seed = read_bytes(p("k.bin"), &len);
+    assert_int_equal(len, 32);
+    /* The printed public key is the one the seed gives. */
+    fota_ed25519_pubkey(pub, seed);
+    hex(pub, 32, pubhex);
+    assert_non_null(strstr(s_out, pubhex));
+    free(seed);
+    /* Never overwritten. */
+    assert_int_equal(run("key", "gen", "-o", p("k.bin"), NULL), 1);
+    assert_non_null(strstr(s_err, "exists"));
+
+    /* PEM form, also 0600, readable back as the same kind of key. */
+    assert_int_equal(run("key", "gen", "-o", p("k.pem"), NULL), 0);
+    assert_int_equal(stat(p("k.pem"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    slurp(p("k.pem"), s_err, sizeof s_err);
+    assert_non_null(strstr(s_err, "-----BEGIN PRIVATE KEY-----"));
+    assert_int_equal(run("key", "pub", p("k.pem"), NULL), 0);
+
+    /* Two keys are different keys. */
+    {
+        uint8_t *a = read_bytes(p("k.bin"), &len);
+        assert_int_equal(run("key", "gen", "-o", p("k2.bin"), NULL), 0);
+        uint8_t *b = read_bytes(p("k2.bin"), &len);
+        assert_memory_not_equal(a, b, 32);
+        free(a);
+        free(b);
+    }
+    assert_int_equal(run("key", "gen", NULL), 2);
+}
+
+static void test_key_pub(void **state)
+{
+    uint8_t seed[32];
+    size_t len;
+    uint8_t *pub;
+    char pubhex[65];
+
+    (void)state;
+    unhex(s_rfc_seed, seed, 32);
+    write_bytes(p("rfc.bin"), seed, 32);
+    assert_int_equal(run("key", "pub", p("rfc.bin"), "-o", p("rfc.pub"), NULL), 0);
+    assert_non_null(strstr(s_out, s_rfc_pub));
+    pub = read_bytes(p("rfc.pub"), &len);
+    assert_int_equal(len, 32);
+    hex(pub, 32, pubhex);
+    assert_string_equal(pubhex, s_rfc_pub);
+    free(pub);
+    /* PEM export round-trips through the public key reader. */
+    assert_int_equal(run("key", "pub", p("rfc.bin"), "--pem", "-o", p("rfc.pub.pem"), NULL), 0);
+    slurp(p("rfc.pub.pem"), s_err, sizeof s_err);
+    assert_non_null(strstr(s_err, "-----BEGIN PUBLIC KEY-----"));
+    /* Not a key. */
+    write_bytes(p("junk.key"), "not a key at all", 16);
+    assert_int_equal(run("key", "pub", p("junk.key"), NULL), 1);
+    assert_non_null(strstr(s_err, "not an Ed25519 secret key"));
+}
+
+/* Sign, then check the result with the common verifier directly. */
+static void test_sign_writes_valid_signature(void **state)
+{
+    uint8_t seed[32], pub[32], kid[8];
+    uint8_t *before, *after;
+    size_t blen, alen;
+    fota_image_hdr_t hdr;
+    const uint8_t *v;
+
+    (void)state;
+    make_image("u.img");
+    unhex(s_rfc_seed, seed, 32);
+    write_bytes(p("rfc.bin"), seed, 32);
+    fota_ed25519_pubkey(pub, seed);
+    fota_ed25519_key_id(kid, pub);
+    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), "-o",
+                         p("s.img"), NULL), 0);
+    before = read_bytes(p("u.img"), &blen);
+    after = read_bytes(p("s.img"), &alen);
+    assert_int_equal(blen, alen);
+    /* Hashed header bytes, the hash and the body are untouched. */
+    assert_memory_equal(before, after, FOTA_IMAGE_OFF_TLV_SIZE);
+    assert_memory_equal(before + FOTA_IMAGE_HDR_SIZE, after + FOTA_IMAGE_HDR_SIZE,
+                        blen - FOTA_IMAGE_HDR_SIZE);
+    assert_int_equal(fota_image_hdr_decode(&hdr, after), 0);
+    assert_int_equal(fota_image_tlv_find(&hdr, FOTA_TLV_KEY_ID, &v), 8);
+    assert_memory_equal(v, kid, 8);
+    assert_int_equal(fota_image_tlv_find(&hdr, FOTA_TLV_ED25519_SIG, &v), 64);
+    assert_int_equal(fota_ed25519_verify(v, hdr.sha256, 32, pub), 0);
+    assert_int_equal(fota_ed25519_verify_image(&hdr, pub), 0);
+    /* Unused TLV bytes stay erased-flash 0xFF. */
+    for (size_t i = FOTA_IMAGE_OFF_TLV + hdr.tlv_size; i < FOTA_IMAGE_HDR_SIZE; i++)
+        assert_int_equal(after[i], 0xFF);
+    free(before);
+    free(after);
+
+    /* In place, twice: still exactly one key id and one signature. */
+    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
+    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
+    after = read_bytes(p("u.img"), &alen);
+    assert_int_equal(fota_image_hdr_decode(&hdr, after), 0);
+    assert_int_equal(hdr.tlv_size, 2 * 4 + 8 + 64);
+    assert_int_equal(fota_ed25519_verify_image(&hdr, pub), 0);
+    free(after);
+}
+
+static void test_verify_pubkey(void **state)
+{
+    uint8_t *img;
+    size_t len;
+
+    (void)state;
+    make_image("u.img");
+    assert_int_equal(run("key", "gen", "-o", p("v.key"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("v.key"), "-o", p("v.pub"), NULL), 0);
+    assert_int_equal(run("key", "gen", "-o", p("w.key"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("w.key"), "-o", p("w.pub"), NULL), 0);
+    assert_int_equal(run("image", "sign", "-k", p("v.key"), p("u.img"), "-o", p("v.img"),
+                         NULL), 0);
+
+    assert_int_equal(run("image", "verify", p("v.img"), "--pubkey", p("v.pub"), NULL), 0);
+    assert_non_null(strstr(s_out, "verified"));
+    /* Without --pubkey the signature is reported, not required. */
+    assert_int_equal(run("image", "verify", p("u.img"), NULL), 0);
+    /* Unsigned image, key given: refused. */
+    assert_int_equal(run("image", "verify", p("u.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_non_null(strstr(s_out, "no Ed25519 signature"));
+    /* Signed by another key. */
+    assert_int_equal(run("image", "verify", p("v.img"), "--pubkey", p("w.pub"), NULL), 1);
+    assert_non_null(strstr(s_out, "signed by key id"));
+
+    /* One bit of the signature flipped (last TLV byte in use). */
+    img = read_bytes(p("v.img"), &len);
+    img[FOTA_IMAGE_OFF_TLV + fota_get_le16(img + FOTA_IMAGE_OFF_TLV_SIZE) - 1] ^= 0x04;
+    write_bytes(p("t.img"), img, len);
+    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_non_null(strstr(s_out, "does not verify"));
+    free(img);
+
+    /* A changed body fails (here already on the hash). */
+    img = read_bytes(p("v.img"), &len);
+    img[len - 8] ^= 0x01;
+    write_bytes(p("t.img"), img, len);
+    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    free(img);
+
+    /* A hash field changed to match a tampered body is caught by the
+     * signature, not the hash check. */
+    img = read_bytes(p("v.img"), &len);
+    img[len - 8] ^= 0x01;
+    {
+        fota_sha256_t sha;
+        fota_image_hash_start(&sha, img);
+        fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, len - FOTA_IMAGE_HDR_SIZE);
+        fota_sha256_final(&sha, img + FOTA_IMAGE_OFF_SHA256);
+    }
+    write_bytes(p("t.img"), img, len);
+    assert_int_equal(run("image", "verify", p("t.img"), NULL), 0); /* integrity alone: fine */
+    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_non_null(strstr(s_out, "does not verify"));
+    free(img);
+
+    /* Signing refuses a broken image. */
+    img = read_bytes(p("u.img"), &len);
+    write_bytes(p("short.img"), img, len - 4);
+    assert_int_equal(run("image", "sign", "-k", p("v.key"), p("short.img"), NULL), 1);
+    assert_non_null(strstr(s_err, "not signing an invalid image"));
+    free(img);
+    assert_int_equal(run("image", "sign", p("u.img"), NULL), 2);
+}
+
+static void test_pubkey_formats_and_inspect(void **state)
+{
+    uint8_t *pub;
+    size_t len;
+    char pubhex[70];
+
+    (void)state;
+    make_image("u.img");
+    assert_int_equal(run("key", "gen", "-o", p("f.pem"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("f.pem"), "-o", p("f.pub"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("f.pem"), "--pem", "-o", p("f.pub.pem"), NULL), 0);
+    pub = read_bytes(p("f.pub"), &len);
+    hex(pub, 32, pubhex);
+    strcat(pubhex, "\n");
+    write_bytes(p("f.pub.hex"), pubhex, strlen(pubhex));
+    assert_int_equal(run("image", "sign", "-k", p("f.pem"), p("u.img"), "-o", p("f.img"), NULL),
+                     0);
+    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.hex"), NULL), 0);
+    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.pem"), NULL), 0);
+    write_bytes(p("bad.pub"), "0123", 4);
+    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("bad.pub"), NULL), 1);
+    assert_non_null(strstr(s_err, "not an Ed25519 public key"));
+
+    /* inspect: key id and signature presence, as text and JSON. */
+    {
+        uint8_t kid[8];
+        char idhex[17], line[64];
+
+        fota_ed25519_key_id(kid, pub);
+        hex(kid, 8, idhex);
+        assert_int_equal(run("image", "inspect", p("f.img"), NULL), 0);
+        snprintf(line, sizeof line, "key id        %s", idhex);
+        assert_non_null(strstr(s_out, line));
+        assert_non_null(strstr(s_out, "signature     Ed25519 (present)"));
+        assert_int_equal(run("image", "inspect", p("f.img"), "--json", NULL), 0);
+        assert_non_null(strstr(s_out, "\"signed\": true"));
+        assert_non_null(strstr(s_out, idhex));
+        assert_int_equal(run("image", "inspect", p("u.img"), NULL), 0);
+        assert_non_null(strstr(s_out, "signature     none"));
+        assert_int_equal(run("image", "inspect", p("f.img"), "--pubkey", p("f.pub"), NULL), 0);
+        assert_non_null(strstr(s_out, "verified"));
+    }
+    free(pub);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/fota-sign-XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    DIR *d = opendir(s_dir);
+    struct dirent *e;
+
+    (void)state;
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] != '.')
+                remove(p(e->d_name));
+        closedir(d);
+    }
+    rmdir(s_dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_key_gen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_pub, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_writes_valid_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_pubkey, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pubkey_formats_and_inspect, setup, teardown),
+    };
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s <path to fota>\n", argv[0]);
+        return 2;
+    }
+    s_fota = argv[1];
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

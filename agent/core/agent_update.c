@@ -6,6 +6,7 @@
 
 #include "fota/fota_config.h"
 #include "fota/fota_crc32.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "fota/fota_journal.h"
 #include "fota/fota_layout.h"
@@ -997,6 +998,9 @@ static int upd_verify(agent_update_t *u)
     fota_sha256_final(&img_sha, dig);
     if (memcmp(dig, hdr.sha256, sizeof(dig)) != 0)
         return FOTA_ERR_CORRUPT;
+    /* The hash is now proven to be the image's: check who signed it. */
+    if (u->cfg.sign_pubkey != NULL)
+        return fota_ed25519_verify_image(&hdr, u->cfg.sign_pubkey);
     return 0;
 }
 

@@ -21,7 +21,8 @@
  *    | take it
  *   FETCH (Range from the persisted offset, If-Match on the image ETag;
  *    |     412 -> restart at 0)
- *   VERIFY (SHA-256 of the file, header, slot, version) --mismatch--> error
+ *   VERIFY (SHA-256 of the file, header, slot, version; Ed25519 signature
+ *    |      when cfg.sign_pubkey is set) --mismatch--> error
  *    |
  *   FLASH (agent_proto_flash_image: erase, stream, Get Checksum, commit,
  *    |     reboot)
@@ -101,6 +102,11 @@ typedef struct agent_update_cfg {
     uint32_t observe_wait_ms;   /* target clock: after the reboot, before
                                    reading the outcome */
     uint32_t observe_tries;     /* status reads while the image is pending */
+    /* Ed25519 public key (32 bytes, must outlive the agent) the staged
+     * image's signature must verify with (fota_ed25519_verify_image), after
+     * its SHA-256 and before any byte goes to the target; FOTA_ERR_AUTH
+     * otherwise. NULL: no signature required. */
+    const uint8_t *sign_pubkey;
 } agent_update_cfg_t;
 
 /* Defaults: 10 s HTTP timeout, 300 s interval, 5 s .. 1 h back-off, 4

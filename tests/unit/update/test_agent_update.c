@@ -18,6 +18,7 @@
 #include "agent_sim_target.h"
 #include "agent_update.h"
 #include "fota/fota_config.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "fota/fota_journal.h"
 #include "fota/fota_le.h"
@@ -319,6 +320,10 @@ typedef struct fx {
     agent_update_cfg_t cfg;
     char path[64];
     uint8_t img[IMG_MAX];
+    /* publish() signs its images with this seed when non-NULL; a flipped
+     * signature bit when sign_tamper. */
+    const uint8_t *sign_seed;
+    bool sign_tamper;
 } fx_t;
 
 /* Build an image for slot with flags (hash recomputed). */
@@ -340,6 +345,24 @@ static size_t mk_image(uint8_t *buf, int slot, uint8_t major, uint8_t minor,
     return (size_t)len;
 }
 
+/* Add a key id and an Ed25519 signature of the header's sha256 field to
+ * the image's TLV area (as `fota image sign` does). */
+static void sign_image(uint8_t *buf, const uint8_t seed[32], bool tamper)
+{
+    uint8_t pub[32], *t = buf + FOTA_IMAGE_OFF_TLV;
+
+    fota_ed25519_pubkey(pub, seed);
+    fota_put_le16(t, FOTA_TLV_KEY_ID);
+    fota_put_le16(t + 2, 8);
+    fota_ed25519_key_id(t + 4, pub);
+    fota_put_le16(t + 12, FOTA_TLV_ED25519_SIG);
+    fota_put_le16(t + 14, 64);
+    fota_ed25519_sign(t + 16, buf + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE, seed, pub);
+    if (tamper)
+        t[16 + 40] ^= 0x08;
+    fota_put_le16(buf + FOTA_IMAGE_OFF_TLV_SIZE, 12 + 68);
+}
+
 static void hex(const uint8_t *d, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -357,6 +380,8 @@ static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_
         uint8_t dig[32];
 
         len = mk_image(f->img, s, major, minor, sec, flags, 100u * major + minor);
+        if (f->sign_seed)
+            sign_image(f->img, f->sign_seed, f->sign_tamper);
         fota_sha256_t sha;
         fota_sha256_init(&sha);
         fota_sha256_update(&sha, f->img, len);
@@ -580,6 +605,99 @@ static void test_hash_mismatch_commits_nothing(void **state)
     /* The bad release is retried from 0 after the back-off. */
     assert_int_equal(f->u.rec.downloaded, 0);
     assert_true(agent_update_next_delay_ms(&f->u) >= f->cfg.backoff_min_ms * 3 / 4);
+}
+
+/* Image signatures (cfg.sign_pubkey). */
+static const uint8_t s_seed_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t s_seed_b[32] = {32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
+                                     16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+static uint8_t s_pub_a[32];
+
+static void start_with_key(fx_t *f)
+{
+    fota_ed25519_pubkey(s_pub_a, s_seed_a);
+    f->cfg.sign_pubkey = s_pub_a;
+    f->cfg.access_key = "AKIDEXAMPLE";
+    f->cfg.secret_key = "secret";
+    f->cfg.report = true;
+    agent_start(f);
+}
+
+static void test_signed_image_installed(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+
+    start_with_key(f);
+    f->sign_seed = s_seed_a;
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 1);
+    assert_int_equal(st.slot[1].version.minor, 1);
+}
+
+/* Refused after the download and the hash check, before the target is
+ * touched: nothing flashed, the slot stays empty, the error reported. */
+static void expect_auth_refusal(fx_t *f)
+{
+    fota_status_t st;
+
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    assert_true(f->http.image_gets >= 1);
+    assert_int_equal(f->u.stats.flashes, 0);
+    assert_int_equal(f->u.last_error, FOTA_ERR_AUTH);
+    assert_int_equal(f->u.rec.downloaded, 0);
+    assert_non_null(strstr(f->http.last_put, "\"state\":\"error\""));
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_EMPTY);
+    assert_int_equal(st.slot[1].hdr_valid, 0);
+    /* And again next cycle: never flashed. */
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    assert_int_equal(f->u.stats.flashes, 0);
+}
+
+static void test_unsigned_image_refused(void **state)
+{
+    fx_t *f = *state;
+
+    start_with_key(f);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    expect_auth_refusal(f);
+}
+
+static void test_tampered_signature_refused(void **state)
+{
+    fx_t *f = *state;
+
+    start_with_key(f);
+    f->sign_seed = s_seed_a;
+    f->sign_tamper = true;
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    expect_auth_refusal(f);
+}
+
+static void test_other_key_refused(void **state)
+{
+    fx_t *f = *state;
+
+    start_with_key(f);
+    f->sign_seed = s_seed_b;
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    expect_auth_refusal(f);
+}
+
+/* Without a configured key a signed image is installed like any other. */
+static void test_no_key_ignores_signature(void **state)
+{
+    fx_t *f = *state;
+
+    f->sign_seed = s_seed_b;
+    f->sign_tamper = true;
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
 }
 
 static void test_rollback_observed_not_retried(void **state)
@@ -869,6 +987,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resume_at_offset_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_412_restarts_from_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hash_mismatch_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_image_installed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsigned_image_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_signature_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_key_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_ignores_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),

@@ -233,7 +233,8 @@ static void usage_run(FILE *out)
             "usage: fota agent --endpoint URL --bucket B [--prefix P] --device-id ID\n"
             "                  [--once | --interval S [--cycles N]] [--state-dir DIR]\n"
             "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
-            "                  [--target sim:<flash-file>] [--json] [--quiet] [--verbose]\n"
+            "                  [--target sim:<flash-file>] [--pubkey PUB] [--json] [--quiet]\n"
+            "                  [--verbose]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
             "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
@@ -241,7 +242,9 @@ static void usage_run(FILE *out)
             "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION; without any the\n"
             "requests are anonymous. Reports go to <prefix>/reports/<device-id>.json when\n"
             "credentials are set. The state directory keeps the staged image and the\n"
-            "progress record, so a killed agent resumes.\n");
+            "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
+            "public key from 'fota key pub') an image must carry a valid signature by\n"
+            "that key or it is refused before anything is written to the target.\n");
 }
 
 static void print_summary(const agent_update_t *u, const agent_sim_target_t *t,
@@ -287,6 +290,8 @@ static int cmd_run(int argc, char **argv)
     const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION"), *target = "sim:fota-sim-flash.bin";
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
+    const char *pub_path = NULL;
+    uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},   {"bucket", 0, &bucket, NULL},
@@ -298,7 +303,7 @@ static int cmd_run(int argc, char **argv)
         {"checkpoint", 0, &checkpoint_s, NULL}, {"timeout-ms", 0, &timeout_s, NULL},
         {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
         {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
-        {"no-report", 0, NULL, &no_report},
+        {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
     };
     agent_update_cfg_t cfg;
     agent_update_ports_t ports;
@@ -353,6 +358,11 @@ static int cmd_run(int argc, char **argv)
         cfg.checkpoint_bytes = v;
     if (timeout_s && tool_parse_u32(timeout_s, &v) == 0)
         cfg.http_timeout_ms = v;
+    if (pub_path) {
+        if (tool_key_load_pub(pub_path, pub) != 0)
+            return TOOL_EXIT_USAGE;
+        cfg.sign_pubkey = pub;
+    }
 
     if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {
         fprintf(stderr, "fota agent: %s: %s\n", state_dir, strerror(errno));

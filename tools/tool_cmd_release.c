@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "agent_manifest.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "tool.h"
 #include "tool_json.h"
@@ -22,7 +23,7 @@ static void publish_usage(FILE *f)
     fprintf(f,
             "usage: fota release publish --bucket B --prefix P --slot-a A.img --slot-b B.img\n"
             "                            [--endpoint URL] [--region R] [--rollout PERCENT]\n"
-            "                            [--json]\n"
+            "                            [--require-signature PUB] [--json]\n"
             "\n"
             "Verify a release pair (slot-a linked for slot A, slot-b for slot B, same\n"
             "version, security counter, product and flags, hashes right), then upload\n"
@@ -40,6 +41,9 @@ static void publish_usage(FILE *f)
             "      --slot-a FILE     image linked for slot A\n"
             "      --slot-b FILE     image linked for slot B\n"
             "      --rollout N       rollout_percent, 0..100 (default 100)\n"
+            "      --require-signature PUB\n"
+            "                        refuse unless both images carry a valid Ed25519\n"
+            "                        signature by this public key ('fota key pub')\n"
             "      --region R        signing region (default $AWS_REGION, then\n"
             "                        $AWS_DEFAULT_REGION, then us-east-1)\n"
             "  -j, --json            one JSON object on stdout\n"
@@ -146,7 +150,8 @@ static int check_existing(const tool_s3_t *s3, uploaded_t *up, const uint8_t *im
 static int cmd_publish(int argc, char **argv)
 {
     const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
-    const char *path[2] = {NULL, NULL}, *rollout_s = NULL;
+    const char *path[2] = {NULL, NULL}, *rollout_s = NULL, *pub_path = NULL;
+    uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool json = false, help = false;
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},
@@ -157,6 +162,7 @@ static int cmd_publish(int argc, char **argv)
         {"rollout", 0, &rollout_s, NULL},
         {"region", 0, &region, NULL},
         {"json", 'j', NULL, &json},
+        {"require-signature", 0, &pub_path, NULL},
     };
     const char *pos[1];
     size_t npos;
@@ -200,6 +206,8 @@ static int cmd_publish(int argc, char **argv)
     /* Everything is checked before the first byte goes out: images, the
      * manifest, the credentials. */
     ret = TOOL_EXIT_FAIL;
+    if (pub_path != NULL && tool_key_load_pub(pub_path, pub) != 0)
+        goto out;
     for (int s = 0; s < 2; s++)
         if (tool_read_file(path[s], &img[s], &len[s]) != 0)
             goto out;
@@ -207,6 +215,20 @@ static int cmd_publish(int argc, char **argv)
                                 sizeof err) != 0) {
         fprintf(stderr, "fota release publish: refused: %s\n", err);
         goto out;
+    }
+    /* Devices configured with the key would refuse an unsigned release
+     * after downloading it; refuse it here instead. The pair check above
+     * proved both headers decode and both hashes match. */
+    for (int s = 0; pub_path != NULL && s < 2; s++) {
+        fota_image_hdr_t hdr;
+
+        if (fota_image_hdr_decode(&hdr, img[s]) != 0 ||
+            fota_ed25519_verify_image(&hdr, pub) != 0) {
+            fprintf(stderr, "fota release publish: refused: the slot-%c image is not "
+                            "signed by the key in %s ('fota image verify --pubkey' says why)\n",
+                    "ab"[s], pub_path);
+            goto out;
+        }
     }
     tool_release_utc_now(published_at, sizeof published_at);
     if (tool_release_manifest(&info, prefix, rollout, published_at, &manifest,

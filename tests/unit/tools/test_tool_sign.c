@@ -120,18 +120,23 @@ static void hex(const uint8_t *d, size_t n, char *out)
         sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-/* A packed slot-A image at name. */
-static void make_image(const char *name)
+/* A packed image for slot (0 = A, 1 = B) at name. */
+static void make_slot_image(const char *name, int slot)
 {
     uint8_t raw[600];
 
     for (size_t i = 0; i < sizeof raw; i++)
         raw[i] = (uint8_t)(i * 29 + 1);
     fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
-    fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(0) + 0x41u);
+    fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
     write_bytes(p("raw.bin"), raw, sizeof raw);
-    assert_int_equal(run("image", "pack", "--slot", "a", "--version", "2.0.1",
+    assert_int_equal(run("image", "pack", "--slot", slot ? "b" : "a", "--version", "2.0.1",
                          "--sec-counter", "3", p("raw.bin"), "-o", p(name), NULL), 0);
+}
+
+static void make_image(const char *name)
+{
+    make_slot_image(name, 0);
 }
 
 /* RFC 8032 section 7.1 TEST 1 key pair. */
@@ -374,6 +379,37 @@ static void test_pubkey_formats_and_inspect(void **state)
     free(pub);
 }
 
+/* `fota release publish --require-signature` refuses before any network
+ * access (the endpoint is a closed port: a later failure would name the
+ * connection or the credentials, not the signature). */
+static void test_publish_requires_signature(void **state)
+{
+    const char *base[] = {"release", "publish", "--endpoint", "http://127.0.0.1:9",
+                          "--bucket", "b", "--prefix", "fw"};
+
+    (void)state;
+    make_slot_image("ra.img", 0);
+    make_slot_image("rb.img", 1);
+    assert_int_equal(run("key", "gen", "-o", p("r.key"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("r.key"), "-o", p("r.pub"), NULL), 0);
+    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7],
+                         "--slot-a", p("ra.img"), "--slot-b", p("rb.img"),
+                         "--require-signature", p("r.pub"), NULL), 1);
+    assert_non_null(strstr(s_err, "slot-a image is not signed by the key"));
+    /* Only slot A signed: slot B refused. */
+    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("ra.img"), NULL), 0);
+    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7],
+                         "--slot-a", p("ra.img"), "--slot-b", p("rb.img"),
+                         "--require-signature", p("r.pub"), NULL), 1);
+    assert_non_null(strstr(s_err, "slot-b image is not signed by the key"));
+    /* Both signed: past the signature check (then fails on S3 access). */
+    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("rb.img"), NULL), 0);
+    run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7], "--slot-a",
+        p("ra.img"), "--slot-b", p("rb.img"), "--require-signature", p("r.pub"), NULL);
+    assert_null(strstr(s_err, "not signed"));
+    assert_null(strstr(s_err, "refused"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -406,6 +442,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sign_writes_valid_signature, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_pubkey, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pubkey_formats_and_inspect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publish_requires_signature, setup, teardown),
     };
 
     if (argc < 2) {

@@ -36,8 +36,15 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     cfg->margin_ms = 250;
     cfg->poll_spin_ms = 5;
     cfg->reset_pulse_ms = 1;
-    cfg->boot_wait_ms = 5;
+    /* The real bootloader listens ~18 ms after NRST: 2 ms crystal start,
+     * then its banner at 115200 baud (docs/firmware.md); 30 ms leaves
+     * margin for a slow crystal. A sync sent earlier is lost (MISO idles
+     * high) and costs a whole sync deadline. */
+    cfg->boot_wait_ms = 30;
     cfg->xfer_timeout_ms = 100;
+    /* Silicon needs it: a polled slave cannot answer or even read bytes
+     * clocked back to back (docs/protocol.md 2.4). */
+    cfg->byte_xfers = true;
 }
 
 void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
@@ -77,6 +84,31 @@ static int agent_xfer(agent_proto_t *t, const uint8_t *tx, uint8_t *rx,
                       size_t len)
 {
     return t->spi->ops->xfer(t->spi, tx, rx, len, t->cfg.xfer_timeout_ms);
+}
+
+/* Send n bytes (rx discarded) as the pacing asks: one transaction per
+ * byte, or all in one. */
+static int agent_send(agent_proto_t *t, const uint8_t *tx, size_t n)
+{
+    int rc = 0;
+
+    if (!t->cfg.byte_xfers)
+        return n ? agent_xfer(t, tx, NULL, n) : 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = agent_xfer(t, tx + i, NULL, 1);
+    return rc;
+}
+
+/* Clock n 0x00 dummies and keep what comes back, paced like agent_send. */
+static int agent_recv(agent_proto_t *t, uint8_t *rx, size_t n)
+{
+    int rc = 0;
+
+    if (!t->cfg.byte_xfers)
+        return n ? agent_xfer(t, NULL, rx, n) : 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = agent_xfer(t, NULL, rx + i, 1);
+    return rc;
 }
 
 static uint8_t agent_xor(const uint8_t *p, size_t n)
@@ -140,7 +172,7 @@ static int agent_send_cmd(agent_proto_t *t, uint8_t cmd, uint32_t timeout_ms)
     int rc;
 
     t->stats.commands++;
-    rc = agent_xfer(t, frame, NULL, sizeof(frame));
+    rc = agent_send(t, frame, sizeof(frame));
     if (rc < 0)
         return rc;
     return agent_get_ack(t, timeout_ms);
@@ -153,7 +185,27 @@ static int agent_send_block(agent_proto_t *t, size_t n, uint32_t timeout_ms)
     int rc;
 
     t->buf[n] = agent_xor(t->buf, n);
-    rc = agent_xfer(t, t->buf, NULL, n + 1);
+    rc = agent_send(t, t->buf, n + 1);
+    if (rc < 0)
+        return rc;
+    return agent_get_ack(t, timeout_ms);
+}
+
+/* A bulk block in t->buf: hdr size bytes, then n - hdr payload bytes, then
+ * their XOR. The header goes paced; once it is in, the slave knows the
+ * length and arms its DMA, so payload and XOR go in one transaction. */
+static int agent_send_bulk(agent_proto_t *t, size_t hdr, size_t n,
+                           uint32_t timeout_ms)
+{
+    int rc;
+
+    if (!t->cfg.byte_xfers)
+        return agent_send_block(t, n, timeout_ms);
+    t->buf[n] = agent_xor(t->buf, n);
+    rc = agent_send(t, t->buf, hdr);
+    if (rc < 0)
+        return rc;
+    rc = agent_xfer(t, t->buf + hdr, NULL, n + 1 - hdr);
     if (rc < 0)
         return rc;
     return agent_get_ack(t, timeout_ms);
@@ -176,7 +228,7 @@ static int agent_read_answer(agent_proto_t *t, uint8_t *dst, size_t n)
 
     if (n + 1 > sizeof(t->buf))
         return FOTA_ERR_NOMEM;
-    rc = agent_xfer(t, NULL, t->buf, n + 1);
+    rc = agent_recv(t, t->buf, n + 1);
     if (rc < 0)
         return rc;
     memcpy(dst, t->buf + 1, n);
@@ -186,9 +238,7 @@ static int agent_read_answer(agent_proto_t *t, uint8_t *dst, size_t n)
 /* Clock n bytes that continue an answer (no dummy in front). */
 static int agent_read_more(agent_proto_t *t, uint8_t *dst, size_t n)
 {
-    if (n == 0)
-        return 0;
-    return agent_xfer(t, NULL, dst, n);
+    return agent_recv(t, dst, n);
 }
 
 /* Deadline of an ACK that follows flash programming of `words` words,
@@ -416,7 +466,7 @@ static int agent_read_memory_once(agent_proto_t *t, uint32_t addr, void *buf,
     if (rc < 0)
         return rc;
     uint8_t nn[2] = {(uint8_t)(len - 1), (uint8_t)~(len - 1)};
-    rc = agent_xfer(t, nn, NULL, 2);
+    rc = agent_send(t, nn, 2);
     if (rc < 0)
         return rc;
     rc = agent_get_ack(t, t->cfg.ack_timeout_ms);
@@ -483,8 +533,8 @@ static int agent_write_memory_once(agent_proto_t *t, uint32_t addr,
     memcpy(t->buf + 1, data, len);
     memset(t->buf + 1 + len, 0xFF, padded - len);
     /* The final ACK comes once the words are programmed. */
-    return agent_send_block(t, 1 + padded,
-                            agent_prog_deadline(t, (uint32_t)(padded / 4)));
+    return agent_send_bulk(t, 1, 1 + padded,
+                           agent_prog_deadline(t, (uint32_t)(padded / 4)));
 }
 
 int agent_proto_write_memory(agent_proto_t *t, uint32_t addr,
@@ -668,7 +718,7 @@ static int agent_special_once(agent_proto_t *t, uint8_t cmd, uint16_t opcode,
         if (l2)
             memcpy(t->buf + 2, d2, l2);
         *sent = true;
-        rc = agent_send_block(t, 2 + l2, deadline_ms);
+        rc = agent_send_bulk(t, 2, 2 + l2, deadline_ms);
         if (rc < 0)
             return rc;
     }

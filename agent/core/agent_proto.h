@@ -51,8 +51,17 @@ typedef struct agent_proto_cfg {
     uint32_t poll_spin_ms;    /* poll back to back this long, then sleep 1 ms
                                  between polls (long waits: erase) */
     uint32_t reset_pulse_ms;  /* NRST low time (datasheet: >= 300 ns) */
-    uint32_t boot_wait_ms;    /* after NRST release, before the first sync */
+    uint32_t boot_wait_ms;    /* after NRST release, before the first sync:
+                                 the bootloader starts its SPI slave ~18 ms
+                                 after reset (crystal, banner at 115200) */
     uint32_t xfer_timeout_ms; /* passed to spi xfer */
+    bool byte_xfers;          /* one protocol byte per SPI transaction (the
+                                 polled slave answers each in the gap before
+                                 the next); only bulk payloads (Write Memory
+                                 data, streaming chunk data), which the slave
+                                 receives by DMA, go back to back. false:
+                                 every frame part in one transaction (a slave
+                                 that keeps up at full SCK, e.g. sim_wire) */
 } agent_proto_cfg_t;
 
 /* Counters for tests, logs and the benchmark. */

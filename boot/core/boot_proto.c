@@ -1108,6 +1108,50 @@ uint8_t boot_proto_spi_exchange(boot_proto_t *p, uint8_t rx)
     return FOTA_PROTO_BUSY;
 }
 
+/* The window covers payload bytes only: after the phase's size header,
+ * up to (not including) its XOR byte, and within the phase's buffer (an
+ * oversize phase continues byte by byte past it, then gets its NACK). */
+size_t boot_proto_spi_rx_window(boot_proto_t *p, uint8_t **dst)
+{
+    uint32_t pos, end;
+
+    if (!bp_spi(p) || p->st != BP_RX ||
+        (p->phase != PH_WDATA && p->phase != PH_BUF2) || p->rx_total == 0 ||
+        p->rx_cnt < p->rx_hdr_len)
+        return 0;
+    pos = p->rx_cnt - p->rx_skip;
+    end = p->rx_total - 1 - p->rx_skip;
+    if (end > p->rx_cap)
+        end = p->rx_cap;
+    if (pos >= end)
+        return 0;
+    *dst = p->rx_dst + pos;
+    p->win_phase = p->phase;
+    p->win_cnt = p->rx_cnt;
+    return end - pos;
+}
+
+void boot_proto_spi_rx_window_done(boot_proto_t *p, size_t n)
+{
+    const uint8_t *src;
+    uint8_t x = 0;
+
+    /* The same frame, at the same byte: otherwise the frame was abandoned
+     * (deadline, link reset) while the bytes arrived, and they are dropped
+     * as a dead frame's bytes would be. */
+    if (p->st != BP_RX || p->phase != p->win_phase || p->rx_cnt != p->win_cnt)
+        return;
+    src = p->rx_dst + (p->rx_cnt - p->rx_skip);
+    for (size_t i = 0; i < n; i++)
+        x ^= src[i];
+    /* No header byte lies in the window, so rx_hdr is complete already,
+     * and the window ends before the XOR, so the phase is not done. */
+    p->rx_xor ^= x;
+    p->rx_cnt += (uint32_t)n;
+    p->win_cnt = p->rx_cnt; /* the port may report the window in parts */
+    p->last_ms = boot_clock_ms();
+}
+
 /* Move queued output to out (UART). */
 static size_t bp_flush(boot_proto_t *p, uint8_t *out, size_t out_cap)
 {

@@ -46,6 +46,24 @@ void boot_proto_init(boot_proto_t *p, boot_ctx_t *ctx, enum boot_link link);
  * slave loads for the next exchange. */
 uint8_t boot_proto_spi_exchange(boot_proto_t *p, uint8_t rx);
 
+/* SPI bulk receive (optional; a port that calls only
+ * boot_proto_spi_exchange() works unchanged). Returns how many of the next
+ * bytes of the phase being received are plain payload that the port may
+ * receive straight into *dst, e.g. by DMA, without an exchange call per
+ * byte: the data of a Write Memory and of a streaming write's buffer 2,
+ * once their size header is in. The phase's XOR byte is never part of the
+ * window (it comes through boot_proto_spi_exchange()). 0 when the next byte
+ * needs the engine. While the window is being received the slave's output
+ * is not defined (the host ignores it). */
+size_t boot_proto_spi_rx_window(boot_proto_t *p, uint8_t **dst);
+
+/* The next n bytes of the window (all of it, or a part; parts follow each
+ * other in order) have landed in *dst:
+ * account for them exactly as if each had come through
+ * boot_proto_spi_exchange() (XOR, counts, deadline). Ignored if the frame
+ * was abandoned meanwhile. */
+void boot_proto_spi_rx_window_done(boot_proto_t *p, size_t n);
+
 /* UART: one byte received. Writes the bytes to transmit into out (at most
  * out_cap) and returns their count. */
 size_t boot_proto_uart_rx(boot_proto_t *p, uint8_t rx, uint8_t *out,

@@ -50,6 +50,8 @@ struct boot_proto {
     uint8_t rx_hdr[4];
     uint8_t *rx_dst;
     uint16_t rx_cap;
+    uint8_t win_phase;   /* phase and count when a bulk window was given */
+    uint32_t win_cnt;
 
     /* Transmit queue: bytes the host clocks out (SPI) or the UART sends. */
     const uint8_t *tx;

@@ -128,6 +128,14 @@ struct vboard {
     uint64_t spi_bytes, spi_overruns, spi_stale;
     FILE *spi_trace;
 
+    /* DMA2 (streams 0-7; the SPI1 requests are served) */
+    uint32_t dma_cr[8], dma_ndtr[8], dma_par[8], dma_m0ar[8], dma_m1ar[8],
+        dma_fcr[8];
+    uint32_t dma_isr[2];     /* LISR, HISR */
+    uint32_t dma_mptr[8];    /* memory address of the next transfer */
+    uint32_t dma_start[8];   /* NDTR when the stream was enabled */
+    uint64_t dma_bytes;      /* bytes moved between SPI1 and memory */
+
     /* USART1 */
     uint32_t us_cr1, us_cr2, us_cr3, us_brr, us_gtpr;
     uint64_t us_shift_end;  /* ticks: the shifter is busy until then */

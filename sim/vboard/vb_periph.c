@@ -22,6 +22,7 @@
 #define SPI1_BASE 0x40013000u
 #define GPIO_BASE 0x40020000u
 #define CRC_BASE 0x40023000u
+#define DMA2_BASE 0x40026400u
 #define RCC_BASE 0x40023800u
 #define FLASH_IF_BASE 0x40023C00u
 #define DWT_BASE 0xE0001000u
@@ -38,6 +39,7 @@
 #define RCC_CR_PLLRDY (1u << 25)
 #define RCC_AHB1_GPIO(n) (1u << (n))
 #define RCC_AHB1_CRC (1u << 12)
+#define RCC_AHB1_DMA2 (1u << 22)
 #define RCC_APB2_USART1 (1u << 4)
 #define RCC_APB2_SPI1 (1u << 12)
 #define RCC_APB1_PWR (1u << 28)
@@ -81,6 +83,8 @@
 #define SPI_CR1_SSI (1u << 8)
 #define SPI_CR1_SSM (1u << 9)
 #define SPI_CR1_DFF (1u << 11)
+#define SPI_CR2_RXDMAEN (1u << 0)
+#define SPI_CR2_TXDMAEN (1u << 1)
 #define SPI_SR_RXNE (1u << 0)
 #define SPI_SR_TXE (1u << 1)
 #define SPI_SR_OVR (1u << 6)
@@ -718,6 +722,206 @@ static void vb_gpio_write(vboard_t *b, unsigned port, uint32_t off, uint32_t v,
         vb_leds_update(b);
 }
 
+/* ------------------------------------------------------------------ DMA2 */
+
+/* DMA_SxCR bits. */
+#define DMA_CR_EN (1u << 0)
+#define DMA_CR_DIR_SHIFT 6
+#define DMA_CR_MINC (1u << 10)
+#define DMA_CR_PSIZE_SHIFT 11
+#define DMA_CR_MSIZE_SHIFT 13
+#define DMA_CR_DBM (1u << 18)
+#define DMA_CR_CHSEL_SHIFT 25
+/* Stream flags (FEIF, DMEIF, TEIF, HTIF, TCIF at bits 0, 2-5 of the
+ * stream's 6-bit field); fields of streams 0-3 / 4-7 start at bits 0, 6,
+ * 16 and 22 of LISR / HISR. */
+#define DMA_F_TEIF (1u << 3)
+#define DMA_F_HTIF (1u << 4)
+#define DMA_F_TCIF (1u << 5)
+#define DMA_F_ALL 0x3Du
+
+static const uint8_t s_dma_flag_shift[4] = {0, 6, 16, 22};
+
+static void vb_dma_flag(vboard_t *b, unsigned s, uint32_t f)
+{
+    b->dma_isr[s / 4] |= f << s_dma_flag_shift[s % 4];
+}
+
+/* Stream s enabled for SPI1 (channel 3) in direction dir (0 peripheral to
+ * memory, 1 memory to peripheral) with DR as its peripheral address. The
+ * RM0090 table 43 mapping: SPI1_RX on streams 0 and 2, SPI1_TX on 3 and 5. */
+static bool vb_dma_spi_stream(const vboard_t *b, unsigned s, unsigned dir)
+{
+    uint32_t cr = b->dma_cr[s];
+
+    return (cr & DMA_CR_EN) && ((cr >> DMA_CR_CHSEL_SHIFT) & 7u) == 3 &&
+           ((cr >> DMA_CR_DIR_SHIFT) & 3u) == dir;
+}
+
+/* The memory side of one transfer: SRAM only (the F4's CCM RAM and the
+ * flash are not reachable for DMA writes; any other target is a transfer
+ * error that disables the stream, as on silicon). */
+static uint8_t *vb_dma_mem(vboard_t *b, unsigned s)
+{
+    uint32_t a = b->dma_mptr[s];
+
+    if (a >= VB_SRAM_BASE && a < VB_SRAM_BASE + VB_SRAM_SIZE)
+        return &b->sram[a - VB_SRAM_BASE];
+    if (b->dma_cr[s] & (1u << DMA_CR_DIR_SHIFT)) {
+        /* Memory to peripheral may read flash. */
+        if (a >= FOTA_FLASH_BASE && a < FOTA_FLASH_BASE + FOTA_FLASH_SIZE)
+            return &b->flash->mem[a - FOTA_FLASH_BASE];
+    }
+    vb_dma_flag(b, s, DMA_F_TEIF);
+    b->dma_cr[s] &= ~DMA_CR_EN;
+    return NULL;
+}
+
+/* One data item moved: count down, half and complete flags; the stream
+ * disables itself at 0 (normal mode). */
+static void vb_dma_item_done(vboard_t *b, unsigned s)
+{
+    if (b->dma_cr[s] & DMA_CR_MINC)
+        b->dma_mptr[s]++;
+    b->dma_ndtr[s]--;
+    b->dma_bytes++;
+    if (b->dma_ndtr[s] == b->dma_start[s] / 2)
+        vb_dma_flag(b, s, DMA_F_HTIF);
+    if (b->dma_ndtr[s] == 0) {
+        vb_dma_flag(b, s, DMA_F_TCIF);
+        b->dma_cr[s] &= ~DMA_CR_EN;
+    }
+}
+
+/* Serve SPI1's DMA requests: RXNE with RXDMAEN moves the received byte to
+ * memory (clearing RXNE as a DR read does), TXE with TXDMAEN refills the
+ * TX buffer. Requests are levels, so this runs whenever one may have
+ * become active: a byte received or started, CR2 or a stream written. The
+ * transfer itself takes a few AHB cycles, far below a byte time, and is
+ * charged nothing. */
+static void vb_dma_spi(vboard_t *b)
+{
+    if (!(b->rcc_ahb1enr & RCC_AHB1_DMA2))
+        return;
+    if ((b->spi_cr2 & SPI_CR2_RXDMAEN) && b->spi_rxne) {
+        for (unsigned s = 0; s <= 2; s += 2) {
+            uint8_t *m;
+
+            if (!vb_dma_spi_stream(b, s, 0))
+                continue;
+            m = vb_dma_mem(b, s);
+            if (!m)
+                break;
+            *m = b->spi_rxbuf;
+            b->spi_rxne = false;
+            vb_dma_item_done(b, s);
+            break;
+        }
+    }
+    if ((b->spi_cr2 & SPI_CR2_TXDMAEN) && b->spi_txe) {
+        for (unsigned s = 3; s <= 5; s += 2) {
+            uint8_t *m;
+
+            if (!vb_dma_spi_stream(b, s, 1))
+                continue;
+            m = vb_dma_mem(b, s);
+            if (!m)
+                break;
+            b->spi_txbuf = *m;
+            b->spi_txe = false;
+            vb_dma_item_done(b, s);
+            break;
+        }
+    }
+}
+
+static uint32_t vb_dma_read(vboard_t *b, uint32_t off)
+{
+    unsigned s;
+
+    if (off == 0x00 || off == 0x04)
+        return b->dma_isr[off / 4];
+    if (off < 0x10 || off >= 0x10 + 8 * 0x18)
+        return 0;
+    s = (off - 0x10) / 0x18;
+    switch ((off - 0x10) % 0x18) {
+    case 0x00:
+        return b->dma_cr[s];
+    case 0x04:
+        return b->dma_ndtr[s];
+    case 0x08:
+        return b->dma_par[s];
+    case 0x0C:
+        return b->dma_m0ar[s];
+    case 0x10:
+        return b->dma_m1ar[s];
+    default:
+        /* FCR: FIFO empty (FS = 100b) in direct mode. */
+        return (b->dma_fcr[s] & 0x87u) | (4u << 3);
+    }
+}
+
+static void vb_dma_write(vboard_t *b, uint32_t off, uint32_t v, uint32_t mask)
+{
+    unsigned s;
+    bool en;
+
+    if (off == 0x08 || off == 0x0C) { /* LIFCR / HIFCR: write 1 to clear */
+        b->dma_isr[(off - 0x08) / 4] &= ~(v & mask & 0x0F7D0F7Du);
+        return;
+    }
+    if (off < 0x10 || off >= 0x10 + 8 * 0x18)
+        return;
+    s = (off - 0x10) / 0x18;
+    en = b->dma_cr[s] & DMA_CR_EN;
+    switch ((off - 0x10) % 0x18) {
+    case 0x00:
+        v = vb_merge(b->dma_cr[s], v, mask) & 0x0FEFFFFFu;
+        if (en) {
+            /* While enabled only EN can change (RM0090 10.5.5). */
+            b->dma_cr[s] = (b->dma_cr[s] & ~DMA_CR_EN) | (v & DMA_CR_EN);
+            break;
+        }
+        if ((v & DMA_CR_EN) &&
+            (((v >> DMA_CR_PSIZE_SHIFT) & 3u) || ((v >> DMA_CR_MSIZE_SHIFT) & 3u) ||
+             (v & DMA_CR_DBM)))
+            vb_set_fault(b, "DMA2 stream %u: only byte-wide, single-buffer transfers are "
+                            "modelled", s);
+        if ((v & DMA_CR_EN) && b->dma_ndtr[s] == 0)
+            v &= ~DMA_CR_EN; /* nothing to transfer: the stream stays off */
+        if ((v & DMA_CR_EN) &&
+            (b->dma_isr[s / 4] >> s_dma_flag_shift[s % 4]) & DMA_F_ALL)
+            vb_set_fault(b, "DMA2 stream %u enabled with its flags not cleared", s);
+        b->dma_cr[s] = v;
+        if (v & DMA_CR_EN) {
+            b->dma_mptr[s] = b->dma_m0ar[s];
+            b->dma_start[s] = b->dma_ndtr[s];
+        }
+        break;
+    case 0x04: /* registers below are read-only while the stream runs */
+        if (!en)
+            b->dma_ndtr[s] = vb_merge(b->dma_ndtr[s], v, mask) & 0xFFFFu;
+        break;
+    case 0x08:
+        if (!en)
+            b->dma_par[s] = vb_merge(b->dma_par[s], v, mask);
+        break;
+    case 0x0C:
+        if (!en)
+            b->dma_m0ar[s] = vb_merge(b->dma_m0ar[s], v, mask);
+        break;
+    case 0x10:
+        if (!en)
+            b->dma_m1ar[s] = vb_merge(b->dma_m1ar[s], v, mask);
+        break;
+    default:
+        if (!en)
+            b->dma_fcr[s] = vb_merge(b->dma_fcr[s], v, mask) & 0x87u;
+        break;
+    }
+    vb_dma_spi(b);
+}
+
 /* ------------------------------------------------------------------ SPI */
 
 static bool vb_pin_af(const vboard_t *b, unsigned port, unsigned pin, unsigned af)
@@ -784,6 +988,7 @@ void vb_spi_byte(vboard_t *b, uint8_t mosi, uint8_t *miso, uint64_t byte_ticks)
     out = b->spi_txbuf;
     b->spi_txe = true;
     b->spi_bsy = true;
+    vb_dma_spi(b); /* a TX stream refills the buffer at once */
     vb_run_ticks(b, byte_ticks);
     b->spi_bsy = false;
     mode_ok = (b->spi_cr1 & (SPI_CR1_CPOL | SPI_CR1_CPHA)) == 0;
@@ -810,6 +1015,7 @@ void vb_spi_byte(vboard_t *b, uint8_t mosi, uint8_t *miso, uint64_t byte_ticks)
     } else {
         b->spi_rxbuf = mosi;
         b->spi_rxne = true;
+        vb_dma_spi(b);
     }
 }
 
@@ -854,6 +1060,7 @@ static void vb_spi_write(vboard_t *b, uint32_t off, uint32_t v, uint32_t mask)
         break;
     case 0x04:
         b->spi_cr2 = vb_merge(b->spi_cr2, v, mask) & 0xF7u;
+        vb_dma_spi(b);
         break;
     case 0x0C:
         b->spi_txbuf = (uint8_t)(v & mask);
@@ -1268,6 +1475,8 @@ static bool vb_clocked(vboard_t *b, uint32_t reg)
         on = b->rcc_apb2enr & RCC_APB2_USART1;
     else if (reg >= CRC_BASE && reg < CRC_BASE + 0x400u)
         on = b->rcc_ahb1enr & RCC_AHB1_CRC;
+    else if (reg >= DMA2_BASE && reg < DMA2_BASE + 0x400u)
+        on = b->rcc_ahb1enr & RCC_AHB1_DMA2;
     else if (reg >= PWR_BASE && reg < PWR_BASE + 0x400u)
         on = b->rcc_apb1enr & RCC_APB1_PWR;
     if (!on)
@@ -1289,6 +1498,8 @@ static uint32_t vb_reg_read(vboard_t *b, uint32_t reg)
         return vb_flash_read(b, reg - FLASH_IF_BASE);
     if (reg >= SPI1_BASE && reg < SPI1_BASE + 0x400u)
         return vb_spi_read(b, reg - SPI1_BASE);
+    if (reg >= DMA2_BASE && reg < DMA2_BASE + 0x400u)
+        return vb_dma_read(b, reg - DMA2_BASE);
     if (reg >= USART1_BASE && reg < USART1_BASE + 0x400u)
         return vb_us_read(b, reg - USART1_BASE);
     if (reg >= IWDG_BASE && reg < IWDG_BASE + 0x400u)
@@ -1320,6 +1531,8 @@ static void vb_reg_write(vboard_t *b, uint32_t reg, uint32_t v, uint32_t mask)
         vb_flash_write(b, reg - FLASH_IF_BASE, v, mask);
     else if (reg >= SPI1_BASE && reg < SPI1_BASE + 0x400u)
         vb_spi_write(b, reg - SPI1_BASE, v, mask);
+    else if (reg >= DMA2_BASE && reg < DMA2_BASE + 0x400u)
+        vb_dma_write(b, reg - DMA2_BASE, v, mask);
     else if (reg >= USART1_BASE && reg < USART1_BASE + 0x400u)
         vb_us_write(b, reg - USART1_BASE, v, mask);
     else if (reg >= IWDG_BASE && reg < IWDG_BASE + 0x400u)
@@ -1433,6 +1646,14 @@ void vb_periph_reset(vboard_t *b, bool power_on)
     b->spi_txbuf = b->spi_rxbuf = 0;
     b->spi_txe = true;
     b->spi_rxne = b->spi_ovr = b->spi_bsy = b->spi_ovr_dr_read = false;
+
+    memset(b->dma_cr, 0, sizeof b->dma_cr);
+    memset(b->dma_ndtr, 0, sizeof b->dma_ndtr);
+    memset(b->dma_par, 0, sizeof b->dma_par);
+    memset(b->dma_m0ar, 0, sizeof b->dma_m0ar);
+    memset(b->dma_m1ar, 0, sizeof b->dma_m1ar);
+    memset(b->dma_fcr, 0, sizeof b->dma_fcr);
+    memset(b->dma_isr, 0, sizeof b->dma_isr);
 
     b->us_cr1 = b->us_cr2 = b->us_cr3 = b->us_brr = b->us_gtpr = 0;
     b->us_shift_end = 0;

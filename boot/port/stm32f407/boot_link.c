@@ -16,6 +16,13 @@
  * engine and core objects), so erases and writes never stall the bus
  * service: a byte the host clocks during an erase is answered with the
  * engine's busy byte instead of an overrun.
+ *
+ * Bulk payloads (Write Memory data, streaming-write chunks) are received
+ * by DMA2 stream 0 (channel 3 = SPI1_RX) straight into the engine's
+ * buffer (boot_proto_spi_rx_window): the host clocks them back to back at
+ * full SCK, which one pass of this loop could not follow byte by byte
+ * (docs/firmware.md, "SPI service and DMA"). Every other byte is handled
+ * by the polled loop, one per host transaction.
  */
 #include <stdbool.h>
 
@@ -25,11 +32,14 @@
 #include "fota/fota_proto.h"
 #include "fw_hw.h"
 #include "fw_port.h"
+#include "regs/dma.h"
 #include "regs/gpio.h"
 #include "regs/rcc.h"
 #include "regs/spi.h"
 
 #define FW_NSS_PIN 4
+#define FW_DMA_RX_STREAM 0
+#define FW_DMA_SPI1_CHANNEL 3
 #define FW_STRAP_SAMPLES 8
 
 bool fw_strap_update_requested(void)
@@ -61,7 +71,7 @@ bool fw_strap_update_requested(void)
 
 void fw_spi_slave_init(void)
 {
-    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN;
+    RCC_AHB1ENR |= RCC_AHB1ENR_GPIOAEN | RCC_AHB1ENR_DMA2EN;
     RCC_APB2ENR |= RCC_APB2ENR_SPI1EN;
     (void)RCC_APB2ENR;
     RCC_APB2RSTR |= RCC_APB2RSTR_SPI1RST;
@@ -96,6 +106,10 @@ void fw_spi_slave_init(void)
 
 void fw_spi_slave_deinit(void)
 {
+    DMA2_SCR(FW_DMA_RX_STREAM) = 0;
+    RCC_AHB1RSTR |= RCC_AHB1RSTR_DMA2RST;
+    RCC_AHB1RSTR &= ~RCC_AHB1RSTR_DMA2RST;
+    RCC_AHB1ENR &= ~RCC_AHB1ENR_DMA2EN;
     SPI_CR1(SPI1) = 0;
     RCC_APB2RSTR |= RCC_APB2RSTR_SPI1RST;
     RCC_APB2RSTR &= ~RCC_APB2RSTR_SPI1RST;
@@ -108,6 +122,77 @@ static FW_RAMFUNC void fw_link_uart_send(const uint8_t *buf, size_t n)
         fw_uart_putc(buf[i]);
 }
 
+/* Start receiving n bytes into dst by DMA: the stream first, then the
+ * SPI's request (RM0090 28.3.9). A byte already waiting in DR raises the
+ * request at once. Peripheral to memory, byte wide, memory increment,
+ * direct mode (no FIFO: each byte is in SRAM as soon as NDTR counts it). */
+static FW_RAMFUNC void fw_spi_dma_rx_start(uint8_t *dst, uint32_t n)
+{
+    DMA2_SCR(FW_DMA_RX_STREAM) = 0;
+    DMA2_LIFCR = DMA_LIFCR_ALL0;
+    DMA2_SPAR(FW_DMA_RX_STREAM) = (uint32_t)(uintptr_t)&SPI_DR(SPI1);
+    DMA2_SM0AR(FW_DMA_RX_STREAM) = (uint32_t)(uintptr_t)dst;
+    DMA2_SNDTR(FW_DMA_RX_STREAM) = n;
+    DMA2_SFCR(FW_DMA_RX_STREAM) = 0;
+    DMA2_SCR(FW_DMA_RX_STREAM) = DMA_SCR_CHSEL(FW_DMA_SPI1_CHANNEL) |
+                                 DMA_SCR_PL_HIGH | DMA_SCR_MINC |
+                                 DMA_SCR_DIR_P2M | DMA_SCR_EN;
+    SPI_CR2(SPI1) |= SPI_CR2_RXDMAEN;
+}
+
+static FW_RAMFUNC void fw_spi_dma_rx_stop(void)
+{
+    SPI_CR2(SPI1) &= ~SPI_CR2_RXDMAEN;
+    DMA2_SCR(FW_DMA_RX_STREAM) = 0;
+    DMA2_LIFCR = DMA_LIFCR_ALL0;
+}
+
+/* The bulk window in progress: win bytes asked for, done of them handed
+ * to the engine, the DMA count last seen and when it last moved. */
+struct fw_win {
+    uint32_t win;
+    uint32_t done;
+    uint32_t ndtr;
+    uint32_t moved_ms;
+};
+
+/* Follow a running bulk receive. Bytes already in SRAM go to the engine as
+ * they arrive (so the XOR is ready when the last one lands), keeping the
+ * newest one back until the stream reports completion. A host that stops
+ * in the middle is given the engine's byte deadline, then the frame is
+ * abandoned. Returns true when something moved. */
+static FW_RAMFUNC bool fw_win_service(boot_proto_t *spi, struct fw_win *w,
+                                      uint32_t now)
+{
+    bool complete = (DMA2_LISR & DMA_LISR_TCIF0) != 0;
+    uint32_t ndtr = DMA2_SNDTR(FW_DMA_RX_STREAM);
+    uint32_t landed = complete ? w->win : w->win - ndtr;
+    bool moved = ndtr != w->ndtr || complete;
+
+    if (!complete && landed > 0)
+        landed--;
+    if (landed > w->done) {
+        boot_proto_spi_rx_window_done(spi, landed - w->done);
+        w->done = landed;
+    }
+    if (moved) {
+        w->ndtr = ndtr;
+        w->moved_ms = now;
+    }
+    if (complete) {
+        fw_spi_dma_rx_stop();
+        w->win = 0;
+        return true;
+    }
+    if (now - w->moved_ms > FOTA_PROTO_BYTE_TIMEOUT_MS) {
+        fw_spi_dma_rx_stop();
+        boot_proto_reset_link(spi);
+        w->win = 0;
+        return true;
+    }
+    return moved;
+}
+
 FW_RAMFUNC int fw_link_run(boot_proto_t *spi, boot_proto_t *uart)
 {
     uint8_t out[FOTA_PROTO_MAX_RW + 8];
@@ -115,16 +200,35 @@ FW_RAMFUNC int fw_link_run(boot_proto_t *spi, boot_proto_t *uart)
     uint32_t reboot_ms = 0;
     bool rebooting = false;
     int busy = 0; /* flash work queued in either engine */
+    struct fw_win w = {0, 0, 0, 0};
 
     for (;;) {
-        uint32_t sr = SPI_SR(SPI1);
         bool progress = false;
+        uint32_t sr;
 
+        if (w.win != 0) {
+            /* DMA owns DR: the CPU keeps the flash busy meanwhile. */
+            progress = fw_win_service(spi, &w, boot_clock_ms());
+            sr = 0;
+        } else {
+            sr = SPI_SR(SPI1);
+        }
         if (sr & SPI_SR_RXNE) {
             uint8_t rx = (uint8_t)SPI_DR(SPI1);
+            uint8_t *dst;
+            uint32_t n;
+
             if (sr & SPI_SR_OVR)
                 (void)SPI_SR(SPI1); /* DR then SR read clears OVR */
             SPI_DR(SPI1) = boot_proto_spi_exchange(spi, rx);
+            n = (uint32_t)boot_proto_spi_rx_window(spi, &dst);
+            if (n != 0) {
+                fw_spi_dma_rx_start(dst, n);
+                w.win = n;
+                w.done = 0;
+                w.ndtr = n;
+                w.moved_ms = boot_clock_ms();
+            }
             progress = true;
         } else {
             int c = fw_uart_getc();
@@ -157,7 +261,7 @@ FW_RAMFUNC int fw_link_run(boot_proto_t *spi, boot_proto_t *uart)
             reboot_ms = now;
         }
         /* Never leave with flash work in flight: a reset would tear it. */
-        if (busy)
+        if (busy || w.win != 0)
             continue;
         if (rebooting && now - reboot_ms >= FW_REBOOT_GRACE_MS)
             return FW_LINK_REBOOT;

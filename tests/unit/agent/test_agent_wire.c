@@ -395,9 +395,10 @@ static void test_fault_mosi_bit_flips(void **state)
 
 static void test_fault_miso_bit_flips(void **state)
 {
-    /* Most MISO bytes are ignored by the master (it is sending): many
-     * flips, so that some land on ACKs and answers. */
-    random_fault_sweep(state, 0, 3000, 0, 0, 40);
+    /* Most MISO bytes are ignored by the master (it is sending, one byte
+     * per transaction): many flips, so that some land on ACKs and
+     * answers. */
+    random_fault_sweep(state, 0, 3000, 0, 0, 160);
 }
 
 static void test_fault_dropped_bytes(void **state)

@@ -56,9 +56,11 @@
 #define RCC_AHB1ENR_GPIOAEN (1u << 0)
 #define RCC_AHB1ENR_GPIODEN (1u << 3)
 #define RCC_AHB1ENR_CRCEN (1u << 12)
+#define RCC_AHB1ENR_DMA2EN (1u << 22)
 #define RCC_AHB1RSTR_GPIOARST (1u << 0)
 #define RCC_AHB1RSTR_GPIODRST (1u << 3)
 #define RCC_AHB1RSTR_CRCRST (1u << 12)
+#define RCC_AHB1RSTR_DMA2RST (1u << 22)
 
 /* RCC_APB2ENR / RCC_APB2RSTR */
 #define RCC_APB2ENR_USART1EN (1u << 4)

@@ -25,6 +25,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 . "$root/scripts/fota-release-lib.sh"
+RELEASE_VERBOSE=1
 step() { echo; echo "== $*"; }
 fail() { echo "demo: $*" >&2; exit 1; }
 
@@ -46,7 +47,7 @@ agent() {
 }
 declare -a rows
 
-step "publishing v1.1.0"
+step "publishing v1.1.0 (fota release publish)"
 release "$work/rel" 1.1.0 2 0 131072
 step "agent run: update to v1.1.0"
 out=$(agent) || fail "agent run failed: $out"
@@ -56,7 +57,7 @@ echo "$out"
 rows+=("1.1.0|$(field outcome "$out")|$(field running "$out")|$(field slot "$out")|$(field image_bytes "$out")|$(field hw_time_ms "$out")|$(field wall_ms "$out")")
 "$FOTA" agent sim-status --flash "$flash"
 
-step "publishing v1.2.0 (a test build that never confirms)"
+step "publishing v1.2.0, a test build that never confirms (fota release publish)"
 release "$work/rel" 1.2.0 2 1 131072
 step "agent run: install v1.2.0, trial boots fail, rollback"
 out=$(agent) || fail "agent run failed: $out"

@@ -252,6 +252,20 @@ s_kill() {
   grep -q "rejected\|corrupt" "$D/agent.log" && { why "$(grep "rejected\|corrupt" "$D/agent.log" | head -3)"; return 1; }
   running | grep -q "version 1.$minor.0" || why "running: $(running), expected 1.$minor.0"
 }
+s_concurrent() {
+  # A second agent on the same device and state while one is running (its
+  # poll held up by the proxy) is refused and changes nothing.
+  fresh concurrent; release "$D/rel" 1.1.0 2 0 65536 || return 1
+  faults '[{"match":"manifest.json","delay_ms":1500}]'
+  agent_bg --once; local pid=$!
+  for _ in $(seq 100); do [ -s "$D/state/staging.img" ] || [ -e "$D/state/progress.1" ] && break; sleep 0.02; done
+  sleep 0.2
+  out=$(agent --once) && { why "second agent ran: $out"; return 1; }
+  grep -q "busy" "$D/agent.log" || why "no busy error: $(tail -2 "$D/agent.log")" || return 1
+  wait $pid || why "first agent failed: $(cat "$D/bg.out")" || return 1
+  [ "$(field outcome "$(cat "$D/bg.out")")" = updated ] && [ "$(statuses manifest.json)" = "200 " ] &&
+    running | grep -q "slot B, version 1.1.0" || why "$(cat "$D/bg.out")"
+}
 s_rollback() {
   fresh rollback; release "$D/rel" 1.1.0 2 0 65536 || return 1
   agent --once >/dev/null || return 1
@@ -283,6 +297,7 @@ check truncated_object_nothing_committed s_truncated
 check object_replaced_etag_restart s_replaced
 check slow_server_timeout_retried s_delay
 check sigkill_20_points_bootable_and_completes s_kill
+check second_agent_refused s_concurrent
 check rollback_not_retried s_rollback
 echo "e2e: total $((SECONDS - t_start)) s"
 echo "e2e: scenarios=$total passed=$passed"

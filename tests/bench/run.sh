@@ -4,10 +4,27 @@
 set -euo pipefail
 
 BUILD="${1:-build}"
-cmake --build "$BUILD" --target bench_flash_update >/dev/null
-BIN="$(find "$BUILD" -type f -name bench_flash_update -perm -u+x | head -n 1)"
+CROSS="${CROSS:-build-arm}"
+cmake --build "$BUILD" --target bench_flash_update bench_vboard_update fota >/dev/null
+find_bin() {
+  find "$BUILD" -type f -name "$1" -perm -u+x | head -n 1
+}
+BIN="$(find_bin bench_flash_update)"
 if [ -z "$BIN" ]; then
   echo "bench: bench_flash_update not built" >&2
   exit 1
 fi
 "$BIN"
+
+# The real bootloader on the virtual board (cross-built firmware needed).
+if [ ! -f "$CROSS/boot/fota-boot.elf" ] || [ ! -f "$CROSS/app/fota-app-slot-a.bin" ]; then
+  make -s cross >/dev/null
+fi
+VB="$(find_bin bench_vboard_update)"
+TOOL="$(find_bin fota)"
+if [ -z "$VB" ] || [ -z "$TOOL" ]; then
+  echo "bench: bench_vboard_update or the fota tool not built" >&2
+  exit 1
+fi
+LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" \
+  "$VB" "$TOOL" "$CROSS/boot/fota-boot.elf" "$CROSS/app/fota-app-slot-a.bin"

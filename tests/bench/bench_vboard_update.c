@@ -1,0 +1,151 @@
+/*
+ * bench_vboard_update.c - the update figure on the virtual board: the real
+ * bootloader (fota-boot.elf) runs on the cycle-faithful STM32F407 model
+ * with the slot-A application installed and confirmed, and the agent's
+ * protocol client writes a 256 KiB image into slot B through the agent's
+ * ports on the board, at 8 MHz SCK with 10 us of agent overhead per SPI
+ * transaction (vboard_agent.h), the flash at typical datasheet timings.
+ *
+ * Simulated time from the start of the erase to a matching Get Checksum is
+ * compared with the flash's own minimum: the erase time of the sectors the
+ * image needs plus one word-program time per word, from the same flash
+ * model timing functions the board charges. Deterministic.
+ *
+ * Usage: bench_vboard_update <fota tool> <fota-boot.elf> <fota-app-slot-a.bin>
+ * Prints
+ *   vboard_update: bytes=262144 spi_hz=8000000 sim_s=<t> limit_s=<l> ratio=<r>
+ * Exit status 1 if the update fails.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_proto.h"
+#include "fota/fota_layout.h"
+#include "sim_image.h"
+#include "vboard.h"
+#include "vboard_agent.h"
+
+#define IMAGE_BYTES (256u * 1024u)
+#define SPI_HZ 8000000u
+
+typedef struct bench {
+    vboard_t *board;
+    vboard_agent_t va;
+    agent_proto_t agent;
+    uint8_t img[IMAGE_BYTES];
+    uint64_t t_erase_ns;
+    uint64_t t_verified_ns;
+} bench_t;
+
+static int bench_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    bench_t *b = ctx;
+
+    memcpy(buf, b->img + off, len);
+    return 0;
+}
+
+static void bench_progress(void *ctx, int phase, uint32_t done, uint32_t total)
+{
+    bench_t *b = ctx;
+
+    (void)done;
+    (void)total;
+    if (phase == AGENT_PHASE_ERASE)
+        b->t_erase_ns = vboard_now_ns(b->board);
+    else if (phase == AGENT_PHASE_VERIFIED)
+        b->t_verified_ns = vboard_now_ns(b->board);
+}
+
+int main(int argc, char **argv)
+{
+    char img_a[] = "/tmp/bench_vboard_XXXXXX";
+    char cmd[3072];
+    bench_t *b;
+    agent_flash_req_t req;
+    vboard_until_t u = {.max_ns = 2000000000u, .uart_text = "confirm"};
+    uint64_t limit_ns = 0, bytes = 0, overruns = 0, stale = 0;
+    int fd, n, rc = 1;
+
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n", argv[0]);
+        return 2;
+    }
+    b = calloc(1, sizeof *b);
+    fd = mkstemp(img_a);
+    if (!b || fd < 0)
+        return 1;
+    close(fd);
+    snprintf(cmd, sizeof cmd,
+             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
+             argv[1], argv[3], img_a);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "vboard_update: packing %s failed\n", argv[3]);
+        goto out;
+    }
+    n = sim_image_build(b->img, sizeof b->img, 1, 2, 0, 0,
+                        IMAGE_BYTES - FOTA_IMAGE_HDR_SIZE, 7);
+    if (n != (int)IMAGE_BYTES)
+        goto out;
+
+    b->board = vboard_create(NULL); /* typical flash timings */
+    if (!b->board || vboard_load_elf(b->board, argv[2]) < 0 ||
+        vboard_load_bin(b->board, img_a, FOTA_SLOT_A_ADDR) < 0)
+        goto out;
+    vboard_set_nss(b->board, true);
+    vboard_reset(b->board, VBOARD_RESET_POWER);
+    /* Slot A boots and confirms itself: slot B is the inactive slot. */
+    if (vboard_run(b->board, &u) != VBOARD_STOP_UART) {
+        fprintf(stderr, "vboard_update: slot A did not confirm\n");
+        goto out;
+    }
+    vboard_agent_init(&b->va, b->board);
+    vboard_spi_set_hz(b->board, SPI_HZ);
+    agent_proto_init(&b->agent, &b->va.spi, &b->va.gpio, &b->va.clock, NULL, NULL);
+
+    memset(&req, 0, sizeof req);
+    req.read = bench_read;
+    req.read_ctx = b;
+    req.len = IMAGE_BYTES;
+    req.progress = bench_progress;
+    req.progress_ctx = b;
+    rc = agent_proto_flash_image(&b->agent, &req);
+    if (rc != 0) {
+        fprintf(stderr, "vboard_update: update failed: %d\n", rc);
+        rc = 1;
+        goto out;
+    }
+
+    for (unsigned s = FOTA_SLOT_B_FIRST_SECTOR;
+         s < FOTA_FLASH_SECTORS &&
+         (uint32_t)FOTA_SECTOR_ADDR(s) < FOTA_SLOT_B_ADDR + IMAGE_BYTES;
+         s++)
+        limit_ns += sim_flash_erase_ns(vboard_flash(b->board), s);
+    limit_ns += (uint64_t)(IMAGE_BYTES / 4) * sim_flash_prog_word_ns(vboard_flash(b->board));
+
+    double sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
+    double limit_s = (double)limit_ns / 1e9;
+    printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
+           IMAGE_BYTES, SPI_HZ, sim_s, limit_s, sim_s / limit_s);
+    fflush(stdout);
+    vboard_spi_stats(b->board, &bytes, &overruns, &stale);
+    fprintf(stderr,
+            "  (real bootloader: %llu SPI bytes, %llu transactions, %llu overruns, "
+            "%llu stale, %u NACKs, %u timeouts)\n",
+            (unsigned long long)bytes, (unsigned long long)b->va.xfers,
+            (unsigned long long)overruns, (unsigned long long)stale,
+            b->agent.stats.nacks, b->agent.stats.timeouts);
+    rc = 0;
+out:
+    if (b && b->board)
+        vboard_destroy(b->board);
+    free(b);
+    remove(img_a);
+    return rc;
+}

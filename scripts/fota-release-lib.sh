@@ -69,10 +69,16 @@ image_key() { echo "$PREFIX/$1/slot-$2.img"; }
 # release_manual <dir> <version> <sec> <flags> <body-size> [sha-override]:
 # the same pair uploaded with curl and a hand-written manifest, for
 # releases the publisher rightly refuses to produce (a manifest whose
-# SHA-256 does not match its images).
+# SHA-256 does not match its images, a version's objects replaced).
 release_manual() {
-  local dir=$1 ver=$2 sec=$3 badsha=${6:-} s sa sb za zb
   build_pair "$1" "$2" "$3" "$4" "$5" || return 1
+  publish_manual "$1" "$2" "$3" "${6:-}"
+}
+
+# publish_manual <dir> <version> <sec> [sha-override]: upload a pair made
+# by build_pair and its manifest with curl.
+publish_manual() {
+  local dir=$1 ver=$2 sec=$3 badsha=${4:-} s sa sb za zb
   for s in a b; do s3put "$(image_key "$ver" $s)" "$dir/$ver/slot-$s.img" || return 1; done
   sa=$(sha256sum "$dir/$ver/slot-a.img" | cut -d' ' -f1)
   sb=$(sha256sum "$dir/$ver/slot-b.img" | cut -d' ' -f1)

@@ -185,12 +185,15 @@ s_replaced() {
   # manifest's hash (nothing committed); the next cycle reads the new
   # manifest and installs the new bytes.
   fresh replaced; release "$D/rel" 1.1.0 2 0 200000 || return 1
-  local etag0; etag0=$(curl -sI "$ENDPOINT/$BUCKET/$(image_key 1.1.0 b)" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
-  faults '[{"match":"1.1.0/slot-b.img","cut_after":60000,"pause_ms":1500}]'
-  agent_bg --once; local pid=$!
-  for _ in $(seq 200); do grep -q '"event":"stall"' "$PLOG" && break; sleep 0.02; done
-  SALT=2 release_manual "$D/rel2" 1.1.0 2 0 200000 || return 1
+  SALT=2 build_pair "$D/rel2" 1.1.0 2 0 200000 || return 1
   cmp -s "$D/rel/1.1.0/slot-b.img" "$D/rel2/1.1.0/slot-b.img" && { why "replacement has the same bytes"; return 1; }
+  local etag0; etag0=$(curl -sI "$ENDPOINT/$BUCKET/$(image_key 1.1.0 b)" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+  faults '[{"match":"1.1.0/slot-b.img","cut_after":60000,"pause_ms":3000}]'
+  agent_bg --once; local pid=$!
+  for _ in $(seq 250); do plog | grep -q '"event":"stall"' && break; sleep 0.02; done
+  plog | grep -q '"event":"stall"' || why "the download never stalled" || return 1
+  publish_manual "$D/rel2" 1.1.0 2 || return 1
+  plog | grep -q '"action":"cut"' && { why "replaced only after the cut: too slow"; return 1; }
   wait $pid && { why "first run succeeded"; return 1; }
   out=$(cat "$D/bg.out")
   [ "$(ranges 1.1.0/slot-b.img)" = "0 57344 0 " ] || why "ranges: $(ranges 1.1.0/slot-b.img)" || return 1

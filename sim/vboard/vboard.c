@@ -755,6 +755,17 @@ void vboard_arm_flash_cut(vboard_t *b, uint64_t op, enum sim_cut_mode mode,
     b->f_cut_armed = mode != SIM_CUT_NONE;
 }
 
+bool vboard_stall_for_flash(vboard_t *b)
+{
+    uint64_t t = b->ticks;
+
+    vb_flash_stall(b);
+    /* vb_flash_stall asks a running CPU to stop when an event comes first;
+     * nothing runs here, the next vboard_run serves the event. */
+    b->stop_req = false;
+    return b->ticks != t;
+}
+
 uint64_t vboard_power_cuts(const vboard_t *b)
 {
     return b->power_cuts;

@@ -154,6 +154,14 @@ uint64_t vboard_power_cut_after(vboard_t *b, uint64_t n);
  * returns VBOARD_STOP_TIME early and the board is powered on again. */
 void vboard_arm_flash_cut(vboard_t *b, uint64_t op, enum sim_cut_mode mode,
                           uint32_t seed);
+/* Harness shortcut for runs that do not need exact instruction counts
+ * (e.g. checking which image a flash state boots): if a flash operation is
+ * in flight, move the clock to its end (or to an earlier event such as the
+ * watchdog) without executing instructions, as if the CPU had stalled on
+ * the bus. Call it with the CPU stopped at the start of a BSY polling loop.
+ * Returns true if time moved. */
+bool vboard_stall_for_flash(vboard_t *b);
+
 /* Number of power cuts so far (any cause). */
 uint64_t vboard_power_cuts(const vboard_t *b);
 

@@ -1,0 +1,56 @@
+/*
+ * vb_real.h - helpers for the tests and sweeps that run the real firmware
+ * from build-arm/ on the virtual board: symbol addresses from the
+ * bootloader ELF, slot images packed in-process (as `fota image pack`),
+ * and flash states prepared with the host boot core on a model whose array
+ * is then copied into the board (the journal format is the same).
+ */
+#ifndef VB_REAL_H
+#define VB_REAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "boot_core.h"
+#include "sim_flash.h"
+#include "vboard.h"
+
+/* A packed slot image (header + body). */
+typedef struct vbr_image {
+    uint8_t *data;
+    size_t len;
+    int slot;
+    fota_version_t version;
+    uint32_t entry;          /* reset handler (Thumb bit cleared) */
+} vbr_image_t;
+
+/* Address of the symbol name in an ELF32 file. Returns 0,
+ * FOTA_ERR_IO (file), FOTA_ERR_CORRUPT (not ELF32) or FOTA_ERR_NOENT. */
+int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr);
+
+/* Pack the raw application binary bin_path (linked for slot) as version
+ * "maj.min.patch". pad_body > 0 pads the raw binary with a filler pattern to
+ * that many bytes first, so the header's body_size covers it. flags are
+ * FOTA_IMAGE_F_*. Returns 0 or a negative FOTA_ERR_* (message on stderr). */
+int vbr_pack(vbr_image_t *img, const char *bin_path, int slot, unsigned maj,
+             unsigned min, unsigned patch, size_t pad_body, uint32_t flags);
+void vbr_image_free(vbr_image_t *img);
+
+/* Erase the slot's sectors of f and program img there (blocking model
+ * operations, as a programmer would). Returns 0 or a FOTA_ERR_*. */
+int vbr_install(sim_flash_t *f, const vbr_image_t *img);
+
+/* Copy the whole flash array of src into the board (before a reset: the
+ * reset drops any code translated from the old contents). */
+void vbr_flash_to_board(vboard_t *b, const sim_flash_t *src);
+
+/* Read the journal of a flash array with the host boot core (a private
+ * copy, nothing written). Returns boot_init's result; ctx filled. */
+int vbr_journal_read(const uint8_t *mem, boot_ctx_t *ctx);
+
+/* Verify slot of a flash array with the host boot core (full SHA-256) and
+ * compare it byte for byte with img. Returns true if both hold. */
+bool vbr_slot_holds(const uint8_t *mem, int slot, const vbr_image_t *img);
+
+#endif /* VB_REAL_H */

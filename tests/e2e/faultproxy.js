@@ -20,7 +20,8 @@
 //    "cut_after": 100000,     forward, then drop the connection after this
 //                             many body bytes
 //    "pause_ms": 1000,        with cut_after: stall this long before the cut
-//    "corrupt_at": 5000}      forward, flipping the bits of this body byte
+//    "corrupt_at": 5000,      forward, flipping the bits of this body byte
+//    "bytes_per_s": 1000000}  forward the body at this rate (8 KiB slices)
 //
 // Every request is logged to --log as one JSON line: method, path, range,
 // if-match, if-none-match, status, action, body bytes sent.
@@ -126,6 +127,13 @@ const server = http.createServer((req, res) => {
       res.writeHead(ures.statusCode, ures.headers);
       let sent = 0;
       let cut = false;
+      let pacing = false; // a throttled chunk is still being written
+      let ended = false;  // upstream ended meanwhile
+      const finish = () => {
+        entry.bytes = sent;
+        res.end();
+        done();
+      };
       ures.on('data', (chunk) => {
         if (cut) return;
         let buf = chunk;
@@ -153,13 +161,38 @@ const server = http.createServer((req, res) => {
           return;
         }
         sent += buf.length;
+        if (rule && rule.bytes_per_s) {
+          // A slow link: slices at the given rate, upstream paused meanwhile.
+          ures.pause();
+          let off = 0;
+          const step = () => {
+            if (res.destroyed) return;
+            if (off >= buf.length) {
+              pacing = false;
+              if (ended) finish();
+              else ures.resume();
+              return;
+            }
+            const part = buf.subarray(off, off + 8192);
+            off += part.length;
+            res.write(part);
+            setTimeout(step, Math.ceil(part.length * 1000 / rule.bytes_per_s));
+          };
+          entry.action = 'throttle';
+          pacing = true;
+          step();
+          return;
+        }
         res.write(buf);
       });
       ures.on('end', () => {
         if (cut) return;
-        entry.bytes = sent;
-        res.end();
-        done();
+        // 'end' can follow the last chunk even while paused.
+        if (pacing) {
+          ended = true;
+          return;
+        }
+        finish();
       });
       ures.on('error', () => {
         if (!cut) {

@@ -214,6 +214,25 @@ s_delay() {
   [ "$(field outcome "$out")" = updated ] && [ "$(field image_requests "$out")" = 2 ] &&
     running | grep -q "slot B, version 1.1.0" || why "$out"
 }
+# rec_phase <state-dir>: the phase in the agent's newest valid progress
+# record (agent_update.h: seq at byte 8, phase at 12, CRC-32 at 508).
+rec_phase() {
+  python3 - "$1" <<'PY'
+import struct, sys, zlib
+best = None
+for c in (0, 1):
+    try:
+        b = open(f"{sys.argv[1]}/progress.{c}", "rb").read(512)
+    except OSError:
+        continue
+    if len(b) < 512 or struct.unpack_from("<I", b, 508)[0] != zlib.crc32(b[:508]):
+        continue
+    seq = struct.unpack_from("<I", b, 8)[0]
+    if best is None or (seq - best[0]) & 0x80000000 == 0:
+        best = (seq, b[12])
+print(["idle", "downloading", "staged", "flashing", "observing"][best[1]] if best else "none")
+PY
+}
 s_kill() {
   # SIGKILL at 20 random points of updates. How long one uninterrupted
   # update takes is measured on a twin device; each kill lands uniformly
@@ -221,12 +240,16 @@ s_kill() {
   # is published, so the kills keep landing in updates. After every run
   # the device must be bootable, and no run that got to its end may have
   # failed; a final rerun completes the update in progress.
+  # The proxy serves images at 1 MB/s, so that the download takes about
+  # as long as the flash and the kills land in both.
   fresh kill-twin; release "$D/rel" 1.1.0 2 0 200000 || return 1
+  faults '[{"match":"/slot-","count":100000,"bytes_per_s":1000000}]'
   local t0 t_ms; t0=$(date +%s%N)
   agent --once --checkpoint 4096 >/dev/null || why "twin update failed" || return 1
   t_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
   fresh kill
-  local i=0 rc minor=1 killed=0 finished=0 ok=1
+  faults '[{"match":"/slot-","count":100000,"bytes_per_s":1000000}]'
+  local i=0 rc minor=1 killed=0 finished=0 ok=1 phases=""
   release "$D/rel" 1.1.0 2 0 200000 || return 1
   # Until 20 runs were killed mid-run (runs that finish first do not
   # count; at most 60 runs).
@@ -240,7 +263,11 @@ s_kill() {
     running >/dev/null || { echo "  not bootable after kill $i"; ok=0; }
     # No summary: killed mid-run. A summary: the run got to its end (the
     # kill may still have hit it on the way out).
-    if [ -z "$out" ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
+    if [ -z "$out" ]; then
+      killed=$((killed + 1)); phases="$phases $(rec_phase "$D/state")"
+    else
+      finished=$((finished + 1))
+    fi
     [ "$(field outcome "$out")" = error ] && { echo "  run $i failed: $out"; ok=0; }
     # Once the device runs the latest release (the update may also have
     # completed just before a kill), publish the next one.
@@ -250,6 +277,7 @@ s_kill() {
     fi
   done
   echo "  one update takes ${t_ms} ms; $killed runs killed, $finished finished first, releases 1.1.0..1.$minor.0"
+  echo "  record phase after each kill:$(tr ' ' '\n' <<<"$phases" | sort | uniq -c | awk 'NF == 2 { printf " %s=%s", $2, $1 }')"
   out=$(agent --once) || why "rerun failed: $out" || return 1
   [ $ok = 1 ] && [ $killed = 20 ] || why "all runs fine=$ok, killed=$killed" || return 1
   grep -q "rejected\|corrupt" "$D/agent.log" && { why "$(grep "rejected\|corrupt" "$D/agent.log" | head -3)"; return 1; }

@@ -17,6 +17,7 @@
 
 #include "fota/fota_ed25519.h"
 #include "fota/fota_image.h"
+#include "fota/fota_text.h"
 
 /* Process exit codes, the same for every subcommand. */
 #define TOOL_EXIT_OK 0
@@ -94,9 +95,6 @@ int tool_parse_version(const char *s, fota_version_t *v);
 
 /* "1.2.3" or "1.2.3+45" (build shown only when non-zero) into buf. */
 void tool_format_version(const fota_version_t *v, char *buf, size_t len);
-
-/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
-void tool_hex(const uint8_t *data, size_t len, char *out);
 
 /* ---- files ---- */
 

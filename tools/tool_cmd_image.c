@@ -293,7 +293,7 @@ static int cmd_sign(int argc, char **argv)
 
         fota_ed25519_pubkey(pub, seed);
         fota_ed25519_key_id(id, pub);
-        tool_hex(id, sizeof id, idhex);
+        fota_hex_encode(id, sizeof id, idhex);
         printf("%s: signed with key id %s\n", out_path, idhex);
     }
     ret = TOOL_EXIT_OK;

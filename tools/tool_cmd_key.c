@@ -115,36 +115,21 @@ static void pem_write(FILE *f, const char *begin, const char *end, const uint8_t
     fprintf(f, "\n%s\n", end);
 }
 
-static int hex_nibble(char c)
+static bool is_space(uint8_t c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
 
 /* 64 hex digits, surrounding whitespace allowed. */
 static bool parse_hex32(const uint8_t *text, size_t len, uint8_t out[32])
 {
-    size_t i = 0, n = 0;
+    size_t i = 0;
 
-    while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
+    while (i < len && is_space(text[i]))
         i++;
-    for (; n < 32 && i + 1 < len; n++, i += 2) {
-        int hi = hex_nibble((char)text[i]), lo = hex_nibble((char)text[i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[n] = (uint8_t)(hi << 4 | lo);
-    }
-    if (n != 32)
-        return false;
-    for (; i < len; i++)
-        if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
-            return false;
-    return true;
+    while (len > i && is_space(text[len - 1]))
+        len--;
+    return fota_hex_decode((const char *)text + i, len - i, out, 32) == 32;
 }
 
 int tool_key_load_seed(const char *path, uint8_t seed[FOTA_ED25519_SEED_SIZE])
@@ -285,8 +270,8 @@ static void print_pub(const uint8_t pub[FOTA_ED25519_PUB_SIZE])
     uint8_t id[FOTA_ED25519_KEY_ID_SIZE];
 
     fota_ed25519_key_id(id, pub);
-    tool_hex(pub, FOTA_ED25519_PUB_SIZE, hex);
-    tool_hex(id, sizeof id, idhex);
+    fota_hex_encode(pub, FOTA_ED25519_PUB_SIZE, hex);
+    fota_hex_encode(id, sizeof id, idhex);
     printf("public key %s\nkey id     %s\n", hex, idhex);
 }
 

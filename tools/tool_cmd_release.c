@@ -247,7 +247,7 @@ static int cmd_publish(int argc, char **argv)
         up[s].name = s == 0 ? "slot-a" : "slot-b";
         tool_release_image_key(prefix, info.version_str, s, up[s].key, sizeof up[s].key);
         up[s].size = len[s];
-        tool_hex(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
+        fota_hex_encode(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
     }
     up[2].name = "manifest";
     tool_release_manifest_key(prefix, up[2].key, sizeof up[2].key);
@@ -255,7 +255,7 @@ static int cmd_publish(int argc, char **argv)
     {
         uint8_t d[FOTA_SHA256_SIZE];
         fota_sha256((const uint8_t *)manifest, manifest_len, d);
-        tool_hex(d, FOTA_SHA256_SIZE, up[2].sha256);
+        fota_hex_encode(d, FOTA_SHA256_SIZE, up[2].sha256);
     }
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -395,7 +395,7 @@ static int cmd_show(int argc, char **argv)
         printf("  rollout           %u%%\n", (unsigned)m.rollout_percent);
         printf("  published at      %s\n", m.published_at);
         for (int s = 0; s < 2; s++) {
-            tool_hex(m.slot[s].sha256, FOTA_SHA256_SIZE, hex);
+            fota_hex_encode(m.slot[s].sha256, FOTA_SHA256_SIZE, hex);
             printf("  slot %s            %s, %lu bytes, sha256 %s\n", tool_slot_name(s),
                    m.slot[s].key, (unsigned long)m.slot[s].size, hex);
         }

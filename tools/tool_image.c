@@ -241,8 +241,8 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, r->hdr.body_size);
         fota_sha256_final(&sha, r->sha256_calc);
         r->crc_st = fota_crc32_st(img, FOTA_IMAGE_HDR_SIZE + (size_t)r->hdr.body_size);
-        tool_hex(r->hdr.sha256, FOTA_SHA256_SIZE, want);
-        tool_hex(r->sha256_calc, FOTA_SHA256_SIZE, got);
+        fota_hex_encode(r->hdr.sha256, FOTA_SHA256_SIZE, want);
+        fota_hex_encode(r->sha256_calc, FOTA_SHA256_SIZE, got);
         if (memcmp(r->sha256_calc, r->hdr.sha256, FOTA_SHA256_SIZE) == 0) {
             c->ok = true;
             snprintf(c->detail, sizeof c->detail, "sha256 %s", got);
@@ -314,7 +314,7 @@ bool tool_image_check_sig(tool_image_report_t *r, const uint8_t *pub)
     rs = fota_image_tlv_find(&r->hdr, FOTA_TLV_ED25519_SIG, NULL);
     rk = fota_image_tlv_find(&r->hdr, FOTA_TLV_KEY_ID, &kid);
     if (rk == FOTA_ED25519_KEY_ID_SIZE)
-        tool_hex(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
+        fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
     if (pub == NULL) {
         c->ok = true;
         snprintf(c->detail, sizeof c->detail, "%s, key id %s (not verified: no --pubkey)",
@@ -326,7 +326,7 @@ bool tool_image_check_sig(tool_image_report_t *r, const uint8_t *pub)
         char whex[2 * FOTA_ED25519_KEY_ID_SIZE + 1];
 
         fota_ed25519_key_id(want, pub);
-        tool_hex(want, sizeof want, whex);
+        fota_hex_encode(want, sizeof want, whex);
         if (rs != FOTA_ED25519_SIG_SIZE)
             snprintf(c->detail, sizeof c->detail, "no Ed25519 signature (want key id %s)",
                      whex);
@@ -449,7 +449,7 @@ static void print_tlv(void *ctx, uint16_t type, uint16_t len, const uint8_t *val
     FILE *f = ctx;
     char hex[2 * 16 + 1];
 
-    tool_hex(val, len < 16 ? len : 16, hex);
+    fota_hex_encode(val, len < 16 ? len : 16, hex);
     fprintf(f, "  tlv           0x%04x %s, %u bytes: %s%s\n", (unsigned)type,
             tlv_name(type), (unsigned)len, hex, len > 16 ? "..." : "");
 }
@@ -481,7 +481,7 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
         fprintf(f, "  body size     %lu bytes\n", (unsigned long)h->body_size);
         fprintf(f, "  flags         0x%08lx%s\n", (unsigned long)h->flags,
                 (h->flags & FOTA_IMAGE_F_NO_CONFIRM) ? " (no-confirm test build)" : "");
-        tool_hex(h->sha256, FOTA_SHA256_SIZE, hex);
+        fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, hex);
         fprintf(f, "  sha256        %s\n", hex);
         if (r->body_complete)
             fprintf(f, "  crc32 (ST)    0x%08lx over header + body\n",
@@ -495,7 +495,7 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
                            FOTA_ED25519_SIG_SIZE;
 
             if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) == FOTA_ED25519_KEY_ID_SIZE)
-                tool_hex(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
+                fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
             else
                 snprintf(idhex, sizeof idhex, "none");
             fprintf(f, "  key id        %s\n", idhex);
@@ -517,7 +517,7 @@ static void json_tlv(void *ctx, uint16_t type, uint16_t len, const uint8_t *val)
     tool_json_str(j, "name", tlv_name(type));
     tool_json_uint(j, "len", len);
     if (hex != NULL) {
-        tool_hex(val, len, hex);
+        fota_hex_encode(val, len, hex);
         tool_json_str(j, "value", hex);
         free(hex);
     }
@@ -554,7 +554,7 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
         tool_json_uint(&j, "load_addr", h->load_addr);
         tool_json_uint(&j, "body_size", h->body_size);
         tool_json_uint(&j, "flags", h->flags);
-        tool_hex(h->sha256, FOTA_SHA256_SIZE, buf);
+        fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, buf);
         tool_json_str(&j, "sha256", buf);
         tool_json_uint(&j, "tlv_size", h->tlv_size);
         tool_json_begin_arr(&j, "tlv");
@@ -567,7 +567,7 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
             tool_json_bool(&j, "signed", fota_image_tlv_find(h, FOTA_TLV_ED25519_SIG, NULL) ==
                                              FOTA_ED25519_SIG_SIZE);
             if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) == FOTA_ED25519_KEY_ID_SIZE) {
-                tool_hex(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
+                fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
                 tool_json_str(&j, "key_id", idhex);
             } else {
                 tool_json_null(&j, "key_id");
@@ -580,7 +580,7 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
     else
         tool_json_null(&j, "slot");
     if (r->body_complete) {
-        tool_hex(r->sha256_calc, FOTA_SHA256_SIZE, buf);
+        fota_hex_encode(r->sha256_calc, FOTA_SHA256_SIZE, buf);
         tool_json_str(&j, "sha256_computed", buf);
         tool_json_uint(&j, "crc32_st", r->crc_st);
     }

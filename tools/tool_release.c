@@ -243,7 +243,7 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         tool_json_begin_obj(&j, s == 0 ? "a" : "b");
         tool_json_str(&j, "key", keys[s]);
         tool_json_uint(&j, "size", info->size[s]);
-        tool_hex(info->sha256[s], FOTA_SHA256_SIZE, hex);
+        fota_hex_encode(info->sha256[s], FOTA_SHA256_SIZE, hex);
         tool_json_str(&j, "sha256", hex);
         tool_json_end_obj(&j);
     }
@@ -513,7 +513,7 @@ static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
          * libcurl's signer does not add it; it signs it with the other
          * headers we pass. */
         fota_sha256(up, up_len, d);
-        agent_sigv4_hex(d, sizeof d, hex);
+        fota_hex_encode(d, sizeof d, hex);
         snprintf(line, sizeof line, "x-amz-content-sha256: %s", hex);
         hdrs = curl_slist_append(hdrs, line);
         snprintf(line, sizeof line, "Content-Type: %s", content_type);

@@ -14,6 +14,7 @@
 #include "cJSON.h"
 #include "fota/fota_err.h"
 #include "fota/fota_sha256.h"
+#include "fota/fota_text.h"
 #include "fota/fota_nomalloc.h"
 
 /* cJSON's hooks are global, so the arena they draw from is too; see the
@@ -118,17 +119,6 @@ static int get_str(const cJSON *obj, const char *name, char *out, size_t size)
     return 0;
 }
 
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_slot(const cJSON *slots, const char *name,
                       agent_manifest_slot_t *out)
 {
@@ -155,13 +145,9 @@ static int parse_slot(const cJSON *slots, const char *name,
     if (!cJSON_IsString(h) || h->valuestring == NULL ||
         strlen(h->valuestring) != 2 * FOTA_SHA256_SIZE)
         return FOTA_ERR_CORRUPT;
-    for (size_t i = 0; i < FOTA_SHA256_SIZE; i++) {
-        int hi = hex_nibble(h->valuestring[2 * i]);
-        int lo = hex_nibble(h->valuestring[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return FOTA_ERR_CORRUPT;
-        out->sha256[i] = (uint8_t)(hi * 16 + lo);
-    }
+    if (fota_hex_decode(h->valuestring, 2 * FOTA_SHA256_SIZE, out->sha256,
+                        FOTA_SHA256_SIZE) < 0)
+        return FOTA_ERR_CORRUPT;
     return 0;
 }
 

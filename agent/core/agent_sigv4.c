@@ -15,6 +15,7 @@
 
 #include "fota/fota_err.h"
 #include "fota/fota_sha256.h"
+#include "fota/fota_text.h"
 #include "fota/fota_nomalloc.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
@@ -24,7 +25,6 @@
 #define URL_MAX 1024
 
 static const char s_hex_upper[] = "0123456789ABCDEF";
-static const char s_hex_lower[] = "0123456789abcdef";
 
 /* ---- small string helpers ------------------------------------------------ */
 
@@ -38,17 +38,6 @@ static char to_lower(char c)
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_unreserved(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
@@ -58,66 +47,7 @@ static bool is_unreserved(uint8_t c)
 
 void agent_sigv4_hex(const uint8_t *bytes, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = s_hex_lower[bytes[i] >> 4];
-        out[2 * i + 1] = s_hex_lower[bytes[i] & 0x0f];
-    }
-    out[2 * n] = '\0';
-}
-
-/* Bounded appender: once it overflows it stays failed, so callers can chain
- * appends and check once. */
-typedef struct out_buf {
-    char *p;
-    size_t cap;
-    size_t len;
-    bool overflow;
-} out_buf_t;
-
-static void ob_init(out_buf_t *ob, char *p, size_t cap)
-{
-    ob->p = p;
-    ob->cap = cap;
-    ob->len = 0;
-    ob->overflow = (cap == 0);
-    if (cap > 0)
-        p[0] = '\0';
-}
-
-static void ob_putn(out_buf_t *ob, const char *s, size_t n)
-{
-    if (ob->overflow)
-        return;
-    if (ob->len + n + 1 > ob->cap) {
-        ob->overflow = true;
-        return;
-    }
-    memcpy(ob->p + ob->len, s, n);
-    ob->len += n;
-    ob->p[ob->len] = '\0';
-}
-
-static void ob_puts(out_buf_t *ob, const char *s)
-{
-    ob_putn(ob, s, str_len(s));
-}
-
-static void ob_putc(out_buf_t *ob, char c)
-{
-    ob_putn(ob, &c, 1);
-}
-
-static void ob_put_u32(out_buf_t *ob, uint32_t v)
-{
-    char tmp[10];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    while (n > 0)
-        ob_putc(ob, tmp[--n]);
+    fota_hex_encode(bytes, n, out);
 }
 
 /* ---- lazy S3 URI encoder ---------------------------------------------------- */
@@ -156,9 +86,9 @@ static int enc_next(enc_it_t *it)
         return -1;
     c = (uint8_t)it->p[it->i];
     if (it->decode && c == '%' && it->i + 2 < it->len &&
-        hex_val(it->p[it->i + 1]) >= 0 && hex_val(it->p[it->i + 2]) >= 0) {
-        c = (uint8_t)(hex_val(it->p[it->i + 1]) * 16 +
-                      hex_val(it->p[it->i + 2]));
+        fota_hex_digit(it->p[it->i + 1]) >= 0 && fota_hex_digit(it->p[it->i + 2]) >= 0) {
+        c = (uint8_t)(fota_hex_digit(it->p[it->i + 1]) * 16 +
+                      fota_hex_digit(it->p[it->i + 2]));
         it->i += 3;
     } else {
         it->i += 1;
@@ -190,13 +120,13 @@ int agent_sigv4_uri_encode(const char *src, size_t len, int keep_slash,
                            char *out, size_t out_len)
 {
     enc_it_t it;
-    out_buf_t ob;
+    fota_sb_t ob;
     int c;
 
-    ob_init(&ob, out, out_len);
+    fota_sb_init(&ob, out, out_len);
     enc_start(&it, src, len, false, keep_slash != 0);
     while ((c = enc_next(&it)) >= 0)
-        ob_putc(&ob, (char)c);
+        fota_sb_putc(&ob, (char)c);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
     return (int)ob.len;
@@ -473,16 +403,16 @@ static bool valid_method(const char *m)
 }
 
 /* "<date>/<region>/<service>/aws4_request" */
-static void put_scope(out_buf_t *ob, const char *ts,
+static void put_scope(fota_sb_t *ob, const char *ts,
                       const agent_sigv4_cred_t *cred)
 {
-    ob_putn(ob, ts, 8);
-    ob_putc(ob, '/');
-    ob_puts(ob, cred->region);
-    ob_putc(ob, '/');
-    ob_puts(ob, cred->service);
-    ob_putc(ob, '/');
-    ob_puts(ob, SCOPE_TERM);
+    fota_sb_putn(ob, ts, 8);
+    fota_sb_putc(ob, '/');
+    fota_sb_puts(ob, cred->region);
+    fota_sb_putc(ob, '/');
+    fota_sb_puts(ob, cred->service);
+    fota_sb_putc(ob, '/');
+    fota_sb_puts(ob, SCOPE_TERM);
 }
 
 /*
@@ -501,7 +431,7 @@ static int sign_common(const agent_sigv4_req_t *req,
     qp_ent_t qps[AGENT_SIGV4_MAX_QUERY];
     size_t nh = 0;
     size_t nq = 0;
-    out_buf_t ob;
+    fota_sb_t ob;
     char credential[FIELD_MAX + 64];
     char expires[12];
     char sts[256];
@@ -539,12 +469,12 @@ static int sign_common(const agent_sigv4_req_t *req,
         if (hdr_name_cmp(&hdrs[i - 1], &hdrs[i]) == 0)
             return FOTA_ERR_INVAL;
 
-    ob_init(&ob, signed_list, signed_cap);
+    fota_sb_init(&ob, signed_list, signed_cap);
     for (size_t i = 0; i < nh; i++) {
         if (i > 0)
-            ob_putc(&ob, ';');
+            fota_sb_putc(&ob, ';');
         for (size_t k = 0; k < hdrs[i].name_len; k++)
-            ob_putc(&ob, to_lower(hdrs[i].name[k]));
+            fota_sb_putc(&ob, to_lower(hdrs[i].name[k]));
     }
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
@@ -553,15 +483,15 @@ static int sign_common(const agent_sigv4_req_t *req,
     rc = parse_query(qps, &nq, req->query);
     if (rc < 0)
         return rc;
-    ob_init(&ob, credential, sizeof credential);
-    ob_puts(&ob, cred->access_key);
-    ob_putc(&ob, '/');
+    fota_sb_init(&ob, credential, sizeof credential);
+    fota_sb_puts(&ob, cred->access_key);
+    fota_sb_putc(&ob, '/');
     put_scope(&ob, req->timestamp, cred);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
     if (presign) {
-        ob_init(&ob, expires, sizeof expires);
-        ob_put_u32(&ob, expires_s);
+        fota_sb_init(&ob, expires, sizeof expires);
+        fota_sb_put_u64(&ob, expires_s);
         rc = add_qp(qps, &nq, "X-Amz-Algorithm", 15, ALGORITHM,
                     strlen(ALGORITHM), false);
         if (rc == 0)
@@ -617,20 +547,20 @@ static int sign_common(const agent_sigv4_req_t *req,
     agent_sigv4_hex(mac, sizeof mac, creq_hex);
 
     /* String to sign. */
-    ob_init(&ob, sts, sizeof sts);
-    ob_puts(&ob, ALGORITHM "\n");
-    ob_puts(&ob, req->timestamp);
-    ob_putc(&ob, '\n');
+    fota_sb_init(&ob, sts, sizeof sts);
+    fota_sb_puts(&ob, ALGORITHM "\n");
+    fota_sb_puts(&ob, req->timestamp);
+    fota_sb_putc(&ob, '\n');
     put_scope(&ob, req->timestamp, cred);
-    ob_putc(&ob, '\n');
-    ob_puts(&ob, creq_hex);
+    fota_sb_putc(&ob, '\n');
+    fota_sb_puts(&ob, creq_hex);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
 
     /* Signing key: HMAC chain over date, region, service, "aws4_request". */
-    ob_init(&ob, key, sizeof key);
-    ob_puts(&ob, "AWS4");
-    ob_puts(&ob, cred->secret_key);
+    fota_sb_init(&ob, key, sizeof key);
+    fota_sb_puts(&ob, "AWS4");
+    fota_sb_puts(&ob, cred->secret_key);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
     fota_hmac_sha256(key, ob.len, req->timestamp, 8, mac);
@@ -653,7 +583,7 @@ int agent_sigv4_authorization(const agent_sigv4_req_t *req,
     char signed_list[SIGNED_LIST_MAX];
     char sig[AGENT_SIGV4_HEX_SIZE];
     char creq[AGENT_SIGV4_HEX_SIZE];
-    out_buf_t ob;
+    fota_sb_t ob;
     int rc;
 
     if (out == NULL)
@@ -664,31 +594,31 @@ int agent_sigv4_authorization(const agent_sigv4_req_t *req,
         return rc;
     if (creq_hash_hex != NULL)
         memcpy(creq_hash_hex, creq, sizeof creq);
-    ob_init(&ob, out, out_len);
-    ob_puts(&ob, ALGORITHM " Credential=");
-    ob_puts(&ob, cred->access_key);
-    ob_putc(&ob, '/');
+    fota_sb_init(&ob, out, out_len);
+    fota_sb_puts(&ob, ALGORITHM " Credential=");
+    fota_sb_puts(&ob, cred->access_key);
+    fota_sb_putc(&ob, '/');
     put_scope(&ob, req->timestamp, cred);
-    ob_puts(&ob, ", SignedHeaders=");
-    ob_puts(&ob, signed_list);
-    ob_puts(&ob, ", Signature=");
-    ob_puts(&ob, sig);
+    fota_sb_puts(&ob, ", SignedHeaders=");
+    fota_sb_puts(&ob, signed_list);
+    fota_sb_puts(&ob, ", Signature=");
+    fota_sb_puts(&ob, sig);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
     return (int)ob.len;
 }
 
 /* Append name=value with the value encoded as a query component. */
-static void ob_param(out_buf_t *ob, const char *name, const char *value)
+static void ob_param(fota_sb_t *ob, const char *name, const char *value)
 {
     enc_it_t it;
     int c;
 
-    ob_puts(ob, name);
-    ob_putc(ob, '=');
+    fota_sb_puts(ob, name);
+    fota_sb_putc(ob, '=');
     enc_start(&it, value, strlen(value), false, false);
     while ((c = enc_next(&it)) >= 0)
-        ob_putc(ob, (char)c);
+        fota_sb_putc(ob, (char)c);
 }
 
 int agent_sigv4_presign(const agent_sigv4_req_t *req,
@@ -698,7 +628,7 @@ int agent_sigv4_presign(const agent_sigv4_req_t *req,
     char signed_list[SIGNED_LIST_MAX];
     char sig[AGENT_SIGV4_HEX_SIZE];
     char creq[AGENT_SIGV4_HEX_SIZE];
-    out_buf_t ob;
+    fota_sb_t ob;
     int rc;
 
     /* 7 days is the longest validity S3 accepts for a presigned URL. */
@@ -708,34 +638,34 @@ int agent_sigv4_presign(const agent_sigv4_req_t *req,
                      sizeof signed_list, sig, creq);
     if (rc < 0)
         return rc;
-    ob_init(&ob, out, out_len);
+    fota_sb_init(&ob, out, out_len);
     ob_param(&ob, "X-Amz-Algorithm", ALGORITHM);
-    ob_puts(&ob, "&X-Amz-Credential=");
-    ob_puts(&ob, cred->access_key);
-    ob_puts(&ob, "%2F");
-    ob_putn(&ob, req->timestamp, 8);
-    ob_puts(&ob, "%2F");
+    fota_sb_puts(&ob, "&X-Amz-Credential=");
+    fota_sb_puts(&ob, cred->access_key);
+    fota_sb_puts(&ob, "%2F");
+    fota_sb_putn(&ob, req->timestamp, 8);
+    fota_sb_puts(&ob, "%2F");
     {
         enc_it_t it;
         int c;
         enc_start(&it, cred->region, strlen(cred->region), false, false);
         while ((c = enc_next(&it)) >= 0)
-            ob_putc(&ob, (char)c);
+            fota_sb_putc(&ob, (char)c);
     }
-    ob_puts(&ob, "%2F");
-    ob_puts(&ob, cred->service);
-    ob_puts(&ob, "%2F" SCOPE_TERM "&X-Amz-Date=");
-    ob_puts(&ob, req->timestamp);
-    ob_puts(&ob, "&X-Amz-Expires=");
-    ob_put_u32(&ob, expires_s);
+    fota_sb_puts(&ob, "%2F");
+    fota_sb_puts(&ob, cred->service);
+    fota_sb_puts(&ob, "%2F" SCOPE_TERM "&X-Amz-Date=");
+    fota_sb_puts(&ob, req->timestamp);
+    fota_sb_puts(&ob, "&X-Amz-Expires=");
+    fota_sb_put_u64(&ob, expires_s);
     if (str_len(cred->session_token) > 0) {
-        ob_putc(&ob, '&');
+        fota_sb_putc(&ob, '&');
         ob_param(&ob, "X-Amz-Security-Token", cred->session_token);
     }
-    ob_putc(&ob, '&');
+    fota_sb_putc(&ob, '&');
     ob_param(&ob, "X-Amz-SignedHeaders", signed_list);
-    ob_puts(&ob, "&X-Amz-Signature=");
-    ob_puts(&ob, sig);
+    fota_sb_puts(&ob, "&X-Amz-Signature=");
+    fota_sb_puts(&ob, sig);
     if (ob.overflow)
         return FOTA_ERR_NOMEM;
     return (int)ob.len;

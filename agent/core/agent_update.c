@@ -13,87 +13,33 @@
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
 #include "fota/fota_sha256.h"
+#include "fota/fota_text.h"
 
 #define REC_MAGIC 0x44505541u /* "AUPD" */
 #define REC_FORMAT 1
 #define REC_OFF_CRC (AGENT_STORAGE_REC_SIZE - 4)
 
-/* ---- small string builder (no printf in the core) ------------------------ */
+/* ---- formatting on top of fota_text.h (no printf in the core) ------------ */
 
-typedef struct sb {
-    char *p;
-    size_t cap;
-    size_t len;
-    bool overflow;
-} sb_t;
-
-static void sb_init(sb_t *s, char *p, size_t cap)
+static void sb_ver(fota_sb_t *s, const fota_version_t *v)
 {
-    s->p = p;
-    s->cap = cap;
-    s->len = 0;
-    s->overflow = false;
-    if (cap)
-        p[0] = '\0';
-}
-
-static void sb_mem(sb_t *s, const char *str, size_t n)
-{
-    if (s->len + n + 1 > s->cap) {
-        s->overflow = true;
-        return;
-    }
-    memcpy(s->p + s->len, str, n);
-    s->len += n;
-    s->p[s->len] = '\0';
-}
-
-static void sb_str(sb_t *s, const char *str)
-{
-    sb_mem(s, str, strlen(str));
-}
-
-static void sb_u64(sb_t *s, uint64_t v)
-{
-    char tmp[21];
-    size_t i = sizeof(tmp);
-
-    do {
-        tmp[--i] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    sb_mem(s, tmp + i, sizeof(tmp) - i);
-}
-
-static void sb_i32(sb_t *s, int32_t v)
-{
-    if (v < 0) {
-        sb_str(s, "-");
-        sb_u64(s, (uint64_t)(-(int64_t)v));
-    } else {
-        sb_u64(s, (uint64_t)v);
-    }
-}
-
-static void sb_ver(sb_t *s, const fota_version_t *v)
-{
-    sb_u64(s, v->major);
-    sb_str(s, ".");
-    sb_u64(s, v->minor);
-    sb_str(s, ".");
-    sb_u64(s, v->patch);
+    fota_sb_put_u64(s, v->major);
+    fota_sb_puts(s, ".");
+    fota_sb_put_u64(s, v->minor);
+    fota_sb_puts(s, ".");
+    fota_sb_put_u64(s, v->patch);
     if (v->build) {
-        sb_str(s, "+");
-        sb_u64(s, v->build);
+        fota_sb_puts(s, "+");
+        fota_sb_put_u64(s, v->build);
     }
 }
 
 /* Two digits with a leading zero. */
-static void sb_2(sb_t *s, unsigned v)
+static void sb_2(fota_sb_t *s, unsigned v)
 {
     char d[2] = {(char)('0' + v / 10u % 10u), (char)('0' + v % 10u)};
 
-    sb_mem(s, d, 2);
+    fota_sb_putn(s, d, 2);
 }
 
 /* ---- UTC ----------------------------------------------------------------------- */
@@ -114,28 +60,28 @@ void agent_update_format_utc(uint64_t unix_s, bool iso, char *out)
     uint64_t mp = (5u * doy + 2u) / 153u;
     unsigned d = (unsigned)(doy - (153u * mp + 2u) / 5u + 1u);
     unsigned m = (unsigned)(mp < 10u ? mp + 3u : mp - 9u);
-    sb_t s;
+    fota_sb_t s;
 
     if (m <= 2)
         y++;
-    sb_init(&s, out, 21);
+    fota_sb_init(&s, out, 21);
     sb_2(&s, (unsigned)(y / 100u));
     sb_2(&s, (unsigned)(y % 100u));
     if (iso)
-        sb_str(&s, "-");
+        fota_sb_puts(&s, "-");
     sb_2(&s, m);
     if (iso)
-        sb_str(&s, "-");
+        fota_sb_puts(&s, "-");
     sb_2(&s, d);
-    sb_str(&s, "T");
+    fota_sb_puts(&s, "T");
     sb_2(&s, sod / 3600u);
     if (iso)
-        sb_str(&s, ":");
+        fota_sb_puts(&s, ":");
     sb_2(&s, sod / 60u % 60u);
     if (iso)
-        sb_str(&s, ":");
+        fota_sb_puts(&s, ":");
     sb_2(&s, sod % 60u);
-    sb_str(&s, "Z");
+    fota_sb_puts(&s, "Z");
 }
 
 /* ---- record codec --------------------------------------------------------------- */
@@ -248,21 +194,21 @@ static void upd_log(agent_update_t *u, int level, const char *a, const char *b,
                     int32_t v, bool with_v)
 {
     char msg[160];
-    sb_t s;
+    fota_sb_t s;
 
     if (!u->p.log)
         return;
-    sb_init(&s, msg, sizeof(msg));
-    sb_str(&s, a);
+    fota_sb_init(&s, msg, sizeof(msg));
+    fota_sb_puts(&s, a);
     if (b)
-        sb_str(&s, b);
+        fota_sb_puts(&s, b);
     if (with_v) {
-        sb_str(&s, " ");
-        sb_i32(&s, v);
+        fota_sb_puts(&s, " ");
+        fota_sb_put_i64(&s, v);
         if (v < 0) {
-            sb_str(&s, " (");
-            sb_str(&s, fota_strerror(v));
-            sb_str(&s, ")");
+            fota_sb_puts(&s, " (");
+            fota_sb_puts(&s, fota_strerror(v));
+            fota_sb_puts(&s, ")");
         }
     }
     u->p.log->ops->write(u->p.log, level, msg);
@@ -323,16 +269,16 @@ static int rec_load(agent_update_t *u)
 static int upd_url(agent_update_t *u, const char *key_a, const char *key_b,
                    const char *key_c)
 {
-    sb_t s;
+    fota_sb_t s;
     int n;
 
-    sb_init(&s, u->url, sizeof(u->url));
-    sb_str(&s, u->cfg.endpoint);
+    fota_sb_init(&s, u->url, sizeof(u->url));
+    fota_sb_puts(&s, u->cfg.endpoint);
     if (s.len && s.p[s.len - 1] == '/')
         s.p[--s.len] = '\0';
-    sb_str(&s, "/");
-    sb_str(&s, u->cfg.bucket);
-    sb_str(&s, "/");
+    fota_sb_puts(&s, "/");
+    fota_sb_puts(&s, u->cfg.bucket);
+    fota_sb_puts(&s, "/");
     for (int i = 0; i < 3; i++) {
         const char *k = i == 0 ? key_a : i == 1 ? key_b : key_c;
 
@@ -358,14 +304,14 @@ static int upd_prefixed_url(agent_update_t *u, const char *rest,
                             const char *tail)
 {
     char key[AGENT_MANIFEST_KEY_SIZE + 64];
-    sb_t s;
+    fota_sb_t s;
 
-    sb_init(&s, key, sizeof(key));
-    sb_str(&s, u->cfg.prefix);
-    sb_str(&s, upd_prefix_sep(u));
-    sb_str(&s, rest);
+    fota_sb_init(&s, key, sizeof(key));
+    fota_sb_puts(&s, u->cfg.prefix);
+    fota_sb_puts(&s, upd_prefix_sep(u));
+    fota_sb_puts(&s, rest);
     if (tail)
-        sb_str(&s, tail);
+        fota_sb_puts(&s, tail);
     if (s.overflow)
         return FOTA_ERR_NOMEM;
     return upd_url(u, key, NULL, NULL);
@@ -524,7 +470,7 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     int slot = -1;
     uint64_t now = 0;
     char ts[24];
-    sb_t s;
+    fota_sb_t s;
     int rc;
 
     if (!u->cfg.report || !u->cfg.access_key || !u->cfg.access_key[0] || !u->p.utc)
@@ -532,50 +478,50 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     if (u->p.utc->ops->now(u->p.utc, &now) < 0)
         now = 0;
     agent_update_format_utc(now, true, ts);
-    sb_init(&s, u->report, sizeof(u->report));
-    sb_str(&s, "{\"device\":\"");
-    sb_str(&s, u->cfg.device_id);
-    sb_str(&s, "\",\"product\":\"");
-    sb_str(&s, u->cfg.product);
-    sb_str(&s, "\",\"state\":\"");
-    sb_str(&s, agent_update_outcome_name(outcome));
-    sb_str(&s, "\",\"running_version\":");
+    fota_sb_init(&s, u->report, sizeof(u->report));
+    fota_sb_puts(&s, "{\"device\":\"");
+    fota_sb_puts(&s, u->cfg.device_id);
+    fota_sb_puts(&s, "\",\"product\":\"");
+    fota_sb_puts(&s, u->cfg.product);
+    fota_sb_puts(&s, "\",\"state\":\"");
+    fota_sb_puts(&s, agent_update_outcome_name(outcome));
+    fota_sb_puts(&s, "\",\"running_version\":");
     if (upd_running(u, &run, &slot)) {
-        sb_str(&s, "\"");
+        fota_sb_puts(&s, "\"");
         sb_ver(&s, &run);
-        sb_str(&s, "\",\"running_slot\":\"");
-        sb_str(&s, slot == 0 ? "a" : "b");
-        sb_str(&s, "\"");
+        fota_sb_puts(&s, "\",\"running_slot\":\"");
+        fota_sb_puts(&s, slot == 0 ? "a" : "b");
+        fota_sb_puts(&s, "\"");
     } else {
-        sb_str(&s, "null,\"running_slot\":null");
+        fota_sb_puts(&s, "null,\"running_slot\":null");
     }
-    sb_str(&s, ",\"target_version\":");
+    fota_sb_puts(&s, ",\"target_version\":");
     if (u->rec.size) {
-        sb_str(&s, "\"");
+        fota_sb_puts(&s, "\"");
         sb_ver(&s, &u->rec.version);
-        sb_str(&s, "\"");
+        fota_sb_puts(&s, "\"");
     } else {
-        sb_str(&s, "null");
+        fota_sb_puts(&s, "null");
     }
-    sb_str(&s, ",\"rejected\":[");
+    fota_sb_puts(&s, ",\"rejected\":[");
     for (unsigned i = 0; i < u->rec.n_rejected; i++) {
-        sb_str(&s, i ? ",\"" : "\"");
+        fota_sb_puts(&s, i ? ",\"" : "\"");
         sb_ver(&s, &u->rec.rejected[i]);
-        sb_str(&s, "\"");
+        fota_sb_puts(&s, "\"");
     }
-    sb_str(&s, "],\"last_error\":\"");
-    sb_str(&s, err ? fota_strerror(err) : "none");
-    sb_str(&s, "\",\"last_error_code\":");
-    sb_i32(&s, err);
-    sb_str(&s, ",\"bytes_downloaded\":");
-    sb_u64(&s, u->rec.downloaded);
-    sb_str(&s, ",\"download_restarts\":");
-    sb_u64(&s, u->rec.restarts);
-    sb_str(&s, ",\"cycles\":");
-    sb_u64(&s, u->stats.cycles);
-    sb_str(&s, ",\"time\":\"");
-    sb_str(&s, ts);
-    sb_str(&s, "\"}\n");
+    fota_sb_puts(&s, "],\"last_error\":\"");
+    fota_sb_puts(&s, err ? fota_strerror(err) : "none");
+    fota_sb_puts(&s, "\",\"last_error_code\":");
+    fota_sb_put_i64(&s, err);
+    fota_sb_puts(&s, ",\"bytes_downloaded\":");
+    fota_sb_put_u64(&s, u->rec.downloaded);
+    fota_sb_puts(&s, ",\"download_restarts\":");
+    fota_sb_put_u64(&s, u->rec.restarts);
+    fota_sb_puts(&s, ",\"cycles\":");
+    fota_sb_put_u64(&s, u->stats.cycles);
+    fota_sb_puts(&s, ",\"time\":\"");
+    fota_sb_puts(&s, ts);
+    fota_sb_puts(&s, "\"}\n");
     if (s.overflow)
         return;
     rc = upd_prefixed_url(u, "reports/", u->cfg.device_id);

@@ -21,24 +21,15 @@
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
 #include "fota/fota_sha512.h"
+#include "fota/fota_text.h"
 
 static size_t unhex(const char *s, uint8_t *out, size_t max)
 {
     size_t n = strlen(s) / 2;
 
     assert_true(n <= max);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
+    assert_int_equal(fota_hex_decode(s, 2 * n, out, n), (int)n);
     return n;
-}
-
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
 }
 
 /* ---- SHA-512 -------------------------------------------------------------- */
@@ -49,7 +40,7 @@ static void check_sha512(const void *msg, size_t len, const char *want)
     char got[2 * FOTA_SHA512_SIZE + 1];
 
     fota_sha512(msg, len, d);
-    hex(d, sizeof d, got);
+    fota_hex_encode(d, sizeof d, got);
     assert_string_equal(got, want);
 }
 
@@ -87,7 +78,7 @@ static void test_sha512_million_a(void **state)
     for (int i = 0; i < 1000; i++)
         fota_sha512_update(&ctx, chunk, sizeof chunk);
     fota_sha512_final(&ctx, d);
-    hex(d, sizeof d, got);
+    fota_hex_encode(d, sizeof d, got);
     assert_string_equal(got,
                         "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
                         "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b");

@@ -12,18 +12,13 @@
 #include <cmocka.h>
 
 #include "fota/fota_sha256.h"
-
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
-}
+#include "fota/fota_text.h"
 
 static void check_digest(const uint8_t d[FOTA_SHA256_SIZE], const char *want)
 {
     char got[2 * FOTA_SHA256_SIZE + 1];
 
-    hex(d, FOTA_SHA256_SIZE, got);
+    fota_hex_encode(d, FOTA_SHA256_SIZE, got);
     assert_string_equal(got, want);
 }
 

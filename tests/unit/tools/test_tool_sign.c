@@ -27,6 +27,7 @@
 #include "fota/fota_image.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_text.h"
 
 static const char *s_fota;
 static char s_dir[64];
@@ -114,12 +115,6 @@ static uint8_t *read_bytes(const char *file, size_t *len)
     return buf;
 }
 
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* A packed image for slot (0 = A, 1 = B) at name. */
 static void make_slot_image(const char *name, int slot)
 {
@@ -147,11 +142,7 @@ static const char s_rfc_pub[] =
 
 static void unhex(const char *s, uint8_t *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(s + 2 * i, "%2x", &v), 1);
-        out[i] = (uint8_t)v;
-    }
+    assert_int_equal(fota_hex_decode(s, 2 * n, out, n), (int)n);
 }
 
 static void test_key_gen(void **state)
@@ -169,7 +160,7 @@ static void test_key_gen(void **state)
     assert_int_equal(len, 32);
     /* The printed public key is the one the seed gives. */
     fota_ed25519_pubkey(pub, seed);
-    hex(pub, 32, pubhex);
+    fota_hex_encode(pub, 32, pubhex);
     assert_non_null(strstr(s_out, pubhex));
     free(seed);
     /* Never overwritten. */
@@ -210,7 +201,7 @@ static void test_key_pub(void **state)
     assert_non_null(strstr(s_out, s_rfc_pub));
     pub = read_bytes(p("rfc.pub"), &len);
     assert_int_equal(len, 32);
-    hex(pub, 32, pubhex);
+    fota_hex_encode(pub, 32, pubhex);
     assert_string_equal(pubhex, s_rfc_pub);
     free(pub);
     /* PEM export round-trips through the public key reader. */
@@ -346,7 +337,7 @@ static void test_pubkey_formats_and_inspect(void **state)
     assert_int_equal(run("key", "pub", p("f.pem"), "-o", p("f.pub"), NULL), 0);
     assert_int_equal(run("key", "pub", p("f.pem"), "--pem", "-o", p("f.pub.pem"), NULL), 0);
     pub = read_bytes(p("f.pub"), &len);
-    hex(pub, 32, pubhex);
+    fota_hex_encode(pub, 32, pubhex);
     strcat(pubhex, "\n");
     write_bytes(p("f.pub.hex"), pubhex, strlen(pubhex));
     assert_int_equal(run("image", "sign", "-k", p("f.pem"), p("u.img"), "-o", p("f.img"), NULL),
@@ -363,7 +354,7 @@ static void test_pubkey_formats_and_inspect(void **state)
         char idhex[17], line[64];
 
         fota_ed25519_key_id(kid, pub);
-        hex(kid, 8, idhex);
+        fota_hex_encode(kid, 8, idhex);
         assert_int_equal(run("image", "inspect", p("f.img"), NULL), 0);
         snprintf(line, sizeof line, "key id        %s", idhex);
         assert_non_null(strstr(s_out, line));

@@ -23,6 +23,7 @@
 #include "fota/fota_journal.h"
 #include "fota/fota_le.h"
 #include "fota/fota_sha256.h"
+#include "fota/fota_text.h"
 #include "sim_image.h"
 
 #define BODY 20000u
@@ -363,12 +364,6 @@ static void sign_image(uint8_t *buf, const uint8_t seed[32], bool tamper)
     fota_put_le16(buf + FOTA_IMAGE_OFF_TLV_SIZE, 12 + 68);
 }
 
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* Publish release major.minor (both slots) and its manifest. */
 static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_t flags,
                     const char *product, int rollout, bool bad_sha, const char *extra)
@@ -388,7 +383,7 @@ static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_
         fota_sha256_final(&sha, dig);
         if (bad_sha)
             dig[5] ^= 1;
-        hex(dig, 32, shahex[s]);
+        fota_hex_encode(dig, 32, shahex[s]);
         snprintf(key[s], sizeof(key[s]), "fw/%u.%u.0/slot-%c.img", major, minor, "ab"[s]);
         fake_put_obj(&f->http, key[s], f->img, len);
     }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,6 +23,7 @@
 #include "agent_sim_target.h"
 #include "fota/fota_layout.h"
 #include "sim_image.h"
+#include "test_proc.h"
 
 static const char *s_fota;
 static char s_dir[64];
@@ -37,59 +37,22 @@ static void path(char *buf, size_t cap, const char *name)
     snprintf(buf, cap, "%s/%s", s_dir, name);
 }
 
-static void slurp(const char *p, char *buf, size_t cap)
-{
-    FILE *f = fopen(p, "rb");
-    size_t n = 0;
-
-    if (f != NULL) {
-        n = fread(buf, 1, cap - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-}
-
-static void write_file(const char *p, const uint8_t *data, size_t len)
-{
-    FILE *f = fopen(p, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* Run fota with the NULL-terminated arguments; returns its exit code. */
+/* Run fota with a NULL-terminated argument list; capture stdout/stderr.
+ * Returns the exit status (or -1 if it did not exit normally). */
 static int run(const char *arg, ...)
 {
-    const char *argv[24];
-    int argc = 0;
+    const test_proc_t p = {
+        .exe = s_fota, .dir = s_dir,
+        .out = s_out, .out_cap = sizeof s_out,
+        .err = s_err, .err_cap = sizeof s_err,
+    };
     va_list ap;
-    char out_path[128], err_path[128];
-    pid_t pid;
-    int status;
+    int rc;
 
-    argv[argc++] = s_fota;
     va_start(ap, arg);
-    for (const char *a = arg; a != NULL && argc < 23; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    rc = test_proc_run_va(&p, arg, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    path(out_path, sizeof out_path, "out.txt");
-    path(err_path, sizeof err_path, "err.txt");
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (freopen(out_path, "w", stdout) == NULL ||
-            freopen(err_path, "w", stderr) == NULL)
-            _exit(127);
-        execv(s_fota, (char *const *)argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    slurp(out_path, s_out, sizeof s_out);
-    slurp(err_path, s_err, sizeof s_err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return rc;
 }
 
 /* Bytes of the flash file at a flash address. */
@@ -119,8 +82,8 @@ static int setup(void **state)
     assert_true(s_img_len[0] > 0 && s_img_len[1] > 0);
     path(a, sizeof a, "slot-a.img");
     path(b, sizeof b, "slot-b.img");
-    write_file(a, s_img[0], (size_t)s_img_len[0]);
-    write_file(b, s_img[1], (size_t)s_img_len[1]);
+    test_write_file(a, s_img[0], (size_t)s_img_len[0]);
+    test_write_file(b, s_img[1], (size_t)s_img_len[1]);
     return 0;
 }
 
@@ -189,11 +152,11 @@ static void test_flash_rejects_bad_images(void **state)
     path(fl, sizeof fl, "bad.flash");
     snprintf(tgt, sizeof tgt, "sim:%s", fl);
     memset(junk, 0x5A, sizeof junk);
-    write_file(bad, junk, sizeof junk);
+    test_write_file(bad, junk, sizeof junk);
     assert_int_equal(run("flash", bad, "--target", tgt, NULL), 1);
     assert_non_null(strstr(s_err, "not an image"));
     /* A header whose body size disagrees with the file. */
-    write_file(bad, s_img[0], (size_t)s_img_len[0] - 4);
+    test_write_file(bad, s_img[0], (size_t)s_img_len[0] - 4);
     assert_int_equal(run("flash", bad, "--target", tgt, NULL), 1);
     /* The target was never opened: no flash file appeared. */
     assert_int_equal(access(fl, F_OK), -1);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +22,7 @@
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
 #include "fota/fota_sha256.h"
+#include "test_proc.h"
 
 static const char *s_fota;
 static char s_dir[64];
@@ -34,77 +34,22 @@ static void path(char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", s_dir, name);
 }
 
-static void slurp(const char *file, char *buf, size_t cap)
-{
-    FILE *f = fopen(file, "rb");
-    size_t n = 0;
-
-    if (f != NULL) {
-        n = fread(buf, 1, cap - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-}
-
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
 static int run(const char *arg, ...)
 {
-    const char *argv[32];
-    int argc = 0;
+    const test_proc_t p = {
+        .exe = s_fota, .dir = s_dir,
+        .out = s_out, .out_cap = sizeof s_out,
+        .err = s_err, .err_cap = sizeof s_err,
+    };
     va_list ap;
-    char out_path[128], err_path[128];
-    pid_t pid;
-    int status;
+    int rc;
 
-    argv[argc++] = s_fota;
     va_start(ap, arg);
-    for (const char *a = arg; a != NULL && argc < 31; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    rc = test_proc_run_va(&p, arg, ap);
     va_end(ap);
-    argv[argc] = NULL;
-
-    path(out_path, sizeof out_path, "stdout.txt");
-    path(err_path, sizeof err_path, "stderr.txt");
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (freopen(out_path, "w", stdout) == NULL || freopen(err_path, "w", stderr) == NULL)
-            _exit(127);
-        execv(s_fota, (char *const *)argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    slurp(out_path, s_out, sizeof s_out);
-    slurp(err_path, s_err, sizeof s_err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void write_bytes(const char *file, const uint8_t *data, size_t len)
-{
-    FILE *f = fopen(file, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static uint8_t *read_bytes(const char *file, size_t *len)
-{
-    FILE *f = fopen(file, "rb");
-    uint8_t *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return rc;
 }
 
 /* Raw binary of len bytes linked for slot. */
@@ -117,7 +62,7 @@ static void make_raw(const char *file, int slot, size_t len)
         p[i] = (uint8_t)(i * 13 + 5);
     fota_put_le32(p, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
     fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x1C1u);
-    write_bytes(file, p, len);
+    test_write_file(file, p, len);
     free(p);
 }
 
@@ -184,7 +129,7 @@ static void test_pack_and_verify(void **state)
                          "--flags", "0x1", raw, "-o", img, NULL), 0);
     assert_non_null(strstr(s_out, "version 1.4.2+99"));
 
-    buf = read_bytes(img, &len);
+    buf = test_read_file(img, &len);
     assert_int_equal(len, 512 + 3004);
     assert_memory_equal(buf, "FOTA", 4);
     assert_int_equal(buf[8], 1);
@@ -276,12 +221,12 @@ static int verify_corrupted(size_t off, uint8_t xor_mask, long len_delta)
 
     path(good, sizeof good, "a.img");
     path(bad, sizeof bad, "bad.img");
-    buf = read_bytes(good, &len);
+    buf = test_read_file(good, &len);
     buf = realloc(buf, len + 16);
     memset(buf + len, 0xFF, 16);
     if (off < len)
         buf[off] ^= xor_mask;
-    write_bytes(bad, buf, (size_t)((long)len + len_delta));
+    test_write_file(bad, buf, (size_t)((long)len + len_delta));
     free(buf);
     return run("image", "verify", bad, NULL);
 }

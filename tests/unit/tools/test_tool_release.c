@@ -30,7 +30,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -41,6 +40,7 @@
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
 #include "fota/fota_sha256.h"
+#include "test_proc.h"
 
 #define PREFIX "fw/stm32f407-disco/stable"
 #define VERSION "1.2.0+45"
@@ -60,34 +60,25 @@ static void path(char *buf, size_t len, const char *name)
     snprintf(buf, len, "%s/%s", s_dir, name);
 }
 
-static void slurp(const char *file, char *buf, size_t cap)
+/* In the child: the AWS environment the credentials case asks for. */
+static void set_creds(void *arg)
 {
-    FILE *f = fopen(file, "rb");
-    size_t n = 0;
+    static const char *const clear[] = {
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+    };
+    enum creds creds = *(const enum creds *)arg;
 
-    if (f != NULL) {
-        n = fread(buf, 1, cap - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-}
-
-static uint8_t *read_bytes(const char *file, size_t *len)
-{
-    FILE *f = fopen(file, "rb");
-    uint8_t *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    for (size_t i = 0; i < sizeof clear / sizeof clear[0]; i++)
+        unsetenv(clear[i]);
+    if (creds == CREDS_OK || creds == CREDS_KEY_ONLY || creds == CREDS_TOKEN)
+        setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
+    if (creds == CREDS_BAD_KEY)
+        setenv("AWS_ACCESS_KEY_ID", "AKIDNOTKNOWNHERE", 1);
+    if (creds == CREDS_OK || creds == CREDS_BAD_KEY || creds == CREDS_TOKEN)
+        setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    if (creds == CREDS_TOKEN)
+        setenv("AWS_SESSION_TOKEN", "session-token-123", 1);
 }
 
 /* Run fota with the given credentials in its environment and a
@@ -95,49 +86,19 @@ static uint8_t *read_bytes(const char *file, size_t *len)
  * status (-1 if it did not exit normally). */
 static int run(enum creds creds, const char *arg, ...)
 {
-    const char *argv[40];
-    int argc = 0;
+    const test_proc_t p = {
+        .exe = s_fota, .dir = s_dir,
+        .out = s_out, .out_cap = sizeof s_out,
+        .err = s_err, .err_cap = sizeof s_err,
+        .child_setup = set_creds, .child_arg = &creds,
+    };
     va_list ap;
-    char out_path[128], err_path[128];
-    pid_t pid;
-    int status;
+    int rc;
 
-    argv[argc++] = s_fota;
     va_start(ap, arg);
-    for (const char *a = arg; a != NULL && argc < 39; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    rc = test_proc_run_va(&p, arg, ap);
     va_end(ap);
-    argv[argc] = NULL;
-
-    path(out_path, sizeof out_path, "stdout.txt");
-    path(err_path, sizeof err_path, "stderr.txt");
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        static const char *const clear[] = {
-            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-            "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
-        };
-        for (size_t i = 0; i < sizeof clear / sizeof clear[0]; i++)
-            unsetenv(clear[i]);
-        if (creds == CREDS_OK || creds == CREDS_KEY_ONLY || creds == CREDS_TOKEN)
-            setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-        if (creds == CREDS_BAD_KEY)
-            setenv("AWS_ACCESS_KEY_ID", "AKIDNOTKNOWNHERE", 1);
-        if (creds == CREDS_OK || creds == CREDS_BAD_KEY || creds == CREDS_TOKEN)
-            setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
-        if (creds == CREDS_TOKEN)
-            setenv("AWS_SESSION_TOKEN", "session-token-123", 1);
-        if (freopen(out_path, "w", stdout) == NULL || freopen(err_path, "w", stderr) == NULL)
-            _exit(127);
-        execv(s_fota, (char *const *)argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    slurp(out_path, s_out, sizeof s_out);
-    slurp(err_path, s_err, sizeof s_err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return rc;
 }
 
 /* Raw binary of len bytes linked for slot (vector table into the slot),
@@ -385,8 +346,8 @@ static void test_publish_and_read_back(void **state)
     make_image("b.img", 1, VERSION, "3", 3100, 2);
     path(a, sizeof a, "a.img");
     path(b, sizeof b, "b.img");
-    img[0] = read_bytes(a, &len[0]);
-    img[1] = read_bytes(b, &len[1]);
+    img[0] = test_read_file(a, &len[0]);
+    img[1] = test_read_file(b, &len[1]);
     assert_int_not_equal(len[0], len[1]);
 
     rc = PUBLISH(CREDS_OK, "rel-ok", a, b, "--rollout", "25", "--json", NULL);
@@ -560,7 +521,7 @@ static void test_mismatched_pairs_refused(void **state)
     assert_int_equal(PUBLISH(CREDS_OK, "rel-refused", a, a, NULL), 1);
     assert_non_null(strstr(s_err, "slot-b image is linked for slot A"));
     /* A body byte flipped after packing: the hash check refuses it. */
-    img = read_bytes(b, &len);
+    img = test_read_file(b, &len);
     img[len - 10] ^= 0x40;
     path(bad, sizeof bad, "bad.img");
     f = fopen(bad, "wb");
@@ -798,8 +759,8 @@ static void test_wire_order_and_signing(void **state)
     make_image("b.img", 1, "3.1.4+15", "9", 1700, 11);
     path(a, sizeof a, "a.img");
     path(b, sizeof b, "b.img");
-    img[0] = read_bytes(a, &len[0]);
-    img[1] = read_bytes(b, &len[1]);
+    img[0] = test_read_file(a, &len[0]);
+    img[1] = test_read_file(b, &len[1]);
 
     rec_start(&t, NULL);
     snprintf(ep, sizeof ep, "http://127.0.0.1:%u/", s_rec.port);

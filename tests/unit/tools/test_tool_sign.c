@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -28,6 +27,7 @@
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
 #include "fota/fota_text.h"
+#include "test_proc.h"
 
 static const char *s_fota;
 static char s_dir[64];
@@ -44,75 +44,22 @@ static const char *p(const char *name)
     return b;
 }
 
-static void slurp(const char *file, char *buf, size_t cap)
-{
-    FILE *f = fopen(file, "rb");
-    size_t n = 0;
-
-    if (f != NULL) {
-        n = fread(buf, 1, cap - 1, f);
-        fclose(f);
-    }
-    buf[n] = '\0';
-}
-
-/* Run fota with a NULL-terminated argument list; capture stdout/stderr. */
+/* Run fota with a NULL-terminated argument list; capture stdout/stderr.
+ * Returns the exit status (or -1 if it did not exit normally). */
 static int run(const char *arg, ...)
 {
-    const char *argv[32];
-    char out_path[160], err_path[160];
-    int argc = 0, status;
+    const test_proc_t p = {
+        .exe = s_fota, .dir = s_dir,
+        .out = s_out, .out_cap = sizeof s_out,
+        .err = s_err, .err_cap = sizeof s_err,
+    };
     va_list ap;
-    pid_t pid;
+    int rc;
 
-    argv[argc++] = s_fota;
     va_start(ap, arg);
-    for (const char *a = arg; a != NULL && argc < 31; a = va_arg(ap, const char *))
-        argv[argc++] = a;
+    rc = test_proc_run_va(&p, arg, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    snprintf(out_path, sizeof out_path, "%s/stdout.txt", s_dir);
-    snprintf(err_path, sizeof err_path, "%s/stderr.txt", s_dir);
-    fflush(NULL);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        if (freopen(out_path, "w", stdout) == NULL || freopen(err_path, "w", stderr) == NULL)
-            _exit(127);
-        execv(s_fota, (char *const *)argv);
-        _exit(127);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    slurp(out_path, s_out, sizeof s_out);
-    slurp(err_path, s_err, sizeof s_err);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void write_bytes(const char *file, const void *data, size_t len)
-{
-    FILE *f = fopen(file, "wb");
-
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static uint8_t *read_bytes(const char *file, size_t *len)
-{
-    FILE *f = fopen(file, "rb");
-    uint8_t *buf;
-    long n;
-
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    return rc;
 }
 
 /* A packed image for slot (0 = A, 1 = B) at name. */
@@ -124,7 +71,7 @@ static void make_slot_image(const char *name, int slot)
         raw[i] = (uint8_t)(i * 29 + 1);
     fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
     fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
-    write_bytes(p("raw.bin"), raw, sizeof raw);
+    test_write_file(p("raw.bin"), raw, sizeof raw);
     assert_int_equal(run("image", "pack", "--slot", slot ? "b" : "a", "--version", "2.0.1",
                          "--sec-counter", "3", p("raw.bin"), "-o", p(name), NULL), 0);
 }
@@ -156,7 +103,7 @@ static void test_key_gen(void **state)
     assert_int_equal(run("key", "gen", "-o", p("k.bin"), NULL), 0);
     assert_int_equal(stat(p("k.bin"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    seed = read_bytes(p("k.bin"), &len);
+    seed = test_read_file(p("k.bin"), &len);
     assert_int_equal(len, 32);
     /* The printed public key is the one the seed gives. */
     fota_ed25519_pubkey(pub, seed);
@@ -171,15 +118,15 @@ static void test_key_gen(void **state)
     assert_int_equal(run("key", "gen", "-o", p("k.pem"), NULL), 0);
     assert_int_equal(stat(p("k.pem"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
-    slurp(p("k.pem"), s_err, sizeof s_err);
+    test_slurp(p("k.pem"), s_err, sizeof s_err);
     assert_non_null(strstr(s_err, "-----BEGIN PRIVATE KEY-----"));
     assert_int_equal(run("key", "pub", p("k.pem"), NULL), 0);
 
     /* Two keys are different keys. */
     {
-        uint8_t *a = read_bytes(p("k.bin"), &len);
+        uint8_t *a = test_read_file(p("k.bin"), &len);
         assert_int_equal(run("key", "gen", "-o", p("k2.bin"), NULL), 0);
-        uint8_t *b = read_bytes(p("k2.bin"), &len);
+        uint8_t *b = test_read_file(p("k2.bin"), &len);
         assert_memory_not_equal(a, b, 32);
         free(a);
         free(b);
@@ -196,20 +143,20 @@ static void test_key_pub(void **state)
 
     (void)state;
     unhex(s_rfc_seed, seed, 32);
-    write_bytes(p("rfc.bin"), seed, 32);
+    test_write_file(p("rfc.bin"), seed, 32);
     assert_int_equal(run("key", "pub", p("rfc.bin"), "-o", p("rfc.pub"), NULL), 0);
     assert_non_null(strstr(s_out, s_rfc_pub));
-    pub = read_bytes(p("rfc.pub"), &len);
+    pub = test_read_file(p("rfc.pub"), &len);
     assert_int_equal(len, 32);
     fota_hex_encode(pub, 32, pubhex);
     assert_string_equal(pubhex, s_rfc_pub);
     free(pub);
     /* PEM export round-trips through the public key reader. */
     assert_int_equal(run("key", "pub", p("rfc.bin"), "--pem", "-o", p("rfc.pub.pem"), NULL), 0);
-    slurp(p("rfc.pub.pem"), s_err, sizeof s_err);
+    test_slurp(p("rfc.pub.pem"), s_err, sizeof s_err);
     assert_non_null(strstr(s_err, "-----BEGIN PUBLIC KEY-----"));
     /* Not a key. */
-    write_bytes(p("junk.key"), "not a key at all", 16);
+    test_write_file(p("junk.key"), "not a key at all", 16);
     assert_int_equal(run("key", "pub", p("junk.key"), NULL), 1);
     assert_non_null(strstr(s_err, "not an Ed25519 secret key"));
 }
@@ -226,13 +173,13 @@ static void test_sign_writes_valid_signature(void **state)
     (void)state;
     make_image("u.img");
     unhex(s_rfc_seed, seed, 32);
-    write_bytes(p("rfc.bin"), seed, 32);
+    test_write_file(p("rfc.bin"), seed, 32);
     fota_ed25519_pubkey(pub, seed);
     fota_ed25519_key_id(kid, pub);
     assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), "-o",
                          p("s.img"), NULL), 0);
-    before = read_bytes(p("u.img"), &blen);
-    after = read_bytes(p("s.img"), &alen);
+    before = test_read_file(p("u.img"), &blen);
+    after = test_read_file(p("s.img"), &alen);
     assert_int_equal(blen, alen);
     /* Hashed header bytes, the hash and the body are untouched. */
     assert_memory_equal(before, after, FOTA_IMAGE_OFF_TLV_SIZE);
@@ -253,7 +200,7 @@ static void test_sign_writes_valid_signature(void **state)
     /* In place, twice: still exactly one key id and one signature. */
     assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
     assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
-    after = read_bytes(p("u.img"), &alen);
+    after = test_read_file(p("u.img"), &alen);
     assert_int_equal(fota_image_hdr_decode(&hdr, after), 0);
     assert_int_equal(hdr.tlv_size, 2 * 4 + 8 + 64);
     assert_int_equal(fota_ed25519_verify_image(&hdr, pub), 0);
@@ -286,23 +233,23 @@ static void test_verify_pubkey(void **state)
     assert_non_null(strstr(s_out, "signed by key id"));
 
     /* One bit of the signature flipped (last TLV byte in use). */
-    img = read_bytes(p("v.img"), &len);
+    img = test_read_file(p("v.img"), &len);
     img[FOTA_IMAGE_OFF_TLV + fota_get_le16(img + FOTA_IMAGE_OFF_TLV_SIZE) - 1] ^= 0x04;
-    write_bytes(p("t.img"), img, len);
+    test_write_file(p("t.img"), img, len);
     assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "does not verify"));
     free(img);
 
     /* A changed body fails (here already on the hash). */
-    img = read_bytes(p("v.img"), &len);
+    img = test_read_file(p("v.img"), &len);
     img[len - 8] ^= 0x01;
-    write_bytes(p("t.img"), img, len);
+    test_write_file(p("t.img"), img, len);
     assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     free(img);
 
     /* A hash field changed to match a tampered body is caught by the
      * signature, not the hash check. */
-    img = read_bytes(p("v.img"), &len);
+    img = test_read_file(p("v.img"), &len);
     img[len - 8] ^= 0x01;
     {
         fota_sha256_t sha;
@@ -310,15 +257,15 @@ static void test_verify_pubkey(void **state)
         fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, len - FOTA_IMAGE_HDR_SIZE);
         fota_sha256_final(&sha, img + FOTA_IMAGE_OFF_SHA256);
     }
-    write_bytes(p("t.img"), img, len);
+    test_write_file(p("t.img"), img, len);
     assert_int_equal(run("image", "verify", p("t.img"), NULL), 0); /* integrity alone: fine */
     assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "does not verify"));
     free(img);
 
     /* Signing refuses a broken image. */
-    img = read_bytes(p("u.img"), &len);
-    write_bytes(p("short.img"), img, len - 4);
+    img = test_read_file(p("u.img"), &len);
+    test_write_file(p("short.img"), img, len - 4);
     assert_int_equal(run("image", "sign", "-k", p("v.key"), p("short.img"), NULL), 1);
     assert_non_null(strstr(s_err, "not signing an invalid image"));
     free(img);
@@ -336,15 +283,15 @@ static void test_pubkey_formats_and_inspect(void **state)
     assert_int_equal(run("key", "gen", "-o", p("f.pem"), NULL), 0);
     assert_int_equal(run("key", "pub", p("f.pem"), "-o", p("f.pub"), NULL), 0);
     assert_int_equal(run("key", "pub", p("f.pem"), "--pem", "-o", p("f.pub.pem"), NULL), 0);
-    pub = read_bytes(p("f.pub"), &len);
+    pub = test_read_file(p("f.pub"), &len);
     fota_hex_encode(pub, 32, pubhex);
     strcat(pubhex, "\n");
-    write_bytes(p("f.pub.hex"), pubhex, strlen(pubhex));
+    test_write_file(p("f.pub.hex"), pubhex, strlen(pubhex));
     assert_int_equal(run("image", "sign", "-k", p("f.pem"), p("u.img"), "-o", p("f.img"), NULL),
                      0);
     assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.hex"), NULL), 0);
     assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.pem"), NULL), 0);
-    write_bytes(p("bad.pub"), "0123", 4);
+    test_write_file(p("bad.pub"), "0123", 4);
     assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("bad.pub"), NULL), 1);
     assert_non_null(strstr(s_err, "not an Ed25519 public key"));
 

@@ -31,6 +31,11 @@ test: build cross
 # The full power-cut sweep (make test runs a bounded subset).
 powercut: build
 	@$(BUILD)/tests/powercut/powercut_sweep --full
+	@$(MAKE) --no-print-directory cross
+	@cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF \
+	  -DCMAKE_C_FLAGS=-Wno-nonnull >/dev/null
+	@cmake --build build-rel --target powercut_vboard -j $(JOBS) >/dev/null
+	@build-rel/tests/powercut/powercut_vboard --full $(CROSS)
 
 clean:
 	rm -rf $(BUILD) $(CROSS)
@@ -49,6 +54,7 @@ fuzz: setup
 # Benchmarks printing figure lines.
 bench: build
 	@bash tests/bench/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory cross >/dev/null && $(BUILD)/tests/vboard/vboard_boot_time $(CROSS)
 
 .PHONY: demo
 # The update demo: S3 API server, simulated target, update and rollback.

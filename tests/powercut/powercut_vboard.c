@@ -17,7 +17,7 @@
  *
  * Cut points: every instruction of the window outside the waits; inside a
  * wait (a polling loop whose only progress is the flash operation in
- * flight) its first and last 8 instructions and 16 spread over it. Plus,
+ * flight) its first and last 8 instructions and 48 spread over it. Plus,
  * for every flash operation of the window, a cut armed at that operation:
  * SIM_CUT_BEFORE and three SIM_CUT_TORN seeds. A snapshot at k0 means the
  * boot prefix runs once per window, not once per cut.
@@ -61,7 +61,7 @@
 #include "vboard.h"
 
 #define WAIT_EDGE 8          /* instructions cut at each end of a wait */
-#define WAIT_SPREAD 16       /* cuts spread over a wait's middle */
+#define WAIT_SPREAD 48       /* cuts spread over a wait's middle */
 #define TORN_SEEDS 3
 #define MAX_WINDOWS 4
 #define MAX_WAITS 4096
@@ -415,7 +415,7 @@ static void check_cut(const scenario_t *sc, const uint8_t *mem, const char *wher
 
     /* Spot check: the same flash cold booted from power-on, no snapshot,
      * no cache; it must reach the same slot's banner (or update mode). */
-    if (s_tot.cuts % (s_full ? 64u : 16u) == 0) {
+    if (s_tot.cuts % (s_full ? 64u : 24u) == 0) {
         outcome_t p;
 
         s_tot.spot_checks++;
@@ -522,8 +522,8 @@ static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out)
                              j * (len - 2 * WAIT_EDGE) / (WAIT_SPREAD + 1);
                 for (uint64_t j = WAIT_EDGE; j > 0; j--)
                     v[n++] = wt->end - j;
-            } else {
-                /* Bounded run: one cut in the middle of each wait. */
+            } else if (wi % 2 == 0) {
+                /* Bounded run: one cut in the middle of every other wait. */
                 v[n++] = wt->start + len / 2;
             }
             k = wt->end;
@@ -538,7 +538,7 @@ static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out)
 
 static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
 {
-    uint64_t *pts = NULL, stride = s_full ? 1 : 53;
+    uint64_t *pts = NULL, stride = s_full ? 1 : 199;
     size_t n = cut_points(w, stride, &pts);
     uint64_t before = s_tot.cuts;
     char where[96];
@@ -570,7 +570,7 @@ static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
     free(pts);
 
     /* Cuts armed at each flash operation of the window. */
-    uint64_t op_stride = s_full ? 1 : 7;
+    uint64_t op_stride = s_full ? 1 : 11;
 
     for (uint64_t op = w->op0; op < w->op1; op += op_stride) {
         for (int v = 0; v <= (s_full ? TORN_SEEDS : 1); v++) {

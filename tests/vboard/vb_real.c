@@ -18,7 +18,11 @@
 static uint32_t rd32(const uint8_t *p) { return fota_get_le32(p); }
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
-int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr)
+/* Walk the ELF32 symbol table; fn returns true to stop. */
+static int elf_walk(const char *elf_path,
+                    bool (*fn)(void *ctx, const char *name, uint32_t value,
+                               uint32_t size, uint8_t info),
+                    void *ctx)
 {
     uint8_t *f = NULL;
     size_t len = 0;
@@ -42,13 +46,17 @@ int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr)
         uint32_t off = rd32(&sh[16]), size = rd32(&sh[20]), link = rd32(&sh[24]);
         uint32_t entsize = rd32(&sh[36]);
 
-        if (link >= shnum || entsize < 16 || off > len || size > len - off)
-            return free(f), FOTA_ERR_CORRUPT;
+        if (link >= shnum || entsize < 16 || off > len || size > len - off) {
+            rc = FOTA_ERR_CORRUPT;
+            goto out;
+        }
         const uint8_t *strsh = &f[shoff + (size_t)link * shentsize];
         uint32_t stroff = rd32(&strsh[16]), strsize = rd32(&strsh[20]);
 
-        if (stroff > len || strsize > len - stroff)
-            return free(f), FOTA_ERR_CORRUPT;
+        if (stroff > len || strsize > len - stroff) {
+            rc = FOTA_ERR_CORRUPT;
+            goto out;
+        }
         for (uint32_t s = 0; s + entsize <= size; s += entsize) {
             const uint8_t *sym = &f[off + s];
             uint32_t nm = rd32(&sym[0]);
@@ -57,8 +65,9 @@ int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr)
                 continue;
             const char *sname = (const char *)&f[stroff + nm];
 
-            if (memchr(sname, '\0', strsize - nm) && strcmp(sname, name) == 0) {
-                *addr = rd32(&sym[4]);
+            if (!memchr(sname, '\0', strsize - nm))
+                continue;
+            if (fn(ctx, sname, rd32(&sym[4]), rd32(&sym[8]), sym[12])) {
                 rc = 0;
                 goto out;
             }
@@ -67,6 +76,59 @@ int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr)
 out:
     free(f);
     return rc;
+}
+
+typedef struct by_name {
+    const char *name;
+    uint32_t addr;
+} by_name_t;
+
+static bool match_name(void *ctx, const char *name, uint32_t value, uint32_t size,
+                       uint8_t info)
+{
+    by_name_t *q = ctx;
+
+    (void)size;
+    (void)info;
+    if (strcmp(name, q->name) != 0)
+        return false;
+    q->addr = value;
+    return true;
+}
+
+int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr)
+{
+    by_name_t q = {name, 0};
+    int rc = elf_walk(elf_path, match_name, &q);
+
+    if (rc == 0)
+        *addr = q.addr;
+    return rc;
+}
+
+typedef struct by_addr {
+    uint32_t pc;
+    char *name;
+    size_t len;
+} by_addr_t;
+
+static bool match_addr(void *ctx, const char *name, uint32_t value, uint32_t size,
+                       uint8_t info)
+{
+    by_addr_t *q = ctx;
+    uint32_t start = value & ~1u;
+
+    if ((info & 0xF) != 2 /* STT_FUNC */ || q->pc < start || q->pc - start >= size)
+        return false;
+    snprintf(q->name, q->len, "%s", name);
+    return true;
+}
+
+int vbr_elf_func_at(const char *elf_path, uint32_t pc, char *name, size_t len)
+{
+    by_addr_t q = {pc & ~1u, name, len};
+
+    return elf_walk(elf_path, match_addr, &q);
 }
 
 int vbr_pack(vbr_image_t *img, const char *bin_path, int slot, unsigned maj,

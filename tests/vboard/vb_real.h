@@ -29,6 +29,11 @@ typedef struct vbr_image {
  * FOTA_ERR_IO (file), FOTA_ERR_CORRUPT (not ELF32) or FOTA_ERR_NOENT. */
 int vbr_elf_symbol(const char *elf_path, const char *name, uint32_t *addr);
 
+/* Name of the function symbol of an ELF32 file that contains pc (into
+ * name, len bytes). Returns 0, FOTA_ERR_IO, FOTA_ERR_CORRUPT or
+ * FOTA_ERR_NOENT. Reads the file each call: for reports, not loops. */
+int vbr_elf_func_at(const char *elf_path, uint32_t pc, char *name, size_t len);
+
 /* Pack the raw application binary bin_path (linked for slot) as version
  * "maj.min.patch". pad_body > 0 pads the raw binary with a filler pattern to
  * that many bytes first, so the header's body_size covers it. flags are

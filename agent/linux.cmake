@@ -22,7 +22,8 @@ if(FOTA_HOST)
   # tool library and read the tests once they have been (deferred calls
   # run at the end of the top-level directory).
   function(fota_linux_port_late)
-    target_sources(fota_tool_lib PRIVATE ${PROJECT_SOURCE_DIR}/tools/tool_cmd_flash.c)
+    target_sources(fota_tool_lib PRIVATE ${PROJECT_SOURCE_DIR}/tools/tool_cmd_flash.c
+      ${PROJECT_SOURCE_DIR}/tools/tool_target.c)
     target_link_libraries(fota_tool_lib PUBLIC fota_agent_linux fota_agent_sim_target)
     include(${PROJECT_SOURCE_DIR}/tests/unit/linuxport/CMakeLists.txt)
   endfunction()

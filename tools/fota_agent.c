@@ -25,6 +25,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "tool.h"
+#include "tool_target.h"
 
 int tool_cmd_agent(int argc, char **argv);
 
@@ -233,8 +234,9 @@ static void usage_run(FILE *out)
             "usage: fota agent --endpoint URL --bucket B [--prefix P] --device-id ID\n"
             "                  [--once | --interval S [--cycles N]] [--state-dir DIR]\n"
             "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
-            "                  [--target sim:<flash-file>] [--pubkey PUB] [--json] [--quiet]\n"
-            "                  [--verbose]\n"
+            "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
+            "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
+            "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
             "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
@@ -244,10 +246,12 @@ static void usage_run(FILE *out)
             "credentials are set. The state directory keeps the staged image and the\n"
             "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
             "public key from 'fota key pub') an image must carry a valid signature by\n"
-            "that key or it is refused before anything is written to the target.\n");
+            "that key or it is refused before anything is written to the target.\n"
+            "The target is the simulated one in fota-sim-flash.bin unless given:\n");
+    tool_target_usage(out);
 }
 
-static void print_summary(const agent_update_t *u, const agent_sim_target_t *t,
+static void print_summary(const agent_update_t *u, const tool_target_t *t,
                           uint64_t wall_ms, bool json)
 {
     const fota_status_t *st = &u->status;
@@ -267,7 +271,7 @@ static void print_summary(const agent_update_t *u, const agent_sim_target_t *t,
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports,
-               (unsigned long long)(agent_sim_target_time_ns(t) / 1000000u),
+               (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     } else {
         printf("agent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
@@ -277,7 +281,7 @@ static void print_summary(const agent_update_t *u, const agent_sim_target_t *t,
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports,
-               (unsigned long long)(agent_sim_target_time_ns(t) / 1000000u),
+               (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     }
     fflush(stdout);
@@ -288,27 +292,30 @@ static int cmd_run(int argc, char **argv)
     const char *endpoint = NULL, *bucket = NULL, *prefix = "", *device = NULL;
     const char *interval_s = NULL, *cycles_s = NULL, *state_dir = "fota-agent-state";
     const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
-    const char *region = getenv("AWS_REGION"), *target = "sim:fota-sim-flash.bin";
+    const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
     const char *pub_path = NULL;
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
+    tool_target_args_t ta = {0};
+    tool_target_sel_t sel;
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},   {"bucket", 0, &bucket, NULL},
         {"prefix", 0, &prefix, NULL},       {"device-id", 0, &device, NULL},
         {"interval", 0, &interval_s, NULL}, {"cycles", 0, &cycles_s, NULL},
         {"state-dir", 0, &state_dir, NULL}, {"access-key", 0, &access, NULL},
         {"secret-key", 0, &secret, NULL},   {"region", 0, &region, NULL},
-        {"target", 0, &target, NULL},       {"observe-ms", 0, &observe_s, NULL},
+        {"observe-ms", 0, &observe_s, NULL},
         {"checkpoint", 0, &checkpoint_s, NULL}, {"timeout-ms", 0, &timeout_s, NULL},
         {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
         {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
         {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
+        TOOL_TARGET_OPTS(&ta),
     };
     agent_update_cfg_t cfg;
     agent_update_ports_t ports;
     agent_storage_file_t sto;
-    agent_sim_target_t *t = NULL;
+    tool_target_t *t = NULL;
     agent_proto_t *proto = NULL;
     agent_update_t *u = NULL;
     agent_http_t *http = NULL;
@@ -327,7 +334,9 @@ static int cmd_run(int argc, char **argv)
         usage_run(stdout);
         return TOOL_EXIT_OK;
     }
-    if (!endpoint || !bucket || !device || strncmp(target, "sim:", 4) != 0 ||
+    if (tool_target_check("fota agent", &ta, "sim:fota-sim-flash.bin", &sel) != 0)
+        return TOOL_EXIT_USAGE;
+    if (!endpoint || !bucket || !device ||
         (interval_s && tool_parse_u32(interval_s, &interval) < 0) ||
         (cycles_s && tool_parse_u32(cycles_s, &cycles) < 0)) {
         usage_run(stderr);
@@ -378,12 +387,10 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "fota agent: state dir %s: %s\n", state_dir, fota_strerror(rc));
         goto out;
     }
-    rc = agent_sim_target_open(t, target + 4);
-    if (rc < 0) {
-        fprintf(stderr, "fota agent: target %s: %s\n", target, fota_strerror(rc));
+    rc = tool_target_open("fota agent", t, &sel);
+    if (rc < 0)
         goto out_sto;
-    }
-    agent_proto_init(proto, &t->spi, &t->gpio, &t->clock, &s_log, NULL);
+    agent_proto_init(proto, t->spi, t->gpio, t->clock, &s_log, NULL);
     rc = agent_http_curl_create(&http);
     if (rc < 0) {
         fprintf(stderr, "fota agent: libcurl: %s\n", fota_strerror(rc));
@@ -418,7 +425,7 @@ static int cmd_run(int argc, char **argv)
 out_http:
     agent_http_curl_destroy(http);
 out_t:
-    agent_sim_target_close(t);
+    tool_target_close(t);
 out_sto:
     agent_storage_file_close(&sto);
 out:

@@ -18,15 +18,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent_linux_target.h"
 #include "agent_proto.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
-#include "agent_sim_target.h"
 #include "tool.h"
+#include "tool_target.h"
 
-#define FLASH_DEFAULT_HZ 8000000u
 #define FLASH_MAX_IMAGES 2
 
 static void usage(FILE *f)
@@ -43,98 +41,13 @@ static void usage(FILE *f)
             "Give both builds of a release (slot-a.img and slot-b.img) to let the\n"
             "tool pick the one linked for whichever slot is inactive.\n"
             "\n"
-            "  -t, --target sim:FILE   the simulated target (bootloader core on the flash\n"
-            "                          model; the same target `fota agent` uses), its\n"
-            "                          flash kept in FILE (created erased when missing)\n"
-            "      --spi DEV           spidev device of the SPI master (mode 0)\n"
-            "      --nrst CHIP:LINE    GPIO on the target's NRST (driven open-drain)\n"
-            "      --cs-gpio CHIP:LINE GPIO on the target's NSS/PA4 (CS and strap)\n"
-            "      --boot0 CHIP:LINE   GPIO on BOOT0, held low (optional)\n"
-            "      --hz N              SPI clock in Hz (default %u)\n"
-            "      --no-cs             set SPI_NO_CS on the controller (when it would\n"
-            "                          toggle its own CS pin)\n"
             "      --write-memory      use standard Write Memory (256-byte blocks)\n"
             "                          instead of the streaming extension\n"
             "      --no-reboot         leave the target in update mode after commit\n"
             "  -v, --verbose           log every protocol retry and resync\n"
-            "  -h, --help              this help\n",
-            FLASH_DEFAULT_HZ);
-}
-
-/* ---- the ports: one of two kinds of target ---- */
-
-typedef struct flash_target {
-    bool sim;
-    agent_spi_t *spi;
-    agent_gpio_t *gpio;
-    agent_clock_t *clock;
-    /* simulated: the update flow's persistent target (agent/port/sim) */
-    agent_sim_target_t *simt;
-    bool sim_open;
-    /* hardware */
-    agent_linux_target_t hw;
-    bool hw_open;
-} flash_target_t;
-
-static int sim_open(flash_target_t *tg, const char *path)
-{
-    int rc;
-
-    tg->sim = true;
-    tg->simt = calloc(1, sizeof *tg->simt);
-    if (tg->simt == NULL)
-        return FOTA_ERR_NOMEM;
-    /* Opening the file is a power-on: the target runs its boot decision. */
-    rc = agent_sim_target_open(tg->simt, path);
-    if (rc < 0)
-        return rc;
-    tg->sim_open = true;
-    tg->spi = &tg->simt->spi;
-    tg->gpio = &tg->simt->gpio;
-    tg->clock = &tg->simt->clock;
-    return 0;
-}
-
-static int hw_open(flash_target_t *tg, const agent_linux_target_cfg_t *cfg)
-{
-    const char *what = "";
-    const char *spec;
-    int rc;
-
-    rc = agent_linux_target_open(&tg->hw, cfg, &what);
-    if (rc < 0) {
-        spec = strcmp(what, "cs") == 0     ? cfg->cs
-               : strcmp(what, "spi") == 0  ? cfg->spi_dev
-               : strcmp(what, "nrst") == 0 ? cfg->nrst
-                                           : "";
-        if (strcmp(what, "nrst/boot0") == 0)
-            fprintf(stderr, "fota flash: --nrst %s / --boot0 %s: %s\n",
-                    cfg->nrst, cfg->boot0, fota_strerror(rc));
-        else
-            fprintf(stderr, "fota flash: --%s %s: %s\n",
-                    strcmp(what, "cs") == 0 ? "cs-gpio" : what, spec,
-                    fota_strerror(rc));
-        return rc;
-    }
-    tg->hw_open = true;
-    tg->spi = &tg->hw.spi.base;
-    tg->gpio = &tg->hw.gpio.base;
-    tg->clock = &tg->hw.clock.base;
-    return 0;
-}
-
-/* Close the target (a simulated one keeps its flash in its file). */
-static void target_close(flash_target_t *tg)
-{
-    if (tg->sim) {
-        if (tg->sim_open)
-            agent_sim_target_close(tg->simt);
-        free(tg->simt);
-        tg->simt = NULL;
-        return;
-    }
-    if (tg->hw_open)
-        agent_linux_target_close(&tg->hw);
+            "  -h, --help              this help\n"
+            "target:\n");
+    tool_target_usage(f);
 }
 
 /* ---- log, progress, image source ---- */
@@ -242,34 +155,27 @@ static int load_image(image_t *img, const char *path)
 
 int tool_cmd_flash(int argc, char **argv)
 {
-    const char *target = NULL, *spi_dev = NULL, *nrst = NULL, *cs = NULL;
-    const char *boot0 = NULL, *hz_s = NULL;
-    bool no_cs = false, write_memory = false, no_reboot = false;
+    tool_target_args_t ta = {0};
+    tool_target_sel_t sel;
+    bool write_memory = false, no_reboot = false;
     bool verbose = false, help = false;
     const tool_opt_t opts[] = {
-        {"target", 't', &target, NULL},
-        {"spi", 0, &spi_dev, NULL},
-        {"nrst", 0, &nrst, NULL},
-        {"cs-gpio", 0, &cs, NULL},
-        {"boot0", 0, &boot0, NULL},
-        {"hz", 0, &hz_s, NULL},
-        {"no-cs", 0, NULL, &no_cs},
         {"write-memory", 0, NULL, &write_memory},
         {"no-reboot", 0, NULL, &no_reboot},
         {"verbose", 'v', NULL, &verbose},
+        TOOL_TARGET_OPTS(&ta),
     };
     const char *pos[FLASH_MAX_IMAGES];
     size_t npos = 0;
     image_t imgs[FLASH_MAX_IMAGES];
     size_t nimgs = 0;
     const image_t *img = NULL;
-    flash_target_t tg;
+    tool_target_t tg;
     flash_log_t log = {.base = {.ops = &s_log_ops}, .verbose = false};
     static agent_proto_t proto; /* 2 KiB of buffers: keep it off the stack */
     agent_flash_req_t req;
     fota_status_t st;
     uint32_t last_pct = 0;
-    uint32_t hz = FLASH_DEFAULT_HZ;
     double t0, t1;
     uint64_t sim_t0 = 0;
     int ret = TOOL_EXIT_USAGE;
@@ -291,28 +197,8 @@ int tool_cmd_flash(int argc, char **argv)
         fprintf(stderr, "fota flash: need an image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
-    if ((target != NULL) == (spi_dev != NULL)) {
-        fprintf(stderr, "fota flash: give either --target sim:FILE or --spi DEV\n");
+    if (tool_target_check("fota flash", &ta, NULL, &sel) != 0)
         return TOOL_EXIT_USAGE;
-    }
-    if (target != NULL && strncmp(target, "sim:", 4) != 0) {
-        fprintf(stderr, "fota flash: unknown target '%s' (sim:FILE, or --spi "
-                        "for hardware)\n", target);
-        return TOOL_EXIT_USAGE;
-    }
-    if (target != NULL && target[4] == '\0') {
-        fprintf(stderr, "fota flash: sim: needs a flash file name\n");
-        return TOOL_EXIT_USAGE;
-    }
-    if (spi_dev != NULL && (nrst == NULL || cs == NULL)) {
-        fprintf(stderr, "fota flash: --spi needs --nrst and --cs-gpio\n");
-        return TOOL_EXIT_USAGE;
-    }
-    if (hz_s != NULL && (tool_parse_u32(hz_s, &hz) != 0 || hz < 100000u ||
-                         hz > 50000000u)) {
-        fprintf(stderr, "fota flash: --hz: 100000..50000000\n");
-        return TOOL_EXIT_USAGE;
-    }
 
     ret = TOOL_EXIT_FAIL;
     for (i = 0; i < npos; i++) {
@@ -321,22 +207,11 @@ int tool_cmd_flash(int argc, char **argv)
         nimgs++;
     }
 
-    if (target != NULL) {
-        rc = sim_open(&tg, target + 4);
-    } else {
-        agent_linux_target_cfg_t hw = {
-            .spi_dev = spi_dev, .nrst = nrst, .cs = cs, .boot0 = boot0,
-            .hz = hz, .no_cs = no_cs,
-        };
-        rc = hw_open(&tg, &hw);
-    }
-    if (rc < 0) {
-        if (target != NULL)
-            fprintf(stderr, "fota flash: %s: %s\n", target, fota_strerror(rc));
+    rc = tool_target_open("fota flash", &tg, &sel);
+    if (rc < 0)
         goto out;
-    }
     if (tg.sim)
-        sim_t0 = agent_sim_target_time_ns(tg.simt);
+        sim_t0 = tool_target_time_ns(&tg);
     t0 = wall_s();
 
     agent_proto_init(&proto, tg.spi, tg.gpio, tg.clock, &log.base, NULL);
@@ -390,7 +265,7 @@ int tool_cmd_flash(int argc, char **argv)
                img->path, ver, tool_slot_name(img->slot), img->len,
                (unsigned)fota_crc32_st(img->data, img->len), req.reboot ? 1 : 0);
         if (tg.sim)
-            printf(" sim_s=%.3f", (double)(agent_sim_target_time_ns(tg.simt) - sim_t0) / 1e9);
+            printf(" sim_s=%.3f", (double)(tool_target_time_ns(&tg) - sim_t0) / 1e9);
         printf(" wall_s=%.3f resyncs=%u nacks=%u timeouts=%u\n", t1 - t0,
                (unsigned)proto.stats.resyncs, (unsigned)proto.stats.nacks,
                (unsigned)proto.stats.timeouts);
@@ -403,7 +278,7 @@ out_release:
 out:
     /* A simulated target keeps whatever state a failure left, as the real
      * chip would. */
-    target_close(&tg);
+    tool_target_close(&tg);
     for (i = 0; i < FLASH_MAX_IMAGES; i++)
         free(imgs[i].data);
     return ret;

@@ -27,17 +27,17 @@ int agent_linux_target_open(agent_linux_target_t *t,
     /* CS first and deasserted, so nothing is selected (and the strap is
      * not set) while the rest comes up. */
     *what = "cs";
-    rc = agent_gpiod_line_open(&t->cs, NULL, cfg->cs, false, 1, "fota-cs");
+    rc = agent_gpiod_line_open(&t->cs, cfg->gpiod_sys, cfg->cs, false, 1, "fota-cs");
     if (rc < 0)
         goto out;
     t->cs_open = true;
     *what = cfg->boot0 != NULL ? "nrst/boot0" : "nrst";
-    rc = agent_gpio_gpiod_open(&t->gpio, NULL, cfg->nrst, cfg->boot0);
+    rc = agent_gpio_gpiod_open(&t->gpio, cfg->gpiod_sys, cfg->nrst, cfg->boot0);
     if (rc < 0)
         goto out;
     t->gpio_open = true;
     *what = "spi";
-    rc = agent_spi_spidev_open(&t->spi, NULL, cfg->spi_dev, cfg->hz, cfg->no_cs,
+    rc = agent_spi_spidev_open(&t->spi, cfg->spi_sys, cfg->spi_dev, cfg->hz, cfg->no_cs,
                                agent_gpiod_line_set_cb, &t->cs);
     if (rc < 0)
         goto out;

@@ -22,6 +22,9 @@ typedef struct agent_linux_target_cfg {
     const char *boot0;    /* "gpiochip0:27" or NULL when not wired */
     uint32_t hz;          /* SPI clock */
     bool no_cs;           /* set SPI_NO_CS on the controller */
+    /* System-call tables; NULL = the real ones. Tests pass fakes. */
+    const agent_spidev_sys_t *spi_sys;
+    const agent_gpiod_sys_t *gpiod_sys;
 } agent_linux_target_cfg_t;
 
 typedef struct agent_linux_target {

@@ -11,6 +11,7 @@
 #include "esp_mac.h"
 #include "fota/fota_config.h"
 #include "fota/fota_err.h"
+#include "fota/fota_text.h"
 #include "freertos/FreeRTOS.h"
 #include "freertos/task.h"
 
@@ -24,6 +25,21 @@ int agent_esp_start(agent_esp_t *a)
     int rc;
 
     memset(a, 0, sizeof *a);
+
+    /* The signer key first: a malformed one must stop the agent before it
+     * touches the target, rather than silently run without signatures. */
+    if (FOTA_ESP_SIGN_PUBKEY[0] != '\0') {
+        rc = fota_hex_decode(FOTA_ESP_SIGN_PUBKEY, strlen(FOTA_ESP_SIGN_PUBKEY),
+                             a->sign_pubkey, sizeof a->sign_pubkey);
+        if (rc < 0) {
+            ESP_LOGE(TAG, "CONFIG_FOTA_SIGN_PUBKEY: need exactly %u hex digits "
+                          "(got %u characters%s); not starting",
+                     (unsigned)(2 * sizeof a->sign_pubkey),
+                     (unsigned)strlen(FOTA_ESP_SIGN_PUBKEY),
+                     rc == FOTA_ERR_CORRUPT ? ", not all hex" : "");
+            return FOTA_ERR_INVAL;
+        }
+    }
 
     if (FOTA_ESP_DEVICE_ID[0] != '\0') {
         snprintf(a->device_id, sizeof a->device_id, "%s", FOTA_ESP_DEVICE_ID);
@@ -76,6 +92,8 @@ int agent_esp_start(agent_esp_t *a)
     cfg.secret_key = FOTA_ESP_S3_SECRET_KEY;
 #endif
     cfg.report = FOTA_ESP_REPORT != 0;
+    if (FOTA_ESP_SIGN_PUBKEY[0] != '\0')
+        cfg.sign_pubkey = a->sign_pubkey;
 
     rc = agent_esp_http_open(&a->http, a->base_url, cfg.http_timeout_ms);
     if (rc < 0) {
@@ -98,8 +116,9 @@ int agent_esp_start(agent_esp_t *a)
         ESP_LOGE(TAG, "agent init failed: %d", rc);
         return rc;
     }
-    ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI %d Hz", a->device_id,
-             a->base_url, FOTA_ESP_S3_PREFIX, FOTA_ESP_SPI_HZ);
+    ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI %d Hz, signatures %s",
+             a->device_id, a->base_url, FOTA_ESP_S3_PREFIX, FOTA_ESP_SPI_HZ,
+             cfg.sign_pubkey != NULL ? "required" : "not required");
     return 0;
 }
 

@@ -34,6 +34,7 @@
 #include "agent_proto.h"
 #include "agent_storage.h"
 #include "agent_update.h"
+#include "fota/fota_ed25519.h"
 #include "driver/spi_master.h"
 #include "esp_http_client.h"
 #include "esp_partition.h"
@@ -153,6 +154,9 @@ typedef struct agent_esp {
     agent_update_t update;
     char device_id[AGENT_UPDATE_ID_SIZE];
     char base_url[AGENT_UPDATE_URL_SIZE];
+    /* Decoded CONFIG_FOTA_SIGN_PUBKEY; cfg.sign_pubkey points here, so it
+     * lives as long as the agent. */
+    uint8_t sign_pubkey[FOTA_ED25519_PUB_SIZE];
 } agent_esp_t;
 
 /* Open every port from Kconfig and initialise the protocol client and the

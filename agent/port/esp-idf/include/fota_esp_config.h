@@ -36,6 +36,8 @@
 #endif
 
 #define FOTA_ESP_DEVICE_ID CONFIG_FOTA_DEVICE_ID
+/* Ed25519 signer key as 64 hex digits; "" = signatures not required. */
+#define FOTA_ESP_SIGN_PUBKEY CONFIG_FOTA_SIGN_PUBKEY
 #define FOTA_ESP_POLL_INTERVAL_MS (CONFIG_FOTA_POLL_INTERVAL_S * 1000u)
 
 #define FOTA_ESP_PIN_MOSI CONFIG_FOTA_PIN_MOSI

@@ -14,8 +14,11 @@ if(FOTA_HOST)
 
   # fota_sim_wire is defined in sim/, read after this file: CMake resolves
   # the name when it generates.
+  # With it, the client of a running `fota board` (agent_board_client):
+  # the other target `fota agent` and `fota flash` can take (board:PATH).
   add_library(fota_agent_sim_target STATIC
-    ${CMAKE_CURRENT_LIST_DIR}/port/sim/agent_sim_target.c)
+    ${CMAKE_CURRENT_LIST_DIR}/port/sim/agent_sim_target.c
+    ${CMAKE_CURRENT_LIST_DIR}/port/sim/agent_board_client.c)
   target_include_directories(fota_agent_sim_target
     PUBLIC ${CMAKE_CURRENT_LIST_DIR}/port/sim)
   target_link_libraries(fota_agent_sim_target PUBLIC fota_sim_wire)

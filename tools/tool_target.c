@@ -15,6 +15,8 @@ void tool_target_usage(FILE *f)
             "  -t, --target sim:FILE   the simulated target (bootloader core on the flash\n"
             "                          model; `fota flash` and `fota agent` share it), its\n"
             "                          flash kept in FILE (created erased when missing)\n"
+            "  -t, --target board:SOCK a running `fota board` (real bootloader and app on\n"
+            "                          the virtual board) through its --spi-socket SOCK\n"
             "      --spi DEV           spidev device of the SPI master (mode 0)\n"
             "      --nrst CHIP:LINE    GPIO on the target's NRST (driven open-drain)\n"
             "      --cs-gpio CHIP:LINE GPIO on the target's NSS/PA4 (CS and strap)\n"
@@ -35,16 +37,20 @@ int tool_target_check(const char *prog, const tool_target_args_t *a,
     if (target == NULL && a->spi_dev == NULL)
         target = default_target;
     if ((target != NULL) == (a->spi_dev != NULL)) {
-        fprintf(stderr, "%s: give either --target sim:FILE or --spi DEV\n", prog);
+        fprintf(stderr, "%s: give either --target sim:FILE|board:SOCK or --spi DEV\n",
+                prog);
         return TOOL_EXIT_USAGE;
     }
-    if (target != NULL && strncmp(target, "sim:", 4) != 0) {
-        fprintf(stderr, "%s: unknown target '%s' (sim:FILE, or --spi "
+    if (target != NULL && strncmp(target, "sim:", 4) != 0 &&
+        strncmp(target, "board:", 6) != 0) {
+        fprintf(stderr, "%s: unknown target '%s' (sim:FILE, board:SOCK, or --spi "
                         "for hardware)\n", prog, target);
         return TOOL_EXIT_USAGE;
     }
-    if (target != NULL && target[4] == '\0') {
-        fprintf(stderr, "%s: sim: needs a flash file name\n", prog);
+    if (target != NULL && target[strncmp(target, "sim:", 4) == 0 ? 4 : 6] == '\0') {
+        fprintf(stderr, "%s: %s needs a %s name\n", prog,
+                strncmp(target, "sim:", 4) == 0 ? "sim:" : "board:",
+                strncmp(target, "sim:", 4) == 0 ? "flash file" : "socket");
         return TOOL_EXIT_USAGE;
     }
     if (a->spi_dev != NULL && (a->nrst == NULL || a->cs == NULL)) {
@@ -56,6 +62,12 @@ int tool_target_check(const char *prog, const tool_target_args_t *a,
         fprintf(stderr, "%s: --hz: %u..%u\n", prog, TOOL_TARGET_MIN_HZ,
                 TOOL_TARGET_MAX_HZ);
         return TOOL_EXIT_USAGE;
+    }
+    if (target != NULL && strncmp(target, "board:", 6) == 0) {
+        sel->board = true;
+        sel->board_path = target + 6;
+        sel->board_hz = a->hz != NULL ? hz : 0;
+        return 0;
     }
     if (target != NULL) {
         sel->sim = true;
@@ -97,6 +109,28 @@ out:
     return rc;
 }
 
+static int board_open(const char *prog, tool_target_t *tg, const char *path,
+                      uint32_t hz)
+{
+    int rc;
+
+    tg->board = true;
+    rc = agent_board_client_open(&tg->bc, path, hz);
+    if (rc < 0) {
+        fprintf(stderr, "%s: board:%s: %s%s\n", prog, path, fota_strerror(rc),
+                rc == FOTA_ERR_NOENT || rc == FOTA_ERR_BUSY
+                    ? " (is `fota board --spi-socket` running there?)"
+                : rc == FOTA_ERR_TIMEOUT ? " (the board serves one client at a time)"
+                                         : "");
+        return rc;
+    }
+    tg->board_open = true;
+    tg->spi = &tg->bc.spi;
+    tg->gpio = &tg->bc.gpio;
+    tg->clock = &tg->bc.clock;
+    return 0;
+}
+
 static int hw_open(const char *prog, tool_target_t *tg,
                    const agent_linux_target_cfg_t *cfg)
 {
@@ -135,6 +169,8 @@ int tool_target_open(const char *prog, tool_target_t *tg,
     memset(tg, 0, sizeof *tg);
     if (sel->sim)
         return sim_open(prog, tg, sel->sim_path);
+    if (sel->board)
+        return board_open(prog, tg, sel->board_path, sel->board_hz);
     return hw_open(prog, tg, &sel->hw);
 }
 
@@ -148,6 +184,12 @@ void tool_target_close(tool_target_t *tg)
         tg->sim_open = false;
         return;
     }
+    if (tg->board) {
+        if (tg->board_open)
+            agent_board_client_close(&tg->bc);
+        tg->board_open = false;
+        return;
+    }
     if (tg->hw_open)
         agent_linux_target_close(&tg->hw);
     tg->hw_open = false;
@@ -155,5 +197,7 @@ void tool_target_close(tool_target_t *tg)
 
 uint64_t tool_target_time_ns(const tool_target_t *tg)
 {
+    if (tg->board && tg->board_open)
+        return agent_board_client_time_ns(&tg->bc);
     return tg->sim && tg->sim_open ? agent_sim_target_time_ns(tg->simt) : 0;
 }

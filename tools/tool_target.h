@@ -3,6 +3,9 @@
  * bootloader protocol, chosen by the same options in `fota flash` and
  * `fota agent`:
  *   --target sim:FILE   the simulated target (agent/port/sim), its flash in FILE
+ *   --target board:SOCK a running `fota board` (the real firmware on the
+ *                       virtual board) through its UNIX socket
+ *                       (agent/port/sim/agent_board_client.h)
  *   --spi DEV --nrst CHIP:LINE --cs-gpio CHIP:LINE [--boot0 CHIP:LINE]
  *         [--hz N] [--no-cs]
  *                       real hardware through agent_linux_target (spidev and
@@ -15,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent_board_client.h"
 #include "agent_linux_target.h"
 #include "agent_sim_target.h"
 #include "tool.h"
@@ -45,18 +49,22 @@ typedef struct tool_target_args {
 /* Help lines for the target options, for a command's usage text. */
 void tool_target_usage(FILE *f);
 
-/* The checked choice: a simulated target's file or a hardware config. */
+/* The checked choice: a simulated target's file, a board's socket or a
+ * hardware config. */
 typedef struct tool_target_sel {
     bool sim;
     const char *sim_path;           /* sim: the flash file */
+    bool board;
+    const char *board_path;         /* board: the socket */
+    uint32_t board_hz;              /* board: SCK from --hz, 0 = board's own */
     agent_linux_target_cfg_t hw;    /* hardware: what to open */
 } tool_target_sel_t;
 
 /*
  * Check the parsed options and turn them into a selection. With neither
  * --target nor --spi, default_target ("sim:FILE") is used when non-NULL,
- * otherwise that is an error. Errors (both given, not sim:, empty file
- * name, --spi without --nrst/--cs-gpio, --hz out of 100 kHz..50 MHz) are
+ * otherwise that is an error. Errors (both given, neither sim: nor board:,
+ * empty file name, --spi without --nrst/--cs-gpio, --hz out of 100 kHz..50 MHz) are
  * printed as "<prog>: ..." on stderr. Returns 0 or TOOL_EXIT_USAGE.
  */
 int tool_target_check(const char *prog, const tool_target_args_t *a,
@@ -70,6 +78,9 @@ typedef struct tool_target {
     agent_clock_t *clock;
     agent_sim_target_t *simt; /* simulated: heap, owned */
     bool sim_open;
+    bool board;
+    agent_board_client_t bc;  /* board */
+    bool board_open;
     agent_linux_target_t hw;  /* hardware */
     bool hw_open;
 } tool_target_t;
@@ -85,7 +96,8 @@ int tool_target_open(const char *prog, tool_target_t *tg,
 /* Close the target (a simulated one keeps its flash in its file). */
 void tool_target_close(tool_target_t *tg);
 
-/* Simulated time the target has run, in ns; 0 for hardware. */
+/* Simulated time the target has run, in ns (a board: from the connection
+ * to the last time the agent read or advanced its clock); 0 for hardware. */
 uint64_t tool_target_time_ns(const tool_target_t *tg);
 
 #endif /* TOOL_TARGET_H */

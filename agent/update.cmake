@@ -35,6 +35,11 @@ if(FOTA_HOST)
   if(EXISTS ${_fota_update_tests})
     cmake_language(DEFER CALL include ${_fota_update_tests})
   endif()
+  get_filename_component(_fota_board_tests
+    ${CMAKE_CURRENT_LIST_DIR}/../tests/unit/boardclient/CMakeLists.txt ABSOLUTE)
+  if(EXISTS ${_fota_board_tests})
+    cmake_language(DEFER CALL include ${_fota_board_tests})
+  endif()
 endif()
 
 # `fota agent`: tools/ is read after this file, so attach the command to

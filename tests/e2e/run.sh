@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # End-to-end scenarios: each one real `fota agent` runs (libcurl, SigV4,
-# file storage, simulated target with its flash in a file) against s3rver,
-# through a fault-injecting proxy (tests/e2e/faultproxy.js) that can answer
-# 500, drop the connection mid-body, corrupt a byte or delay. Releases are
-# published with `fota release publish` straight to s3rver.
+# file storage) against s3rver, through a fault-injecting proxy
+# (tests/e2e/faultproxy.js) that can answer 500, drop the connection
+# mid-body, corrupt a byte or delay. Releases are published with
+# `fota release publish` straight to s3rver.
+# The device:
+#  - real_firmware_* scenarios (happy path, rollback): the real bootloader
+#    and application (build-arm, from make cross) on the virtual board,
+#    `fota board` in the background with its flash in a file, the agent
+#    through --target board:SOCK. The board runs from build-rel/tools/fota
+#    when build-rel exists (optimised: emulation under ASan is ~3x slower;
+#    it is rebuilt first), else from the build under test;
+#    E2E_BOARD_FOTA overrides. The agent is always the build under test.
+#  - the other scenarios: the host model (--target sim:FILE), whose device
+#    state persists in its flash file across agent processes (the SIGKILL
+#    scenario relies on it) and which runs in a fraction of the time.
 # Ends with "e2e: scenarios=<N> passed=<P>"; exit status 0 only if all pass.
 #   tests/e2e/run.sh [build-dir] [scenario-name-substring]
-# E2E_KEEP=1 keeps the work directory (logs, flash files, proxy log).
+# E2E_KEEP=1 keeps the work directory (logs, flash files, UART, proxy log).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${1:-$root/build}"
@@ -17,8 +28,10 @@ export S3_LOCAL_STATE="$work/s3"
 BUCKET=e2e AK=S3RVER SK=S3RVER
 . "$root/scripts/fota-release-lib.sh"
 proxy_pid=
+board_pid=
 cleanup() {
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
+  [ -n "$board_pid" ] && kill "$board_pid" 2>/dev/null && wait "$board_pid" 2>/dev/null
   bash "$root/scripts/s3-local.sh" stop >/dev/null 2>&1
   if [ -n "${E2E_KEEP:-}" ]; then echo "e2e: kept $work"; else rm -rf "$work"; fi
 }
@@ -52,7 +65,7 @@ statuses() { plog | grep -F "$1" | grep -v '"event"' | sed -n 's/.*"status":\([0
 # fresh <name>: new device (flash with v1.0.0 in slot A, empty state) and
 # its own prefix.
 fresh() {
-  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"
+  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"; TARGET=; OBSERVE=
   faults '[]'; mark
   mkraw a 32768 1 "$D/f.bin"
   "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$D/f.bin" -o "$D/f.img" >/dev/null
@@ -61,7 +74,7 @@ fresh() {
 agent_args() {
   echo --endpoint "$PROXY" --bucket "$BUCKET" --prefix "$PREFIX" \
     --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
-    --state-dir "$D/state" --target "sim:$D/flash.bin" --quiet
+    --state-dir "$D/state" --target "${TARGET:-sim:$D/flash.bin}" $OBSERVE --quiet
 }
 agent() {
   # shellcheck disable=SC2046
@@ -74,7 +87,15 @@ agent_bg() {
   # shellcheck disable=SC2046
   ( exec "$FOTA" agent $(agent_args) --timeout-ms 5000 "$@" >"$D/bg.out" 2>>"$D/agent.log" ) &
 }
-running() { "$FOTA" agent sim-status --flash "$D/flash.bin"; }
+# running: what a cold boot of the device's flash would run (a board's
+# flash file is judged on a copy: the host model extends files it opens).
+running() {
+  if [ -n "$TARGET" ]; then
+    cp "$D/flash.bin" "$D/flash-copy.bin" && "$FOTA" agent sim-status --flash "$D/flash-copy.bin"
+  else
+    "$FOTA" agent sim-status --flash "$D/flash.bin"
+  fi
+}
 untouched() { running | grep -q "slot A, version 1.0.0"; }
 check() { # check <name> <function>
   local name=$1 t0=$SECONDS; shift
@@ -315,6 +336,121 @@ s_rollback() {
     grep -q rolled_back "$D/rep.json" || why "$out"
 }
 
+# ---- the real firmware on the virtual board ----
+CROSS="$root/build-arm"
+BOARD_FOTA="${E2E_BOARD_FOTA:-}"
+# board_setup: the firmware and the board's fota binary (once).
+board_setup() {
+  [ -n "${board_ready:-}" ] && return 0
+  make --no-print-directory -C "$root" cross >/dev/null || { echo "  make cross failed"; return 1; }
+  if [ -z "$BOARD_FOTA" ]; then
+    BOARD_FOTA="$FOTA"
+    if [ -f "$root/build-rel/CMakeCache.txt" ] &&
+      cmake --build "$root/build-rel" --target fota -j "$(nproc)" >/dev/null 2>&1; then
+      BOARD_FOTA="$root/build-rel/tools/fota"
+    fi
+  fi
+  echo "  board: $BOARD_FOTA"
+  board_ready=1
+}
+# fresh_board <name>: a new device on the board: the real bootloader, the
+# slot-A application packed as v1.0.0 (installed factory-style), empty
+# state; returns once the application has confirmed itself.
+fresh_board() {
+  board_setup || return 1
+  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"
+  faults '[]'; mark
+  "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$CROSS/app/fota-app-slot-a.bin" \
+    -o "$D/f.img" >/dev/null || return 1
+  "$BOARD_FOTA" board --flash "$D/flash.bin" --boot "$CROSS/boot/fota-boot.elf" \
+    --init-slot-a "$D/f.img" --spi-socket "$D/spi.sock" >"$D/uart.log" 2>"$D/board.err" &
+  board_pid=$!
+  TARGET="board:$D/spi.sock"
+  # A status read resets the chip (a new trial attempt); the never-
+  # confirming build resets itself after 2 s: 2.5 s between reads lets its
+  # three attempts run out within the agent's three reads.
+  OBSERVE="--observe-ms 2500"
+  uart_wait "" "app: confirm ok" 60 && [ -S "$D/spi.sock" ] || why "board did not start: $(cat "$D/board.err")"
+}
+board_stop() {
+  [ -n "$board_pid" ] && kill "$board_pid" 2>/dev/null && wait "$board_pid" 2>/dev/null
+  board_pid=
+}
+# uart_wait <after> <text> <seconds>: the board's UART shows text after the
+# first occurrence of after ("" = anywhere).
+uart_wait() {
+  local i
+  for i in $(seq $(($3 * 10))); do
+    python3 - "$D/uart.log" "$1" "$2" <<'PY' && return 0
+import sys
+u = open(sys.argv[1], errors="replace").read()
+i = u.find(sys.argv[2])
+sys.exit(0 if i >= 0 and sys.argv[3] in u[i:] else 1)
+PY
+    sleep 0.1
+  done
+  return 1
+}
+# fw_release <version> <sec> <flags>: publish the application builds as a
+# release (flags 1 = the never-confirming variant; its banner says so).
+fw_release() {
+  local v=$1 s var=""; [ "$3" = 1 ] && var=noconfirm-
+  mkdir -p "$D/rel/$v"
+  for s in a b; do
+    "$FOTA" image pack --slot $s --version "$v" --sec-counter "$2" --flags "$3" \
+      "$CROSS/app/fota-app-${var}slot-$s.bin" -o "$D/rel/$v/slot-$s.img" >/dev/null || return 1
+  done
+  AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN= \
+    "$FOTA" release publish --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
+    --slot-a "$D/rel/$v/slot-a.img" --slot-b "$D/rel/$v/slot-b.img" >"$D/publish.out" 2>&1 ||
+    { cat "$D/publish.out"; return 1; }
+}
+s_board_happy() {
+  fresh_board board-happy || return 1
+  fw_release 1.1.0 2 0 || return 1
+  out=$(agent --once) || why "agent failed: $out" || { board_stop; return 1; }
+  echo "  $(field outcome "$out") hw_time_ms=$(field hw_time_ms "$out") wall_ms=$(field wall_ms "$out")"
+  [ "$(field outcome "$out")" = updated ] && [ "$(field running "$out")" = 1.1.0 ] ||
+    why "outcome: $out" || { board_stop; return 1; }
+  # On the board: update mode from the strap, the trial boot of slot B, its
+  # application confirming itself.
+  uart_wait "boot: update mode" "boot: trial boot slot B" 10 &&
+    uart_wait "boot: trial boot slot B" "app: confirm ok" 30 ||
+    why "UART: $(tail -5 "$D/uart.log")" || { board_stop; return 1; }
+  board_stop
+  running | grep -q "slot B, version 1.1.0" || why "not running 1.1.0: $(running)" || return 1
+  [ "$(ranges 1.1.0/slot-b.img)" = "0 " ] || why "ranges: $(ranges 1.1.0/slot-b.img)"
+}
+s_board_rollback() {
+  fresh_board board-rollback || return 1
+  fw_release 1.1.0 2 0 || return 1
+  out=$(agent --once) || why "first update failed: $out" || { board_stop; return 1; }
+  fw_release 1.2.0 2 1 || return 1
+  out=$(agent --once) || why "agent failed: $out" || { board_stop; return 1; }
+  echo "  $(field outcome "$out") hw_time_ms=$(field hw_time_ms "$out") wall_ms=$(field wall_ms "$out")"
+  [ "$(field outcome "$out")" = rolled_back ] && [ "$(field running "$out")" = 1.1.0 ] ||
+    why "outcome: $out" || { board_stop; return 1; }
+  # The never-confirming build ran its three trial attempts in slot A, then
+  # the bootloader went back to slot B and its application confirmed.
+  local tries
+  tries=$(grep -c "boot: trial boot slot A" "$D/uart.log")
+  [ "$tries" = 3 ] && grep -q "slot A (noconfirm)" "$D/uart.log" &&
+    grep -q "app: resetting unconfirmed" "$D/uart.log" ||
+    why "trial boots of A: $tries; $(grep -E '^(boot|fota-app)' "$D/uart.log" | tail -8 | tr '\n' '|')" ||
+    { board_stop; return 1; }
+  uart_wait "app: resetting unconfirmed" "boot: boot slot B" 30 &&
+    uart_wait "app: resetting unconfirmed" "app: confirm ok" 30 || why "no return to B" || { board_stop; return 1; }
+  # Not retried.
+  mark
+  out=$(agent --once) || why "poll failed: $out" || { board_stop; return 1; }
+  [ "$(field flashes "$out")" = 0 ] && [ "$(field image_requests "$out")" = 0 ] || why "$out" ||
+    { board_stop; return 1; }
+  board_stop
+  running | grep -q "slot B, version 1.1.0" || why "not running 1.1.0: $(running)" || return 1
+  [ "$(s3get "$PREFIX/reports/dev-$PREFIX.json" "$D/rep.json")" = 200 ] && grep -q rolled_back "$D/rep.json" ||
+    why "report: $(cat "$D/rep.json")"
+}
+
 check happy_path s_happy
 check unchanged_manifest_no_download s_304
 check missing_manifest_404 s_404
@@ -330,6 +466,8 @@ check slow_server_timeout_retried s_delay
 check sigkill_20_points_bootable_and_completes s_kill
 check second_agent_refused s_concurrent
 check rollback_not_retried s_rollback
+check real_firmware_happy_path s_board_happy
+check real_firmware_rollback_not_retried s_board_rollback
 echo "e2e: total $((SECONDS - t_start)) s"
 echo "e2e: scenarios=$total passed=$passed"
 [ "$total" = "$passed" ] && [ "$total" -gt 0 ]

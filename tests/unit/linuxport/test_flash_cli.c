@@ -172,7 +172,7 @@ static void test_flash_usage(void **state)
     assert_non_null(strstr(s_out, "--cs-gpio"));
     assert_int_equal(run("flash", a, NULL), 2);
     assert_int_equal(run("flash", "--target", "sim:/tmp/x", NULL), 2);
-    assert_int_equal(run("flash", a, "--target", "board:1", NULL), 2);
+    assert_int_equal(run("flash", a, "--target", "qemu:1", NULL), 2);
     assert_int_equal(run("flash", a, "--target", "sim:", NULL), 2);
     assert_int_equal(run("flash", a, "--target", "sim:/tmp/x", "--spi",
                          "/dev/spidev0.0", NULL), 2);

@@ -341,6 +341,11 @@ int tool_cmd_board(int argc, char **argv)
             } else if (!board_serve(cfd, b)) {
                 close(cfd);
                 cfd = -1;
+                /* A client that went away (or was killed) no longer drives
+                 * its pins: NSS floats high (the strap's pull-up) and NRST
+                 * is released, as when the wires of a dead master go idle. */
+                vboard_set_nss(b, true);
+                vboard_set_nrst(b, false);
             }
             if (vboard_flash(b)->ops != st.ops_seen)
                 board_store_sync(&st, b);

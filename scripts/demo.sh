@@ -110,8 +110,7 @@ board)
     ls -l "$root/build-demo/fw-$v"/app/*.bin | awk '{ printf "  %6d %s\n", $5, $NF }'
   done
   step "building fota for the board (optimised, build-rel)"
-  cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF \
-    -DCMAKE_C_FLAGS=-Wno-nonnull >/dev/null
+  cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF >/dev/null
   cmake --build "$root/build-rel" -j "$(nproc)" --target fota >/dev/null
   BOARD_FOTA="$root/build-rel/tools/fota"
 

@@ -668,10 +668,15 @@ static int agent_special_answer(agent_proto_t *t, bool with_data, void *out,
             return rc;
         if (out_len)
             *out_len = n;
-        if (n > out_cap)
-            return FOTA_ERR_NOMEM;
-        if (n)
+        if (n) {
+            /* Callers without a buffer (reboot: out NULL, out_cap 0)
+             * expect no data. Testing out itself, not only out_cap, is
+             * what lets the compiler see that memcpy never gets NULL
+             * once agent_proto_reboot is inlined. */
+            if (out == NULL || n > out_cap)
+                return FOTA_ERR_NOMEM;
             memcpy(out, t->buf, n);
+        }
         rc = agent_read_more(t, sz, 2);
         if (rc < 0)
             return rc;

@@ -351,7 +351,7 @@ board_setup() {
     BOARD_FOTA="$FOTA"
     if { [ -f "$root/build-rel/CMakeCache.txt" ] ||
          cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF \
-           -DCMAKE_C_FLAGS=-Wno-nonnull >/dev/null 2>&1; } &&
+           >/dev/null 2>&1; } &&
       cmake --build "$root/build-rel" --target fota -j "$(nproc)" >/dev/null 2>&1; then
       BOARD_FOTA="$root/build-rel/tools/fota"
     fi

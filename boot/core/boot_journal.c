@@ -32,8 +32,9 @@
 
 _Static_assert(MAIN_RECS == 2048, "sector 11 holds 2048 records");
 _Static_assert(SPARE_RECS == 256, "sector 2 holds 256 records");
-_Static_assert(sizeof(((boot_ctx_t *)0)->scratch) % REC_SIZE == 0,
-               "the scan reads whole records into scratch");
+_Static_assert(sizeof(((boot_ctx_t *)0)->scratch) % REC_SIZE == 0 &&
+                   FOTA_JOURNAL_SPARE_SIZE % sizeof(((boot_ctx_t *)0)->scratch) == 0,
+               "the scan reads whole records, scratch-sized chunks");
 _Static_assert(FOTA_JOURNAL_SPARE_SECTOR == 2 && FOTA_JOURNAL_MAIN_SECTOR == 11,
                "journal sectors as in the layout");
 
@@ -42,40 +43,60 @@ _Static_assert(FOTA_JOURNAL_SPARE_SECTOR == 2 && FOTA_JOURNAL_MAIN_SECTOR == 11,
  * practice (2^32 state changes), but cheap to state. */
 #define SEQ_LIMIT 0xFFFFFFF0u
 
-static bool all_erased(const uint8_t *p, size_t len)
+/*
+ * Whether n words at w are all erased. Eight words are ANDed per step, so
+ * there is no branch per word: the words are erased exactly when the AND
+ * of all of them is all ones.
+ */
+static bool all_erased(const uint32_t *w, size_t n)
 {
-    for (size_t i = 0; i < len; i++)
-        if (p[i] != FOTA_FLASH_ERASED)
-            return false;
-    return true;
+    uint32_t acc = 0xFFFFFFFFu;
+
+    for (const uint32_t *end = w + n; w < end; w += 8)
+        acc &= (w[0] & w[1]) & (w[2] & w[3]) & (w[4] & w[5]) & (w[6] & w[7]);
+    return acc == 0xFFFFFFFFu;
 }
+
+_Static_assert(REC_SIZE % 32 == 0, "all_erased works in 8-word steps");
+
+#define SCAN_WORDS (sizeof(((boot_ctx_t *)0)->scratch) / 4u)
+#define REC_WORDS (REC_SIZE / 4u)
 
 /*
  * Scan one area. Updates best, found and best_area with any record newer
  * than what was found so far, and returns in *next_off the offset just after
  * the last slot holding any non-erased byte (0 if the area is blank).
+ *
+ * Every slot is still looked at (a torn erase can leave non-erased bytes
+ * anywhere, after erased slots too), but a whole erased chunk - the common
+ * case: the journal is mostly empty - is recognised with one pass of word
+ * ANDs and skipped; only chunks holding data are decoded slot by slot.
  */
-static int scan_area(boot_ctx_t *ctx, uint32_t base, uint32_t size,
+static int scan_area(uint32_t base, uint32_t size,
                      uint8_t area, fota_journal_rec_t *best,
                      bool *found, uint8_t *best_area, uint32_t *next_off)
 {
-    const uint32_t chunk = sizeof(ctx->scratch);
+    /* A word-typed buffer (not ctx->scratch, a byte array) so the erased
+     * test can load whole words; the same size as scratch. */
+    uint32_t buf[SCAN_WORDS];
+    const uint32_t chunk = sizeof(buf);
     fota_journal_rec_t rec;
     int rc = 0;
 
     *next_off = 0;
     for (uint32_t off = 0; off < size; off += chunk) {
-        rc = boot_flash_read(base + off, ctx->scratch, chunk);
+        rc = boot_flash_read(base + off, buf, chunk);
         if (rc < 0)
             goto out;
-        for (uint32_t r = 0; r < chunk; r += REC_SIZE) {
-            const uint8_t *p = ctx->scratch + r;
-            if (all_erased(p, REC_SIZE))
+        if (all_erased(buf, SCAN_WORDS))
+            continue;
+        for (uint32_t r = 0; r < SCAN_WORDS; r += REC_WORDS) {
+            if (all_erased(buf + r, REC_WORDS))
                 continue;
             /* Anything non-erased counts as used, torn or not: we never
              * program over it. */
-            *next_off = off + r + REC_SIZE;
-            if (fota_journal_rec_decode(&rec, p) != 0)
+            *next_off = off + r * 4u + REC_SIZE;
+            if (fota_journal_rec_decode(&rec, (const uint8_t *)(buf + r)) != 0)
                 continue;
             if (!*found || rec.seq > best->seq) {
                 *best = rec;
@@ -102,11 +123,11 @@ int boot_init(boot_ctx_t *ctx)
         return FOTA_ERR_INVAL;
     memset(&best, 0, sizeof(best));
 
-    rc = scan_area(ctx, FOTA_JOURNAL_MAIN_ADDR, FOTA_JOURNAL_MAIN_SIZE,
+    rc = scan_area(FOTA_JOURNAL_MAIN_ADDR, FOTA_JOURNAL_MAIN_SIZE,
                    BOOT_AREA_MAIN, &best, &found, &area, &main_next);
     if (rc < 0)
         goto out;
-    rc = scan_area(ctx, FOTA_JOURNAL_SPARE_ADDR, FOTA_JOURNAL_SPARE_SIZE,
+    rc = scan_area(FOTA_JOURNAL_SPARE_ADDR, FOTA_JOURNAL_SPARE_SIZE,
                    BOOT_AREA_SPARE, &best, &found, &area, &spare_next);
     if (rc < 0)
         goto out;

@@ -66,6 +66,12 @@ void fw_uart_deinit(void);
 /* Copy .data/.ramfunc and zero .bss of the current program. */
 void fw_ram_init(void);
 
+/* Called by the reset handler before fw_ram_init, so it may touch
+ * registers only (no .data, .bss or .ramfunc yet). The default (weak)
+ * does nothing; the bootloader starts the HSE crystal here so that its
+ * start-up (2 ms) overlaps the RAM copy at 16 MHz. */
+void fw_early_init(void);
+
 /* Request a system reset (AIRCR.SYSRESETREQ); never returns. */
 __attribute__((noreturn)) void fw_system_reset(void);
 

@@ -41,8 +41,13 @@ static void fw_zero_words(uint32_t *dst, uint32_t *end)
         *d++ = 0;
 }
 
+__attribute__((weak)) void fw_early_init(void)
+{
+}
+
 void fw_reset_handler(void)
 {
+    fw_early_init();
     fw_ram_init();
     SCB_CPACR |= SCB_CPACR_CP10_CP11_FULL;
     __asm__ volatile("dsb\n\tisb" ::: "memory");

@@ -141,6 +141,15 @@ __attribute__((noreturn)) static void fw_update_mode(void)
     fw_system_reset();
 }
 
+/* Start the crystal at reset: it needs ~2 ms, and the RAM copy at 16 MHz
+ * (~1.2 ms) runs meanwhile instead of before it. fw_clock_setup sets HSEON
+ * again (harmless) and waits for HSERDY as before, so a dead crystal still
+ * falls back to the HSI. Registers only: .data/.bss are not set up yet. */
+void fw_early_init(void)
+{
+    RCC_CR |= RCC_CR_HSEON;
+}
+
 int main(void)
 {
     uint32_t csr = RCC_CSR;

@@ -35,9 +35,10 @@
 #define FW_FLASH_WORD_MS 10u
 #define FW_FLASH_ERASE_MS 4000u
 
-/* Words of flash fed to the CRC unit between two watchdog kicks: 64 KiB,
- * well under a millisecond at 168 MHz. */
-#define FW_CRC_BLOCK_WORDS 16384u
+/* Words of flash fed to the CRC unit between two watchdog kicks and idle
+ * hook calls: 4 KiB, ~8 us at 168 MHz, well under one UART character
+ * (87 us), so the buffered boot log keeps the line busy. */
+#define FW_CRC_BLOCK_WORDS 1024u
 
 enum fw_flash_op {
     FW_OP_NONE = 0,
@@ -46,6 +47,7 @@ enum fw_flash_op {
 };
 
 static uint8_t s_op;
+static void (*s_idle_hook)(void);
 static uint32_t s_op_addr;
 static uint32_t s_op_word;
 static uint32_t s_op_start_ms;
@@ -112,8 +114,20 @@ static FW_RAMFUNC uint32_t fw_flash_word_at(uint32_t addr)
     return MMIO32(addr);
 }
 
+void fw_port_set_idle_hook(void (*fn)(void))
+{
+    s_idle_hook = fn;
+}
+
+static FW_RAMFUNC void fw_idle(void)
+{
+    if (s_idle_hook != NULL)
+        s_idle_hook();
+}
+
 FW_RAMFUNC int boot_flash_read(uint32_t addr, void *dst, size_t len)
 {
+    fw_idle();
     if (!fw_flash_range_ok(addr, len))
         return FOTA_ERR_RANGE;
     memcpy(dst, (const void *)(uintptr_t)addr, len);
@@ -275,8 +289,8 @@ FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
         return fota_crc32_st((const void *)(uintptr_t)addr, len);
     /* The loop is the cost: eight words per iteration, loaded with one
      * LDM (the image does not change under us, so the loads need not be
-     * volatile) and stored one by one into DR; the watchdog is kicked once
-     * per 64 KiB block rather than tested on every word. */
+     * volatile) and stored one by one into DR; the watchdog is kicked (and
+     * the idle hook called) once per 4 KiB block, not tested per word. */
     const uint32_t *src = (const uint32_t *)(uintptr_t)addr;
     size_t words = len / 4u;
     while (words) {
@@ -284,6 +298,7 @@ FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
         const uint32_t *end8 = src + (block & ~(size_t)7u);
         words -= block;
         boot_wdt_kick();
+        fw_idle();
         if (src != end8) {
             __asm__ volatile(
                 "1:\n\t"

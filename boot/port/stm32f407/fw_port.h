@@ -38,6 +38,15 @@
  * the host can clock out the final ACK. */
 #define FW_REBOOT_GRACE_MS 20u
 
+/* A function the long flash loops (boot_flash_read, each 4 KiB of
+ * boot_flash_crc) call while the boot decision runs: main.c feeds its
+ * buffered log to USART1 from it, so the characters go out while the
+ * journal is scanned and the image checked. NULL (the default) calls
+ * nothing; main.c clears it before update mode and before the jump, so
+ * neither the protocol loop nor an application calling the API table ever
+ * runs it. */
+void fw_port_set_idle_hook(void (*fn)(void));
+
 /* Start the independent watchdog (it cannot be stopped until reset). */
 void fw_port_iwdg_start(uint32_t prescaler, uint32_t reload);
 

@@ -20,23 +20,94 @@
 #include "regs/gpio.h"
 #include "regs/rcc.h"
 #include "regs/scb.h"
+#include "regs/usart.h"
 
 static boot_ctx_t s_ctx;
 static boot_proto_t s_spi;
 static boot_proto_t s_uart;
 
+/*
+ * The boot log is buffered: characters are queued here and fed to USART1
+ * one at a time from the flash loops (fw_port_set_idle_hook) whenever the
+ * transmitter is empty, so the ~5 ms the lines need at 115200 baud overlap
+ * the journal scan and the image check instead of adding to them. Before
+ * anything that needs the line (update mode, the jump, a reset) the queue
+ * is drained synchronously, so no character is lost and the order stays.
+ */
+#define FW_LOG_SIZE 128u /* a power of two: the indices wrap freely */
+static uint8_t s_log[FW_LOG_SIZE];
+static uint32_t s_log_head; /* next free position */
+static uint32_t s_log_tail; /* next character to send */
+
+static FW_RAMFUNC void fw_log_pump(void)
+{
+    if (s_log_tail != s_log_head && (USART_SR(USART1) & USART_SR_TXE)) {
+        USART_DR(USART1) = s_log[s_log_tail % FW_LOG_SIZE];
+        s_log_tail++;
+    }
+}
+
+/* Send the rest of the queue (fw_uart_putc waits, bounded, for TXE). */
+static void fw_log_drain(void)
+{
+    while (s_log_tail != s_log_head) {
+        fw_uart_putc(s_log[s_log_tail % FW_LOG_SIZE]);
+        s_log_tail++;
+    }
+}
+
+static void fw_log_putc(char c)
+{
+    /* Full: make room the slow way rather than drop the character. */
+    if (s_log_head - s_log_tail >= FW_LOG_SIZE) {
+        fw_uart_putc(s_log[s_log_tail % FW_LOG_SIZE]);
+        s_log_tail++;
+    }
+    s_log[s_log_head % FW_LOG_SIZE] = (uint8_t)c;
+    s_log_head++;
+    fw_log_pump();
+}
+
+static void fw_log_puts(const char *s)
+{
+    while (*s) {
+        if (*s == '\n')
+            fw_log_putc('\r');
+        fw_log_putc(*s++);
+    }
+}
+
+static void fw_log_dec(uint32_t v)
+{
+    char buf[11];
+    int n = 0;
+    do {
+        buf[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v && n < (int)sizeof buf);
+    while (n)
+        fw_log_putc(buf[--n]);
+}
+
+/* Stop feeding the log from the flash loops and send what is queued. */
+static void fw_log_sync(void)
+{
+    fw_port_set_idle_hook(NULL);
+    fw_log_drain();
+}
+
 static void fw_log(const char *s)
 {
-    fw_uart_puts("boot: ");
-    fw_uart_puts(s);
+    fw_log_puts("boot: ");
+    fw_log_puts(s);
 }
 
 static void fw_log_rc(const char *what, int rc)
 {
     fw_log(what);
-    fw_uart_puts(" rc=-");
-    fw_uart_put_dec((uint32_t)-rc);
-    fw_uart_puts("\n");
+    fw_log_puts(" rc=-");
+    fw_log_dec((uint32_t)-rc);
+    fw_log_puts("\n");
 }
 
 /* The application's one-shot request: both words must match, and they are
@@ -52,17 +123,17 @@ static bool fw_take_noinit_request(void)
 
 static void fw_log_reset_cause(uint32_t csr)
 {
-    fw_uart_puts(" reset=");
+    fw_log_puts(" reset=");
     if (csr & RCC_CSR_IWDGRSTF)
-        fw_uart_puts("iwdg");
+        fw_log_puts("iwdg");
     else if (csr & RCC_CSR_SFTRSTF)
-        fw_uart_puts("soft");
+        fw_log_puts("soft");
     else if (csr & RCC_CSR_PORRSTF)
-        fw_uart_puts("por");
+        fw_log_puts("por");
     else if (csr & RCC_CSR_PINRSTF)
-        fw_uart_puts("pin");
+        fw_log_puts("pin");
     else
-        fw_uart_puts("other");
+        fw_log_puts("other");
 }
 
 /* Hand the chip over as close to its reset state as the application may
@@ -71,6 +142,7 @@ static void fw_log_reset_cause(uint32_t csr)
  * The clock tree stays at 168 MHz (or HSI if that is what we got). */
 __attribute__((noreturn)) static void fw_jump(const boot_decision_t *d)
 {
+    fw_log_sync();
     fw_uart_deinit();
     fw_irq_disable();
     fw_systick_stop();
@@ -130,6 +202,9 @@ static int fw_factory_fallback(boot_decision_t *d)
 __attribute__((noreturn)) static void fw_update_mode(void)
 {
     fw_log("update mode\n");
+    /* The protocol loop is timing-critical and owns the flash loops from
+     * here: the log goes out synchronously. */
+    fw_log_sync();
     fw_port_iwdg_start(FW_IWDG_UPDATE_PR, FW_IWDG_UPDATE_RLR);
     boot_proto_init(&s_spi, &s_ctx, BOOT_LINK_SPI);
     boot_proto_init(&s_uart, &s_ctx, BOOT_LINK_UART);
@@ -137,6 +212,7 @@ __attribute__((noreturn)) static void fw_update_mode(void)
     int why = fw_link_run(&s_spi, &s_uart);
     fw_spi_slave_deinit();
     fw_log(why == FW_LINK_REBOOT ? "reboot\n" : "idle, reset\n");
+    fw_log_drain();
     fw_uart_flush();
     fw_system_reset();
 }
@@ -158,16 +234,20 @@ int main(void)
     int clk = fw_clock_setup();
     fw_systick_start();
     fw_uart_init();
+    fw_port_set_idle_hook(fw_log_pump);
 
-    fw_uart_puts("\nfota-boot ");
-    fw_uart_put_dec(FW_BOOT_VERSION_MAJOR);
-    fw_uart_putc('.');
-    fw_uart_put_dec(FW_BOOT_VERSION_MINOR);
-    fw_uart_putc('.');
-    fw_uart_put_dec(FW_BOOT_VERSION_PATCH);
-    fw_uart_puts(clk == FW_CLOCK_PLL_HSE ? " clk=pll168" : " clk=hsi16");
+    fw_log_puts("\nfota-boot ");
+    fw_log_dec(FW_BOOT_VERSION_MAJOR);
+    fw_log_putc('.');
+    fw_log_dec(FW_BOOT_VERSION_MINOR);
+    fw_log_putc('.');
+    fw_log_dec(FW_BOOT_VERSION_PATCH);
+    /* Only the fallback clock is worth the characters (87 us each): the
+     * normal 168 MHz PLL is implied by its absence. */
+    if (clk != FW_CLOCK_PLL_HSE)
+        fw_log_puts(" clk=hsi16");
     fw_log_reset_cause(csr);
-    fw_uart_puts("\n");
+    fw_log_puts("\n");
 
     bool strap = fw_strap_update_requested();
     int rc = boot_init(&s_ctx);
@@ -192,8 +272,8 @@ int main(void)
         fw_update_mode();
 
     fw_log(d.trial ? "trial boot slot " : "boot slot ");
-    fw_uart_putc(d.slot == 0 ? 'A' : 'B');
-    fw_uart_puts("\n");
+    fw_log_putc(d.slot == 0 ? 'A' : 'B');
+    fw_log_puts("\n");
     /* A trial image that hangs before confirming is reset by the watchdog
      * and the next boot counts the attempt; a confirmed image runs without
      * a watchdog unless it starts one itself. */

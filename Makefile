@@ -53,7 +53,9 @@ fuzz: setup
 # Benchmarks printing figure lines.
 bench: build
 	@bash tests/bench/run.sh $(BUILD)
-	@$(MAKE) --no-print-directory cross >/dev/null && $(BUILD)/tests/vboard/vboard_boot_time $(CROSS)
+	@$(MAKE) --no-print-directory cross >/dev/null && \
+	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/vboard/lsan.supp" \
+	  $(BUILD)/tests/vboard/vboard_boot_time $(CROSS)
 
 .PHONY: demo
 # The update demo: S3 API server, the real firmware on fota board, update and rollback.

@@ -17,7 +17,7 @@
  *
  * Cut points: every instruction of the window outside the waits; inside a
  * wait (a polling loop whose only progress is the flash operation in
- * flight) its first and last 8 instructions and 48 spread over it. Plus,
+ * flight) its first and last 8 instructions and 48 (full run: 64) spread over it. Plus,
  * for every flash operation of the window, a cut armed at that operation:
  * SIM_CUT_BEFORE and three SIM_CUT_TORN seeds. A snapshot at k0 means the
  * boot prefix runs once per window, not once per cut.
@@ -61,7 +61,10 @@
 #include "vboard.h"
 
 #define WAIT_EDGE 8          /* instructions cut at each end of a wait */
-#define WAIT_SPREAD 48       /* cuts spread over a wait's middle */
+/* Cuts spread over a wait's middle: the full run samples waits more densely
+ * (its figure must reach 50,000 cuts; the bounded run stays quick). */
+#define WAIT_SPREAD_BOUNDED 48
+#define WAIT_SPREAD_FULL 64
 #define TORN_SEEDS 3
 #define MAX_WINDOWS 4
 #define MAX_WAITS 4096
@@ -79,6 +82,7 @@ static uint32_t s_sym_append, s_sym_wait, s_sym_init;
 static char s_boot_elf[1024];
 
 static bool s_full, s_verbose;
+static uint64_t s_wait_spread = WAIT_SPREAD_BOUNDED;
 
 /* ---- totals ---- */
 
@@ -501,7 +505,7 @@ static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out)
     for (uint64_t k = w->k0; v && k < w->k1;) {
         while (wi < w->nwait && w->wait[wi].end <= k)
             wi++;
-        if (n + WAIT_EDGE * 2 + WAIT_SPREAD + 2 > cap) {
+        if (n + WAIT_EDGE * 2 + s_wait_spread + 2 > cap) {
             uint64_t *p = realloc(v, (cap *= 2) * sizeof *v);
 
             if (!p) {
@@ -515,15 +519,15 @@ static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out)
             const wait_t *wt = &w->wait[wi];
             uint64_t len = wt->end - wt->start;
 
-            if (len <= 2 * WAIT_EDGE + WAIT_SPREAD) {
+            if (len <= 2 * WAIT_EDGE + s_wait_spread) {
                 for (uint64_t j = wt->start; j < wt->end; j += stride)
                     v[n++] = j;
             } else if (stride == 1) {
                 for (uint64_t j = 0; j < WAIT_EDGE; j++)
                     v[n++] = wt->start + j;
-                for (uint64_t j = 1; j <= WAIT_SPREAD; j++)
+                for (uint64_t j = 1; j <= s_wait_spread; j++)
                     v[n++] = wt->start + WAIT_EDGE +
-                             j * (len - 2 * WAIT_EDGE) / (WAIT_SPREAD + 1);
+                             j * (len - 2 * WAIT_EDGE) / (s_wait_spread + 1);
                 for (uint64_t j = WAIT_EDGE; j > 0; j--)
                     v[n++] = wt->end - j;
             } else if (wi % 2 == 0) {
@@ -726,8 +730,10 @@ int main(int argc, char **argv)
     time_t t0 = time(NULL);
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--full") == 0)
+        if (strcmp(argv[i], "--full") == 0) {
             s_full = true;
+            s_wait_spread = WAIT_SPREAD_FULL;
+        }
         else if (strcmp(argv[i], "--verbose") == 0)
             s_verbose = true;
         else if (!dir && argv[i][0] != '-')

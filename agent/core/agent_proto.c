@@ -351,6 +351,18 @@ static bool agent_done(agent_proto_t *t, int rc, uint32_t attempt)
     return attempt + 1 >= t->cfg.retries;
 }
 
+/* Run one idempotent command attempt, `call` (an int expression), until
+ * agent_done() says stop; rc holds the last result. Commands that must not
+ * be resent once fully sent (Go, Special) keep their own loops. */
+#define AGENT_WITH_RETRIES(t, rc, call)              \
+    for (uint32_t attempt_ = 0;; attempt_++) {       \
+        (rc) = agent_begin(t);                       \
+        if ((rc) == 0)                               \
+            (rc) = (call);                           \
+        if (agent_done((t), (rc), attempt_))         \
+            break;                                   \
+    }
+
 /* ---- commands ---------------------------------------------------------------- */
 
 static int agent_get_once(agent_proto_t *t, uint8_t *version, uint8_t *cmds,
@@ -384,13 +396,8 @@ int agent_proto_get(agent_proto_t *t, uint8_t *version, uint8_t *cmds,
 {
     int rc = FOTA_ERR_TIMEOUT;
 
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_get_once(t, version, cmds, cap, n);
-        if (agent_done(t, rc, i))
-            return rc;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_get_once(t, version, cmds, cap, n));
+    return rc;
 }
 
 static int agent_get_version_once(agent_proto_t *t, uint8_t *version)
@@ -410,13 +417,7 @@ int agent_proto_get_version(agent_proto_t *t, uint8_t *version)
     uint8_t v = 0;
     int rc;
 
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_get_version_once(t, &v);
-        if (agent_done(t, rc, i))
-            break;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_get_version_once(t, &v));
     if (rc == 0 && version)
         *version = v;
     return rc;
@@ -443,13 +444,7 @@ int agent_proto_get_id(agent_proto_t *t, uint16_t *pid)
     uint16_t v = 0;
     int rc;
 
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_get_id_once(t, &v);
-        if (agent_done(t, rc, i))
-            break;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_get_id_once(t, &v));
     if (rc == 0 && pid)
         *pid = v;
     return rc;
@@ -482,13 +477,8 @@ int agent_proto_read_memory(agent_proto_t *t, uint32_t addr, void *buf,
 
     if (!buf || len == 0 || len > FOTA_PROTO_MAX_RW)
         return FOTA_ERR_INVAL;
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_read_memory_once(t, addr, buf, len);
-        if (agent_done(t, rc, i))
-            return rc;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_read_memory_once(t, addr, buf, len));
+    return rc;
 }
 
 int agent_proto_go(agent_proto_t *t, uint32_t addr)
@@ -547,13 +537,8 @@ int agent_proto_write_memory(agent_proto_t *t, uint32_t addr,
     /* Resending after a lost final ACK programs the same words again:
      * AND-programming identical data leaves the flash unchanged, and the
      * final Get Checksum proves the result anyway. */
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_write_memory_once(t, addr, data, len);
-        if (agent_done(t, rc, i))
-            return rc;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_write_memory_once(t, addr, data, len));
+    return rc;
 }
 
 static int agent_erase_once(agent_proto_t *t, const uint16_t *sectors,
@@ -587,13 +572,8 @@ int agent_proto_extended_erase(agent_proto_t *t, const uint16_t *sectors,
         deadline_ms += agent_erase_max_ms(sectors[i]);
     }
     /* Erasing twice is harmless, so a lost final ACK is simply resent. */
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_erase_once(t, sectors, n, deadline_ms);
-        if (agent_done(t, rc, i))
-            return rc;
-    }
+    AGENT_WITH_RETRIES(t, rc, agent_erase_once(t, sectors, n, deadline_ms));
+    return rc;
 }
 
 static int agent_checksum_once(agent_proto_t *t, uint32_t addr, uint32_t len,
@@ -634,13 +614,8 @@ int agent_proto_get_checksum(agent_proto_t *t, uint32_t addr, uint32_t len,
 
     if (!crc || len == 0 || len % 4 || addr % 4)
         return FOTA_ERR_INVAL;
-    for (uint32_t i = 0;; i++) {
-        rc = agent_begin(t);
-        if (rc == 0)
-            rc = agent_checksum_once(t, addr, len, &v, deadline_ms);
-        if (agent_done(t, rc, i))
-            break;
-    }
+    AGENT_WITH_RETRIES(t, rc,
+                       agent_checksum_once(t, addr, len, &v, deadline_ms));
     if (rc == 0)
         *crc = v;
     return rc;

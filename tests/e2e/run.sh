@@ -66,20 +66,22 @@ statuses() { plog | grep -F "$1" | grep -v '"event"' | sed -n 's/.*"status":\([0
 # fresh <name>: new device (flash with v1.0.0 in slot A, empty state) and
 # its own prefix.
 fresh() {
-  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"; TARGET=; OBSERVE=
+  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"; TARGET=; OBSERVE=; HW=; HW_ENV=
   faults '[]'; mark
   mkraw a 32768 1 "$D/f.bin"
   "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$D/f.bin" -o "$D/f.img" >/dev/null
   "$FOTA" agent sim-install --flash "$D/flash.bin" --slot a "$D/f.img"
 }
+# The device: --target TARGET (sim:FILE when empty), or the hardware
+# options in HW (the Linux port, run with the environment in HW_ENV).
 agent_args() {
   echo --endpoint "$PROXY" --bucket "$BUCKET" --prefix "$PREFIX" \
     --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
-    --state-dir "$D/state" --target "${TARGET:-sim:$D/flash.bin}" $OBSERVE --quiet
+    --state-dir "$D/state" ${HW:---target ${TARGET:-sim:$D/flash.bin}} $OBSERVE --quiet
 }
 agent() {
-  # shellcheck disable=SC2046
-  "$FOTA" agent $(agent_args) --timeout-ms 5000 "$@" 2>>"$D/agent.log"
+  # shellcheck disable=SC2046,SC2086
+  env $HW_ENV "$FOTA" agent $(agent_args) --timeout-ms 5000 "$@" 2>>"$D/agent.log"
 }
 # agent_bg <args>: the agent in the background, $! being the fota process
 # itself (exec), so that kill -9 $! kills the agent and not only a
@@ -340,22 +342,11 @@ s_rollback() {
 # ---- the real firmware on the virtual board ----
 CROSS="$root/build-arm"
 BOARD_FOTA="${E2E_BOARD_FOTA:-}"
+. "$root/tests/support/board.sh"
 # board_setup: the firmware and the board's fota binary (once).
 board_setup() {
   [ -n "${board_ready:-}" ] && return 0
-  make --no-print-directory -C "$root" cross >/dev/null || { echo "  make cross failed"; return 1; }
-  if [ -z "$BOARD_FOTA" ]; then
-    # build-rel as make powercut and make demo configure it (~10 s from
-    # nothing); the board on the ASan build takes ~3x longer (~170 s for
-    # these two scenarios instead of ~50 s).
-    BOARD_FOTA="$FOTA"
-    if { [ -f "$root/build-rel/CMakeCache.txt" ] ||
-         cmake -S "$root" -B "$root/build-rel" -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF \
-           >/dev/null 2>&1; } &&
-      cmake --build "$root/build-rel" --target fota -j "$(nproc)" >/dev/null 2>&1; then
-      BOARD_FOTA="$root/build-rel/tools/fota"
-    fi
-  fi
+  [ -n "$BOARD_FOTA" ] || BOARD_FOTA=$(board_fota "$root" "$FOTA") || return 1
   echo "  board: $BOARD_FOTA"
   board_ready=1
 }
@@ -371,7 +362,7 @@ fresh_board() {
   "$BOARD_FOTA" board --flash "$D/flash.bin" --boot "$CROSS/boot/fota-boot.elf" \
     --init-slot-a "$D/f.img" --spi-socket "$D/spi.sock" >"$D/uart.log" 2>"$D/board.err" &
   board_pid=$!
-  TARGET="board:$D/spi.sock"
+  TARGET="board:$D/spi.sock"; HW=; HW_ENV=
   # A status read resets the chip (a new trial attempt); the never-
   # confirming build resets itself after 2 s: 2.5 s between reads lets its
   # three attempts run out within the agent's three reads.
@@ -384,19 +375,7 @@ board_stop() {
 }
 # uart_wait <after> <text> <seconds>: the board's UART shows text after the
 # first occurrence of after ("" = anywhere).
-uart_wait() {
-  local i
-  for i in $(seq $(($3 * 10))); do
-    python3 - "$D/uart.log" "$1" "$2" <<'PY' && return 0
-import sys
-u = open(sys.argv[1], errors="replace").read()
-i = u.find(sys.argv[2])
-sys.exit(0 if i >= 0 and sys.argv[3] in u[i:] else 1)
-PY
-    sleep 0.1
-  done
-  return 1
-}
+uart_wait() { uart_wait_log "$D/uart.log" "$@"; }
 # fw_release <version> <sec> <flags>: publish the application builds as a
 # release (flags 1 = the never-confirming variant; its banner says so).
 fw_release() {
@@ -411,20 +390,24 @@ fw_release() {
     --slot-a "$D/rel/$v/slot-a.img" --slot-b "$D/rel/$v/slot-b.img" >"$D/publish.out" 2>&1 ||
     { cat "$D/publish.out"; return 1; }
 }
-s_board_happy() {
-  fresh_board board-happy || return 1
-  fw_release 1.1.0 2 0 || return 1
-  out=$(agent --once) || why "agent failed: $out" || { board_stop; return 1; }
+# board_update_b: one agent run updates the board to 1.1.0 in slot B: the
+# outcome, then on the UART update mode from the strap, the trial boot of
+# slot B and its application confirming itself; stops the board.
+board_update_b() {
+  out=$(agent --once) || why "agent failed: $out $(tail -3 "$D/agent.log")" || { board_stop; return 1; }
   echo "  $(field outcome "$out") hw_time_ms=$(field hw_time_ms "$out") wall_ms=$(field wall_ms "$out")"
   [ "$(field outcome "$out")" = updated ] && [ "$(field running "$out")" = 1.1.0 ] ||
     why "outcome: $out" || { board_stop; return 1; }
-  # On the board: update mode from the strap, the trial boot of slot B, its
-  # application confirming itself.
   uart_wait "boot: update mode" "boot: trial boot slot B" 10 &&
     uart_wait "boot: trial boot slot B" "app: confirm ok" 30 ||
     why "UART: $(tail -5 "$D/uart.log")" || { board_stop; return 1; }
   board_stop
-  running | grep -q "slot B, version 1.1.0" || why "not running 1.1.0: $(running)" || return 1
+  running | grep -q "slot B, version 1.1.0" || why "not running 1.1.0: $(running)"
+}
+s_board_happy() {
+  fresh_board board-happy || return 1
+  fw_release 1.1.0 2 0 || return 1
+  board_update_b || return 1
   [ "$(ranges 1.1.0/slot-b.img)" = "0 " ] || why "ranges: $(ranges 1.1.0/slot-b.img)"
 }
 s_board_rollback() {
@@ -457,6 +440,26 @@ s_board_rollback() {
     why "report: $(cat "$D/rep.json")"
 }
 
+# The agent as on a Raspberry Pi gateway: the Linux port (spidev, libgpiod
+# and its clock) of the same binary, the kernel's devices standing in for
+# by tests/linuxhw/vhw_preload.c, wired to the board.
+s_board_linux_port() {
+  local vhw="$BUILD/tests/linuxhw/libfota_vhw.so" report
+  [ -f "$vhw" ] || why "$vhw missing" || return 1
+  fresh_board board-linux || return 1
+  . "$root/tests/linuxhw/vhw.sh"
+  report="$D/vhw.report"
+  HW="--spi /dev/spidev0.0 --nrst gpiochip0:17 --cs-gpio gpiochip0:8 --boot0 gpiochip0:27"
+  HW_ENV="LD_PRELOAD=$(vhw_preload_list "$FOTA" "$vhw") FOTA_VHW_SOCKET=$D/spi.sock FOTA_VHW_REPORT=$report"
+  fw_release 1.1.0 2 0 || return 1
+  board_update_b || return 1
+  echo "  vhw: $(head -1 "$report")"
+  # The bus and the lines were used as the wiring requires: mode 0, 8-bit
+  # words, messages within spidev's buffer, bulk messages, NRST open
+  # drain, BOOT0 low, no byte clocked with CS released.
+  vhw_report_clean "$report" || why "vhw report: $(cat "$report")"
+}
+
 check happy_path s_happy
 check unchanged_manifest_no_download s_304
 check missing_manifest_404 s_404
@@ -474,6 +477,7 @@ check second_agent_refused s_concurrent
 check rollback_not_retried s_rollback
 check real_firmware_happy_path s_board_happy
 check real_firmware_rollback_not_retried s_board_rollback
+check real_firmware_linux_spidev_gpiod s_board_linux_port
 echo "e2e: total $((SECONDS - t_start)) s"
 echo "e2e: scenarios=$total passed=$passed"
 [ "$total" = "$passed" ] && [ "$total" -gt 0 ]

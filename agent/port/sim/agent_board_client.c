@@ -270,10 +270,19 @@ static const agent_gpio_ops_t s_bc_gpio_ops = {.set = bc_gpio_set};
 static const agent_clock_ops_t s_bc_clock_ops = {.now_ms = bc_now_ms,
                                                  .sleep_ms = bc_sleep_ms};
 
+int agent_board_client_set_hz(agent_board_client_t *c, uint32_t hz)
+{
+    uint8_t p[4];
+
+    if (hz == 0)
+        return FOTA_ERR_INVAL;
+    fota_put_le32(p, hz);
+    return bc_simple(c, BC_HZ, p, 4, 0);
+}
+
 int agent_board_client_open(agent_board_client_t *c, const char *path, uint32_t hz)
 {
     struct sockaddr_un sa;
-    uint8_t p[4];
     int rc;
 
     memset(c, 0, sizeof *c);
@@ -297,8 +306,7 @@ int agent_board_client_open(agent_board_client_t *c, const char *path, uint32_t 
         goto out;
     }
     if (hz) {
-        fota_put_le32(p, hz);
-        rc = bc_simple(c, BC_HZ, p, 4, 0);
+        rc = agent_board_client_set_hz(c, hz);
         if (rc < 0)
             goto out;
     }
@@ -322,6 +330,18 @@ void agent_board_client_close(agent_board_client_t *c)
     (void)bc_simple(c, BC_NSS, &high, 1, 0);
     close(c->fd);
     c->fd = -1;
+}
+
+int agent_board_client_read_ns(agent_board_client_t *c, uint64_t *ns)
+{
+    return bc_read_time(c, ns);
+}
+
+int agent_board_client_wait_us(agent_board_client_t *c, uint64_t us)
+{
+    if (c->failed)
+        return FOTA_ERR_IO;
+    return bc_wait_us(c, us);
 }
 
 uint64_t agent_board_client_time_ns(const agent_board_client_t *c)

@@ -69,8 +69,17 @@ typedef struct agent_board_client {
  */
 int agent_board_client_open(agent_board_client_t *c, const char *path, uint32_t hz);
 
+/* Set the board's SCK rate (Hz, > 0), which paces its byte transfers. */
+int agent_board_client_set_hz(agent_board_client_t *c, uint32_t hz);
+
 /* Release CS (PA4 high) and disconnect; the board keeps running. */
 void agent_board_client_close(agent_board_client_t *c);
+
+/* Read the board's clock (ns since it started). */
+int agent_board_client_read_ns(agent_board_client_t *c, uint64_t *ns);
+
+/* Run the board for us microseconds of simulated time. */
+int agent_board_client_wait_us(agent_board_client_t *c, uint64_t us);
 
 /* Simulated time from the connection to the last time the agent read the
  * board's clock or ran it (ns); no request is made. */

@@ -31,6 +31,21 @@ void tbu_flash_free(sim_flash_t *f)
     free(f);
 }
 
+int tbu_setup(void **state)
+{
+    *state = tbu_flash_new();
+    return 0;
+}
+
+int tbu_teardown(void **state)
+{
+    sim_flash_t *f = *state;
+    uint64_t overwrites = f->overwrites;
+
+    tbu_flash_free(f);
+    return overwrites == 0 ? 0 : -1;
+}
+
 void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
                        uint32_t sec_counter)
 {

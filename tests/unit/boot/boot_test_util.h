@@ -28,6 +28,13 @@ typedef struct tbu_image {
 sim_flash_t *tbu_flash_new(void);
 void tbu_flash_free(sim_flash_t *f);
 
+/* cmocka per-test fixture: tbu_setup puts a fresh model (tbu_flash_new)
+ * in *state; tbu_teardown frees it and fails the test (returns -1) if
+ * anything was ever programmed over non-erased bits, which the design
+ * must never rely on. */
+int tbu_setup(void **state);
+int tbu_teardown(void **state);
+
 void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
                        uint32_t sec_counter);
 

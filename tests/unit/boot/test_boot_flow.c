@@ -23,23 +23,6 @@
 #define SLOT_A 0
 #define SLOT_B 1
 
-static int setup(void **state)
-{
-    *state = tbu_flash_new();
-    return 0;
-}
-
-/* Every test ends by checking that nothing was ever programmed over
- * non-erased bits. */
-static int teardown(void **state)
-{
-    sim_flash_t *f = *state;
-    uint64_t overwrites = f->overwrites;
-
-    tbu_flash_free(f);
-    return overwrites == 0 ? 0 : -1;
-}
-
 static void write_image(int slot, uint8_t major, uint8_t minor, uint32_t ctr)
 {
     tbu_image_t img;
@@ -72,6 +55,26 @@ static void factory_a(boot_ctx_t *ctx)
     write_image(SLOT_A, 1, 0, 1);
     tbu_reboot(ctx, &d);
     assert_jump(&d, SLOT_A, false);
+}
+
+/* factory_a, then v2.0 with security counter ctr written to slot B and
+ * committed: B is pending, A stays the fallback. */
+static void pending_b(boot_ctx_t *ctx, uint32_t ctr)
+{
+    factory_a(ctx);
+    write_image(SLOT_B, 2, 0, ctr);
+    assert_int_equal(boot_commit(ctx, SLOT_B), 0);
+}
+
+/* pending_b, then B's first trial boot confirms itself. */
+static void confirmed_b(boot_ctx_t *ctx, uint32_t ctr)
+{
+    boot_decision_t d;
+
+    pending_b(ctx, ctr);
+    tbu_reboot(ctx, &d);
+    assert_jump(&d, SLOT_B, true);
+    assert_int_equal(boot_confirm(ctx, SLOT_B), 0);
 }
 
 static void factory_picks_highest_version(void **state)
@@ -198,9 +201,7 @@ static void invalid_pending_reverts_at_once(void **state)
     boot_ctx_t ctx;
     boot_decision_t d;
 
-    factory_a(&ctx);
-    write_image(SLOT_B, 2, 0, 1);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    pending_b(&ctx, 1);
     tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 1000);
     tbu_reboot(&ctx, &d);
     assert_jump(&d, SLOT_A, false);
@@ -214,12 +215,7 @@ static void commit_trial_confirm_then_second_update(void **state)
     boot_ctx_t ctx;
     boot_decision_t d;
 
-    factory_a(&ctx);
-    write_image(SLOT_B, 2, 0, 5);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
-    tbu_reboot(&ctx, &d);
-    assert_jump(&d, SLOT_B, true);
-    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    confirmed_b(&ctx, 5);
     assert_int_equal(ctx.state.active, SLOT_B);
     assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
     assert_int_equal(ctx.state.sec_floor, 5);
@@ -256,11 +252,7 @@ static void corrupt_active_falls_back_to_other_confirmed(void **state)
     boot_ctx_t ctx;
     boot_decision_t d;
 
-    factory_a(&ctx);
-    write_image(SLOT_B, 2, 0, 1);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
-    tbu_reboot(&ctx, &d);
-    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    confirmed_b(&ctx, 1);
 
     tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 2048);
     tbu_reboot(&ctx, &d);
@@ -317,9 +309,7 @@ static void rejected_version_cannot_be_recommitted(void **state)
     boot_ctx_t ctx;
     boot_decision_t d;
 
-    factory_a(&ctx);
-    write_image(SLOT_B, 2, 0, 1);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    pending_b(&ctx, 1);
     for (int i = 0; i <= FOTA_TRIAL_ATTEMPTS; i++)
         tbu_reboot(&ctx, &d);
     assert_jump(&d, SLOT_A, false);
@@ -338,13 +328,8 @@ static void security_counter_below_floor_refused(void **state)
 {
     (void)state;
     boot_ctx_t ctx;
-    boot_decision_t d;
 
-    factory_a(&ctx);
-    write_image(SLOT_B, 2, 0, 7);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
-    tbu_reboot(&ctx, &d);
-    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    confirmed_b(&ctx, 7);
     assert_int_equal(ctx.state.sec_floor, 7);
 
     /* A newer version with an older counter is refused... */
@@ -362,11 +347,7 @@ static void fallback_respects_floor(void **state)
     boot_ctx_t ctx;
     boot_decision_t d;
 
-    factory_a(&ctx); /* counter 1 */
-    write_image(SLOT_B, 2, 0, 4);
-    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
-    tbu_reboot(&ctx, &d);
-    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    confirmed_b(&ctx, 4); /* A has counter 1 */
     assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
     tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 100);
     tbu_reboot(&ctx, &d);
@@ -590,22 +571,22 @@ static void policy_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(factory_picks_highest_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_image_enters_update_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(commit_trials_then_rollback, setup, teardown),
-        cmocka_unit_test_setup_teardown(invalid_pending_reverts_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(commit_trial_confirm_then_second_update, setup, teardown),
-        cmocka_unit_test_setup_teardown(corrupt_active_falls_back_to_other_confirmed, setup, teardown),
-        cmocka_unit_test_setup_teardown(corrupt_active_without_fallback_enters_update_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(quick_check_catches_what_the_crc_covers, setup, teardown),
-        cmocka_unit_test_setup_teardown(rejected_version_cannot_be_recommitted, setup, teardown),
-        cmocka_unit_test_setup_teardown(security_counter_below_floor_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(fallback_respects_floor, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_vector_table_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(header_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(commit_from_factory_without_image, setup, teardown),
-        cmocka_unit_test_setup_teardown(policy_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(factory_picks_highest_version, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(no_image_enters_update_mode, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_trials_then_rollback, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(invalid_pending_reverts_at_once, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_trial_confirm_then_second_update, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(corrupt_active_falls_back_to_other_confirmed, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(corrupt_active_without_fallback_enters_update_mode, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(quick_check_catches_what_the_crc_covers, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(rejected_version_cannot_be_recommitted, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(security_counter_below_floor_refused, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(fallback_respects_floor, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(bad_vector_table_refused, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(header_checks, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_from_factory_without_image, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(policy_table, tbu_setup, tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,21 +24,6 @@
 #define MAIN_RECS (FOTA_JOURNAL_MAIN_SIZE / FOTA_JOURNAL_REC_SIZE)
 #define MAIN_OFF(a) ((a) - FOTA_FLASH_BASE)
 
-static int setup(void **state)
-{
-    *state = tbu_flash_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sim_flash_t *f = *state;
-    uint64_t overwrites = f->overwrites;
-
-    tbu_flash_free(f);
-    return overwrites == 0 ? 0 : -1;
-}
-
 /* A state whose every field depends on i, so that two records differ. */
 static void make_rec(fota_journal_rec_t *r, uint32_t i)
 {
@@ -95,6 +80,51 @@ static int decode_at(uint32_t addr, fota_journal_rec_t *r)
     return fota_journal_rec_decode(r, buf);
 }
 
+/* Program the first len bytes of record i's state, with sequence number
+ * seq, at addr through the port (records made by hand: leftovers and torn
+ * writes the journal itself would not produce). */
+static void put_rec(uint32_t addr, uint32_t i, uint32_t seq, size_t len)
+{
+    fota_journal_rec_t r;
+    uint8_t buf[FOTA_JOURNAL_REC_SIZE];
+
+    make_rec(&r, i);
+    r.seq = seq;
+    fota_journal_rec_encode(&r, buf);
+    assert_int_equal(boot_flash_write(addr, buf, len), 0);
+}
+
+/* Append the states of records first..last, each of which must land. */
+static void append_range(boot_ctx_t *ctx, uint32_t first, uint32_t last)
+{
+    fota_journal_rec_t r;
+
+    for (uint32_t i = first; i <= last; i++) {
+        make_rec(&r, i);
+        assert_int_equal(boot_journal_append(ctx, &r), 0);
+    }
+}
+
+/*
+ * Append r with power cut at the flash operation op_ahead operations from
+ * now (mode and seed as sim_flash_arm_cut); the cut must happen. The
+ * setjmp lives here, in a frame that modifies nothing after it, so no
+ * caller's local can be clobbered by the longjmp.
+ */
+static void append_cut(sim_flash_t *f, boot_ctx_t *ctx, const fota_journal_rec_t *r,
+                       uint64_t op_ahead, enum sim_cut_mode mode, uint32_t seed)
+{
+    jmp_buf jb;
+
+    sim_flash_arm_cut(f, f->ops + op_ahead, mode, seed, &jb);
+    if (setjmp(jb) == 0) {
+        (void)boot_journal_append(ctx, r);
+        fail_msg("cut %u operations ahead (mode %d): the cut did not happen",
+                 (unsigned)op_ahead, (int)mode);
+    }
+    sim_flash_disarm(f);
+}
+
 static void empty_flash_has_no_state(void **state)
 {
     (void)state;
@@ -113,19 +143,12 @@ static void append_programs_commit_word_last(void **state)
     sim_flash_t *f = *state;
     boot_ctx_t ctx;
     fota_journal_rec_t r, got;
-    jmp_buf jb;
 
     assert_int_equal(boot_init(&ctx), 0);
     make_rec(&r, 1);
     /* Cut just before the 16th word (the commit word): the 60 bytes are
      * there, the record is not. */
-    uint64_t base = f->ops;
-    sim_flash_arm_cut(f, base + 15, SIM_CUT_BEFORE, 1, &jb);
-    if (setjmp(jb) == 0) {
-        (void)boot_journal_append(&ctx, &r);
-        fail_msg("the cut did not happen");
-    }
-    sim_flash_disarm(f);
+    append_cut(f, &ctx, &r, 15, SIM_CUT_BEFORE, 1);
     {
         fota_journal_rec_t want = r;
         uint8_t enc[FOTA_JOURNAL_REC_SIZE];
@@ -228,13 +251,8 @@ static void compaction_across_many_records(void **state)
 /* Fill sector 11 completely: records 1..2048. */
 static void fill_main(boot_ctx_t *ctx)
 {
-    fota_journal_rec_t r;
-
     assert_int_equal(boot_init(ctx), 0);
-    for (uint32_t i = 1; i <= MAIN_RECS; i++) {
-        make_rec(&r, i);
-        assert_int_equal(boot_journal_append(ctx, &r), 0);
-    }
+    append_range(ctx, 1, MAIN_RECS);
     assert_int_equal(ctx->main_next_off, FOTA_JOURNAL_MAIN_SIZE);
 }
 
@@ -250,7 +268,6 @@ static void compaction_cut_at_every_operation(void **state)
     sim_flash_t *snap = malloc(sizeof *snap);
     boot_ctx_t ctx;
     fota_journal_rec_t old_r, new_r, next_r;
-    jmp_buf jb;
     unsigned ops_total;
     unsigned outcomes[2] = {0, 0};
 
@@ -272,12 +289,7 @@ static void compaction_cut_at_every_operation(void **state)
             enum sim_cut_mode mode = m == 0 ? SIM_CUT_BEFORE : SIM_CUT_TORN;
             memcpy(f, snap, sizeof *f);
             assert_int_equal(boot_init(&ctx), 0);
-            sim_flash_arm_cut(f, f->ops + k, mode, 1000u * k + m, &jb);
-            if (setjmp(jb) == 0) {
-                (void)boot_journal_append(&ctx, &new_r);
-                fail_msg("op %u: the cut did not happen", k);
-            }
-            sim_flash_disarm(f);
+            append_cut(f, &ctx, &new_r, k, mode, 1000u * k + m);
 
             /* Power back: old or new state, nothing else. */
             memset(&ctx, 0xA5, sizeof ctx);
@@ -316,10 +328,7 @@ static void compaction_interrupted_by_hand(void **state)
 
     fill_main(&ctx);
     /* An old compaction's record in sector 2 (seq 7): older, ignored. */
-    make_rec(&r, 7);
-    r.seq = 7;
-    fota_journal_rec_encode(&r, buf);
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_SPARE_ADDR, buf, sizeof buf), 0);
+    put_rec(FOTA_JOURNAL_SPARE_ADDR, 7, 7, FOTA_JOURNAL_REC_SIZE);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_MAIN);
     assert_int_equal(ctx.state.seq, MAIN_RECS);
@@ -331,10 +340,8 @@ static void compaction_interrupted_by_hand(void **state)
     assert_int_equal(ctx.state.seq, MAIN_RECS);
 
     /* After step 2: the state copied to sector 2 with seq + 1. */
+    put_rec(FOTA_JOURNAL_SPARE_ADDR, MAIN_RECS, MAIN_RECS + 1, FOTA_JOURNAL_REC_SIZE);
     make_rec(&r, MAIN_RECS);
-    r.seq = MAIN_RECS + 1;
-    fota_journal_rec_encode(&r, buf);
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_SPARE_ADDR, buf, sizeof buf), 0);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_SPARE);
     assert_int_equal(ctx.state.seq, MAIN_RECS + 1);
@@ -386,19 +393,12 @@ static void torn_tail_record_is_skipped(void **state)
     sim_flash_t *f = *state;
     boot_ctx_t ctx;
     fota_journal_rec_t r;
-    uint8_t buf[FOTA_JOURNAL_REC_SIZE];
 
     assert_int_equal(boot_init(&ctx), 0);
-    for (uint32_t i = 1; i <= 3; i++) {
-        make_rec(&r, i);
-        assert_int_equal(boot_journal_append(&ctx, &r), 0);
-    }
+    append_range(&ctx, 1, 3);
     /* A fourth record with everything but the commit word, and a fifth
      * slot where only one bit made it. */
-    make_rec(&r, 4);
-    r.seq = 4;
-    fota_journal_rec_encode(&r, buf);
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_MAIN_ADDR + 3 * 64, buf, 60), 0);
+    put_rec(FOTA_JOURNAL_MAIN_ADDR + 3 * 64, 4, 4, 60);
     uint8_t bit[4] = {0xFF, 0xFF, 0xFE, 0xFF};
     assert_int_equal(boot_flash_write(FOTA_JOURNAL_MAIN_ADDR + 4 * 64 + 20, bit, 4), 0);
 
@@ -421,32 +421,20 @@ static void newest_wins_across_areas(void **state)
 {
     (void)state;
     boot_ctx_t ctx;
-    fota_journal_rec_t r;
-    uint8_t buf[FOTA_JOURNAL_REC_SIZE];
 
     /* Records written out of seq order in sector 11 (cannot happen, but
      * the scan must not depend on position): the highest seq wins. */
     const uint32_t seqs[] = {10, 30, 20};
-    for (int i = 0; i < 3; i++) {
-        make_rec(&r, seqs[i]);
-        r.seq = seqs[i];
-        fota_journal_rec_encode(&r, buf);
-        assert_int_equal(boot_flash_write(FOTA_JOURNAL_MAIN_ADDR + (uint32_t)i * 64,
-                                          buf, sizeof buf), 0);
-    }
-    make_rec(&r, 25);
-    r.seq = 25;
-    fota_journal_rec_encode(&r, buf);
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_SPARE_ADDR, buf, sizeof buf), 0);
+    for (int i = 0; i < 3; i++)
+        put_rec(FOTA_JOURNAL_MAIN_ADDR + (uint32_t)i * 64, seqs[i], seqs[i],
+                FOTA_JOURNAL_REC_SIZE);
+    put_rec(FOTA_JOURNAL_SPARE_ADDR, 25, 25, FOTA_JOURNAL_REC_SIZE);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_MAIN);
     assert_int_equal(ctx.state.seq, 30);
 
-    make_rec(&r, 31);
-    r.seq = 31;
-    fota_journal_rec_encode(&r, buf);
     assert_int_equal(boot_flash_erase_sector(FOTA_JOURNAL_SPARE_SECTOR), 0);
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_SPARE_ADDR, buf, sizeof buf), 0);
+    put_rec(FOTA_JOURNAL_SPARE_ADDR, 31, 31, FOTA_JOURNAL_REC_SIZE);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_SPARE);
     assert_int_equal(ctx.state.seq, 31);
@@ -460,10 +448,7 @@ static void flash_error_leaves_state_intact(void **state)
     fota_journal_rec_t r;
 
     assert_int_equal(boot_init(&ctx), 0);
-    for (uint32_t i = 1; i <= 3; i++) {
-        make_rec(&r, i);
-        assert_int_equal(boot_journal_append(&ctx, &r), 0);
-    }
+    append_range(&ctx, 1, 3);
     /* FLASH_SR error on the 5th word of the next record. */
     boot_port_host_fail_after(4);
     make_rec(&r, 4);
@@ -501,14 +486,10 @@ static void wear_per_state_changes(void **state)
 {
     sim_flash_t *f = *state;
     boot_ctx_t ctx;
-    fota_journal_rec_t r;
     const uint32_t changes = 10000;
 
     assert_int_equal(boot_init(&ctx), 0);
-    for (uint32_t i = 1; i <= changes; i++) {
-        make_rec(&r, i);
-        assert_int_equal(boot_journal_append(&ctx, &r), 0);
-    }
+    append_range(&ctx, 1, changes);
     assert_reinit_matches(&ctx);
     uint32_t w11 = f->wear[FOTA_JOURNAL_MAIN_SECTOR];
     uint32_t w2 = f->wear[FOTA_JOURNAL_SPARE_SECTOR];
@@ -526,16 +507,16 @@ static void wear_per_state_changes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(empty_flash_has_no_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(append_programs_commit_word_last, setup, teardown),
-        cmocka_unit_test_setup_teardown(appends_are_sequential_and_survive_reinit, setup, teardown),
-        cmocka_unit_test_setup_teardown(compaction_across_many_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(compaction_cut_at_every_operation, setup, teardown),
-        cmocka_unit_test_setup_teardown(compaction_interrupted_by_hand, setup, teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_record_is_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(newest_wins_across_areas, setup, teardown),
-        cmocka_unit_test_setup_teardown(flash_error_leaves_state_intact, setup, teardown),
-        cmocka_unit_test_setup_teardown(wear_per_state_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_flash_has_no_state, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(append_programs_commit_word_last, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(appends_are_sequential_and_survive_reinit, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_across_many_records, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_cut_at_every_operation, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_interrupted_by_hand, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_record_is_skipped, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(newest_wins_across_areas, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(flash_error_leaves_state_intact, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(wear_per_state_changes, tbu_setup, tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

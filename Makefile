@@ -97,3 +97,10 @@ flash-app: cross build
 	  --sec-counter $(APP_SEC) $(CROSS)/app/fota-app-slot-$(APP_SLOT).bin \
 	  -o $(CROSS)/app/slot-$(APP_SLOT).img
 	$(call fota_probe_write,$(CROSS)/app/slot-$(APP_SLOT).img,$(APP_ADDR))
+
+# Type-check the ESP-IDF component and example against an ESP-IDF v5.x
+# checkout's headers with the host gcc (no Xtensa toolchain needed):
+#   make esp-idf-check IDF_PATH=~/esp/esp-idf
+.PHONY: esp-idf-check
+esp-idf-check:
+	@bash scripts/esp-idf-check.sh "$(IDF_PATH)"

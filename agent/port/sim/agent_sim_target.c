@@ -348,27 +348,74 @@ int agent_sim_target_install(agent_sim_target_t *t, int slot,
     return 0;
 }
 
+/* Read path into *f without changing the file: a raw 1 MiB flash image (a
+ * `fota board` file) gets a fresh model around it, a target file's model
+ * is taken as it is. */
+static int read_flash_copy(const char *path, sim_flash_t *f)
+{
+    struct stat sb;
+    uint8_t *dst;
+    size_t want, got = 0;
+    bool raw;
+    int fd, rc = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? FOTA_ERR_NOENT : FOTA_ERR_PLATFORM(errno);
+    if (fstat(fd, &sb) < 0) {
+        rc = FOTA_ERR_PLATFORM(errno);
+        goto out;
+    }
+    raw = sb.st_size == (off_t)FOTA_FLASH_SIZE;
+    if (!raw && sb.st_size != (off_t)sizeof(sim_flash_t) &&
+        sb.st_size != (off_t)ST_FILE_SIZE) {
+        rc = FOTA_ERR_RANGE;
+        goto out;
+    }
+    if (raw)
+        sim_flash_init(f, SIM_FLASH_TYPICAL);
+    dst = raw ? f->mem : (uint8_t *)f;
+    want = raw ? FOTA_FLASH_SIZE : sizeof(sim_flash_t);
+    while (got < want) {
+        ssize_t n = read(fd, dst + got, want - got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? FOTA_ERR_PLATFORM(errno) : FOTA_ERR_IO;
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    f->cut_mode = SIM_CUT_NONE;
+    f->cut_jmp = NULL;
+    f->cut_happened = false;
+    f->busy_until_ns = f->now_ns;
+out:
+    close(fd);
+    return rc;
+}
+
 int agent_sim_target_check_boot(const char *path, int *slot,
                                 fota_version_t *version)
 {
-    sim_flash_t *copy = NULL, *f = NULL;
+    sim_flash_t *copy = NULL;
     boot_ctx_t *ctx = NULL;
     boot_decision_t d;
     fota_image_hdr_t hdr;
-    int fd = -1, rc;
+    int rc;
 
     *slot = -1;
     memset(version, 0, sizeof(*version));
-    rc = map_flash(path, false, &fd, &f);
-    if (rc < 0)
-        return rc;
     copy = malloc(sizeof(*copy));
     ctx = malloc(sizeof(*ctx));
     if (!copy || !ctx) {
         rc = FOTA_ERR_NOMEM;
         goto out;
     }
-    memcpy(copy, f, sizeof(*copy));
+    rc = read_flash_copy(path, copy);
+    if (rc < 0)
+        goto out;
     boot_port_host_bind(copy);
     rc = boot_init(ctx);
     if (rc < 0)
@@ -391,8 +438,6 @@ out:
     boot_port_host_bind(NULL);
     free(copy);
     free(ctx);
-    munmap(f, ST_FILE_SIZE);
-    close(fd);
     return rc;
 }
 

@@ -748,14 +748,24 @@ static void vb_dma_flag(vboard_t *b, unsigned s, uint32_t f)
 }
 
 /* Stream s enabled for SPI1 (channel 3) in direction dir (0 peripheral to
- * memory, 1 memory to peripheral) with DR as its peripheral address. The
- * RM0090 table 43 mapping: SPI1_RX on streams 0 and 2, SPI1_TX on 3 and 5. */
-static bool vb_dma_spi_stream(const vboard_t *b, unsigned s, unsigned dir)
+ * memory, 1 memory to peripheral). The RM0090 table 43 mapping: SPI1_RX on
+ * streams 0 and 2, SPI1_TX on 3 and 5. The request does not depend on the
+ * peripheral address, but a stream that serves it from anywhere but DR
+ * would move other data and leave RXNE/TXE alone: not modelled, so it is
+ * a board fault rather than a silent success. */
+static bool vb_dma_spi_stream(vboard_t *b, unsigned s, unsigned dir)
 {
     uint32_t cr = b->dma_cr[s];
 
-    return (cr & DMA_CR_EN) && ((cr >> DMA_CR_CHSEL_SHIFT) & 7u) == 3 &&
-           ((cr >> DMA_CR_DIR_SHIFT) & 3u) == dir;
+    if (!(cr & DMA_CR_EN) || ((cr >> DMA_CR_CHSEL_SHIFT) & 7u) != 3 ||
+        ((cr >> DMA_CR_DIR_SHIFT) & 3u) != dir)
+        return false;
+    if (b->dma_par[s] != SPI1_BASE + 0x0Cu) {
+        vb_set_fault(b, "DMA2 stream %u serves SPI1 with PAR 0x%08x, not SPI1_DR "
+                        "(not modelled)", s, (unsigned)b->dma_par[s]);
+        return false;
+    }
+    return true;
 }
 
 /* The memory side of one transfer: SRAM only (the F4's CCM RAM and the
@@ -814,6 +824,11 @@ static void vb_dma_spi(vboard_t *b)
                 break;
             *m = b->spi_rxbuf;
             b->spi_rxne = false;
+            /* A DMA read of DR is the first half of the OVR clearing
+             * sequence too (RM0090 28.4.8): the CPU's next SR read ends
+             * it. */
+            if (b->spi_ovr)
+                b->spi_ovr_dr_read = true;
             vb_dma_item_done(b, s);
             break;
         }
@@ -878,8 +893,16 @@ static void vb_dma_write(vboard_t *b, uint32_t off, uint32_t v, uint32_t mask)
     case 0x00:
         v = vb_merge(b->dma_cr[s], v, mask) & 0x0FEFFFFFu;
         if (en) {
-            /* While enabled only EN can change (RM0090 10.5.5). */
-            b->dma_cr[s] = (b->dma_cr[s] & ~DMA_CR_EN) | (v & DMA_CR_EN);
+            /* While enabled only EN can change (RM0090 10.5.5). Cleared
+             * by software before NDTR reached 0, the stream stops after
+             * the item in progress (none here: items move at once, and
+             * direct mode has no FIFO to flush) and reports the end of
+             * the transfer with TCIF; NDTR keeps the count left
+             * (RM0090 10.3.14). */
+            if (!(v & DMA_CR_EN)) {
+                b->dma_cr[s] &= ~DMA_CR_EN;
+                vb_dma_flag(b, s, DMA_F_TCIF);
+            }
             break;
         }
         if ((v & DMA_CR_EN) &&

@@ -9,15 +9,22 @@
  *   (b) the first boot after a commit: the pending image is verified with
  *       the full SHA-256 and the trial attempt recorded before the jump.
  *
+ * The bootloader runs on the HSI through the PLL while the crystal starts
+ * and moves the PLL onto the crystal before the jump; two more boots of (a)
+ * check that hand-over: with a crystal slower than the whole boot the
+ * application is not started before the crystal runs, and with a dead
+ * crystal it is started on the 16 MHz HSI with the fallback logged.
+ *
  * Prints a time profile by function (the PC sampled every 10 us of
  * simulated time) for each case, then
  *   boot: cycles=<n> ms_at_168mhz=<t> first_boot_cycles=<m>
- * where cycles are 168 MHz cycles of simulated time (the first ~2 ms run
- * at 16 MHz on the HSI while the crystal starts; stalls and UART waits
+ * where cycles are 168 MHz cycles of simulated time (the first ~0.1 ms
+ * run at 16 MHz on the HSI while the PLL locks; stalls and UART waits
  * count as they do on the chip).
  *
  * Usage: vboard_boot_time [--quiet] <build-arm dir>
- * Exit status non-zero if either boot does not reach the application.
+ * Exit status non-zero if a boot does not reach the application or the
+ * clock hand-over is wrong.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -130,6 +137,54 @@ static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what)
     return vboard_now_ns(b) - t0;
 }
 
+/* The crystal's start-up in the slow-crystal check: longer than the whole
+ * of (a), so only a bootloader that waits for it reaches the application
+ * after it. */
+#define SLOW_HSE_US 9000u
+
+/* Boot (a)'s flash on a fresh board with cfg; 0 when the application was
+ * reached with the clock and log the hand-over promises. */
+static int check_handover(const sim_flash_t *flash, uint32_t entry,
+                          const vboard_config_t *cfg)
+{
+    vboard_t *b = vboard_create(cfg);
+    const char *out;
+    uint64_t t;
+    int rc = -1;
+
+    if (!b || vboard_load_elf(b, s_boot_elf) != 0)
+        goto out;
+    vboard_set_nss(b, true);
+    vbr_flash_to_board(b, flash);
+    t = time_boot(b, entry, "warm-up");
+    if (!t)
+        goto out;
+    out = vboard_uart_output(b, NULL);
+    if (!strstr(out, "boot: boot slot A\r\n")) {
+        fprintf(stderr, "boot-time: hand-over: no decision line:\n%s\n", out);
+        goto out;
+    }
+    if (cfg->hse_fails) {
+        /* The documented fallback: the HSI at 16 MHz, said in the log. */
+        if (vboard_hclk_hz(b) != 16000000u || !strstr(out, "clk=hsi16")) {
+            fprintf(stderr, "boot-time: dead crystal: hclk %u, log:\n%s\n",
+                    (unsigned)vboard_hclk_hz(b), out);
+            goto out;
+        }
+    } else if (vboard_hclk_hz(b) != 168000000u || t < cfg->hse_startup_us * 1000ull ||
+               strstr(out, "clk=hsi16")) {
+        fprintf(stderr,
+                "boot-time: slow crystal: application at %.3f ms, crystal at %.3f ms, "
+                "hclk %u\n",
+                (double)t / 1e6, cfg->hse_startup_us / 1e3, (unsigned)vboard_hclk_hz(b));
+        goto out;
+    }
+    rc = 0;
+out:
+    vboard_destroy(b);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
@@ -137,6 +192,7 @@ int main(int argc, char **argv)
     vbr_image_t a, bimg;
     boot_ctx_t ctx;
     boot_decision_t d;
+    vboard_config_t cfg;
     vboard_t *b = NULL;
     uint64_t t_ok, t_first;
     int rc = 1;
@@ -187,6 +243,14 @@ int main(int argc, char **argv)
         goto out;
     t_ok = time_boot(b, a.entry, "(a) confirmed image, CRC check");
     if (!t_ok)
+        goto out;
+    vboard_config_default(&cfg);
+    cfg.hse_startup_us = SLOW_HSE_US;
+    if (t_ok >= SLOW_HSE_US * 1000ull || check_handover(&s_host, a.entry, &cfg))
+        goto out;
+    vboard_config_default(&cfg);
+    cfg.hse_fails = true;
+    if (check_handover(&s_host, a.entry, &cfg))
         goto out;
 
     /* (b) B committed: its first boot verifies it fully. */

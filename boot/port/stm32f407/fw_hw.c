@@ -13,10 +13,11 @@
 #define FW_HSI_HZ 16000000u
 #define FW_PLL_HZ 168000000u
 
-/* Bound for each clock wait, in loop iterations. One iteration is a few
- * cycles of a 16 MHz HSI at least, so 200000 iterations are >= ~40 ms:
- * HSE crystals start within 2 ms, the PLL locks in ~0.2 ms, so only a dead
- * crystal or an absent RCC (QEMU) reaches the bound. */
+/* Bound for each clock wait, in loop iterations: >= ~40 ms for the PLL
+ * lock (waited on the 16 MHz HSI, ~0.1 ms needed), >= ~4 ms for a clock
+ * switch at 168 MHz (a few cycles needed), so only an absent RCC (QEMU) or
+ * a broken PLL reaches the bound. The crystal is waited for by the caller
+ * of fw_clock_hse_ready(), against the millisecond clock. */
 #define FW_CLOCK_WAIT_LOOPS 200000u
 /* Bound for one USART byte: ~87 us at 115200 baud; 100000 iterations are
  * far longer at any clock, and a dead USART does not hang the caller. */
@@ -34,71 +35,117 @@ static bool fw_wait_set(volatile uint32_t *reg, uint32_t mask, uint32_t want)
     return false;
 }
 
-static void fw_clock_hsi(void)
+/* PLL: VCO input 1 MHz (M = the source's MHz), VCO 336 MHz, SYSCLK /2 =
+ * 168 MHz, /7 = 48 MHz for USB; the same output from either source. */
+#define FW_PLLCFGR(m) (((m) << RCC_PLLCFGR_PLLM_SHIFT) | \
+                       (336u << RCC_PLLCFGR_PLLN_SHIFT) | \
+                       (0u << RCC_PLLCFGR_PLLP_SHIFT) | \
+                       (7u << RCC_PLLCFGR_PLLQ_SHIFT))
+#define FW_PLLCFGR_HSI FW_PLLCFGR(16u)
+#define FW_PLLCFGR_HSE (FW_PLLCFGR(8u) | RCC_PLLCFGR_PLLSRC)
+
+#define FW_CFGR_SW_FIELD (RCC_CFGR_SW_MASK << RCC_CFGR_SW_SHIFT)
+#define FW_CFGR_SWS_FIELD (RCC_CFGR_SWS_MASK << RCC_CFGR_SWS_SHIFT)
+#define FW_CFGR_DIV_FIELDS ((RCC_CFGR_HPRE_MASK << RCC_CFGR_HPRE_SHIFT) | \
+                            (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE1_SHIFT) | \
+                            (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE2_SHIFT))
+
+/* Select the SYSCLK source sw and wait (bounded) until the switch took. */
+static bool fw_clock_switch(uint32_t sw)
 {
-    /* HSI is the reset clock and still running; select it, buses /1. */
+    RCC_CFGR = (RCC_CFGR & ~FW_CFGR_SW_FIELD) | (sw << RCC_CFGR_SW_SHIFT);
+    return fw_wait_set(&RCC_CFGR, FW_CFGR_SWS_FIELD, sw << RCC_CFGR_SWS_SHIFT);
+}
+
+/* Lock the (stopped) PLL on cfg and run SYSCLK from it: AHB /1, APB1 /4
+ * (42 MHz, its limit), APB2 /2 (84 MHz, its limit), the dividers set
+ * before the switch so no bus ever runs over its limit. */
+static bool fw_clock_pll(uint32_t cfg)
+{
+    RCC_PLLCFGR = cfg;
+    RCC_CR |= RCC_CR_PLLON;
+    if (!fw_wait_set(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY))
+        return false;
+    RCC_CFGR = (RCC_CFGR & ~FW_CFGR_DIV_FIELDS) |
+               (RCC_CFGR_PPRE_DIV4 << RCC_CFGR_PPRE1_SHIFT) |
+               (RCC_CFGR_PPRE_DIV2 << RCC_CFGR_PPRE2_SHIFT);
+    return fw_clock_switch(RCC_CFGR_SW_PLL);
+}
+
+/* Back to the reset clock: HSI 16 MHz, buses /1, PLL off; HSE off too
+ * when it is not wanted any more. */
+static void fw_clock_hsi(bool hse_off)
+{
     RCC_CR |= RCC_CR_HSION;
     (void)fw_wait_set(&RCC_CR, RCC_CR_HSIRDY, RCC_CR_HSIRDY);
-    RCC_CFGR = (RCC_CFGR & ~(RCC_CFGR_SW_MASK << RCC_CFGR_SW_SHIFT)) |
-               RCC_CFGR_SW_HSI;
-    (void)fw_wait_set(&RCC_CFGR, RCC_CFGR_SWS_MASK << RCC_CFGR_SWS_SHIFT,
-                      RCC_CFGR_SW_HSI << RCC_CFGR_SWS_SHIFT);
-    RCC_CFGR &= ~((RCC_CFGR_HPRE_MASK << RCC_CFGR_HPRE_SHIFT) |
-                  (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE1_SHIFT) |
-                  (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE2_SHIFT));
-    RCC_CR &= ~(RCC_CR_PLLON | RCC_CR_HSEON);
+    (void)fw_clock_switch(RCC_CFGR_SW_HSI);
+    RCC_CFGR &= ~FW_CFGR_DIV_FIELDS;
+    RCC_CR &= ~(RCC_CR_PLLON | (hse_off ? RCC_CR_HSEON : 0u));
     s_hclk_hz = FW_HSI_HZ;
     s_pclk2_hz = FW_HSI_HZ;
 }
 
-int fw_clock_setup(void)
+void fw_clock_start(void)
 {
-    /* Wait states first: they are harmless at 16 MHz and required before
-     * the switch to 168 MHz (5 WS at 2.7-3.6 V). Prefetch and both caches
-     * on; the caches are reset (while disabled) so no stale line survives
-     * from a previous program. */
+    /* Wait states first: harmless at 16 MHz and required before 168 MHz
+     * (5 WS at 2.7-3.6 V). Prefetch and both caches on; the caches are
+     * reset (while disabled) so no stale line survives from a previous
+     * program. */
     FLASH_ACR = 0;
     FLASH_ACR = FLASH_ACR_ICRST | FLASH_ACR_DCRST;
     FLASH_ACR = 0;
     FLASH_ACR = (5u << FLASH_ACR_LATENCY_SHIFT) | FLASH_ACR_PRFTEN |
                 FLASH_ACR_ICEN | FLASH_ACR_DCEN;
-
     RCC_CR |= RCC_CR_HSEON;
-    if (!fw_wait_set(&RCC_CR, RCC_CR_HSERDY, RCC_CR_HSERDY))
-        goto fallback;
+    /* The PLL is off after reset, so PLLCFGR may be written. A PLL that
+     * does not lock leaves SYSCLK on the HSI; fw_clock_setup sorts out
+     * whatever state this left. */
+    (void)fw_clock_pll(FW_PLLCFGR_HSI);
+}
 
-    /* 8 MHz / M=8 = 1 MHz; * N=336 = 336 MHz VCO; / P=2 = 168 MHz;
-     * / Q=7 = 48 MHz for USB. */
+int fw_clock_setup(void)
+{
+    uint32_t sws = (RCC_CFGR >> RCC_CFGR_SWS_SHIFT) & RCC_CFGR_SWS_MASK;
+
+    if (sws == RCC_CFGR_SW_PLL) {
+        s_hclk_hz = FW_PLL_HZ;
+        s_pclk2_hz = FW_PLL_HZ / 2;
+        return (RCC_PLLCFGR & RCC_PLLCFGR_PLLSRC) ? FW_CLOCK_PLL_HSE
+                                                  : FW_CLOCK_PLL_HSI;
+    }
+    /* The crystal keeps starting: fw_clock_use_hse may still get it. */
+    fw_clock_hsi(false);
+    return FW_CLOCK_HSI;
+}
+
+bool fw_clock_hse_ready(void)
+{
+    return (RCC_CR & RCC_CR_HSERDY) != 0;
+}
+
+int fw_clock_use_hse(void)
+{
+    uint32_t sws = (RCC_CFGR >> RCC_CFGR_SWS_SHIFT) & RCC_CFGR_SWS_MASK;
+
+    if (sws == RCC_CFGR_SW_PLL && (RCC_PLLCFGR & RCC_PLLCFGR_PLLSRC))
+        return FW_CLOCK_PLL_HSE;
+    if (!fw_clock_hse_ready())
+        goto fallback;
+    /* PLLCFGR can only change while the PLL is off, and the PLL cannot
+     * stop while it clocks the CPU: ~0.1 ms on the HSI for the relock. */
+    if (!fw_clock_switch(RCC_CFGR_SW_HSI))
+        goto fallback;
     RCC_CR &= ~RCC_CR_PLLON;
     if (!fw_wait_set(&RCC_CR, RCC_CR_PLLRDY, 0))
         goto fallback;
-    RCC_PLLCFGR = (8u << RCC_PLLCFGR_PLLM_SHIFT) |
-                  (336u << RCC_PLLCFGR_PLLN_SHIFT) |
-                  (0u << RCC_PLLCFGR_PLLP_SHIFT) | RCC_PLLCFGR_PLLSRC |
-                  (7u << RCC_PLLCFGR_PLLQ_SHIFT);
-    RCC_CR |= RCC_CR_PLLON;
-    if (!fw_wait_set(&RCC_CR, RCC_CR_PLLRDY, RCC_CR_PLLRDY))
+    if (!fw_clock_pll(FW_PLLCFGR_HSE))
         goto fallback;
-
-    /* AHB /1, APB1 /4 (42 MHz, its limit), APB2 /2 (84 MHz, its limit);
-     * dividers before the switch so no bus ever runs over its limit. */
-    RCC_CFGR = (RCC_CFGR & ~((RCC_CFGR_HPRE_MASK << RCC_CFGR_HPRE_SHIFT) |
-                             (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE1_SHIFT) |
-                             (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE2_SHIFT))) |
-               (RCC_CFGR_PPRE_DIV4 << RCC_CFGR_PPRE1_SHIFT) |
-               (RCC_CFGR_PPRE_DIV2 << RCC_CFGR_PPRE2_SHIFT);
-    RCC_CFGR = (RCC_CFGR & ~(RCC_CFGR_SW_MASK << RCC_CFGR_SW_SHIFT)) |
-               RCC_CFGR_SW_PLL;
-    if (!fw_wait_set(&RCC_CFGR, RCC_CFGR_SWS_MASK << RCC_CFGR_SWS_SHIFT,
-                     RCC_CFGR_SW_PLL << RCC_CFGR_SWS_SHIFT))
-        goto fallback;
-
     s_hclk_hz = FW_PLL_HZ;
     s_pclk2_hz = FW_PLL_HZ / 2;
     return FW_CLOCK_PLL_HSE;
 
 fallback:
-    fw_clock_hsi();
+    fw_clock_hsi(true);
     return FW_CLOCK_HSI;
 }
 

@@ -16,22 +16,42 @@
  * would be fetched from flash. */
 #define FW_RAMFUNC __attribute__((section(".ramfunc"), noinline))
 
-/* Clock sources fw_clock_setup() can end up on. */
+/* Clock sources the bootloader can be running on. Only FW_CLOCK_HSI and
+ * FW_CLOCK_PLL_HSE are ever handed to the application, so a PLL found
+ * running by fw_clock_detect() is always the crystal's. */
 enum fw_clock_src {
     FW_CLOCK_HSI = 0,     /* 16 MHz internal RC: the reset clock, fallback */
     FW_CLOCK_PLL_HSE = 1, /* 8 MHz crystal -> PLL -> 168 MHz */
+    FW_CLOCK_PLL_HSI = 2, /* 16 MHz HSI -> PLL -> 168 MHz (bootloader only) */
 };
 
-/* Bring SYSCLK to 168 MHz from the 8 MHz HSE through the PLL (AHB 168,
- * APB2 84, APB1 42 MHz, 5 flash wait states, prefetch and caches on).
- * Every wait is bounded by a loop count (no timer runs yet); if HSE or
- * the PLL never become ready, or the switch is not acknowledged, the
- * clock stays on (or returns to) HSI 16 MHz with all buses at /1.
- * Returns the enum fw_clock_src in use. */
+/* Bootloader, from the reset handler before the RAM copy (registers only,
+ * no .data/.bss): 5 flash wait states, prefetch and caches; start the HSE
+ * crystal (DS8626 tSU(HSE) ~2 ms) and, without waiting for it, run
+ * SYSCLK at 168 MHz from the HSI through the PLL (M=16, N=336, P=2, Q=7;
+ * AHB 168, APB2 84, APB1 42 MHz). Every wait is a bounded loop; if the PLL
+ * does not lock or switch, SYSCLK stays on the HSI. */
+void fw_clock_start(void);
+
+/* Record the clock fw_clock_start() reached (the PLL, or the HSI with all
+ * buses /1 if it failed) for fw_hclk_hz()/fw_pclk2_hz(). Returns the enum
+ * fw_clock_src in use. */
 int fw_clock_setup(void);
 
-/* The clocks in Hz as set up by fw_clock_setup() (or, in the application,
- * as read back from RCC_CFGR by fw_clock_detect()). */
+/* Whether the HSE crystal is running (RCC_CR.HSERDY). */
+bool fw_clock_hse_ready(void);
+
+/* Move the PLL onto the crystal (M=8, same 168 MHz and bus clocks): the
+ * accurate clock the application is handed and update mode's USART needs.
+ * SYSCLK runs on the HSI for the ~0.1 ms relock, so USART1 must be idle
+ * (TC set) and must be re-initialised if the return value says the clock
+ * changed. Does nothing if already there. If the crystal is not ready or
+ * the PLL does not lock (bounded waits), falls back to the HSI at 16 MHz,
+ * buses /1, PLL and HSE off. Returns the enum fw_clock_src in use. */
+int fw_clock_use_hse(void);
+
+/* The clocks in Hz as set up by fw_clock_setup()/fw_clock_use_hse() (or,
+ * in the application, as read back from RCC_CFGR by fw_clock_detect()). */
 uint32_t fw_hclk_hz(void);
 uint32_t fw_pclk2_hz(void);
 
@@ -68,8 +88,8 @@ void fw_ram_init(void);
 
 /* Called by the reset handler before fw_ram_init, so it may touch
  * registers only (no .data, .bss or .ramfunc yet). The default (weak)
- * does nothing; the bootloader starts the HSE crystal here so that its
- * start-up (2 ms) overlaps the RAM copy at 16 MHz. */
+ * does nothing; the bootloader calls fw_clock_start() here, so the RAM
+ * copy already runs at 168 MHz and the crystal starts meanwhile. */
 void fw_early_init(void);
 
 /* Request a system reset (AIRCR.SYSRESETREQ); never returns. */

@@ -199,8 +199,54 @@ static int fw_factory_fallback(boot_decision_t *d)
     return 0;
 }
 
+/* From the reset handler (registers only): the RAM copy and the boot
+ * decision run at 168 MHz from the HSI, while the crystal starts (~2 ms);
+ * fw_clock_handover moves the PLL onto it before the hand-over. */
+void fw_early_init(void)
+{
+    fw_clock_start();
+}
+
+/* How long the crystal may still take once the decision is made (it was
+ * started at reset, and needs ~2 ms typical, DS8626): one that is not
+ * running after this is taken as dead and the HSI fallback is used, as
+ * before. The loop bound only matters if SysTick does not count. */
+#define FW_HSE_WAIT_MS 50u
+#define FW_HSE_WAIT_LOOPS 4000000u
+
+static bool s_clock_final;
+
+/*
+ * Before the jump and before update mode: the application is handed the
+ * crystal's 168 MHz (docs/firmware.md), and the USART link of update mode
+ * needs its accuracy. The log keeps going out while the crystal finishes
+ * starting; it pauses only for the relock (~0.1 ms on the HSI, the line
+ * idle), and the rest of it, the decision's line included, goes out at the
+ * crystal's accuracy. Runs once.
+ */
+static void fw_clock_handover(void)
+{
+    uint32_t t0 = fw_ms();
+
+    if (s_clock_final)
+        return;
+    s_clock_final = true;
+    for (uint32_t n = 0; n < FW_HSE_WAIT_LOOPS && !fw_clock_hse_ready() &&
+                         fw_ms() - t0 < FW_HSE_WAIT_MS;
+         n++)
+        fw_log_pump();
+    fw_uart_flush();
+    if (fw_clock_use_hse() != FW_CLOCK_PLL_HSE) {
+        /* On the 16 MHz fallback: SysTick and the baud divider follow. */
+        fw_systick_start();
+        fw_uart_init();
+        fw_log("no crystal, clk=hsi16\n");
+    }
+}
+
 __attribute__((noreturn)) static void fw_update_mode(void)
 {
+    fw_clock_handover();
     fw_log("update mode\n");
     /* The protocol loop is timing-critical and owns the flash loops from
      * here: the log goes out synchronously. */
@@ -217,21 +263,12 @@ __attribute__((noreturn)) static void fw_update_mode(void)
     fw_system_reset();
 }
 
-/* Start the crystal at reset: it needs ~2 ms, and the RAM copy at 16 MHz
- * (~1.2 ms) runs meanwhile instead of before it. fw_clock_setup sets HSEON
- * again (harmless) and waits for HSERDY as before, so a dead crystal still
- * falls back to the HSI. Registers only: .data/.bss are not set up yet. */
-void fw_early_init(void)
-{
-    RCC_CR |= RCC_CR_HSEON;
-}
-
 int main(void)
 {
     uint32_t csr = RCC_CSR;
     RCC_CSR |= RCC_CSR_RMVF;
     bool app_req = fw_take_noinit_request();
-    int clk = fw_clock_setup();
+    (void)fw_clock_setup();
     fw_systick_start();
     fw_uart_init();
     fw_port_set_idle_hook(fw_log_pump);
@@ -242,10 +279,6 @@ int main(void)
     fw_log_dec(FW_BOOT_VERSION_MINOR);
     fw_log_putc('.');
     fw_log_dec(FW_BOOT_VERSION_PATCH);
-    /* Only the fallback clock is worth the characters (87 us each): the
-     * normal 168 MHz PLL is implied by its absence. */
-    if (clk != FW_CLOCK_PLL_HSE)
-        fw_log_puts(" clk=hsi16");
     fw_log_reset_cause(csr);
     fw_log_puts("\n");
 
@@ -271,6 +304,7 @@ int main(void)
     if (d.action != BOOT_ACTION_JUMP || d.slot < 0)
         fw_update_mode();
 
+    fw_clock_handover();
     fw_log(d.trial ? "trial boot slot " : "boot slot ");
     fw_log_putc(d.slot == 0 ? 'A' : 'B');
     fw_log_puts("\n");

@@ -364,13 +364,16 @@ static void decision_update_mode(boot_decision_t *out)
 static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
                           const fota_image_hdr_t *hdr, const boot_measure_t *m)
 {
-    uint32_t want = full ? BOOT_MEASURED_SHA : BOOT_MEASURED_CRC;
+    /* A quick check without a recorded CRC fell back to the hash; a full
+     * one never accepts a CRC. */
+    uint32_t want = full || m->kind == BOOT_MEASURED_SHA ? BOOT_MEASURED_SHA
+                                                         : BOOT_MEASURED_CRC;
     volatile uint32_t diff = 0;
     uint32_t crc;
 
     if (m->kind != want)
         return false;
-    if (full) {
+    if (want == BOOT_MEASURED_SHA) {
         for (size_t i = 0; i < FOTA_SHA256_SIZE; i += 4)
             diff |= fota_get_le32(m->digest + i) ^ fota_get_le32(hdr->sha256 + i);
     } else {

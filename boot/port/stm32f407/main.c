@@ -212,7 +212,7 @@ void fw_early_init(void)
  * running after this is taken as dead and the HSI fallback is used, as
  * before. The loop bound only matters if SysTick does not count. */
 #define FW_HSE_WAIT_MS 50u
-#define FW_HSE_WAIT_LOOPS 4000000u
+#define FW_HSE_WAIT_LOOPS 1000000u /* >= 50 ms at 168 MHz, ~25 cycles each */
 
 static bool s_clock_final;
 
@@ -236,12 +236,16 @@ static void fw_clock_handover(void)
          n++)
         fw_log_pump();
     fw_uart_flush();
-    if (fw_clock_use_hse() != FW_CLOCK_PLL_HSE) {
-        /* On the 16 MHz fallback: SysTick and the baud divider follow. */
+    uint32_t hz = fw_hclk_hz();
+    int clk = fw_clock_use_hse();
+    /* Normally 168 MHz before and after; when the clock did change (the
+     * 16 MHz fallback), SysTick and the baud divider follow it. */
+    if (fw_hclk_hz() != hz) {
         fw_systick_start();
         fw_uart_init();
-        fw_log("no crystal, clk=hsi16\n");
     }
+    if (clk != FW_CLOCK_PLL_HSE)
+        fw_log("no crystal, clk=hsi16\n");
 }
 
 __attribute__((noreturn)) static void fw_update_mode(void)

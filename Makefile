@@ -5,8 +5,12 @@ BUILD      ?= build
 CROSS      ?= build-arm
 JOBS       ?= $(shell nproc)
 CMAKE_HOST  = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug
+# BOOT_PUBKEY: the Ed25519 public key (64 hex digits, `fota key pub`) the
+# bootloader requires images to be signed with; empty: none (kept in the
+# cache until given again).
 CMAKE_CROSS = cmake -S . -B $(CROSS) -DCMAKE_BUILD_TYPE=MinSizeRel \
-              -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake
+              -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+              $(if $(BOOT_PUBKEY),-DFOTA_BOOT_PUBKEY=$(BOOT_PUBKEY))
 
 .PHONY: all setup build cross test powercut clean
 
@@ -41,7 +45,7 @@ clean:
 
 .PHONY: size
 # Bootloader flash/RAM and worst-case stack (cmake/fw_size.py explains the
-# stack method); fails if the bootloader outgrows sector 0.
+# stack method); fails if the bootloader outgrows sectors 0-1.
 size: cross
 	@python3 cmake/fw_size.py size $(CROSS)/boot/fota-boot.elf $(CROSS)
 

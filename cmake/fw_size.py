@@ -10,7 +10,7 @@
   fw_size.py size <elf> <build dir>
       Prints flash/RAM of the bootloader and its worst-case stack, ending
       with "size: bootloader_flash=<b> bootloader_ram=<b> bootloader_stack=<b>".
-      Fails if the flash footprint exceeds sector 0 (16384 bytes).
+      Fails if the flash footprint exceeds sectors 0-1 (32768 bytes).
 
 Stack method: GCC's -fstack-usage (.su) gives each function's own frame;
 the call graph comes from the disassembly of the linked ELF (bl/blx/b.w to
@@ -28,8 +28,10 @@ import subprocess
 import sys
 
 OBJDUMP = os.environ.get("OBJDUMP", "arm-none-eabi-objdump")
-SECTOR0 = (0x08000000, 0x08004000)
 RAM = (0x20000000, 0x20020000)
+# Sectors 0 and 1 (FOTA_BOOT_ADDR/SIZE in include/fota/fota_layout.h).
+BOOT_BUDGET = 0x8000
+BOOT_FLASH = (0x08000000, 0x08000000 + BOOT_BUDGET)
 
 FUNC_RE = re.compile(r"^([0-9a-f]{8}) <([^>]+)>:$")
 CALL_RE = re.compile(
@@ -82,13 +84,13 @@ def in_range(addr, rng):
 def flash_image_end(elf):
     out = subprocess.run([OBJDUMP, "-h", elf], check=True,
                          capture_output=True, text=True).stdout
-    end = SECTOR0[0]
+    end = BOOT_FLASH[0]
     for line in out.splitlines():
         p = line.split()
         if len(p) >= 6 and p[0].isdigit():
             size, lma = int(p[2], 16), int(p[4], 16)
             nxt = out.splitlines()[out.splitlines().index(line) + 1]
-            if "LOAD" in nxt and in_range(lma, SECTOR0):
+            if "LOAD" in nxt and in_range(lma, BOOT_FLASH):
                 end = max(end, lma + size)
     return end
 
@@ -119,7 +121,7 @@ def check_ramfunc(elf):
             if callee in funcs and not in_range(funcs[callee]["addr"], RAM):
                 bad.append("%s -> %s (flash)" % (n, callee))
         for w in f["words"]:
-            if SECTOR0[0] <= w < img_end:
+            if BOOT_FLASH[0] <= w < img_end:
                 bad.append("%s loads 0x%08x (bootloader flash)" % (n, w))
     ram_bytes = sum(s[1] for s in sections(elf) if s[0] == ".ramfunc")
     if bad:
@@ -193,7 +195,7 @@ def worst_stack(funcs, frames, root, missing, indirect):
 
 def size(elf, build_dir):
     secs = sections(elf)
-    flash = flash_image_end(elf) - SECTOR0[0]
+    flash = flash_image_end(elf) - BOOT_FLASH[0]
     ram = sum(s[1] for s in secs if in_range(s[2], RAM))
     funcs = disassemble(elf)
     frames, dynamic = read_su(build_dir)
@@ -207,7 +209,7 @@ def size(elf, build_dir):
         where = "RAM" if in_range(vma, RAM) else "flash"
         extra = " (copied from flash 0x%08x)" % lma if where == "RAM" and lma != vma and sz and name in (".ramfunc", ".data") else ""
         print("  %-10s %6d bytes  %s 0x%08x%s" % (name, sz, where, vma, extra))
-    print("flash: %d of 16384 bytes (sector 0), %d free" % (flash, 16384 - flash))
+    print("flash: %d of %d bytes (sectors 0-1), %d free" % (flash, BOOT_BUDGET, BOOT_BUDGET - flash))
     print("ram:   %d bytes (.ramfunc + .data + .bss + stack reserve)" % ram)
     print("stack: worst chain from reset (%d bytes):" % stack)
     for n, own in chain:
@@ -225,8 +227,8 @@ def size(elf, build_dir):
         return 1
     print("size: bootloader_flash=%d bootloader_ram=%d bootloader_stack=%d"
           % (flash, ram, stack))
-    if flash > 16384:
-        print("size: bootloader exceeds sector 0 (16384 bytes)")
+    if flash > BOOT_BUDGET:
+        print("size: bootloader exceeds sectors 0-1 (%d bytes)" % BOOT_BUDGET)
         return 1
     return 0
 

@@ -250,7 +250,11 @@ int tool_cmd_flash(int argc, char **argv)
     req.progress_ctx = &last_pct;
     rc = agent_proto_flash_image(&proto, &req);
     if (rc < 0) {
-        fprintf(stderr, "fota flash: failed: %s\n", fota_strerror(rc));
+        fprintf(stderr, "fota flash: failed: %s%s\n", fota_strerror(rc),
+                rc == FOTA_ERR_AUTH
+                    ? " (the bootloader refused the image's signature: sign it with "
+                      "the key the bootloader was built with, `fota image sign`)"
+                    : "");
         goto out_release;
     }
     if (tg.sim)

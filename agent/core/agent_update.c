@@ -1141,7 +1141,10 @@ static int upd_resume(agent_update_t *u, bool have_status)
     upd_event(u, AGENT_EV_VERIFIED, u->rec.size, u->rec.size);
     rc = upd_flash(u);
     if (rc < 0) {
-        if (rc == FOTA_ERR_REJECTED) {
+        /* The bootloader refused this release for good (it failed its
+         * trial before, or its signature is not by the bootloader's key):
+         * never download it again. */
+        if (rc == FOTA_ERR_REJECTED || rc == FOTA_ERR_AUTH) {
             upd_remember_rejected(u, &u->rec.version);
             u->rec.phase = AGENT_UPD_IDLE;
             (void)rec_save(u);

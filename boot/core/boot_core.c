@@ -6,6 +6,7 @@
 #include "boot_core.h"
 #include "boot_port.h"
 #include "fota/fota_crc32.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
 #include "fota/fota_sha256.h"
@@ -79,9 +80,14 @@ static int check_vectors(const fota_image_hdr_t *hdr, int slot,
  */
 #define BOOT_MEASURED_CRC 0x3CA5965Au
 #define BOOT_MEASURED_SHA 0xC35A69A5u
+/* signature: the Ed25519 check of a hashed image passed (SIG_OK), or this
+ * bootloader has no key (SIG_NO_KEY); 0 until then. */
+#define BOOT_SIG_OK 0x5AC3A53Cu
+#define BOOT_SIG_NO_KEY 0xA53C5AC3u
 
 typedef struct boot_measure {
     uint32_t kind;
+    uint32_t signature;
     uint32_t crc;                     /* image CRC as computed */
     uint8_t digest[FOTA_SHA256_SIZE]; /* SHA-256 as computed */
 } boot_measure_t;
@@ -115,6 +121,29 @@ static int check_hash(boot_ctx_t *ctx, int slot, const fota_image_hdr_t *hdr,
     for (size_t i = 0; i < FOTA_SHA256_SIZE; i++)
         diff |= (uint8_t)(m->digest[i] ^ hdr->sha256[i]);
     return diff == 0 ? 0 : FOTA_ERR_CORRUPT;
+}
+
+/* The signature of an image whose hash was just checked against its
+ * header: the header's Ed25519 signature over that hash must verify with
+ * the key built into the bootloader (and name it, when it carries a key
+ * id). Checked whenever the image is hashed: at factory boot, at commit, at
+ * the first boot of a trial and on a fallback; a confirmed image is later
+ * re-checked by its CRC only, since nothing the bus may write can change
+ * it (the write policy keeps the bus out of the active slot). */
+static int check_signature(const fota_image_hdr_t *hdr, boot_measure_t *m)
+{
+    const uint8_t *key = boot_signing_key();
+    int rc;
+
+    if (key == NULL) {
+        m->signature = BOOT_SIG_NO_KEY;
+        return 0;
+    }
+    rc = fota_ed25519_verify_image(hdr, key);
+    if (rc != 0)
+        return FOTA_ERR_AUTH;
+    m->signature = BOOT_SIG_OK;
+    return 0;
 }
 
 /* CRC recorded in the journal for slot, if the journal vouches for it. */
@@ -185,7 +214,10 @@ static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
         m->kind = BOOT_MEASURED_CRC;
         return m->crc == crc ? 0 : FOTA_ERR_CORRUPT;
     }
-    return check_hash(ctx, slot, hdr, buf, m);
+    rc = check_hash(ctx, slot, hdr, buf, m);
+    if (rc < 0)
+        return rc;
+    return check_signature(hdr, m);
 }
 
 int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
@@ -320,11 +352,22 @@ int boot_confirm(boot_ctx_t *ctx, int slot)
         return FOTA_ERR_PERM;
 
     if (ctx->state.slot[slot].state == FOTA_SLOT_PENDING) {
-        /* The quick check ties the header we take the counter from to the
-         * image that was committed (its CRC is in the journal). */
-        rc = boot_verify_image(ctx, slot, false, &hdr);
+        /* The CRC check ties the header we take the counter from to the
+         * image that was committed (a pending slot always has its CRC in
+         * the journal). No hash or signature here: they were checked at
+         * commit and at this trial's boot, and this runs on the calling
+         * application's stack. */
+        boot_vectors_t vec;
+        uint8_t buf[FOTA_IMAGE_HDR_SIZE];
+        uint32_t crc;
+
+        rc = check_meta(ctx, slot, &hdr, &vec, buf);
         if (rc < 0)
             goto out;
+        if (!recorded_crc(ctx, slot, &crc) || image_crc(slot, &hdr) != crc) {
+            rc = FOTA_ERR_CORRUPT;
+            goto out;
+        }
         rec = ctx->state;
         rec.active = (uint8_t)slot;
         rec.slot[slot].state = FOTA_SLOT_CONFIRMED;
@@ -376,6 +419,8 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
     if (want == BOOT_MEASURED_SHA) {
         for (size_t i = 0; i < FOTA_SHA256_SIZE; i += 4)
             diff |= fota_get_le32(m->digest + i) ^ fota_get_le32(hdr->sha256 + i);
+        /* A hashed image passed its signature check (or there is no key). */
+        diff |= m->signature ^ (boot_signing_key() != NULL ? BOOT_SIG_OK : BOOT_SIG_NO_KEY);
     } else {
         if (!recorded_crc(ctx, slot, &crc))
             return false;

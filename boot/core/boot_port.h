@@ -56,4 +56,10 @@ uint32_t boot_clock_ms(void);
  * host. */
 void boot_wdt_kick(void);
 
+/* The Ed25519 public key (32 bytes) every image must be signed with
+ * before it first runs, or NULL when this bootloader was built without one
+ * (images are then checked for integrity only). The key is part of the
+ * bootloader's own flash, so nothing the bus can write changes it. */
+const uint8_t *boot_signing_key(void);
+
 #endif /* BOOT_PORT_H */

@@ -7,8 +7,7 @@
  * script template can use it.
  *
  *  sector  address      size     use
- *  0       0x08000000   16 KiB   bootloader
- *  1       0x08004000   16 KiB   reserved for bootloader growth
+ *  0-1     0x08000000   32 KiB   bootloader (with the Ed25519 verifier)
  *  2       0x08008000   16 KiB   metadata journal, compaction area
  *  3-4     0x0800C000   80 KiB   application data, never touched by updates
  *  5-7     0x08020000  384 KiB   slot A
@@ -32,12 +31,11 @@
      : (n) == 4 ? FOTA_FLASH_BASE + 0x10000 \
      : FOTA_FLASH_BASE + 0x20000 + ((n) - 5) * 0x20000)
 
+/* The bootloader: sectors 0 and 1. */
 #define FOTA_BOOT_ADDR 0x08000000
-#define FOTA_BOOT_SIZE 0x4000
+#define FOTA_BOOT_SIZE 0x8000
 #define FOTA_BOOT_SECTOR 0
-
-#define FOTA_BOOT_RESERVED_ADDR 0x08004000
-#define FOTA_BOOT_RESERVED_SIZE 0x4000
+#define FOTA_BOOT_SECTORS 2
 
 #define FOTA_APPDATA_ADDR 0x0800C000
 #define FOTA_APPDATA_SIZE 0x14000

@@ -24,15 +24,9 @@ cleanup() {
 }
 trap cleanup EXIT
 . "$root/tests/support/board.sh"
+. "$root/tests/support/checks.sh"
 . "$root/tests/linuxhw/vhw.sh"
-total=0 passed=0
-check() { # check <name> <command...>
-  local name=$1 t0=$SECONDS; shift
-  total=$((total + 1))
-  if "$@"; then passed=$((passed + 1)); echo "linux-port: PASS $name ($((SECONDS - t0)) s)"
-  else echo "linux-port: FAIL $name"; fi
-}
-why() { echo "  $*"; return 1; }
+CHECK_TAG=linux-port
 die() { echo "linux-port: $*"; echo "linux-port: checks=0 passed=0"; exit 1; }
 
 BOARD_FOTA=$(board_fota "$root" "$FOTA") || die "no firmware"

@@ -7,6 +7,9 @@
 #include "boot_port_host.h"
 
 #include "boot_port.h"
+
+#include <string.h>
+
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
@@ -15,12 +18,26 @@
 static sim_flash_t *s_flash;
 static uint32_t s_wdt_kicks;
 static int32_t s_fail_after = -1;
+static uint8_t s_key[32];
+static bool s_has_key;
 
 void boot_port_host_bind(sim_flash_t *f)
 {
     s_flash = f;
     s_wdt_kicks = 0;
     s_fail_after = -1;
+}
+
+void boot_port_host_set_signing_key(const uint8_t *key)
+{
+    s_has_key = key != NULL;
+    if (key != NULL)
+        memcpy(s_key, key, sizeof s_key);
+}
+
+const uint8_t *boot_signing_key(void)
+{
+    return s_has_key ? s_key : NULL;
 }
 
 sim_flash_t *boot_port_host_flash(void)

@@ -22,6 +22,11 @@ sim_flash_t *boot_port_host_flash(void);
 /* Number of boot_wdt_kick() calls since the last bind. */
 uint32_t boot_port_host_wdt_kicks(void);
 
+/* Make key (32 bytes, copied) the signing key boot_signing_key() returns,
+ * as if the bootloader had been built with it; NULL: none (the default).
+ * It stays across binds, like a key compiled into the bootloader. */
+void boot_port_host_set_signing_key(const uint8_t *key);
+
 /* Inject a FLASH_SR error: after ok_ops more successful word programs or
  * erases (blocking or started), the next one fails with FOTA_ERR_IO without
  * touching the flash, as a PGSERR/WRPERR would. The failure fires once.

@@ -13,6 +13,7 @@
 #include "boot_port.h"
 #include "boot_port_host.h"
 #include "boot_test_util.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_le.h"
 
 sim_flash_t *tbu_flash_new(void)
@@ -34,6 +35,8 @@ void tbu_flash_free(sim_flash_t *f)
 int tbu_setup(void **state)
 {
     *state = tbu_flash_new();
+    /* A bootloader without a signing key unless the test gives it one. */
+    boot_port_host_set_signing_key(NULL);
     return 0;
 }
 
@@ -59,6 +62,36 @@ void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
     img->msp = FOTA_SRAM_ADDR + FOTA_SRAM_SIZE;
     img->entry = 0;
     img->load_slot = -1;
+}
+
+/* Append one TLV record to the header's TLV area. */
+static void put_tlv(fota_image_hdr_t *hdr, uint16_t type, const uint8_t *val, uint16_t len)
+{
+    assert_true(hdr->tlv_size + 4u + len <= FOTA_IMAGE_TLV_MAX);
+    fota_put_le16(hdr->tlv + hdr->tlv_size, type);
+    fota_put_le16(hdr->tlv + hdr->tlv_size + 2, len);
+    memcpy(hdr->tlv + hdr->tlv_size + 4, val, len);
+    hdr->tlv_size = (uint16_t)(hdr->tlv_size + 4u + len);
+}
+
+/* The key id and an Ed25519 signature of the sha256 field, as `fota image
+ * sign` writes them. */
+static void sign_header(fota_image_hdr_t *hdr, const tbu_image_t *img)
+{
+    uint8_t pub[FOTA_ED25519_PUB_SIZE], id[FOTA_ED25519_KEY_ID_SIZE];
+    uint8_t sig[FOTA_ED25519_SIG_SIZE];
+
+    fota_ed25519_pubkey(pub, img->sign_seed);
+    fota_ed25519_sign(sig, hdr->sha256, sizeof hdr->sha256, img->sign_seed, pub);
+    if (img->bad_sig)
+        sig[17] ^= 0x08;
+    memset(hdr->tlv, 0xFF, sizeof hdr->tlv);
+    hdr->tlv_size = 0;
+    if (!img->no_key_id) {
+        fota_ed25519_key_id(id, pub);
+        put_tlv(hdr, FOTA_TLV_KEY_ID, id, sizeof id);
+    }
+    put_tlv(hdr, FOTA_TLV_ED25519_SIG, sig, sizeof sig);
 }
 
 void tbu_image_write(int slot, const tbu_image_t *img)
@@ -98,6 +131,8 @@ void tbu_image_write(int slot, const tbu_image_t *img)
     fota_sha256_final(&sha, hdr.sha256);
     if (img->bad_hash)
         hdr.sha256[5] ^= 0x40;
+    if (img->sign_seed != NULL)
+        sign_header(&hdr, img);
     fota_image_hdr_encode(&hdr, hbuf);
 
     for (int s = 0; s < FOTA_SLOT_SECTORS; s++)

@@ -22,6 +22,11 @@ typedef struct tbu_image {
     bool bad_hash;         /* store a wrong SHA-256 in the header */
     const char *product;   /* NULL = FOTA_PRODUCT_ID */
     int32_t load_slot;     /* slot the image is linked for; -1 = the target */
+    const uint8_t *sign_seed; /* Ed25519 secret seed (32 bytes) to sign
+                                 with, as `fota image sign` does; NULL:
+                                 unsigned */
+    bool no_key_id;        /* signed, but without the key id TLV */
+    bool bad_sig;          /* flip a bit of the signature */
 } tbu_image_t;
 
 /* A fresh, fully erased flash model bound to the host port. */
@@ -29,7 +34,7 @@ sim_flash_t *tbu_flash_new(void);
 void tbu_flash_free(sim_flash_t *f);
 
 /* cmocka per-test fixture: tbu_setup puts a fresh model (tbu_flash_new)
- * in *state; tbu_teardown frees it and fails the test (returns -1) if
+ * in *state and clears the host port's signing key; tbu_teardown frees it and fails the test (returns -1) if
  * anything was ever programmed over non-erased bits, which the design
  * must never rely on. */
 int tbu_setup(void **state);

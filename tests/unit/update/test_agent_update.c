@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent_sim_target.h"
+#include "boot_port_host.h"
 #include "agent_update.h"
 #include "fota/fota_config.h"
 #include "fota/fota_ed25519.h"
@@ -695,6 +696,37 @@ static void test_no_key_ignores_signature(void **state)
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
 }
 
+/* The bootloader has a key the agent was not given: the agent downloads and
+ * flashes the unsigned image, the target refuses the commit
+ * (FOTA_ERR_AUTH), nothing is recorded on the target, and the agent never
+ * downloads that release again. */
+static void test_bootloader_refuses_unsigned_commit(void **state)
+{
+    fx_t *f = *state;
+    fota_status_t st;
+    unsigned images;
+
+    fota_ed25519_pubkey(s_pub_a, s_seed_a);
+    boot_port_host_set_signing_key(s_pub_a);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    assert_int_equal(f->u.last_error, FOTA_ERR_AUTH);
+    target_status(f, &st);
+    assert_int_equal(st.active_slot, 0);
+    assert_int_equal(st.slot[1].state, FOTA_SLOT_EMPTY);
+    images = f->http.image_gets;
+    /* Republished unchanged: not downloaded again. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, "2024-02-02T00:00:00Z");
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UP_TO_DATE);
+    assert_int_equal(f->u.stats.last_skip, AGENT_SKIP_REJECTED);
+    assert_int_equal(f->http.image_gets, images);
+    /* Signed by the bootloader's key, as v1.2: installed. */
+    f->sign_seed = s_seed_a;
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, "2024-02-03T00:00:00Z");
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    boot_port_host_set_signing_key(NULL);
+}
+
 static void test_rollback_observed_not_retried(void **state)
 {
     fx_t *f = *state;
@@ -987,6 +1019,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_signature_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_key_ignores_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bootloader_refuses_unsigned_commit, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),

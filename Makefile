@@ -100,6 +100,8 @@ flash-app: cross build
 	@$(BUILD)/tools/fota image pack --slot $(APP_SLOT) --version $(APP_VERSION) \
 	  --sec-counter $(APP_SEC) $(CROSS)/app/fota-app-slot-$(APP_SLOT).bin \
 	  -o $(CROSS)/app/slot-$(APP_SLOT).img
+	@$(if $(SIGN_KEY),$(BUILD)/tools/fota image sign --key $(SIGN_KEY) \
+	  $(CROSS)/app/slot-$(APP_SLOT).img,true)
 	$(call fota_probe_write,$(CROSS)/app/slot-$(APP_SLOT).img,$(APP_ADDR))
 
 # Type-check the ESP-IDF component and example against an ESP-IDF v5.x

@@ -3,6 +3,10 @@
 # v1.0.0 factory-installed in slot A, v1.1.0 published and installed, then
 # v1.2.0 (a build that never confirms) published: its trial boots fail, the
 # device rolls back, the agent reports the rollback and does not retry it.
+# On the board every release is signed with a release key made for the
+# run: the bootloader is built with its public half, the agent checks it
+# too, and an unsigned image written straight over SPI (a compromised
+# gateway) is refused by the bootloader.
 #
 # The device (DEMO_TARGET):
 #   board (default)  the real firmware (build-arm: bootloader ELF, the
@@ -96,10 +100,19 @@ status() {
 
 case "$DEMO_TARGET" in
 board)
-  step "building the firmware: bootloader (make cross), application v1.0.0, v1.1.0, v1.2.0"
+  step "release key: fota key gen (offline in real life); the bootloader and the agent get its public half"
+  "$FOTA" key gen -o "$work/release.pem"
+  "$FOTA" key pub "$work/release.pem" -o "$work/release.pub" >/dev/null
+  PUBKEY=$("$FOTA" key pub "$work/release.pem" | awk '/public key/ { print $3; exit }')
+  SIGN_KEY="$work/release.pem"
+  step "building the firmware: bootloader with the release key, application v1.0.0, v1.1.0, v1.2.0"
   make --no-print-directory -C "$root" cross >/dev/null
-  BOOT_ELF="$root/build-arm/boot/fota-boot.elf"
-  [ -f "$BOOT_ELF" ] || fail "$BOOT_ELF missing after make cross"
+  cmake -S "$root" -B "$root/build-demo/boot" -DCMAKE_BUILD_TYPE=MinSizeRel \
+    -DCMAKE_TOOLCHAIN_FILE="$root/cmake/arm-none-eabi.cmake" -DFOTA_BOOT_PUBKEY="$PUBKEY" >/dev/null
+  cmake --build "$root/build-demo/boot" -j "$(nproc)" --target fota-boot >/dev/null
+  BOOT_ELF="$root/build-demo/boot/boot/fota-boot.elf"
+  [ -f "$BOOT_ELF" ] || fail "$BOOT_ELF missing"
+  echo "  bootloader trusting $PUBKEY"
   # One cross build per version (the banner's version is a compile-time
   # definition, FOTA_APP_VERSION), kept in build-demo/ between runs.
   for v in 1.0.0 1.1.0 1.2.0; do
@@ -114,9 +127,10 @@ board)
   cmake --build "$root/build-rel" -j "$(nproc)" --target fota >/dev/null
   BOARD_FOTA="$root/build-rel/tools/fota"
 
-  step "factory: v1.0.0 in slot A of a fresh board flash, bootloader in sector 0"
+  step "factory: v1.0.0 (signed) in slot A of a fresh board flash, bootloader in sectors 0-1"
   "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 \
     "$root/build-demo/fw-1.0.0/app/fota-app-slot-a.bin" -o "$work/factory.img"
+  "$FOTA" image sign --key "$SIGN_KEY" "$work/factory.img"
   "$BOARD_FOTA" board --flash "$flash" --boot "$BOOT_ELF" --init-slot-a "$work/factory.img" \
     --spi-socket "$sock" >"$uart" 2>"$work/board.err" &
   board_pid=$!
@@ -135,7 +149,7 @@ sim)
   mkraw a 65536 1 "$work/factory.bin"
   "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$work/factory.bin" -o "$work/factory.img" >/dev/null
   "$FOTA" agent sim-install --flash "$flash" --slot a "$work/factory.img"
-  TARGET="sim:$flash" OBSERVE=()
+  TARGET="sim:$flash" OBSERVE=() SIGN_KEY=""
   ;;
 *) fail "DEMO_TARGET: board or sim, not '$DEMO_TARGET'" ;;
 esac
@@ -156,16 +170,20 @@ publish() {
   for s in a b; do
     "$FOTA" image pack --slot $s --version "$v" --sec-counter "$sec" --flags "$flags" \
       "$root/build-demo/fw-$v/app/fota-app-${var}slot-$s.bin" -o "$work/rel/$v/slot-$s.img"
+    "$FOTA" image sign --key "$SIGN_KEY" "$work/rel/$v/slot-$s.img"
   done
   AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN= \
     "$FOTA" release publish --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
+    --require-signature "$work/release.pub" \
     --slot-a "$work/rel/$v/slot-a.img" --slot-b "$work/rel/$v/slot-b.img"
 }
 
 agent() {
+  local key=()
+  [ -n "$SIGN_KEY" ] && key=(--pubkey "$work/release.pub")
   "$FOTA" agent --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
     --device-id demo-0001 --access-key "$AK" --secret-key "$SK" \
-    --state-dir "$work/state" --target "$TARGET" "${OBSERVE[@]}" --once "$@"
+    --state-dir "$work/state" --target "$TARGET" "${OBSERVE[@]}" "${key[@]}" --once "$@"
 }
 declare -a rows
 
@@ -193,6 +211,19 @@ status
 [ "$(s3get "$PREFIX/reports/demo-0001.json" "$work/report.json")" = 200 ] || fail "no report"
 echo "report: $(cat "$work/report.json")"
 grep -q '"state":"rolled_back"' "$work/report.json" || fail "report does not say rolled_back"
+
+if [ "$DEMO_TARGET" = board ]; then
+  step "a compromised gateway writes an unsigned v1.3.0 straight over SPI (fota flash): the bootloader refuses it"
+  "$FOTA" image pack --slot a --version 1.3.0 --sec-counter 9 \
+    "$root/build-demo/fw-1.2.0/app/fota-app-slot-a.bin" -o "$work/unsigned.img" >/dev/null
+  if out=$("$FOTA" flash "$work/unsigned.img" --target "$TARGET" 2>&1); then
+    fail "the bootloader accepted an unsigned image: $out"
+  fi
+  echo "$out" | grep -E "failed|refused" || true
+  grep -q "refused the image's signature" <<<"$out" || fail "expected the signature refusal: $out"
+  uart_show
+  status
+fi
 
 step "agent run again: v1.2.0 is not retried"
 out=$(agent) || fail "agent run failed: $out"

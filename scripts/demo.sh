@@ -102,8 +102,8 @@ case "$DEMO_TARGET" in
 board)
   step "release key: fota key gen (offline in real life); the bootloader and the agent get its public half"
   "$FOTA" key gen -o "$work/release.pem"
-  "$FOTA" key pub "$work/release.pem" -o "$work/release.pub" >/dev/null
-  PUBKEY=$("$FOTA" key pub "$work/release.pem" | awk '/public key/ { print $3; exit }')
+  PUBKEY=$("$FOTA" key pub "$work/release.pem" -o "$work/release.pub" |
+    awk '/public key/ { print $3; exit }')
   SIGN_KEY="$work/release.pem"
   step "building the firmware: bootloader with the release key, application v1.0.0, v1.1.0, v1.2.0"
   make --no-print-directory -C "$root" cross >/dev/null

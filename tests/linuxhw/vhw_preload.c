@@ -286,7 +286,8 @@ static void shift_right_1(uint8_t *p, size_t n)
 
 static int spidev_transfer(const struct spi_ioc_transfer *t)
 {
-    uint8_t *buf;
+    /* A message is at most VHW_BUFSIZ bytes (spidev_message checks). */
+    static uint8_t buf[VHW_BUFSIZ];
     uint32_t hz = t->speed_hz ? t->speed_hz : g.max_hz;
     uint8_t bits = t->bits_per_word ? t->bits_per_word : g.bits;
     int rc;
@@ -309,9 +310,6 @@ static int spidev_transfer(const struct spi_ioc_transfer *t)
     }
     if (hz > g.max_speed_seen)
         g.max_speed_seen = hz;
-    buf = malloc(t->len);
-    if (buf == NULL)
-        return -ENOMEM;
     if (t->tx_buf != 0)
         memcpy(buf, (const void *)(uintptr_t)t->tx_buf, t->len);
     else
@@ -327,7 +325,6 @@ static int spidev_transfer(const struct spi_ioc_transfer *t)
         memset(buf, 0xFF, t->len); /* a floating MISO with the pull-up */
     if (rc == 0 && t->rx_buf != 0)
         memcpy((void *)(uintptr_t)t->rx_buf, buf, t->len);
-    free(buf);
     if (rc < 0) {
         board_lost();
         return -EIO;

@@ -89,3 +89,14 @@ uint8_t *test_read_file(const char *file, size_t *len)
     *len = (size_t)n;
     return buf;
 }
+
+int test_proc_run(const test_proc_t *p, const char *first, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, first);
+    rc = test_proc_run_va(p, first, ap);
+    va_end(ap);
+    return rc;
+}

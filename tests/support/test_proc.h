@@ -35,6 +35,9 @@ typedef struct test_proc {
  */
 int test_proc_run_va(const test_proc_t *p, const char *first, va_list ap);
 
+/* test_proc_run_va with the arguments given directly, up to a NULL. */
+int test_proc_run(const test_proc_t *p, const char *first, ...);
+
 /* Whole file into buf (cap bytes, NUL-terminated, cut to fit); an empty
  * string if the file cannot be opened. */
 void test_slurp(const char *file, char *buf, size_t cap);

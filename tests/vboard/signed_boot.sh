@@ -30,8 +30,7 @@ die() { echo "signed-boot: $*"; echo "signed-boot: checks=0 passed=0"; exit 1; }
 BOARD_FOTA=$(board_fota "$root" "$FOTA") || die "no firmware"
 BOOT="$CROSS/boot/fota-boot-testkey.elf"
 [ -f "$BOOT" ] || die "$BOOT missing (make cross)"
-# The key file as a user keeps it (mode 0600).
-install -m 600 "$root/tests/keys/test-signing.pem" "$work/test.pem"
+TEST_KEY="$root/tests/keys/test-signing.pem"
 "$FOTA" key gen -o "$work/other.pem" >/dev/null || die "key gen"
 pack() { # pack <slot> <version> <ctr> <out> [<key>]
   "$FOTA" image pack --slot "$1" --version "$2" --sec-counter "$3" \
@@ -39,10 +38,10 @@ pack() { # pack <slot> <version> <ctr> <out> [<key>]
   [ -z "${5:-}" ] || "$FOTA" image sign --key "$5" "$4" >/dev/null
 }
 pack a 1.0.0 1 "$work/a-unsigned.img" || die "pack"
-pack a 1.0.0 1 "$work/a.img" "$work/test.pem" || die "pack"
+pack a 1.0.0 1 "$work/a.img" "$TEST_KEY" || die "pack"
 pack b 1.1.0 2 "$work/b-unsigned.img" || die "pack"
 pack b 1.1.0 2 "$work/b-other.img" "$work/other.pem" || die "pack"
-pack b 1.1.0 2 "$work/b.img" "$work/test.pem" || die "pack"
+pack b 1.1.0 2 "$work/b.img" "$TEST_KEY" || die "pack"
 
 # start_board <name> <slot-a image>: a fresh device with the keyed bootloader.
 start_board() {

@@ -38,19 +38,13 @@ enum { P_A_IMG, P_B_IMG, P_FLASH, P_SOCK, P_UART };
 
 static char s_out[16384], s_err[16384];
 
-/* Run the fota tool with args up to NULL; returns its exit status. */
-static int fota(const char *first, ...)
-{
-    test_proc_t p = {.exe = s_tool, .dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                     .err = s_err, .err_cap = sizeof s_err};
-    va_list ap;
-    int rc;
+/* Every fota run of this test, its output captured (exe set in main). */
+static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
+                             .err = s_err, .err_cap = sizeof s_err};
 
-    va_start(ap, first);
-    rc = test_proc_run_va(&p, first, ap);
-    va_end(ap);
-    return rc;
-}
+/* Run fota with a NULL-terminated argument list; capture stdout/stderr.
+ * Returns the exit status (or -1 if it did not exit normally). */
+#define fota(...) test_proc_run(&s_proc, __VA_ARGS__)
 
 static int setup(void **state)
 {
@@ -226,6 +220,7 @@ int main(int argc, char **argv)
         return 2;
     }
     s_tool = argv[1];
+    s_proc.exe = s_tool;
     s_boot_elf = argv[2];
     s_app_a = argv[3];
     s_app_b = argv[4];

@@ -119,21 +119,13 @@ static int parse(tool_target_args_t *ta, int argc, const char **argv)
 }
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr. */
-static int run(const char *arg, ...)
-{
-    const test_proc_t p = {
-        .exe = s_fota, .dir = s_dir,
-        .out = s_out, .out_cap = sizeof s_out,
-        .err = s_err, .err_cap = sizeof s_err,
-    };
-    va_list ap;
-    int rc;
+/* Every fota run of this test, its output captured (exe set in main). */
+static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
+                             .err = s_err, .err_cap = sizeof s_err};
 
-    va_start(ap, arg);
-    rc = test_proc_run_va(&p, arg, ap);
-    va_end(ap);
-    return rc;
-}
+/* Run fota with a NULL-terminated argument list; capture stdout/stderr.
+ * Returns the exit status (or -1 if it did not exit normally). */
+#define run(...) test_proc_run(&s_proc, __VA_ARGS__)
 
 /* ---- option parsing and checking ---- */
 
@@ -360,5 +352,6 @@ int main(int argc, char **argv)
         return 2;
     }
     s_fota = argv[1];
+    s_proc.exe = s_fota;
     return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

@@ -49,6 +49,12 @@ clean:
 size: cross
 	@python3 cmake/fw_size.py size $(CROSS)/boot/fota-boot.elf $(CROSS)
 
+.PHONY: lint
+# The static gate (.ci/run runs it before the tests): clang-format,
+# cppcheck and clang-tidy on the portable cores, the include rules.
+lint: build
+	@bash scripts/lint.sh $(BUILD)
+
 .PHONY: fuzz bench
 # Long fuzzing runs (make test runs a bounded number of iterations).
 fuzz: setup

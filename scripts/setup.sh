@@ -7,7 +7,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config
   gcc-arm-none-eabi libnewlib-arm-none-eabi
   libcmocka-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy cppcheck
   stm32flash socat
   libunicorn-dev qemu-system-arm
   libcurl4-openssl-dev libcjson-dev

@@ -12,7 +12,7 @@ CMAKE_CROSS = cmake -S . -B $(CROSS) -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
               $(if $(BOOT_PUBKEY),-DFOTA_BOOT_PUBKEY=$(BOOT_PUBKEY))
 
-.PHONY: all setup build cross test powercut clean
+.PHONY: all setup build cross check test powercut clean
 
 all: build
 
@@ -29,8 +29,19 @@ cross: setup
 	@cmake --build $(CROSS) -j $(JOBS)
 	@echo "cross: portable cores build for arm-none-eabi"
 
+# The fast tier: unit and protocol tests that need neither the virtual
+# board nor an outside program (under 2 minutes on two cores).
+CHECK_EXCLUDE = test_board_client|proto_stm32flash
+check: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|protocol' \
+	  -E '$(CHECK_EXCLUDE)'
+
+# Everything; ends with the five slowest tests beside their time limits.
 test: build cross
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) \
+	  --output-junit $(CURDIR)/$(BUILD)/ctest-junit.xml; rc=$$?; \
+	  bash $(CURDIR)/scripts/ctest-slowest.sh $(BUILD) $(CURDIR)/$(BUILD)/ctest-junit.xml; \
+	  exit $$rc
 
 # The full power-cut sweep (make test runs a bounded subset).
 powercut: build

@@ -111,6 +111,11 @@ static void fe_neg(fe_t *r, const fe_t *a)
     fe_sub(r, &zero, a);
 }
 
+#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
+#define FE_MUL_THUMB2 1
+#endif
+
+#ifndef FE_MUL_THUMB2
 /* r = t mod p for a 512-bit t: low half + 38 * high half. */
 static void fe_reduce(fe_t *r, const uint32_t t[16])
 {
@@ -123,6 +128,7 @@ static void fe_reduce(fe_t *r, const uint32_t t[16])
     }
     fe_fold(r, c);
 }
+#endif
 
 /* r = a * b; r may alias a or b. Each step is hi:lo = x * y + lo + hi,
  * which cannot overflow 64 bits: one UMAAL on the Cortex-M4 (ARMv7-M ARM
@@ -130,9 +136,14 @@ static void fe_reduce(fe_t *r, const uint32_t t[16])
  * into UMLAL plus an ADDS/ADC pair and keeps the loops rolled at -Os, so
  * the Thumb-2 build uses the same schoolbook written out: b in r4-r11,
  * one row of a per block, the 512-bit product in t[]. */
-#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
-static void fe_mul_wide(uint32_t t[16], const fe_t *a, const fe_t *b)
+#ifdef FE_MUL_THUMB2
+static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
 {
+    /* t[0..15]: the product; t[16]: where the reduced result goes (the
+     * block has no register left for a fourth pointer). */
+    uint32_t t[17];
+
+    t[16] = (uint32_t)(uintptr_t)r->v;
     __asm__ volatile(
         "ldm %[b], {r4-r11}\n\t"
         "ldr r2, [%[a], #0]\n\t"
@@ -356,6 +367,48 @@ static void fe_mul_wide(uint32_t t[16], const fe_t *a, const fe_t *b)
         "umaal r3, r12, r2, r11\n\t"
         "str r3, [%[t], #56]\n\t"
         "str r12, [%[t], #60]\n\t"
+        /* r = t[0..7] + 38 t[8..15], then 38 times the carry out. */
+        "movs r12, #0\n\t"
+        "movs r2, #38\n\t"
+        "ldr r3, [%[t], #0]\n\t"
+        "ldr r11, [%[t], #32]\n\t"
+        "umaal r3, r12, r11, r2\n\t"
+        "ldr r4, [%[t], #4]\n\t"
+        "ldr r11, [%[t], #36]\n\t"
+        "umaal r4, r12, r11, r2\n\t"
+        "ldr r5, [%[t], #8]\n\t"
+        "ldr r11, [%[t], #40]\n\t"
+        "umaal r5, r12, r11, r2\n\t"
+        "ldr r6, [%[t], #12]\n\t"
+        "ldr r11, [%[t], #44]\n\t"
+        "umaal r6, r12, r11, r2\n\t"
+        "ldr r7, [%[t], #16]\n\t"
+        "ldr r11, [%[t], #48]\n\t"
+        "umaal r7, r12, r11, r2\n\t"
+        "ldr r8, [%[t], #20]\n\t"
+        "ldr r11, [%[t], #52]\n\t"
+        "umaal r8, r12, r11, r2\n\t"
+        "ldr r9, [%[t], #24]\n\t"
+        "ldr r11, [%[t], #56]\n\t"
+        "umaal r9, r12, r11, r2\n\t"
+        "ldr r10, [%[t], #28]\n\t"
+        "ldr r11, [%[t], #60]\n\t"
+        "umaal r10, r12, r11, r2\n\t"
+        "mul r12, r12, r2\n\t"
+        "adds r3, r3, r12\n\t"
+        "adcs r4, r4, #0\n\t"
+        "adcs r5, r5, #0\n\t"
+        "adcs r6, r6, #0\n\t"
+        "adcs r7, r7, #0\n\t"
+        "adcs r8, r8, #0\n\t"
+        "adcs r9, r9, #0\n\t"
+        "adcs r10, r10, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mul r12, r12, r2\n\t"
+        "add r3, r3, r12\n\t"
+        "ldr r2, [%[t], #64]\n\t"
+        "stm r2, {r3-r10}\n\t"
         :
         : [t] "r"(t), [a] "r"(a->v), [b] "r"(b->v)
         : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
@@ -384,7 +437,6 @@ static void fe_mul_wide(uint32_t t[16], const fe_t *a, const fe_t *b)
         t[i + 8] = c;
     }
 }
-#endif
 
 static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
 {
@@ -393,6 +445,7 @@ static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
     fe_mul_wide(t, a, b);
     fe_reduce(r, t);
 }
+#endif
 
 static void fe_sq(fe_t *r, const fe_t *a)
 {

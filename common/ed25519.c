@@ -820,51 +820,48 @@ static void ge_dbl(ge_p1p1_t *r, const fe_t *x, const fe_t *y, const fe_t *z)
     r->y = h;                    /* x = E/G, y = H/F */
 }
 
-/* r = p + q or p - q (sub = 1), q an addend (section 5.1.4, addition):
- * 4 multiplications. Negating q swaps Y+X and Y-X and negates 2dT. */
-static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q, int sub)
+/* r = p + q or p - q (sub = 1; public) for an addend given by Y+X, Y-X
+ * and 2dT, with d2z = 2 Z1 Z2 (section 5.1.4, addition): 3
+ * multiplications. Negating the addend swaps Y+X and Y-X and negates
+ * 2dT. */
+static void ge_add_with(ge_p1p1_t *r, const ge_t *p, const fe_t *ypx, const fe_t *ymx,
+                        const fe_t *t2d, const fe_t *d2z, int sub)
 {
-    fe_t a, b, c, d;
+    fe_t a, b, c;
 
     fe_add(&a, &p->y, &p->x);
     fe_sub(&b, &p->y, &p->x);
-    fe_mul(&a, &a, sub ? &q->ymx : &q->ypx);   /* (Y1+X1)(Y2+X2) */
-    fe_mul(&b, &b, sub ? &q->ypx : &q->ymx);   /* (Y1-X1)(Y2-X2) */
-    fe_mul(&c, &p->t, &q->t2d);                /* T1 2d T2 */
-    fe_mul(&d, &p->z, &q->z);
-    fe_add(&d, &d, &d);                        /* 2 Z1 Z2 */
+    fe_mul(&a, &a, sub ? ymx : ypx);           /* (Y1+X1)(Y2+X2) */
+    fe_mul(&b, &b, sub ? ypx : ymx);           /* (Y1-X1)(Y2-X2) */
+    fe_mul(&c, &p->t, t2d);                    /* T1 2d T2 */
     fe_sub(&r->x, &a, &b);                     /* E */
     fe_add(&r->y, &a, &b);                     /* H */
     if (sub) {
-        fe_sub(&r->z, &d, &c);
-        fe_add(&r->t, &d, &c);
+        fe_sub(&r->z, d2z, &c);
+        fe_add(&r->t, d2z, &c);
     } else {
-        fe_add(&r->z, &d, &c);                 /* G */
-        fe_sub(&r->t, &d, &c);                 /* F */
+        fe_add(&r->z, d2z, &c);                /* G */
+        fe_sub(&r->t, d2z, &c);                /* F */
     }
 }
 
-/* The same with an affine addend (Z2 = 1): 3 multiplications. Variable
- * time (sub is public). */
+/* r = p +/- q, q an extended addend: 4 multiplications. */
+static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q, int sub)
+{
+    fe_t d;
+
+    fe_mul(&d, &p->z, &q->z);
+    fe_add(&d, &d, &d);
+    ge_add_with(r, p, &q->ypx, &q->ymx, &q->t2d, &d, sub);
+}
+
+/* The same with an affine addend (Z2 = 1): 3 multiplications. */
 static void ge_add_niels(ge_p1p1_t *r, const ge_t *p, const ge_niels_t *q, int sub)
 {
-    fe_t a, b, c, d;
+    fe_t d;
 
-    fe_add(&a, &p->y, &p->x);
-    fe_sub(&b, &p->y, &p->x);
-    fe_mul(&a, &a, sub ? &q->ymx : &q->ypx);
-    fe_mul(&b, &b, sub ? &q->ypx : &q->ymx);
-    fe_mul(&c, &p->t, &q->xy2d);
     fe_add(&d, &p->z, &p->z);
-    fe_sub(&r->x, &a, &b);
-    fe_add(&r->y, &a, &b);
-    if (sub) {
-        fe_sub(&r->z, &d, &c);
-        fe_add(&r->t, &d, &c);
-    } else {
-        fe_add(&r->z, &d, &c);
-        fe_sub(&r->t, &d, &c);
-    }
+    ge_add_with(r, p, &q->ypx, &q->ymx, &q->xy2d, &d, sub);
 }
 
 static void ge_cswap(ge_t *p, ge_t *q, uint32_t bit)

@@ -1049,31 +1049,41 @@ static const uint32_t s_l[8] = {
     0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0, 0, 0, 0x10000000,
 };
 
-/* out = in mod L for a little-endian number of in_len <= 64 bytes. Long
- * division one bit at a time: r < L before each step, so 2r + bit < 2L and
- * one conditional subtraction, done with a mask, restores r < L. */
+/* out = in mod L for a little-endian number of in_len <= 64 bytes, a
+ * byte at a time from the top: r < L before each step, t = 256 r + byte
+ * < 2^261, and q = floor(t / 2^252) is the quotient floor(t / L) or one
+ * more (L > 2^252 and L - 2^252 < 2^125 make the estimate off by less
+ * than 2^-118), so t - q L lies in [-L, L) and one masked addition of L
+ * brings it into [0, L). No branch or index depends on the value. */
 static void sc_reduce(uint8_t out[32], const uint8_t *in, size_t in_len)
 {
-    uint32_t r[8], t[8];
+    uint32_t r[8] = {0};
 
-    memset(r, 0, sizeof r);
-    for (size_t i = in_len * 8; i-- > 0;) {
-        uint32_t bit = (in[i >> 3] >> (i & 7)) & 1u;
-        uint64_t borrow = 0;
-        uint32_t keep;
+    for (size_t k = in_len; k-- > 0;) {
+        uint32_t t[9], q, borrow = 0, mask, carry = 0;
+        uint64_t prod = 0;
 
+        t[8] = r[7] >> 24;
         for (int w = 7; w > 0; w--)
-            r[w] = (r[w] << 1) | (r[w - 1] >> 31);
-        r[0] = (r[0] << 1) | bit;
-        for (int w = 0; w < 8; w++) {
-            uint64_t d = (uint64_t)r[w] - s_l[w] - borrow;
+            t[w] = (r[w] << 8) | (r[w - 1] >> 24);
+        t[0] = (r[0] << 8) | in[k];
+        q = (t[8] << 4) | (t[7] >> 28);
+        for (int w = 0; w < 9; w++) {
+            uint64_t d;
+
+            prod = (uint64_t)q * (w < 8 ? s_l[w] : 0u) + (prod >> 32);
+            d = (uint64_t)t[w] - (uint32_t)prod - borrow;
             t[w] = (uint32_t)d;
-            borrow = d >> 63;
+            borrow = (uint32_t)(d >> 63);
         }
-        /* borrow: r < L, keep r; otherwise take t = r - L. */
-        keep = (uint32_t)0 - (uint32_t)borrow;
-        for (int w = 0; w < 8; w++)
-            r[w] = (r[w] & keep) | (t[w] & ~keep);
+        /* borrow out: t - q L < 0, add L back. */
+        mask = 0u - borrow;
+        for (int w = 0; w < 8; w++) {
+            uint64_t a = (uint64_t)t[w] + (s_l[w] & mask) + carry;
+
+            r[w] = (uint32_t)a;
+            carry = (uint32_t)(a >> 32);
+        }
     }
     for (int w = 0; w < 8; w++)
         fota_put_le32(out + 4 * w, r[w]);

@@ -34,6 +34,12 @@
 
 /* ---- field arithmetic mod p = 2^255 - 19 ------------------------------- */
 
+/* Cortex-M4 (ARMv7E-M, Thumb-2): multiplication, addition and subtraction
+ * in inline assembly; elsewhere the C forms. */
+#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
+#define FE_THUMB2 1
+#endif
+
 typedef struct {
     uint32_t v[8]; /* little-endian words, value < 2^256 */
 } fe_t;
@@ -53,6 +59,7 @@ static void fe_set(fe_t *r, uint32_t small)
         r->v[i] = 0;
 }
 
+#ifndef FE_THUMB2
 /* r = a + 38 c for a carry c < 2^27 out of bit 256: the result is again
  * below 2^256 (a second carry leaves a value below 38, and adding 38 once
  * more cannot carry). */
@@ -67,7 +74,93 @@ static void fe_fold(fe_t *r, uint32_t c)
     }
     r->v[0] += (uint32_t)(m >> 32) * 38u;
 }
+#endif
 
+#ifdef FE_THUMB2
+/* Thumb-2: one ADDS/ADCS (SUBS/SBCS) chain over the words in registers,
+ * then the same folds as the C form below (ARMv7-M ARM A7.7.2, A7.7.124:
+ * the carry flag is the carry out, NOT borrow for subtraction). */
+static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
+{
+    __asm__ volatile(
+        "ldm %[a], {r3-r10}\n\t"
+        "ldr r2, [%[b], #0]\n\t"
+        "adds r3, r3, r2\n\t"
+        "ldr r2, [%[b], #4]\n\t"
+        "adcs r4, r4, r2\n\t"
+        "ldr r2, [%[b], #8]\n\t"
+        "adcs r5, r5, r2\n\t"
+        "ldr r2, [%[b], #12]\n\t"
+        "adcs r6, r6, r2\n\t"
+        "ldr r2, [%[b], #16]\n\t"
+        "adcs r7, r7, r2\n\t"
+        "ldr r2, [%[b], #20]\n\t"
+        "adcs r8, r8, r2\n\t"
+        "ldr r2, [%[b], #24]\n\t"
+        "adcs r9, r9, r2\n\t"
+        "ldr r2, [%[b], #28]\n\t"
+        "adcs r10, r10, r2\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mov.w r2, #38\n\t"
+        "mul r12, r12, r2\n\t"
+        "adds r3, r3, r12\n\t"
+        "adcs r4, r4, #0\n\t"
+        "adcs r5, r5, #0\n\t"
+        "adcs r6, r6, #0\n\t"
+        "adcs r7, r7, #0\n\t"
+        "adcs r8, r8, #0\n\t"
+        "adcs r9, r9, #0\n\t"
+        "adcs r10, r10, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mul r12, r12, r2\n\t"
+        "add r3, r3, r12\n\t"
+        "stm %[r], {r3-r10}\n\t"
+        :
+        : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+}
+
+static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
+{
+    __asm__ volatile(
+        "ldm %[a], {r3-r10}\n\t"
+        "ldr r2, [%[b], #0]\n\t"
+        "subs r3, r3, r2\n\t"
+        "ldr r2, [%[b], #4]\n\t"
+        "sbcs r4, r4, r2\n\t"
+        "ldr r2, [%[b], #8]\n\t"
+        "sbcs r5, r5, r2\n\t"
+        "ldr r2, [%[b], #12]\n\t"
+        "sbcs r6, r6, r2\n\t"
+        "ldr r2, [%[b], #16]\n\t"
+        "sbcs r7, r7, r2\n\t"
+        "ldr r2, [%[b], #20]\n\t"
+        "sbcs r8, r8, r2\n\t"
+        "ldr r2, [%[b], #24]\n\t"
+        "sbcs r9, r9, r2\n\t"
+        "ldr r2, [%[b], #28]\n\t"
+        "sbcs r10, r10, r2\n\t"
+        "sbc r12, r12, r12\n\t"
+        "and r12, r12, #38\n\t"
+        "subs r3, r3, r12\n\t"
+        "sbcs r4, r4, #0\n\t"
+        "sbcs r5, r5, #0\n\t"
+        "sbcs r6, r6, #0\n\t"
+        "sbcs r7, r7, #0\n\t"
+        "sbcs r8, r8, #0\n\t"
+        "sbcs r9, r9, #0\n\t"
+        "sbcs r10, r10, #0\n\t"
+        "sbc r12, r12, r12\n\t"
+        "and r12, r12, #38\n\t"
+        "sub r3, r3, r12\n\t"
+        "stm %[r], {r3-r10}\n\t"
+        :
+        : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+}
+#else
 static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
 {
     uint64_t m = 0;
@@ -102,6 +195,7 @@ static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
     }
     r->v[0] -= borrow * 38u;
 }
+#endif
 
 static void fe_neg(fe_t *r, const fe_t *a)
 {
@@ -111,11 +205,7 @@ static void fe_neg(fe_t *r, const fe_t *a)
     fe_sub(r, &zero, a);
 }
 
-#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
-#define FE_MUL_THUMB2 1
-#endif
-
-#ifndef FE_MUL_THUMB2
+#ifndef FE_THUMB2
 /* r = t mod p for a 512-bit t: low half + 38 * high half. */
 static void fe_reduce(fe_t *r, const uint32_t t[16])
 {
@@ -136,7 +226,7 @@ static void fe_reduce(fe_t *r, const uint32_t t[16])
  * into UMLAL plus an ADDS/ADC pair and keeps the loops rolled at -Os, so
  * the Thumb-2 build uses the same schoolbook written out: b in r4-r11,
  * one row of a per block, the 512-bit product in t[]. */
-#ifdef FE_MUL_THUMB2
+#ifdef FE_THUMB2
 static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
 {
     /* t[0..15]: the product; t[16]: where the reduced result goes (the

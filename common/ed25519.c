@@ -7,7 +7,9 @@
  *   produces the unique canonical value. A product is the 8 x 8 schoolbook
  *   of (32 x 32 + 32 + 32)-bit steps, the shape of the Cortex-M4's UMAAL
  *   (ARMv7-M ARM A7.7.189), and its top half folds in as 38 times the high
- *   words (2^256 = 38 mod p). Carries are arithmetic, never branches.
+ *   words (2^256 = 38 mod p). Carries are arithmetic, never branches. On
+ *   the Cortex-M4 multiplication, addition and subtraction are Thumb-2
+ *   inline assembly of the same steps (GCC does not emit UMAAL).
  * - Points are extended twisted Edwards coordinates (X:Y:Z:T), x = X/Z,
  *   y = Y/Z, xy = T/Z, with the addition of RFC 8032 section 5.1.4
  *   (complete on this curve) split as in "Twisted Edwards curves

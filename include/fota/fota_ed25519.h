@@ -6,7 +6,7 @@
  * a 3 KiB table of base-point multiples. Signing and key derivation run in
  * constant time (the host tool holds the secret seed); verification
  * handles only public data and is not hardened against timing.
- * Verification needs about 2.6 KiB of stack on the Cortex-M4.
+ * Verification needs about 3 KiB of stack.
  */
 #ifndef FOTA_ED25519_H
 #define FOTA_ED25519_H

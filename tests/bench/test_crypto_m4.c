@@ -6,7 +6,9 @@
  * p - 1, p, p + 1, 2^255 - 1, 2^255, 2^255 + 18, 2^256 - 39, 2^256 - 38,
  * 2^256 - 1, single high words, and pseudo-random values. Every product,
  * sum and difference of every pair, and every value's canonical encoding,
- * must be the same on both.
+ * must be the same on both. Also the Thumb-2 SHA-256 block function:
+ * digests of lengths across the padding and block boundaries, at byte
+ * offsets 0-3 (unaligned loads), against the host's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../common/ed25519.c"
+#include "fota/fota_sha256.h"
 
 #include "fe_check.h"
 #include "vboard.h"
@@ -76,6 +79,13 @@ static void test_field_on_board(void **state)
     memset(&in, 0, sizeof in);
     in.magic = FC_MAGIC;
     in.n = fc_values(in.val);
+    {
+        static const uint32_t lens[FC_SHA_LENS] = {0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 200, 700};
+
+        memcpy(in.sha_len, lens, sizeof lens);
+        for (size_t i = 0; i < sizeof in.sha_in; i++)
+            in.sha_in[i] = (uint8_t)(i * 131u + 7u);
+    }
     assert_int_equal(vboard_write_mem(b, FC_ADDR, &in, offsetof(fc_area_t, pack)), 0);
     rc = vboard_run(b, &u);
     if (rc != VBOARD_STOP_HALT)
@@ -106,6 +116,16 @@ static void test_field_on_board(void **state)
             fe_pack(want, &r);
             if (memcmp(want, out.res[i][j][2], 32) != 0)
                 fail_msg("fe_sub of values %u, %u differs on the board", (unsigned)i, (unsigned)j);
+        }
+    }
+    for (int o = 0; o < 4; o++) {
+        for (int k = 0; k < FC_SHA_LENS; k++) {
+            uint8_t want[FOTA_SHA256_SIZE];
+
+            fota_sha256(in.sha_in + o, in.sha_len[k], want);
+            if (memcmp(want, out.sha[o][k], 32) != 0)
+                fail_msg("SHA-256 of %u bytes at offset %d differs on the board",
+                         (unsigned)in.sha_len[k], o);
         }
     }
     print_message("%u values, %u products, sums and differences equal on the board\n",

@@ -3,7 +3,9 @@
  * static field functions run on the board exactly as the bootloader's
  * Thumb-2 build has them. The host writes values into FC_ADDR, the
  * firmware writes the canonical encodings of a*b, a+b and a-b for every
- * pair and of every value alone, then stops with BKPT FC_HALT.
+ * pair and of every value alone, and the SHA-256 (the Thumb-2 block
+ * function) of the given lengths of a buffer at offsets 0-3, then stops
+ * with BKPT FC_HALT.
  */
 #include "../../../common/ed25519.c"
 
@@ -67,6 +69,17 @@ int main(void)
             fe_pack(enc, &r);
             for (int k = 0; k < 32; k++)
                 area->res[i][j][2][k] = enc[k];
+        }
+    }
+    for (int o = 0; o < 4; o++) {
+        for (int k = 0; k < FC_SHA_LENS; k++) {
+            uint8_t d[FOTA_SHA256_SIZE];
+
+            if (area->sha_len[k] + 3 > FC_SHA_BYTES)
+                __asm volatile("bkpt %0" : : "i"(FC_HALT_BAD));
+            fota_sha256((const uint8_t *)area->sha_in + o, area->sha_len[k], d);
+            for (int i = 0; i < 32; i++)
+                area->sha[o][k][i] = d[i];
         }
     }
     __asm volatile("bkpt %0" : : "i"(FC_HALT));

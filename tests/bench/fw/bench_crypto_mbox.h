@@ -8,6 +8,7 @@
 #define BC_RC 2      /* out: fota_ed25519_verify's result */
 #define BC_FN 3      /* out: entry of the function about to be measured */
 #define BC_GO 12     /* in: BC_GO_MAGIC lets the firmware make the call */
+#define BC_CYC 13    /* out: DWT_CYCCNT across the call (the board's clock) */
 #define BC_DIGEST 4  /* out: 8 words, the SHA-256 digest */
 #define BC_PUB 16    /* in: 8 words */
 #define BC_SIG 24    /* in: 16 words */

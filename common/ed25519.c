@@ -1,26 +1,31 @@
 /*
  * ed25519.c - Ed25519 (RFC 8032, PureEd25519) and the image signature check.
  *
- * Representation, chosen for size and portability over speed:
- * - Field elements mod p = 2^255 - 19 are 16 signed 64-bit limbs of 16 bits
- *   each (radix 2^16). Products of two limbs fit in 34 bits, so a full
- *   16x16 schoolbook product and the fold of its top half (2^256 = 38 mod p)
- *   stay far below 2^62 without any 128-bit type, which Cortex-M lacks.
- *   Limbs are only loosely reduced between operations; fe_pack() produces
- *   the unique canonical value.
+ * Representation:
+ * - Field elements mod p = 2^255 - 19 are eight 32-bit words (radix 2^32),
+ *   kept below 2^256 but not fully reduced between operations; fe_pack()
+ *   produces the unique canonical value. A product is the 8 x 8 schoolbook
+ *   of (32 x 32 + 32 + 32)-bit steps, the shape of the Cortex-M4's UMAAL
+ *   (ARMv7-M ARM A7.7.189), and its top half folds in as 38 times the high
+ *   words (2^256 = 38 mod p). Carries are arithmetic, never branches. On
+ *   the Cortex-M4 multiplication, addition and subtraction are Thumb-2
+ *   inline assembly of the same steps (GCC does not emit UMAAL).
  * - Points are extended twisted Edwards coordinates (X:Y:Z:T), x = X/Z,
- *   y = Y/Z, xy = T/Z, and use the complete addition formula of RFC 8032
- *   section 5.1.4 for both addition and doubling (one code path, no special
- *   cases, at the cost of a little speed when doubling).
- * - Scalars mod L are reduced bit by bit (shift in one bit, subtract L if
- *   the remainder reached it): slow by crypto standards but a few
- *   microseconds here, tiny, and constant-time.
+ *   y = Y/Z, xy = T/Z, with the addition of RFC 8032 section 5.1.4
+ *   (complete on this curve) split as in "Twisted Edwards curves
+ *   revisited" (Hisil, Wong, Carter, Dawson 2008): an addition or doubling
+ *   yields a "completed" point (X:Z, Y:T), and the next step converts only
+ *   what it needs (3 multiplications to (X:Y:Z), 4 to (X:Y:Z:T)).
+ * - Scalars mod L are reduced bit by bit (constant-time, a small share of
+ *   the work).
  *
- * Constant time: every branch and memory index in field arithmetic, the
- * scalar multiplication ladder and scalar arithmetic depends only on public
- * loop counters, never on secret data, so signing leaks nothing through
- * timing. Point decoding and the final comparison in verification branch on
- * public data only.
+ * Constant time: signing and key derivation use the field code (no
+ * secret-dependent branch or index) and a Montgomery ladder over the
+ * secret scalar. Verification handles public data only and is variable
+ * time: inversion and square root by addition chains, [S]B - [k]A by a
+ * joint chain of doublings with signed windows (wNAF) of k over a table
+ * of A's odd multiples built per call, and of S over a table of B's odd
+ * multiples in flash; R is compared in its encoded form.
  */
 #include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
@@ -31,150 +36,520 @@
 
 /* ---- field arithmetic mod p = 2^255 - 19 ------------------------------- */
 
+/* Cortex-M4 (ARMv7E-M, Thumb-2): multiplication, addition and subtraction
+ * in inline assembly; elsewhere the C forms. */
+#if defined(__ARM_ARCH_7EM__) && defined(__thumb2__)
+#define FE_THUMB2 1
+#endif
+
 typedef struct {
-    int64_t v[16];
+    uint32_t v[8]; /* little-endian words, value < 2^256 */
 } fe_t;
 
-typedef struct {
-    fe_t x, y, z, t;
-} ge_t;
+/* d = -121665 / 121666 mod p, 2d, and sqrt(-1) = 2^((p-1)/4). */
+static const fe_t s_d = {{0x135978a3, 0x75eb4dca, 0x4141d8ab, 0x00700a4d,
+                          0x7779e898, 0x8cc74079, 0x2b6ffe73, 0x52036cee}};
+static const fe_t s_d2 = {{0x26b2f159, 0xebd69b94, 0x8283b156, 0x00e0149a,
+                           0xeef3d130, 0x198e80f2, 0x56dffce7, 0x2406d9dc}};
+static const fe_t s_sqrtm1 = {{0x4a0ea0b0, 0xc4ee1b27, 0xad2fe478, 0x2f431806,
+                               0x3dfbd7a7, 0x2b4d0099, 0x4fc1df0b, 0x2b832480}};
 
-/* Constants as 16-bit limbs (expanded by fe_load when used: a quarter of
- * the flash of int64 limbs, which the bootloader would feel):
- * d = -121665 / 121666 mod p, 2d, sqrt(-1) = 2^((p-1)/4), and the base
- * point B (y = 4/5, x even; RFC 8032 section 5.1). */
-enum { K_D, K_D2, K_SQRTM1, K_BX, K_BY };
-static const uint16_t s_const[5][16] = {
-    {0x78a3, 0x1359, 0x4dca, 0x75eb, 0xd8ab, 0x4141, 0x0a4d, 0x0070,
-     0xe898, 0x7779, 0x4079, 0x8cc7, 0xfe73, 0x2b6f, 0x6cee, 0x5203},
-    {0xf159, 0x26b2, 0x9b94, 0xebd6, 0xb156, 0x8283, 0x149a, 0x00e0,
-     0xd130, 0xeef3, 0x80f2, 0x198e, 0xfce7, 0x56df, 0xd9dc, 0x2406},
-    {0xa0b0, 0x4a0e, 0x1b27, 0xc4ee, 0xe478, 0xad2f, 0x1806, 0x2f43,
-     0xd7a7, 0x3dfb, 0x0099, 0x2b4d, 0xdf0b, 0x4fc1, 0x2480, 0x2b83},
-    {0xd51a, 0x8f25, 0x2d60, 0xc956, 0xa7b2, 0x9525, 0xc760, 0x692c,
-     0xdc5c, 0xfdd6, 0xe231, 0xc0a4, 0x53fe, 0xcd6e, 0x36d3, 0x2169},
-    {0x6658, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666,
-     0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666, 0x6666},
-};
-
-static void fe_load(fe_t *r, int which)
+static void fe_set(fe_t *r, uint32_t small)
 {
-    for (int i = 0; i < 16; i++)
-        r->v[i] = s_const[which][i];
-}
-
-/* floor(v / 2^16) for v >= -2^62 without shifting a negative number
- * (implementation-defined in C): bias into the unsigned range first. */
-static int64_t carry16(int64_t v)
-{
-    return (int64_t)(((uint64_t)v + ((uint64_t)1 << 62)) >> 16) - ((int64_t)1 << 46);
-}
-
-/* Move each limb's excess into the next one; the carry out of the top limb
- * wraps to limb 0 times 38 (2^256 = 2 * 2^255 = 2 * 19 mod p). */
-static void fe_carry(fe_t *a)
-{
-    for (int i = 0; i < 16; i++) {
-        int64_t c = carry16(a->v[i]);
-
-        a->v[i] -= c * 65536;
-        if (i < 15)
-            a->v[i + 1] += c;
-        else
-            a->v[0] += 38 * c;
-    }
-}
-
-static void fe_set(fe_t *r, int64_t small)
-{
-    memset(r, 0, sizeof *r);
     r->v[0] = small;
+    for (int i = 1; i < 8; i++)
+        r->v[i] = 0;
 }
 
+#ifndef FE_THUMB2
+/* r = a + 38 c for a carry c < 2^27 out of bit 256: the result is again
+ * below 2^256 (a second carry leaves a value below 38, and adding 38 once
+ * more cannot carry). */
+static void fe_fold(fe_t *r, uint32_t c)
+{
+    uint64_t m = (uint64_t)r->v[0] + (uint64_t)c * 38u;
+
+    r->v[0] = (uint32_t)m;
+    for (int i = 1; i < 8; i++) {
+        m = (m >> 32) + r->v[i];
+        r->v[i] = (uint32_t)m;
+    }
+    r->v[0] += (uint32_t)(m >> 32) * 38u;
+}
+#endif
+
+#ifdef FE_THUMB2
+/* Thumb-2: one ADDS/ADCS (SUBS/SBCS) chain over the words in registers,
+ * then the same folds as the C form below (ARMv7-M ARM A7.7.2, A7.7.124:
+ * the carry flag is the carry out, NOT borrow for subtraction). */
 static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
 {
-    for (int i = 0; i < 16; i++)
-        r->v[i] = a->v[i] + b->v[i];
+    __asm__ volatile(
+        "ldm %[a], {r3-r10}\n\t"
+        "ldr r2, [%[b], #0]\n\t"
+        "adds r3, r3, r2\n\t"
+        "ldr r2, [%[b], #4]\n\t"
+        "adcs r4, r4, r2\n\t"
+        "ldr r2, [%[b], #8]\n\t"
+        "adcs r5, r5, r2\n\t"
+        "ldr r2, [%[b], #12]\n\t"
+        "adcs r6, r6, r2\n\t"
+        "ldr r2, [%[b], #16]\n\t"
+        "adcs r7, r7, r2\n\t"
+        "ldr r2, [%[b], #20]\n\t"
+        "adcs r8, r8, r2\n\t"
+        "ldr r2, [%[b], #24]\n\t"
+        "adcs r9, r9, r2\n\t"
+        "ldr r2, [%[b], #28]\n\t"
+        "adcs r10, r10, r2\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mov.w r2, #38\n\t"
+        "mul r12, r12, r2\n\t"
+        "adds r3, r3, r12\n\t"
+        "adcs r4, r4, #0\n\t"
+        "adcs r5, r5, #0\n\t"
+        "adcs r6, r6, #0\n\t"
+        "adcs r7, r7, #0\n\t"
+        "adcs r8, r8, #0\n\t"
+        "adcs r9, r9, #0\n\t"
+        "adcs r10, r10, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mul r12, r12, r2\n\t"
+        "add r3, r3, r12\n\t"
+        "stm %[r], {r3-r10}\n\t"
+        :
+        : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
 }
 
 static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
 {
-    for (int i = 0; i < 16; i++)
-        r->v[i] = a->v[i] - b->v[i];
+    __asm__ volatile(
+        "ldm %[a], {r3-r10}\n\t"
+        "ldr r2, [%[b], #0]\n\t"
+        "subs r3, r3, r2\n\t"
+        "ldr r2, [%[b], #4]\n\t"
+        "sbcs r4, r4, r2\n\t"
+        "ldr r2, [%[b], #8]\n\t"
+        "sbcs r5, r5, r2\n\t"
+        "ldr r2, [%[b], #12]\n\t"
+        "sbcs r6, r6, r2\n\t"
+        "ldr r2, [%[b], #16]\n\t"
+        "sbcs r7, r7, r2\n\t"
+        "ldr r2, [%[b], #20]\n\t"
+        "sbcs r8, r8, r2\n\t"
+        "ldr r2, [%[b], #24]\n\t"
+        "sbcs r9, r9, r2\n\t"
+        "ldr r2, [%[b], #28]\n\t"
+        "sbcs r10, r10, r2\n\t"
+        "sbc r12, r12, r12\n\t"
+        "and r12, r12, #38\n\t"
+        "subs r3, r3, r12\n\t"
+        "sbcs r4, r4, #0\n\t"
+        "sbcs r5, r5, #0\n\t"
+        "sbcs r6, r6, #0\n\t"
+        "sbcs r7, r7, #0\n\t"
+        "sbcs r8, r8, #0\n\t"
+        "sbcs r9, r9, #0\n\t"
+        "sbcs r10, r10, #0\n\t"
+        "sbc r12, r12, r12\n\t"
+        "and r12, r12, #38\n\t"
+        "sub r3, r3, r12\n\t"
+        "stm %[r], {r3-r10}\n\t"
+        :
+        : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
+        : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+}
+#else
+static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
+{
+    uint64_t m = 0;
+
+    for (int i = 0; i < 8; i++) {
+        m = (m >> 32) + a->v[i] + b->v[i];
+        r->v[i] = (uint32_t)m;
+    }
+    fe_fold(r, (uint32_t)(m >> 32));
 }
 
-/* r = a * b. Inputs have limbs below about 2^18 in magnitude (results of
- * fe_carry, or a sum/difference of two), so each column sum is < 2^41 and
- * the folded one < 2^47. r may alias a or b. */
+/* r = a - b. A borrow out of bit 256 means the words hold a - b + 2^256,
+ * which is 38 too much mod p: subtract 38, and once more if that borrows
+ * (only a value below 38 can, and it then lands far above 38). */
+static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
+{
+    uint64_t m;
+    uint32_t borrow = 0;
+
+    for (int i = 0; i < 8; i++) {
+        m = (uint64_t)a->v[i] - b->v[i] - borrow;
+        r->v[i] = (uint32_t)m;
+        borrow = (uint32_t)(m >> 63);
+    }
+    m = (uint64_t)r->v[0] - borrow * 38u;
+    r->v[0] = (uint32_t)m;
+    borrow = (uint32_t)(m >> 63);
+    for (int i = 1; i < 8; i++) {
+        m = (uint64_t)r->v[i] - borrow;
+        r->v[i] = (uint32_t)m;
+        borrow = (uint32_t)(m >> 63);
+    }
+    r->v[0] -= borrow * 38u;
+}
+#endif
+
+static void fe_neg(fe_t *r, const fe_t *a)
+{
+    fe_t zero;
+
+    fe_set(&zero, 0);
+    fe_sub(r, &zero, a);
+}
+
+#ifndef FE_THUMB2
+/* r = t mod p for a 512-bit t: low half + 38 * high half. */
+static void fe_reduce(fe_t *r, const uint32_t t[16])
+{
+    uint32_t c = 0;
+
+    for (int i = 0; i < 8; i++) {
+        uint64_t m = (uint64_t)t[8 + i] * 38u + t[i] + c;
+        r->v[i] = (uint32_t)m;
+        c = (uint32_t)(m >> 32);
+    }
+    fe_fold(r, c);
+}
+#endif
+
+/* r = a * b; r may alias a or b. Each step is hi:lo = x * y + lo + hi,
+ * which cannot overflow 64 bits: one UMAAL on the Cortex-M4 (ARMv7-M ARM
+ * A7.7.189, 1 cycle per Cortex-M4 TRM table 3-1). GCC 12 turns the C form
+ * into UMLAL plus an ADDS/ADC pair and keeps the loops rolled at -Os, so
+ * the Thumb-2 build uses the same schoolbook written out: b in r4-r11,
+ * two rows of a at a time (each word of t[] loaded and stored once per
+ * two products), the 512-bit product in t[], then the fold of the top
+ * half and its carry (fe_reduce) with the result in registers. */
+#ifdef FE_THUMB2
 static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
 {
-    int64_t t[31];
+    /* t[0..15]: the product; t[16..18]: the result, a and b pointers (the
+     * block needs every register but the one holding t). */
+    uint32_t t[19];
+    register uint32_t *tp __asm__("r0") = t;
 
-    memset(t, 0, sizeof t);
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++)
-            t[i + j] += a->v[i] * b->v[j];
-    for (int i = 0; i < 15; i++)
-        t[i] += 38 * t[i + 16];
-    memcpy(r->v, t, sizeof r->v);
-    fe_carry(r);
-    fe_carry(r);
+    t[16] = (uint32_t)(uintptr_t)r->v;
+    t[17] = (uint32_t)(uintptr_t)a->v;
+    t[18] = (uint32_t)(uintptr_t)b->v;
+    __asm__ volatile(
+        "ldr lr, [r0, #72]\n\t"
+        "ldm lr, {r4-r11}\n\t"
+        /* rows 0 and 1 */
+        "ldr lr, [r0, #68]\n\t"
+        "ldr r1, [lr, #0]\n\t"
+        "ldr r2, [lr, #4]\n\t"
+        "umull lr, r3, r1, r4\n\t"
+        "str lr, [r0, #0]\n\t"
+        "mov.w r12, #0\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r5\n\t"
+        "umaal lr, r12, r2, r4\n\t"
+        "str lr, [r0, #4]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r6\n\t"
+        "umaal lr, r12, r2, r5\n\t"
+        "str lr, [r0, #8]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r7\n\t"
+        "umaal lr, r12, r2, r6\n\t"
+        "str lr, [r0, #12]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r8\n\t"
+        "umaal lr, r12, r2, r7\n\t"
+        "str lr, [r0, #16]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r9\n\t"
+        "umaal lr, r12, r2, r8\n\t"
+        "str lr, [r0, #20]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r10\n\t"
+        "umaal lr, r12, r2, r9\n\t"
+        "str lr, [r0, #24]\n\t"
+        "mov.w lr, #0\n\t"
+        "umaal lr, r3, r1, r11\n\t"
+        "umaal lr, r12, r2, r10\n\t"
+        "str lr, [r0, #28]\n\t"
+        "umaal r3, r12, r2, r11\n\t"
+        "str r3, [r0, #32]\n\t"
+        "str r12, [r0, #36]\n\t"
+        /* rows 2 and 3 */
+        "ldr lr, [r0, #68]\n\t"
+        "ldr r1, [lr, #8]\n\t"
+        "ldr r2, [lr, #12]\n\t"
+        "mov.w r3, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "ldr lr, [r0, #8]\n\t"
+        "umaal lr, r3, r1, r4\n\t"
+        "str lr, [r0, #8]\n\t"
+        "ldr lr, [r0, #12]\n\t"
+        "umaal lr, r3, r1, r5\n\t"
+        "umaal lr, r12, r2, r4\n\t"
+        "str lr, [r0, #12]\n\t"
+        "ldr lr, [r0, #16]\n\t"
+        "umaal lr, r3, r1, r6\n\t"
+        "umaal lr, r12, r2, r5\n\t"
+        "str lr, [r0, #16]\n\t"
+        "ldr lr, [r0, #20]\n\t"
+        "umaal lr, r3, r1, r7\n\t"
+        "umaal lr, r12, r2, r6\n\t"
+        "str lr, [r0, #20]\n\t"
+        "ldr lr, [r0, #24]\n\t"
+        "umaal lr, r3, r1, r8\n\t"
+        "umaal lr, r12, r2, r7\n\t"
+        "str lr, [r0, #24]\n\t"
+        "ldr lr, [r0, #28]\n\t"
+        "umaal lr, r3, r1, r9\n\t"
+        "umaal lr, r12, r2, r8\n\t"
+        "str lr, [r0, #28]\n\t"
+        "ldr lr, [r0, #32]\n\t"
+        "umaal lr, r3, r1, r10\n\t"
+        "umaal lr, r12, r2, r9\n\t"
+        "str lr, [r0, #32]\n\t"
+        "ldr lr, [r0, #36]\n\t"
+        "umaal lr, r3, r1, r11\n\t"
+        "umaal lr, r12, r2, r10\n\t"
+        "str lr, [r0, #36]\n\t"
+        "umaal r3, r12, r2, r11\n\t"
+        "str r3, [r0, #40]\n\t"
+        "str r12, [r0, #44]\n\t"
+        /* rows 4 and 5 */
+        "ldr lr, [r0, #68]\n\t"
+        "ldr r1, [lr, #16]\n\t"
+        "ldr r2, [lr, #20]\n\t"
+        "mov.w r3, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "ldr lr, [r0, #16]\n\t"
+        "umaal lr, r3, r1, r4\n\t"
+        "str lr, [r0, #16]\n\t"
+        "ldr lr, [r0, #20]\n\t"
+        "umaal lr, r3, r1, r5\n\t"
+        "umaal lr, r12, r2, r4\n\t"
+        "str lr, [r0, #20]\n\t"
+        "ldr lr, [r0, #24]\n\t"
+        "umaal lr, r3, r1, r6\n\t"
+        "umaal lr, r12, r2, r5\n\t"
+        "str lr, [r0, #24]\n\t"
+        "ldr lr, [r0, #28]\n\t"
+        "umaal lr, r3, r1, r7\n\t"
+        "umaal lr, r12, r2, r6\n\t"
+        "str lr, [r0, #28]\n\t"
+        "ldr lr, [r0, #32]\n\t"
+        "umaal lr, r3, r1, r8\n\t"
+        "umaal lr, r12, r2, r7\n\t"
+        "str lr, [r0, #32]\n\t"
+        "ldr lr, [r0, #36]\n\t"
+        "umaal lr, r3, r1, r9\n\t"
+        "umaal lr, r12, r2, r8\n\t"
+        "str lr, [r0, #36]\n\t"
+        "ldr lr, [r0, #40]\n\t"
+        "umaal lr, r3, r1, r10\n\t"
+        "umaal lr, r12, r2, r9\n\t"
+        "str lr, [r0, #40]\n\t"
+        "ldr lr, [r0, #44]\n\t"
+        "umaal lr, r3, r1, r11\n\t"
+        "umaal lr, r12, r2, r10\n\t"
+        "str lr, [r0, #44]\n\t"
+        "umaal r3, r12, r2, r11\n\t"
+        "str r3, [r0, #48]\n\t"
+        "str r12, [r0, #52]\n\t"
+        /* rows 6 and 7 */
+        "ldr lr, [r0, #68]\n\t"
+        "ldr r1, [lr, #24]\n\t"
+        "ldr r2, [lr, #28]\n\t"
+        "mov.w r3, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "ldr lr, [r0, #24]\n\t"
+        "umaal lr, r3, r1, r4\n\t"
+        "str lr, [r0, #24]\n\t"
+        "ldr lr, [r0, #28]\n\t"
+        "umaal lr, r3, r1, r5\n\t"
+        "umaal lr, r12, r2, r4\n\t"
+        "str lr, [r0, #28]\n\t"
+        "ldr lr, [r0, #32]\n\t"
+        "umaal lr, r3, r1, r6\n\t"
+        "umaal lr, r12, r2, r5\n\t"
+        "str lr, [r0, #32]\n\t"
+        "ldr lr, [r0, #36]\n\t"
+        "umaal lr, r3, r1, r7\n\t"
+        "umaal lr, r12, r2, r6\n\t"
+        "str lr, [r0, #36]\n\t"
+        "ldr lr, [r0, #40]\n\t"
+        "umaal lr, r3, r1, r8\n\t"
+        "umaal lr, r12, r2, r7\n\t"
+        "str lr, [r0, #40]\n\t"
+        "ldr lr, [r0, #44]\n\t"
+        "umaal lr, r3, r1, r9\n\t"
+        "umaal lr, r12, r2, r8\n\t"
+        "str lr, [r0, #44]\n\t"
+        "ldr lr, [r0, #48]\n\t"
+        "umaal lr, r3, r1, r10\n\t"
+        "umaal lr, r12, r2, r9\n\t"
+        "str lr, [r0, #48]\n\t"
+        "ldr lr, [r0, #52]\n\t"
+        "umaal lr, r3, r1, r11\n\t"
+        "umaal lr, r12, r2, r10\n\t"
+        "str lr, [r0, #52]\n\t"
+        "umaal r3, r12, r2, r11\n\t"
+        "str r3, [r0, #56]\n\t"
+        "str r12, [r0, #60]\n\t"
+        /* r = t[0..7] + 38 t[8..15], then 38 times the carry out. */
+        "movs r12, #0\n\t"
+        "movs r2, #38\n\t"
+        "ldr r3, [r0, #0]\n\t"
+        "ldr r11, [r0, #32]\n\t"
+        "umaal r3, r12, r11, r2\n\t"
+        "ldr r4, [r0, #4]\n\t"
+        "ldr r11, [r0, #36]\n\t"
+        "umaal r4, r12, r11, r2\n\t"
+        "ldr r5, [r0, #8]\n\t"
+        "ldr r11, [r0, #40]\n\t"
+        "umaal r5, r12, r11, r2\n\t"
+        "ldr r6, [r0, #12]\n\t"
+        "ldr r11, [r0, #44]\n\t"
+        "umaal r6, r12, r11, r2\n\t"
+        "ldr r7, [r0, #16]\n\t"
+        "ldr r11, [r0, #48]\n\t"
+        "umaal r7, r12, r11, r2\n\t"
+        "ldr r8, [r0, #20]\n\t"
+        "ldr r11, [r0, #52]\n\t"
+        "umaal r8, r12, r11, r2\n\t"
+        "ldr r9, [r0, #24]\n\t"
+        "ldr r11, [r0, #56]\n\t"
+        "umaal r9, r12, r11, r2\n\t"
+        "ldr r10, [r0, #28]\n\t"
+        "ldr r11, [r0, #60]\n\t"
+        "umaal r10, r12, r11, r2\n\t"
+        "mul r12, r12, r2\n\t"
+        "adds r3, r3, r12\n\t"
+        "adcs r4, r4, #0\n\t"
+        "adcs r5, r5, #0\n\t"
+        "adcs r6, r6, #0\n\t"
+        "adcs r7, r7, #0\n\t"
+        "adcs r8, r8, #0\n\t"
+        "adcs r9, r9, #0\n\t"
+        "adcs r10, r10, #0\n\t"
+        "mov.w r12, #0\n\t"
+        "adc r12, r12, #0\n\t"
+        "mul r12, r12, r2\n\t"
+        "add r3, r3, r12\n\t"
+        "ldr r2, [r0, #64]\n\t"
+        "stm r2, {r3-r10}\n\t"
+        :
+        : "r"(tp)
+        : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+          "lr", "memory");
+}
+#else
+static void fe_mul_wide(uint32_t t[16], const fe_t *a, const fe_t *b)
+{
+    uint32_t c = 0;
+
+    for (int j = 0; j < 8; j++) {
+        uint64_t m = (uint64_t)a->v[0] * b->v[j] + c;
+        t[j] = (uint32_t)m;
+        c = (uint32_t)(m >> 32);
+    }
+    t[8] = c;
+    for (int i = 1; i < 8; i++) {
+        uint32_t ai = a->v[i];
+
+        c = 0;
+        for (int j = 0; j < 8; j++) {
+            uint64_t m = (uint64_t)ai * b->v[j] + t[i + j] + c;
+            t[i + j] = (uint32_t)m;
+            c = (uint32_t)(m >> 32);
+        }
+        t[i + 8] = c;
+    }
 }
 
-/* r = a^2: the cross products a_i a_j (i < j) once, doubled; about half
- * the multiplications of fe_mul. Same bounds. */
+static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
+{
+    uint32_t t[16];
+
+    fe_mul_wide(t, a, b);
+    fe_reduce(r, t);
+}
+#endif
+
 static void fe_sq(fe_t *r, const fe_t *a)
 {
-    int64_t t[31];
-
-    memset(t, 0, sizeof t);
-    for (int i = 0; i < 16; i++) {
-        t[2 * i] += a->v[i] * a->v[i];
-        for (int j = i + 1; j < 16; j++)
-            t[i + j] += 2 * a->v[i] * a->v[j];
-    }
-    for (int i = 0; i < 15; i++)
-        t[i] += 38 * t[i + 16];
-    memcpy(r->v, t, sizeof r->v);
-    fe_carry(r);
-    fe_carry(r);
+    fe_mul(r, a, a);
 }
 
-/* r = a^(2^255 - 21) = 1/a (Fermat). The exponent is all ones in bits
- * 0..254 except bits 2 and 4; square-and-multiply over public bits. */
+/* r = a^(2^n) */
+static void fe_sqn(fe_t *r, const fe_t *a, int n)
+{
+    fe_sq(r, a);
+    while (--n > 0)
+        fe_sq(r, r);
+}
+
+/* a^(2^250 - 1) and a^11 (both needed by the two chains below): 249
+ * squarings and 11 multiplications. */
+static void fe_pow_250(fe_t *r, fe_t *a11, const fe_t *a)
+{
+    fe_t a2, t, x5, x10, x20, x50, x100;
+
+    fe_sq(&a2, a);              /* 2 */
+    fe_sqn(&t, &a2, 2);         /* 8 */
+    fe_mul(&t, &t, a);          /* 9 */
+    fe_mul(a11, &a2, &t);       /* 11 */
+    fe_sq(&a2, a11);            /* 22 */
+    fe_mul(&x5, &a2, &t);       /* 31 = 2^5 - 1 */
+    fe_sqn(&t, &x5, 5);
+    fe_mul(&x10, &t, &x5);      /* 2^10 - 1 */
+    fe_sqn(&t, &x10, 10);
+    fe_mul(&x20, &t, &x10);     /* 2^20 - 1 */
+    fe_sqn(&t, &x20, 20);
+    fe_mul(&t, &t, &x20);       /* 2^40 - 1 */
+    fe_sqn(&t, &t, 10);
+    fe_mul(&x50, &t, &x10);     /* 2^50 - 1 */
+    fe_sqn(&t, &x50, 50);
+    fe_mul(&x100, &t, &x50);    /* 2^100 - 1 */
+    fe_sqn(&t, &x100, 100);
+    fe_mul(&t, &t, &x100);      /* 2^200 - 1 */
+    fe_sqn(&t, &t, 50);
+    fe_mul(r, &t, &x50);        /* 2^250 - 1 */
+}
+
+/* r = a^(p - 2) = a^(2^255 - 21) = 1/a (Fermat; 0 for 0). */
 static void fe_inv(fe_t *r, const fe_t *a)
 {
-    fe_t c = *a;
+    fe_t t, a11;
 
-    for (int i = 253; i >= 0; i--) {
-        fe_sq(&c, &c);
-        if (i != 2 && i != 4)
-            fe_mul(&c, &c, a);
-    }
-    *r = c;
+    fe_pow_250(&t, &a11, a);
+    fe_sqn(&t, &t, 5);          /* 2^255 - 32 */
+    fe_mul(r, &t, &a11);        /* 2^255 - 21 */
 }
 
-/* r = a^((p - 5) / 8) = a^(2^252 - 3): all ones in bits 0..251 but bit 1.
- * Used for the square root in point decoding. */
+/* r = a^((p - 5) / 8) = a^(2^252 - 3), for the square root. */
 static void fe_pow2523(fe_t *r, const fe_t *a)
 {
-    fe_t c = *a;
+    fe_t t, a11;
 
-    for (int i = 250; i >= 0; i--) {
-        fe_sq(&c, &c);
-        if (i != 1)
-            fe_mul(&c, &c, a);
-    }
-    *r = c;
+    fe_pow_250(&t, &a11, a);
+    fe_sqn(&t, &t, 2);          /* 2^252 - 4 */
+    fe_mul(r, &t, a);           /* 2^252 - 3 */
 }
 
 /* Constant-time: swap a and b when bit is 1, leave them when 0. */
-static void fe_cswap(fe_t *a, fe_t *b, int64_t bit)
+static void fe_cswap(fe_t *a, fe_t *b, uint32_t bit)
 {
-    int64_t mask = -bit;
+    uint32_t mask = 0u - bit;
 
-    for (int i = 0; i < 16; i++) {
-        int64_t x = mask & (a->v[i] ^ b->v[i]);
+    for (int i = 0; i < 8; i++) {
+        uint32_t x = mask & (a->v[i] ^ b->v[i]);
         a->v[i] ^= x;
         b->v[i] ^= x;
     }
@@ -183,30 +558,38 @@ static void fe_cswap(fe_t *a, fe_t *b, int64_t bit)
 /* Canonical 32-byte little-endian encoding of a mod p. */
 static void fe_pack(uint8_t out[32], const fe_t *a)
 {
-    fe_t t = *a, m;
+    fe_t t = *a;
+    uint32_t q;
 
-    /* Three passes bring every limb into [0, 2^16): the value is then
-     * below 2^256 < 3p, so at most two subtractions of p remain. */
-    fe_carry(&t);
-    fe_carry(&t);
-    fe_carry(&t);
-    for (int pass = 0; pass < 2; pass++) {
-        int64_t borrow = 0;
+    /* Bit 255 is worth 19: t < 2^255 + 19 afterwards. */
+    q = t.v[7] >> 31;
+    t.v[7] &= 0x7fffffffu;
+    {
+        uint64_t m = (uint64_t)t.v[0] + q * 19u;
 
-        for (int i = 0; i < 16; i++) {
-            int64_t pl = i == 0 ? 0xffed : i == 15 ? 0x7fff : 0xffff;
-
-            m.v[i] = t.v[i] - pl - borrow;
-            borrow = (int64_t)((uint64_t)m.v[i] >> 63);
-            m.v[i] += borrow * 65536;
+        t.v[0] = (uint32_t)m;
+        for (int i = 1; i < 8; i++) {
+            m = (m >> 32) + t.v[i];
+            t.v[i] = (uint32_t)m;
         }
-        /* borrow 0: t >= p, keep m = t - p. */
-        fe_cswap(&t, &m, 1 - borrow);
     }
-    for (int i = 0; i < 16; i++) {
-        out[2 * i] = (uint8_t)t.v[i];
-        out[2 * i + 1] = (uint8_t)(t.v[i] >> 8);
+    /* t >= p exactly when t + 19 reaches bit 255; then t - p (< 38) is
+     * that sum without bit 255. */
+    {
+        uint64_t m = (uint64_t)t.v[0] + 19u;
+        fe_t u;
+
+        u.v[0] = (uint32_t)m;
+        for (int i = 1; i < 8; i++) {
+            m = (m >> 32) + t.v[i];
+            u.v[i] = (uint32_t)m;
+        }
+        q = u.v[7] >> 31;
+        u.v[7] &= 0x7fffffffu;
+        fe_cswap(&t, &u, q);
     }
+    for (int i = 0; i < 8; i++)
+        fota_put_le32(out + 4 * i, t.v[i]);
 }
 
 /* Load 255 bits (the top bit of byte 31 is ignored). The value may be up
@@ -214,9 +597,9 @@ static void fe_pack(uint8_t out[32], const fe_t *a)
  * the bytes first. */
 static void fe_unpack(fe_t *r, const uint8_t in[32])
 {
-    for (int i = 0; i < 16; i++)
-        r->v[i] = (int64_t)in[2 * i] | ((int64_t)in[2 * i + 1] << 8);
-    r->v[15] &= 0x7fff;
+    for (int i = 0; i < 8; i++)
+        r->v[i] = fota_get_le32(in + 4 * i);
+    r->v[7] &= 0x7fffffffu;
 }
 
 static int fe_is_odd(const fe_t *a)
@@ -237,15 +620,177 @@ static int fe_equal(const fe_t *a, const fe_t *b)
     return memcmp(x, y, 32) == 0;
 }
 
+static int fe_is_zero(const fe_t *a)
+{
+    fe_t zero;
+
+    fe_set(&zero, 0);
+    return fe_equal(a, &zero);
+}
+
 /* ---- group: twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 --------- */
 
-static void ge_base(ge_t *p)
-{
-    fe_load(&p->x, K_BX);
-    fe_load(&p->y, K_BY);
-    fe_set(&p->z, 1);
-    fe_mul(&p->t, &p->x, &p->y);
-}
+typedef struct {
+    fe_t x, y, z, t;   /* extended: x = X/Z, y = Y/Z, xy = T/Z */
+} ge_t;
+
+typedef struct {
+    fe_t x, y, z;      /* projective: x = X/Z, y = Y/Z */
+} ge_p2_t;
+
+typedef struct {
+    fe_t x, y, z, t;   /* completed: x = X/Z, y = Y/T */
+} ge_p1p1_t;
+
+typedef struct {
+    fe_t ypx, ymx, z, t2d; /* Y + X, Y - X, Z, 2dT: an addend */
+} ge_cached_t;
+
+typedef struct {
+    fe_t ypx, ymx, xy2d;   /* affine addend: y + x, y - x, 2dxy */
+} ge_niels_t;
+
+/* The odd multiples B, 3B, ..., 63B of the base point (RFC 8032 section
+ * 5.1: y = 4/5, x even) as affine addends, printed by
+ * tests/data/gen_ed25519_base.py. 3 KiB: on the STM32F407 the table stays
+ * in the bootloader's flash (section .flashdata, boot.ld.in), read only
+ * while verifying a signature, when no flash operation is in flight. */
+#define BASE_WINDOW 7
+#if defined(__arm__) && !defined(__linux__)
+#define FOTA_FLASHDATA __attribute__((section(".flashdata.ed25519_base")))
+#else
+#define FOTA_FLASHDATA
+#endif
+FOTA_FLASHDATA static const ge_niels_t s_base[32] = {
+    /* 1B */
+    {{{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6, 0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a}},
+     {{0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05, 0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92}},
+     {{0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823, 0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68}}},
+    /* 3B */
+    {{{0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430, 0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b}},
+     {{0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd, 0x214bd6bd, 0x8131f31a, 0x555bda62, 0x2ab91587}},
+     {{0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322, 0x8cf2db4c, 0xd170e545, 0x12b9b4c6, 0x5a2826af}}},
+    /* 5B */
+    {{{0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3, 0x5abfec44, 0xdd1beb0c, 0x46e206eb, 0x2945ccf1}},
+     {{0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1, 0xb864a087, 0xe33cf11c, 0xeb1b55f3, 0x154a7e73}},
+     {{0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807, 0x1bbda72d, 0xb41b670b, 0x6b3bb69a, 0x43aabe69}}},
+    /* 7B */
+    {{{0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a, 0x28542e49, 0x71b25282, 0x283c927e, 0x461bea69}},
+     {{0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153, 0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d}},
+     {{0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47, 0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c}}},
+    /* 9B */
+    {{{0xa6a8632f, 0x9b2e678a, 0x51bc46c5, 0xa6509e6f, 0xc686f5b5, 0xceb233c9, 0x8add7f59, 0x34b9ed33}},
+     {{0x039d8064, 0xf36e217e, 0xf520419b, 0x98a081b6, 0xe75eb044, 0x96cbc608, 0xfadc9c8f, 0x49c05a51}},
+     {{0x9045af1b, 0x06b4e8bf, 0xa719d22f, 0xe2ff83e8, 0x93d4cf16, 0xaaf6fc29, 0x1b008b06, 0x73c17202}}},
+    /* 11B */
+    {{{0x8a802ade, 0x2fbf0084, 0x02302e27, 0xe5d9fecf, 0x17703406, 0x113e8471, 0x546d8faf, 0x4275aae2}},
+     {{0x49864348, 0x315f5b02, 0x77088381, 0x3ed6b369, 0x6a8deb95, 0xa3a07555, 0x29d5c77f, 0x18ab5980}},
+     {{0xfd6089e9, 0xd82b2cc5, 0x3282e4a4, 0x031eb4a1, 0xb51a8622, 0x44311199, 0xb53df948, 0x3dc65522}}},
+    /* 13B */
+    {{{0xa2007f6d, 0xbf70c222, 0xb5bcdedb, 0xbf84b39a, 0xfb07ba07, 0x537a0e12, 0xc346f241, 0x234fd7ee}},
+     {{0x327fbf93, 0x506f013b, 0x9b776f6b, 0xaefcebc9, 0xaaad5968, 0x9d12b232, 0x176024a7, 0x0267882d}},
+     {{0x732ea378, 0x5360a119, 0xdf8dd471, 0x2437e6b1, 0x91a7e533, 0xa2ef37f8, 0xaa097863, 0x497ba6fd}}},
+    /* 15B */
+    {{{0x13cfeaa0, 0x24cecc03, 0x189c246d, 0x8648c28d, 0xc1f2d4d0, 0x2dbdbdfa, 0xf12de72b, 0x61e22917}},
+     {{0x468ccf0b, 0x040bcd86, 0x2a9910d6, 0xd3829ba4, 0x07b25192, 0x75083008, 0x18d05ebf, 0x43b5cd42}},
+     {{0x9bd0b516, 0x5d9a762f, 0x373fdeee, 0xeb38af4e, 0x93d64270, 0x032e5a7d, 0x0ae4d842, 0x511d6121}}},
+    /* 17B */
+    {{{0x950e9d81, 0x92c676ef, 0xc0d7044f, 0xa54620cd, 0x6f8f1248, 0xaa9b3664, 0xddb855e3, 0x6d325924}},
+     {{0x4420de87, 0x08138648, 0xb592edb4, 0x8a1cf016, 0x29942d25, 0x39fa4e27, 0xe2482810, 0x71a7fe6f}},
+     {{0xa5c8c854, 0x6c7182b8, 0xfe5f2a03, 0x33fd1479, 0x83778d0c, 0x72cf5918, 0x559eeaa9, 0x4746c4b6}}},
+    /* 19B */
+    {{{0x6dc69a2b, 0xd3777b3c, 0x6f89f617, 0xdefab227, 0xb53a16b5, 0x45651cf7, 0x34fe9fb7, 0x5c9a51de}},
+     {{0x64741147, 0x348546c8, 0x0efcc849, 0x7d35aedd, 0x0672a332, 0xff939a76, 0x7db5e6d6, 0x21966349}},
+     {{0x79f10e67, 0xf510f1cf, 0xe658515b, 0xffdddaa1, 0x10142277, 0x09c3a717, 0x608223bb, 0x4804503c}}},
+    /* 21B */
+    {{{0x2ca37fc7, 0xc4249ed0, 0xa615acab, 0xa059a0e3, 0xc96e0e23, 0x88a96ed7, 0x1650696d, 0x553398a5}},
+     {{0x3a36d175, 0x3b6821d2, 0xe99b9e32, 0xbbb40aa7, 0x20838a47, 0x5d9e5ce4, 0x58de4c5e, 0x771e0988}},
+     {{0x78451edf, 0x9a12f5d2, 0x85899ccb, 0x3ada5d79, 0x9fa59508, 0x477f4a2d, 0x8ff5a611, 0x5a5ed1d6}}},
+    /* 23B */
+    {{{0xfe150e83, 0x1195122a, 0x7e4b35d8, 0xcf209a25, 0x1e711e20, 0x7387f829, 0xd8bf92f0, 0x44acb897}},
+     {{0x58527359, 0xbae5e0c5, 0xcadb9d7e, 0x392e5c19, 0xda1cabe9, 0x28653c1e, 0x5fefdc44, 0x019b6013}},
+     {{0x5e134b83, 0x1e606814, 0x24304c16, 0xc4f5e64f, 0xfc1a3ed7, 0x506e88a8, 0xe6ad2f92, 0x150c49fd}}},
+    /* 25B */
+    {{{0x09471138, 0x8e7bf295, 0x4f75a651, 0x5d6fef39, 0x25a708ad, 0x10af79c4, 0x5bb99922, 0x6b2b5a07}},
+     {{0x9cdca868, 0xb849863c, 0xb8714ad0, 0xc83f44db, 0x0c36168d, 0xfe3ee356, 0x1e05fbc1, 0x78a6d779}},
+     {{0x47a0b976, 0x58bf704b, 0x741748d5, 0xa601b355, 0xd542f590, 0xaa2b1fb1, 0x4ad55d00, 0x725c7ffc}}},
+    /* 27B */
+    {{{0xd1cf99b2, 0xe4426715, 0x02a20d34, 0x7352d511, 0x8b12109f, 0x23d1157b, 0x7cb1f3a3, 0x794cc927}},
+     {{0x1cd098c0, 0x91802bf7, 0xed5e6366, 0xfe416ca4, 0x4902994c, 0xdf585d71, 0xf855fae7, 0x4cd54625}},
+     {{0xc2ac5053, 0x4af6c426, 0x32f67258, 0xbc9aedad, 0x0a311021, 0x2ad032f1, 0x6fcc8e85, 0x7008357b}}},
+    /* 29B */
+    {{{0x38773f01, 0x0b886727, 0x95fbccfb, 0xb8ccc8fa, 0xb9ad29b6, 0x8d2dd5a3, 0x51ad0f6a, 0x06ef7e98}},
+     {{0x82584a34, 0xd01b9fbb, 0xd2b4792b, 0x47ab6463, 0x48536202, 0xb631639c, 0x69d6d428, 0x13a92a36}},
+     {{0xc0577de5, 0xca93771c, 0x5035dc5c, 0x7540e41e, 0xd802e071, 0x24680f01, 0x8a2af86a, 0x3c296ddf}}},
+    /* 31B */
+    {{{0xd914a713, 0xaead15f9, 0x8c8ff912, 0xa92f7bf9, 0x9f53d730, 0xaff82317, 0x490c77ba, 0x7a99d393}},
+     {{0xbb1f2541, 0xfceb4d2e, 0x40adb91f, 0xb89510c7, 0xd0a1ad05, 0xfc71a37d, 0x0747717b, 0x0a892c70}},
+     {{0x36bda3e8, 0x8f52ed24, 0x57e80794, 0x77a8c841, 0x262f9ce0, 0xa5a96563, 0x8302f7d2, 0x286762d2}}},
+    /* 33B */
+    {{{0x3ce35b25, 0x4e783609, 0xb26baa97, 0x82e1181d, 0xcbc7b83f, 0x0cc192d3, 0x6a9d9d3a, 0x32f1da04}},
+     {{0xce2ef5bd, 0x7c558e2b, 0x6747bc63, 0xe4986cb4, 0x3bbb89b8, 0x154a179f, 0xd6f1767a, 0x7686f2a3}},
+     {{0x6d597c6a, 0xaa8d12a6, 0x04d3852b, 0x8f119303, 0xc209b022, 0x3f91dc73, 0xa9ad28a6, 0x561305f8}}},
+    /* 35B */
+    {{{0xec92aed1, 0x100c978d, 0x4d6d73e5, 0xca43d543, 0xd847ba48, 0x83131b22, 0xe35d4d2c, 0x00aaec53}},
+     {{0xe7b0c0d5, 0x6722cc28, 0xdb075c53, 0x709de9bb, 0xd7010a61, 0xcaf68da7, 0x2c57cc6c, 0x030a1aef}},
+     {{0x003ad2aa, 0x7bb1f773, 0x2b216608, 0x0b3f2980, 0x520ed23e, 0x7821dc86, 0x24065480, 0x20be9c1c}}},
+    /* 37B */
+    {{{0x249673a6, 0xe15387d8, 0xf546e493, 0x5943bc2d, 0xc36f63b5, 0x1c7f9a81, 0x1f0ac1de, 0x750ab336}},
+     {{0xe2025e60, 0x20e0e44a, 0xcbdcb938, 0xb03b3b2f, 0xf95a0d1c, 0x105d639c, 0x5067e311, 0x69764c54}},
+     {{0xa2f81037, 0x1e8a3283, 0xbd7fcbf1, 0x6f2eda23, 0xac2e2563, 0xb72fd15b, 0xb7075040, 0x54f96b3f}}},
+    /* 39B */
+    {{{0x29669279, 0x0fadf204, 0x7d7d724a, 0x3adda204, 0x8c5760f1, 0x6f3d9482, 0x2bb7539e, 0x3d7fe9c5}},
+     {{0x16b11ecd, 0x177dafc6, 0xfa576479, 0x89764b9c, 0xe6ece785, 0xb7a8a110, 0xbe85dbf0, 0x78e6839f}},
+     {{0x37b8856b, 0x70332df7, 0x041a178a, 0x75d05d43, 0xa0e59e22, 0x320ff74a, 0x50088242, 0x70f268f3}}},
+    /* 41B */
+    {{{0xb1805f47, 0x66864583, 0x60dd7c19, 0xf535c5d1, 0x1e4cb006, 0xe9874eb7, 0xfad889d9, 0x7c0d345c}},
+     {{0x70dcf355, 0x23241120, 0xe7fce117, 0x380cc97e, 0x3552b698, 0xb31ddeed, 0x39b8c4b9, 0x404e56c0}},
+     {{0x8c78338a, 0x591f1f4b, 0x67e0b5e1, 0xa0366ab1, 0xb45f3d44, 0x5cbc4152, 0x2aaec777, 0x20d75476}}},
+    /* 43B */
+    {{{0xc73bb758, 0x5e8fc36f, 0x363cbb9a, 0xace543a5, 0x903bc922, 0xa9934a7d, 0xf3ceec62, 0x2b8f1e46}},
+     {{0x35b9f543, 0x9d74feb1, 0xde8c956c, 0x84b37df1, 0x57138ba9, 0xe9322b07, 0x790b4ce1, 0x38b8ada8}},
+     {{0xdf51f95d, 0xb5c04a9c, 0xcb1fdeac, 0x2b3952ae, 0x328b66da, 0x1d106d8b, 0xceba1953, 0x049aeb32}}},
+    /* 45B */
+    {{{0x75fc7931, 0xaa507d0b, 0x7a6725d3, 0x0fef924b, 0x396b3930, 0x1d82542b, 0x30f674fc, 0x795ee175}},
+     {{0x63dcfe7e, 0xd7767d3c, 0x97856e40, 0x209c5948, 0xe14f7c13, 0xb6676861, 0xc8d625fc, 0x51c665e0}},
+     {{0x52ecbd81, 0x254a5b0a, 0xe034afe7, 0x5d411f6e, 0xcaee4a31, 0xe6a24d0d, 0x9dc54477, 0x6cd19bf4}}},
+    /* 47B */
+    {{{0x65afc386, 0x1ffe6121, 0xb8d51b10, 0x082a2a88, 0x20990baa, 0x76f6627e, 0x429e43e7, 0x5e01b3a7}},
+     {{0x52179ca3, 0x7e876190, 0x0b2c9f85, 0x571d0a06, 0x8499711e, 0x80a2baa8, 0x40b2e638, 0x7520f3db}},
+     {{0xd39357a1, 0x3db50be3, 0x599e94a5, 0x967b6cdd, 0xdf311e6e, 0x1a309a64, 0xcef3c986, 0x71092c9c}}},
+    /* 49B */
+    {{{0x74051dcf, 0x856bd8ac, 0x55b7aa1e, 0x03f6a408, 0xc9743ceb, 0x3a4ae7cb, 0x7137abde, 0x4173a5bb}},
+     {{0x0364918c, 0x53d8523f, 0x3fab6b1c, 0xa2b404f4, 0x6681e5a4, 0x080b4a9e, 0xd0257ba7, 0x0ea15b03}},
+     {{0xf0f9218a, 0x17c56e31, 0x1afc4708, 0x5a696e2b, 0xf4b2f176, 0xf7931668, 0x4a4e3a67, 0x5fc56561}}},
+    /* 51B */
+    {{{0x7790988e, 0x4892e1e6, 0x1c5cd722, 0x01d5950f, 0xe5923eed, 0xe3b0819a, 0x9d46651b, 0x3214c740}},
+     {{0xc46d7ae5, 0x136e570d, 0x54f8dc8f, 0x0fd0aacc, 0x310dad86, 0x59549f03, 0x4c454aa1, 0x62711c41}},
+     {{0x06651770, 0x13298274, 0x8a279436, 0x3ba4a066, 0x185d223c, 0xd9b6b8ec, 0x3ecb833c, 0x5bea9407}}},
+    /* 53B */
+    {{{0xf343d2f8, 0xb470ce63, 0x0543e8f1, 0x0067ba8f, 0xa2117b6f, 0x35da51a1, 0x44f1bd2f, 0x4ad07859}},
+     {{0x12c89be4, 0x641dbf09, 0x7d6e579c, 0xacf38b31, 0xf697b065, 0xabfe9e02, 0x48f61eec, 0x3aacd5c1}},
+     {{0xc3318301, 0x858e3b34, 0x07316826, 0xdc99c047, 0xd39da88c, 0x34085b2e, 0xd902853d, 0x3aff0cb1}}},
+    /* 55B */
+    {{{0xf4c53505, 0x9226430b, 0x261f2283, 0x68e49c13, 0x8fd327c6, 0x09ef3378, 0x2bd99e7f, 0x2ccf9f73}},
+     {{0x3a20405e, 0x87c5c7eb, 0xedad56c9, 0x8ee311ef, 0xad29d5f9, 0x29252e48, 0xf4cd251d, 0x110e7e86}},
+     {{0xd603f5e4, 0x57c0d89e, 0xf0b0200c, 0x12888628, 0xa02e3bb7, 0x53172709, 0xb9693a37, 0x05c557e0}}},
+    /* 57B */
+    {{{0x89c20eb0, 0xf776bbb0, 0xfa0fd85c, 0x61f85bf6, 0x634421fb, 0xb6b93f4e, 0x41861205, 0x289fef08}},
+     {{0x1fc97e6f, 0xd8f9ce31, 0x11f9fdae, 0x7a3f2630, 0x8bed25dd, 0xe15b7ea0, 0x8fe9875a, 0x6e154c17}},
+     {{0xfed69abf, 0xcf616336, 0x8335c94f, 0x9b16e4e7, 0x753a7fe7, 0x13789765, 0xa95ca319, 0x6afbf642}}},
+    /* 59B */
+    {{{0xf913a8cc, 0x5de55070, 0x2b0cf561, 0x7d1d167b, 0x90ead489, 0xda2956b6, 0xdb801ed9, 0x12c093ce}},
+     {{0x62f5d2c1, 0x7da8de0c, 0xb00e7b9a, 0x98fc3da4, 0x0dad70e0, 0x7deb6ada, 0xb95038c4, 0x0db4b851}},
+     {{0x08b8190f, 0xfc147f93, 0xa11ae310, 0x06969da0, 0xdac7d7fd, 0xcee75572, 0xc6635ce6, 0x33aa8799}}},
+    /* 61B */
+    {{{0xfc156cb1, 0x8348f588, 0x1a0a6d27, 0x6da2ba9b, 0x87ca5ab6, 0xe2262d5c, 0xc8d589a6, 0x212cd0c1}},
+     {{0xbd085cf2, 0xaf0ff51e, 0x67d33f1f, 0x78f51a89, 0x5060033c, 0x6ec2bfe1, 0xe8e21a86, 0x233c6f29}},
+     {{0x7f18c781, 0xd2f4d510, 0x527e9d28, 0x122ecdf2, 0x3d3d3341, 0xa70a862a, 0x11914ce3, 0x1db77789}}},
+    /* 63B */
+    {{{0xdd701ab6, 0xb3394769, 0x19cf8da5, 0xe2b8ded4, 0xfd2ac852, 0x15df4161, 0x017d24be, 0x7ae2ca8a}},
+     {{0x7c6bc26f, 0xddf35239, 0x53d50113, 0x7a97e2cc, 0xbf79a330, 0x7c74f43a, 0x26e2adfc, 0x31ad97ad}},
+     {{0x0920b962, 0xb7e817ed, 0x3f19da9d, 0x1e8518cc, 0x25560a64, 0xe491c14f, 0xa6622c83, 0x1ed1fc53}}},
+};
 
 static void ge_neutral(ge_t *p)
 {
@@ -255,56 +800,106 @@ static void ge_neutral(ge_t *p)
     fe_set(&p->t, 0);
 }
 
-/* r = p + q (RFC 8032 section 5.1.4; complete, so also p = q). r may alias
- * p or q. */
-static void ge_add(ge_t *r, const ge_t *p, const ge_t *q)
+static void ge_base(ge_t *p)
 {
-    fe_t a, b, c, d, e, f, g, h;
-
-    fe_sub(&a, &p->y, &p->x);
-    fe_sub(&h, &q->y, &q->x);
-    fe_mul(&a, &a, &h);          /* A = (Y1-X1)(Y2-X2) */
-    fe_add(&b, &p->y, &p->x);
-    fe_add(&h, &q->y, &q->x);
-    fe_mul(&b, &b, &h);          /* B = (Y1+X1)(Y2+X2) */
-    fe_mul(&c, &p->t, &q->t);
-    fe_load(&d, K_D2);
-    fe_mul(&c, &c, &d);          /* C = T1 2d T2 */
-    fe_mul(&d, &p->z, &q->z);
-    fe_add(&d, &d, &d);          /* D = 2 Z1 Z2 */
-    fe_sub(&e, &b, &a);
-    fe_sub(&f, &d, &c);
-    fe_add(&g, &d, &c);
-    fe_add(&h, &b, &a);
-    fe_mul(&r->x, &e, &f);
-    fe_mul(&r->y, &g, &h);
-    fe_mul(&r->t, &e, &h);
-    fe_mul(&r->z, &f, &g);
+    /* From the table's first entry: x = (ypx - ymx) / 2, y = (ypx + ymx)
+     * / 2, with Z = 2 instead of the halving. */
+    fe_sub(&p->x, &s_base[0].ypx, &s_base[0].ymx);
+    fe_add(&p->y, &s_base[0].ypx, &s_base[0].ymx);
+    fe_set(&p->z, 2);
+    fe_mul(&p->t, &p->x, &p->y);
+    fe_add(&p->x, &p->x, &p->x);
+    fe_add(&p->y, &p->y, &p->y);
+    fe_add(&p->z, &p->z, &p->z);
 }
 
-/* r = 2p (RFC 8032 section 5.1.4, doubling): 4 squarings and 4
- * multiplications instead of the 9 multiplications of ge_add. */
-static void ge_double(ge_t *r, const ge_t *p)
+static void ge_p1p1_to_p2(ge_p2_t *r, const ge_p1p1_t *p)
 {
-    fe_t a, b, c, e, f, g, h;
+    fe_mul(&r->x, &p->x, &p->t);
+    fe_mul(&r->y, &p->y, &p->z);
+    fe_mul(&r->z, &p->z, &p->t);
+}
 
-    fe_sq(&a, &p->x);
-    fe_sq(&b, &p->y);
-    fe_sq(&c, &p->z);
+static void ge_p1p1_to_p3(ge_t *r, const ge_p1p1_t *p)
+{
+    fe_mul(&r->x, &p->x, &p->t);
+    fe_mul(&r->y, &p->y, &p->z);
+    fe_mul(&r->z, &p->z, &p->t);
+    fe_mul(&r->t, &p->x, &p->y);
+}
+
+static void ge_to_cached(ge_cached_t *r, const ge_t *p)
+{
+    fe_add(&r->ypx, &p->y, &p->x);
+    fe_sub(&r->ymx, &p->y, &p->x);
+    r->z = p->z;
+    fe_mul(&r->t2d, &p->t, &s_d2);
+}
+
+/* r = 2p for p = (X:Y:Z) (RFC 8032 section 5.1.4, doubling; T is not
+ * needed): 4 squarings. */
+static void ge_dbl(ge_p1p1_t *r, const fe_t *x, const fe_t *y, const fe_t *z)
+{
+    fe_t a, b, c, h;
+
+    fe_sq(&a, x);
+    fe_sq(&b, y);
+    fe_sq(&c, z);
     fe_add(&c, &c, &c);          /* C = 2 Z1^2 */
     fe_add(&h, &a, &b);          /* H = A + B */
-    fe_add(&e, &p->x, &p->y);
-    fe_sq(&e, &e);
-    fe_sub(&e, &h, &e);          /* E = H - (X1 + Y1)^2 */
-    fe_sub(&g, &a, &b);          /* G = A - B */
-    fe_add(&f, &c, &g);          /* F = C + G */
-    fe_mul(&r->x, &e, &f);
-    fe_mul(&r->y, &g, &h);
-    fe_mul(&r->t, &e, &h);
-    fe_mul(&r->z, &f, &g);
+    fe_add(&r->x, x, y);
+    fe_sq(&r->x, &r->x);
+    fe_sub(&r->x, &h, &r->x);    /* E = H - (X1 + Y1)^2 */
+    fe_sub(&r->z, &a, &b);       /* G = A - B */
+    fe_add(&r->t, &c, &r->z);    /* F = C + G */
+    r->y = h;                    /* x = E/G, y = H/F */
 }
 
-static void ge_cswap(ge_t *p, ge_t *q, int64_t bit)
+/* r = p + q or p - q (sub = 1; public) for an addend given by Y+X, Y-X
+ * and 2dT, with d2z = 2 Z1 Z2 (section 5.1.4, addition): 3
+ * multiplications. Negating the addend swaps Y+X and Y-X and negates
+ * 2dT. */
+static void ge_add_with(ge_p1p1_t *r, const ge_t *p, const fe_t *ypx, const fe_t *ymx,
+                        const fe_t *t2d, const fe_t *d2z, int sub)
+{
+    fe_t a, b, c;
+
+    fe_add(&a, &p->y, &p->x);
+    fe_sub(&b, &p->y, &p->x);
+    fe_mul(&a, &a, sub ? ymx : ypx);           /* (Y1+X1)(Y2+X2) */
+    fe_mul(&b, &b, sub ? ypx : ymx);           /* (Y1-X1)(Y2-X2) */
+    fe_mul(&c, &p->t, t2d);                    /* T1 2d T2 */
+    fe_sub(&r->x, &a, &b);                     /* E */
+    fe_add(&r->y, &a, &b);                     /* H */
+    if (sub) {
+        fe_sub(&r->z, d2z, &c);
+        fe_add(&r->t, d2z, &c);
+    } else {
+        fe_add(&r->z, d2z, &c);                /* G */
+        fe_sub(&r->t, d2z, &c);                /* F */
+    }
+}
+
+/* r = p +/- q, q an extended addend: 4 multiplications. */
+static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q, int sub)
+{
+    fe_t d;
+
+    fe_mul(&d, &p->z, &q->z);
+    fe_add(&d, &d, &d);
+    ge_add_with(r, p, &q->ypx, &q->ymx, &q->t2d, &d, sub);
+}
+
+/* The same with an affine addend (Z2 = 1): 3 multiplications. */
+static void ge_add_niels(ge_p1p1_t *r, const ge_t *p, const ge_niels_t *q, int sub)
+{
+    fe_t d;
+
+    fe_add(&d, &p->z, &p->z);
+    ge_add_with(r, p, &q->ypx, &q->ymx, &q->xy2d, &d, sub);
+}
+
+static void ge_cswap(ge_t *p, ge_t *q, uint32_t bit)
 {
     fe_cswap(&p->x, &q->x, bit);
     fe_cswap(&p->y, &q->y, bit);
@@ -313,57 +908,114 @@ static void ge_cswap(ge_t *p, ge_t *q, int64_t bit)
 }
 
 /* r = [s]p for a 256-bit little-endian scalar, as a Montgomery ladder:
- * the same two additions for every bit, the operands exchanged by a
- * masked swap, so the time does not depend on s. */
+ * the same addition and doubling for every bit, the operands exchanged by
+ * a masked swap, so the time does not depend on s. */
 static void ge_scalarmult(ge_t *r, const ge_t *p, const uint8_t s[32])
 {
     ge_t q = *p;
+    ge_cached_t c;
+    ge_p1p1_t t;
 
     ge_neutral(r);
     for (int i = 255; i >= 0; i--) {
-        int64_t bit = (s[i >> 3] >> (i & 7)) & 1;
+        uint32_t bit = (s[i >> 3] >> (i & 7)) & 1u;
 
         /* Invariant q = r + p. bit 0: (r, q) <- (2r, r + q);
          * bit 1: (r, q) <- (r + q, 2q). */
         ge_cswap(r, &q, bit);
-        ge_add(&q, &q, r);
-        ge_double(r, r);
+        ge_to_cached(&c, r);
+        ge_add_cached(&t, &q, &c, 0);
+        ge_p1p1_to_p3(&q, &t);
+        ge_dbl(&t, &r->x, &r->y, &r->z);
+        ge_p1p1_to_p3(r, &t);
         ge_cswap(r, &q, bit);
     }
 }
 
-/* r = [s1]p1 + [s2]p2 (Straus: one shared chain of doublings, adding
- * p1, p2 or p1 + p2 by the bit pair). Branches and indexes on the
- * scalars: only for verification, where both are public. */
-static void ge_double_scalarmult_vartime(ge_t *r, const ge_t *p1, const uint8_t s1[32],
+/* Signed sliding window (width-w NAF) of a scalar below 2^253: digits
+ * d[i] odd in (-2^(w-1), 2^(w-1)) or 0, any two non-zero digits at least w
+ * apart, sum d[i] 2^i = s. Variable time. */
+static void ge_wnaf(int8_t d[256], const uint8_t s[32], int w)
+{
+    uint8_t bit[256 + 8];
+    const int full = 1 << w, half = 1 << (w - 1);
+
+    for (int i = 0; i < 256; i++)
+        bit[i] = (uint8_t)((s[i >> 3] >> (i & 7)) & 1u);
+    memset(bit + 256, 0, 8);
+    for (int i = 0; i < 256; i++) {
+        int v = 0;
+
+        d[i] = 0;
+        if (!bit[i])
+            continue;
+        for (int j = 0; j < w; j++)
+            v |= bit[i + j] << j;
+        for (int j = 0; j < w; j++)
+            bit[i + j] = 0;
+        if (v & half) {
+            /* v - 2^w now, the 2^w carried into bit i + w onwards. */
+            int k = i + w;
+
+            v -= full;
+            while (bit[k])
+                bit[k++] = 0;
+            bit[k] = 1;
+        }
+        d[i] = (int8_t)v;
+    }
+}
+
+/* r = [s1]B + [s2]p2 for s1, s2 < 2^253 (Straus: one chain of doublings,
+ * s1 in width-7 windows over the flash table, s2 in width-5 windows over
+ * p2, 3 p2, ..., 15 p2 built here). Public data only. */
+#define POINT_WINDOW 5
+static void ge_double_scalarmult_vartime(ge_p2_t *r, const uint8_t s1[32],
                                          const ge_t *p2, const uint8_t s2[32])
 {
-    ge_t sum;
+    int8_t d1[256], d2[256];
+    ge_cached_t tab[1 << (POINT_WINDOW - 2)];
+    ge_p1p1_t t;
+    ge_t u, p2x2;
+    int i;
 
-    ge_add(&sum, p1, p2);
-    ge_neutral(r);
-    for (int i = 255; i >= 0; i--) {
-        int b1 = (s1[i >> 3] >> (i & 7)) & 1;
-        int b2 = (s2[i >> 3] >> (i & 7)) & 1;
-
-        ge_double(r, r);
-        if (b1 && b2)
-            ge_add(r, r, &sum);
-        else if (b1)
-            ge_add(r, r, p1);
-        else if (b2)
-            ge_add(r, r, p2);
+    ge_wnaf(d1, s1, BASE_WINDOW);
+    ge_wnaf(d2, s2, POINT_WINDOW);
+    ge_to_cached(&tab[0], p2);
+    ge_dbl(&t, &p2->x, &p2->y, &p2->z);
+    ge_p1p1_to_p3(&p2x2, &t);
+    for (i = 1; i < (int)(sizeof tab / sizeof tab[0]); i++) {
+        ge_add_cached(&t, &p2x2, &tab[i - 1], 0);
+        ge_p1p1_to_p3(&u, &t);
+        ge_to_cached(&tab[i], &u);
+    }
+    fe_set(&r->x, 0);
+    fe_set(&r->y, 1);
+    fe_set(&r->z, 1);
+    for (i = 255; i >= 0 && d1[i] == 0 && d2[i] == 0; i--) {
+    }
+    for (; i >= 0; i--) {
+        ge_dbl(&t, &r->x, &r->y, &r->z);
+        if (d1[i] != 0) {
+            ge_p1p1_to_p3(&u, &t);
+            ge_add_niels(&t, &u, &s_base[(d1[i] < 0 ? -d1[i] : d1[i]) / 2], d1[i] < 0);
+        }
+        if (d2[i] != 0) {
+            ge_p1p1_to_p3(&u, &t);
+            ge_add_cached(&t, &u, &tab[(d2[i] < 0 ? -d2[i] : d2[i]) / 2], d2[i] < 0);
+        }
+        ge_p1p1_to_p2(r, &t);
     }
 }
 
 /* Encoding (section 5.1.2): y, with the low bit of x in bit 255. */
-static void ge_pack(uint8_t out[32], const ge_t *p)
+static void ge_pack(uint8_t out[32], const fe_t *px, const fe_t *py, const fe_t *pz)
 {
     fe_t zi, x, y;
 
-    fe_inv(&zi, &p->z);
-    fe_mul(&x, &p->x, &zi);
-    fe_mul(&y, &p->y, &zi);
+    fe_inv(&zi, pz);
+    fe_mul(&x, px, &zi);
+    fe_mul(&y, py, &zi);
     fe_pack(out, &y);
     out[31] ^= (uint8_t)(fe_is_odd(&x) << 7);
 }
@@ -381,7 +1033,7 @@ static int y_not_canonical(const uint8_t in[32])
 }
 
 /* Decoding (section 5.1.3). Returns 0, or -1 for a non-canonical y, a y
- * with no x on the curve, or the sign bit set with x = 0. */
+ * with no x on the curve, or the sign bit set with x = 0. Variable time. */
 static int ge_unpack(ge_t *p, const uint8_t in[32])
 {
     fe_t u, v, v3, t, chk;
@@ -393,8 +1045,7 @@ static int ge_unpack(ge_t *p, const uint8_t in[32])
     fe_set(&p->z, 1);
     /* x^2 = u / v with u = y^2 - 1, v = d y^2 + 1. */
     fe_sq(&u, &p->y);
-    fe_load(&v, K_D);
-    fe_mul(&v, &u, &v);
+    fe_mul(&v, &u, &s_d);
     fe_sub(&u, &u, &p->z);
     fe_add(&v, &v, &p->z);
     /* Candidate root x = u v^3 (u v^7)^((p-5)/8). */
@@ -410,23 +1061,18 @@ static int ge_unpack(ge_t *p, const uint8_t in[32])
     fe_sq(&chk, &p->x);
     fe_mul(&chk, &chk, &v);
     if (!fe_equal(&chk, &u)) {
-        fe_t neg_u, zero;
+        fe_t neg_u;
 
-        fe_set(&zero, 0);
-        fe_sub(&neg_u, &zero, &u);
+        fe_neg(&neg_u, &u);
         if (!fe_equal(&chk, &neg_u))
             return -1;
-        fe_load(&chk, K_SQRTM1);
-        fe_mul(&p->x, &p->x, &chk);
+        fe_mul(&p->x, &p->x, &s_sqrtm1);
     }
     if (fe_is_odd(&p->x) != sign) {
-        fe_t zero;
-
-        fe_set(&zero, 0);
         /* x = 0 has no negative: "-0" is a second encoding of the point. */
-        if (fe_equal(&p->x, &zero))
+        if (fe_is_zero(&p->x))
             return -1;
-        fe_sub(&p->x, &zero, &p->x);
+        fe_neg(&p->x, &p->x);
     }
     fe_mul(&p->t, &p->x, &p->y);
     return 0;
@@ -438,31 +1084,41 @@ static const uint32_t s_l[8] = {
     0x5cf5d3ed, 0x5812631a, 0xa2f79cd6, 0x14def9de, 0, 0, 0, 0x10000000,
 };
 
-/* out = in mod L for a little-endian number of in_len <= 64 bytes. Long
- * division one bit at a time: r < L before each step, so 2r + bit < 2L and
- * one conditional subtraction, done with a mask, restores r < L. */
+/* out = in mod L for a little-endian number of in_len <= 64 bytes, a
+ * byte at a time from the top: r < L before each step, t = 256 r + byte
+ * < 2^261, and q = floor(t / 2^252) is the quotient floor(t / L) or one
+ * more (L > 2^252 and L - 2^252 < 2^125 make the estimate off by less
+ * than 2^-118), so t - q L lies in [-L, L) and one masked addition of L
+ * brings it into [0, L). No branch or index depends on the value. */
 static void sc_reduce(uint8_t out[32], const uint8_t *in, size_t in_len)
 {
-    uint32_t r[8], t[8];
+    uint32_t r[8] = {0};
 
-    memset(r, 0, sizeof r);
-    for (size_t i = in_len * 8; i-- > 0;) {
-        uint32_t bit = (in[i >> 3] >> (i & 7)) & 1u;
-        uint64_t borrow = 0;
-        uint32_t keep;
+    for (size_t k = in_len; k-- > 0;) {
+        uint32_t t[9], q, borrow = 0, mask, carry = 0;
+        uint64_t prod = 0;
 
+        t[8] = r[7] >> 24;
         for (int w = 7; w > 0; w--)
-            r[w] = (r[w] << 1) | (r[w - 1] >> 31);
-        r[0] = (r[0] << 1) | bit;
-        for (int w = 0; w < 8; w++) {
-            uint64_t d = (uint64_t)r[w] - s_l[w] - borrow;
+            t[w] = (r[w] << 8) | (r[w - 1] >> 24);
+        t[0] = (r[0] << 8) | in[k];
+        q = (t[8] << 4) | (t[7] >> 28);
+        for (int w = 0; w < 9; w++) {
+            uint64_t d;
+
+            prod = (uint64_t)q * (w < 8 ? s_l[w] : 0u) + (prod >> 32);
+            d = (uint64_t)t[w] - (uint32_t)prod - borrow;
             t[w] = (uint32_t)d;
-            borrow = d >> 63;
+            borrow = (uint32_t)(d >> 63);
         }
-        /* borrow: r < L, keep r; otherwise take t = r - L. */
-        keep = (uint32_t)0 - (uint32_t)borrow;
-        for (int w = 0; w < 8; w++)
-            r[w] = (r[w] & keep) | (t[w] & ~keep);
+        /* borrow out: t - q L < 0, add L back. */
+        mask = 0u - borrow;
+        for (int w = 0; w < 8; w++) {
+            uint64_t a = (uint64_t)t[w] + (s_l[w] & mask) + carry;
+
+            r[w] = (uint32_t)a;
+            carry = (uint32_t)(a >> 32);
+        }
     }
     for (int w = 0; w < 8; w++)
         fota_put_le32(out + 4 * w, r[w]);
@@ -536,7 +1192,7 @@ void fota_ed25519_pubkey(uint8_t pub[FOTA_ED25519_PUB_SIZE],
     expand_seed(h, seed);
     ge_base(&b);
     ge_scalarmult(&a, &b, h);
-    ge_pack(pub, &a);
+    ge_pack(pub, &a.x, &a.y, &a.z);
     memset(h, 0, sizeof h);
     memset(&a, 0, sizeof a);
 }
@@ -575,7 +1231,7 @@ void fota_ed25519_sign(uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
     sc_reduce(r, nonce, sizeof nonce);
     ge_base(&b);
     ge_scalarmult(&rp, &b, r);
-    ge_pack(sig, &rp);
+    ge_pack(sig, &rp.x, &rp.y, &rp.z);
     challenge(k, sig, pub, msg, msg_len);
     /* S = (r + k a) mod L */
     sc_muladd(sig + 32, k, h, r);
@@ -589,7 +1245,8 @@ int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *ms
                         size_t msg_len, const uint8_t pub[FOTA_ED25519_PUB_SIZE])
 {
     uint8_t k[32], chk[32];
-    ge_t a, b, sum;
+    ge_t a;
+    ge_p2_t sum;
 
     /* S >= L would give a second valid signature (S + L) for the same
      * message: malleability, refused by RFC 8032. */
@@ -597,22 +1254,14 @@ int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *ms
         return FOTA_ERR_AUTH;
     if (ge_unpack(&a, pub) != 0)
         return FOTA_ERR_AUTH;
-    /* R is compared by encoding below; decoding it first also refuses a
-     * non-canonical or off-curve R outright. */
-    if (ge_unpack(&b, sig) != 0)
-        return FOTA_ERR_AUTH;
     challenge(k, sig, pub, msg, msg_len);
-    /* [S]B + [k](-A) must equal R. */
-    {
-        fe_t zero;
-
-        fe_set(&zero, 0);
-        fe_sub(&a.x, &zero, &a.x);
-        fe_sub(&a.t, &zero, &a.t);
-    }
-    ge_base(&b);
-    ge_double_scalarmult_vartime(&sum, &b, sig + 32, &a, k);
-    ge_pack(chk, &sum);
+    /* [S]B + [k](-A) must equal R. R is compared as the encoding of the
+     * result, which is canonical: a non-canonical or off-curve R (or "-0")
+     * never matches, exactly as if R had been decoded and refused. */
+    fe_neg(&a.x, &a.x);
+    fe_neg(&a.t, &a.t);
+    ge_double_scalarmult_vartime(&sum, sig + 32, &a, k);
+    ge_pack(chk, &sum.x, &sum.y, &sum.z);
     return memcmp(chk, sig, 32) == 0 ? 0 : FOTA_ERR_AUTH;
 }
 

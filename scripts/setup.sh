@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libcmocka-dev
   clang libclang-rt-14-dev clang-format clang-tidy cppcheck
   stm32flash socat
-  libunicorn-dev qemu-system-arm
+  libunicorn-dev qemu-system-arm libcapstone-dev libssl-dev
   libcurl4-openssl-dev libcjson-dev
   libgpiod-dev
   nodejs python3

@@ -2,10 +2,11 @@
  * fota_ed25519.h - Ed25519 signatures (RFC 8032, PureEd25519) and the
  * image signature check built on them.
  *
- * Portable C11, no heap, no tables beyond a few constants. Signing and key
- * derivation run in constant time (the host tool holds the secret seed);
- * verification handles only public data and is not hardened against
- * timing. Verification needs about 3 KiB of stack.
+ * Portable C11 (with Thumb-2 field arithmetic on the Cortex-M4), no heap;
+ * a 3 KiB table of base-point multiples. Signing and key derivation run in
+ * constant time (the host tool holds the secret seed); verification
+ * handles only public data and is not hardened against timing.
+ * Verification needs about 3 KiB of stack.
  */
 #ifndef FOTA_ED25519_H
 #define FOTA_ED25519_H

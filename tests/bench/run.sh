@@ -28,3 +28,11 @@ if [ -z "$VB" ] || [ -z "$TOOL" ]; then
 fi
 LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" \
   "$VB" "$TOOL" "$CROSS/boot/fota-boot.elf" "$CROSS/app/fota-app-slot-a.bin"
+
+# The Cortex-M4 crypto figures (Ed25519 verify, SHA-256): bench_crypto_m4.
+if cmake --build "$BUILD" --target bench_crypto_m4 >/dev/null 2>&1; then
+  BC="$(find_bin bench_crypto_m4)"
+  LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" "$BC" "$(dirname "$BC")/bench_crypto_fw.elf"
+else
+  echo "bench: bench_crypto_m4 not built (needs arm-none-eabi-gcc and libcapstone-dev)" >&2
+fi

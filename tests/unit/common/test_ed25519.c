@@ -3,8 +3,11 @@
  * Ed25519 against every RFC 8032 section 7.1 vector (public key derived
  * from the seed, signature byte for byte, verification), the rejections a
  * verifier must make (flipped bits, S >= L, non-canonical and off-curve
- * encodings), a sign/verify round trip over pseudo-random messages, and
- * the image signature check (fota_ed25519_verify_image).
+ * encodings), a sign/verify round trip over pseudo-random messages,
+ * Wycheproof's Ed25519 vectors (tests/data/wycheproof_ed25519.txt), a
+ * differential test against OpenSSL's Ed25519 (libcrypto) over random
+ * keys, messages and tampered signatures, and the image signature check
+ * (fota_ed25519_verify_image).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -22,6 +25,10 @@
 #include "fota/fota_le.h"
 #include "fota/fota_sha512.h"
 #include "fota/fota_text.h"
+
+#ifdef FOTA_TEST_OPENSSL
+#include <openssl/evp.h>
+#endif
 
 static size_t unhex(const char *s, uint8_t *out, size_t max)
 {
@@ -357,6 +364,18 @@ static uint8_t rnd8(void)
     return (uint8_t)(s_rng >> 24);
 }
 
+/* A random seed and len-byte message, its public key and signature. */
+static void random_signed(uint8_t seed[32], uint8_t pub[32], uint8_t sig[64], uint8_t *msg,
+                          size_t len)
+{
+    for (int i = 0; i < 32; i++)
+        seed[i] = rnd8();
+    for (size_t i = 0; i < len; i++)
+        msg[i] = rnd8();
+    fota_ed25519_pubkey(pub, seed);
+    fota_ed25519_sign(sig, msg, len, seed, pub);
+}
+
 static void test_round_trip(void **state)
 {
     uint8_t seed[32], pub[32], other[32], sig[64], msg[300];
@@ -367,12 +386,7 @@ static void test_round_trip(void **state)
     for (int it = 0; it < 16; it++) {
         size_t len = rnd8() + (size_t)(rnd8() & 1) * 40;
 
-        for (int i = 0; i < 32; i++)
-            seed[i] = rnd8();
-        for (size_t i = 0; i < len; i++)
-            msg[i] = rnd8();
-        fota_ed25519_pubkey(pub, seed);
-        fota_ed25519_sign(sig, msg, len, seed, pub);
+        random_signed(seed, pub, sig, msg, len);
         assert_int_equal(fota_ed25519_verify(sig, msg, len, pub), 0);
         /* Deterministic: the same signature again. */
         {
@@ -390,6 +404,151 @@ static void test_round_trip(void **state)
         }
     }
 }
+
+/* ---- Wycheproof --------------------------------------------------------------- */
+
+/* One hex field of a vector line ("-" is empty). Returns its length in
+ * bytes, or -1 when it is not hex or longer than max. */
+static int hex_field(const char *tok, uint8_t *out, size_t max)
+{
+    size_t n = strlen(tok);
+
+    if (strcmp(tok, "-") == 0)
+        return 0;
+    if (n % 2 != 0 || n / 2 > max)
+        return -1;
+    return fota_hex_decode(tok, n, out, n / 2) == (int)(n / 2) ? (int)(n / 2) : -1;
+}
+
+static void test_wycheproof(void **state)
+{
+    static char line[8192];
+    static uint8_t msg[2048];
+    uint8_t pub[64], sig[128];
+    FILE *f = fopen(FOTA_TEST_DATA_DIR "/wycheproof_ed25519.txt", "r");
+    int valid = 0, invalid = 0;
+
+    (void)state;
+    if (f == NULL)
+        fail_msg("cannot open %s", FOTA_TEST_DATA_DIR "/wycheproof_ed25519.txt");
+    while (fgets(line, sizeof line, f) != NULL) {
+        char id[16], result[16], pk[160], m[4200], sg[300];
+        int pn, mn, sn, rc;
+
+        if (line[0] == '#')
+            continue;
+        if (sscanf(line, "%15s %15s %159s %4199s %299s", id, result, pk, m, sg) != 5)
+            fail_msg("malformed vector line: %.60s", line);
+        pn = hex_field(pk, pub, sizeof pub);
+        mn = hex_field(m, msg, sizeof msg);
+        sn = hex_field(sg, sig, sizeof sig);
+        if (pn != 32 || mn < 0 || sn < 0)
+            fail_msg("tcId %s: bad public key or message field", id);
+        /* The API takes exactly 64 signature bytes: another length is
+         * refused before verification (fota_ed25519_verify_image checks
+         * the record length); such vectors must be marked invalid. */
+        if (sn != 64) {
+            if (strcmp(result, "invalid") != 0)
+                fail_msg("tcId %s: a %d-byte signature marked %s", id, sn, result);
+            invalid++;
+            continue;
+        }
+        rc = fota_ed25519_verify(sig, msg, (size_t)mn, pub);
+        if (strcmp(result, "valid") == 0) {
+            if (rc != 0)
+                fail_msg("tcId %s: valid signature refused (%d)", id, rc);
+            valid++;
+        } else if (strcmp(result, "invalid") == 0) {
+            if (rc != FOTA_ERR_AUTH)
+                fail_msg("tcId %s: invalid signature accepted", id);
+            invalid++;
+        } else {
+            fail_msg("tcId %s: unknown result %s", id, result);
+        }
+    }
+    fclose(f);
+    print_message("wycheproof: %d valid, %d invalid\n", valid, invalid);
+    /* The file as committed: 88 valid, 63 invalid (all of them). */
+    assert_int_equal(valid, 88);
+    assert_int_equal(invalid, 63);
+}
+
+#ifdef FOTA_TEST_OPENSSL
+/* ---- differential: OpenSSL's Ed25519 ------------------------------------------- */
+
+static void ossl_pub_sign(const uint8_t seed[32], const uint8_t *msg, size_t len,
+                          uint8_t pub[32], uint8_t sig[64])
+{
+    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    size_t pl = 32, sl = 64;
+
+    assert_non_null(k);
+    assert_non_null(c);
+    assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &pl), 1);
+    assert_int_equal(EVP_DigestSignInit(c, NULL, NULL, NULL, k), 1);
+    assert_int_equal(EVP_DigestSign(c, sig, &sl, msg, len), 1);
+    assert_int_equal(sl, 64);
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(k);
+}
+
+static int ossl_verify(const uint8_t pub[32], const uint8_t sig[64], const uint8_t *msg,
+                       size_t len)
+{
+    EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    int ok = 0;
+
+    assert_non_null(c);
+    if (k != NULL && EVP_DigestVerifyInit(c, NULL, NULL, NULL, k) == 1)
+        ok = EVP_DigestVerify(c, sig, 64, msg, len) == 1;
+    EVP_MD_CTX_free(c);
+    EVP_PKEY_free(k);
+    return ok;
+}
+
+/* Keys, signatures and verdicts equal OpenSSL's for random seeds and
+ * messages, and for signatures with one bit flipped, S + L, and R
+ * replaced by another point's encoding. */
+static void test_openssl_differential(void **state)
+{
+    uint8_t seed[32], pub[32], opub[32], sig[64], osig[64], bad[64], msg[200];
+
+    (void)state;
+    s_rng = (uint64_t)time(NULL) * 2654435761u | 1u;
+    print_message("differential seed %llu\n", (unsigned long long)s_rng);
+    for (int it = 0; it < 48; it++) {
+        size_t len = rnd8() % sizeof msg;
+
+        random_signed(seed, pub, sig, msg, len);
+        ossl_pub_sign(seed, msg, len, opub, osig);
+        assert_memory_equal(pub, opub, 32);
+        assert_memory_equal(sig, osig, 64);
+        assert_int_equal(fota_ed25519_verify(sig, msg, len, pub), 0);
+        for (int t = 0; t < 4; t++) {
+            unsigned bit = (unsigned)rnd8() * 2u + (rnd8() & 1u);
+
+            memcpy(bad, sig, 64);
+            bad[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            assert_int_equal(fota_ed25519_verify(bad, msg, len, pub) == 0,
+                             ossl_verify(pub, bad, msg, len));
+        }
+        /* R from another signature: a valid point, the wrong one. */
+        memcpy(bad, sig, 64);
+        seed[0] ^= 0x40;
+        fota_ed25519_pubkey(opub, seed);
+        memcpy(bad, opub, 32);
+        assert_int_equal(fota_ed25519_verify(bad, msg, len, pub), FOTA_ERR_AUTH);
+        assert_int_equal(ossl_verify(pub, bad, msg, len), 0);
+        /* A random 32-byte string as the public key. */
+        for (int i = 0; i < 32; i++)
+            opub[i] = rnd8();
+        assert_int_equal(fota_ed25519_verify(sig, msg, len, opub) == 0,
+                         ossl_verify(opub, sig, msg, len));
+    }
+}
+#endif
 
 /* ---- image signature check ------------------------------------------------------ */
 
@@ -486,6 +645,10 @@ int main(void)
         cmocka_unit_test(test_noncanonical_points),
         cmocka_unit_test(test_off_curve),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_wycheproof),
+#ifdef FOTA_TEST_OPENSSL
+        cmocka_unit_test(test_openssl_differential),
+#endif
         cmocka_unit_test(test_verify_image),
         cmocka_unit_test(test_verify_time),
     };

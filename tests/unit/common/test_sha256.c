@@ -1,6 +1,8 @@
 /*
  * test_sha256.c - SHA-256 against the FIPS 180 examples, padding boundaries
- * and streaming splits; HMAC-SHA256 against RFC 4231.
+ * and streaming splits; HMAC-SHA256 against RFC 4231; and, with OpenSSL's
+ * libcrypto, the digest of pseudo-random messages of every length up to
+ * 1100 bytes and some long ones, fed in random pieces.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,10 @@
 
 #include "fota/fota_sha256.h"
 #include "fota/fota_text.h"
+
+#ifdef FOTA_TEST_OPENSSL
+#include <openssl/evp.h>
+#endif
 
 static void check_digest(const uint8_t d[FOTA_SHA256_SIZE], const char *want)
 {
@@ -179,6 +185,44 @@ static void test_hmac_rfc4231(void **state)
                "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
+#ifdef FOTA_TEST_OPENSSL
+static void test_openssl_differential(void **state)
+{
+    static uint8_t msg[70000];
+    uint32_t x = 0x12345678u;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof msg; i++) {
+        x = x * 1103515245u + 12345u;
+        msg[i] = (uint8_t)(x >> 16);
+    }
+    for (size_t len = 0; len <= sizeof msg; len = len < 1100 ? len + 1 : len * 3 + 7) {
+        uint8_t mine[FOTA_SHA256_SIZE], want[FOTA_SHA256_SIZE];
+        unsigned wl = 0;
+        fota_sha256_t ctx;
+        size_t done = 0;
+
+        assert_int_equal(EVP_Digest(msg, len, want, &wl, EVP_sha256(), NULL), 1);
+        assert_int_equal(wl, FOTA_SHA256_SIZE);
+        fota_sha256_init(&ctx);
+        while (done < len) {
+            size_t n;
+
+            x = x * 1103515245u + 12345u;
+            n = (x >> 16) % 200u;
+            if (n > len - done)
+                n = len - done;
+            fota_sha256_update(&ctx, msg + done, n);
+            done += n;
+        }
+        fota_sha256_final(&ctx, mine);
+        assert_memory_equal(mine, want, sizeof want);
+        if (len > sizeof msg / 3)
+            break;
+    }
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +231,9 @@ int main(void)
         cmocka_unit_test(test_padding_boundaries),
         cmocka_unit_test(test_streaming_odd_splits),
         cmocka_unit_test(test_hmac_rfc4231),
+#ifdef FOTA_TEST_OPENSSL
+        cmocka_unit_test(test_openssl_differential),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

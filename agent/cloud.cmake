@@ -13,6 +13,7 @@ endif()
 add_library(fota_agent_cloud_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/core/agent_sigv4.c
   ${CMAKE_CURRENT_LIST_DIR}/core/agent_manifest.c
+  ${CMAKE_CURRENT_LIST_DIR}/core/agent_http_parse.c
 )
 target_include_directories(fota_agent_cloud_core
   PUBLIC ${CMAKE_CURRENT_LIST_DIR}/core

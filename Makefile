@@ -128,3 +128,12 @@ esp-idf-check: esp-idf-component arduino-library
 arduino-check: arduino-library
 	@bash scripts/esp-idf-check.sh --arduino $(ARDUINO_LIB) \
 	  $(if $(ARDUINO_ESP32_PATH),--arduino-core $(ARDUINO_ESP32_PATH)) "$(IDF_PATH)"
+
+# The Debian package fota-agent (packaging/deb.sh): an optimised build of
+# the tool without sanitizers, the systemd unit and /etc/fota-agent.conf.
+.PHONY: deb
+DEB_BUILD ?= build-deb
+deb: setup
+	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF >/dev/null
+	@cmake --build $(DEB_BUILD) --target fota -j $(JOBS) >/dev/null
+	@bash packaging/deb.sh $(DEB_BUILD)/tools/fota $(DEB_BUILD)

@@ -41,11 +41,12 @@
 set -uo pipefail
 export LC_ALL=C # gcc's diagnostics in ASCII: the patterns below rely on it
 root="$(cd "$(dirname "$0")/.." && pwd)"
-comp="" ardu=""
+comp="" ardu="" acore=""
 while [ $# -gt 0 ]; do
   case $1 in
     --component) comp=$2; shift 2 ;;
     --arduino) ardu=$2; shift 2 ;;
+    --arduino-core) acore=$2; shift 2 ;;
     *) break ;;
   esac
 done
@@ -55,6 +56,8 @@ for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
 [ ${#trees[@]} -gt 0 ] || { echo "usage: $0 [--component DIR] [--arduino DIR] IDF_PATH[:IDF_PATH...]" >&2; exit 2; }
 [ -z "$comp" ] || [ -f "$comp/CMakeLists.txt" ] || { echo "esp-idf-check: $comp is no component (make esp-idf-component)" >&2; exit 2; }
 [ -z "$ardu" ] || [ -f "$ardu/library.properties" ] || { echo "esp-idf-check: $ardu is no Arduino library" >&2; exit 2; }
+[ -z "$acore" ] || { [ -n "$ardu" ] && [ -f "$acore/cores/esp32/Arduino.h" ]; } ||
+  { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/esp-idf-check.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -114,6 +117,9 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
 mkdir -p "$work/machine"
 printf '#include <endian.h>\n' > "$work/machine/endian.h"
 printf 'struct _reent { int _errno; };\n' > "$work/reent.h"
+# newlib's assert hook, which 6.x's assert.h calls; C++ needs it declared.
+printf '#ifdef __cplusplus\nextern "C"\n#endif\nvoid __assert_func(const char *, int, const char *, const char *) __attribute__((noreturn));\n' \
+  > "$work/newlib_assert.h"
 
 # sdkconfig.h: the component's Kconfig defaults (strings quoted, ints and
 # bools as numbers; a "default X if SYM" applies when SYM is chosen), the
@@ -159,14 +165,21 @@ base_config() { # base_config <auth: ANONYMOUS|SIGV4> <host: VSPI|HSPI>
 EOF2
 }
 
-# check <file> <cfgdir> <-I...>: compile until no CONFIG_ symbol is missing.
+# check <file> <cfgdir> <-I...>: compile until no CONFIG_ symbol is missing
+# (C; with cxx=1 the file is C++: an Arduino sketch).
+cxx=0
 check() {
   local f=$1 cfg=$2 out missing i
+  local cc=(gcc -std=gnu17 -Wstrict-prototypes -Wshadow)
+  # C++ as arduino-esp32's "all warnings" (-Wall -Wextra); g++ defines
+  # _GNU_SOURCE, which makes the host's fcntl.h declare what lwIP's
+  # sockets.h declares again.
+  [ "$cxx" = 0 ] || cc=(g++ -std=gnu++17 -x c++ -U_GNU_SOURCE -include "$work/newlib_assert.h")
   shift 2
   for i in $(seq 40); do
-    out=$(gcc -std=gnu17 -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
+    out=$("${cc[@]}" -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
       -I"$cfg" -I"$work" "$@" "${incs[@]}" \
-      -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "$f" 2>&1) && return 0
+      -Wall -Wextra -Werror "$f" 2>&1) && return 0
     missing=$(grep -o "'CONFIG_[A-Z0-9_]*' undeclared" <<<"$out" | grep -o "CONFIG_[A-Z0-9_]*" | sort -u)
     [ -n "$missing" ] || { echo "$out" | grep -v "^In file included" | head -20; return 1; }
     for m in $missing; do echo "#define $m 1" >> "$cfg/sdkconfig.h"; done
@@ -214,6 +227,48 @@ for IDF in "${trees[@]}"; do
     check "$f" "$acfg" -I"$ardu/src" ||
       { echo "esp-idf-check: $version FAIL arduino ${f#"$ardu"/}"; tfail=1; }
   done
+  # FotaAgent.h as a sketch (C++) sees it, with the calls the example
+  # makes.
+  if [ -n "$ardu" ]; then
+    cat > "$work/fota_sketch_api.cpp" <<'EOF2'
+#include "FotaAgent.h"
+static FotaAgentConfig cfg;
+static FotaAgentCredentials creds;
+int fota_sketch_api(void);
+int fota_sketch_api(void)
+{
+    fota_agent_default_config(&cfg);
+    fota_agent_use_hspi(&cfg);
+    if (fota_agent_pins_safe(&cfg) != 0)
+        return 1;
+    if (fota_agent_load_credentials(&creds, "fota_cred", false) != 0)
+        return 2;
+    cfg.endpoint = "https://s3.eu-west-1.amazonaws.com";
+    cfg.bucket = "b";
+    cfg.prefix = "p";
+    cfg.spi_host = FOTA_AGENT_VSPI;
+    return fota_agent_begin(&cfg);
+}
+EOF2
+    cxx=1
+    check "$work/fota_sketch_api.cpp" "$acfg" -I"$ardu/src" ||
+      { echo "esp-idf-check: $version FAIL arduino FotaAgent.h from C++"; tfail=1; }
+    cxx=0
+    ardu_files+=("$work/fota_sketch_api.cpp")
+  fi
+  # The sketch, as arduino-esp32 compiles it: C++ with Arduino.h first,
+  # the core's, the variant's and the WiFi library's headers.
+  if [ -n "$acore" ]; then
+    for f in "$ardu"/examples/*/*.ino; do
+      cxx=1
+      check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
+        -I"$acore/cores/esp32" -I"$acore/variants/esp32" \
+        $(for l in "$acore"/libraries/*/src; do printf -- '-I%s ' "$l"; done) -I"$ardu/src" ||
+        { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
+      cxx=0
+      ardu_files+=("$f")
+    done
+  fi
   if [ "$tfail" = 0 ]; then
     echo "esp-idf-check: $version port=${#port_files[@]} component=${#comp_files[@]} arduino=${#ardu_files[@]} modes=2 ok"
     versions+=("$version")

@@ -121,9 +121,36 @@ flash-app: cross build
 	  $(CROSS)/app/slot-$(APP_SLOT).img,true)
 	$(call fota_probe_write,$(CROSS)/app/slot-$(APP_SLOT).img,$(APP_ADDR))
 
-# Type-check the ESP-IDF component and example against an ESP-IDF v5.x
-# checkout's headers with the host gcc (no Xtensa toolchain needed):
-#   make esp-idf-check IDF_PATH=~/esp/esp-idf
-.PHONY: esp-idf-check
-esp-idf-check:
-	@bash scripts/esp-idf-check.sh "$(IDF_PATH)"
+# Type-check the ESP-IDF component, the example, the assembled component
+# and the Arduino library against ESP-IDF trees' headers with the host gcc
+# (no Xtensa toolchain needed); several trees separated by ':':
+#   make esp-idf-check IDF_PATH=~/esp/v5.0.9:~/esp/v5.5.5:~/esp/v6.0.2
+.PHONY: esp-idf-check esp-idf-component arduino-check arduino-library
+ESP_OUT       ?= build-esp
+ESP_COMPONENT  = $(ESP_OUT)/component/fota_agent
+ARDUINO_LIB    = $(ESP_OUT)/arduino/FotaAgent
+esp-idf-component:
+	@bash packaging/esp-idf-component.sh $(ESP_COMPONENT)
+
+arduino-library:
+	@bash packaging/arduino-library.sh $(ARDUINO_LIB)
+
+esp-idf-check: esp-idf-component arduino-library
+	@bash scripts/esp-idf-check.sh --component $(ESP_COMPONENT) \
+	  --arduino $(ARDUINO_LIB) "$(IDF_PATH)"
+
+# The Arduino library's C sources against ESP-IDF's headers, and its
+# sketch against arduino-esp32's (ARDUINO_ESP32_PATH: an arduino-esp32 3.x
+# tree; without it only the C part is checked).
+arduino-check: arduino-library
+	@bash scripts/esp-idf-check.sh --arduino $(ARDUINO_LIB) \
+	  $(if $(ARDUINO_ESP32_PATH),--arduino-core $(ARDUINO_ESP32_PATH)) "$(IDF_PATH)"
+
+# The Debian package fota-agent (packaging/deb.sh): an optimised build of
+# the tool without sanitizers, the systemd unit and /etc/fota-agent.conf.
+.PHONY: deb
+DEB_BUILD ?= build-deb
+deb: setup
+	@cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=Release -DFOTA_SANITIZE=OFF >/dev/null
+	@cmake --build $(DEB_BUILD) --target fota -j $(JOBS) >/dev/null
+	@bash packaging/deb.sh $(DEB_BUILD)/tools/fota $(DEB_BUILD)

@@ -1,79 +1,150 @@
 #!/usr/bin/env bash
-# Type-check the ESP-IDF component (agent/port/esp-idf) and the example's
-# main.c against a real ESP-IDF v5.x tree's headers with the host gcc, for
+# Type-check the ESP-IDF component (agent/port/esp-idf), the example's
+# main.c, the assembled self-contained component and the Arduino library's
+# C sources against real ESP-IDF trees' headers with the host gcc, for
 # machines without the Xtensa toolchain. It is not a build: nothing is
 # linked and inline assembly is never assembled; what it proves is that
 # every ESP-IDF type, field, constant and function the port uses exists
 # with the signature the port calls it with, for ESP32, in that release.
 #
-#   scripts/esp-idf-check.sh <IDF_PATH>      (make esp-idf-check IDF_PATH=...)
+#   scripts/esp-idf-check.sh [--component DIR] [--arduino DIR] IDF_PATH...
+#   make esp-idf-check IDF_PATH=/path/v5.0.9:/path/v5.5.5:/path/v6.0.2
 #
-# IDF_PATH: an ESP-IDF checkout with its lwip and mbedtls submodules
-# (`git submodule update --init components/lwip/lwip components/mbedtls/mbedtls`).
-# The architecture-specific part of FreeRTOS comes from ESP-IDF's own
-# Linux (POSIX) port, since the Xtensa port headers need the Xtensa
-# toolchain's newlib. The sdkconfig.h is made from the component's Kconfig
-# defaults, once per credential mode (anonymous, SigV4), plus every other
+# IDF_PATH: one or more ESP-IDF trees (several separated by ':'), each with
+# the headers of its lwip, mbedtls and (up to 5.x) json/cJSON submodules
+# (`git submodule update --init components/lwip/lwip components/mbedtls/mbedtls
+# components/json/cJSON`;
+# from 6.0 mbedtls carries TF-PSA-Crypto as its own submodule). The tree's
+# release comes from tools/cmake/version.cmake, and the include
+# directories from the components it has: the driver split (5.3), lwip's
+# port layout, and 6.0's esp_hal_*, esp_security, esp_blockdev, esp_libc
+# and TF-PSA-Crypto directories are found by looking, not by a table per
+# release. The architecture-specific part of FreeRTOS comes from
+# ESP-IDF's own Linux (POSIX) port, since the Xtensa port headers need the
+# Xtensa toolchain's newlib. Up to 5.x cJSON is the json component's
+# submodule (components/json/cJSON); from 6.0, where ESP-IDF ships none,
+# the registry's espressif/cjson header is taken from CJSON_INCLUDE (a
+# directory holding that release's cJSON.h; default: the host's
+# /usr/include/cjson, the same upstream API).
+# The sdkconfig.h is made from the component's Kconfig defaults, once per
+# mode (anonymous on VSPI, SigV4 with reports on HSPI), plus every other
 # CONFIG_ symbol the headers ask for, defined as 1 (found by compiling;
 # only its existence matters for a type check).
-# Prints "esp-idf-check: <version> files=<n> modes=2 ok" or the errors.
+#
+# --component DIR: also check the assembled component (make
+#   esp-idf-component) on its own: only DIR's include directories.
+# --arduino DIR: also check the Arduino library's C sources (DIR/src) with
+#   its run-time configuration (no Kconfig symbol of the component).
+#
+# Prints per tree "esp-idf-check: <version> port=<n> component=<n>
+# arduino=<n> modes=2 ok", then "esp-idf-check: versions=<v,...> ok".
 set -uo pipefail
+export LC_ALL=C # gcc's diagnostics in ASCII: the patterns below rely on it
 root="$(cd "$(dirname "$0")/.." && pwd)"
-IDF="${1:-${IDF_PATH:-}}"
-[ -n "$IDF" ] && [ -d "$IDF/components" ] || { echo "usage: $0 <IDF_PATH> (an ESP-IDF v5.x checkout)" >&2; exit 2; }
-C="$IDF/components"
-[ -d "$C/lwip/lwip/src/include" ] && [ -d "$C/mbedtls/mbedtls/include" ] ||
-  { echo "esp-idf-check: $IDF lacks the lwip/mbedtls submodules (git submodule update --init)" >&2; exit 2; }
-version=$(sed -n 's/^#define ESP_IDF_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
-  "$C/esp_common/include/esp_idf_version.h" | paste -sd. -)
+comp="" ardu="" acore=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --component) comp=$2; shift 2 ;;
+    --arduino) ardu=$2; shift 2 ;;
+    --arduino-core) acore=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
+trees=()
+for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
+[ ${#trees[@]} -gt 0 ] || [ -z "${IDF_PATH:-}" ] || IFS=: read -ra trees <<<"$IDF_PATH"
+[ ${#trees[@]} -gt 0 ] || { echo "usage: $0 [--component DIR] [--arduino DIR] IDF_PATH[:IDF_PATH...]" >&2; exit 2; }
+[ -z "$comp" ] || [ -f "$comp/CMakeLists.txt" ] || { echo "esp-idf-check: $comp is no component (make esp-idf-component)" >&2; exit 2; }
+[ -z "$ardu" ] || [ -f "$ardu/library.properties" ] || { echo "esp-idf-check: $ardu is no Arduino library" >&2; exit 2; }
+[ -z "$acore" ] || { [ -n "$ardu" ] && [ -f "$acore/cores/esp32/Arduino.h" ]; } ||
+  { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/esp-idf-check.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-# Include directories of the components the port and the example use; the
-# paths moved between 5.0 and 5.3 (the driver split, lwip's port layout),
-# so take whichever exist.
-incs=()
-for d in \
-  freertos/FreeRTOS-Kernel/include freertos/FreeRTOS-Kernel/include/freertos \
-  freertos/FreeRTOS-Kernel/portable/linux/include freertos/FreeRTOS-Kernel/portable/linux/include/freertos \
-  freertos/config/linux/include freertos/config/include freertos/config/include/freertos \
-  freertos/esp_additions/include freertos/esp_additions/include/freertos \
-  driver/include esp_driver_spi/include esp_driver_gpio/include \
-  esp_common/include esp_system/include esp_hw_support/include esp_hw_support/include/soc \
-  esp_rom/include soc/include soc/esp32/include hal/include hal/esp32/include \
-  hal/platform_port/include heap/include log/include esp_timer/include esp_event/include \
-  esp_netif/include esp_wifi/include esp_http_client/include esp-tls esp-tls/esp-tls-crypto \
-  mbedtls/port/include mbedtls/mbedtls/include mbedtls/esp_crt_bundle/include \
-  nvs_flash/include esp_partition/include spi_flash/include \
-  lwip/include lwip/include/apps lwip/include/apps/sntp lwip/lwip/src/include \
-  lwip/port/include lwip/port/freertos/include lwip/port/esp32xx/include lwip/port/esp32/include \
-  lwip/lwip/src/include/compat/posix json/cJSON esp_pm/include esp_phy/include \
-  esp_coex/include esp_mm/include; do
-  [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
-done
+idf_version() { # idf_version <tree>: "6.0.2"
+  local v
+  v=$(sed -n 's/^set(IDF_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\)).*/\2/p' \
+    "$1/tools/cmake/version.cmake" 2>/dev/null | paste -sd. -)
+  [ -n "$v" ] || v=$(sed -n 's/^#define ESP_IDF_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
+    "$1/components/esp_common/include/esp_idf_version.h" 2>/dev/null | paste -sd. -)
+  echo "$v"
+}
+
+# Include directories of the components the port and the example use, in
+# whichever layout the tree has.
+tree_incs() { # tree_incs <components dir>: sets incs=()
+  local C=$1 d
+  incs=()
+  for d in \
+    freertos/FreeRTOS-Kernel/include freertos/FreeRTOS-Kernel/include/freertos \
+    freertos/FreeRTOS-Kernel/portable/linux/include freertos/FreeRTOS-Kernel/portable/linux/include/freertos \
+    freertos/config/linux/include freertos/config/include freertos/config/include/freertos \
+    freertos/esp_additions/include freertos/esp_additions/include/freertos \
+    driver/include esp_driver_spi/include esp_driver_gpio/include \
+    esp_common/include esp_system/include esp_hw_support/include esp_hw_support/include/soc \
+    esp_rom/include esp_rom/esp32/include soc/include soc/esp32/include soc/esp32/register \
+    hal/include hal/esp32/include hal/platform_port/include \
+    heap/include log/include esp_timer/include esp_event/include \
+    esp_netif/include esp_wifi/include esp_http_client/include esp-tls esp-tls/esp-tls-crypto \
+    mbedtls/port/include mbedtls/mbedtls/include mbedtls/esp_crt_bundle/include \
+    mbedtls/mbedtls/tf-psa-crypto/include mbedtls/mbedtls/tf-psa-crypto/drivers/builtin/include \
+    mbedtls/port/psa_driver/include \
+    nvs_flash/include esp_partition/include spi_flash/include \
+    lwip/include lwip/include/apps lwip/include/apps/sntp lwip/lwip/src/include \
+    lwip/port/include lwip/port/freertos/include lwip/port/esp32xx/include lwip/port/esp32/include \
+    lwip/lwip/src/include/compat/posix json/cJSON esp_pm/include esp_phy/include \
+    esp_coex/include esp_mm/include esp_security/include esp_blockdev/include \
+    esp_libc/platform_include; do
+    [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
+  done
+  # 6.x: the HAL split into one component per peripheral, and
+  # esp_hw_support's parts (etm, dma, ...) each with its include/.
+  for d in "$C"/esp_hal_*/include "$C"/esp_hal_*/esp32/include "$C"/esp_hw_support/*/include; do
+    [ -d "$d" ] && incs+=(-isystem "$d")
+  done
+  if [ ! -d "$C/json/cJSON" ]; then
+    # 6.x: espressif/cjson's header, from CJSON_INCLUDE (a directory with
+    # the cJSON.h of the registry component's release) or the host's.
+    local h=${CJSON_INCLUDE:-/usr/include/cjson}
+    [ -f "$h/cJSON.h" ] || { echo "esp-idf-check: this tree has no json component, and no cJSON.h in $h (CJSON_INCLUDE, or libcjson-dev)" >&2; return 1; }
+    incs+=(-isystem "$h")
+  elif [ ! -f "$C/json/cJSON/cJSON.h" ]; then
+    echo "esp-idf-check: $C/json/cJSON lacks its submodule (git submodule update --init components/json/cJSON)" >&2; return 1
+  fi
+}
+
 # Two newlib-only headers the host C library lacks.
 mkdir -p "$work/machine"
 printf '#include <endian.h>\n' > "$work/machine/endian.h"
 printf 'struct _reent { int _errno; };\n' > "$work/reent.h"
+# newlib's assert hook, which 6.x's assert.h calls; C++ needs it declared.
+printf '#ifdef __cplusplus\nextern "C"\n#endif\nvoid __assert_func(const char *, int, const char *, const char *) __attribute__((noreturn));\n' \
+  > "$work/newlib_assert.h"
 
 # sdkconfig.h: the component's Kconfig defaults (strings quoted, ints and
-# bools as numbers), the chosen credential mode, and the structural
-# settings whose values matter to the headers (single core: the POSIX
-# FreeRTOS port; one TCP oversize choice; log levels).
-base_config() { # base_config <auth: ANONYMOUS|SIGV4>
-  awk '
+# bools as numbers; a "default X if SYM" applies when SYM is chosen), the
+# mode's choices, and the structural settings whose values matter to the
+# headers (single core: the POSIX FreeRTOS port; one TCP oversize choice;
+# log levels).
+base_config() { # base_config <auth: ANONYMOUS|SIGV4> <host: VSPI|HSPI>
+  local chosen="FOTA_S3_AUTH_$1 FOTA_SPI_HOST_$2"
+  awk -v chosen=" $chosen " '
     /^[ \t]*(menu)?config FOTA_/ { name = $2; type = ""; next }
     name != "" && /^[ \t]*(string|int|bool)/ { type = $1; next }
     name != "" && /^[ \t]*default / {
       v = $0; sub(/^[ \t]*default /, "", v)
+      if (match(v, / if [A-Z0-9_]+$/)) {
+        cond = substr(v, RSTART + 4); v = substr(v, 1, RSTART - 1)
+        if (index(chosen, " " cond " ") == 0) next
+      }
       if (type == "bool") { if (v == "y") print "#define CONFIG_" name " 1" }
-      else print "#define CONFIG_" name " " v
+      else if (type != "") print "#define CONFIG_" name " " v
       name = ""
-    }' "$root/agent/port/esp-idf/Kconfig" | grep -v "CONFIG_FOTA_S3_AUTH_"
-  echo "#define CONFIG_FOTA_S3_AUTH_$1 1"
+    }' "$root/agent/port/esp-idf/Kconfig"
+  for c in $chosen; do echo "#define CONFIG_$c 1"; done
   # Reports need a SigV4 key: check that branch of the code with them on.
   [ "$1" = SIGV4 ] && echo "#define CONFIG_FOTA_REPORT 1"
-  cat <<'EOF'
+  cat <<'EOF2'
 #define CONFIG_IDF_TARGET "esp32"
 #define CONFIG_IDF_TARGET_ESP32 1
 #define CONFIG_IDF_TARGET_ARCH_XTENSA 1
@@ -91,32 +162,119 @@ base_config() { # base_config <auth: ANONYMOUS|SIGV4>
 #define CONFIG_LWIP_TCPIP_CORE_LOCKING 0
 #define CONFIG_ESP_TLS_USING_MBEDTLS 1
 #define CONFIG_MBEDTLS_CERTIFICATE_BUNDLE 1
-EOF
+EOF2
 }
 
-# check <file> <auth>: compile until no CONFIG_ symbol is missing.
+# check <file> <cfgdir> <-I...>: compile until no CONFIG_ symbol is missing
+# (C; with cxx=1 the file is C++: an Arduino sketch).
+cxx=0
 check() {
-  local f=$1 out missing i
+  local f=$1 cfg=$2 out missing i
+  local cc=(gcc -std=gnu17 -Wstrict-prototypes -Wshadow)
+  # C++ as arduino-esp32's "all warnings" (-Wall -Wextra); g++ defines
+  # _GNU_SOURCE, which makes the host's fcntl.h declare what lwIP's
+  # sockets.h declares again.
+  [ "$cxx" = 0 ] || cc=(g++ -std=gnu++17 -x c++ -U_GNU_SOURCE -include "$work/newlib_assert.h")
+  shift 2
   for i in $(seq 40); do
-    out=$(gcc -std=gnu17 -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
-      -DFOTA_CONFIG_FILE='"fota_esp_config.h"' -I"$work" -I"$root/agent/port/esp-idf/include" \
-      -I"$root/include" -I"$root/agent/core" "${incs[@]}" \
-      -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes "$f" 2>&1) && return 0
-    missing=$(grep -o "‘CONFIG_[A-Z0-9_]*’ undeclared" <<<"$out" | grep -o "CONFIG_[A-Z0-9_]*" | sort -u)
+    out=$("${cc[@]}" -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
+      -I"$cfg" -I"$work" "$@" "${incs[@]}" \
+      -Wall -Wextra -Werror "$f" 2>&1) && return 0
+    missing=$(grep -o "'CONFIG_[A-Z0-9_]*' undeclared" <<<"$out" | grep -o "CONFIG_[A-Z0-9_]*" | sort -u)
     [ -n "$missing" ] || { echo "$out" | grep -v "^In file included" | head -20; return 1; }
-    for m in $missing; do echo "#define $m 1" >> "$work/sdkconfig.h"; done
+    for m in $missing; do echo "#define $m 1" >> "$cfg/sdkconfig.h"; done
   done
   echo "$out" | head -20
   return 1
 }
 
-files=("$root"/agent/port/esp-idf/*.c "$root/examples/esp32-agent/main/main.c")
-fail=0
-for auth in ANONYMOUS SIGV4; do
-  base_config "$auth" > "$work/sdkconfig.h"
-  for f in "${files[@]}"; do
-    check "$f" || { echo "esp-idf-check: FAIL ${f#"$root"/} ($auth)"; fail=1; }
+versions=() fail=0
+for IDF in "${trees[@]}"; do
+  C="$IDF/components"
+  [ -d "$C" ] || { echo "esp-idf-check: $IDF is no ESP-IDF tree (no components/)" >&2; exit 2; }
+  [ -d "$C/lwip/lwip/src/include" ] && [ -d "$C/mbedtls/mbedtls/include" ] ||
+    { echo "esp-idf-check: $IDF lacks the lwip/mbedtls submodules (git submodule update --init)" >&2; exit 2; }
+  version=$(idf_version "$IDF")
+  [ -n "$version" ] || { echo "esp-idf-check: $IDF: no version (tools/cmake/version.cmake)" >&2; exit 2; }
+  [ "${version%%.*}" -lt 6 ] || [ -d "$C/mbedtls/mbedtls/tf-psa-crypto/include" ] ||
+    { echo "esp-idf-check: $IDF ($version) lacks mbedtls's tf-psa-crypto submodule" >&2; exit 2; }
+  tree_incs "$C" || exit 2
+  tfail=0
+  port_files=("$root"/agent/port/esp-idf/*.c "$root/examples/esp32-agent/main/main.c")
+  comp_files=() ardu_files=()
+  [ -z "$comp" ] || mapfile -t comp_files < <(find "$comp" -name '*.c' | sort)
+  [ -z "$ardu" ] || mapfile -t ardu_files < <(find "$ardu/src" -name '*.c' | sort)
+  for mode in "ANONYMOUS VSPI" "SIGV4 HSPI"; do
+    cfg="$work/cfg-${mode// /-}"; mkdir -p "$cfg"
+    # shellcheck disable=SC2086
+    base_config $mode > "$cfg/sdkconfig.h"
+    for f in "${port_files[@]}"; do
+      check "$f" "$cfg" -DFOTA_CONFIG_FILE='"fota_esp_config.h"' \
+        -I"$root/agent/port/esp-idf/include" -I"$root/include" -I"$root/agent/core" ||
+        { echo "esp-idf-check: $version FAIL ${f#"$root"/} ($mode)"; tfail=1; }
+    done
+    # The assembled component: its own directories and nothing else.
+    for f in "${comp_files[@]}"; do
+      check "$f" "$cfg" -DFOTA_CONFIG_FILE='"fota_esp_config.h"' \
+        -I"$comp/include" -I"$comp/core/include" -I"$comp/core/agent/core" ||
+        { echo "esp-idf-check: $version FAIL component ${f#"$comp"/} ($mode)"; tfail=1; }
+    done
   done
+  # The Arduino library: no Kconfig of its own, configured at run time.
+  acfg="$work/cfg-arduino"; mkdir -p "$acfg"
+  base_config ANONYMOUS VSPI | grep -v 'CONFIG_FOTA_' > "$acfg/sdkconfig.h"
+  for f in "${ardu_files[@]}"; do
+    check "$f" "$acfg" -I"$ardu/src" ||
+      { echo "esp-idf-check: $version FAIL arduino ${f#"$ardu"/}"; tfail=1; }
+  done
+  # FotaAgent.h as a sketch (C++) sees it, with the calls the example
+  # makes.
+  if [ -n "$ardu" ]; then
+    cat > "$work/fota_sketch_api.cpp" <<'EOF2'
+#include "FotaAgent.h"
+static FotaAgentConfig cfg;
+static FotaAgentCredentials creds;
+int fota_sketch_api(void);
+int fota_sketch_api(void)
+{
+    fota_agent_default_config(&cfg);
+    fota_agent_use_hspi(&cfg);
+    if (fota_agent_pins_safe(&cfg) != 0)
+        return 1;
+    if (fota_agent_load_credentials(&creds, "fota_cred", false) != 0)
+        return 2;
+    cfg.endpoint = "https://s3.eu-west-1.amazonaws.com";
+    cfg.bucket = "b";
+    cfg.prefix = "p";
+    cfg.spi_host = FOTA_AGENT_VSPI;
+    return fota_agent_begin(&cfg);
+}
+EOF2
+    cxx=1
+    check "$work/fota_sketch_api.cpp" "$acfg" -I"$ardu/src" ||
+      { echo "esp-idf-check: $version FAIL arduino FotaAgent.h from C++"; tfail=1; }
+    cxx=0
+    ardu_files+=("$work/fota_sketch_api.cpp")
+  fi
+  # The sketch, as arduino-esp32 compiles it: C++ with Arduino.h first,
+  # the core's, the variant's and the WiFi library's headers.
+  if [ -n "$acore" ]; then
+    for f in "$ardu"/examples/*/*.ino; do
+      cxx=1
+      check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
+        -I"$acore/cores/esp32" -I"$acore/variants/esp32" \
+        $(for l in "$acore"/libraries/*/src; do printf -- '-I%s ' "$l"; done) -I"$ardu/src" ||
+        { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
+      cxx=0
+      ardu_files+=("$f")
+    done
+  fi
+  if [ "$tfail" = 0 ]; then
+    echo "esp-idf-check: $version port=${#port_files[@]} component=${#comp_files[@]} arduino=${#ardu_files[@]} modes=2 ok"
+    versions+=("$version")
+  else
+    fail=1
+  fi
 done
 [ "$fail" = 0 ] || exit 1
-echo "esp-idf-check: $version files=${#files[@]} modes=2 ok"
+echo "esp-idf-check: versions=$(IFS=,; echo "${versions[*]}") ok"

@@ -6,6 +6,7 @@
  *              [--once | --interval S [--cycles N]] [--state-dir DIR]
  *              [--access-key K --secret-key S | AWS_* environment]
  *              [--target sim:<flash-file>] [--json] [--quiet]
+ *              [--config FILE]   (key=value options; the command line wins)
  *   fota agent sim-install --flash FILE --slot a|b IMAGE
  *   fota agent sim-status --flash FILE [--json]
  */
@@ -25,6 +26,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "tool.h"
+#include "tool_agent_conf.h"
 #include "tool_target.h"
 
 int tool_cmd_agent(int argc, char **argv);
@@ -69,7 +71,12 @@ static void host_log(agent_log_t *self, int level, const char *msg)
 {
     (void)self;
     if (level <= AGENT_LOG_WARN || (s_verbose && !s_quiet))
-        fprintf(stderr, "agent: %s\n", msg);
+        fprintf(stderr, "%sagent: %s\n",
+                tool_journal_prefix(level <= AGENT_LOG_ERROR  ? 3
+                                    : level <= AGENT_LOG_WARN ? 4
+                                    : level <= AGENT_LOG_INFO ? 6
+                                                              : 7),
+                msg);
 }
 
 static const agent_log_ops_t s_log_ops = {host_log};
@@ -100,7 +107,8 @@ static void ui_bar(ui_t *ui, const char *what, uint32_t done, uint32_t total)
         fflush(stderr);
     } else if (pct / 25u != ui->last_pct / 25u || done >= total || ui->last_pct > pct) {
         /* Plain lines: every quarter. */
-        fprintf(stderr, "%s: %u/%u bytes (%u%%)\n", what, done, total, pct);
+        fprintf(stderr, "%s%s: %u/%u bytes (%u%%)\n", tool_journal_prefix(6), what,
+                done, total, pct);
     }
     ui->last_pct = pct;
 }
@@ -115,22 +123,25 @@ static void ui_event(void *ctx, int ev, uint32_t done, uint32_t total)
         ui->last_pct = 0;
     switch (ev) {
     case AGENT_EV_POLL:
-        fprintf(stderr, "poll: manifest HTTP %u\n", done);
+        fprintf(stderr, "%spoll: manifest HTTP %u\n", tool_journal_prefix(6), done);
         break;
     case AGENT_EV_DOWNLOAD:
         ui_bar(ui, "download", done, total);
         break;
     case AGENT_EV_VERIFIED:
-        fprintf(stderr, "verify: image SHA-256 and header OK (%u bytes)\n", total);
+        fprintf(stderr, "%sverify: image SHA-256 and header OK (%u bytes)\n",
+                tool_journal_prefix(6), total);
         break;
     case AGENT_EV_FLASH:
         ui_bar(ui, "flash", done, total);
         break;
     case AGENT_EV_COMMITTED:
-        fprintf(stderr, "commit: image committed, target rebooted into its trial\n");
+        fprintf(stderr, "%scommit: image committed, target rebooted into its trial\n",
+                tool_journal_prefix(5));
         break;
     case AGENT_EV_OUTCOME:
-        fprintf(stderr, "outcome: %s\n", agent_update_outcome_name((int)done));
+        fprintf(stderr, "%soutcome: %s\n", tool_journal_prefix(5),
+                agent_update_outcome_name((int)done));
         break;
     default:
         break;
@@ -237,6 +248,7 @@ static void usage_run(FILE *out)
             "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
             "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
             "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
+            "                  [--config FILE]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
             "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
@@ -247,6 +259,10 @@ static void usage_run(FILE *out)
             "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
             "public key from 'fota key pub') an image must carry a valid signature by\n"
             "that key or it is refused before anything is written to the target.\n"
+            "--config FILE reads options from FILE first (key=value lines, keys are\n"
+            "the long option names, flags true/false; /etc/fota-agent.conf for the\n"
+            "service); the command line overrides them. Under systemd (JOURNAL_STREAM)\n"
+            "every log line carries its syslog priority (<3> error .. <7> debug).\n"
             "The target is the simulated one in fota-sim-flash.bin unless given:\n");
     tool_target_usage(out);
 }
@@ -274,9 +290,10 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     } else {
-        printf("agent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
+        printf("%sagent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
                "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
                "flashes=%u reports=%u hw_time_ms=%llu wall_ms=%llu\n",
+               tool_journal_prefix(u->outcome == AGENT_OUT_ERROR ? 4 : 6),
                agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
@@ -287,14 +304,16 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
     fflush(stdout);
 }
 
-static int cmd_run(int argc, char **argv)
+static tool_agent_conf_t s_conf; /* --config's options, while running */
+
+static int cmd_run_args(int argc, char **argv)
 {
     const char *endpoint = NULL, *bucket = NULL, *prefix = "", *device = NULL;
     const char *interval_s = NULL, *cycles_s = NULL, *state_dir = "fota-agent-state";
     const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
-    const char *pub_path = NULL;
+    const char *pub_path = NULL, *config_path = NULL;
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
     tool_target_args_t ta = {0};
@@ -310,6 +329,7 @@ static int cmd_run(int argc, char **argv)
         {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
         {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
         {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
+        {"config", 0, &config_path, NULL},
         TOOL_TARGET_OPTS(&ta),
     };
     agent_update_cfg_t cfg;
@@ -326,8 +346,14 @@ static int cmd_run(int argc, char **argv)
     size_t npos = 0;
     int rc, exit_code = TOOL_EXIT_FAIL;
 
-    rc = tool_parse_args("fota agent", argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
-                         pos, 0, &npos, &help);
+    /* --config FILE: the file's options first, the command line after
+     * (s_conf is freed by cmd_run() once this returns). */
+    rc = tool_agent_conf_expand("fota agent", argc, argv, opts,
+                                sizeof(opts) / sizeof(opts[0]), &s_conf);
+    if (rc)
+        return rc;
+    rc = tool_parse_args("fota agent", s_conf.argc, s_conf.argv, opts,
+                         sizeof(opts) / sizeof(opts[0]), pos, 0, &npos, &help);
     if (rc)
         return rc;
     if (help) {
@@ -417,7 +443,7 @@ static int cmd_run(int argc, char **argv)
             break;
         uint32_t d = agent_update_next_delay_ms(u);
         if (!s_quiet)
-            fprintf(stderr, "next poll in %u ms\n", d);
+            fprintf(stderr, "%snext poll in %u ms\n", tool_journal_prefix(7), d);
         host_sleep_ms(NULL, d);
     }
     print_summary(u, t, host_now_ms(NULL) - t0, json);
@@ -433,6 +459,14 @@ out:
     free(proto);
     free(t);
     return exit_code;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    int rc = cmd_run_args(argc, argv);
+
+    tool_agent_conf_free(&s_conf);
+    return rc;
 }
 
 int tool_cmd_agent(int argc, char **argv)

@@ -1,6 +1,7 @@
 /*
- * agent_esp.c - the ESP-IDF ports wired to the portable agent from Kconfig,
- * and the agent task. Nothing here decides anything about an update.
+ * agent_esp.c - the ESP-IDF ports wired to the portable agent from a
+ * run-time configuration, and the agent task. Nothing here decides
+ * anything about an update.
  */
 #include "agent_esp.h"
 
@@ -17,32 +18,81 @@
 
 static const char *TAG = "fota";
 
-int agent_esp_start(agent_esp_t *a)
+static bool set(const char *s)
+{
+    return s != NULL && s[0] != '\0';
+}
+
+void agent_esp_default_cfg(agent_esp_cfg_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->product = FOTA_PRODUCT_ID;
+    c->poll_interval_s = 300;
+    c->spi_host = AGENT_ESP_VSPI;
+    agent_esp_spi_iomux(AGENT_ESP_VSPI, &c->pins.mosi, &c->pins.miso,
+                        &c->pins.sck, &c->pins.cs);
+    c->pins.nrst = 4;
+    c->pins.boot0 = AGENT_ESP_PIN_NONE;
+    c->spi_hz = 8000000;
+    c->staging_label = "fota_stage";
+    c->nvs_namespace = "fota";
+}
+
+int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
 {
     agent_update_cfg_t cfg;
     agent_update_ports_t ports;
+    const char *role, *why;
     uint8_t mac[6];
     int rc;
 
-    memset(a, 0, sizeof *a);
+    /* Keep the credentials agent_esp_start() may have put there. */
+    memset(a, 0, offsetof(agent_esp_t, creds));
+    if (!set(c->endpoint) || !set(c->bucket) || c->prefix == NULL) {
+        ESP_LOGE(TAG, "configuration: endpoint, bucket and prefix are "
+                      "required; not starting");
+        return FOTA_ERR_INVAL;
+    }
+    if (set(c->access_key) != set(c->secret_key)) {
+        ESP_LOGE(TAG, "configuration: S3 access key and secret go together "
+                      "(one of them is empty); not starting");
+        return FOTA_ERR_INVAL;
+    }
+    if (c->report && !set(c->secret_key)) {
+        ESP_LOGE(TAG, "configuration: reports need a SigV4 key; not starting");
+        return FOTA_ERR_INVAL;
+    }
+    if (c->spi_host != AGENT_ESP_VSPI && c->spi_host != AGENT_ESP_HSPI) {
+        ESP_LOGE(TAG, "configuration: SPI host %d is neither HSPI (2) nor "
+                      "VSPI (3); not starting", c->spi_host);
+        return FOTA_ERR_INVAL;
+    }
+    if (agent_esp_pins_check(&c->pins, &role, &why) != 0) {
+        ESP_LOGE(TAG, "configuration: %s pin: %s; not starting", role, why);
+        return FOTA_ERR_INVAL;
+    }
+    if (!agent_esp_spi_on_iomux(c->spi_host, &c->pins))
+        ESP_LOGW(TAG, "SPI pins are not %s's IO_MUX pins: routed through "
+                      "the GPIO matrix", c->spi_host == AGENT_ESP_HSPI ?
+                                               "HSPI" : "VSPI");
 
     /* The signer key first: a malformed one must stop the agent before it
      * touches the target, rather than silently run without signatures. */
-    if (FOTA_ESP_SIGN_PUBKEY[0] != '\0') {
-        rc = fota_hex_decode(FOTA_ESP_SIGN_PUBKEY, strlen(FOTA_ESP_SIGN_PUBKEY),
+    if (set(c->sign_pubkey_hex)) {
+        rc = fota_hex_decode(c->sign_pubkey_hex, strlen(c->sign_pubkey_hex),
                              a->sign_pubkey, sizeof a->sign_pubkey);
         if (rc < 0) {
-            ESP_LOGE(TAG, "CONFIG_FOTA_SIGN_PUBKEY: need exactly %u hex digits "
+            ESP_LOGE(TAG, "signing public key: need exactly %u hex digits "
                           "(got %u characters%s); not starting",
                      (unsigned)(2 * sizeof a->sign_pubkey),
-                     (unsigned)strlen(FOTA_ESP_SIGN_PUBKEY),
+                     (unsigned)strlen(c->sign_pubkey_hex),
                      rc == FOTA_ERR_CORRUPT ? ", not all hex" : "");
             return FOTA_ERR_INVAL;
         }
     }
 
-    if (FOTA_ESP_DEVICE_ID[0] != '\0') {
-        snprintf(a->device_id, sizeof a->device_id, "%s", FOTA_ESP_DEVICE_ID);
+    if (set(c->device_id)) {
+        snprintf(a->device_id, sizeof a->device_id, "%s", c->device_id);
     } else {
         /* A stable id that needs no provisioning: the factory MAC. */
         esp_err_t err = esp_efuse_mac_get_default(mac);
@@ -53,46 +103,45 @@ int agent_esp_start(agent_esp_t *a)
                  "esp32-%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2],
                  mac[3], mac[4], mac[5]);
     }
-    snprintf(a->base_url, sizeof a->base_url, "%s/%s/", FOTA_ESP_S3_ENDPOINT,
-             FOTA_ESP_S3_BUCKET);
+    snprintf(a->base_url, sizeof a->base_url, "%s/%s/", c->endpoint, c->bucket);
 
     agent_esp_clock_init(&a->clock);
     agent_esp_utc_init(&a->utc);
     agent_esp_log_init(&a->log);
-    rc = agent_esp_gpio_open(&a->gpio, FOTA_ESP_PIN_NRST, FOTA_ESP_PIN_BOOT0);
+    rc = agent_esp_gpio_open(&a->gpio, c->pins.nrst, c->pins.boot0);
     if (rc < 0) {
         ESP_LOGE(TAG, "NRST/BOOT0 GPIO setup failed: %d", rc);
         return rc;
     }
-    rc = agent_esp_spi_open(&a->spi, SPI3_HOST, FOTA_ESP_PIN_MOSI,
-                            FOTA_ESP_PIN_MISO, FOTA_ESP_PIN_SCK,
-                            FOTA_ESP_PIN_CS, FOTA_ESP_SPI_HZ);
+    rc = agent_esp_spi_open(&a->spi,
+                            c->spi_host == AGENT_ESP_HSPI ? SPI2_HOST : SPI3_HOST,
+                            c->pins.mosi, c->pins.miso, c->pins.sck,
+                            c->pins.cs, (int)c->spi_hz);
     if (rc < 0) {
         ESP_LOGE(TAG, "SPI setup failed: %d", rc);
         return rc;
     }
-    rc = agent_esp_storage_open(&a->storage, FOTA_ESP_STAGING_LABEL,
-                                FOTA_ESP_NVS_NAMESPACE);
+    rc = agent_esp_storage_open(&a->storage, c->staging_label,
+                                c->nvs_namespace);
     if (rc < 0) {
-        ESP_LOGE(TAG, "staging partition '%s' / NVS: %d", FOTA_ESP_STAGING_LABEL,
-                 rc);
+        ESP_LOGE(TAG, "staging partition '%s' / NVS: %d", c->staging_label, rc);
         return rc;
     }
 
     agent_update_default_cfg(&cfg);
-    cfg.endpoint = FOTA_ESP_S3_ENDPOINT;
-    cfg.bucket = FOTA_ESP_S3_BUCKET;
-    cfg.prefix = FOTA_ESP_S3_PREFIX;
-    cfg.region = FOTA_ESP_S3_REGION;
+    cfg.endpoint = c->endpoint;
+    cfg.bucket = c->bucket;
+    cfg.prefix = c->prefix;
+    cfg.region = c->region;
     cfg.device_id = a->device_id;
-    cfg.product = FOTA_PRODUCT_ID;
-    cfg.interval_ms = FOTA_ESP_POLL_INTERVAL_MS;
-#if FOTA_ESP_SIGV4
-    cfg.access_key = FOTA_ESP_S3_ACCESS_KEY;
-    cfg.secret_key = FOTA_ESP_S3_SECRET_KEY;
-#endif
-    cfg.report = FOTA_ESP_REPORT != 0;
-    if (FOTA_ESP_SIGN_PUBKEY[0] != '\0')
+    cfg.product = set(c->product) ? c->product : FOTA_PRODUCT_ID;
+    cfg.interval_ms = c->poll_interval_s * 1000u;
+    if (set(c->secret_key)) {
+        cfg.access_key = c->access_key;
+        cfg.secret_key = c->secret_key;
+    }
+    cfg.report = c->report;
+    if (set(c->sign_pubkey_hex))
         cfg.sign_pubkey = a->sign_pubkey;
 
     rc = agent_esp_http_open(&a->http, a->base_url, cfg.http_timeout_ms);
@@ -116,8 +165,9 @@ int agent_esp_start(agent_esp_t *a)
         ESP_LOGE(TAG, "agent init failed: %d", rc);
         return rc;
     }
-    ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI %d Hz, signatures %s",
-             a->device_id, a->base_url, FOTA_ESP_S3_PREFIX, FOTA_ESP_SPI_HZ,
+    ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI%d %lu Hz, signatures %s",
+             a->device_id, a->base_url, c->prefix, c->spi_host,
+             (unsigned long)c->spi_hz,
              cfg.sign_pubkey != NULL ? "required" : "not required");
     return 0;
 }

@@ -7,7 +7,8 @@
  * fetch_headers -> get_status_code -> read ... -> close. The response
  * headers the core asks for (ETag, Content-Length, Content-Range) are
  * captured in HTTP_EVENT_ON_HEADER, because esp_http_client keeps no
- * response-header table of its own.
+ * response-header table of its own, and parsed by the core's
+ * agent_http_parse.c, the same code the libcurl port uses.
  *
  * Connections: close() drops the connection (esp_http_client_close) after
  * every request, the same way esp_https_ota does between its Range
@@ -18,8 +19,8 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "agent_http_parse.h"
 #include "esp_crt_bundle.h"
 #include "fota/fota_err.h"
 
@@ -32,71 +33,15 @@ static int esp_err_to_fota(esp_err_t err)
     return FOTA_ERR_PLATFORM(err);
 }
 
-/* Decimal u32 at *p, advancing p. Returns false on no digits/overflow. */
-static bool parse_u32(const char **p, uint32_t *out)
-{
-    uint64_t v = 0;
-    const char *s = *p;
-
-    if (*s < '0' || *s > '9')
-        return false;
-    while (*s >= '0' && *s <= '9') {
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > UINT32_MAX)
-            return false;
-        s++;
-    }
-    *out = (uint32_t)v;
-    *p = s;
-    return true;
-}
-
-/* "bytes a-b/total" (206) or "bytes *" "/total" (416). */
-static bool parse_content_range(const char *v, uint32_t *a, uint32_t *b,
-                                uint32_t *total)
-{
-    if (strncasecmp(v, "bytes ", 6) != 0)
-        return false;
-    v += 6;
-    if (*v == '*') {
-        *a = 0;
-        *b = 0;
-        v++;
-    } else {
-        if (!parse_u32(&v, a) || *v++ != '-' || !parse_u32(&v, b) || *b < *a)
-            return false;
-    }
-    if (*v++ != '/')
-        return false;
-    return parse_u32(&v, total) && *v == '\0';
-}
-
 static esp_err_t on_event(esp_http_client_event_t *evt)
 {
     agent_esp_http_t *h = evt->user_data;
-    const char *k = evt->header_key;
-    const char *v = evt->header_value;
-    size_t n;
 
-    if (evt->event_id != HTTP_EVENT_ON_HEADER || h == NULL || k == NULL ||
-        v == NULL)
+    if (evt->event_id != HTTP_EVENT_ON_HEADER || h == NULL ||
+        evt->header_key == NULL || evt->header_value == NULL)
         return ESP_OK;
-    if (strcasecmp(k, "ETag") == 0) {
-        n = strlen(v);
-        if (n < sizeof h->etag) {
-            memcpy(h->etag, v, n + 1);
-            h->has_etag = true;
-        }
-    } else if (strcasecmp(k, "Content-Length") == 0) {
-        const char *p = v;
-
-        h->has_length = true;
-        h->length_bad = !parse_u32(&p, &h->length) || *p != '\0';
-    } else if (strcasecmp(k, "Content-Range") == 0) {
-        h->has_range = true;
-        h->range_bad = !parse_content_range(v, &h->range_start, &h->range_end,
-                                            &h->range_total);
-    }
+    agent_http_hdrs_feed(&h->hdrs, evt->header_key, strlen(evt->header_key),
+                         evt->header_value, strlen(evt->header_value));
     return ESP_OK;
 }
 
@@ -182,9 +127,7 @@ static int http_open(agent_http_t *self, const agent_http_req_t *req)
 
     /* Fresh response state before any event can fire. */
     h->status = 0;
-    h->has_etag = h->has_length = h->has_range = false;
-    h->length_bad = h->range_bad = false;
-    h->etag[0] = '\0';
+    agent_http_hdrs_reset(&h->hdrs);
 
     err = esp_http_client_open(h->client, (int)req->body_len);
     if (err != ESP_OK)
@@ -226,27 +169,16 @@ static int http_status(agent_http_t *self)
 static int http_etag(agent_http_t *self, char *buf, size_t len)
 {
     agent_esp_http_t *h = AGENT_CONTAINER_OF(self, agent_esp_http_t, base);
-    size_t n;
 
-    if (!h->has_etag)
-        return FOTA_ERR_NOENT;
-    n = strlen(h->etag);
-    if (n + 1 > len)
-        return FOTA_ERR_NOMEM;
-    memcpy(buf, h->etag, n + 1);
-    return (int)n;
+    return h->open ? agent_http_hdrs_etag(&h->hdrs, buf, len) : FOTA_ERR_INVAL;
 }
 
 static int http_content_length(agent_http_t *self, uint32_t *len)
 {
     agent_esp_http_t *h = AGENT_CONTAINER_OF(self, agent_esp_http_t, base);
 
-    if (!h->has_length)
-        return FOTA_ERR_NOENT;
-    if (h->length_bad)
-        return FOTA_ERR_RANGE;
-    *len = h->length;
-    return 0;
+    return h->open ? agent_http_hdrs_content_length(&h->hdrs, len)
+                   : FOTA_ERR_INVAL;
 }
 
 static int http_content_range(agent_http_t *self, uint32_t *start,
@@ -254,14 +186,8 @@ static int http_content_range(agent_http_t *self, uint32_t *start,
 {
     agent_esp_http_t *h = AGENT_CONTAINER_OF(self, agent_esp_http_t, base);
 
-    if (!h->has_range)
-        return FOTA_ERR_NOENT;
-    if (h->range_bad)
-        return FOTA_ERR_PROTO;
-    *start = h->range_start;
-    *end = h->range_end;
-    *total = h->range_total;
-    return 0;
+    return h->open ? agent_http_hdrs_content_range(&h->hdrs, start, end, total)
+                   : FOTA_ERR_INVAL;
 }
 
 static int http_read(agent_http_t *self, uint8_t *buf, size_t len)

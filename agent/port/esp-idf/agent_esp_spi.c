@@ -8,6 +8,12 @@
  * during a session. Transfers of up to 4 bytes go through the
  * transaction's own tx_data/rx_data (no DMA descriptor set-up); longer
  * ones through DMA-capable buffers allocated once.
+ *
+ * A streaming-write phase is hundreds of back-to-back transactions
+ * (about 1.7 s at 8 MHz, much longer at low clocks) that never block, so
+ * the task would starve the idle task and trip the task watchdog (and,
+ * under arduino-esp32, the loop task's): every AGENT_ESP_YIELD_US of
+ * transfers the port blocks for one tick (agent_esp_yield_due()).
  */
 #include "agent_esp.h"
 
@@ -15,6 +21,10 @@
 
 #include "driver/gpio.h"
 #include "esp_heap_caps.h"
+#include "esp_idf_version.h"
+#include "esp_timer.h"
+#include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
 #include "fota/fota_err.h"
 
 static int esp_err_to_fota(esp_err_t err)
@@ -38,6 +48,8 @@ static int spi_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
      * transaction is clocked by the master, so it always ends after
      * len * 8 SCK periods; a dead slave just reads 0xFF/0x00. */
     (void)timeout_ms;
+    if (agent_esp_yield_due(&s->last_yield_us, esp_timer_get_time()))
+        vTaskDelay(1); /* blocks until the next tick: idle task runs */
     while (done < len) {
         spi_transaction_t t;
         size_t n = len - done;
@@ -76,8 +88,15 @@ static int spi_set_cs(agent_spi_t *self, bool asserted)
 
     if (asserted && !s->bus_held) {
         /* The driver only accepts portMAX_DELAY here; the bus has no
-         * other user in the example, so this returns at once. */
+         * other user in the example, so this returns at once. From 6.0
+         * the parameter is a uint32_t (TickType_t before); on the ESP32
+         * both are 32 bits, the cast only matters to a 64-bit host
+         * type-check. */
+#if ESP_IDF_VERSION >= ESP_IDF_VERSION_VAL(6, 0, 0)
+        err = spi_device_acquire_bus(s->dev, (uint32_t)portMAX_DELAY);
+#else
         err = spi_device_acquire_bus(s->dev, portMAX_DELAY);
+#endif
         if (err != ESP_OK)
             return esp_err_to_fota(err);
         s->bus_held = true;
@@ -107,6 +126,7 @@ int agent_esp_spi_open(agent_esp_spi_t *s, spi_host_device_t host, int mosi,
     s->base.ops = &s_spi_ops;
     s->host = host;
     s->cs_pin = cs_pin;
+    s->last_yield_us = esp_timer_get_time();
 
     /* CS first, high, so the target never sees a select (or the strap)
      * while the bus comes up. Setting the level before the direction

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "esp_log.h"
+#include "esp_rom_sys.h"
 #include "esp_timer.h"
 #include "fota/fota_err.h"
 #include "freertos/FreeRTOS.h"
@@ -26,17 +27,24 @@ static uint32_t clock_now_ms(agent_clock_t *self)
 
 static void clock_sleep_ms(agent_clock_t *self, uint32_t ms)
 {
-    TickType_t ticks;
+    int64_t start = esp_timer_get_time();
+    uint32_t left;
 
     (void)self;
     if (ms == 0)
         return;
-    /* Round up: "at least ms". With CONFIG_FREERTOS_HZ=100 a 1 ms sleep
-     * becomes one 10 ms tick (sdkconfig.defaults sets 1000 Hz). */
-    ticks = (TickType_t)((ms + portTICK_PERIOD_MS - 1) / portTICK_PERIOD_MS);
-    if (ticks == 0)
-        ticks = 1;
-    vTaskDelay(ticks);
+    /* "At least ms": vTaskDelay(n) may end after n - 1 periods, so one
+     * tick more than ceil(ms / period) (agent_esp_sleep_ticks()). With
+     * CONFIG_FREERTOS_HZ=100 a 1 ms sleep lasts 10..20 ms (the example's
+     * sdkconfig.defaults sets 1000 Hz: 1..2 ms). What the delay still
+     * left short of a protocol-length sleep (up to 1 s; it returns at
+     * once when the scheduler is suspended) is waited out on esp_timer. */
+    vTaskDelay((TickType_t)agent_esp_sleep_ticks(ms, configTICK_RATE_HZ));
+    if (ms > 1000u)
+        return;
+    while ((left = agent_esp_wait_left_us(start, esp_timer_get_time(),
+                                          ms * 1000u)) > 0)
+        esp_rom_delay_us(left > 1000u ? 1000u : left);
 }
 
 static const agent_clock_ops_t s_clock_ops = {

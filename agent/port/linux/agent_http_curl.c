@@ -13,12 +13,11 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "agent_http_curl.h"
+#include "agent_http_parse.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -43,15 +42,7 @@ typedef struct http_curl {
     long status;
     long new_conns;
     uint32_t timeout_ms;
-    /* captured response headers */
-    char etag[AGENT_HTTP_ETAG_MAX + 1];
-    bool has_etag;
-    bool etag_too_long;
-    bool has_clen;
-    uint64_t clen;
-    bool has_crange;
-    bool crange_bad;
-    uint32_t cr_start, cr_end, cr_total;
+    agent_http_hdrs_t resp; /* captured response headers */
     /* PUT body */
     const uint8_t *up;
     size_t up_len, up_off;
@@ -84,89 +75,12 @@ static int map_curl(CURLcode c)
     return FOTA_ERR_PLATFORM((int)c);
 }
 
-/* ---- header parsing -------------------------------------------------------- */
-
-/* If line is "<name>: value", return value (trimmed start) and its length
- * without trailing CR/LF/blanks. */
-static const char *header_value(const char *line, size_t len, const char *name,
-                                size_t *vlen)
-{
-    size_t nl = strlen(name);
-    size_t i;
-    size_t end;
-
-    if (len <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
-        return NULL;
-    i = nl + 1;
-    while (i < len && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    end = len;
-    while (end > i && (line[end - 1] == '\r' || line[end - 1] == '\n' ||
-                       line[end - 1] == ' ' || line[end - 1] == '\t'))
-        end--;
-    *vlen = end - i;
-    return line + i;
-}
-
-/* Decimal digits [p, p+n) -> *v (<= max). */
-static bool parse_dec(const char *p, size_t n, uint64_t max, uint64_t *v)
-{
-    uint64_t x = 0;
-
-    if (n == 0 || n > 19)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)p[i]))
-            return false;
-        x = x * 10u + (uint64_t)(p[i] - '0');
-    }
-    if (x > max)
-        return false;
-    *v = x;
-    return true;
-}
-
-/* "bytes a-b/total" or "bytes * /total" (416). */
-static void parse_content_range(http_curl_t *s, const char *v, size_t n)
-{
-    const char *dash;
-    const char *slash;
-    const char *end = v + n;
-    uint64_t a = 0, b = 0, t = 0;
-
-    s->has_crange = true;
-    s->crange_bad = true;
-    if (n < 6 || strncasecmp(v, "bytes ", 6) != 0)
-        return;
-    v += 6;
-    slash = memchr(v, '/', (size_t)(end - v));
-    if (slash == NULL ||
-        !parse_dec(slash + 1, (size_t)(end - slash - 1), UINT32_MAX, &t))
-        return;
-    if (slash - v == 1 && v[0] == '*') {
-        a = b = 0;
-    } else {
-        dash = memchr(v, '-', (size_t)(slash - v));
-        if (dash == NULL || !parse_dec(v, (size_t)(dash - v), UINT32_MAX, &a) ||
-            !parse_dec(dash + 1, (size_t)(slash - dash - 1), UINT32_MAX, &b) ||
-            b < a || b >= t)
-            return;
-    }
-    s->cr_start = (uint32_t)a;
-    s->cr_end = (uint32_t)b;
-    s->cr_total = (uint32_t)t;
-    s->crange_bad = false;
-}
+/* ---- response headers (agent_http_parse.c does the parsing) ------------- */
 
 static void reset_response(http_curl_t *s)
 {
     s->status = 0;
-    s->has_etag = false;
-    s->etag_too_long = false;
-    s->etag[0] = '\0';
-    s->has_clen = false;
-    s->has_crange = false;
-    s->crange_bad = false;
+    agent_http_hdrs_reset(&s->resp);
     s->head_done = false;
 }
 
@@ -174,10 +88,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
 {
     http_curl_t *s = user;
     size_t len = size * nmemb;
-    const char *v;
-    size_t vl;
 
-    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+    if (agent_http_parse_status_line(line, len) > 0) {
         /* A new response head (after a 100 Continue, the final one). */
         reset_response(s);
         return len;
@@ -191,19 +103,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
         }
         return len;
     }
-    if ((v = header_value(line, len, "ETag", &vl)) != NULL) {
-        s->has_etag = true;
-        if (vl > AGENT_HTTP_ETAG_MAX) {
-            s->etag_too_long = true;
-        } else {
-            memcpy(s->etag, v, vl);
-            s->etag[vl] = '\0';
-        }
-    } else if ((v = header_value(line, len, "Content-Length", &vl)) != NULL) {
-        s->has_clen = parse_dec(v, vl, UINT64_MAX / 10u, &s->clen);
-    } else if ((v = header_value(line, len, "Content-Range", &vl)) != NULL) {
-        parse_content_range(s, v, vl);
-    }
+    agent_http_hdrs_feed_line(&s->resp, line, len);
     return len;
 }
 
@@ -432,33 +332,19 @@ static int op_status(agent_http_t *h)
 static int op_etag(agent_http_t *h, char *buf, size_t len)
 {
     http_curl_t *s = self_of(h);
-    size_t n;
 
-    if (!s->open || buf == NULL)
+    if (!s->open)
         return FOTA_ERR_INVAL;
-    if (!s->has_etag)
-        return FOTA_ERR_NOENT;
-    if (s->etag_too_long)
-        return FOTA_ERR_NOMEM;
-    n = strlen(s->etag);
-    if (n + 1 > len)
-        return FOTA_ERR_NOMEM;
-    memcpy(buf, s->etag, n + 1);
-    return (int)n;
+    return agent_http_hdrs_etag(&s->resp, buf, len);
 }
 
 static int op_content_length(agent_http_t *h, uint32_t *len)
 {
     http_curl_t *s = self_of(h);
 
-    if (!s->open || len == NULL)
+    if (!s->open)
         return FOTA_ERR_INVAL;
-    if (!s->has_clen)
-        return FOTA_ERR_NOENT;
-    if (s->clen > UINT32_MAX)
-        return FOTA_ERR_RANGE;
-    *len = (uint32_t)s->clen;
-    return 0;
+    return agent_http_hdrs_content_length(&s->resp, len);
 }
 
 static int op_content_range(agent_http_t *h, uint32_t *start, uint32_t *end,
@@ -466,16 +352,9 @@ static int op_content_range(agent_http_t *h, uint32_t *start, uint32_t *end,
 {
     http_curl_t *s = self_of(h);
 
-    if (!s->open || start == NULL || end == NULL || total == NULL)
+    if (!s->open)
         return FOTA_ERR_INVAL;
-    if (!s->has_crange)
-        return FOTA_ERR_NOENT;
-    if (s->crange_bad)
-        return FOTA_ERR_PROTO;
-    *start = s->cr_start;
-    *end = s->cr_end;
-    *total = s->cr_total;
-    return 0;
+    return agent_http_hdrs_content_range(&s->resp, start, end, total);
 }
 
 static int op_read(agent_http_t *h, uint8_t *buf, size_t len)

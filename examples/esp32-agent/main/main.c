@@ -1,11 +1,14 @@
 /*
  * main.c - ESP32 update agent for the STM32F407 dual-slot bootloader.
  *
- * Brings up what the agent needs and then runs it: NVS (progress record,
- * Wi-Fi calibration), Wi-Fi in station mode, SNTP (SigV4 signatures and
+ * Brings up what the agent needs and then runs it: first the target's
+ * control lines to their safe state (before anything that can take
+ * seconds), NVS (progress record, credentials, Wi-Fi calibration), Wi-Fi
+ * in station mode with the network from NVS, SNTP (SigV4 signatures and
  * reports need the UTC time), then the agent task from the fota component
  * (agent/port/esp-idf), which polls S3 and updates the target over SPI.
- * All settings come from `idf.py menuconfig` -> "FOTA update agent".
+ * Settings come from `idf.py menuconfig` -> "FOTA update agent"; the
+ * Wi-Fi network and the S3 key from NVS (credentials.csv, docs/hardware.md).
  */
 #include <string.h>
 #include <time.h>
@@ -30,6 +33,7 @@ static const char *TAG = "main";
 
 static EventGroupHandle_t s_net;
 static agent_esp_t s_agent; /* ~20 KiB of buffers: static, not the stack */
+static agent_esp_creds_t s_creds;
 
 static void on_wifi_event(void *arg, esp_event_base_t base, int32_t id,
                           void *data)
@@ -63,11 +67,11 @@ static void wifi_start(void)
         IP_EVENT, IP_EVENT_STA_GOT_IP, on_wifi_event, NULL, NULL));
 
     memset(&sta, 0, sizeof sta);
-    strncpy((char *)sta.sta.ssid, FOTA_ESP_WIFI_SSID, sizeof sta.sta.ssid - 1);
-    strncpy((char *)sta.sta.password, FOTA_ESP_WIFI_PASSWORD,
-            sizeof sta.sta.password - 1);
+    /* ssid is 32 bytes and may be unterminated; password 64. */
+    memcpy(sta.sta.ssid, s_creds.wifi_ssid, strnlen(s_creds.wifi_ssid, 32));
+    memcpy(sta.sta.password, s_creds.wifi_pass, strnlen(s_creds.wifi_pass, 64));
     sta.sta.threshold.authmode =
-        FOTA_ESP_WIFI_PASSWORD[0] != '\0' ? WIFI_AUTH_WPA2_PSK : WIFI_AUTH_OPEN;
+        s_creds.wifi_pass[0] != '\0' ? WIFI_AUTH_WPA2_PSK : WIFI_AUTH_OPEN;
     ESP_ERROR_CHECK(esp_wifi_set_mode(WIFI_MODE_STA));
     ESP_ERROR_CHECK(esp_wifi_set_config(WIFI_IF_STA, &sta));
     ESP_ERROR_CHECK(esp_wifi_start());
@@ -92,6 +96,11 @@ void app_main(void)
     esp_err_t err;
     int rc;
 
+    /* Before anything else: the ESP32's reset left NRST/CS/BOOT0 floating. */
+    rc = agent_esp_pins_safe_kconfig();
+    if (rc < 0)
+        ESP_LOGE(TAG, "target control lines: %d (check menuconfig pins)", rc);
+
     err = nvs_flash_init();
     if (err == ESP_ERR_NVS_NO_FREE_PAGES ||
         err == ESP_ERR_NVS_NEW_VERSION_FOUND) {
@@ -102,8 +111,15 @@ void app_main(void)
     }
     ESP_ERROR_CHECK(err);
 
+    rc = agent_esp_creds_load(&s_creds, FOTA_ESP_CRED_NAMESPACE,
+                              FOTA_ESP_SIGV4 != 0);
+    if (rc < 0) {
+        ESP_LOGE(TAG, "no credentials (%d): flash the NVS image made from "
+                      "credentials.csv", rc);
+        return;
+    }
     wifi_start();
-    ESP_LOGI(TAG, "waiting for Wi-Fi '%s'", FOTA_ESP_WIFI_SSID);
+    ESP_LOGI(TAG, "waiting for Wi-Fi '%s'", s_creds.wifi_ssid);
     xEventGroupWaitBits(s_net, WIFI_UP_BIT, pdFALSE, pdTRUE, portMAX_DELAY);
     sntp_start();
 

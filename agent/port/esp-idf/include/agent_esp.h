@@ -1,22 +1,32 @@
 /*
- * agent_esp.h - the update agent's ports on ESP-IDF v5.x (ESP32), and a
- * bundle that wires them to the portable core from Kconfig.
+ * agent_esp.h - the update agent's ports on ESP-IDF v5.0 to v6.x (ESP32),
+ * and a bundle that wires them to the portable core from a run-time
+ * configuration (agent_esp_cfg_t: filled from Kconfig by
+ * agent_esp_start(), or by an Arduino sketch).
  *
  * Every port is a thin adapter onto one ESP-IDF driver; no update
  * decision is made here (that is agent_update / agent_proto, tested on the
  * host):
- *   spi      spi_master on SPI3_HOST (VSPI) at its IO_MUX pins, mode 0,
+ *   spi      spi_master on SPI3_HOST (VSPI) or SPI2_HOST (HSPI), mode 0,
  *            polling transactions, bus acquired while CS is asserted; CS is
  *            a GPIO because it doubles as the target's update-mode strap
- *            and must stay low across the target's reset
- *   gpio     NRST open-drain (GPIO_MODE_INPUT_OUTPUT_OD), optional BOOT0
- *   clock    esp_timer_get_time() and vTaskDelay()
+ *            and must stay low across the target's reset; yields the CPU
+ *            every AGENT_ESP_YIELD_US of back-to-back transfers
+ *   gpio     NRST open-drain (GPIO_MODE_INPUT_OUTPUT_OD), optional BOOT0;
+ *            an NRST low pulse lasts at least AGENT_ESP_NRST_MIN_US
+ *   clock    esp_timer_get_time() and vTaskDelay() (at least the time
+ *            asked for: agent_esp_sleep_ticks())
  *   utc      time() once SNTP has set it (SigV4, reports)
  *   log      ESP_LOG
  *   http     esp_http_client (open / fetch_headers / read), TLS checked
  *            against the ESP-IDF certificate bundle
  *   storage  a data partition for the staged image, NVS for the two copies
- *            of the progress record
+ *            of the progress record (a copy of the wrong size is erased
+ *            and forgotten), NVS strings for the credentials
+ *
+ * The decisions of these ports (pin rules and order, NVS result mapping,
+ * sleep lengths, yields) are the pure functions of agent_esp_logic.h,
+ * tested on the host.
  *
  * All functions run in the agent's task (never in an ISR). Initialisation
  * functions return 0 or a negative FOTA_ERR_* (esp_err_t codes travel as
@@ -30,10 +40,12 @@
 #include <stdint.h>
 
 #include "agent_http.h"
+#include "agent_http_parse.h"
 #include "agent_port.h"
 #include "agent_proto.h"
 #include "agent_storage.h"
 #include "agent_update.h"
+#include "agent_esp_logic.h"
 #include "fota/fota_ed25519.h"
 #include "driver/spi_master.h"
 #include "esp_http_client.h"
@@ -52,13 +64,15 @@ typedef struct agent_esp_spi {
     spi_device_handle_t dev;
     int cs_pin;
     bool bus_held;
+    int64_t last_yield_us; /* agent_esp_yield_due() */
     uint8_t *dma_tx; /* AGENT_ESP_SPI_CHUNK bytes, DMA-capable */
     uint8_t *dma_rx;
 } agent_esp_spi_t;
 
-/* Initialise the bus (host: SPI3_HOST for the VSPI IO_MUX pins 23/19/18),
- * add the target as a mode-0 device at hz with no hardware CS, and drive
- * cs_pin as a push-pull GPIO, high (deasserted). */
+/* Initialise the bus (host: SPI3_HOST for the VSPI IO_MUX pins 23/19/18,
+ * SPI2_HOST for HSPI's 13/12/14), add the target as a mode-0 device at hz
+ * with no hardware CS, and drive cs_pin as a push-pull GPIO, high
+ * (deasserted). */
 int agent_esp_spi_open(agent_esp_spi_t *s, spi_host_device_t host, int mosi,
                        int miso, int sck, int cs_pin, int hz);
 
@@ -68,7 +82,16 @@ typedef struct agent_esp_gpio {
     agent_gpio_t base;
     int nrst_pin;
     int boot0_pin; /* -1: not wired */
+    int64_t nrst_low_us; /* when NRST went low; -1: released */
 } agent_esp_gpio_t;
+
+/* The target's control lines to their safe state, in the order of
+ * agent_esp_safe_sequence(): BOOT0 low, CS high, then NRST released. Call
+ * it first thing in app_main()/setup(), before Wi-Fi and SNTP, so that
+ * the STM32 never sits with floating straps while the ESP32 starts.
+ * Returns 0 or FOTA_ERR_INVAL (pins unusable: logged with the reason) or
+ * a platform code. */
+int agent_esp_pins_safe(const agent_esp_pins_t *pins);
 
 /* NRST as open drain, released (high) from the start; BOOT0 (if >= 0)
  * push-pull, low. */
@@ -108,14 +131,7 @@ typedef struct agent_esp_http {
     bool open;
     int status;
     /* Response headers, captured in HTTP_EVENT_ON_HEADER. */
-    char etag[AGENT_HTTP_ETAG_MAX];
-    bool has_etag;
-    bool has_length;
-    bool length_bad;
-    uint32_t length;
-    bool has_range;
-    bool range_bad;
-    uint32_t range_start, range_end, range_total;
+    agent_http_hdrs_t hdrs;
     /* Extra header names set on the last request, removed before the
      * next (the client keeps request headers between requests). */
     char hdr_names[AGENT_ESP_HTTP_MAX_HDRS][AGENT_ESP_HTTP_HDR_NAME];
@@ -140,7 +156,49 @@ typedef struct agent_esp_storage {
 int agent_esp_storage_open(agent_esp_storage_t *st, const char *label,
                            const char *nvs_namespace);
 
-/* ---- the bundle: everything from Kconfig ---- */
+/* ---- credentials (NVS strings, never in the image) ---- */
+
+typedef struct agent_esp_creds {
+    char wifi_ssid[33];  /* key wifi_ssid (required) */
+    char wifi_pass[65];  /* key wifi_pass (absent: an open network) */
+    char s3_key_id[129]; /* key s3_key_id (required for SigV4) */
+    char s3_secret[129]; /* key s3_secret (required for SigV4) */
+} agent_esp_creds_t;
+
+/* Read the credentials from namespace ns (nvs_flash_init(), or
+ * nvs_flash_secure_init() for an encrypted NVS, must have run). need_s3:
+ * the S3 key is required. A missing or unusable required key is logged by
+ * name ("fota_cred/s3_secret: credential not provisioned") and returns its
+ * FOTA_ERR_*; nothing is erased. */
+int agent_esp_creds_load(agent_esp_creds_t *cr, const char *ns, bool need_s3);
+
+/* ---- the bundle ---- */
+
+/* Everything the agent needs, at run time. The strings must stay valid as
+ * long as the agent runs (string literals, or static buffers). */
+typedef struct agent_esp_cfg {
+    const char *endpoint; /* "https://s3.eu-west-1.amazonaws.com" */
+    const char *bucket;
+    const char *prefix;   /* no trailing '/' */
+    const char *region;
+    const char *access_key; /* NULL or "": anonymous / presigned */
+    const char *secret_key;
+    bool report;            /* PUT reports/<device-id>.json (SigV4 only) */
+    const char *device_id;  /* NULL or "": esp32-<MAC> */
+    const char *sign_pubkey_hex; /* 64 hex digits; NULL or "": none */
+    const char *product;    /* product id of images and manifest */
+    uint32_t poll_interval_s;
+    int spi_host;           /* AGENT_ESP_VSPI or AGENT_ESP_HSPI */
+    agent_esp_pins_t pins;
+    uint32_t spi_hz;
+    const char *staging_label; /* data partition for the staged image */
+    const char *nvs_namespace; /* progress record */
+} agent_esp_cfg_t;
+
+/* Defaults: VSPI at its IO_MUX pins, CS 5, NRST 4, no BOOT0, 8 MHz,
+ * partition "fota_stage", NVS namespace "fota", product FOTA_PRODUCT_ID,
+ * 300 s polls, anonymous. endpoint/bucket/prefix are left NULL. */
+void agent_esp_default_cfg(agent_esp_cfg_t *c);
 
 typedef struct agent_esp {
     agent_esp_spi_t spi;
@@ -154,16 +212,25 @@ typedef struct agent_esp {
     agent_update_t update;
     char device_id[AGENT_UPDATE_ID_SIZE];
     char base_url[AGENT_UPDATE_URL_SIZE];
-    /* Decoded CONFIG_FOTA_SIGN_PUBKEY; cfg.sign_pubkey points here, so it
-     * lives as long as the agent. */
+    /* Decoded sign_pubkey_hex; the core's cfg points here, so it lives as
+     * long as the agent. */
     uint8_t sign_pubkey[FOTA_ED25519_PUB_SIZE];
+    agent_esp_creds_t creds; /* agent_esp_start(): read from NVS */
 } agent_esp_t;
 
-/* Open every port from Kconfig and initialise the protocol client and the
+/* Open every port from cfg and initialise the protocol client and the
  * update flow (which loads the persisted progress record). Wi-Fi, SNTP and
- * nvs_flash_init() are the application's (examples/esp32-agent). a is
- * large (~20 KiB): give it static storage. */
+ * nvs_flash_init() are the application's. a is large (~20 KiB): give it
+ * static storage. Returns 0 or a negative FOTA_ERR_* (logged). */
+int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *cfg);
+
+/* agent_esp_start_cfg() with the Kconfig settings and, for SigV4, the S3
+ * key from the credentials namespace (agent_esp_kconfig.c; the component
+ * only, not the Arduino library). */
 int agent_esp_start(agent_esp_t *a);
+
+/* agent_esp_pins_safe() with the Kconfig pins (component only). */
+int agent_esp_pins_safe_kconfig(void);
 
 /* The agent loop, for a FreeRTOS task: one poll cycle, then sleep the
  * delay the core asks for, forever. arg is the started agent_esp_t. */

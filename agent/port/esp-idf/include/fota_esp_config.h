@@ -2,7 +2,9 @@
  * fota_esp_config.h - ESP-IDF Kconfig (CONFIG_FOTA_*) mapped to the
  * project's FOTA_* settings. The component points FOTA_CONFIG_FILE here,
  * so fota/fota_config.h includes it first; nothing outside the ESP-IDF
- * port ever sees a CONFIG_* symbol.
+ * port ever sees a CONFIG_* symbol. Only agent_esp_kconfig.c and the
+ * example read the FOTA_ESP_* names: the port itself is configured at run
+ * time (agent_esp_cfg_t), which is how the Arduino library uses it.
  */
 #ifndef FOTA_ESP_CONFIG_H
 #define FOTA_ESP_CONFIG_H
@@ -13,8 +15,8 @@
 #define FOTA_PRODUCT_ID CONFIG_FOTA_PRODUCT_ID
 
 /* ---- settings of the ESP-IDF port ---- */
-#define FOTA_ESP_WIFI_SSID CONFIG_FOTA_WIFI_SSID
-#define FOTA_ESP_WIFI_PASSWORD CONFIG_FOTA_WIFI_PASSWORD
+/* Wi-Fi and S3 credentials live in NVS under this namespace. */
+#define FOTA_ESP_CRED_NAMESPACE CONFIG_FOTA_CRED_NAMESPACE
 
 #define FOTA_ESP_S3_ENDPOINT CONFIG_FOTA_S3_ENDPOINT
 #define FOTA_ESP_S3_BUCKET CONFIG_FOTA_S3_BUCKET
@@ -22,12 +24,8 @@
 #define FOTA_ESP_S3_REGION CONFIG_FOTA_S3_REGION
 #ifdef CONFIG_FOTA_S3_AUTH_SIGV4
 #define FOTA_ESP_SIGV4 1
-#define FOTA_ESP_S3_ACCESS_KEY CONFIG_FOTA_S3_ACCESS_KEY
-#define FOTA_ESP_S3_SECRET_KEY CONFIG_FOTA_S3_SECRET_KEY
 #else
 #define FOTA_ESP_SIGV4 0
-#define FOTA_ESP_S3_ACCESS_KEY ""
-#define FOTA_ESP_S3_SECRET_KEY ""
 #endif
 #ifdef CONFIG_FOTA_REPORT
 #define FOTA_ESP_REPORT 1
@@ -38,8 +36,14 @@
 #define FOTA_ESP_DEVICE_ID CONFIG_FOTA_DEVICE_ID
 /* Ed25519 signer key as 64 hex digits; "" = signatures not required. */
 #define FOTA_ESP_SIGN_PUBKEY CONFIG_FOTA_SIGN_PUBKEY
-#define FOTA_ESP_POLL_INTERVAL_MS (CONFIG_FOTA_POLL_INTERVAL_S * 1000u)
+#define FOTA_ESP_POLL_INTERVAL_S CONFIG_FOTA_POLL_INTERVAL_S
 
+/* AGENT_ESP_HSPI / AGENT_ESP_VSPI (agent_esp_logic.h). */
+#ifdef CONFIG_FOTA_SPI_HOST_HSPI
+#define FOTA_ESP_SPI_HOST 2
+#else
+#define FOTA_ESP_SPI_HOST 3
+#endif
 #define FOTA_ESP_PIN_MOSI CONFIG_FOTA_PIN_MOSI
 #define FOTA_ESP_PIN_MISO CONFIG_FOTA_PIN_MISO
 #define FOTA_ESP_PIN_SCK CONFIG_FOTA_PIN_SCK

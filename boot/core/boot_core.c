@@ -107,16 +107,10 @@ static int check_hash(boot_ctx_t *ctx, int slot, const fota_image_hdr_t *hdr,
     while (left > 0) {
         uint32_t n = left < sizeof(ctx->scratch) ? left
                                                  : (uint32_t)sizeof(ctx->scratch);
-        /* In place where flash is memory-mapped, else through scratch. */
-        const void *p = boot_flash_peek(addr, n);
-
-        if (p == NULL) {
-            rc = boot_flash_read(addr, ctx->scratch, n);
-            if (rc < 0)
-                return rc;
-            p = ctx->scratch;
-        }
-        fota_sha256_update(&sha, p, n);
+        rc = boot_flash_read(addr, ctx->scratch, n);
+        if (rc < 0)
+            return rc;
+        fota_sha256_update(&sha, ctx->scratch, n);
         addr += n;
         left -= n;
         /* Hashing 384 KiB takes tens of milliseconds on the chip. */

@@ -16,12 +16,6 @@
  * FOTA_ERR_*: FOTA_ERR_RANGE outside main flash. */
 int boot_flash_read(uint32_t addr, void *dst, size_t len);
 
-/* A pointer through which len bytes of flash at addr may be read in place
- * (memory-mapped flash), or NULL when the platform cannot (or the range
- * is outside main flash): the caller then copies with boot_flash_read.
- * Like boot_flash_read, a call lets the port do its idle work. */
-const void *boot_flash_peek(uint32_t addr, size_t len);
-
 /* Program len bytes at addr (both multiples of 4, x32 parallelism) into
  * erased flash, word by word in ascending order. Returns 0, FOTA_ERR_INVAL
  * (alignment), FOTA_ERR_RANGE, or FOTA_ERR_IO when FLASH_SR reports an error

@@ -94,15 +94,6 @@ int boot_flash_read(uint32_t addr, void *dst, size_t len)
     return sim_flash_read(s_flash, addr, dst, (uint32_t)len);
 }
 
-/* The flash model is read through sim_flash_read only (it times and
- * checks every access). */
-const void *boot_flash_peek(uint32_t addr, size_t len)
-{
-    (void)addr;
-    (void)len;
-    return NULL;
-}
-
 int boot_flash_write(uint32_t addr, const void *src, size_t len)
 {
     const uint8_t *p = src;

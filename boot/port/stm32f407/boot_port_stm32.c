@@ -134,15 +134,6 @@ FW_RAMFUNC int boot_flash_read(uint32_t addr, void *dst, size_t len)
     return 0;
 }
 
-/* Main flash is memory-mapped (RM0090 2.3): read it where it is. */
-FW_RAMFUNC const void *boot_flash_peek(uint32_t addr, size_t len)
-{
-    fw_idle();
-    if (!fw_flash_range_ok(addr, len))
-        return NULL;
-    return (const void *)(uintptr_t)addr;
-}
-
 FW_RAMFUNC int boot_flash_write(uint32_t addr, const void *src, size_t len)
 {
     const uint8_t *p = src;

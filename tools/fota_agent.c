@@ -236,6 +236,7 @@ static void usage_run(FILE *out)
             "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
             "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
             "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
+            "                  [--observe-ms N] [--checkpoint N] [--timeout-ms N]\n"
             "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
@@ -247,13 +248,41 @@ static void usage_run(FILE *out)
             "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
             "public key from 'fota key pub') an image must carry a valid signature by\n"
             "that key or it is refused before anything is written to the target.\n"
+            "The agent learns the target's state from its running application (the\n"
+            "fota_app library answers on SPI1) and resets nothing unless it installs:\n"
+            "docs/agent.md lists the resets of one update.\n"
+            "\n"
+            "      --endpoint URL      S3 endpoint (http://host:port or https://...)\n"
+            "      --bucket B          bucket holding the releases (path-style)\n"
+            "      --prefix P          key prefix of manifest.json and the images\n"
+            "      --device-id ID      rollout bucket and report name of this device\n"
+            "      --once              one poll cycle (the default without --interval)\n"
+            "      --interval S        poll every S seconds (+-10%% jitter)\n"
+            "      --cycles N          stop after N cycles (with --interval)\n"
+            "      --state-dir DIR     staged image and progress record\n"
+            "                          (default fota-agent-state)\n"
+            "      --access-key K      SigV4 access key (or AWS_ACCESS_KEY_ID)\n"
+            "      --secret-key S      SigV4 secret key (or AWS_SECRET_ACCESS_KEY)\n"
+            "      --region R          SigV4 region (or AWS_REGION; us-east-1)\n"
+            "      --no-report         do not PUT reports/<device-id>.json\n"
+            "      --observe-ms N      target time added to the image's confirm window\n"
+            "                          before the outcome is read, and between reads\n"
+            "                          while the trial is pending (default 500)\n"
+            "      --checkpoint N      persist download progress every N bytes\n"
+            "      --timeout-ms N      per HTTP call (default 10000)\n"
+            "      --pubkey PUB        require an Ed25519 signature by this key\n"
+            "      --json              summary as one JSON object\n"
+            "  -q, --quiet             no progress lines\n"
+            "  -v, --verbose           the agent's log lines\n"
+            "  -h, --help              this help\n"
             "The target is the simulated one in fota-sim-flash.bin unless given:\n");
     tool_target_usage(out);
 }
 
 static void print_summary(const agent_update_t *u, const tool_target_t *t,
-                          uint64_t wall_ms, bool json)
+                          const agent_proto_t *proto, uint64_t wall_ms, bool json)
 {
+    unsigned resets = (unsigned)agent_proto_target_resets(proto);
     const fota_status_t *st = &u->status;
     char run[40] = "none", slot[4] = "-";
 
@@ -266,21 +295,21 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                "\"running_slot\":\"%s\",\"cycles\":%u,\"manifest_gets\":%u,"
                "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
                "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
-               "\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
+               "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
                agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     } else {
         printf("agent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
                "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
-               "flashes=%u reports=%u hw_time_ms=%llu wall_ms=%llu\n",
+               "flashes=%u reports=%u refused=%u target_resets=%u hw_time_ms=%llu wall_ms=%llu\n",
                agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     }
@@ -420,8 +449,10 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr, "next poll in %u ms\n", d);
         host_sleep_ms(NULL, d);
     }
-    print_summary(u, t, host_now_ms(NULL) - t0, json);
-    exit_code = u->outcome == AGENT_OUT_ERROR ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+    print_summary(u, t, proto, host_now_ms(NULL) - t0, json);
+    exit_code = u->outcome == AGENT_OUT_ERROR || u->outcome == AGENT_OUT_REFUSED
+                    ? TOOL_EXIT_FAIL
+                    : TOOL_EXIT_OK;
 out_http:
     agent_http_curl_destroy(http);
 out_t:

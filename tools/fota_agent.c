@@ -209,16 +209,24 @@ static int cmd_sim_status(int argc, char **argv)
     if (help || !flash) {
         fprintf(help ? stdout : stderr,
                 "usage: fota agent sim-status --flash FILE [--json]\n"
-                "What a cold boot of the simulated target would run (the file is not changed).\n");
+                "What a cold boot of the simulated target would run (the file is not changed);\n"
+                "with --json also the erase count of every flash sector (\"erases\").\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     rc = agent_sim_target_check_boot(flash, &slot, &v);
     tool_format_version(&v, vs, sizeof(vs));
+    char wear_s[FOTA_FLASH_SECTORS * 12] = "";
+    uint32_t wear[FOTA_FLASH_SECTORS];
+    if (agent_sim_target_wear(flash, wear) == 0)
+        for (int i = 0; i < FOTA_FLASH_SECTORS; i++)
+            snprintf(wear_s + strlen(wear_s), sizeof(wear_s) - strlen(wear_s), "%s%u",
+                     i ? "," : "", wear[i]);
     if (json)
-        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\"}\n",
+        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\","
+               "\"erases\":[%s]}\n",
                rc == 0 ? "true" : "false", rc == 0 ? "\"" : "",
                rc == 0 ? tool_slot_name(slot) : "null", rc == 0 ? "\"" : "",
-               rc == 0 ? vs : "", fota_strerror(rc));
+               rc == 0 ? vs : "", fota_strerror(rc), wear_s);
     else if (rc == 0)
         printf("bootable: slot %s, version %s\n", tool_slot_name(slot), vs);
     else

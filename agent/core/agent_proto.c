@@ -47,8 +47,8 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     cfg->byte_xfers = true;
     /* A running application answers from its main loop; its first loop
      * pass after a boot can be late by its self-test. */
-    cfg->app_timeout_ms = 100;
-    cfg->app_tries = 3;
+    cfg->app_timeout_ms = 20;
+    cfg->app_tries = 2;
 }
 
 uint32_t agent_proto_target_resets(const agent_proto_t *t)
@@ -428,17 +428,13 @@ int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info)
     return 0;
 }
 
-int agent_proto_enter_update_gently(agent_proto_t *t)
+int agent_proto_probe_boot(agent_proto_t *t)
 {
-    uint8_t p[FOTA_APP_UPDATE_PAYLOAD];
-    int rc;
+    uint32_t timeouts = t->stats.timeouts;
+    int rc = t->spi->ops->set_cs(t->spi, true);
 
-    /* The bootloader may already listen (an earlier request, a target
-     * waiting in update mode): no reset at all. */
-    rc = t->spi->ops->set_cs(t->spi, true);
     if (rc < 0)
         return rc;
-    uint32_t timeouts = t->stats.timeouts;
     rc = agent_sync_once(t, t->cfg.ack_timeout_ms);
     /* A probe nobody answers is no missed deadline. */
     t->stats.timeouts = timeouts;
@@ -446,8 +442,20 @@ int agent_proto_enter_update_gently(agent_proto_t *t)
         t->synced = true;
         return 0;
     }
+    t->synced = false;
     rc = t->spi->ops->set_cs(t->spi, false);
-    if (rc < 0)
+    return rc < 0 ? rc : FOTA_ERR_NOENT;
+}
+
+int agent_proto_enter_update_gently(agent_proto_t *t)
+{
+    uint8_t p[FOTA_APP_UPDATE_PAYLOAD];
+    int rc;
+
+    /* The bootloader may already listen (an earlier request, a target
+     * waiting in update mode): no reset at all. */
+    rc = agent_proto_probe_boot(t);
+    if (rc != FOTA_ERR_NOENT)
         return rc;
     rc = agent_app_exchange(t, FOTA_APP_CMD_UPDATE, p, sizeof(p), true);
     if (rc >= 1 && p[0] == 0) {

@@ -141,6 +141,12 @@ int agent_proto_release(agent_proto_t *t);
  * does not link the library), or a port error. */
 int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info);
 
+/* Whether the bootloader listens in update mode now (CS asserted, 0x5A,
+ * ACK or NACK within cfg.ack_timeout_ms). Returns 0 synchronised with CS
+ * still asserted, FOTA_ERR_NOENT with CS released, or a port error.
+ * Resets nothing. */
+int agent_proto_probe_boot(agent_proto_t *t);
+
 /* Put the target in update mode with as little disturbance as possible:
  * a bootloader already in update mode is used as it is; a running
  * application is asked (it resets into update mode itself, one software

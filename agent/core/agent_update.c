@@ -1023,6 +1023,10 @@ static int upd_flash(agent_update_t *u)
     u->stats.flashes++;
     rc = agent_proto_flash_image(u->p.target, &req);
     if (rc < 0) {
+        /* Refused at commit: the bootloader still listens; boot the
+         * running image again rather than leave it waiting. */
+        if (u->p.target->commit_refused)
+            (void)agent_proto_reboot(u->p.target);
         (void)agent_proto_release(u->p.target);
         return rc;
     }
@@ -1065,27 +1069,45 @@ static uint32_t upd_staged_window_ms(agent_update_t *u)
     return fota_image_confirm_window_ms(&hdr);
 }
 
-/* After the commit and reboot: the trial runs undisturbed for the confirm
- * window the image declares (plus cfg.observe_wait_ms for its boot), then
- * the application is asked. A trial still pending (attempts left after a
- * watchdog reset) is asked again every observe_wait_ms until it has had
- * all its attempts; no read resets anything, so observation costs no
- * attempt. Only when no application answers by then does the agent ask
- * the bootloader (one reset). */
+/* The status from a bootloader found listening in update mode (a reset
+ * landed while CS was low, or the trial image is gone): read it and
+ * reboot so the boot decision runs again. */
+static int upd_boot_listening_status(agent_update_t *u)
+{
+    int rc = agent_proto_status(u->p.target, &u->status);
+
+    u->app_valid = false;
+    if (rc == 0) {
+        u->status_valid = true;
+        rc = agent_proto_reboot(u->p.target);
+    }
+    if (rc < 0)
+        (void)agent_proto_release(u->p.target);
+    return rc;
+}
+
+/* After the commit and reboot. Reading the status from the application
+ * resets nothing, so the agent asks every cfg.observe_wait_ms from the
+ * reboot on and stops at the first verdict: confirmed (the trial image
+ * runs confirmed) or rolled back (the previous image runs, the new one
+ * rejected). A trial that needs its whole confirm window, or several
+ * attempts, is simply asked more often; the budget covers every attempt
+ * at twice the window the image declares (the IWDG fires no earlier than
+ * the window, later on a slow LSI). No read costs an attempt. */
 static int upd_observe(agent_update_t *u)
 {
     agent_clock_t *tclk = u->p.target->clock;
     uint32_t window = upd_staged_window_ms(u);
-    /* The IWDG fires no earlier than the window, later on a slow LSI:
-     * allow twice the window per attempt. */
     uint32_t budget = 2u * window * (FOTA_TRIAL_ATTEMPTS + 1u);
     uint32_t step = u->cfg.observe_wait_ms ? u->cfg.observe_wait_ms : 500u;
     uint32_t start = tclk->ops->now_ms(tclk);
     int rc = FOTA_ERR_TIMEOUT;
 
-    tclk->ops->sleep_ms(tclk, window + u->cfg.observe_wait_ms);
     for (;;) {
+        tclk->ops->sleep_ms(tclk, step);
         rc = upd_app_status(u);
+        if (rc < 0 && agent_proto_probe_boot(u->p.target) == 0)
+            rc = upd_boot_listening_status(u);
         if (rc == 0) {
             int j = upd_judge(u);
             if (j > 0)
@@ -1095,19 +1117,8 @@ static int upd_observe(agent_update_t *u)
             rc = FOTA_ERR_TIMEOUT;
         }
         if (tclk->ops->now_ms(tclk) - start >= budget)
-            break;
-        tclk->ops->sleep_ms(tclk, step);
+            return rc;
     }
-    if (rc == FOTA_ERR_TIMEOUT)
-        return rc;
-    /* No application answers at all: ask the bootloader. */
-    rc = upd_boot_status(u);
-    if (rc < 0)
-        return rc;
-    rc = upd_judge(u);
-    if (rc > 0)
-        return rc;
-    return rc < 0 ? FOTA_ERR_NOENT : FOTA_ERR_TIMEOUT;
 }
 
 /* Whether a slot is PENDING: a committed image whose trial has not ended. */

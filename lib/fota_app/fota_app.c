@@ -91,6 +91,16 @@ __attribute__((noreturn)) static void app_reset(void)
     }
 }
 
+/* Before a reset of its own that must boot normally: give an agent that
+ * is reading the status (CS low) time to finish, since CS low at reset is
+ * the bootloader's update-mode strap. Bounded: about 50 ms at 168 MHz. */
+static void wait_cs_released(void)
+{
+    for (uint32_t n = 0; n < 2000000u; n++)
+        if (GPIOA_IDR & (1u << NSS_PIN))
+            return;
+}
+
 static int refresh_status(void)
 {
     return fota_app_status_build(flash_base(), s_app.slot, s_app.flags, s_app.status);
@@ -282,8 +292,10 @@ int fota_app_confirm(void)
         return rc;
     /* The trial's IWDG cannot be stopped: restart into the confirmed boot,
      * where the bootloader does not start it. */
-    if (trial)
+    if (trial) {
+        wait_cs_released();
         app_reset();
+    }
     return 0;
 }
 

@@ -493,6 +493,20 @@ out:
     return rc;
 }
 
+int agent_sim_target_wear(const char *path, uint32_t wear[FOTA_FLASH_SECTORS])
+{
+    sim_flash_t *f = malloc(sizeof(*f));
+    int rc;
+
+    if (!f)
+        return FOTA_ERR_NOMEM;
+    rc = read_flash_copy(path, f);
+    if (rc == 0)
+        memcpy(wear, f->wear, sizeof(f->wear));
+    free(f);
+    return rc;
+}
+
 uint64_t agent_sim_target_time_ns(const agent_sim_target_t *t)
 {
     return t->flash ? t->flash->now_ns : 0;

@@ -101,6 +101,10 @@ int agent_sim_target_install(agent_sim_target_t *t, int slot,
 int agent_sim_target_check_boot(const char *path, int *slot,
                                 fota_version_t *version);
 
+/* The erase count of every sector in the flash file (the flash model's
+ * wear counters; the file is not changed). Returns 0 or an error. */
+int agent_sim_target_wear(const char *path, uint32_t wear[FOTA_FLASH_SECTORS]);
+
 /* Virtual hardware time so far (ns). */
 uint64_t agent_sim_target_time_ns(const agent_sim_target_t *t);
 

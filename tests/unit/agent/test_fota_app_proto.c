@@ -99,6 +99,14 @@ static uint8_t clock_byte(fota_app_link_t *l, uint8_t *dr, uint8_t mosi)
     return miso;
 }
 
+/* Clock a request: start, command, check byte. */
+static void clock_request(fota_app_link_t *l, uint8_t *dr, uint8_t cmd, uint8_t check)
+{
+    clock_byte(l, dr, FOTA_APP_SOF);
+    clock_byte(l, dr, cmd);
+    clock_byte(l, dr, check);
+}
+
 static void test_link_answers_after_request(void **state)
 {
     fota_app_link_t l;
@@ -109,9 +117,7 @@ static void test_link_answers_after_request(void **state)
     /* Noise and an AN4286 sync before the request: ignored. */
     assert_int_equal(clock_byte(&l, &dr, 0x5A), FOTA_APP_FILL);
     assert_int_equal(clock_byte(&l, &dr, 0x00), FOTA_APP_FILL);
-    clock_byte(&l, &dr, FOTA_APP_SOF);
-    clock_byte(&l, &dr, FOTA_APP_CMD_STATUS);
-    assert_int_equal(clock_byte(&l, &dr, 0xFE), FOTA_APP_FILL);
+    clock_request(&l, &dr, FOTA_APP_CMD_STATUS, 0xFE);
     for (int i = 0; i < 7; i++)
         got[i] = clock_byte(&l, &dr, 0x00);
     assert_int_equal(got[0], FOTA_APP_ANS);
@@ -132,15 +138,11 @@ static void test_link_refuses_bad_complement_and_unknown(void **state)
 
     (void)state;
     fota_app_link_init(&l);
-    clock_byte(&l, &dr, FOTA_APP_SOF);
-    clock_byte(&l, &dr, FOTA_APP_CMD_STATUS);
-    clock_byte(&l, &dr, 0xFF); /* not the complement */
+    clock_request(&l, &dr, FOTA_APP_CMD_STATUS, 0xFF); /* not the complement */
     for (int i = 0; i < 4; i++)
         assert_int_equal(clock_byte(&l, &dr, 0x00), FOTA_APP_FILL);
     /* A command the answer builder does not know: no answer. */
-    clock_byte(&l, &dr, FOTA_APP_SOF);
-    clock_byte(&l, &dr, 0x7E);
-    clock_byte(&l, &dr, 0x81);
+    clock_request(&l, &dr, 0x7E, 0x81);
     for (int i = 0; i < 4; i++)
         assert_int_equal(clock_byte(&l, &dr, 0x00), FOTA_APP_FILL);
 }
@@ -183,14 +185,10 @@ static void test_link_new_request_mid_answer(void **state)
 
     (void)state;
     fota_app_link_init(&l);
-    clock_byte(&l, &dr, FOTA_APP_SOF);
-    clock_byte(&l, &dr, FOTA_APP_CMD_STATUS);
-    clock_byte(&l, &dr, 0xFE);
+    clock_request(&l, &dr, FOTA_APP_CMD_STATUS, 0xFE);
     assert_int_equal(clock_byte(&l, &dr, 0x00), FOTA_APP_ANS);
     /* The host gives up and asks again: the new request is taken. */
-    clock_byte(&l, &dr, FOTA_APP_SOF);
-    clock_byte(&l, &dr, FOTA_APP_CMD_STATUS);
-    clock_byte(&l, &dr, 0xFE);
+    clock_request(&l, &dr, FOTA_APP_CMD_STATUS, 0xFE);
     assert_int_equal(clock_byte(&l, &dr, 0x00), FOTA_APP_ANS);
     assert_int_equal(clock_byte(&l, &dr, 0x00), 3);
 }

@@ -5,7 +5,8 @@
  *   fota agent --endpoint URL --bucket B [--prefix P] --device-id ID
  *              [--once | --interval S [--cycles N]] [--state-dir DIR]
  *              [--access-key K --secret-key S | AWS_* environment]
- *              [--target sim:<flash-file>] [--json] [--quiet]
+ *              [--target sim:FILE|board:SOCK | --spi ...] [--observe-ms N]
+ *              [--json] [--quiet]
  *   fota agent sim-install --flash FILE --slot a|b IMAGE
  *   fota agent sim-status --flash FILE [--json]
  */
@@ -273,9 +274,9 @@ static void usage_run(FILE *out)
             "      --secret-key S      SigV4 secret key (or AWS_SECRET_ACCESS_KEY)\n"
             "      --region R          SigV4 region (or AWS_REGION; us-east-1)\n"
             "      --no-report         do not PUT reports/<device-id>.json\n"
-            "      --observe-ms N      target time added to the image's confirm window\n"
-            "                          before the outcome is read, and between reads\n"
-            "                          while the trial is pending (default 500)\n"
+            "      --observe-ms N      after a commit, ask the application every N ms of\n"
+            "                          target time until the trial ends, within the\n"
+            "                          image's confirm window per attempt (default 500)\n"
             "      --checkpoint N      persist download progress every N bytes\n"
             "      --timeout-ms N      per HTTP call (default 10000)\n"
             "      --pubkey PUB        require an Ed25519 signature by this key\n"

@@ -99,10 +99,10 @@ typedef struct agent_update_cfg {
     uint32_t fetch_attempts;    /* download sessions per cycle (resumes) */
     uint32_t checkpoint_bytes;  /* persist progress at least this often
                                    (rounded up to the erase unit) */
-    uint32_t observe_wait_ms;   /* target clock: added to the image's confirm
-                                   window before the first outcome read, and
-                                   the interval between reads while the
-                                   trial is still pending */
+    uint32_t observe_wait_ms;   /* target clock: after a commit, the interval
+                                   between status reads until the trial ends
+                                   (within the image's confirm window per
+                                   attempt) */
     uint32_t observe_tries;     /* status reads while the image is pending */
     /* Ed25519 public key (32 bytes, must outlive the agent) the staged
      * image's signature must verify with (fota_ed25519_verify_image), after

@@ -369,6 +369,20 @@ PY
   echo "  erases per sector: $(erases)"
 }
 
+# `fota agent --help` names every option the parser takes.
+s_help() {
+  local help opt missing=
+  help=$("$FOTA" agent --help) || return 1
+  for opt in $(sed -n '/const tool_opt_t opts\[\] = {/,/};/p' "$root/tools/fota_agent.c" |
+               grep -o '{"[a-z0-9-]*"' | tr -d '{"' | sort -u); do
+    grep -q -- "--$opt\b" <<<"$help" || missing="$missing $opt"
+  done
+  for opt in target spi nrst cs-gpio boot0 hz no-cs; do
+    grep -q -- "--$opt\b" <<<"$help" || missing="$missing $opt"
+  done
+  [ -z "$missing" ] || why "not in fota agent --help:$missing"
+}
+
 # ---- the real firmware on the virtual board ----
 CROSS="$root/build-arm"
 BOARD_FOTA="${E2E_BOARD_FOTA:-}"
@@ -559,6 +573,7 @@ check sigkill_20_points_bootable_and_completes s_kill
 check second_agent_refused s_concurrent
 check rollback_not_retried s_rollback
 check refused_at_commit_flashed_once s_refused
+check agent_help_lists_every_option s_help
 check real_firmware_happy_path s_board_happy
 check real_firmware_rollback_not_retried s_board_rollback
 check real_firmware_late_confirm_two_resets s_board_late_confirm

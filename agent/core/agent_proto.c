@@ -435,7 +435,10 @@ int agent_proto_probe_boot(agent_proto_t *t)
 
     if (rc < 0)
         return rc;
-    rc = agent_sync_once(t, t->cfg.ack_timeout_ms);
+    /* An idle bootloader answers within microseconds; CS stays low only
+     * this long, as for an application exchange (a reset while it is low
+     * would be the strap). */
+    rc = agent_sync_once(t, t->cfg.app_timeout_ms);
     /* A probe nobody answers is no missed deadline. */
     t->stats.timeouts = timeouts;
     if (rc == 0) {
@@ -1145,7 +1148,10 @@ int agent_proto_flash_image(agent_proto_t *t, const agent_flash_req_t *req)
     t->commit_refused = false;
     for (uint32_t pass = 0; pass < 2; pass++) {
         if (!req->skip_enter || pass > 0) {
-            rc = agent_proto_enter_update_gently(t);
+            /* The first pass asks the application; a repeated one starts
+             * from a fresh reset, whatever the failed pass left behind. */
+            rc = pass == 0 ? agent_proto_enter_update_gently(t)
+                           : agent_proto_enter_update(t);
             if (rc < 0)
                 return rc;
         }

@@ -142,7 +142,7 @@ int agent_proto_release(agent_proto_t *t);
 int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info);
 
 /* Whether the bootloader listens in update mode now (CS asserted, 0x5A,
- * ACK or NACK within cfg.ack_timeout_ms). Returns 0 synchronised with CS
+ * ACK or NACK within cfg.app_timeout_ms). Returns 0 synchronised with CS
  * still asserted, FOTA_ERR_NOENT with CS released, or a port error.
  * Resets nothing. */
 int agent_proto_probe_boot(agent_proto_t *t);

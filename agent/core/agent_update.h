@@ -24,9 +24,12 @@
  *   VERIFY (SHA-256 of the file, header, slot, version; Ed25519 signature
  *    |      when cfg.sign_pubkey is set) --mismatch--> error
  *    |
- *   FLASH (agent_proto_flash_image: erase, stream, Get Checksum, commit,
- *    |     reboot)
- *   OBSERVE (wait, read the status: confirmed / rolled back)
+ *   FLASH (agent_proto_flash_image: update mode at the application's
+ *    |     request, erase, stream, Get Checksum, commit, reboot;
+ *    |     a commit the bootloader refuses -> REFUSED, never flashed again)
+ *   OBSERVE (ask the running application every observe_wait_ms, no reset,
+ *    |       within the image's confirm window per attempt: confirmed /
+ *    |       rolled back)
  *    |
  *   REPORT (PUT reports/<device-id>.json when credentials are configured)
  *

@@ -6,15 +6,19 @@
  * Build definitions: FW_APP_SLOT (0 = A, 1 = B, also picks the linker
  * script), FW_APP_VERSION ("1.2.3"), FW_APP_CONFIRM (0 for the variant that
  * never confirms and resets itself so its trial attempts run out),
- * FW_APP_SEMIHOST_EXIT (1: leave QEMU through semihosting after the
- * self-test, for emulator runs only).
+ * FW_APP_CONFIRM_DELAY_MS (0: confirm right after the self-test and keep
+ * running; otherwise confirm that long after boot with fota_app_confirm(),
+ * which resets into the confirmed boot), FW_APP_SEMIHOST_EXIT (1: leave
+ * QEMU through semihosting after the self-test, for emulator runs only).
+ *
+ * The application library (lib/fota_app) answers the update agent on SPI1
+ * while the application runs, polled from the main loop.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "app_selftest.h"
-#include "boot_api.h"
-#include "fota/fota_layout.h"
+#include "fota_app.h"
 #include "fw_hw.h"
 #include "regs/gpio.h"
 #include "regs/iwdg.h"
@@ -28,6 +32,9 @@
 #endif
 #ifndef FW_APP_CONFIRM
 #define FW_APP_CONFIRM 1
+#endif
+#ifndef FW_APP_CONFIRM_DELAY_MS
+#define FW_APP_CONFIRM_DELAY_MS 0
 #endif
 #ifndef FW_APP_SEMIHOST_EXIT
 #define FW_APP_SEMIHOST_EXIT 0
@@ -65,36 +72,9 @@ static void app_led(unsigned pin, bool on)
     GPIO_BSRR(GPIOD) = on ? GPIO_BSRR_SET(pin) : GPIO_BSRR_RESET(pin);
 }
 
-static bool app_api_present(void)
+static void app_before_reset(void)
 {
-    return MMIO32(FW_API_ADDR + BOOT_API_OFF_MAGIC) == BOOT_API_MAGIC &&
-           MMIO32(FW_API_ADDR + BOOT_API_OFF_ABI_VERSION) >= 1u;
-}
-
-#if FW_APP_CONFIRM
-static int app_confirm(void)
-{
-    if (!app_api_present())
-        return -2; /* FOTA_ERR_NOENT: no bootloader API */
-    boot_api_confirm_fn fn =
-        (boot_api_confirm_fn)MMIO32(FW_API_ADDR + BOOT_API_OFF_CONFIRM);
-    return fn(FW_APP_SLOT);
-}
-#endif
-
-__attribute__((noreturn)) static void app_request_update_mode(void)
-{
-    fw_uart_puts("app: update mode requested\n");
     fw_uart_flush();
-    if (app_api_present()) {
-        boot_api_request_update_fn fn = (boot_api_request_update_fn)MMIO32(
-            FW_API_ADDR + BOOT_API_OFF_REQUEST_UPDATE);
-        fn();
-    }
-    /* No API (or it returned): write the request words ourselves. */
-    MMIO32(FW_NOINIT_ADDR) = FW_REQ_UPDATE_MAGIC;
-    MMIO32(FW_NOINIT_ADDR + 4) = ~(uint32_t)FW_REQ_UPDATE_MAGIC;
-    fw_system_reset();
 }
 
 #if FW_APP_SEMIHOST_EXIT
@@ -124,13 +104,19 @@ int main(void)
     fw_uart_puts(FW_APP_SLOT == 0 ? "A" : "B");
     fw_uart_puts(FW_APP_CONFIRM ? "\n" : " (noconfirm)\n");
 
+    fota_app_set_before_reset(app_before_reset);
+    if (fota_app_init(FOTA_APP_POLLED) != 0)
+        fw_uart_puts("app: fota_app_init failed\n");
+    else if (fota_app_on_trial())
+        fw_uart_puts("app: trial boot\n");
+
     int st = app_selftest_run(FW_APP_SLOT, clk);
     fw_uart_puts(st == 0 ? "app: self-test pass\n" : "app: self-test FAIL\n");
 
     bool confirmed = false;
-#if FW_APP_CONFIRM
+#if FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS == 0
     if (st == 0) {
-        int rc = app_confirm();
+        int rc = fota_app_confirm_keep_running();
         fw_uart_puts("app: confirm ");
         if (rc == 0) {
             fw_uart_puts("ok\n");
@@ -141,7 +127,7 @@ int main(void)
             fw_uart_puts("\n");
         }
     }
-#else
+#elif !FW_APP_CONFIRM
     fw_uart_puts("app: not confirming\n");
 #endif
 
@@ -155,13 +141,26 @@ int main(void)
      * mode. */
     app_led(LED_RED, !confirmed);
     uint32_t start = fw_ms();
+    bool late_pending = FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS != 0 && st == 0;
     for (;;) {
         IWDG_KR = IWDG_KR_RESET; /* harmless if the bootloader did not start it */
+        fota_app_poll();
         uint32_t t = fw_ms() - start;
+        if (late_pending && fw_ms() + 1u > (uint32_t)FW_APP_CONFIRM_DELAY_MS) {
+            late_pending = false;
+            if (fota_app_on_trial())
+                fw_uart_puts("app: confirm and reset\n");
+            int rc = fota_app_confirm(); /* resets on a trial boot */
+            fw_uart_puts(rc == 0 ? "app: confirm ok\n" : "app: confirm failed\n");
+            confirmed = rc == 0;
+            app_led(LED_RED, !confirmed);
+        }
         app_led(LED_SLOT, (t % 1000u) < 500u);
         app_led(LED_BLUE, (t % 1000u) < 60u);
-        if (fw_uart_getc() >= 0)
-            app_request_update_mode();
+        if (fw_uart_getc() >= 0) {
+            fw_uart_puts("app: update mode requested\n");
+            fota_app_request_update_mode();
+        }
         if (!FW_APP_CONFIRM && t >= APP_NOCONFIRM_RESET_MS) {
             fw_uart_puts("app: resetting unconfirmed\n");
             fw_uart_flush();

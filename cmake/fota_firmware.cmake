@@ -2,7 +2,10 @@
 # linker scripts generated from the layout header with the C preprocessor,
 # bare-metal link options, a map file, and the raw .bin next to each ELF.
 
-set(FOTA_FW_PORT_DIR ${PROJECT_SOURCE_DIR}/boot/port/stm32f407)
+# Paths are taken from this file's own place, so a project outside the
+# repository can include() it too.
+get_filename_component(FOTA_FW_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
+set(FOTA_FW_PORT_DIR ${FOTA_FW_ROOT}/boot/port/stm32f407)
 
 # fota_fw_ldscript(<out.ld> <template.ld.in> [DEFINES ...])
 # Preprocesses template with -DFOTA_LINKER_SCRIPT and the layout headers on
@@ -15,9 +18,9 @@ function(fota_fw_ldscript out template)
   add_custom_command(
     OUTPUT ${out}
     COMMAND ${CMAKE_C_COMPILER} -E -P -x c -undef -DFOTA_LINKER_SCRIPT ${defs}
-            -I${PROJECT_SOURCE_DIR}/include -I${FOTA_FW_PORT_DIR}
+            -I${FOTA_FW_ROOT}/include -I${FOTA_FW_PORT_DIR}
             ${template} -o ${out}
-    DEPENDS ${template} ${PROJECT_SOURCE_DIR}/include/fota/fota_layout.h
+    DEPENDS ${template} ${FOTA_FW_ROOT}/include/fota/fota_layout.h
             ${FOTA_FW_PORT_DIR}/fw_layout.h
     COMMENT "Generating ${out}"
     VERBATIM)

@@ -5,7 +5,8 @@
  *   fota agent --endpoint URL --bucket B [--prefix P] --device-id ID
  *              [--once | --interval S [--cycles N]] [--state-dir DIR]
  *              [--access-key K --secret-key S | AWS_* environment]
- *              [--target sim:<flash-file>] [--json] [--quiet]
+ *              [--target sim:FILE|board:SOCK | --spi ...] [--observe-ms N]
+ *              [--json] [--quiet]
  *              [--config FILE]   (key=value options; the command line wins)
  *   fota agent sim-install --flash FILE --slot a|b IMAGE
  *   fota agent sim-status --flash FILE [--json]
@@ -220,16 +221,24 @@ static int cmd_sim_status(int argc, char **argv)
     if (help || !flash) {
         fprintf(help ? stdout : stderr,
                 "usage: fota agent sim-status --flash FILE [--json]\n"
-                "What a cold boot of the simulated target would run (the file is not changed).\n");
+                "What a cold boot of the simulated target would run (the file is not changed);\n"
+                "with --json also the erase count of every flash sector (\"erases\").\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     rc = agent_sim_target_check_boot(flash, &slot, &v);
     tool_format_version(&v, vs, sizeof(vs));
+    char wear_s[FOTA_FLASH_SECTORS * 12] = "";
+    uint32_t wear[FOTA_FLASH_SECTORS];
+    if (agent_sim_target_wear(flash, wear) == 0)
+        for (int i = 0; i < FOTA_FLASH_SECTORS; i++)
+            snprintf(wear_s + strlen(wear_s), sizeof(wear_s) - strlen(wear_s), "%s%u",
+                     i ? "," : "", wear[i]);
     if (json)
-        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\"}\n",
+        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\","
+               "\"erases\":[%s]}\n",
                rc == 0 ? "true" : "false", rc == 0 ? "\"" : "",
                rc == 0 ? tool_slot_name(slot) : "null", rc == 0 ? "\"" : "",
-               rc == 0 ? vs : "", fota_strerror(rc));
+               rc == 0 ? vs : "", fota_strerror(rc), wear_s);
     else if (rc == 0)
         printf("bootable: slot %s, version %s\n", tool_slot_name(slot), vs);
     else
@@ -247,6 +256,7 @@ static void usage_run(FILE *out)
             "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
             "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
             "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
+            "                  [--observe-ms N] [--checkpoint N] [--timeout-ms N]\n"
             "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
             "                  [--config FILE]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
@@ -263,13 +273,42 @@ static void usage_run(FILE *out)
             "the long option names, flags true/false; /etc/fota-agent.conf for the\n"
             "service); the command line overrides them. Under systemd (JOURNAL_STREAM)\n"
             "every log line carries its syslog priority (<3> error .. <7> debug).\n"
+            "The agent learns the target's state from its running application (the\n"
+            "fota_app library answers on SPI1) and resets nothing unless it installs:\n"
+            "docs/agent.md lists the resets of one update.\n"
+            "\n"
+            "      --endpoint URL      S3 endpoint (http://host:port or https://...)\n"
+            "      --bucket B          bucket holding the releases (path-style)\n"
+            "      --prefix P          key prefix of manifest.json and the images\n"
+            "      --device-id ID      rollout bucket and report name of this device\n"
+            "      --once              one poll cycle (the default without --interval)\n"
+            "      --interval S        poll every S seconds (+-10%% jitter)\n"
+            "      --cycles N          stop after N cycles (with --interval)\n"
+            "      --state-dir DIR     staged image and progress record\n"
+            "                          (default fota-agent-state)\n"
+            "      --access-key K      SigV4 access key (or AWS_ACCESS_KEY_ID)\n"
+            "      --secret-key S      SigV4 secret key (or AWS_SECRET_ACCESS_KEY)\n"
+            "      --region R          SigV4 region (or AWS_REGION; us-east-1)\n"
+            "      --no-report         do not PUT reports/<device-id>.json\n"
+            "      --observe-ms N      after a commit, ask the application every N ms of\n"
+            "                          target time until the trial ends, within the\n"
+            "                          image's confirm window per attempt (default 500)\n"
+            "      --checkpoint N      persist download progress every N bytes\n"
+            "      --timeout-ms N      per HTTP call (default 10000)\n"
+            "      --pubkey PUB        require an Ed25519 signature by this key\n"
+            "      --json              summary as one JSON object\n"
+            "      --config FILE       options from FILE first (the command line wins)\n"
+            "  -q, --quiet             no progress lines\n"
+            "  -v, --verbose           the agent's log lines\n"
+            "  -h, --help              this help\n"
             "The target is the simulated one in fota-sim-flash.bin unless given:\n");
     tool_target_usage(out);
 }
 
 static void print_summary(const agent_update_t *u, const tool_target_t *t,
-                          uint64_t wall_ms, bool json)
+                          const agent_proto_t *proto, uint64_t wall_ms, bool json)
 {
+    unsigned resets = (unsigned)agent_proto_target_resets(proto);
     const fota_status_t *st = &u->status;
     char run[40] = "none", slot[4] = "-";
 
@@ -282,22 +321,22 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                "\"running_slot\":\"%s\",\"cycles\":%u,\"manifest_gets\":%u,"
                "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
                "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
-               "\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
+               "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
                agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     } else {
         printf("%sagent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
                "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
-               "flashes=%u reports=%u hw_time_ms=%llu wall_ms=%llu\n",
+               "flashes=%u reports=%u refused=%u target_resets=%u hw_time_ms=%llu wall_ms=%llu\n",
                tool_journal_prefix(u->outcome == AGENT_OUT_ERROR ? 4 : 6),
                agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports,
+               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     }
@@ -446,8 +485,10 @@ static int cmd_run_args(int argc, char **argv)
             fprintf(stderr, "%snext poll in %u ms\n", tool_journal_prefix(7), d);
         host_sleep_ms(NULL, d);
     }
-    print_summary(u, t, host_now_ms(NULL) - t0, json);
-    exit_code = u->outcome == AGENT_OUT_ERROR ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+    print_summary(u, t, proto, host_now_ms(NULL) - t0, json);
+    exit_code = u->outcome == AGENT_OUT_ERROR || u->outcome == AGENT_OUT_REFUSED
+                    ? TOOL_EXIT_FAIL
+                    : TOOL_EXIT_OK;
 out_http:
     agent_http_curl_destroy(http);
 out_t:

@@ -249,6 +249,12 @@ int tool_cmd_flash(int argc, char **argv)
     req.progress = progress;
     req.progress_ctx = &last_pct;
     rc = agent_proto_flash_image(&proto, &req);
+    if (rc < 0 && proto.commit_refused && !no_reboot) {
+        /* The bootloader verified the slot and refused it: nothing
+         * changed, so boot the running image again instead of leaving the
+         * target waiting in update mode. */
+        (void)agent_proto_reboot(&proto);
+    }
     if (rc < 0) {
         fprintf(stderr, "fota flash: failed: %s%s\n", fota_strerror(rc),
                 rc == FOTA_ERR_AUTH

@@ -20,6 +20,7 @@ typedef struct tool_pack_opts {
     uint32_t flags;          /* FOTA_IMAGE_F_* */
     const char *product;     /* NULL: FOTA_PRODUCT_ID; at most 16 characters */
     bool no_vector_check;    /* skip the vector-table plausibility check */
+    uint32_t confirm_window_ms; /* 0: default; at most FOTA_CONFIRM_WINDOW_MAX_MS */
 } tool_pack_opts_t;
 
 /* Build an image from a raw binary linked for the slot's body address:

@@ -45,6 +45,15 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     /* Silicon needs it: a polled slave cannot answer or even read bytes
      * clocked back to back (docs/protocol.md 2.4). */
     cfg->byte_xfers = true;
+    /* A running application answers from its main loop; its first loop
+     * pass after a boot can be late by its self-test. */
+    cfg->app_timeout_ms = 20;
+    cfg->app_tries = 2;
+}
+
+uint32_t agent_proto_target_resets(const agent_proto_t *t)
+{
+    return t->stats.resets + t->stats.app_update_resets + t->stats.reboots;
 }
 
 void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
@@ -262,7 +271,7 @@ static uint32_t agent_erase_max_ms(unsigned sector)
 
 /* ---- synchronisation ------------------------------------------------------ */
 
-static int agent_sync_once(agent_proto_t *t)
+static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms)
 {
     const uint8_t sof = FOTA_PROTO_SPI_SYNC;
     int rc;
@@ -281,7 +290,7 @@ static int agent_sync_once(agent_proto_t *t)
     /* A fresh engine ACKs the sync; one that was synchronised before takes
      * 0x5A as a frame start, sees our 0x00 polls as a bad command and
      * NACKs. Either answer proves it is listening at a frame boundary. */
-    rc = agent_get_ack(t, t->cfg.sync_timeout_ms);
+    rc = agent_get_ack(t, timeout_ms);
     if (rc == FOTA_ERR_NACK)
         rc = 0;
     return rc;
@@ -289,7 +298,7 @@ static int agent_sync_once(agent_proto_t *t)
 
 int agent_proto_sync(agent_proto_t *t)
 {
-    int rc = agent_sync_once(t);
+    int rc = agent_sync_once(t, t->cfg.sync_timeout_ms);
 
     t->stats.resyncs++;
     t->synced = rc == 0;
@@ -326,6 +335,147 @@ int agent_proto_enter_update(agent_proto_t *t)
     }
     agent_log(t, AGENT_LOG_ERROR, "enter update: no answer after reset");
     return rc;
+}
+
+/* ---- a running application ------------------------------------------------ */
+
+/* One exchange with the application responder: request cmd, read the
+ * answer's payload into out. Returns the payload length, FOTA_ERR_NOENT (no
+ * answer: filler or the bootloader's bytes until the deadline), or
+ * FOTA_ERR_PROTO (a damaged answer). Always one byte per transaction: the
+ * responder is a polled slave. CS stays as the caller left it. */
+static int agent_app_once(agent_proto_t *t, uint8_t cmd, uint8_t *out, size_t cap)
+{
+    const uint8_t req[3] = {FOTA_APP_SOF, cmd, (uint8_t)(0xFFu ^ cmd)};
+    const uint8_t dummy = 0x00;
+    uint8_t rx = 0, len = 0, x;
+    uint32_t start;
+    int rc;
+
+    t->stats.app_requests++;
+    for (size_t i = 0; i < sizeof(req); i++) {
+        rc = agent_xfer(t, req + i, NULL, 1);
+        if (rc < 0)
+            return rc;
+    }
+    start = agent_now(t);
+    for (;;) {
+        rc = agent_xfer(t, &dummy, &rx, 1);
+        if (rc < 0)
+            return rc;
+        if (rx == FOTA_APP_ANS)
+            break;
+        uint32_t elapsed = agent_now(t) - start;
+        if (elapsed >= t->cfg.app_timeout_ms)
+            return FOTA_ERR_NOENT;
+        if (elapsed >= t->cfg.poll_spin_ms)
+            t->clock->ops->sleep_ms(t->clock, 1);
+    }
+    rc = agent_xfer(t, &dummy, &len, 1);
+    if (rc < 0)
+        return rc;
+    if ((size_t)len + 1u > sizeof(t->buf) || len > cap)
+        return FOTA_ERR_PROTO;
+    x = len;
+    for (size_t i = 0; i <= len; i++) {
+        rc = agent_xfer(t, &dummy, t->buf + i, 1);
+        if (rc < 0)
+            return rc;
+        x ^= t->buf[i];
+    }
+    /* XOR over length, payload and the check byte itself is 0. */
+    if (x != 0)
+        return FOTA_ERR_PROTO;
+    memcpy(out, t->buf, len);
+    return len;
+}
+
+static int agent_app_exchange(agent_proto_t *t, uint8_t cmd, uint8_t *out,
+                              size_t cap, bool keep_cs)
+{
+    int rc = FOTA_ERR_NOENT, rc2;
+
+    t->synced = false;
+    for (uint32_t i = 0; i < t->cfg.app_tries; i++) {
+        rc = t->spi->ops->set_cs(t->spi, true);
+        if (rc < 0)
+            return rc;
+        rc = agent_app_once(t, cmd, out, cap);
+        if (rc >= 0 && keep_cs)
+            return rc;
+        rc2 = t->spi->ops->set_cs(t->spi, false);
+        if (rc >= 0)
+            return rc2 < 0 ? rc2 : rc;
+        if (rc2 < 0)
+            return rc2;
+        if (rc != FOTA_ERR_NOENT && rc != FOTA_ERR_PROTO)
+            return rc;
+    }
+    return rc == FOTA_ERR_PROTO ? FOTA_ERR_NOENT : rc;
+}
+
+int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info)
+{
+    uint8_t p[FOTA_APP_STATUS_PAYLOAD];
+    int rc = agent_app_exchange(t, FOTA_APP_CMD_STATUS, p, sizeof(p), false);
+
+    if (rc < 0)
+        return rc;
+    rc = fota_app_status_decode(info, p, (size_t)rc);
+    if (rc < 0)
+        return rc;
+    t->stats.app_answers++;
+    return 0;
+}
+
+int agent_proto_probe_boot(agent_proto_t *t)
+{
+    uint32_t timeouts = t->stats.timeouts;
+    int rc = t->spi->ops->set_cs(t->spi, true);
+
+    if (rc < 0)
+        return rc;
+    /* An idle bootloader answers within microseconds; CS stays low only
+     * this long, as for an application exchange (a reset while it is low
+     * would be the strap). */
+    rc = agent_sync_once(t, t->cfg.app_timeout_ms);
+    /* A probe nobody answers is no missed deadline. */
+    t->stats.timeouts = timeouts;
+    if (rc == 0) {
+        t->synced = true;
+        return 0;
+    }
+    t->synced = false;
+    rc = t->spi->ops->set_cs(t->spi, false);
+    return rc < 0 ? rc : FOTA_ERR_NOENT;
+}
+
+int agent_proto_enter_update_gently(agent_proto_t *t)
+{
+    uint8_t p[FOTA_APP_UPDATE_PAYLOAD];
+    int rc;
+
+    /* The bootloader may already listen (an earlier request, a target
+     * waiting in update mode): no reset at all. */
+    rc = agent_proto_probe_boot(t);
+    if (rc != FOTA_ERR_NOENT)
+        return rc;
+    rc = agent_app_exchange(t, FOTA_APP_CMD_UPDATE, p, sizeof(p), true);
+    if (rc >= 1 && p[0] == 0) {
+        /* The application resets into update mode: CS stays low (the
+         * strap) besides the request word it leaves for the bootloader. */
+        t->stats.app_update_resets++;
+        for (uint32_t i = 0; i < t->cfg.sync_attempts; i++) {
+            t->clock->ops->sleep_ms(t->clock, t->cfg.boot_wait_ms);
+            if (agent_proto_sync(t) == 0)
+                return 0;
+        }
+        agent_log(t, AGENT_LOG_WARN, "enter update: no bootloader after the request");
+    } else if (rc < 0 && rc != FOTA_ERR_NOENT) {
+        return rc;
+    }
+    /* Nothing answers as an application: reset with the strap. */
+    return agent_proto_enter_update(t);
 }
 
 int agent_proto_release(agent_proto_t *t)
@@ -824,6 +974,8 @@ static int agent_commit(agent_proto_t *t, int slot, const uint32_t *expect_crc)
     }
     if (rc < 0)
         return rc;
+    if (res != FOTA_RESULT_OK)
+        t->commit_refused = true;
     return res == FOTA_RESULT_OK ? 0 : -(int)res;
 }
 
@@ -841,6 +993,8 @@ int agent_proto_reboot(agent_proto_t *t)
     rc = agent_special_run(t, FOTA_CMD_SPECIAL, FOTA_OP_REBOOT, NULL, 0, NULL,
                            0, NULL, 0, &n, &res, t->cfg.ack_timeout_ms,
                            agent_prog_deadline(t, 0), false);
+    if (rc == 0 && res == FOTA_RESULT_OK)
+        t->stats.reboots++;
     /* Release the strap so the reboot boots normally. */
     int rc2 = agent_proto_release(t);
     if (rc < 0)
@@ -991,13 +1145,21 @@ int agent_proto_flash_image(agent_proto_t *t, const agent_flash_req_t *req)
      * reset that lost queued chunks, a sticky stream error) is repeated
      * once from a fresh reset: erase, write and verify are all safe to
      * redo, and the running slot is never addressed. */
+    t->commit_refused = false;
     for (uint32_t pass = 0; pass < 2; pass++) {
         if (!req->skip_enter || pass > 0) {
-            rc = agent_proto_enter_update(t);
+            /* The first pass asks the application; a repeated one starts
+             * from a fresh reset, whatever the failed pass left behind. */
+            rc = pass == 0 ? agent_proto_enter_update_gently(t)
+                           : agent_proto_enter_update(t);
             if (rc < 0)
                 return rc;
         }
         rc = agent_flash_pass(t, req);
+        /* The bootloader verified the slot and said no: writing the same
+         * bytes again cannot change its mind. */
+        if (t->commit_refused)
+            return rc;
         /* The target's verdicts on the image itself do not change on a
          * second pass: a rejected release, a security counter below the
          * floor, a signature the bootloader refuses. */

@@ -30,6 +30,7 @@
 
 #include "agent_port.h"
 #include "fota/fota_err.h"
+#include "fota_app_proto.h"
 #include "fota/fota_proto.h"
 
 /* Datasheet maxima (DS8626, x32) the deadlines are built from. */
@@ -62,6 +63,10 @@ typedef struct agent_proto_cfg {
                                  receives by DMA, go back to back. false:
                                  every frame part in one transaction (a slave
                                  that keeps up at full SCK, e.g. sim_wire) */
+    uint32_t app_timeout_ms;  /* how long a running application may take to
+                                 start its answer (it serves SPI1 from its
+                                 main loop or an interrupt) */
+    uint32_t app_tries;       /* application exchanges before giving up */
 } agent_proto_cfg_t;
 
 /* Counters for tests, logs and the benchmark. */
@@ -70,8 +75,14 @@ typedef struct agent_proto_stats {
     uint32_t nacks;      /* NACKs received */
     uint32_t timeouts;   /* ACK deadlines missed */
     uint32_t resyncs;    /* re-synchronisations */
-    uint32_t resets;     /* target resets driven */
+    uint32_t resets;     /* NRST pulses driven */
+    uint32_t app_requests; /* application exchanges sent */
+    uint32_t app_answers;  /* ... answered by a running application */
+    uint32_t app_update_resets; /* update mode entered at the application's
+                                   own request (a software reset) */
+    uint32_t reboots;    /* FOTA_OP_REBOOT served (a software reset) */
 } agent_proto_stats_t;
+
 
 typedef struct agent_proto {
     agent_spi_t *spi;
@@ -81,12 +92,20 @@ typedef struct agent_proto {
     agent_proto_cfg_t cfg;
     agent_proto_stats_t stats;
     bool synced;      /* the link is known to be at a frame boundary */
+    bool commit_refused; /* the last COMMIT was answered with a refusal: a
+                            verdict on the image itself (final for that
+                            release; agent_proto_flash_image returns it
+                            without a second pass) */
     /* Frame buffer: the largest outgoing part is a streaming-write chunk
      * (2 size bytes + 1024 data + XOR). */
     uint8_t buf[2 + AGENT_STREAM_CHUNK + 1];
     /* Image chunk read through the caller's callback. */
     uint8_t chunk[AGENT_STREAM_CHUNK];
 } agent_proto_t;
+
+/* Every reset of the target this client caused: NRST pulses, update mode
+ * requests the application carried out, reboots. */
+uint32_t agent_proto_target_resets(const agent_proto_t *t);
 
 /* Fill cfg with the defaults (4 retries, 100 ms ACK, 3 s sync, ...). */
 void agent_proto_default_cfg(agent_proto_cfg_t *cfg);
@@ -111,6 +130,29 @@ int agent_proto_sync(agent_proto_t *t);
 
 /* Release CS (end of session). The target keeps running what it runs. */
 int agent_proto_release(agent_proto_t *t);
+
+/* ---- A running application (docs/protocol.md, "Talking to a running
+ * application"): nothing here resets the target. ---- */
+
+/* Ask the running application for its status. CS is asserted for the
+ * exchange only (a reset with CS low would be the update-mode strap).
+ * Returns 0 with *info filled, FOTA_ERR_NOENT when no application answers
+ * within cfg.app_tries exchanges (the bootloader runs, or the application
+ * does not link the library), or a port error. */
+int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info);
+
+/* Whether the bootloader listens in update mode now (CS asserted, 0x5A,
+ * ACK or NACK within cfg.app_timeout_ms). Returns 0 synchronised with CS
+ * still asserted, FOTA_ERR_NOENT with CS released, or a port error.
+ * Resets nothing. */
+int agent_proto_probe_boot(agent_proto_t *t);
+
+/* Put the target in update mode with as little disturbance as possible:
+ * a bootloader already in update mode is used as it is; a running
+ * application is asked (it resets into update mode itself, one software
+ * reset); only when neither answers is NRST pulsed with CS held
+ * (agent_proto_enter_update). Ends synchronised with CS asserted. */
+int agent_proto_enter_update_gently(agent_proto_t *t);
 
 /* ---- AN4286 commands. All return 0 or a negative FOTA_ERR_*:
  * FOTA_ERR_NACK (refused, after retries), FOTA_ERR_TIMEOUT,

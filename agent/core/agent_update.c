@@ -397,14 +397,33 @@ static int upd_http_error(int status)
 
 /* ---- target ---------------------------------------------------------------------- */
 
-/* Read the target's status: reset into the bootloader, read, and reboot it
- * so that its application runs again. */
-static int upd_target_status(agent_update_t *u)
+/* Read the target's status from its running application (nothing is
+ * reset: docs/protocol.md, "Talking to a running application"). */
+static int upd_app_status(agent_update_t *u)
+{
+    fota_app_info_t info;
+    int rc = agent_proto_app_status(u->p.target, &info);
+
+    if (rc < 0)
+        return rc;
+    u->status = info.status;
+    u->status_valid = true;
+    u->app = info;
+    u->app_valid = true;
+    return 0;
+}
+
+/* The target's status through the bootloader: used as it is when it
+ * already listens in update mode, otherwise reset into it (the only way to
+ * ask a target whose application does not answer), then rebooted so that
+ * the application runs again. */
+static int upd_boot_status(agent_update_t *u)
 {
     int rc;
 
     u->status_valid = false;
-    rc = agent_proto_enter_update(u->p.target);
+    u->app_valid = false;
+    rc = agent_proto_enter_update_gently(u->p.target);
     if (rc < 0)
         goto out;
     rc = agent_proto_status(u->p.target, &u->status);
@@ -418,6 +437,17 @@ out:
         upd_log(u, AGENT_LOG_WARN, "target status failed", NULL, rc, true);
     }
     return rc;
+}
+
+/* Read the target's status: ask the application; only when none answers,
+ * go through the bootloader. */
+static int upd_target_status(agent_update_t *u)
+{
+    u->status_valid = false;
+    u->app_valid = false;
+    if (upd_app_status(u) == 0)
+        return 0;
+    return upd_boot_status(u);
 }
 
 /* The version the target runs confirmed, or false in the factory state. */
@@ -993,6 +1023,10 @@ static int upd_flash(agent_update_t *u)
     u->stats.flashes++;
     rc = agent_proto_flash_image(u->p.target, &req);
     if (rc < 0) {
+        /* Refused at commit: the bootloader still listens; boot the
+         * running image again rather than leave it waiting. */
+        if (u->p.target->commit_refused)
+            (void)agent_proto_reboot(u->p.target);
         (void)agent_proto_release(u->p.target);
         return rc;
     }
@@ -1024,26 +1058,67 @@ static int upd_judge(const agent_update_t *u)
     return -1;
 }
 
+/* The confirm window the staged image declares (its header). */
+static uint32_t upd_staged_window_ms(agent_update_t *u)
+{
+    fota_image_hdr_t hdr;
+
+    if (u->p.storage->ops->read(u->p.storage, 0, u->io, FOTA_IMAGE_HDR_SIZE) < 0 ||
+        fota_image_hdr_decode(&hdr, u->io) < 0)
+        return FOTA_CONFIRM_WINDOW_DEFAULT_MS;
+    return fota_image_confirm_window_ms(&hdr);
+}
+
+/* The status from a bootloader found listening in update mode (a reset
+ * landed while CS was low, or the trial image is gone): read it and
+ * reboot so the boot decision runs again. */
+static int upd_boot_listening_status(agent_update_t *u)
+{
+    int rc = agent_proto_status(u->p.target, &u->status);
+
+    u->app_valid = false;
+    if (rc == 0) {
+        u->status_valid = true;
+        rc = agent_proto_reboot(u->p.target);
+    }
+    if (rc < 0)
+        (void)agent_proto_release(u->p.target);
+    return rc;
+}
+
+/* After the commit and reboot. Reading the status from the application
+ * resets nothing, so the agent asks every cfg.observe_wait_ms from the
+ * reboot on and stops at the first verdict: confirmed (the trial image
+ * runs confirmed) or rolled back (the previous image runs, the new one
+ * rejected). A trial that needs its whole confirm window, or several
+ * attempts, is simply asked more often; the budget covers every attempt
+ * at twice the window the image declares (the IWDG fires no earlier than
+ * the window, later on a slow LSI). No read costs an attempt. */
 static int upd_observe(agent_update_t *u)
 {
     agent_clock_t *tclk = u->p.target->clock;
+    uint32_t window = upd_staged_window_ms(u);
+    uint32_t budget = 2u * window * (FOTA_TRIAL_ATTEMPTS + 1u);
+    uint32_t step = u->cfg.observe_wait_ms ? u->cfg.observe_wait_ms : 500u;
+    uint32_t start = tclk->ops->now_ms(tclk);
     int rc = FOTA_ERR_TIMEOUT;
 
-    for (uint32_t i = 0; i < u->cfg.observe_tries; i++) {
-        /* The new image boots and runs its self-test meanwhile; measured
-         * on the target's clock (the simulator's virtual time). */
-        tclk->ops->sleep_ms(tclk, u->cfg.observe_wait_ms);
-        rc = upd_target_status(u);
-        if (rc < 0)
-            continue;
-        int j = upd_judge(u);
-        if (j > 0)
-            return j;
-        if (j < 0)
-            return FOTA_ERR_NOENT; /* the commit did not stick */
-        rc = FOTA_ERR_TIMEOUT;
+    for (;;) {
+        tclk->ops->sleep_ms(tclk, step);
+        rc = upd_app_status(u);
+        if (rc < 0 && agent_proto_probe_boot(u->p.target) == 0)
+            rc = upd_boot_listening_status(u);
+        if (rc == 0) {
+            int j = upd_judge(u);
+            if (j > 0)
+                return j;
+            if (j < 0)
+                return FOTA_ERR_NOENT; /* the commit did not stick */
+            rc = FOTA_ERR_TIMEOUT;
+        }
+        if (tclk->ops->now_ms(tclk) - start >= budget)
+            return rc;
     }
-    return rc;
 }
 
 /* Whether a slot is PENDING: a committed image whose trial has not ended. */
@@ -1065,10 +1140,14 @@ static bool upd_trial_pending(const agent_update_t *u)
 static int upd_settle_trial(agent_update_t *u)
 {
     agent_clock_t *tclk = u->p.target->clock;
+    uint32_t window = u->app_valid ? u->app.confirm_window_ms
+                                   : FOTA_CONFIRM_WINDOW_DEFAULT_MS;
     int rc;
 
     for (uint32_t i = 0; i < u->cfg.observe_tries && upd_trial_pending(u); i++) {
-        tclk->ops->sleep_ms(tclk, u->cfg.observe_wait_ms);
+        /* A trial is running: let it have its window before asking again
+         * (asking never resets a running application). */
+        tclk->ops->sleep_ms(tclk, window + u->cfg.observe_wait_ms);
         rc = upd_target_status(u);
         if (rc < 0)
             return rc;
@@ -1144,10 +1223,24 @@ static int upd_resume(agent_update_t *u, bool have_status)
         /* The bootloader refused this release for good (it failed its
          * trial before, or its signature is not by the bootloader's key):
          * never download it again. */
-        if (rc == FOTA_ERR_REJECTED || rc == FOTA_ERR_AUTH) {
+        if (rc == FOTA_ERR_REJECTED || rc == FOTA_ERR_AUTH ||
+            u->p.target->commit_refused) {
+            if (u->p.target->commit_refused) {
+                u->stats.refused++;
+                upd_log(u, AGENT_LOG_ERROR, "commit: refused by the bootloader, release recorded as refused",
+                        NULL, rc, true);
+            }
             upd_remember_rejected(u, &u->rec.version);
             u->rec.phase = AGENT_UPD_IDLE;
             (void)rec_save(u);
+            if (u->p.target->commit_refused && rc != FOTA_ERR_REJECTED &&
+                rc != FOTA_ERR_AUTH) {
+                /* Final for this release, like a failed trial: the
+                 * cycle ends with that verdict, not as an error. */
+                rc = upd_finish(u, AGENT_OUT_REFUSED);
+                u->last_error = u->rec.last_error = FOTA_ERR_REJECTED;
+                return rc;
+            }
         }
         return upd_fail(u, rc);
     }
@@ -1307,6 +1400,7 @@ const char *agent_update_outcome_name(int outcome)
     case AGENT_OUT_UPDATED: return "updated";
     case AGENT_OUT_ROLLED_BACK: return "rolled_back";
     case AGENT_OUT_ERROR: return "error";
+    case AGENT_OUT_REFUSED: return "refused";
     default: return "unknown";
     }
 }

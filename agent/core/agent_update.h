@@ -24,9 +24,12 @@
  *   VERIFY (SHA-256 of the file, header, slot, version; Ed25519 signature
  *    |      when cfg.sign_pubkey is set) --mismatch--> error
  *    |
- *   FLASH (agent_proto_flash_image: erase, stream, Get Checksum, commit,
- *    |     reboot)
- *   OBSERVE (wait, read the status: confirmed / rolled back)
+ *   FLASH (agent_proto_flash_image: update mode at the application's
+ *    |     request, erase, stream, Get Checksum, commit, reboot;
+ *    |     a commit the bootloader refuses -> REFUSED, never flashed again)
+ *   OBSERVE (ask the running application every observe_wait_ms, no reset,
+ *    |       within the image's confirm window per attempt: confirmed /
+ *    |       rolled back)
  *    |
  *   REPORT (PUT reports/<device-id>.json when credentials are configured)
  *
@@ -99,8 +102,10 @@ typedef struct agent_update_cfg {
     uint32_t fetch_attempts;    /* download sessions per cycle (resumes) */
     uint32_t checkpoint_bytes;  /* persist progress at least this often
                                    (rounded up to the erase unit) */
-    uint32_t observe_wait_ms;   /* target clock: after the reboot, before
-                                   reading the outcome */
+    uint32_t observe_wait_ms;   /* target clock: after a commit, the interval
+                                   between status reads until the trial ends
+                                   (within the image's confirm window per
+                                   attempt) */
     uint32_t observe_tries;     /* status reads while the image is pending */
     /* Ed25519 public key (32 bytes, must outlive the agent) the staged
      * image's signature must verify with (fota_ed25519_verify_image), after
@@ -162,6 +167,8 @@ enum agent_update_outcome {
     AGENT_OUT_UPDATED = 3,     /* new image confirmed by the target */
     AGENT_OUT_ROLLED_BACK = 4, /* new image failed its trial, rolled back */
     AGENT_OUT_ERROR = 5,       /* the cycle failed (see last_error) */
+    AGENT_OUT_REFUSED = 6,     /* the bootloader refused the image at commit
+                                  (verification): recorded, never retried */
 };
 
 /* Why DECIDE said no (stats.last_skip). */
@@ -194,6 +201,8 @@ typedef struct agent_update_stats {
     uint32_t restarts;          /* downloads restarted from 0 */
     uint32_t flashes;           /* agent_proto_flash_image calls */
     uint32_t reports;           /* report PUTs that succeeded */
+    uint32_t refused;           /* releases the bootloader refused at commit
+                                   (recorded, never flashed again) */
     uint32_t errors;            /* consecutive failed cycles */
     uint8_t last_skip;          /* enum agent_skip of the last DECIDE */
     int last_http;              /* status of the last HTTP answer */
@@ -222,6 +231,9 @@ typedef struct agent_update {
     int last_error;
     fota_status_t status;       /* target status, last read */
     bool status_valid;
+    fota_app_info_t app;        /* the running application's answer, when
+                                   the status came from it */
+    bool app_valid;
     agent_manifest_t manifest;
     char url[AGENT_UPDATE_URL_SIZE];
     char text[AGENT_MANIFEST_TEXT_MAX];

@@ -333,6 +333,56 @@ s_rollback() {
     grep -q rolled_back "$D/rep.json" || why "$out"
 }
 
+# A release whose image passes the agent's checks but that the bootloader
+# refuses at commit (a vector table with its initial SP outside RAM): it
+# is flashed once, reported as refused, and never flashed again, not even
+# when republished: ten further cycles erase no sector (the flash model's
+# erase counters) and reset nothing.
+erases() { "$FOTA" agent sim-status --flash "$D/flash.bin" --json | sed -n 's/.*"erases":\[\([0-9,]*\)\].*/\1/p'; }
+s_refused() {
+  local e0 i
+  fresh refused; mkdir -p "$D/rel/1.1.0"
+  for s in a b; do
+    python3 - "$s" "$D/rel/1.1.0/$s.bin" <<'PY'
+import struct, sys
+base = 0x08020200 if sys.argv[1] == 'a' else 0x08080200
+open(sys.argv[2], 'wb').write(struct.pack('<II', 0x30000000, base + 0x101) + bytes(4088))
+PY
+    "$FOTA" image pack --slot $s --version 1.1.0 --sec-counter 2 --no-vector-check \
+      "$D/rel/1.1.0/$s.bin" -o "$D/rel/1.1.0/slot-$s.img" >/dev/null || return 1
+  done
+  publish_manual "$D/rel" 1.1.0 2 || return 1
+  e0=$(erases)
+  out=$(agent --once) && why "refused release reported success: $out"
+  [ "$(field outcome "$out")" = refused ] && [ "$(field flashes "$out")" = 1 ] &&
+    [ "$(field refused "$out")" = 1 ] || why "first run: $out" || return 1
+  untouched || why "device no longer boots 1.0.0: $(running)" || return 1
+  e0=$(erases)
+  for i in $(seq 10); do
+    # Republished every other cycle (a new ETag: the agent decides again).
+    [ $((i % 2)) = 0 ] && { publish_manual "$D/rel" 1.1.0 2 || return 1; }
+    out=$(agent --once) || why "cycle $i: $out" || return 1
+    [ "$(field flashes "$out")" = 0 ] && [ "$(field image_requests "$out")" = 0 ] &&
+      [ "$(field target_resets "$out")" = 0 ] || why "cycle $i: $out" || return 1
+  done
+  [ "$(erases)" = "$e0" ] || why "sectors erased again: $e0 -> $(erases)" || return 1
+  echo "  erases per sector: $(erases)"
+}
+
+# `fota agent --help` names every option the parser takes.
+s_help() {
+  local help opt missing=
+  help=$("$FOTA" agent --help) || return 1
+  for opt in $(sed -n '/const tool_opt_t opts\[\] = {/,/};/p' "$root/tools/fota_agent.c" |
+               grep -o '{"[a-z0-9-]*"' | tr -d '{"' | sort -u); do
+    grep -q -- "--$opt\b" <<<"$help" || missing="$missing $opt"
+  done
+  for opt in target spi nrst cs-gpio boot0 hz no-cs; do
+    grep -q -- "--$opt\b" <<<"$help" || missing="$missing $opt"
+  done
+  [ -z "$missing" ] || why "not in fota agent --help:$missing"
+}
+
 # ---- the real firmware on the virtual board ----
 CROSS="$root/build-arm"
 BOARD_FOTA="${E2E_BOARD_FOTA:-}"
@@ -357,9 +407,8 @@ fresh_board() {
     --init-slot-a "$D/f.img" --spi-socket "$D/spi.sock" >"$D/uart.log" 2>"$D/board.err" &
   board_pid=$!
   TARGET="board:$D/spi.sock"; HW=; HW_ENV=
-  # A status read resets the chip (a new trial attempt); the never-
-  # confirming build resets itself after 2 s: 2.5 s between reads lets its
-  # three attempts run out within the agent's three reads.
+  # Status reads go to the application (no reset); 2.5 s between reads
+  # after a commit keeps the socket traffic of the observation small.
   OBSERVE="--observe-ms 2500"
   uart_wait "" "app: confirm ok" 60 && [ -S "$D/spi.sock" ] || why "board did not start: $(cat "$D/board.err")"
 }
@@ -370,10 +419,11 @@ board_stop() {
 # uart_wait <after> <text> <seconds>: the board's UART shows text after the
 # first occurrence of after ("" = anywhere).
 uart_wait() { uart_wait_log "$D/uart.log" "$@"; }
-# fw_release <version> <sec> <flags>: publish the application builds as a
-# release (flags 1 = the never-confirming variant; its banner says so).
+# fw_release <version> <sec> <flags> [variant]: publish the application
+# builds as a release (flags 1 = the never-confirming variant; its banner
+# says so; variant "late-": the build that confirms 5 s after boot).
 fw_release() {
-  local v=$1 s var=""; [ "$3" = 1 ] && var=noconfirm-
+  local v=$1 s var="${4:-}"; [ "$3" = 1 ] && var=noconfirm-
   mkdir -p "$D/rel/$v"
   for s in a b; do
     "$FOTA" image pack --slot $s --version "$v" --sec-counter "$2" --flags "$3" \
@@ -403,6 +453,59 @@ s_board_happy() {
   fw_release 1.1.0 2 0 || return 1
   board_update_b || return 1
   [ "$(ranges 1.1.0/slot-b.img)" = "0 " ] || why "ranges: $(ranges 1.1.0/slot-b.img)"
+}
+# An application that confirms 5 s after boot (fota_app_confirm(), with its
+# reset into the confirmed boot), observed through its SPI1 responder: one
+# trial boot, updated, and the agent caused exactly the two resets an
+# update needs (update mode at the application's request, the reboot after
+# the commit).
+s_board_late_confirm() {
+  fresh_board board-late || return 1
+  OBSERVE="--observe-ms 500"
+  fw_release 1.1.0 2 0 late- || return 1
+  out=$(agent --once) || why "agent failed: $out $(tail -3 "$D/agent.log")" || { board_stop; return 1; }
+  echo "  $(field outcome "$out") target_resets=$(field target_resets "$out") hw_time_ms=$(field hw_time_ms "$out")"
+  [ "$(field outcome "$out")" = updated ] && [ "$(field running "$out")" = 1.1.0 ] &&
+    [ "$(field target_resets "$out")" = 2 ] || why "outcome: $out" || { board_stop; return 1; }
+  local trials
+  trials=$(grep -c "boot: trial boot slot B" "$D/uart.log")
+  [ "$trials" = 1 ] && grep -q "app: confirm and reset" "$D/uart.log" &&
+    ! grep -q "rejected" "$D/uart.log" ||
+    why "trial boots of B: $trials; $(grep -E '^(boot|fota-app|app: conf)' "$D/uart.log" | tail -8 | tr '\n' '|')" ||
+    { board_stop; return 1; }
+  board_stop
+  running | grep -q "slot B, version 1.1.0" || why "not running 1.1.0: $(running)"
+}
+# Ten poll cycles that install nothing, against the running application:
+# unchanged manifest (304), a release outside the rollout, a version that
+# is not newer, the server down. No cycle resets the target
+# (target_resets=0) and the application's UART shows no new boot.
+s_board_quiet() {
+  fresh_board board-quiet || return 1
+  local boots i
+  fw_release 1.0.0 1 0 || return 1
+  out=$(agent --once) || why "first poll: $out" || { board_stop; return 1; }
+  [ "$(field outcome "$out")" = up_to_date ] || why "first poll: $out" || { board_stop; return 1; }
+  boots=$(grep -c "^fota-boot" "$D/uart.log")
+  for i in $(seq 10); do
+    case $i in
+      3) # 1.1.0 published, then the manifest replaced by one with
+         # rollout 0 before any agent polls.
+         fw_release 1.1.0 2 0 >/dev/null || { board_stop; return 1; }
+         AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN= \
+           "$FOTA" release publish --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
+           --rollout 0 --slot-a "$D/rel/1.1.0/slot-a.img" --slot-b "$D/rel/1.1.0/slot-b.img" \
+           >"$D/publish.out" 2>&1 || { cat "$D/publish.out"; board_stop; return 1; } ;;
+      6) faults '[{"match":"manifest.json","status":503,"count":2}]' ;;
+    esac
+    out=$(agent --once)
+    [ "$(field target_resets "$out")" = 0 ] && [ "$(field flashes "$out")" = 0 ] &&
+      [ "$(field image_requests "$out")" = 0 ] || why "cycle $i: $out" || { board_stop; return 1; }
+    echo "  cycle $i: outcome=$(field outcome "$out") target_resets=$(field target_resets "$out")"
+  done
+  [ "$(grep -c "^fota-boot" "$D/uart.log")" = "$boots" ] ||
+    why "the application rebooted: $(grep -E '^fota-boot' "$D/uart.log" | tr '\n' '|')" || { board_stop; return 1; }
+  board_stop
 }
 s_board_rollback() {
   fresh_board board-rollback || return 1
@@ -469,8 +572,12 @@ check slow_server_timeout_retried s_delay
 check sigkill_20_points_bootable_and_completes s_kill
 check second_agent_refused s_concurrent
 check rollback_not_retried s_rollback
+check refused_at_commit_flashed_once s_refused
+check agent_help_lists_every_option s_help
 check real_firmware_happy_path s_board_happy
 check real_firmware_rollback_not_retried s_board_rollback
+check real_firmware_late_confirm_two_resets s_board_late_confirm
+check real_firmware_quiet_cycles_no_reset s_board_quiet
 check real_firmware_linux_spidev_gpiod s_board_linux_port
 echo "e2e: total $((SECONDS - t_start)) s"
 echo "e2e: scenarios=$total passed=$passed"

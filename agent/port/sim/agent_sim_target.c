@@ -105,11 +105,60 @@ void agent_sim_target_settle(agent_sim_target_t *t)
 
 /* ---- wrapped ports ------------------------------------------------------------ */
 
+static int st_app_answer(void *ctx, uint8_t cmd, uint8_t *payload, size_t cap)
+{
+    agent_sim_target_t *t = ctx;
+
+    if (cmd == FOTA_APP_CMD_STATUS && cap >= FOTA_APP_STATUS_PAYLOAD) {
+        if (fota_app_status_build(t->flash->mem, t->wire.app_slot, 0, payload) < 0)
+            return -1;
+        t->app_answers++;
+        return (int)FOTA_APP_STATUS_PAYLOAD;
+    }
+    if (cmd == FOTA_APP_CMD_UPDATE && cap >= FOTA_APP_UPDATE_PAYLOAD) {
+        payload[0] = 0;
+        return (int)FOTA_APP_UPDATE_PAYLOAD;
+    }
+    return -1;
+}
+
+/* A transaction while the application runs and CS is asserted: the bytes
+ * go to its responder (the wire's slave is the bootloader, silent then). */
+static void st_app_xfer(agent_sim_target_t *t, const uint8_t *tx, uint8_t *rx,
+                        size_t len)
+{
+    sim_wire_t *w = &t->wire;
+
+    for (size_t i = 0; i < len; i++) {
+        uint8_t out = t->app_next;
+
+        t->app_next = fota_app_link_byte(&t->app_link, tx ? tx[i] : 0x00u,
+                                         st_app_answer, t);
+        if (rx)
+            rx[i] = out;
+    }
+    sim_wire_advance_ns(w, (uint64_t)w->cfg.xfer_overhead_ns +
+                               (uint64_t)len * 8u * 1000000000u / w->cfg.sck_hz);
+    if (t->app_link.update_due) {
+        /* fota_app_request_update_mode(): a software reset with the
+         * request word; CS is held, so the model's boot stays in update
+         * mode too. */
+        fota_app_link_init(&t->app_link);
+        t->app_next = FOTA_APP_FILL;
+        sim_wire_reset_target(w);
+    }
+}
+
 static int st_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
                    size_t len, uint32_t timeout_ms)
 {
     agent_sim_target_t *t = AGENT_CONTAINER_OF(self, agent_sim_target_t, spi);
-    int rc = t->wire.spi.ops->xfer(&t->wire.spi, tx, rx, len, timeout_ms);
+    int rc = 0;
+
+    if (t->wire.mode == SIM_TARGET_APP && t->wire.cs && t->wire.app_slot >= 0)
+        st_app_xfer(t, tx, rx, len);
+    else
+        rc = t->wire.spi.ops->xfer(&t->wire.spi, tx, rx, len, timeout_ms);
 
     agent_sim_target_settle(t);
     target_save(t);
@@ -121,6 +170,9 @@ static int st_set_cs(agent_spi_t *self, bool asserted)
     agent_sim_target_t *t = AGENT_CONTAINER_OF(self, agent_sim_target_t, spi);
     int rc = t->wire.spi.ops->set_cs(&t->wire.spi, asserted);
 
+    /* A CS edge ends a half exchange, as the library's poll does. */
+    fota_app_link_abort(&t->app_link);
+    t->app_next = FOTA_APP_FILL;
     agent_sim_target_settle(t);
     target_save(t);
     return rc;
@@ -438,6 +490,20 @@ out:
     boot_port_host_bind(NULL);
     free(copy);
     free(ctx);
+    return rc;
+}
+
+int agent_sim_target_wear(const char *path, uint32_t wear[FOTA_FLASH_SECTORS])
+{
+    sim_flash_t *f = malloc(sizeof(*f));
+    int rc;
+
+    if (!f)
+        return FOTA_ERR_NOMEM;
+    rc = read_flash_copy(path, f);
+    if (rc == 0)
+        memcpy(wear, f->wear, sizeof(f->wear));
+    free(f);
     return rc;
 }
 

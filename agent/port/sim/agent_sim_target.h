@@ -26,6 +26,11 @@
  *    SIGKILL can at worst stop the target between two words of a flash
  *    operation, which is a power cut (the power-cut sweeps cover it).
  *
+ *  - the application's status responder: while an application runs, SPI
+ *    bytes go to the same responder the application library runs
+ *    (fota_app_proto.h), answering from the model's flash; its "enter
+ *    update mode" resets the target with CS held, into update mode.
+ *
  *  - the application: when the bootloader jumps to an image, the modelled
  *    application runs its self-test (cfg app_run_ms of virtual time) and
  *    confirms itself (boot_confirm) unless its header carries
@@ -44,6 +49,7 @@
 #include <stdint.h>
 
 #include "agent_port.h"
+#include "fota_app_proto.h"
 #include "sim_wire.h"
 
 typedef struct agent_sim_target {
@@ -55,6 +61,11 @@ typedef struct agent_sim_target {
     uint32_t handled_boot;/* wire.target_boots the app already acted on */
     uint32_t app_confirms;
     uint32_t app_crashes;
+    /* The modelled application's SPI1 responder: the library's own state
+     * machine (lib/fota_app/fota_app_proto.c) on the model's flash. */
+    fota_app_link_t app_link;
+    uint8_t app_next;     /* byte the responder clocks out next */
+    uint32_t app_answers;
     agent_spi_t spi;      /* pass these to agent_proto_init() */
     agent_gpio_t gpio;
     agent_clock_t clock;
@@ -89,6 +100,10 @@ int agent_sim_target_install(agent_sim_target_t *t, int slot,
  * error. */
 int agent_sim_target_check_boot(const char *path, int *slot,
                                 fota_version_t *version);
+
+/* The erase count of every sector in the flash file (the flash model's
+ * wear counters; the file is not changed). Returns 0 or an error. */
+int agent_sim_target_wear(const char *path, uint32_t wear[FOTA_FLASH_SECTORS]);
 
 /* Virtual hardware time so far (ns). */
 uint64_t agent_sim_target_time_ns(const agent_sim_target_t *t);

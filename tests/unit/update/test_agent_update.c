@@ -1002,6 +1002,37 @@ static void test_utc_format(void **state)
     assert_string_equal(out, "20130524T000000Z");
 }
 
+/* Observation through the application: an update costs exactly its two
+ * resets (into update mode at the application's request, the reboot
+ * after the commit); cycles that install nothing reset nothing and are
+ * answered by the modelled application's responder. */
+static void test_observe_without_resets(void **state)
+{
+    fx_t *f = *state;
+    uint32_t r0, answers;
+
+    r0 = agent_proto_target_resets(&f->proto);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_int_equal(agent_proto_target_resets(&f->proto) - r0, 2);
+    assert_int_equal(f->proto.stats.resets, 0);
+    assert_int_equal(f->proto.stats.app_update_resets, 1);
+    r0 = agent_proto_target_resets(&f->proto);
+    answers = f->tgt.app_answers;
+    for (int i = 0; i < 10; i++) {
+        int rc = agent_update_run_once(&f->u);
+        assert_true(rc == AGENT_OUT_NOT_MODIFIED || rc == AGENT_OUT_UP_TO_DATE);
+        /* A changed manifest outside the rollout, then the same again. */
+        if (i == 4)
+            publish(f, 1, 3, 1, 0, FOTA_PRODUCT_ID, 0, false, NULL);
+    }
+    assert_int_equal(agent_proto_target_resets(&f->proto), r0);
+    assert_true(f->tgt.app_answers > answers);
+    assert_true(f->u.app_valid);
+    assert_int_equal(f->u.app.slot, 1);
+    assert_int_equal(f->u.app.state, FOTA_SLOT_CONFIRMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1031,6 +1062,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_target_app_state_and_nrst_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_target_file_is_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_trial_settles_before_decide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observe_without_resets, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

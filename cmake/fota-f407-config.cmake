@@ -31,7 +31,7 @@ set(FOTA_F407_INCLUDE_DIRS "${FOTA_F407_LIB_DIR}" "${FOTA_F407_ROOT}/include")
 # CRC code it shares with the bootloader.
 set(FOTA_F407_SOURCES
   "${FOTA_F407_LIB_DIR}/fota_app.c"
-  "${FOTA_F407_LIB_DIR}/fota_app_proto.c"
+  "${FOTA_F407_ROOT}/common/app_proto.c"
   "${FOTA_F407_ROOT}/common/journal_rec.c"
   "${FOTA_F407_ROOT}/common/proto_status.c"
   "${FOTA_F407_ROOT}/common/crc32.c")

@@ -22,7 +22,7 @@ FOTA_OBJCOPY ?= arm-none-eabi-objcopy
 FOTA_ARCH ?= -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 FOTA_LD_DIR := $(FOTA_F407)/lib/fota_app/ld
 FOTA_APP_SRCS := $(FOTA_F407)/lib/fota_app/fota_app.c \
-  $(FOTA_F407)/lib/fota_app/fota_app_proto.c \
+  $(FOTA_F407)/common/app_proto.c \
   $(FOTA_F407)/common/journal_rec.c $(FOTA_F407)/common/proto_status.c \
   $(FOTA_F407)/common/crc32.c
 FOTA_APP_INCLUDES := -I$(FOTA_F407)/lib/fota_app -I$(FOTA_F407)/include

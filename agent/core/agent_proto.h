@@ -30,7 +30,7 @@
 
 #include "agent_port.h"
 #include "fota/fota_err.h"
-#include "fota_app_proto.h"
+#include "fota/fota_app_proto.h"
 #include "fota/fota_proto.h"
 
 /* Datasheet maxima (DS8626, x32) the deadlines are built from. */

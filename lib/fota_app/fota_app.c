@@ -10,7 +10,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
-#include "fota_app_proto.h"
+#include "fota/fota_app_proto.h"
 
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 

@@ -49,7 +49,7 @@
 #include <stdint.h>
 
 #include "agent_port.h"
-#include "fota_app_proto.h"
+#include "fota/fota_app_proto.h"
 #include "sim_wire.h"
 
 typedef struct agent_sim_target {
@@ -62,7 +62,7 @@ typedef struct agent_sim_target {
     uint32_t app_confirms;
     uint32_t app_crashes;
     /* The modelled application's SPI1 responder: the library's own state
-     * machine (lib/fota_app/fota_app_proto.c) on the model's flash. */
+     * machine (common/app_proto.c) on the model's flash. */
     fota_app_link_t app_link;
     uint8_t app_next;     /* byte the responder clocks out next */
     uint32_t app_answers;

@@ -1,6 +1,6 @@
 /*
  * test_fota_app_proto.c - the application status exchange
- * (lib/fota_app/fota_app_proto.c): the responder's byte state machine as
+ * (common/app_proto.c): the responder's byte state machine as
  * the host clocks it, the status payload built from a flash image with a
  * journal, and the decoder's refusals.
  */
@@ -17,7 +17,7 @@
 #include "fota/fota_journal.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
-#include "fota_app_proto.h"
+#include "fota/fota_app_proto.h"
 
 static uint8_t *s_flash;
 

@@ -1,10 +1,10 @@
 /*
- * fota_app_proto.c - the application status exchange: journal scan,
+ * app_proto.c - the application status exchange: journal scan,
  * status payload and the responder's byte state machine (see
  * fota_app_proto.h). Portable C, no allocation, reads the flash image only
  * through the pointer it is given.
  */
-#include "fota_app_proto.h"
+#include "fota/fota_app_proto.h"
 
 #include <string.h>
 

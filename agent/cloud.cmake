@@ -22,6 +22,30 @@ target_link_libraries(fota_agent_cloud_core PUBLIC fota_common)
 if(FOTA_HOST)
   find_library(FOTA_CJSON_LIB cjson REQUIRED)
   target_link_libraries(fota_agent_cloud_core PUBLIC ${FOTA_CJSON_LIB})
+  # The library must carry the fix for CVE-2023-53154 (a one-byte
+  # over-read in cJSON 1.7.15-1.7.17): a probe feeds it the reproducing
+  # input in front of a guard page (cmake/cjson-cve-2023-53154.c says
+  # why this test and not a version check). Cached once it passed.
+  if(NOT FOTA_CJSON_CVE_2023_53154_FIXED)
+    try_run(_cjson_run _cjson_compiled ${CMAKE_BINARY_DIR}/cjson-cve-check
+      SOURCES ${PROJECT_SOURCE_DIR}/cmake/cjson-cve-2023-53154.c
+      CMAKE_FLAGS -DINCLUDE_DIRECTORIES=${FOTA_CJSON_INCLUDE}
+      LINK_LIBRARIES ${FOTA_CJSON_LIB}
+      COMPILE_OUTPUT_VARIABLE _cjson_cout
+      RUN_OUTPUT_VARIABLE _cjson_rout)
+    if(NOT _cjson_compiled)
+      message(FATAL_ERROR "cJSON CVE-2023-53154 probe did not build:\n${_cjson_cout}")
+    endif()
+    if(NOT _cjson_run STREQUAL "0")
+      message(FATAL_ERROR "${FOTA_CJSON_LIB} has CVE-2023-53154 (one-byte "
+        "over-read on a 198-byte input; probe result: ${_cjson_run}). "
+        "Install cJSON >= 1.7.18 or Debian's 1.7.15-1+deb12u4 or later.")
+    endif()
+    string(STRIP "${_cjson_rout}" _cjson_rout)
+    message(STATUS "${_cjson_rout}")
+    set(FOTA_CJSON_CVE_2023_53154_FIXED ON CACHE INTERNAL
+        "the probe of cmake/cjson-cve-2023-53154.c passed")
+  endif()
 
   find_package(CURL REQUIRED)
   add_library(fota_agent_http_curl STATIC

@@ -378,7 +378,7 @@ static int cmd_show(int argc, char **argv)
     rc = agent_manifest_parse((const char *)body, len, arena, sizeof arena, &m);
     if (rc != 0) {
         fprintf(stderr, "fota release show: %s does not parse as a manifest "
-                        "(error %d); devices ignore it\n", key, rc);
+                        "(%s); devices ignore it\n", key, m.error);
         goto out;
     }
     if (json) {

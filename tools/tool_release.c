@@ -170,8 +170,8 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
     int rc = agent_manifest_parse(text, len, arena, sizeof arena, &m);
 
     if (rc != 0) {
-        snprintf(err, err_len, "the manifest would be refused by the agent's parser "
-                               "(error %d)", rc);
+        snprintf(err, err_len, "the manifest would be refused by the agent's parser: %s",
+                 m.error);
         return rc;
     }
     if (strcmp(m.product, info->product) != 0 || strcmp(m.version_str, info->version_str) != 0 ||

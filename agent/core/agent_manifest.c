@@ -44,11 +44,102 @@ static void arena_free(void *p)
     (void)p; /* the arena is dropped as a whole */
 }
 
+/* ---- errors ---------------------------------------------------------------- */
+
+/* Record why the manifest is refused in m->error ("<path>: <what>", or
+ * just <what> when path is NULL) and return FOTA_ERR_CORRUPT. path is the
+ * member's place in the document, e.g. "slots.a." + "sha256". */
+static int bad(agent_manifest_t *m, const char *path, const char *name,
+               const char *what)
+{
+    fota_sb_t s;
+
+    fota_sb_init(&s, m->error, sizeof m->error);
+    if (path != NULL || name != NULL) {
+        fota_sb_puts(&s, path);
+        fota_sb_puts(&s, name);
+        fota_sb_puts(&s, ": ");
+    }
+    fota_sb_puts(&s, what);
+    return FOTA_ERR_CORRUPT;
+}
+
+static int bad_at(agent_manifest_t *m, const char *what, size_t off)
+{
+    fota_sb_t s;
+
+    fota_sb_init(&s, m->error, sizeof m->error);
+    fota_sb_puts(&s, what);
+    fota_sb_puts(&s, " at byte ");
+    fota_sb_put_u64(&s, off);
+    return FOTA_ERR_CORRUPT;
+}
+
+/* ---- pre-scan ---------------------------------------------------------------- */
+
+/*
+ * Checks made on the raw text before cJSON sees it:
+ * - nesting: cJSON's parser recurses once per '[' or '{', so the depth
+ *   bounds its stack use. A manifest needs AGENT_MANIFEST_DEPTH_MAX levels
+ *   at most; anything deeper is refused here, before any recursion (a
+ *   4,000-byte run of '[' would otherwise recurse 4,000 times).
+ * - NUL: an escaped "\u0000" (or a raw NUL byte) inside a string would be
+ *   decoded by cJSON into a C string that silently ends early, so
+ *   "product":"stm32f407-disco\u0000other" would read as the first part.
+ *   Member names are strings too: "format\u0000x" would read as "format".
+ * - raw control characters inside strings are not JSON (RFC 8259 section 7).
+ */
+static int prescan(const char *text, size_t len, agent_manifest_t *m)
+{
+    unsigned depth = 0;
+    bool in_str = false;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c == 0)
+            return bad_at(m, "NUL byte", i);
+        if (in_str) {
+            if (c == '"') {
+                in_str = false;
+            } else if (c < 0x20) {
+                return bad_at(m, "control character in a string", i);
+            } else if (c == '\\') {
+                if (i + 1 >= len)
+                    return bad_at(m, "unterminated escape", i);
+                if (text[i + 1] == 'u' && i + 5 < len && text[i + 2] == '0' &&
+                    text[i + 3] == '0' && text[i + 4] == '0' && text[i + 5] == '0')
+                    return bad_at(m, "escaped NUL (\\u0000) in a string", i);
+                i++; /* the escaped character cannot end the string */
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > AGENT_MANIFEST_DEPTH_MAX) {
+                fota_sb_t s;
+
+                fota_sb_init(&s, m->error, sizeof m->error);
+                fota_sb_puts(&s, "nesting deeper than ");
+                fota_sb_put_u64(&s, AGENT_MANIFEST_DEPTH_MAX);
+                fota_sb_puts(&s, " levels at byte ");
+                fota_sb_put_u64(&s, i);
+                return FOTA_ERR_CORRUPT;
+            }
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 /* ---- member access ------------------------------------------------------- */
 
 /* The member called name of obj; missing or repeated is corrupt (a
  * repeated key would let two readers see two different manifests). */
-static int member(const cJSON *obj, const char *name, const cJSON **out)
+static int member(agent_manifest_t *m, const cJSON *obj, const char *path,
+                  const char *name, const cJSON **out)
 {
     const cJSON *found = NULL;
     const cJSON *it;
@@ -56,7 +147,7 @@ static int member(const cJSON *obj, const char *name, const cJSON **out)
     for (it = obj->child; it != NULL; it = it->next) {
         if (it->string != NULL && strcmp(it->string, name) == 0) {
             if (found != NULL)
-                return FOTA_ERR_CORRUPT;
+                return bad(m, path, name, "member repeated");
             found = it;
         }
     }
@@ -66,88 +157,101 @@ static int member(const cJSON *obj, const char *name, const cJSON **out)
     return 0;
 }
 
-static int required(const cJSON *obj, const char *name, const cJSON **out)
+static int required(agent_manifest_t *m, const cJSON *obj, const char *path,
+                    const char *name, const cJSON **out)
 {
-    int rc = member(obj, name, out);
+    int rc = member(m, obj, path, name, out);
 
-    return rc == FOTA_ERR_NOENT ? FOTA_ERR_CORRUPT : rc;
+    return rc == FOTA_ERR_NOENT ? bad(m, path, name, "missing") : rc;
 }
 
 /* An integral JSON number in [min, max]. */
-static int get_uint(const cJSON *obj, const char *name, uint32_t min,
-                    uint32_t max, uint32_t *out)
+static int get_uint(agent_manifest_t *m, const cJSON *obj, const char *path,
+                    const char *name, uint32_t min, uint32_t max, uint32_t *out)
 {
     const cJSON *it;
     double d;
-    int rc = required(obj, name, &it);
+    int rc = required(m, obj, path, name, &it);
 
     if (rc < 0)
         return rc;
     if (!cJSON_IsNumber(it))
-        return FOTA_ERR_CORRUPT;
+        return bad(m, path, name, "not a number");
     d = it->valuedouble;
     /* The range test first, so the conversion below is defined; the
      * comparison also rejects NaN. */
     if (!(d >= (double)min && d <= (double)max))
-        return FOTA_ERR_CORRUPT;
+        return bad(m, path, name, "out of range");
     if ((double)(uint32_t)d != d)
-        return FOTA_ERR_CORRUPT;
+        return bad(m, path, name, "not an integer");
     *out = (uint32_t)d;
     return 0;
 }
 
 /* A string of 1 .. size-1 printable ASCII characters, copied to out. */
-static int get_str(const cJSON *obj, const char *name, char *out, size_t size)
+static int get_str(agent_manifest_t *m, const cJSON *obj, const char *path,
+                   const char *name, char *out, size_t size)
 {
     const cJSON *it;
     size_t n;
-    int rc = required(obj, name, &it);
+    int rc = required(m, obj, path, name, &it);
 
     if (rc < 0)
         return rc;
     if (!cJSON_IsString(it) || it->valuestring == NULL)
-        return FOTA_ERR_CORRUPT;
+        return bad(m, path, name, "not a string");
     n = strlen(it->valuestring);
-    if (n == 0 || n >= size)
-        return FOTA_ERR_CORRUPT;
+    if (n == 0)
+        return bad(m, path, name, "empty");
+    if (n >= size)
+        return bad(m, path, name, "too long");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)it->valuestring[i];
         if (c < 0x20 || c > 0x7e)
-            return FOTA_ERR_CORRUPT;
+            return bad(m, path, name, "not printable ASCII");
     }
     memcpy(out, it->valuestring, n + 1);
     return 0;
 }
 
-static int parse_slot(const cJSON *slots, const char *name,
-                      agent_manifest_slot_t *out)
+static int get_object(agent_manifest_t *m, const cJSON *obj, const char *path,
+                      const char *name, const cJSON **out)
 {
-    const cJSON *s;
-    const cJSON *h;
-    int rc = required(slots, name, &s);
+    int rc = required(m, obj, path, name, out);
 
     if (rc < 0)
         return rc;
-    if (!cJSON_IsObject(s))
-        return FOTA_ERR_CORRUPT;
-    rc = get_str(s, "key", out->key, sizeof out->key);
+    if (!cJSON_IsObject(*out))
+        return bad(m, path, name, "not an object");
+    return 0;
+}
+
+static int parse_slot(agent_manifest_t *m, const cJSON *slots, const char *path,
+                      const char *name, agent_manifest_slot_t *out)
+{
+    const cJSON *s;
+    const cJSON *h;
+    int rc = get_object(m, slots, "slots.", name, &s);
+
+    if (rc < 0)
+        return rc;
+    rc = get_str(m, s, path, "key", out->key, sizeof out->key);
     if (rc < 0)
         return rc;
     /* Keys are relative to the bucket; a leading '/' would produce "//". */
     if (out->key[0] == '/')
-        return FOTA_ERR_CORRUPT;
-    rc = get_uint(s, "size", 1, UINT32_MAX, &out->size);
+        return bad(m, path, "key", "starts with '/'");
+    rc = get_uint(m, s, path, "size", 1, UINT32_MAX, &out->size);
     if (rc < 0)
         return rc;
-    rc = required(s, "sha256", &h);
+    rc = required(m, s, path, "sha256", &h);
     if (rc < 0)
         return rc;
     if (!cJSON_IsString(h) || h->valuestring == NULL ||
-        strlen(h->valuestring) != 2 * FOTA_SHA256_SIZE)
-        return FOTA_ERR_CORRUPT;
-    if (fota_hex_decode(h->valuestring, 2 * FOTA_SHA256_SIZE, out->sha256,
+        strlen(h->valuestring) != 2 * FOTA_SHA256_SIZE ||
+        fota_hex_decode(h->valuestring, 2 * FOTA_SHA256_SIZE, out->sha256,
                         FOTA_SHA256_SIZE) < 0)
-        return FOTA_ERR_CORRUPT;
+        return bad(m, path, "sha256", "not 64 hex digits");
     return 0;
 }
 
@@ -207,49 +311,56 @@ static int parse_tree(const cJSON *root, agent_manifest_t *m)
     int rc;
 
     if (!cJSON_IsObject(root))
-        return FOTA_ERR_CORRUPT;
-    rc = get_uint(root, "format", 0, UINT32_MAX, &v);
+        return bad(m, NULL, NULL, "not a JSON object");
+    rc = get_uint(m, root, NULL, "format", 0, UINT32_MAX, &v);
     if (rc < 0)
         return rc;
     if (v != AGENT_MANIFEST_FORMAT)
-        return FOTA_ERR_CORRUPT;
-    rc = get_str(root, "product", m->product, sizeof m->product);
+        return bad(m, NULL, "format", "unknown format (this agent reads 1)");
+    rc = get_str(m, root, NULL, "product", m->product, sizeof m->product);
     if (rc < 0)
         return rc;
-    rc = get_str(root, "version", m->version_str, sizeof m->version_str);
+    rc = get_str(m, root, NULL, "version", m->version_str, sizeof m->version_str);
     if (rc < 0)
         return rc;
-    rc = agent_manifest_parse_version(m->version_str, &m->version);
-    if (rc < 0)
-        return rc;
-    rc = get_uint(root, "security_counter", 0, UINT32_MAX,
+    if (agent_manifest_parse_version(m->version_str, &m->version) < 0)
+        return bad(m, NULL, "version", "not major.minor.patch[+build]");
+    rc = get_uint(m, root, NULL, "security_counter", 0, UINT32_MAX,
                   &m->security_counter);
     if (rc < 0)
         return rc;
-    rc = member(root, "rollout_percent", &it);
+    rc = member(m, root, NULL, "rollout_percent", &it);
     if (rc == FOTA_ERR_NOENT) {
         m->rollout_percent = 100;
     } else if (rc < 0) {
         return rc;
     } else {
-        rc = get_uint(root, "rollout_percent", 0, 100, &v);
+        rc = get_uint(m, root, NULL, "rollout_percent", 0, 100, &v);
         if (rc < 0)
             return rc;
         m->rollout_percent = (uint8_t)v;
     }
-    rc = get_str(root, "published_at", m->published_at,
+    rc = get_str(m, root, NULL, "published_at", m->published_at,
                  sizeof m->published_at);
     if (rc < 0)
         return rc;
-    rc = required(root, "slots", &slots);
+    rc = get_object(m, root, NULL, "slots", &slots);
     if (rc < 0)
         return rc;
-    if (!cJSON_IsObject(slots))
-        return FOTA_ERR_CORRUPT;
-    rc = parse_slot(slots, "a", &m->slot[0]);
+    rc = parse_slot(m, slots, "slots.a.", "a", &m->slot[0]);
     if (rc < 0)
         return rc;
-    return parse_slot(slots, "b", &m->slot[1]);
+    return parse_slot(m, slots, "slots.b.", "b", &m->slot[1]);
+}
+
+/* Everything but the error text back to zero. */
+static void clear_keep_error(agent_manifest_t *out)
+{
+    char error[AGENT_MANIFEST_ERROR_SIZE];
+
+    memcpy(error, out->error, sizeof error);
+    memset(out, 0, sizeof *out);
+    memcpy(out->error, error, sizeof error);
 }
 
 int agent_manifest_parse(const char *text, size_t len, void *arena,
@@ -265,8 +376,13 @@ int agent_manifest_parse(const char *text, size_t len, void *arena,
     memset(out, 0, sizeof *out);
     if (text == NULL || arena == NULL || arena_len == 0)
         return FOTA_ERR_INVAL;
-    if (len == 0 || len > AGENT_MANIFEST_TEXT_MAX)
-        return FOTA_ERR_CORRUPT;
+    if (len == 0)
+        return bad(out, NULL, NULL, "empty");
+    if (len > AGENT_MANIFEST_TEXT_MAX)
+        return bad(out, NULL, NULL, "larger than 4096 bytes");
+    rc = prescan(text, len, out);
+    if (rc < 0)
+        return rc;
 
     s_arena.base = arena;
     s_arena.cap = arena_len;
@@ -275,14 +391,23 @@ int agent_manifest_parse(const char *text, size_t len, void *arena,
     cJSON_InitHooks(&hooks);
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (root == NULL) {
-        rc = s_arena.exhausted ? FOTA_ERR_NOMEM : FOTA_ERR_CORRUPT;
+        if (s_arena.exhausted) {
+            rc = FOTA_ERR_NOMEM;
+            (void)bad(out, NULL, NULL, "parser arena too small");
+        } else {
+            const char *at = cJSON_GetErrorPtr();
+            size_t off = at != NULL && at >= text && at <= text + len
+                             ? (size_t)(at - text)
+                             : len;
+            rc = bad_at(out, "not valid JSON", off);
+        }
         goto out;
     }
     /* cJSON stops after the first value; anything but blanks after it
      * means the text is not one JSON document. */
     for (; end != NULL && end < text + len; end++) {
         if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
-            rc = FOTA_ERR_CORRUPT;
+            rc = bad_at(out, "text after the JSON value", (size_t)(end - text));
             goto out;
         }
     }
@@ -296,7 +421,7 @@ out:
     s_arena.cap = 0;
     s_arena.used = 0;
     if (rc < 0)
-        memset(out, 0, sizeof *out);
+        clear_keep_error(out);
     return rc;
 }
 

@@ -48,6 +48,12 @@
 /* Arena size that holds any manifest within the limits above (cJSON nodes
  * plus copied strings, with room for a few unknown members). */
 #define AGENT_MANIFEST_ARENA_SIZE 8192
+/* Deepest nesting of objects/arrays accepted (a format-1 manifest uses 3:
+ * the root, "slots", one slot). Checked on the raw text before cJSON
+ * parses it, because cJSON recurses once per level. */
+#define AGENT_MANIFEST_DEPTH_MAX 8
+/* Room for the reason a manifest was refused (agent_manifest_t.error). */
+#define AGENT_MANIFEST_ERROR_SIZE 96
 
 typedef struct agent_manifest_slot {
     char key[AGENT_MANIFEST_KEY_SIZE]; /* object key, relative to the bucket */
@@ -63,6 +69,10 @@ typedef struct agent_manifest {
     uint8_t rollout_percent; /* 0..100 */
     char published_at[AGENT_MANIFEST_DATE_SIZE];
     agent_manifest_slot_t slot[2]; /* [0] = "a", [1] = "b" */
+    /* Why agent_manifest_parse() refused the text, NUL-terminated, e.g.
+     * "slots.b.sha256: not 64 hex digits" or "nesting deeper than 8 levels
+     * at byte 8"; "" after a success. */
+    char error[AGENT_MANIFEST_ERROR_SIZE];
 } agent_manifest_t;
 
 /*
@@ -73,11 +83,17 @@ typedef struct agent_manifest {
  *   is always enough for a valid manifest. Its content is garbage after the
  *   call; it must be aligned like any object (use a uint64_t array or
  *   similar).
+ * Before cJSON sees the text it is scanned once: nesting deeper than
+ * AGENT_MANIFEST_DEPTH_MAX, a NUL (raw or escaped as \u0000) or a raw
+ * control character inside a string are refused, so cJSON's recursion is
+ * bounded and no string can end early.
  * Returns 0 with *out filled, FOTA_ERR_CORRUPT for anything malformed
  * (not JSON, missing member, wrong type, bad hex, string too long, number
  * out of range or not an integer, unknown format), FOTA_ERR_NOMEM when the
- * arena is too small, FOTA_ERR_INVAL for bad arguments. *out is zeroed on
- * failure. Not reentrant (see the caveat above).
+ * arena is too small, FOTA_ERR_INVAL for bad arguments. On failure *out is
+ * zeroed except out->error, which names the member or the check that
+ * failed (for FOTA_ERR_INVAL it stays ""). Not reentrant (see the caveat
+ * above).
  */
 int agent_manifest_parse(const char *text, size_t len, void *arena,
                          size_t arena_len, agent_manifest_t *out);

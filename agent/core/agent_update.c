@@ -1188,8 +1188,10 @@ int agent_update_run_once(agent_update_t *u)
         return upd_resume(u, false);
     }
     rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena), &u->manifest);
-    if (rc < 0)
+    if (rc < 0) {
+        upd_log(u, AGENT_LOG_WARN, "manifest refused: ", u->manifest.error, 0, false);
         return upd_fail(u, rc);
+    }
     if (u->rec.phase != AGENT_UPD_IDLE &&
         ver_eq(&u->manifest.version, &u->rec.version) &&
         memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256, FOTA_SHA256_SIZE) == 0) {

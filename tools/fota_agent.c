@@ -52,10 +52,15 @@ static void host_sleep_ms(agent_clock_t *self, uint32_t ms)
 static const agent_clock_ops_t s_clock_ops = {host_now_ms, host_sleep_ms};
 static agent_clock_t s_clock = {&s_clock_ops};
 
+/* FOTA_AGENT_CLOCK_OFFSET_S (seconds, may be negative) shifts the UTC the
+ * agent believes in: a device with a wrong clock, for tests and
+ * diagnosis of RequestTimeTooSkewed. */
 static int host_utc(agent_utc_t *self, uint64_t *unix_s)
 {
+    const char *off = getenv("FOTA_AGENT_CLOCK_OFFSET_S");
+
     (void)self;
-    *unix_s = (uint64_t)time(NULL);
+    *unix_s = (uint64_t)((int64_t)time(NULL) + (off ? strtoll(off, NULL, 10) : 0));
     return 0;
 }
 
@@ -267,7 +272,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
                "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
                "\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
-               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports,
@@ -277,7 +282,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
         printf("agent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
                "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
                "flashes=%u reports=%u hw_time_ms=%llu wall_ms=%llu\n",
-               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports,

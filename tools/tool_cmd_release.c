@@ -23,7 +23,8 @@ static void publish_usage(FILE *f)
     fprintf(f,
             "usage: fota release publish --bucket B --prefix P --slot-a A.img --slot-b B.img\n"
             "                            [--endpoint URL] [--region R] [--rollout PERCENT]\n"
-            "                            [--require-signature PUB] [--json]\n"
+            "                            [--require-signature PUB] [--allow-downgrade]\n"
+            "                            [--json]\n"
             "\n"
             "Verify a release pair (slot-a linked for slot A, slot-b for slot B, same\n"
             "version, security counter, product and flags, hashes right), then upload\n"
@@ -44,6 +45,8 @@ static void publish_usage(FILE *f)
             "      --require-signature PUB\n"
             "                        refuse unless both images carry a valid Ed25519\n"
             "                        signature by this public key ('fota key pub')\n"
+            "      --allow-downgrade publish a version older than the one the current\n"
+            "                        manifest names (refused otherwise)\n"
             "      --region R        signing region (default $AWS_REGION, then\n"
             "                        $AWS_DEFAULT_REGION, then us-east-1)\n"
             "  -j, --json            one JSON object on stdout\n"
@@ -147,16 +150,50 @@ static int check_existing(const tool_s3_t *s3, uploaded_t *up, const uint8_t *im
     return *same || rc == 0 ? 0 : rc;
 }
 
+/* The manifest under prefix now, if any: *have false when there is none
+ * (404). Returns non-zero, with a message, when it cannot be read. A
+ * manifest that does not parse is reported and treated as none. */
+static int read_current(const tool_s3_t *s3, const char *prefix, agent_manifest_t *m,
+                        bool *have)
+{
+    static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
+    char key[KEY_MAX];
+    tool_s3_result_t res;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc;
+
+    *have = false;
+    tool_release_manifest_key(prefix, key, sizeof key);
+    rc = tool_s3_get(s3, key, AGENT_MANIFEST_TEXT_MAX, &body, &len, &res);
+    if (rc == FOTA_ERR_IO && res.status == 404)
+        return 0;
+    if (rc != 0) {
+        fprintf(stderr, "fota release publish: cannot read the current %s: %s\n", key,
+                rc == FOTA_ERR_NOMEM ? "larger than any manifest" : res.message);
+        return rc;
+    }
+    if (agent_manifest_parse((const char *)body, len, arena, sizeof arena, m) == 0)
+        *have = true;
+    else
+        fprintf(stderr, "fota release publish: warning: the current %s is not a valid "
+                        "manifest (%s); replacing it\n", key, m->error);
+    free(body);
+    return 0;
+}
+
 static int cmd_publish(int argc, char **argv)
 {
     const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
     const char *path[2] = {NULL, NULL}, *rollout_s = NULL, *pub_path = NULL;
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
-    bool json = false, help = false;
+    bool json = false, help = false, allow_downgrade = false, have_cur = false;
+    agent_manifest_t cur;
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},
         {"bucket", 0, &bucket, NULL},
         {"prefix", 0, &prefix_s, NULL},
+        {"allow-downgrade", 0, NULL, &allow_downgrade},
         {"slot-a", 0, &path[0], NULL},
         {"slot-b", 0, &path[1], NULL},
         {"rollout", 0, &rollout_s, NULL},
@@ -263,6 +300,20 @@ static int cmd_publish(int argc, char **argv)
         goto out;
     }
     curl_up = true;
+    /* Moving the manifest backwards stops devices (they never install an
+     * older version) and hides the newer release: only on purpose. */
+    if (read_current(&s3, prefix, &cur, &have_cur) != 0)
+        goto out;
+    if (have_cur && fota_version_cmp(&info.version, &cur.version) < 0) {
+        if (!allow_downgrade) {
+            fprintf(stderr, "fota release publish: refused: %s is older than %s, which the "
+                            "current manifest names; give --allow-downgrade to move it "
+                            "back\n", info.version_str, cur.version_str);
+            goto out;
+        }
+        fprintf(stderr, "fota release publish: warning: moving the manifest back from %s "
+                        "to %s (--allow-downgrade)\n", cur.version_str, info.version_str);
+    }
     /* A version's images are never replaced: a device half-way through
      * downloading one would otherwise mix two builds (its If-Match stops
      * it, but only after the wasted transfer). The same bytes again are

@@ -77,7 +77,8 @@ void agent_update_format_utc(uint64_t unix_s, bool iso, char *out);
 #define AGENT_UPDATE_ID_SIZE 64
 #define AGENT_UPDATE_REJECT_MAX 8 /* rejected versions remembered */
 #define AGENT_UPDATE_IO_SIZE 4096 /* download / hashing buffer */
-#define AGENT_UPDATE_REPORT_SIZE 1024
+#define AGENT_UPDATE_REPORT_SIZE 2048
+#define AGENT_UPDATE_DETAIL_SIZE 384 /* agent_update_t.err_detail */
 
 typedef struct agent_update_cfg {
     const char *endpoint;  /* "http://127.0.0.1:4569" or
@@ -229,6 +230,13 @@ typedef struct agent_update {
     uint8_t io[AGENT_UPDATE_IO_SIZE];
     char report[AGENT_UPDATE_REPORT_SIZE];
     agent_sigv4_signed_t sig;
+    /* What the last failure was, in words: "GET <url>: HTTP 403
+     * RequestTimeTooSkewed: ...; clock skew: device is 1203 s ahead ...".
+     * "" when the cycle had no transport or S3 error. */
+    char err_detail[AGENT_UPDATE_DETAIL_SIZE];
+    /* Seconds added to the UTC source when signing: set from the server's
+     * Date after a RequestTimeTooSkewed answer, 0 otherwise. */
+    int64_t clock_hint_s;
 } agent_update_t;
 
 /* Bind the agent to its configuration (copied; the strings it points to
@@ -250,6 +258,11 @@ uint32_t agent_update_next_delay_ms(agent_update_t *u);
 
 /* Names for logs and reports. */
 const char *agent_update_outcome_name(int outcome);
+/* fota_strerror() extended with the AGENT_ERR_* codes of agent_http.h. */
+const char *agent_update_strerror(int err);
+/* Parse an HTTP Date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT").
+ * Returns 0, FOTA_ERR_PROTO if malformed, FOTA_ERR_INVAL for NULL. */
+int agent_update_parse_http_date(const char *s, uint64_t *unix_s);
 const char *agent_update_skip_name(int skip);
 
 #endif /* AGENT_UPDATE_H */

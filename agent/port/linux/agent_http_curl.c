@@ -52,6 +52,11 @@ typedef struct http_curl {
     bool has_crange;
     bool crange_bad;
     uint32_t cr_start, cr_end, cr_total;
+    /* kept for explaining S3 errors (agent_http_ops_t.header) */
+    char date[64];
+    char region[64];
+    /* libcurl's description of the last failure (CURLOPT_ERRORBUFFER) */
+    char errbuf[CURL_ERROR_SIZE];
     /* PUT body */
     const uint8_t *up;
     size_t up_len, up_off;
@@ -73,15 +78,40 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* libcurl's result as an agent error: the failures a user can act on get
+ * their own code (agent_http.h), the rest travel as platform codes. */
 static int map_curl(CURLcode c)
 {
-    if (c == CURLE_OK)
+    switch (c) {
+    case CURLE_OK:
         return 0;
-    if (c == CURLE_OPERATION_TIMEDOUT)
+    case CURLE_OPERATION_TIMEDOUT:
         return FOTA_ERR_TIMEOUT;
-    if (c == CURLE_OUT_OF_MEMORY)
+    case CURLE_OUT_OF_MEMORY:
         return FOTA_ERR_NOMEM;
-    return FOTA_ERR_PLATFORM((int)c);
+    case CURLE_COULDNT_CONNECT:
+        return AGENT_ERR_CONNECT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return AGENT_ERR_DNS;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+        return AGENT_ERR_TLS;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        return AGENT_ERR_DROPPED;
+    default:
+        return FOTA_ERR_PLATFORM((int)c);
+    }
 }
 
 /* ---- header parsing -------------------------------------------------------- */
@@ -168,6 +198,17 @@ static void reset_response(http_curl_t *s)
     s->has_crange = false;
     s->crange_bad = false;
     s->head_done = false;
+    s->date[0] = '\0';
+    s->region[0] = '\0';
+}
+
+/* Keep header value v (vl bytes) in field when it fits. */
+static void keep_header(char *field, size_t size, const char *v, size_t vl)
+{
+    if (vl < size) {
+        memcpy(field, v, vl);
+        field[vl] = '\0';
+    }
 }
 
 static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
@@ -203,6 +244,10 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *user)
         s->has_clen = parse_dec(v, vl, UINT64_MAX / 10u, &s->clen);
     } else if ((v = header_value(line, len, "Content-Range", &vl)) != NULL) {
         parse_content_range(s, v, vl);
+    } else if ((v = header_value(line, len, "Date", &vl)) != NULL) {
+        keep_header(s->date, sizeof s->date, v, vl);
+    } else if ((v = header_value(line, len, "x-amz-bucket-region", &vl)) != NULL) {
+        keep_header(s->region, sizeof s->region, v, vl);
     }
     return len;
 }
@@ -361,12 +406,14 @@ static int op_open(agent_http_t *h, const agent_http_req_t *req)
     reset_response(s);
     s->result = CURLE_OK;
     s->new_conns = 0;
+    s->errbuf[0] = '\0';
     s->timeout_ms = req->timeout_ms != 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
     rc = build_headers(s, req);
     if (rc < 0)
         goto fail;
 
     curl_easy_setopt(s->easy, CURLOPT_URL, req->url);
+    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeout_ms);
@@ -520,6 +567,38 @@ static int op_read(agent_http_t *h, uint8_t *buf, size_t len)
     }
 }
 
+static int op_header(agent_http_t *h, const char *name, char *buf, size_t len)
+{
+    http_curl_t *s = self_of(h);
+    const char *v;
+    size_t n;
+
+    if (!s->open || name == NULL || buf == NULL)
+        return FOTA_ERR_INVAL;
+    if (strcasecmp(name, "Date") == 0)
+        v = s->date;
+    else if (strcasecmp(name, "x-amz-bucket-region") == 0)
+        v = s->region;
+    else
+        return FOTA_ERR_NOENT;
+    n = strlen(v);
+    if (n == 0)
+        return FOTA_ERR_NOENT;
+    if (n + 1 > len)
+        return FOTA_ERR_NOMEM;
+    memcpy(buf, v, n + 1);
+    return (int)n;
+}
+
+static void op_error_text(agent_http_t *h, char *buf, size_t len)
+{
+    http_curl_t *s = self_of(h);
+
+    if (buf == NULL || len == 0)
+        return;
+    snprintf(buf, len, "%s", s->errbuf);
+}
+
 static int op_close(agent_http_t *h)
 {
     drop_transfer(self_of(h));
@@ -534,6 +613,8 @@ static const agent_http_ops_t s_ops = {
     .content_range = op_content_range,
     .read = op_read,
     .close = op_close,
+    .header = op_header,
+    .error_text = op_error_text,
 };
 
 int agent_http_curl_create(agent_http_t **out)

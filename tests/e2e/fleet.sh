@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Fleet-side end-to-end scenarios: the real `fota agent` (host model
+# target) and `fota release`/`fota fleet` against
+#  - s3rver behind the fault proxy (tests/e2e/faultproxy.js), which
+#    answers the S3 errors a real S3 gives (redirects, clock skew, ...);
+#  - Ceph's RADOS Gateway (scripts/rgw-local.sh), a real S3: strict SigV4,
+#    real clock-skew checks, If-Match, multipart ETags.
+# Shares its helpers with tests/e2e/run.sh (tests/e2e/e2e-lib.sh and
+# scripts/fota-release-lib.sh).
+# Ends with "e2e: scenarios=<N> passed=<P>"; exit status 0 only if all pass.
+#   tests/e2e/fleet.sh [build-dir] [scenario-name-substring]
+# E2E_KEEP=1 keeps the work directory; FLEET_NO_RGW=1 skips the RGW part.
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+BUILD="${1:-$root/build}"
+ONLY="${2:-}"
+FOTA="$BUILD/tools/fota"
+work="$(mktemp -d "${TMPDIR:-/tmp}/fota-fleet.XXXXXX")"
+export S3_LOCAL_STATE="$work/s3" RGW_LOCAL_STATE="$work/rgw"
+BUCKET=fleet AK=S3RVER SK=S3RVER
+. "$root/scripts/fota-release-lib.sh"
+. "$root/tests/e2e/e2e-lib.sh"
+cleanup() {
+  bash "$root/scripts/rgw-local.sh" stop >/dev/null 2>&1
+  e2e_end_servers
+}
+trap cleanup EXIT
+e2e_begin
+
+# fails <name> <fault rules>: a fresh device with release 1.1.0 whose one
+# agent run under the faults must fail; $out holds its summary, $D/agent.log
+# what it said.
+fails() {
+  fresh "$1"; release "$D/rel" 1.1.0 2 0 65536 || return 1
+  faults "$2"
+  out=$(agent --once) && { why "agent succeeded: $out"; return 1; }
+  return 0
+}
+# said <regex>: the agent's log says it.
+said() { grep -Eq "$1" "$D/agent.log" || why "agent did not say '$1': $(tail -3 "$D/agent.log")"; }
+
+# ---- errors that say what happened (fault proxy) ------------------------------
+
+s_redirect() {
+  fails redirect '[{"match":"manifest.json","status":301,"code":"PermanentRedirect",
+    "message":"The bucket you are attempting to access must be addressed using the specified endpoint.",
+    "headers":{"x-amz-bucket-region":"eu-west-1"}}]' || return 1
+  grep -q "error=redirect: bucket in another region " <<<"$out" || why "$out" || return 1
+  said "GET $PROXY/$BUCKET/p-redirect/manifest.json: HTTP 301 PermanentRedirect: .*; redirect: bucket is in eu-west-1" &&
+    untouched
+}
+s_image_307() {
+  # A 307 on the image ends the cycle at once: no four "interrupted" retries.
+  fails img307 '[{"match":"1.1.0/slot-b.img","status":307,"code":"TemporaryRedirect","count":9,
+    "headers":{"x-amz-bucket-region":"ap-south-1"}}]' || return 1
+  [ "$(statuses 1.1.0/slot-b.img)" = "307 " ] || why "image statuses: $(statuses 1.1.0/slot-b.img)" || return 1
+  said "redirect: bucket is in ap-south-1" && ! grep -q "interrupted" "$D/agent.log"
+}
+s_skew() {
+  fails skew '[{"match":"manifest.json","status":403,"code":"RequestTimeTooSkewed",
+    "message":"The difference between the request time and the current time is too large.",
+    "date_offset_s":-1203}]' || return 1
+  grep -q "error=clock skew " <<<"$out" || why "$out" || return 1
+  said "clock skew: device is 120[234] s ahead \(server Date [A-Z][a-z]{2}, [0-9]{2} " &&
+    said "signing with the server's time"
+}
+s_access_denied() {
+  fails denied '[{"match":"manifest.json","status":403,"code":"AccessDenied","message":"Access Denied"}]' || return 1
+  grep -q "error=refused by policy " <<<"$out" || why "$out" || return 1
+  said "HTTP 403 AccessDenied: Access Denied; access denied by the bucket policy"
+}
+s_refused() {
+  fresh refused
+  out=$(AGENT_ENDPOINT=http://127.0.0.1:1 agent --once) && { why "agent succeeded"; return 1; }
+  grep -q "error=cannot connect (refused or unreachable) " <<<"$out" || why "$out" || return 1
+  said "GET http://127.0.0.1:1/$BUCKET/p-refused/manifest.json: cannot connect"
+}
+s_dns() {
+  fresh dns
+  out=$(AGENT_ENDPOINT=http://no-such-host.invalid agent --once) && { why "agent succeeded"; return 1; }
+  grep -q "error=host name not resolved " <<<"$out" || why "$out" || return 1
+  said "GET http://no-such-host.invalid/$BUCKET/p-dns/manifest.json: host name not resolved"
+}
+s_no_bucket() {
+  fresh nobucket; release "$D/rel" 1.1.0 2 0 65536 || return 1
+  out=$(AGENT_BUCKET=no-such-bucket agent --once) && { why "agent succeeded"; return 1; }
+  grep -q "error=no such bucket " <<<"$out" || why "$out" || return 1
+  said "HTTP 404 NoSuchBucket: .*; no such bucket: no-such-bucket"
+}
+s_dropped() {
+  # Every image session cut mid-body: the cycle fails as "connection
+  # dropped", naming how far the body got.
+  fails dropped '[{"match":"1.1.0/slot-b.img","cut_after":3000,"count":9}]' || return 1
+  grep -q "error=connection dropped " <<<"$out" || why "$out" || return 1
+  said "slot-b.img: connection dropped .*after [0-9]+ of [0-9]+ bytes"
+}
+s_downgrade() {
+  fresh downgrade; release "$D/rel" 1.2.0 2 0 65536 || return 1
+  release "$D/rel" 1.1.0 2 0 65536 2>"$D/pub.err" && { why "downgrade published"; return 1; }
+  grep -q "refused: 1.1.0 is older than 1.2.0" "$D/pub.err" || why "$(cat "$D/pub.err")" || return 1
+  s3get "$PREFIX/manifest.json" "$D/m.json" >/dev/null
+  grep -q '"version": "1.2.0"' "$D/m.json" || why "manifest moved: $(cat "$D/m.json")"
+}
+
+check redirect_names_region s_redirect
+check image_redirect_not_retried s_image_307
+check clock_skew_from_server_date s_skew
+check access_denied_named s_access_denied
+check connection_refused_named s_refused
+check dns_failure_named s_dns
+check no_such_bucket_named s_no_bucket
+check dropped_body_named s_dropped
+check publish_refuses_downgrade s_downgrade
+
+e2e_summary

@@ -241,7 +241,8 @@ static void usage_run(FILE *out)
             "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
             "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
             "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
-            "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
+            "                  [--pubkey PUB] [--manifest-pubkey PUB] [--json] [--quiet]\n"
+            "                  [--verbose]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
             "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
@@ -252,6 +253,8 @@ static void usage_run(FILE *out)
             "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
             "public key from 'fota key pub') an image must carry a valid signature by\n"
             "that key or it is refused before anything is written to the target.\n"
+            "With --manifest-pubkey (the release-manifest key's public half) a manifest\n"
+            "must be signed by it, unexpired and not older than one accepted before.\n"
             "The target is the simulated one in fota-sim-flash.bin unless given:\n");
     tool_target_usage(out);
 }
@@ -299,7 +302,8 @@ static int cmd_run(int argc, char **argv)
     const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
-    const char *pub_path = NULL;
+    const char *pub_path = NULL, *mpub_path = NULL;
+    uint8_t mpub[FOTA_ED25519_PUB_SIZE];
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
     tool_target_args_t ta = {0};
@@ -315,6 +319,7 @@ static int cmd_run(int argc, char **argv)
         {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
         {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
         {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
+        {"manifest-pubkey", 0, &mpub_path, NULL},
         TOOL_TARGET_OPTS(&ta),
     };
     agent_update_cfg_t cfg;
@@ -376,6 +381,11 @@ static int cmd_run(int argc, char **argv)
         if (tool_key_load_pub(pub_path, pub) != 0)
             return TOOL_EXIT_USAGE;
         cfg.sign_pubkey = pub;
+    }
+    if (mpub_path) {
+        if (tool_key_load_pub(mpub_path, mpub) != 0)
+            return TOOL_EXIT_USAGE;
+        cfg.manifest_pubkey = mpub;
     }
 
     if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {

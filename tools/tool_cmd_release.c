@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -24,6 +25,7 @@ static void publish_usage(FILE *f)
             "usage: fota release publish --bucket B --prefix P --slot-a A.img --slot-b B.img\n"
             "                            [--endpoint URL] [--region R] [--rollout PERCENT]\n"
             "                            [--require-signature PUB] [--allow-downgrade]\n"
+            "                            [--manifest-key SEED [--expires-in S]]\n"
             "                            [--json]\n"
             "\n"
             "Verify a release pair (slot-a linked for slot A, slot-b for slot B, same\n"
@@ -45,6 +47,13 @@ static void publish_usage(FILE *f)
             "      --require-signature PUB\n"
             "                        refuse unless both images carry a valid Ed25519\n"
             "                        signature by this public key ('fota key pub')\n"
+            "      --manifest-key SEED\n"
+            "                        sign the manifest with this release-manifest key\n"
+            "                        ('fota key gen'; keep it offline, apart from the\n"
+            "                        image-signing key). The manifest then carries the\n"
+            "                        current manifest's sequence + 1 and an expiry\n"
+            "      --expires-in S    seconds until a signed manifest expires (default\n"
+            "                        2592000, 30 days; republish before that)\n"
             "      --allow-downgrade publish a version older than the one the current\n"
             "                        manifest names (refused otherwise)\n"
             "      --region R        signing region (default $AWS_REGION, then\n"
@@ -189,11 +198,17 @@ static int cmd_publish(int argc, char **argv)
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool json = false, help = false, allow_downgrade = false, have_cur = false;
     agent_manifest_t cur;
+    const char *mkey_path = NULL, *expires_s = NULL;
+    uint8_t mseed[FOTA_ED25519_SEED_SIZE];
+    uint32_t expires_in = 30u * 86400u;
+    tool_manifest_sign_t sign = {0};
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},
         {"bucket", 0, &bucket, NULL},
         {"prefix", 0, &prefix_s, NULL},
         {"allow-downgrade", 0, NULL, &allow_downgrade},
+        {"manifest-key", 0, &mkey_path, NULL},
+        {"expires-in", 0, &expires_s, NULL},
         {"slot-a", 0, &path[0], NULL},
         {"slot-b", 0, &path[1], NULL},
         {"rollout", 0, &rollout_s, NULL},
@@ -240,9 +255,36 @@ static int cmd_publish(int argc, char **argv)
         goto out;
     }
 
+    if (expires_s != NULL && (tool_parse_u32(expires_s, &expires_in) != 0 || expires_in == 0)) {
+        fprintf(stderr, "fota release publish: --expires-in must be a number of seconds "
+                        "> 0, not '%s'\n", expires_s);
+        goto out;
+    }
+
     /* Everything is checked before the first byte goes out: images, the
      * manifest, the credentials. */
     ret = TOOL_EXIT_FAIL;
+    if (mkey_path != NULL) {
+        if (tool_key_load_seed(mkey_path, mseed) != 0)
+            goto out;
+        sign.seed = mseed;
+        sign.expires = (uint64_t)time(NULL) + expires_in;
+    }
+    if (mkey_path != NULL && pub_path != NULL) {
+        uint8_t mpub[FOTA_ED25519_PUB_SIZE], ipub[FOTA_ED25519_PUB_SIZE];
+
+        /* Two roles, two keys: whoever may sign images must not also be
+         * able to freeze or roll back the fleet with manifests. */
+        fota_ed25519_pubkey(mpub, mseed);
+        if (tool_key_load_pub(pub_path, ipub) != 0)
+            goto out;
+        if (memcmp(mpub, ipub, sizeof mpub) == 0) {
+            fprintf(stderr, "fota release publish: refused: the manifest key is the "
+                            "image-signing key; give the release-manifest role its own "
+                            "key ('fota key gen')\n");
+            goto out;
+        }
+    }
     if (pub_path != NULL && tool_key_load_pub(pub_path, pub) != 0)
         goto out;
     for (int s = 0; s < 2; s++)
@@ -267,32 +309,10 @@ static int cmd_publish(int argc, char **argv)
             goto out;
         }
     }
-    tool_release_utc_now(published_at, sizeof published_at);
-    if (tool_release_manifest(&info, prefix, rollout, published_at, &manifest,
-                              &manifest_len, err, sizeof err) != 0) {
-        fprintf(stderr, "fota release publish: refused: %s\n", err);
-        goto out;
-    }
     if (tool_s3_from_env(&s3, endpoint, bucket, region, true, ep, sizeof ep, err,
                          sizeof err) != 0) {
         fprintf(stderr, "fota release publish: %s\n", err);
         goto out;
-    }
-
-    memset(up, 0, sizeof up);
-    for (int s = 0; s < 2; s++) {
-        up[s].name = s == 0 ? "slot-a" : "slot-b";
-        tool_release_image_key(prefix, info.version_str, s, up[s].key, sizeof up[s].key);
-        up[s].size = len[s];
-        fota_hex_encode(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
-    }
-    up[2].name = "manifest";
-    tool_release_manifest_key(prefix, up[2].key, sizeof up[2].key);
-    up[2].size = manifest_len;
-    {
-        uint8_t d[FOTA_SHA256_SIZE];
-        fota_sha256((const uint8_t *)manifest, manifest_len, d);
-        fota_hex_encode(d, FOTA_SHA256_SIZE, up[2].sha256);
     }
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -314,6 +334,32 @@ static int cmd_publish(int argc, char **argv)
         fprintf(stderr, "fota release publish: warning: moving the manifest back from %s "
                         "to %s (--allow-downgrade)\n", cur.version_str, info.version_str);
     }
+    /* Devices refuse a signed manifest whose sequence is below one they
+     * accepted: always one more than the current one. */
+    sign.sequence = have_cur ? cur.sequence + 1u : 1u;
+    tool_release_utc_now(published_at, sizeof published_at);
+    if (tool_release_manifest(&info, prefix, rollout, published_at, &sign, &manifest,
+                              &manifest_len, err, sizeof err) != 0) {
+        fprintf(stderr, "fota release publish: refused: %s\n", err);
+        goto out;
+    }
+
+    memset(up, 0, sizeof up);
+    for (int s = 0; s < 2; s++) {
+        up[s].name = s == 0 ? "slot-a" : "slot-b";
+        tool_release_image_key(prefix, info.version_str, s, up[s].key, sizeof up[s].key);
+        up[s].size = len[s];
+        fota_hex_encode(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
+    }
+    up[2].name = "manifest";
+    tool_release_manifest_key(prefix, up[2].key, sizeof up[2].key);
+    up[2].size = manifest_len;
+    {
+        uint8_t d[FOTA_SHA256_SIZE];
+        fota_sha256((const uint8_t *)manifest, manifest_len, d);
+        fota_hex_encode(d, FOTA_SHA256_SIZE, up[2].sha256);
+    }
+
     /* A version's images are never replaced: a device half-way through
      * downloading one would otherwise mix two builds (its If-Match stops
      * it, but only after the wasted transfer). The same bytes again are
@@ -445,6 +491,13 @@ static int cmd_show(int argc, char **argv)
         printf("  security counter  %lu\n", (unsigned long)m.security_counter);
         printf("  rollout           %u%%\n", (unsigned)m.rollout_percent);
         printf("  published at      %s\n", m.published_at);
+        if (m.is_signed)
+            printf("  signed            sequence %lu, expires %llu (Unix s), key id "
+                   "%02x%02x%02x%02x%02x%02x%02x%02x\n", (unsigned long)m.sequence,
+                   (unsigned long long)m.expires, m.key_id[0], m.key_id[1], m.key_id[2],
+                   m.key_id[3], m.key_id[4], m.key_id[5], m.key_id[6], m.key_id[7]);
+        else
+            printf("  signed            no\n");
         for (int s = 0; s < 2; s++) {
             fota_hex_encode(m.slot[s].sha256, FOTA_SHA256_SIZE, hex);
             printf("  slot %s            %s, %lu bytes, sha256 %s\n", tool_slot_name(s),

@@ -17,6 +17,7 @@
 
 #include "agent_manifest.h"
 #include "agent_sigv4.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "tool.h"
 #include "tool_image.h"
@@ -162,7 +163,8 @@ void tool_release_utc_now(char *out, size_t out_len)
 /* Parse the text back as a device would and compare what it read. */
 static int check_manifest(const char *text, size_t len, const tool_release_info_t *info,
                           const char keys[2][AGENT_MANIFEST_KEY_SIZE],
-                          unsigned rollout, char *err, size_t err_len)
+                          unsigned rollout, const tool_manifest_sign_t *sign,
+                          char *err, size_t err_len)
 {
     /* uint64_t elements: the arena must be aligned like any object. */
     static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
@@ -173,6 +175,16 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
         snprintf(err, err_len, "the manifest would be refused by the agent's parser: %s",
                  m.error);
         return rc;
+    }
+    if (sign != NULL && sign->seed != NULL) {
+        uint8_t pub[FOTA_ED25519_PUB_SIZE];
+
+        fota_ed25519_pubkey(pub, sign->seed);
+        if (agent_manifest_verify(&m, text, len, pub) != 0 || m.sequence != sign->sequence ||
+            m.expires != sign->expires) {
+            snprintf(err, err_len, "the signed manifest does not read back: %s", m.error);
+            return FOTA_ERR_CORRUPT;
+        }
     }
     if (strcmp(m.product, info->product) != 0 || strcmp(m.version_str, info->version_str) != 0 ||
         fota_version_cmp(&m.version, &info->version) != 0 ||
@@ -191,8 +203,41 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
     return 0;
 }
 
+/* Sign the manifest text in *buf (*blen bytes, ending with '}' and blanks):
+ * drop the closing brace, append the signature member and the brace. */
+static int sign_manifest(char **buf, size_t *blen, const tool_manifest_sign_t *sign,
+                         char *err, size_t err_len)
+{
+    char tail[AGENT_MANIFEST_SIG_TAIL_LEN + 1];
+    size_t end = *blen;
+    char *out;
+
+    while (end > 0 && (*buf)[end - 1] != '}')
+        end--;
+    if (end == 0) {
+        snprintf(err, err_len, "manifest text has no closing brace");
+        return FOTA_ERR_INVAL;
+    }
+    end--; /* the signed bytes: everything before the final '}' */
+    agent_manifest_sign_tail(*buf, end, sign->seed, tail);
+    out = malloc(end + sizeof tail + 1);
+    if (out == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return FOTA_ERR_NOMEM;
+    }
+    memcpy(out, *buf, end);
+    memcpy(out + end, tail, AGENT_MANIFEST_SIG_TAIL_LEN);
+    out[end + AGENT_MANIFEST_SIG_TAIL_LEN] = '\n';
+    out[end + AGENT_MANIFEST_SIG_TAIL_LEN + 1] = '\0';
+    free(*buf);
+    *buf = out;
+    *blen = end + AGENT_MANIFEST_SIG_TAIL_LEN + 1;
+    return 0;
+}
+
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
+                          const tool_manifest_sign_t *sign,
                           char **text, size_t *len, char *err, size_t err_len)
 {
     char keys[2][AGENT_MANIFEST_KEY_SIZE];
@@ -238,6 +283,10 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
     tool_json_uint(&j, "security_counter", info->sec_counter);
     tool_json_uint(&j, "rollout_percent", rollout_percent);
     tool_json_str(&j, "published_at", published_at);
+    if (sign != NULL && sign->seed != NULL) {
+        tool_json_uint(&j, "sequence", sign->sequence);
+        tool_json_uint(&j, "expires", sign->expires);
+    }
     tool_json_begin_obj(&j, "slots");
     for (int s = 0; s < 2; s++) {
         tool_json_begin_obj(&j, s == 0 ? "a" : "b");
@@ -254,6 +303,11 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         snprintf(err, err_len, "out of memory");
         return FOTA_ERR_NOMEM;
     }
+    if (sign != NULL && sign->seed != NULL &&
+        (rc = sign_manifest(&buf, &blen, sign, err, err_len)) != 0) {
+        free(buf);
+        return rc;
+    }
     if (blen > AGENT_MANIFEST_TEXT_MAX) {
         snprintf(err, err_len, "the manifest is %zu bytes, over the agent's %d", blen,
                  AGENT_MANIFEST_TEXT_MAX);
@@ -261,7 +315,7 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         return FOTA_ERR_NOMEM;
     }
     rc = check_manifest(buf, blen, info, (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys,
-                        rollout_percent, err, err_len);
+                        rollout_percent, sign, err, err_len);
     if (rc != 0) {
         free(buf);
         return rc;

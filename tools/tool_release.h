@@ -59,8 +59,18 @@ int tool_release_manifest_key(const char *prefix, char *out, size_t out_len);
  * produced. On success *text is malloc'd (free() it, NUL-terminated) and
  * *len set. Returns 0, or a FOTA_ERR_* code with the reason in err.
  */
+/* How a manifest is signed (docs/security.md): the release-manifest key,
+ * the sequence and the expiry it carries. */
+typedef struct tool_manifest_sign {
+    const uint8_t *seed; /* 32-byte Ed25519 seed, or NULL: unsigned */
+    uint32_t sequence;   /* written when seed is set */
+    uint64_t expires;    /* Unix seconds, written when seed is set */
+} tool_manifest_sign_t;
+
+/* sign may be NULL (an unsigned manifest, as before signing existed). */
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
+                          const tool_manifest_sign_t *sign,
                           char **text, size_t *len, char *err, size_t err_len);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (out: at least 21 bytes). */

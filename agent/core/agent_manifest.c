@@ -12,6 +12,7 @@
 #include <stdalign.h>
 
 #include "cJSON.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "fota/fota_sha256.h"
 #include "fota/fota_text.h"
@@ -353,6 +354,121 @@ static int parse_tree(const cJSON *root, agent_manifest_t *m)
     return parse_slot(m, slots, "slots.b.", "b", &m->slot[1]);
 }
 
+/* The optional "signature" member: it must be the very end of the text
+ * in its one form, so the bytes before it are exactly what was signed. */
+static int parse_signature(const cJSON *root, const char *text, size_t len,
+                           agent_manifest_t *m)
+{
+    const size_t pre = sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1;
+    const cJSON *it;
+    size_t end = len;
+    const char *tail;
+    int rc = member(m, root, NULL, "signature", &it);
+
+    if (rc == FOTA_ERR_NOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    while (end > 0 && (text[end - 1] == ' ' || text[end - 1] == '\t' ||
+                       text[end - 1] == '\r' || text[end - 1] == '\n'))
+        end--;
+    if (end < AGENT_MANIFEST_SIG_TAIL_LEN)
+        return bad(m, NULL, "signature", "not the last member");
+    tail = text + end - AGENT_MANIFEST_SIG_TAIL_LEN;
+    if (memcmp(tail, AGENT_MANIFEST_SIG_PREFIX, pre) != 0 || tail[pre + 16] != ':' ||
+        memcmp(text + end - 2, "\"}", 2) != 0)
+        return bad(m, NULL, "signature",
+                   "not the last member as ,\"signature\":\"ed25519:<id>:<sig>\"}");
+    if (fota_hex_decode(tail + pre, 16, m->key_id, sizeof m->key_id) < 0 ||
+        fota_hex_decode(tail + pre + 17, 128, m->sig, sizeof m->sig) < 0)
+        return bad(m, NULL, "signature", "key id or signature not hex");
+    m->is_signed = true;
+    m->signed_len = (size_t)(tail - text);
+    return 0;
+}
+
+/* "sequence" (u32) and "expires" (Unix seconds, below 2^53 so the double
+ * holds it exactly), both optional. */
+static int parse_freshness(const cJSON *root, agent_manifest_t *m)
+{
+    const cJSON *it;
+    int rc = member(m, root, NULL, "sequence", &it);
+
+    if (rc == 0)
+        rc = get_uint(m, root, NULL, "sequence", 0, UINT32_MAX, &m->sequence);
+    if (rc < 0 && rc != FOTA_ERR_NOENT)
+        return rc;
+    rc = member(m, root, NULL, "expires", &it);
+    if (rc == FOTA_ERR_NOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (!cJSON_IsNumber(it))
+        return bad(m, NULL, "expires", "not a number");
+    if (!(it->valuedouble >= 1.0 && it->valuedouble <= 9007199254740991.0) ||
+        (double)(uint64_t)it->valuedouble != it->valuedouble)
+        return bad(m, NULL, "expires", "not Unix seconds");
+    m->expires = (uint64_t)it->valuedouble;
+    return 0;
+}
+
+void agent_manifest_signed_hash(const char *text, size_t signed_len, uint8_t out[32])
+{
+    fota_sha256_t sha;
+
+    fota_sha256_init(&sha);
+    fota_sha256_update(&sha, AGENT_MANIFEST_SIG_CONTEXT, sizeof(AGENT_MANIFEST_SIG_CONTEXT) - 1);
+    fota_sha256_update(&sha, text, signed_len);
+    fota_sha256_final(&sha, out);
+}
+
+void agent_manifest_sign_tail(const char *text, size_t signed_len, const uint8_t seed[32],
+                              char out[AGENT_MANIFEST_SIG_TAIL_LEN + 1])
+{
+    const size_t pre = sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1;
+    uint8_t pub[FOTA_ED25519_PUB_SIZE], id[FOTA_ED25519_KEY_ID_SIZE];
+    uint8_t h[FOTA_SHA256_SIZE], sig[FOTA_ED25519_SIG_SIZE];
+
+    fota_ed25519_pubkey(pub, seed);
+    fota_ed25519_key_id(id, pub);
+    agent_manifest_signed_hash(text, signed_len, h);
+    fota_ed25519_sign(sig, h, sizeof h, seed, pub);
+    memcpy(out, AGENT_MANIFEST_SIG_PREFIX, pre);
+    fota_hex_encode(id, sizeof id, out + pre);
+    out[pre + 16] = ':';
+    fota_hex_encode(sig, sizeof sig, out + pre + 17);
+    memcpy(out + pre + 17 + 128, "\"}", 3);
+}
+
+int agent_manifest_verify(agent_manifest_t *m, const char *text, size_t len,
+                          const uint8_t pub[32])
+{
+    uint8_t id[FOTA_ED25519_KEY_ID_SIZE];
+    uint8_t h[FOTA_SHA256_SIZE];
+
+    if (m == NULL || text == NULL || pub == NULL)
+        return FOTA_ERR_INVAL;
+    if (!m->is_signed) {
+        (void)bad(m, NULL, NULL, "manifest not signed");
+        return FOTA_ERR_AUTH;
+    }
+    if (m->signed_len > len) {
+        (void)bad(m, NULL, NULL, "signature: text does not match the parse");
+        return FOTA_ERR_AUTH;
+    }
+    fota_ed25519_key_id(id, pub);
+    if (memcmp(id, m->key_id, sizeof id) != 0) {
+        (void)bad(m, NULL, "signature", "by another key (key id differs)");
+        return FOTA_ERR_AUTH;
+    }
+    agent_manifest_signed_hash(text, m->signed_len, h);
+    if (fota_ed25519_verify(m->sig, h, sizeof h, pub) != 0) {
+        (void)bad(m, NULL, "signature", "does not verify (manifest altered)");
+        return FOTA_ERR_AUTH;
+    }
+    return 0;
+}
+
 /* Everything but the error text back to zero. */
 static void clear_keep_error(agent_manifest_t *out)
 {
@@ -412,6 +528,10 @@ int agent_manifest_parse(const char *text, size_t len, void *arena,
         }
     }
     rc = parse_tree(root, out);
+    if (rc == 0)
+        rc = parse_freshness(root, out);
+    if (rc == 0)
+        rc = parse_signature(root, text, len, out);
 
 out:
     /* Back to cJSON's defaults so other users of cJSON are unaffected; the

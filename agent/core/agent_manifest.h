@@ -10,11 +10,20 @@
  *     "security_counter": 3,
  *     "rollout_percent": 100,           optional, 0..100, default 100
  *     "published_at": "2024-05-01T12:00:00Z",
+ *     "sequence": 17,                   optional, monotonic per prefix
+ *     "expires": 1767225600,            optional, Unix seconds
  *     "slots": {
  *       "a": {"key": "releases/1.2.0+45/slot-a.img", "size": N, "sha256": "hex"},
  *       "b": {"key": "releases/1.2.0+45/slot-b.img", "size": N, "sha256": "hex"}
  *     }
+ *     ,"signature":"ed25519:<key id, 16 hex>:<signature, 128 hex>"
  *   }
+ * Signed manifests (docs/security.md): "signature" is the last member and
+ * the text ends with it and the closing brace (trailing blanks allowed).
+ * The signature is by the release-manifest key over
+ *   SHA-256("fota-manifest-v1\n" || every byte before ',"signature":')
+ * so it covers everything but itself, byte for byte, with no JSON
+ * canonicalisation. agent_manifest_verify() checks it.
  * Unknown members are ignored (a newer publisher may add some); every
  * listed member is checked strictly: type, range, length, hex digits.
  *
@@ -38,6 +47,14 @@
 
 #define AGENT_MANIFEST_FORMAT 1
 
+/* Why a signed-manifest check refused a manifest (besides FOTA_ERR_AUTH
+ * for a signature that does not verify). */
+enum agent_manifest_err {
+    AGENT_ERR_MANIFEST_UNSIGNED = -220, /* a key is configured, no signature */
+    AGENT_ERR_MANIFEST_EXPIRED = -221,  /* "expires" is in the past */
+    AGENT_ERR_MANIFEST_REPLAYED = -222, /* sequence below the highest accepted */
+};
+
 /* Field limits (NUL included where a string is kept). */
 #define AGENT_MANIFEST_PRODUCT_SIZE (FOTA_IMAGE_PRODUCT_LEN + 1)
 #define AGENT_MANIFEST_VERSION_SIZE 32
@@ -52,6 +69,12 @@
  * the root, "slots", one slot). Checked on the raw text before cJSON
  * parses it, because cJSON recurses once per level. */
 #define AGENT_MANIFEST_DEPTH_MAX 8
+/* The signature member as it ends a signed manifest: ,"signature":"ed25519:
+ * + 16 hex + ':' + 128 hex + '"' + '}'. */
+#define AGENT_MANIFEST_SIG_PREFIX ",\"signature\":\"ed25519:"
+#define AGENT_MANIFEST_SIG_TAIL_LEN (sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1 + 16 + 1 + 128 + 2)
+/* Domain separation of the signed bytes. */
+#define AGENT_MANIFEST_SIG_CONTEXT "fota-manifest-v1\n"
 /* Room for the reason a manifest was refused (agent_manifest_t.error). */
 #define AGENT_MANIFEST_ERROR_SIZE 96
 
@@ -69,6 +92,12 @@ typedef struct agent_manifest {
     uint8_t rollout_percent; /* 0..100 */
     char published_at[AGENT_MANIFEST_DATE_SIZE];
     agent_manifest_slot_t slot[2]; /* [0] = "a", [1] = "b" */
+    uint32_t sequence;  /* 0 when absent */
+    uint64_t expires;   /* Unix seconds, 0 when absent */
+    bool is_signed;     /* a "signature" member was present (not verified) */
+    uint8_t key_id[8];  /* from the signature */
+    uint8_t sig[64];
+    size_t signed_len;  /* bytes of the text the signature covers */
     /* Why agent_manifest_parse() refused the text, NUL-terminated, e.g.
      * "slots.b.sha256: not 64 hex digits" or "nesting deeper than 8 levels
      * at byte 8"; "" after a success. */
@@ -97,6 +126,27 @@ typedef struct agent_manifest {
  */
 int agent_manifest_parse(const char *text, size_t len, void *arena,
                          size_t arena_len, agent_manifest_t *out);
+
+/*
+ * Check m's signature (parsed from text, which must be the same text and
+ * len) against the release-manifest public key pub: the key id must name
+ * pub and the Ed25519 signature must verify. Returns 0, or FOTA_ERR_AUTH
+ * (unsigned, other key, bad signature) with the reason in m->error.
+ */
+int agent_manifest_verify(agent_manifest_t *m, const char *text, size_t len,
+                          const uint8_t pub[32]);
+
+/* The signature member that ends a manifest whose first signed_len bytes
+ * are text: AGENT_MANIFEST_SIG_PREFIX, key id, ':', signature, '"', '}'
+ * (AGENT_MANIFEST_SIG_TAIL_LEN characters and a NUL into out), signed
+ * with the release-manifest key's 32-byte seed. For publishers and
+ * tests; a device only verifies. */
+void agent_manifest_sign_tail(const char *text, size_t signed_len, const uint8_t seed[32],
+                              char out[AGENT_MANIFEST_SIG_TAIL_LEN + 1]);
+
+/* The bytes a signature covers: SHA-256 of the context and the signed
+ * prefix (used by the publisher to sign and by the agent to verify). */
+void agent_manifest_signed_hash(const char *text, size_t signed_len, uint8_t out[32]);
 
 /*
  * Parse "major.minor.patch[+build]" (decimal, no sign, no leading '+',

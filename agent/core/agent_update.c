@@ -144,7 +144,9 @@ static int get_str(char *s, const uint8_t *p, size_t field)
  *   14 n_rejected, 15 last_outcome, 16 manifest_etag[80], 96 image_etag[80],
  *   176 key[160], 336 version[8], 344 sec_counter, 348 size, 352 sha256[32],
  *   384 downloaded, 388 verified, 392 restarts, 396 last_error,
- *   400 rejected[8][8], 464..507 zero, 508 CRC-32 (IEEE) of bytes 0..507. */
+ *   400 rejected[8][8], 464 manifest_seq, 468..507 zero, 508 CRC-32 (IEEE)
+ *   of bytes 0..507. (Records written before manifest_seq existed hold 0
+ *   there, which accepts any sequence once.) */
 void agent_upd_rec_encode(const agent_upd_rec_t *r,
                           uint8_t buf[AGENT_STORAGE_REC_SIZE])
 {
@@ -169,6 +171,7 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     fota_put_le32(buf + 396, (uint32_t)r->last_error);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         put_ver(buf + 400 + 8 * i, &r->rejected[i]);
+    fota_put_le32(buf + 464, r->manifest_seq);
     fota_put_le32(buf + REC_OFF_CRC, fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
 }
 
@@ -201,6 +204,7 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
     r->last_error = (int32_t)fota_get_le32(buf + 396);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         get_ver(&r->rejected[i], buf + 400 + 8 * i);
+    r->manifest_seq = fota_get_le32(buf + 464);
     if (r->downloaded > r->size)
         goto bad;
     return 0;
@@ -663,6 +667,9 @@ const char *agent_update_strerror(int err)
     case AGENT_ERR_REDIRECT: return "redirect: bucket in another region";
     case AGENT_ERR_CLOCK_SKEW: return "clock skew";
     case AGENT_ERR_NO_BUCKET: return "no such bucket";
+    case AGENT_ERR_MANIFEST_UNSIGNED: return "manifest not signed";
+    case AGENT_ERR_MANIFEST_EXPIRED: return "manifest expired";
+    case AGENT_ERR_MANIFEST_REPLAYED: return "manifest older than one accepted (replay)";
     default: return fota_strerror(err);
     }
 }
@@ -1447,6 +1454,57 @@ failed:
     return upd_fail(u, rc);
 }
 
+/* Signed-manifest checks (cfg.manifest_pubkey): signature, expiry,
+ * sequence. On success the sequence becomes the floor, persisted with the
+ * record's next save (every path after this saves it). */
+static int upd_check_manifest(agent_update_t *u, size_t len)
+{
+    agent_manifest_t *m = &u->manifest;
+    fota_sb_t s;
+    uint64_t now;
+    int rc;
+
+    if (!u->cfg.manifest_pubkey)
+        return 0;
+    fota_sb_init(&s, u->err_detail, sizeof(u->err_detail));
+    fota_sb_puts(&s, "manifest ");
+    fota_sb_puts(&s, m->version_str);
+    fota_sb_puts(&s, " refused: ");
+    if (!m->is_signed) {
+        fota_sb_puts(&s, "no signature, and a release-manifest key is configured");
+        return AGENT_ERR_MANIFEST_UNSIGNED;
+    }
+    rc = agent_manifest_verify(m, u->text, len, u->cfg.manifest_pubkey);
+    if (rc < 0) {
+        fota_sb_puts(&s, m->error);
+        return rc;
+    }
+    if (!u->p.utc || u->p.utc->ops->now(u->p.utc, &now) < 0) {
+        fota_sb_puts(&s, "the time is not known, so its expiry cannot be checked");
+        return FOTA_ERR_TIMEOUT;
+    }
+    if (m->expires == 0 || m->expires <= now) {
+        char ts[24];
+
+        agent_update_format_utc(m->expires, true, ts);
+        fota_sb_puts(&s, m->expires ? "expired at " : "no expiry");
+        if (m->expires)
+            fota_sb_puts(&s, ts);
+        return AGENT_ERR_MANIFEST_EXPIRED;
+    }
+    if (m->sequence < u->rec.manifest_seq) {
+        fota_sb_puts(&s, "sequence ");
+        fota_sb_put_u64(&s, m->sequence);
+        fota_sb_puts(&s, " is below ");
+        fota_sb_put_u64(&s, u->rec.manifest_seq);
+        fota_sb_puts(&s, ", the highest accepted");
+        return AGENT_ERR_MANIFEST_REPLAYED;
+    }
+    u->err_detail[0] = '\0';
+    u->rec.manifest_seq = m->sequence;
+    return 0;
+}
+
 int agent_update_run_once(agent_update_t *u)
 {
     char etag[AGENT_HTTP_ETAG_MAX];
@@ -1475,6 +1533,9 @@ int agent_update_run_once(agent_update_t *u)
         upd_log(u, AGENT_LOG_WARN, "manifest refused: ", u->manifest.error, 0, false);
         return upd_fail(u, rc);
     }
+    rc = upd_check_manifest(u, len);
+    if (rc < 0)
+        return upd_fail(u, rc);
     if (u->rec.phase != AGENT_UPD_IDLE &&
         ver_eq(&u->manifest.version, &u->rec.version) &&
         memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256, FOTA_SHA256_SIZE) == 0) {

@@ -108,6 +108,15 @@ typedef struct agent_update_cfg {
      * its SHA-256 and before any byte goes to the target; FOTA_ERR_AUTH
      * otherwise. NULL: no signature required. */
     const uint8_t *sign_pubkey;
+    /* Ed25519 public key of the release-manifest role (32 bytes, must
+     * outlive the agent; a different key from sign_pubkey). When set, a
+     * manifest must carry a valid signature by it (FOTA_ERR_AUTH
+     * otherwise, AGENT_ERR_MANIFEST_UNSIGNED when it has none), an
+     * "expires" in the future by the UTC source (AGENT_ERR_MANIFEST_EXPIRED)
+     * and a "sequence" no lower than the highest one accepted before,
+     * which the progress record keeps (AGENT_ERR_MANIFEST_REPLAYED). A
+     * refused manifest downloads nothing. NULL: manifests are not checked. */
+    const uint8_t *manifest_pubkey;
 } agent_update_cfg_t;
 
 /* Defaults: 10 s HTTP timeout, 300 s interval, 5 s .. 1 h back-off, 4
@@ -143,6 +152,7 @@ typedef struct agent_upd_rec {
     uint32_t restarts;         /* downloads restarted from 0 (412, hash) */
     fota_version_t rejected[AGENT_UPDATE_REJECT_MAX];
     int32_t last_error;        /* last cycle's error (0 = none) */
+    uint32_t manifest_seq;     /* highest signed-manifest sequence accepted */
     uint8_t last_outcome;      /* enum agent_update_outcome */
 } agent_upd_rec_t;
 

@@ -149,6 +149,59 @@ s_rgw_no_bucket() {
   said "HTTP 404 NoSuchBucket"
 }
 
+# ---- signed manifests on RGW ---------------------------------------------------
+
+# mkeys: a release-manifest key (MKEY) and its public half for the agent.
+mkeys() {
+  [ -f "$work/manifest.key" ] && return 0
+  "$FOTA" key gen -o "$work/manifest.key" >/dev/null &&
+    "$FOTA" key pub "$work/manifest.key" -o "$work/manifest.pub" >/dev/null
+}
+# sagent: the agent requiring manifests signed by that key.
+sagent() { agent --manifest-pubkey "$work/manifest.pub" "$@"; }
+# srelease <dir> <version> [expires-in-s]: a signed release.
+srelease() {
+  RELEASE_ARGS="--manifest-key $work/manifest.key --expires-in ${3:-3600}" \
+    release "$1" "$2" 2 0 65536
+}
+refused() { # refused <summary error text>: failed, named, nothing fetched
+  grep -q "outcome=error error=$1 " <<<"$out" && [ "$(field image_requests "$out")" = 0 ] &&
+    [ "$(field flashes "$out")" = 0 ] || why "$out"
+}
+s_signed() {
+  on_rgw || return 1
+  mkeys || why "fota key gen failed" || return 1
+  fresh signed; srelease "$D/rel" 1.1.0 || return 1
+  s3get "$PREFIX/manifest.json" "$D/seq1.json" >/dev/null
+  grep -q '"sequence": 1' "$D/seq1.json" && grep -q ',"signature":"ed25519:' "$D/seq1.json" ||
+    why "not signed: $(cat "$D/seq1.json")" || return 1
+  srelease "$D/rel" 1.2.0 || return 1
+  out=$(sagent --once) || why "agent failed: $out" || return 1
+  [ "$(field outcome "$out")" = updated ] && running | grep -q "slot B, version 1.2.0" || why "$out" || return 1
+  # Replay: the older, validly signed manifest (sequence 1) put back.
+  s3put "$PREFIX/manifest.json" "$D/seq1.json" application/json || return 1
+  out=$(sagent --once) && { why "replay accepted: $out"; return 1; }
+  refused "manifest older than one accepted (replay)" || return 1
+  said "manifest 1.1.0 refused: sequence 1 is below 2, the highest accepted" || return 1
+  # Tampered: the current manifest with one byte changed (rollout 100 -> 10).
+  srelease "$D/rel" 1.3.0 || return 1
+  s3get "$PREFIX/manifest.json" "$D/cur.json" >/dev/null
+  sed 's/"rollout_percent": 100/"rollout_percent": 10/' "$D/cur.json" > "$D/tampered.json"
+  s3put "$PREFIX/manifest.json" "$D/tampered.json" application/json || return 1
+  out=$(sagent --once) && { why "tampered accepted: $out"; return 1; }
+  refused "authentication failed" && said "signature: does not verify \(manifest altered\)" || return 1
+  # Unsigned (published without the key).
+  SALT=u release "$D/relu" 1.4.0 2 0 65536 || return 1
+  out=$(sagent --once) && { why "unsigned accepted: $out"; return 1; }
+  refused "manifest not signed" || return 1
+  # Expired: signed to expire in 1 s, read 2 s later.
+  srelease "$D/rel" 1.5.0 1 || return 1
+  sleep 2
+  out=$(sagent --once) && { why "expired accepted: $out"; return 1; }
+  refused "manifest expired" && said "manifest 1.5.0 refused: expired at " || return 1
+  running | grep -q "slot B, version 1.2.0" || why "not on 1.2.0: $(running)"
+}
+
 check redirect_names_region s_redirect
 check image_redirect_not_retried s_image_307
 check clock_skew_from_server_date s_skew
@@ -163,6 +216,7 @@ if [ -z "${FLEET_NO_RGW:-}" ]; then
   check rgw_wrong_secret_named s_rgw_wrong_secret
   check rgw_clock_skew_then_server_time s_rgw_clock_skew
   check rgw_no_such_bucket_named s_rgw_no_bucket
+  check rgw_signed_manifest_replay_tamper_unsigned_expired s_signed
 fi
 
 e2e_summary

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 
 #include "agent_manifest.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
+#include "fota/fota_text.h"
 
 #define SHA_A "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF"
 #define SHA_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
@@ -442,6 +444,77 @@ static void test_stack_bounded(void **state)
     assert_true(valid < 32 * 1024);
 }
 
+/* ---- signed manifests --------------------------------------------------------- */
+
+static const uint8_t s_seed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+/* s_valid with sequence/expires added, signed with seed (as the publisher
+ * does: the signature member replaces the closing brace). */
+static const char *signed_text(const uint8_t seed[32], uint32_t seq, uint64_t expires)
+{
+    static char buf[8192];
+    const char *end = strrchr(s_valid, '}');
+    int n;
+
+    n = snprintf(buf, sizeof buf, "%.*s,\"sequence\":%u,\"expires\":%llu\n", (int)(end - s_valid),
+                 s_valid, seq, (unsigned long long)expires);
+    agent_manifest_sign_tail(buf, (size_t)n, seed, buf + n);
+    return buf;
+}
+
+static void test_signed_manifest(void **state)
+{
+    (void)state;
+    agent_manifest_t m;
+    uint8_t pub[32], other[32], seed2[32];
+    char t[8192];
+    const char *sig;
+
+    fota_ed25519_pubkey(pub, s_seed);
+    memcpy(seed2, s_seed, 32);
+    seed2[0] ^= 1;
+    fota_ed25519_pubkey(other, seed2);
+    snprintf(t, sizeof t, "%s", signed_text(s_seed, 17, 1800000000u));
+    assert_int_equal(parse(t, &m), 0);
+    assert_true(m.is_signed);
+    assert_int_equal(m.sequence, 17);
+    assert_int_equal(m.expires, 1800000000u);
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), 0);
+    /* Another key: named as such. */
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), other), FOTA_ERR_AUTH);
+    assert_string_equal(m.error, "signature: by another key (key id differs)");
+    /* Any byte changed before the signature: does not verify. */
+    t[strstr(t, "66048") - t] = '7';
+    assert_int_equal(parse(t, &m), 0);
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), FOTA_ERR_AUTH);
+    assert_string_equal(m.error, "signature: does not verify (manifest altered)");
+    /* A flipped signature bit. */
+    snprintf(t, sizeof t, "%s", signed_text(s_seed, 17, 1800000000u));
+    sig = strstr(t, "ed25519:") + 8 + 17;
+    t[sig - t] = t[sig - t] == '0' ? '1' : '0';
+    assert_int_equal(parse(t, &m), 0);
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), FOTA_ERR_AUTH);
+    /* Unsigned. */
+    assert_int_equal(parse(s_valid, &m), 0);
+    assert_false(m.is_signed);
+    assert_int_equal(agent_manifest_verify(&m, s_valid, strlen(s_valid), pub), FOTA_ERR_AUTH);
+    assert_string_equal(m.error, "manifest not signed");
+    /* The signature must be the last member in its one form. */
+    snprintf(t, sizeof t, "%s", signed_text(s_seed, 17, 1800000000u));
+    strcpy(strrchr(t, '}'), ",\"x\":1}");
+    assert_int_equal(parse(t, &m), FOTA_ERR_CORRUPT);
+    assert_non_null(strstr(m.error, "signature: not the last member"));
+    assert_int_equal(parse(mutate("\"notes\"", "\"signature\":\"x\",\"n\""), &m),
+                     FOTA_ERR_CORRUPT);
+    assert_non_null(strstr(m.error, "signature: not the last member"));
+    /* Freshness members are checked like the others. */
+    assert_int_equal(parse(mutate("\"notes\"", "\"expires\":-5,\"n\""), &m), FOTA_ERR_CORRUPT);
+    assert_string_equal(m.error, "expires: not Unix seconds");
+    assert_int_equal(parse(mutate("\"notes\"", "\"sequence\":1.5,\"n\""), &m), FOTA_ERR_CORRUPT);
+    assert_string_equal(m.error, "sequence: not an integer");
+}
+
 static void test_parse_version(void **state)
 {
     (void)state;
@@ -472,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_nul_and_controls),
         cmocka_unit_test(test_stack_bounded),
+        cmocka_unit_test(test_signed_manifest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -934,6 +934,87 @@ static void test_dropped_body_named(void **state)
                      FOTA_ERR_PROTO);
 }
 
+/* ---- signed manifests ----------------------------------------------------------------- */
+
+static const uint8_t s_mseed[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
+                                    7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+static uint8_t s_mpub[32];
+
+/* Re-sign the published manifest with sequence and expiry (as `fota
+ * release publish --manifest-key` does); tamper flips a byte afterwards. */
+static void sign_published(fx_t *f, uint32_t seq, uint64_t expires, bool tamper)
+{
+    obj_t *o = fake_find(&f->http, "fw/manifest.json");
+    char t[4096];
+    int n;
+
+    assert_non_null(o);
+    n = snprintf(t, sizeof t, "%.*s,\"sequence\":%u,\"expires\":%llu", (int)o->len - 1,
+                 (const char *)o->data, seq, (unsigned long long)expires);
+    agent_manifest_sign_tail(t, (size_t)n, s_mseed, t + n);
+    if (tamper)
+        strstr(t, "\"security_counter\":1")[19] = '2';
+    fake_put_obj(&f->http, "fw/manifest.json", t, strlen(t));
+}
+
+static void use_manifest_key(fx_t *f)
+{
+    fota_ed25519_pubkey(s_mpub, s_mseed);
+    f->cfg.manifest_pubkey = s_mpub;
+    agent_start(f);
+}
+
+static void test_signed_manifest_sequence_persisted(void **state)
+{
+    fx_t *f = *state;
+
+    use_manifest_key(f);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 5, 1700000000u + 3600u, false);
+    if (agent_update_run_once(&f->u) != AGENT_OUT_UPDATED)
+        fail_msg("signed manifest: %s / %s", f->u.manifest.error, f->u.err_detail);
+    assert_int_equal(f->u.rec.manifest_seq, 5);
+    /* A restarted agent still knows 5: a replayed older manifest (of a
+     * newer version) is refused, nothing downloaded. */
+    agent_start(f);
+    assert_int_equal(f->u.rec.manifest_seq, 5);
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 4, 1700000000u + 3600u, false);
+    f->http.image_gets = 0;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_REPLAYED);
+    assert_string_equal(f->u.err_detail,
+                        "manifest 1.2.0 refused: sequence 4 is below 5, the highest accepted");
+    assert_int_equal(f->http.image_gets, 0);
+    /* The same sequence again is the same release: accepted. */
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 5, 1700000000u + 3600u, false);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+}
+
+static void test_signed_manifest_refusals(void **state)
+{
+    fx_t *f = *state;
+
+    use_manifest_key(f);
+    /* Unsigned. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_UNSIGNED);
+    /* Expired one second ago by the device's clock. */
+    sign_published(f, 1, 1700000000u - 1u, false);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_EXPIRED);
+    assert_string_equal(f->u.err_detail,
+                        "manifest 1.1.0 refused: expired at 2023-11-14T22:13:19Z");
+    /* Tampered after signing. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 1, 1700000000u + 60u, true);
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    assert_non_null(strstr(f->u.err_detail, "signature: does not verify (manifest altered)"));
+    assert_int_equal(f->http.image_gets, 0);
+    assert_int_equal(f->u.stats.flashes, 0);
+    assert_string_equal(agent_update_strerror(AGENT_ERR_MANIFEST_REPLAYED),
+                        "manifest older than one accepted (replay)");
+}
+
 static void test_report_put_with_credentials(void **state)
 {
     fx_t *f = *state;
@@ -1181,6 +1262,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s3_errors_say_what_happened, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_sequence_persisted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_image_redirect_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_skew_uses_server_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_body_named, setup, teardown),

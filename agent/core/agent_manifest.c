@@ -387,6 +387,82 @@ static int parse_signature(const cJSON *root, const char *text, size_t len,
     return 0;
 }
 
+/* An integral JSON number up to 2^53 (held exactly by the double). */
+static int get_u64(agent_manifest_t *m, const cJSON *obj, const char *path, const char *name,
+                   uint64_t *out)
+{
+    const cJSON *it;
+    int rc = required(m, obj, path, name, &it);
+
+    if (rc < 0)
+        return rc;
+    if (!cJSON_IsNumber(it))
+        return bad(m, path, name, "not a number");
+    if (!(it->valuedouble >= 0.0 && it->valuedouble <= 9007199254740991.0) ||
+        (double)(uint64_t)it->valuedouble != it->valuedouble)
+        return bad(m, path, name, "not an integer in 0..2^53-1");
+    *out = (uint64_t)it->valuedouble;
+    return 0;
+}
+
+/* The optional "rollout" object (staged rollout). */
+static int parse_rollout(const cJSON *root, agent_manifest_t *m)
+{
+    const cJSON *r, *phases, *p, *it;
+    uint32_t v;
+    unsigned n = 0;
+    int rc = member(m, root, NULL, "rollout", &r);
+
+    m->n_phases = 1;
+    m->phase[0].percent = m->rollout_percent;
+    m->phase[0].start = 0;
+    if (rc == FOTA_ERR_NOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (!cJSON_IsObject(r))
+        return bad(m, NULL, "rollout", "not an object");
+    rc = member(m, r, "rollout.", "halted", &it);
+    if (rc == 0) {
+        if (!cJSON_IsBool(it))
+            return bad(m, "rollout.", "halted", "not true or false");
+        m->halted = cJSON_IsTrue(it);
+    } else if (rc != FOTA_ERR_NOENT) {
+        return rc;
+    }
+    rc = member(m, r, "rollout.", "spread_s", &it);
+    if (rc == 0)
+        rc = get_uint(m, r, "rollout.", "spread_s", 0, 30u * 86400u, &m->spread_s);
+    if (rc < 0 && rc != FOTA_ERR_NOENT)
+        return rc;
+    rc = required(m, r, "rollout.", "phases", &phases);
+    if (rc < 0)
+        return rc;
+    if (!cJSON_IsArray(phases))
+        return bad(m, "rollout.", "phases", "not an array");
+    for (p = phases->child; p != NULL; p = p->next, n++) {
+        if (n == AGENT_MANIFEST_PHASES_MAX)
+            return bad(m, "rollout.", "phases", "more than 4 phases");
+        if (!cJSON_IsObject(p))
+            return bad(m, "rollout.phases[].", NULL, "not an object");
+        rc = get_uint(m, p, "rollout.phases[].", "percent", 0, 100, &v);
+        if (rc < 0)
+            return rc;
+        m->phase[n].percent = (uint8_t)v;
+        rc = get_u64(m, p, "rollout.phases[].", "start", &m->phase[n].start);
+        if (rc < 0)
+            return rc;
+        if (n > 0 && (m->phase[n].percent < m->phase[n - 1].percent ||
+                      m->phase[n].start < m->phase[n - 1].start))
+            return bad(m, "rollout.", "phases", "percent or start decreases");
+    }
+    if (n == 0)
+        return bad(m, "rollout.", "phases", "empty");
+    m->n_phases = (uint8_t)n;
+    m->rollout_percent = m->phase[n - 1].percent;
+    return 0;
+}
+
 /* "sequence" (u32) and "expires" (Unix seconds, below 2^53 so the double
  * holds it exactly), both optional. */
 static int parse_freshness(const cJSON *root, agent_manifest_t *m)
@@ -529,6 +605,8 @@ int agent_manifest_parse(const char *text, size_t len, void *arena,
     }
     rc = parse_tree(root, out);
     if (rc == 0)
+        rc = parse_rollout(root, out);
+    if (rc == 0)
         rc = parse_freshness(root, out);
     if (rc == 0)
         rc = parse_signature(root, text, len, out);
@@ -561,6 +639,48 @@ unsigned agent_manifest_rollout_bucket(const char *device_id,
     v = ((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) |
         ((uint32_t)d[2] << 8) | (uint32_t)d[3];
     return (unsigned)(v % 100u);
+}
+
+uint32_t agent_manifest_spread_delay(const char *device_id, uint32_t spread_s)
+{
+    fota_sha256_t sha;
+    uint8_t d[FOTA_SHA256_SIZE];
+
+    if (spread_s == 0)
+        return 0;
+    fota_sha256_init(&sha);
+    fota_sha256_update(&sha, "spread:", 7);
+    if (device_id != NULL)
+        fota_sha256_update(&sha, device_id, strlen(device_id));
+    fota_sha256_final(&sha, d);
+    return (((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) | ((uint32_t)d[2] << 8) |
+            (uint32_t)d[3]) % spread_s;
+}
+
+int agent_manifest_rollout_state(const agent_manifest_t *m, const char *device_id,
+                                 uint64_t now, uint64_t *wait_s, unsigned *phase_out)
+{
+    unsigned bucket;
+    uint64_t at;
+
+    if (m == NULL)
+        return AGENT_ROLLOUT_OUTSIDE;
+    if (m->halted)
+        return AGENT_ROLLOUT_HALTED;
+    bucket = agent_manifest_rollout_bucket(device_id, m->version_str);
+    for (unsigned i = 0; i < m->n_phases; i++) {
+        if (bucket >= m->phase[i].percent)
+            continue;
+        at = m->phase[i].start + agent_manifest_spread_delay(device_id, m->spread_s);
+        if (phase_out)
+            *phase_out = i;
+        if (now >= at)
+            return AGENT_ROLLOUT_GO;
+        if (wait_s)
+            *wait_s = at - now;
+        return AGENT_ROLLOUT_WAIT;
+    }
+    return AGENT_ROLLOUT_OUTSIDE;
 }
 
 bool agent_manifest_rollout_selected(const agent_manifest_t *m,

@@ -10,6 +10,10 @@
  *     "security_counter": 3,
  *     "rollout_percent": 100,           optional, 0..100, default 100
  *     "published_at": "2024-05-01T12:00:00Z",
+ *     "rollout": {"halted": false,      optional, replaces rollout_percent
+ *                 "spread_s": 3600,
+ *                 "phases": [{"percent": 10, "start": 1767225600},
+ *                            {"percent": 100, "start": 1767312000}]},
  *     "sequence": 17,                   optional, monotonic per prefix
  *     "expires": 1767225600,            optional, Unix seconds
  *     "slots": {
@@ -84,6 +88,13 @@ typedef struct agent_manifest_slot {
     uint8_t sha256[FOTA_SHA256_SIZE];  /* SHA-256 of the whole .img file */
 } agent_manifest_slot_t;
 
+#define AGENT_MANIFEST_PHASES_MAX 4
+
+typedef struct agent_manifest_phase {
+    uint8_t percent; /* devices with a rollout bucket below this take part */
+    uint64_t start;  /* Unix seconds, earliest start of the phase */
+} agent_manifest_phase_t;
+
 typedef struct agent_manifest {
     char product[AGENT_MANIFEST_PRODUCT_SIZE];
     char version_str[AGENT_MANIFEST_VERSION_SIZE]; /* as published */
@@ -92,6 +103,13 @@ typedef struct agent_manifest {
     uint8_t rollout_percent; /* 0..100 */
     char published_at[AGENT_MANIFEST_DATE_SIZE];
     agent_manifest_slot_t slot[2]; /* [0] = "a", [1] = "b" */
+    /* Staged rollout: without a "rollout" member one phase of
+     * rollout_percent starting at once, no spread, not halted. Phases are
+     * in order: percent and start never decrease. */
+    uint8_t n_phases;
+    agent_manifest_phase_t phase[AGENT_MANIFEST_PHASES_MAX];
+    uint32_t spread_s; /* devices wait H(device_id) mod spread_s after their phase starts */
+    bool halted;       /* no device starts this release */
     uint32_t sequence;  /* 0 when absent */
     uint64_t expires;   /* Unix seconds, 0 when absent */
     bool is_signed;     /* a "signature" member was present (not verified) */
@@ -163,6 +181,24 @@ int agent_manifest_parse_version(const char *s, fota_version_t *out);
  */
 unsigned agent_manifest_rollout_bucket(const char *device_id,
                                        const char *version_str);
+
+/* Where a device stands in m's staged rollout at time now. */
+enum agent_rollout_state {
+    AGENT_ROLLOUT_GO = 0,      /* take the release now */
+    AGENT_ROLLOUT_OUTSIDE = 1, /* the device's bucket is in no phase */
+    AGENT_ROLLOUT_HALTED = 2,  /* the rollout is halted */
+    AGENT_ROLLOUT_WAIT = 3,    /* its phase (or its spread delay) is later */
+};
+
+/* The device's start-delay spread: SHA-256("spread:" || device_id), first
+ * four bytes big-endian, modulo spread_s (0 when spread_s is 0). */
+uint32_t agent_manifest_spread_delay(const char *device_id, uint32_t spread_s);
+
+/* enum agent_rollout_state of device_id at now (Unix seconds); with
+ * AGENT_ROLLOUT_WAIT, *wait_s (may be NULL) is how long until it may go
+ * and *phase_out (may be NULL) the index of its phase. */
+int agent_manifest_rollout_state(const agent_manifest_t *m, const char *device_id,
+                                 uint64_t now, uint64_t *wait_s, unsigned *phase_out);
 
 /* True when the device takes part in m's rollout:
  * bucket < m->rollout_percent (so 0% selects none and 100% selects all). */

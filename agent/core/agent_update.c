@@ -796,7 +796,17 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     sb_json(&s, err ? u->err_detail : "");
     fota_sb_puts(&s, "\"");
     fota_sb_puts(&s, ",\"bytes_downloaded\":");
-    fota_sb_put_u64(&s, u->rec.downloaded);
+    fota_sb_put_u64(&s, u->rec.downloaded ? u->rec.downloaded : u->report_downloaded);
+    fota_sb_puts(&s, ",\"artifact\":");
+    if (u->rec.key[0]) {
+        fota_sb_puts(&s, "\"");
+        sb_json(&s, u->rec.key);
+        fota_sb_puts(&s, "\"");
+    } else {
+        fota_sb_puts(&s, "null");
+    }
+    fota_sb_puts(&s, ",\"manifest_sequence\":");
+    fota_sb_put_u64(&s, u->rec.manifest_seq);
     fota_sb_puts(&s, ",\"download_restarts\":");
     fota_sb_put_u64(&s, u->rec.restarts);
     fota_sb_puts(&s, ",\"cycles\":");
@@ -845,6 +855,8 @@ static int upd_finish(agent_update_t *u, int outcome)
     if (outcome == AGENT_OUT_ROLLED_BACK)
         upd_remember_rejected(u, &u->rec.version);
     if (outcome == AGENT_OUT_UPDATED || outcome == AGENT_OUT_ROLLED_BACK) {
+        /* The report below still tells what this update fetched. */
+        u->report_downloaded = u->rec.downloaded;
         u->rec.phase = AGENT_UPD_IDLE;
         u->rec.downloaded = 0;
         u->rec.verified = 0;
@@ -938,6 +950,36 @@ out:
 
 /* ---- decide ------------------------------------------------------------------------ */
 
+/* The staged rollout's answer for this device now (AGENT_SKIP_NONE: go). */
+static uint8_t upd_rollout_skip(agent_update_t *u)
+{
+    uint64_t now = 0, wait = 0;
+    unsigned phase = 0;
+    int st;
+
+    if (u->p.utc && u->p.utc->ops->now(u->p.utc, &now) < 0)
+        now = 0; /* time unknown: only phases that start at 0 are open */
+    st = agent_manifest_rollout_state(&u->manifest, u->cfg.device_id, now, &wait, &phase);
+    if (st == AGENT_ROLLOUT_GO)
+        return AGENT_SKIP_NONE;
+    if (st == AGENT_ROLLOUT_HALTED)
+        return AGENT_SKIP_HALTED;
+    if (st == AGENT_ROLLOUT_WAIT) {
+        char msg[64];
+        fota_sb_t s;
+
+        fota_sb_init(&s, msg, sizeof(msg));
+        fota_sb_puts(&s, "phase ");
+        fota_sb_put_u64(&s, phase + 1u);
+        fota_sb_puts(&s, " opens for this device in ");
+        fota_sb_put_u64(&s, wait);
+        fota_sb_puts(&s, " s");
+        upd_log(u, AGENT_LOG_INFO, "decide: waiting, ", msg, 0, false);
+        return AGENT_SKIP_WAITING;
+    }
+    return AGENT_SKIP_ROLLOUT;
+}
+
 /* Returns 1 to take the release, 0 to skip it (u->stats.last_skip says
  * why), or an error. Needs u->manifest and a fresh target status. */
 static int upd_decide(agent_update_t *u)
@@ -954,8 +996,8 @@ static int upd_decide(agent_update_t *u)
         skip = AGENT_SKIP_REJECTED;
     else if (m->security_counter < u->status.sec_floor)
         skip = AGENT_SKIP_SEC_FLOOR;
-    else if (!agent_manifest_rollout_selected(m, u->cfg.device_id))
-        skip = AGENT_SKIP_ROLLOUT;
+    else
+        skip = upd_rollout_skip(u);
     u->stats.last_skip = skip;
     if (skip != AGENT_SKIP_NONE) {
         upd_log(u, AGENT_LOG_INFO, "decide: skip, ", agent_update_skip_name(skip), 0, false);
@@ -1561,7 +1603,12 @@ int agent_update_run_once(agent_update_t *u)
     rc = upd_decide(u);
     if (rc < 0)
         return upd_fail(u, rc);
-    memcpy(u->rec.manifest_etag, etag, sizeof(etag));
+    /* A device waiting for its phase must read the manifest again (a 304
+     * would never let it decide anew when the time comes). */
+    if (rc == 0 && u->stats.last_skip == AGENT_SKIP_WAITING)
+        u->rec.manifest_etag[0] = '\0';
+    else
+        memcpy(u->rec.manifest_etag, etag, sizeof(etag));
     if (rc == 0)
         return upd_finish(u, AGENT_OUT_UP_TO_DATE);
     rc = upd_take(u);
@@ -1666,6 +1713,8 @@ const char *agent_update_skip_name(int skip)
     case AGENT_SKIP_REJECTED: return "rejected before";
     case AGENT_SKIP_SEC_FLOOR: return "security counter below floor";
     case AGENT_SKIP_ROLLOUT: return "outside rollout";
+    case AGENT_SKIP_HALTED: return "rollout halted";
+    case AGENT_SKIP_WAITING: return "waiting for its rollout phase";
     default: return "unknown";
     }
 }

@@ -183,6 +183,8 @@ enum agent_skip {
     AGENT_SKIP_REJECTED = 3,
     AGENT_SKIP_SEC_FLOOR = 4,
     AGENT_SKIP_ROLLOUT = 5,
+    AGENT_SKIP_HALTED = 6,  /* the manifest's rollout is halted */
+    AGENT_SKIP_WAITING = 7, /* its phase or spread delay has not come yet */
 };
 
 /* Progress events for a user interface. */
@@ -247,6 +249,9 @@ typedef struct agent_update {
     /* Seconds added to the UTC source when signing: set from the server's
      * Date after a RequestTimeTooSkewed answer, 0 otherwise. */
     int64_t clock_hint_s;
+    /* Bytes the finished update downloaded, kept for its report after the
+     * record's count is reset. */
+    uint32_t report_downloaded;
 } agent_update_t;
 
 /* Bind the agent to its configuration (copied; the strings it points to

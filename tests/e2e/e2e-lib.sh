@@ -69,7 +69,7 @@ fresh() {
 # options in HW (the Linux port, run with the environment in HW_ENV).
 agent_args() {
   echo --endpoint "${AGENT_ENDPOINT:-$PROXY}" --bucket "${AGENT_BUCKET:-$BUCKET}" --prefix "$PREFIX" \
-    --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
+    --device-id "${DEVICE:-dev-$PREFIX}" --access-key "${KEY:-$AK}" --secret-key "$SK" \
     --state-dir "$D/state" ${HW:---target ${TARGET:-sim:$D/flash.bin}} $OBSERVE --quiet
 }
 agent() {

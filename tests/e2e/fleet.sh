@@ -202,6 +202,80 @@ s_signed() {
   running | grep -q "slot B, version 1.2.0" || why "not on 1.2.0: $(running)"
 }
 
+# ---- staged rollout and the fleet commands on RGW ------------------------------
+
+# bucket <device-id> <version>: the device's rollout bucket (as the agent
+# computes it: SHA-256(id || version), first 4 bytes big-endian, mod 100).
+bucket() {
+  python3 -c 'import hashlib,sys; d=hashlib.sha256((sys.argv[1]+sys.argv[2]).encode()).digest(); print(int.from_bytes(d[:4],"big")%100)' "$1" "$2"
+}
+# devices <n> <version> <lo> <hi>: n device ids whose bucket is in [lo, hi).
+devices() {
+  local i=0 found=0 b
+  while [ $found -lt "$1" ]; do
+    b=$(bucket "dev-$i" "$2")
+    if [ "$b" -ge "$3" ] && [ "$b" -lt "$4" ]; then echo "dev-$i"; found=$((found + 1)); fi
+    i=$((i + 1))
+  done
+}
+# device <prefix> <id>: a fresh device of the shared prefix (D, DEVICE set).
+device() {
+  fresh "$1-$2"; PREFIX="p-$1" DEVICE=$2
+}
+fcmd() { AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" "$FOTA" "$@" --endpoint "$ENDPOINT" --bucket "$BUCKET"; }
+s_phases() {
+  # Phase 1: 50% now; phase 2: 100% from 8 s after publishing. A phase-2
+  # device polls before its start: waits, downloads nothing; after it:
+  # updates. A phase-1 device updates at once.
+  on_rgw || return 1; mkeys || return 1
+  local early late t0
+  early=$(devices 1 1.1.0 0 50) late=$(devices 1 1.1.0 50 100)
+  device phases "$early"; local d1=$D
+  t0=$SECONDS
+  RELEASE_ARGS="--manifest-key $work/manifest.key --phases 50@+0,100@+8" \
+    release "$work/rel-phases" 1.1.0 2 0 65536 || return 1
+  out=$(sagent --once) || why "phase-1 device: $out" || return 1
+  [ "$(field outcome "$out")" = updated ] || why "phase-1 device: $out" || return 1
+  device phases "$late"
+  out=$(sagent --once)
+  [ "$(field outcome "$out")" = up_to_date ] && [ "$(field image_requests "$out")" = 0 ] || why "late device: $out" || return 1
+  sleep $((8 - (SECONDS - t0) + 1))
+  out=$(sagent --once) || why "after phase 2 start: $out" || return 1
+  [ "$(field outcome "$out")" = updated ] || why "after phase 2 start: $out"
+}
+s_watch_halts() {
+  # A release that never confirms: three devices roll back and report it;
+  # the watch halts the rollout; a fourth device then does not install.
+  on_rgw || return 1; mkeys || return 1
+  local ids i
+  ids=$(devices 4 1.1.0 0 100)
+  RELEASE_ARGS="--manifest-key $work/manifest.key" PREFIX=p-watch \
+    release "$work/rel-watch" 1.1.0 2 1 65536 || return 1
+  for i in $(echo "$ids" | head -3); do
+    device watch "$i"
+    out=$(sagent --once) || why "$i: $out" || return 1
+    [ "$(field outcome "$out")" = rolled_back ] || why "$i: $out" || return 1
+  done
+  out=$(fcmd fleet status --prefix p-watch --page-size 2) || why "status: $out" || return 1
+  grep -q "fleet: reports=3 unreadable=0 list_pages=2" <<<"$out" &&
+    grep -q "fleet: version=1.1.0 devices=3 updated=0 rolled_back=3 failed=0 pending=0" <<<"$out" ||
+    why "status: $out" || return 1
+  out=$(fcmd fleet watch --prefix p-watch --halt-if 'rolled_back+failed > 50% after 4' \
+    --manifest-key "$work/manifest.key") || why "watch: $out" || return 1
+  grep -q "too few finished yet" <<<"$out" && grep -q "continues" <<<"$out" || why "watch: $out" || return 1
+  out=$(fcmd fleet watch --prefix p-watch --halt-if 'rolled_back+failed > 50% after 3' \
+    --manifest-key "$work/manifest.key") || why "watch: $out" || return 1
+  grep -q "criterion met: halted 1.1.0 under p-watch" <<<"$out" || why "watch: $out" || return 1
+  device watch "$(echo "$ids" | tail -1)"
+  out=$(sagent --once) || why "fourth: $out" || return 1
+  [ "$(field outcome "$out")" = up_to_date ] && [ "$(field image_requests "$out")" = 0 ] && untouched ||
+    why "fourth device: $out" || return 1
+  # Resumed: it installs (and rolls back, like the others).
+  fcmd release resume --prefix p-watch --manifest-key "$work/manifest.key" >/dev/null || return 1
+  out=$(sagent --once) || why "after resume: $out" || return 1
+  [ "$(field outcome "$out")" = rolled_back ] || why "after resume: $out"
+}
+
 check redirect_names_region s_redirect
 check image_redirect_not_retried s_image_307
 check clock_skew_from_server_date s_skew
@@ -217,6 +291,8 @@ if [ -z "${FLEET_NO_RGW:-}" ]; then
   check rgw_clock_skew_then_server_time s_rgw_clock_skew
   check rgw_no_such_bucket_named s_rgw_no_bucket
   check rgw_signed_manifest_replay_tamper_unsigned_expired s_signed
+  check rgw_two_phases_second_waits s_phases
+  check rgw_fleet_watch_halts_after_rollbacks s_watch_halts
 fi
 
 e2e_summary

@@ -515,6 +515,78 @@ static void test_signed_manifest(void **state)
     assert_string_equal(m.error, "sequence: not an integer");
 }
 
+/* ---- staged rollout ------------------------------------------------------------ */
+
+static void test_rollout_phases(void **state)
+{
+    (void)state;
+    agent_manifest_t m;
+    char id[32];
+    unsigned go1 = 0, go2 = 0, wait2 = 0, out = 0;
+    uint64_t wait, max_wait = 0;
+    unsigned phase;
+
+    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"spread_s\":600,\"phases\":["
+                                               "{\"percent\":10,\"start\":1000},"
+                                               "{\"percent\":50,\"start\":5000}]},\"n\""),
+                           &m),
+                     0);
+    assert_int_equal(m.n_phases, 2);
+    assert_int_equal(m.phase[1].percent, 50);
+    assert_int_equal(m.phase[1].start, 5000);
+    assert_int_equal(m.spread_s, 600);
+    assert_int_equal(m.rollout_percent, 50);
+    assert_false(m.halted);
+    /* At t = 2000 (phase 1 open and its spread over, phase 2 not yet):
+     * ~10% go, ~40% wait, ~50% are outside. */
+    for (unsigned i = 0; i < 4000; i++) {
+        snprintf(id, sizeof id, "dev-%u", i);
+        switch (agent_manifest_rollout_state(&m, id, 2000, &wait, &phase)) {
+        case AGENT_ROLLOUT_GO: go1++; assert_int_equal(phase, 0); break;
+        case AGENT_ROLLOUT_WAIT:
+            wait2++;
+            assert_int_equal(phase, 1);
+            assert_true(wait > 3000 - 1 && wait < 3000 + 600);
+            break;
+        default: out++; break;
+        }
+        if (agent_manifest_rollout_state(&m, id, 5000 + 600, NULL, NULL) == AGENT_ROLLOUT_GO)
+            go2++;
+        /* The spread: within [0, 600) after the phase start. */
+        if (agent_manifest_rollout_state(&m, id, 1000, &wait, &phase) == AGENT_ROLLOUT_WAIT &&
+            phase == 0 && wait > max_wait)
+            max_wait = wait;
+    }
+    assert_in_range(go1, 300, 500);
+    assert_in_range(wait2, 1400, 1800);
+    assert_in_range(out, 1800, 2200);
+    assert_in_range(go2, 1800, 2200);
+    assert_in_range(max_wait, 500, 599);
+    assert_int_equal(agent_manifest_spread_delay("dev-1", 0), 0);
+    /* Halted: nobody starts. */
+    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"halted\":true,\"phases\":["
+                                               "{\"percent\":100,\"start\":0}]},\"n\""),
+                           &m),
+                     0);
+    assert_int_equal(agent_manifest_rollout_state(&m, "dev-1", 99999, NULL, NULL),
+                     AGENT_ROLLOUT_HALTED);
+    /* Without "rollout": one phase of rollout_percent, open at once. */
+    assert_int_equal(parse(s_valid, &m), 0);
+    assert_int_equal(m.n_phases, 1);
+    assert_int_equal(m.phase[0].percent, 40);
+    /* Phases must not go backwards; at most four. */
+    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"phases\":[{\"percent\":50,"
+                                               "\"start\":9},{\"percent\":10,\"start\":10}]},"
+                                               "\"n\""),
+                           &m),
+                     FOTA_ERR_CORRUPT);
+    assert_string_equal(m.error, "rollout.phases: percent or start decreases");
+    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"halted\":1,\"phases\":[]},\"n\""),
+                           &m),
+                     FOTA_ERR_CORRUPT);
+    assert_string_equal(m.error, "rollout.halted: not true or false");
+}
+
 static void test_parse_version(void **state)
 {
     (void)state;
@@ -546,6 +618,7 @@ int main(void)
         cmocka_unit_test(test_nul_and_controls),
         cmocka_unit_test(test_stack_bounded),
         cmocka_unit_test(test_signed_manifest),
+        cmocka_unit_test(test_rollout_phases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1029,6 +1029,15 @@ static void test_report_put_with_credentials(void **state)
     assert_non_null(strstr(f->http.last_put, "\"state\":\"updated\""));
     assert_non_null(strstr(f->http.last_put, "\"running_version\":\"1.1.0\""));
     assert_non_null(strstr(f->http.last_put, "\"time\":\"2023-11-14T22:13:20Z\""));
+    /* What the update fetched, and from where (the count is not reset
+     * before the report is written). */
+    {
+        char want[64];
+        snprintf(want, sizeof want, "\"bytes_downloaded\":%zu,",
+                 fake_find(&f->http, "fw/1.1.0/slot-b.img")->len);
+        assert_non_null(strstr(f->http.last_put, want));
+    }
+    assert_non_null(strstr(f->http.last_put, "\"artifact\":\"fw/1.1.0/slot-b.img\""));
 }
 
 static void test_record_copies_and_crc(void **state)

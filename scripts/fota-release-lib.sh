@@ -53,12 +53,12 @@ build_pair() {
 # release <dir> <version> <sec> <flags> <body-size>: pack the pair and
 # publish it with `fota release publish` (images under
 # <prefix>/<version>/, then the manifest). RELEASE_VERBOSE=1 shows what
-# the publisher printed.
+# the publisher printed; RELEASE_ARGS adds options (--manifest-key ...).
 release() {
   build_pair "$@" || return 1
   AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_SESSION_TOKEN= \
     "$FOTA" release publish --endpoint "$ENDPOINT" --bucket "$BUCKET" --prefix "$PREFIX" \
-    --slot-a "$1/$2/slot-a.img" --slot-b "$1/$2/slot-b.img" >"$1/$2/publish.out" 2>&1 ||
+    --slot-a "$1/$2/slot-a.img" --slot-b "$1/$2/slot-b.img" ${RELEASE_ARGS:-} >"$1/$2/publish.out" 2>&1 ||
     { cat "$1/$2/publish.out" >&2; return 1; }
   [ -z "${RELEASE_VERBOSE:-}" ] || cat "$1/$2/publish.out"
 }

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libcjson-dev
   libgpiod-dev
   nodejs python3
+  radosgw ceph-mon ceph-osd ceph-common
 )
 
 missing=()

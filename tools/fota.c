@@ -13,6 +13,7 @@ int tool_cmd_agent(int argc, char **argv);
 static const tool_cmd_t s_groups[] = {
     {"image", "pack, inspect and verify firmware images", tool_cmd_image},
     {"release", "publish releases to S3 and show the current one", tool_cmd_release},
+    {"fleet", "the fleet's reports: status, halt on failures", tool_cmd_fleet},
     {"board", "run the virtual board standalone (flash file, UART, SPI socket)", tool_cmd_board},
     {"key", "make image signing keys and show their public half", tool_cmd_key},
     {"flash", "write an image into the target's inactive slot over SPI", tool_cmd_flash},

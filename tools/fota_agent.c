@@ -55,10 +55,15 @@ static void host_sleep_ms(agent_clock_t *self, uint32_t ms)
 static const agent_clock_ops_t s_clock_ops = {host_now_ms, host_sleep_ms};
 static agent_clock_t s_clock = {&s_clock_ops};
 
+/* FOTA_AGENT_CLOCK_OFFSET_S (seconds, may be negative) shifts the UTC the
+ * agent believes in: a device with a wrong clock, for tests and
+ * diagnosis of RequestTimeTooSkewed. */
 static int host_utc(agent_utc_t *self, uint64_t *unix_s)
 {
+    const char *off = getenv("FOTA_AGENT_CLOCK_OFFSET_S");
+
     (void)self;
-    *unix_s = (uint64_t)time(NULL);
+    *unix_s = (uint64_t)((int64_t)time(NULL) + (off ? strtoll(off, NULL, 10) : 0));
     return 0;
 }
 
@@ -257,8 +262,8 @@ static void usage_run(FILE *out)
             "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
             "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
             "                  [--observe-ms N] [--checkpoint N] [--timeout-ms N]\n"
-            "                  [--pubkey PUB] [--json] [--quiet] [--verbose]\n"
-            "                  [--config FILE]\n"
+            "                  [--pubkey PUB] [--manifest-pubkey PUB] [--json] [--quiet]\n"
+            "                  [--verbose] [--config FILE]\n"
             "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
             "       fota agent sim-status --flash FILE [--json]\n"
             "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
@@ -269,6 +274,8 @@ static void usage_run(FILE *out)
             "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
             "public key from 'fota key pub') an image must carry a valid signature by\n"
             "that key or it is refused before anything is written to the target.\n"
+            "With --manifest-pubkey (the release-manifest key's public half) a manifest\n"
+            "must be signed by it, unexpired and not older than one accepted before.\n"
             "--config FILE reads options from FILE first (key=value lines, keys are\n"
             "the long option names, flags true/false; /etc/fota-agent.conf for the\n"
             "service); the command line overrides them. Under systemd (JOURNAL_STREAM)\n"
@@ -296,6 +303,8 @@ static void usage_run(FILE *out)
             "      --checkpoint N      persist download progress every N bytes\n"
             "      --timeout-ms N      per HTTP call (default 10000)\n"
             "      --pubkey PUB        require an Ed25519 signature by this key\n"
+            "      --manifest-pubkey PUB  require a signed, unexpired manifest not older\n"
+            "                          than one accepted before (the manifest key)\n"
             "      --json              summary as one JSON object\n"
             "      --config FILE       options from FILE first (the command line wins)\n"
             "  -q, --quiet             no progress lines\n"
@@ -322,7 +331,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
                "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
                "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
-               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
@@ -333,7 +342,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
                "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
                "flashes=%u reports=%u refused=%u target_resets=%u hw_time_ms=%llu wall_ms=%llu\n",
                tool_journal_prefix(u->outcome == AGENT_OUT_ERROR ? 4 : 6),
-               agent_update_outcome_name(u->outcome), u->last_error ? fota_strerror(u->last_error) : "none",
+               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
                run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
                u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
                u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
@@ -352,7 +361,8 @@ static int cmd_run_args(int argc, char **argv)
     const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
-    const char *pub_path = NULL, *config_path = NULL;
+    const char *pub_path = NULL, *mpub_path = NULL, *config_path = NULL;
+    uint8_t mpub[FOTA_ED25519_PUB_SIZE];
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
     tool_target_args_t ta = {0};
@@ -369,6 +379,7 @@ static int cmd_run_args(int argc, char **argv)
         {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
         {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
         {"config", 0, &config_path, NULL},
+        {"manifest-pubkey", 0, &mpub_path, NULL},
         TOOL_TARGET_OPTS(&ta),
     };
     agent_update_cfg_t cfg;
@@ -436,6 +447,11 @@ static int cmd_run_args(int argc, char **argv)
         if (tool_key_load_pub(pub_path, pub) != 0)
             return TOOL_EXIT_USAGE;
         cfg.sign_pubkey = pub;
+    }
+    if (mpub_path) {
+        if (tool_key_load_pub(mpub_path, mpub) != 0)
+            return TOOL_EXIT_USAGE;
+        cfg.manifest_pubkey = mpub;
     }
 
     if (mkdir(state_dir, 0755) < 0 && errno != EEXIST) {

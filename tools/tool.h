@@ -43,6 +43,7 @@ int tool_dispatch(const char *prog, const char *about, const tool_cmd_t *cmds,
 /* Command groups (one source file each). */
 int tool_cmd_image(int argc, char **argv);
 int tool_cmd_release(int argc, char **argv);
+int tool_cmd_fleet(int argc, char **argv);
 int tool_cmd_flash(int argc, char **argv);
 int tool_cmd_board(int argc, char **argv);
 int tool_cmd_key(int argc, char **argv);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -23,7 +24,10 @@ static void publish_usage(FILE *f)
     fprintf(f,
             "usage: fota release publish --bucket B --prefix P --slot-a A.img --slot-b B.img\n"
             "                            [--endpoint URL] [--region R] [--rollout PERCENT]\n"
-            "                            [--require-signature PUB] [--json]\n"
+            "                            [--require-signature PUB] [--allow-downgrade]\n"
+            "                            [--manifest-key SEED [--expires-in S]]\n"
+            "                            [--phases P@T,... [--spread S]]\n"
+            "                            [--json]\n"
             "\n"
             "Verify a release pair (slot-a linked for slot A, slot-b for slot B, same\n"
             "version, security counter, product and flags, hashes right), then upload\n"
@@ -44,6 +48,19 @@ static void publish_usage(FILE *f)
             "      --require-signature PUB\n"
             "                        refuse unless both images carry a valid Ed25519\n"
             "                        signature by this public key ('fota key pub')\n"
+            "      --manifest-key SEED\n"
+            "                        sign the manifest with this release-manifest key\n"
+            "                        ('fota key gen'; keep it offline, apart from the\n"
+            "                        image-signing key). The manifest then carries the\n"
+            "                        current manifest's sequence + 1 and an expiry\n"
+            "      --expires-in S    seconds until a signed manifest expires (default\n"
+            "                        2592000, 30 days; republish before that)\n"
+            "      --phases P@T,...  staged rollout: up to 4 phases, P percent from time T\n"
+            "                        (Unix seconds, or +S from now), e.g. 10@+0,100@+86400\n"
+            "      --spread S        devices start H(device id) mod S seconds after their\n"
+            "                        phase opens (bounds the request rate)\n"
+            "      --allow-downgrade publish a version older than the one the current\n"
+            "                        manifest names (refused otherwise)\n"
             "      --region R        signing region (default $AWS_REGION, then\n"
             "                        $AWS_DEFAULT_REGION, then us-east-1)\n"
             "  -j, --json            one JSON object on stdout\n"
@@ -147,16 +164,93 @@ static int check_existing(const tool_s3_t *s3, uploaded_t *up, const uint8_t *im
     return *same || rc == 0 ? 0 : rc;
 }
 
+/* "P@T,P@T" into sign's phases (T: Unix seconds or +S from now). */
+static int parse_phases(const char *s, tool_manifest_sign_t *sign)
+{
+    uint64_t now = (uint64_t)time(NULL);
+
+    sign->n_phases = 0;
+    while (*s) {
+        char part[64], *at;
+        const char *comma = strchr(s, ',');
+        size_t n = comma ? (size_t)(comma - s) : strlen(s);
+        uint32_t p, t;
+
+        if (n == 0 || n >= sizeof part || sign->n_phases == 4)
+            return -1;
+        memcpy(part, s, n);
+        part[n] = '\0';
+        at = strchr(part, '@');
+        if (at == NULL)
+            return -1;
+        *at++ = '\0';
+        if (tool_parse_u32(part, &p) != 0 || p > 100 ||
+            tool_parse_u32(at[0] == '+' ? at + 1 : at, &t) != 0)
+            return -1;
+        sign->percent[sign->n_phases] = (uint8_t)p;
+        sign->start[sign->n_phases] = at[0] == '+' ? now + t : t;
+        if (sign->n_phases > 0 && (p < sign->percent[sign->n_phases - 1] ||
+                                   sign->start[sign->n_phases] < sign->start[sign->n_phases - 1]))
+            return -1;
+        sign->n_phases++;
+        s += n + (comma ? 1 : 0);
+    }
+    sign->has_rollout = sign->n_phases > 0;
+    return sign->has_rollout ? 0 : -1;
+}
+
+/* The manifest under prefix now, if any: *have false when there is none
+ * (404). Returns non-zero, with a message, when it cannot be read. A
+ * manifest that does not parse is reported and treated as none. */
+static int read_current(const tool_s3_t *s3, const char *prefix, agent_manifest_t *m,
+                        bool *have)
+{
+    static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
+    char key[KEY_MAX];
+    tool_s3_result_t res;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc;
+
+    *have = false;
+    tool_release_manifest_key(prefix, key, sizeof key);
+    rc = tool_s3_get(s3, key, AGENT_MANIFEST_TEXT_MAX, &body, &len, &res);
+    if (rc == FOTA_ERR_IO && res.status == 404)
+        return 0;
+    if (rc != 0) {
+        fprintf(stderr, "fota release publish: cannot read the current %s: %s\n", key,
+                rc == FOTA_ERR_NOMEM ? "larger than any manifest" : res.message);
+        return rc;
+    }
+    if (agent_manifest_parse((const char *)body, len, arena, sizeof arena, m) == 0)
+        *have = true;
+    else
+        fprintf(stderr, "fota release publish: warning: the current %s is not a valid "
+                        "manifest (%s); replacing it\n", key, m->error);
+    free(body);
+    return 0;
+}
+
 static int cmd_publish(int argc, char **argv)
 {
     const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
     const char *path[2] = {NULL, NULL}, *rollout_s = NULL, *pub_path = NULL;
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
-    bool json = false, help = false;
+    bool json = false, help = false, allow_downgrade = false, have_cur = false;
+    agent_manifest_t cur;
+    const char *mkey_path = NULL, *expires_s = NULL, *phases_s = NULL, *spread_s = NULL;
+    uint8_t mseed[FOTA_ED25519_SEED_SIZE];
+    uint32_t expires_in = 30u * 86400u;
+    tool_manifest_sign_t sign = {0};
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},
         {"bucket", 0, &bucket, NULL},
         {"prefix", 0, &prefix_s, NULL},
+        {"allow-downgrade", 0, NULL, &allow_downgrade},
+        {"manifest-key", 0, &mkey_path, NULL},
+        {"expires-in", 0, &expires_s, NULL},
+        {"phases", 0, &phases_s, NULL},
+        {"spread", 0, &spread_s, NULL},
         {"slot-a", 0, &path[0], NULL},
         {"slot-b", 0, &path[1], NULL},
         {"rollout", 0, &rollout_s, NULL},
@@ -203,9 +297,49 @@ static int cmd_publish(int argc, char **argv)
         goto out;
     }
 
+    if (expires_s != NULL && (tool_parse_u32(expires_s, &expires_in) != 0 || expires_in == 0)) {
+        fprintf(stderr, "fota release publish: --expires-in must be a number of seconds "
+                        "> 0, not '%s'\n", expires_s);
+        goto out;
+    }
+
+    if (phases_s != NULL && parse_phases(phases_s, &sign) != 0) {
+        fprintf(stderr, "fota release publish: bad --phases '%s' (P@T,... with P 0..100 "
+                        "rising, T Unix seconds or +S, at most 4)\n", phases_s);
+        goto out;
+    }
+    if (spread_s != NULL && (tool_parse_u32(spread_s, &sign.spread_s) != 0 ||
+                             sign.spread_s > 30u * 86400u)) {
+        fprintf(stderr, "fota release publish: --spread must be 0..2592000 seconds\n");
+        goto out;
+    }
+    if (sign.has_rollout)
+        rollout = sign.percent[sign.n_phases - 1];
+
     /* Everything is checked before the first byte goes out: images, the
      * manifest, the credentials. */
     ret = TOOL_EXIT_FAIL;
+    if (mkey_path != NULL) {
+        if (tool_key_load_seed(mkey_path, mseed) != 0)
+            goto out;
+        sign.seed = mseed;
+        sign.expires = (uint64_t)time(NULL) + expires_in;
+    }
+    if (mkey_path != NULL && pub_path != NULL) {
+        uint8_t mpub[FOTA_ED25519_PUB_SIZE], ipub[FOTA_ED25519_PUB_SIZE];
+
+        /* Two roles, two keys: whoever may sign images must not also be
+         * able to freeze or roll back the fleet with manifests. */
+        fota_ed25519_pubkey(mpub, mseed);
+        if (tool_key_load_pub(pub_path, ipub) != 0)
+            goto out;
+        if (memcmp(mpub, ipub, sizeof mpub) == 0) {
+            fprintf(stderr, "fota release publish: refused: the manifest key is the "
+                            "image-signing key; give the release-manifest role its own "
+                            "key ('fota key gen')\n");
+            goto out;
+        }
+    }
     if (pub_path != NULL && tool_key_load_pub(pub_path, pub) != 0)
         goto out;
     for (int s = 0; s < 2; s++)
@@ -230,15 +364,38 @@ static int cmd_publish(int argc, char **argv)
             goto out;
         }
     }
-    tool_release_utc_now(published_at, sizeof published_at);
-    if (tool_release_manifest(&info, prefix, rollout, published_at, &manifest,
-                              &manifest_len, err, sizeof err) != 0) {
-        fprintf(stderr, "fota release publish: refused: %s\n", err);
-        goto out;
-    }
     if (tool_s3_from_env(&s3, endpoint, bucket, region, true, ep, sizeof ep, err,
                          sizeof err) != 0) {
         fprintf(stderr, "fota release publish: %s\n", err);
+        goto out;
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "fota release publish: libcurl could not be initialised\n");
+        goto out;
+    }
+    curl_up = true;
+    /* Moving the manifest backwards stops devices (they never install an
+     * older version) and hides the newer release: only on purpose. */
+    if (read_current(&s3, prefix, &cur, &have_cur) != 0)
+        goto out;
+    if (have_cur && fota_version_cmp(&info.version, &cur.version) < 0) {
+        if (!allow_downgrade) {
+            fprintf(stderr, "fota release publish: refused: %s is older than %s, which the "
+                            "current manifest names; give --allow-downgrade to move it "
+                            "back\n", info.version_str, cur.version_str);
+            goto out;
+        }
+        fprintf(stderr, "fota release publish: warning: moving the manifest back from %s "
+                        "to %s (--allow-downgrade)\n", cur.version_str, info.version_str);
+    }
+    /* Devices refuse a signed manifest whose sequence is below one they
+     * accepted: always one more than the current one. */
+    sign.sequence = have_cur ? cur.sequence + 1u : 1u;
+    tool_release_utc_now(published_at, sizeof published_at);
+    if (tool_release_manifest(&info, prefix, rollout, published_at, &sign, &manifest,
+                              &manifest_len, err, sizeof err) != 0) {
+        fprintf(stderr, "fota release publish: refused: %s\n", err);
         goto out;
     }
 
@@ -258,11 +415,6 @@ static int cmd_publish(int argc, char **argv)
         fota_hex_encode(d, FOTA_SHA256_SIZE, up[2].sha256);
     }
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        fprintf(stderr, "fota release publish: libcurl could not be initialised\n");
-        goto out;
-    }
-    curl_up = true;
     /* A version's images are never replaced: a device half-way through
      * downloading one would otherwise mix two builds (its If-Match stops
      * it, but only after the wasted transfer). The same bytes again are
@@ -378,7 +530,7 @@ static int cmd_show(int argc, char **argv)
     rc = agent_manifest_parse((const char *)body, len, arena, sizeof arena, &m);
     if (rc != 0) {
         fprintf(stderr, "fota release show: %s does not parse as a manifest "
-                        "(error %d); devices ignore it\n", key, rc);
+                        "(%s); devices ignore it\n", key, m.error);
         goto out;
     }
     if (json) {
@@ -394,6 +546,13 @@ static int cmd_show(int argc, char **argv)
         printf("  security counter  %lu\n", (unsigned long)m.security_counter);
         printf("  rollout           %u%%\n", (unsigned)m.rollout_percent);
         printf("  published at      %s\n", m.published_at);
+        if (m.is_signed)
+            printf("  signed            sequence %lu, expires %llu (Unix s), key id "
+                   "%02x%02x%02x%02x%02x%02x%02x%02x\n", (unsigned long)m.sequence,
+                   (unsigned long long)m.expires, m.key_id[0], m.key_id[1], m.key_id[2],
+                   m.key_id[3], m.key_id[4], m.key_id[5], m.key_id[6], m.key_id[7]);
+        else
+            printf("  signed            no\n");
         for (int s = 0; s < 2; s++) {
             fota_hex_encode(m.slot[s].sha256, FOTA_SHA256_SIZE, hex);
             printf("  slot %s            %s, %lu bytes, sha256 %s\n", tool_slot_name(s),
@@ -408,9 +567,183 @@ out:
     return ret;
 }
 
+int tool_release_set_rollout(const tool_s3_t *s3, const char *prefix, int op, unsigned percent,
+                             uint64_t start, const uint8_t *seed, uint32_t expires_in,
+                             char *msg, size_t msg_len)
+{
+    agent_manifest_t cur;
+    tool_release_info_t info;
+    tool_manifest_sign_t sign = {0};
+    tool_s3_result_t res;
+    char key[KEY_MAX], err[400];
+    char *text = NULL;
+    size_t len = 0;
+    bool have = false;
+    int rc;
+
+    if (read_current(s3, prefix, &cur, &have) != 0 || !have) {
+        snprintf(msg, msg_len, "no readable manifest under %s", prefix);
+        return FOTA_ERR_NOENT;
+    }
+    if (cur.is_signed && seed == NULL) {
+        snprintf(msg, msg_len, "the current manifest is signed: give --manifest-key");
+        return FOTA_ERR_PERM;
+    }
+    memset(&info, 0, sizeof info);
+    snprintf(info.product, sizeof info.product, "%s", cur.product);
+    snprintf(info.version_str, sizeof info.version_str, "%s", cur.version_str);
+    info.version = cur.version;
+    info.sec_counter = cur.security_counter;
+    for (int i = 0; i < 2; i++) {
+        info.size[i] = cur.slot[i].size;
+        memcpy(info.sha256[i], cur.slot[i].sha256, FOTA_SHA256_SIZE);
+    }
+    sign.has_rollout = true;
+    sign.halted = cur.halted;
+    sign.spread_s = cur.spread_s;
+    sign.n_phases = cur.n_phases;
+    for (unsigned i = 0; i < cur.n_phases; i++) {
+        sign.percent[i] = cur.phase[i].percent;
+        sign.start[i] = cur.phase[i].start;
+    }
+    if (op == TOOL_ROLLOUT_PROMOTE) {
+        unsigned last = sign.n_phases - 1;
+
+        if (percent > TOOL_RELEASE_ROLLOUT_MAX || percent <= sign.percent[last]) {
+            snprintf(msg, msg_len, "--percent %u must be above the last phase's %u%% and "
+                                   "at most 100", percent, sign.percent[last]);
+            return FOTA_ERR_INVAL;
+        }
+        if (sign.n_phases == 4) {
+            snprintf(msg, msg_len, "the manifest has 4 phases already");
+            return FOTA_ERR_NOSPC;
+        }
+        sign.percent[sign.n_phases] = (uint8_t)percent;
+        sign.start[sign.n_phases] = start > sign.start[last] ? start : sign.start[last];
+        sign.n_phases++;
+    } else {
+        sign.halted = op == TOOL_ROLLOUT_HALT;
+    }
+    sign.seed = seed;
+    sign.sequence = cur.sequence + 1u;
+    sign.expires = (uint64_t)time(NULL) + expires_in;
+    rc = tool_release_manifest(&info, prefix, sign.percent[sign.n_phases - 1], cur.published_at,
+                               &sign, &text, &len, err, sizeof err);
+    if (rc != 0) {
+        snprintf(msg, msg_len, "%s", err);
+        return rc;
+    }
+    tool_release_manifest_key(prefix, key, sizeof key);
+    rc = tool_s3_put(s3, key, (const uint8_t *)text, len, "application/json", &res);
+    free(text);
+    if (rc != 0) {
+        snprintf(msg, msg_len, "upload of the manifest failed: %s", res.message);
+        return rc;
+    }
+    snprintf(msg, msg_len, "%s %s under %s: %u phase(s), last %u%%, %s, sequence %lu",
+             op == TOOL_ROLLOUT_PROMOTE ? "promoted" : op == TOOL_ROLLOUT_HALT ? "halted"
+                                                                               : "resumed",
+             cur.version_str, prefix, sign.n_phases, sign.percent[sign.n_phases - 1],
+             sign.halted ? "halted" : "running", (unsigned long)sign.sequence);
+    return 0;
+}
+
+/* `fota release promote|halt|resume`. */
+static int cmd_rollout(int argc, char **argv, const char *name, int op)
+{
+    const char *endpoint = NULL, *bucket = NULL, *prefix_s = NULL, *region = NULL;
+    const char *mkey = NULL, *percent_s = NULL, *at_s = NULL, *expires_s = NULL;
+    bool help = false;
+    const tool_opt_t opts[] = {
+        {"endpoint", 0, &endpoint, NULL},   {"bucket", 0, &bucket, NULL},
+        {"prefix", 0, &prefix_s, NULL},     {"region", 0, &region, NULL},
+        {"manifest-key", 0, &mkey, NULL},   {"percent", 0, &percent_s, NULL},
+        {"at", 0, &at_s, NULL},             {"expires-in", 0, &expires_s, NULL},
+    };
+    const char *pos[1];
+    size_t npos;
+    char prefix[KEY_MAX], ep[ENDPOINT_MAX], err[400], msg[400], full[32];
+    uint8_t seed[FOTA_ED25519_SEED_SIZE];
+    uint32_t percent = 0, expires_in = 30u * 86400u, at = 0;
+    uint64_t start = (uint64_t)time(NULL);
+    tool_s3_t s3;
+    int ret = TOOL_EXIT_USAGE;
+
+    snprintf(full, sizeof full, "fota release %s", name);
+    if (tool_parse_args(full, argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
+                        &help) != 0)
+        return TOOL_EXIT_USAGE;
+    if (help) {
+        printf("usage: %s --bucket B --prefix P [--manifest-key SEED] [--expires-in S]\n"
+               "       %*s [--endpoint URL] [--region R]%s\n\n%s\n", full, (int)strlen(full),
+               "", op == TOOL_ROLLOUT_PROMOTE ? " --percent N [--at UNIX|+S]" : "",
+               op == TOOL_ROLLOUT_PROMOTE
+                   ? "Add a rollout phase: devices whose bucket is below N% may start at\n"
+                     "--at (Unix seconds, or +S from now; default now), each after its\n"
+                     "spread delay. Republishes the manifest, sequence + 1, re-signed."
+               : op == TOOL_ROLLOUT_HALT
+                   ? "Halt the rollout: no device starts the release (devices already\n"
+                     "installing finish). Republishes the manifest, sequence + 1."
+                   : "Resume a halted rollout. Republishes the manifest, sequence + 1.");
+        return TOOL_EXIT_OK;
+    }
+    if (bucket == NULL || prefix_s == NULL || clean_prefix(prefix_s, prefix, sizeof prefix) != 0 ||
+        (op == TOOL_ROLLOUT_PROMOTE && (percent_s == NULL || tool_parse_u32(percent_s, &percent) != 0)) ||
+        (expires_s != NULL && (tool_parse_u32(expires_s, &expires_in) != 0 || expires_in == 0))) {
+        fprintf(stderr, "%s: need --bucket, --prefix%s (see --help)\n", full,
+                op == TOOL_ROLLOUT_PROMOTE ? " and --percent" : "");
+        return TOOL_EXIT_USAGE;
+    }
+    if (at_s != NULL) {
+        if (tool_parse_u32(at_s[0] == '+' ? at_s + 1 : at_s, &at) != 0) {
+            fprintf(stderr, "%s: --at must be Unix seconds or +S\n", full);
+            return TOOL_EXIT_USAGE;
+        }
+        start = at_s[0] == '+' ? start + at : at;
+    }
+    ret = TOOL_EXIT_FAIL;
+    if (mkey != NULL && tool_key_load_seed(mkey, seed) != 0)
+        return ret;
+    if (tool_s3_from_env(&s3, endpoint, bucket, region, true, ep, sizeof ep, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", full, err);
+        return ret;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "%s: libcurl could not be initialised\n", full);
+        return ret;
+    }
+    if (tool_release_set_rollout(&s3, prefix, op, percent, start, mkey ? seed : NULL, expires_in,
+                                 msg, sizeof msg) == 0) {
+        printf("%s\n", msg);
+        ret = TOOL_EXIT_OK;
+    } else {
+        fprintf(stderr, "%s: %s\n", full, msg);
+    }
+    curl_global_cleanup();
+    return ret;
+}
+
+static int cmd_promote(int argc, char **argv)
+{
+    return cmd_rollout(argc, argv, "promote", TOOL_ROLLOUT_PROMOTE);
+}
+
+static int cmd_halt(int argc, char **argv)
+{
+    return cmd_rollout(argc, argv, "halt", TOOL_ROLLOUT_HALT);
+}
+
+static int cmd_resume(int argc, char **argv)
+{
+    return cmd_rollout(argc, argv, "resume", TOOL_ROLLOUT_RESUME);
+}
+
 static const tool_cmd_t s_release_cmds[] = {
     {"publish", "verify a release pair and upload it with its manifest", cmd_publish},
     {"show", "fetch and print the current manifest", cmd_show},
+    {"promote", "add a staged-rollout phase (percent, start time)", cmd_promote},
+    {"halt", "halt the rollout: no device starts the release", cmd_halt},
+    {"resume", "resume a halted rollout", cmd_resume},
 };
 
 int tool_cmd_release(int argc, char **argv)

@@ -17,6 +17,7 @@
 
 #include "agent_manifest.h"
 #include "agent_sigv4.h"
+#include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "tool.h"
 #include "tool_image.h"
@@ -162,7 +163,8 @@ void tool_release_utc_now(char *out, size_t out_len)
 /* Parse the text back as a device would and compare what it read. */
 static int check_manifest(const char *text, size_t len, const tool_release_info_t *info,
                           const char keys[2][AGENT_MANIFEST_KEY_SIZE],
-                          unsigned rollout, char *err, size_t err_len)
+                          unsigned rollout, const tool_manifest_sign_t *sign,
+                          char *err, size_t err_len)
 {
     /* uint64_t elements: the arena must be aligned like any object. */
     static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
@@ -170,9 +172,20 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
     int rc = agent_manifest_parse(text, len, arena, sizeof arena, &m);
 
     if (rc != 0) {
-        snprintf(err, err_len, "the manifest would be refused by the agent's parser "
-                               "(error %d)", rc);
+        snprintf(err, err_len, "the manifest would be refused by the agent's parser: %s",
+                 m.error);
         return rc;
+    }
+    if (sign != NULL && sign->seed != NULL) {
+        uint8_t pub[FOTA_ED25519_PUB_SIZE];
+
+        fota_ed25519_pubkey(pub, sign->seed);
+        if (agent_manifest_verify(&m, text, len, pub) != 0 || m.sequence != sign->sequence ||
+            m.expires != sign->expires || m.halted != sign->halted ||
+            (sign->has_rollout && m.n_phases != sign->n_phases)) {
+            snprintf(err, err_len, "the signed manifest does not read back: %s", m.error);
+            return FOTA_ERR_CORRUPT;
+        }
     }
     if (strcmp(m.product, info->product) != 0 || strcmp(m.version_str, info->version_str) != 0 ||
         fota_version_cmp(&m.version, &info->version) != 0 ||
@@ -191,8 +204,41 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
     return 0;
 }
 
+/* Sign the manifest text in *buf (*blen bytes, ending with '}' and blanks):
+ * drop the closing brace, append the signature member and the brace. */
+static int sign_manifest(char **buf, size_t *blen, const tool_manifest_sign_t *sign,
+                         char *err, size_t err_len)
+{
+    char tail[AGENT_MANIFEST_SIG_TAIL_LEN + 1];
+    size_t end = *blen;
+    char *out;
+
+    while (end > 0 && (*buf)[end - 1] != '}')
+        end--;
+    if (end == 0) {
+        snprintf(err, err_len, "manifest text has no closing brace");
+        return FOTA_ERR_INVAL;
+    }
+    end--; /* the signed bytes: everything before the final '}' */
+    agent_manifest_sign_tail(*buf, end, sign->seed, tail);
+    out = malloc(end + sizeof tail + 1);
+    if (out == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return FOTA_ERR_NOMEM;
+    }
+    memcpy(out, *buf, end);
+    memcpy(out + end, tail, AGENT_MANIFEST_SIG_TAIL_LEN);
+    out[end + AGENT_MANIFEST_SIG_TAIL_LEN] = '\n';
+    out[end + AGENT_MANIFEST_SIG_TAIL_LEN + 1] = '\0';
+    free(*buf);
+    *buf = out;
+    *blen = end + AGENT_MANIFEST_SIG_TAIL_LEN + 1;
+    return 0;
+}
+
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
+                          const tool_manifest_sign_t *sign,
                           char **text, size_t *len, char *err, size_t err_len)
 {
     char keys[2][AGENT_MANIFEST_KEY_SIZE];
@@ -238,6 +284,24 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
     tool_json_uint(&j, "security_counter", info->sec_counter);
     tool_json_uint(&j, "rollout_percent", rollout_percent);
     tool_json_str(&j, "published_at", published_at);
+    if (sign != NULL && sign->has_rollout) {
+        tool_json_begin_obj(&j, "rollout");
+        tool_json_bool(&j, "halted", sign->halted);
+        tool_json_uint(&j, "spread_s", sign->spread_s);
+        tool_json_begin_arr(&j, "phases");
+        for (unsigned i = 0; i < sign->n_phases; i++) {
+            tool_json_begin_obj(&j, NULL);
+            tool_json_uint(&j, "percent", sign->percent[i]);
+            tool_json_uint(&j, "start", sign->start[i]);
+            tool_json_end_obj(&j);
+        }
+        tool_json_end_arr(&j);
+        tool_json_end_obj(&j);
+    }
+    if (sign != NULL && (sign->seed != NULL || sign->sequence != 0))
+        tool_json_uint(&j, "sequence", sign->sequence);
+    if (sign != NULL && sign->seed != NULL)
+        tool_json_uint(&j, "expires", sign->expires);
     tool_json_begin_obj(&j, "slots");
     for (int s = 0; s < 2; s++) {
         tool_json_begin_obj(&j, s == 0 ? "a" : "b");
@@ -254,6 +318,11 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         snprintf(err, err_len, "out of memory");
         return FOTA_ERR_NOMEM;
     }
+    if (sign != NULL && sign->seed != NULL &&
+        (rc = sign_manifest(&buf, &blen, sign, err, err_len)) != 0) {
+        free(buf);
+        return rc;
+    }
     if (blen > AGENT_MANIFEST_TEXT_MAX) {
         snprintf(err, err_len, "the manifest is %zu bytes, over the agent's %d", blen,
                  AGENT_MANIFEST_TEXT_MAX);
@@ -261,7 +330,7 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         return FOTA_ERR_NOMEM;
     }
     rc = check_manifest(buf, blen, info, (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys,
-                        rollout_percent, err, err_len);
+                        rollout_percent, sign, err, err_len);
     if (rc != 0) {
         free(buf);
         return rc;
@@ -455,6 +524,11 @@ static char *object_url(const tool_s3_t *s3, const char *key)
     if (url == NULL)
         return NULL;
     n = snprintf(url, cap, "%s/%s/", s3->endpoint, s3->bucket);
+    /* A bucket request (ListObjectsV2): the query is already encoded. */
+    if (n >= 0 && key[0] == '?') {
+        snprintf(url + n, cap - (size_t)n, "%s", key);
+        return url;
+    }
     /* '+' in a version ("1.2.0+45") travels as %2B: S3 would otherwise be
      * free to read it as a space. */
     if (n < 0 || agent_sigv4_uri_encode(key, klen, 1, url + n, cap - (size_t)n) < 0) {
@@ -646,4 +720,90 @@ int tool_s3_get(const tool_s3_t *s3, const char *key, size_t max_len,
     *body = x.body;
     *len = x.len;
     return 0;
+}
+
+/* The text of the first <tag>...</tag> at or after *p, advancing *p past
+ * it; NULL when there is none. malloc'd. */
+static char *xml_next(const char **p, const char *tag)
+{
+    char open[48], close[48];
+    const char *a, *b;
+    char *out;
+
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    a = strstr(*p, open);
+    if (a == NULL)
+        return NULL;
+    a += strlen(open);
+    b = strstr(a, close);
+    if (b == NULL)
+        return NULL;
+    out = strndup(a, (size_t)(b - a));
+    *p = b + strlen(close);
+    return out;
+}
+
+int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
+                 int (*each)(void *ctx, const char *key), void *ctx, unsigned *pages,
+                 tool_s3_result_t *res)
+{
+    char *token = NULL;
+    int rc = 0;
+
+    *pages = 0;
+    for (;;) {
+        size_t plen = strlen(prefix), tlen = token ? strlen(token) : 0;
+        size_t cap = 64 + 3 * plen + 3 * tlen;
+        char *q = malloc(cap), *t;
+        uint8_t *body = NULL;
+        size_t len = 0, n;
+        const char *p;
+        bool more;
+
+        if (q == NULL) {
+            rc = FOTA_ERR_NOMEM;
+            break;
+        }
+        /* Query parameters encoded and in the order SigV4 canonicalises
+         * them (sorted by name): libcurl's signer takes them as given. */
+        n = (size_t)snprintf(q, cap, "?");
+        if (token != NULL) {
+            n += (size_t)snprintf(q + n, cap - n, "continuation-token=");
+            n += (size_t)agent_sigv4_uri_encode(token, tlen, 0, q + n, cap - n);
+            n += (size_t)snprintf(q + n, cap - n, "&");
+        }
+        n += (size_t)snprintf(q + n, cap - n, "list-type=2&max-keys=%u&prefix=", max_keys);
+        agent_sigv4_uri_encode(prefix, plen, 0, q + n, cap - n);
+        rc = tool_s3_get(s3, q, 4u << 20, &body, &len, res);
+        free(q);
+        if (rc != 0)
+            break;
+        (*pages)++;
+        p = (const char *)body;
+        while ((t = xml_next(&p, "Key")) != NULL) {
+            rc = each(ctx, t);
+            free(t);
+            if (rc != 0)
+                break;
+        }
+        p = (const char *)body;
+        t = xml_next(&p, "IsTruncated");
+        more = t != NULL && strcmp(t, "true") == 0;
+        free(t);
+        free(token);
+        p = (const char *)body;
+        token = more ? xml_next(&p, "NextContinuationToken") : NULL;
+        free(body);
+        if (rc != 0 || !more)
+            break;
+        if (token == NULL) {
+            snprintf(res->message, sizeof res->message,
+                     "ListObjectsV2: truncated answer without a continuation token");
+            rc = FOTA_ERR_PROTO;
+            break;
+        }
+    }
+    free(token);
+    return rc;
 }

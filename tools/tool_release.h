@@ -59,8 +59,26 @@ int tool_release_manifest_key(const char *prefix, char *out, size_t out_len);
  * produced. On success *text is malloc'd (free() it, NUL-terminated) and
  * *len set. Returns 0, or a FOTA_ERR_* code with the reason in err.
  */
+/* How a manifest is signed (docs/security.md): the release-manifest key,
+ * the sequence and the expiry it carries. */
+typedef struct tool_manifest_sign {
+    const uint8_t *seed; /* 32-byte Ed25519 seed, or NULL: unsigned */
+    uint32_t sequence;   /* written when seed is set */
+    uint64_t expires;    /* Unix seconds, written when seed is set */
+    /* Staged rollout ("rollout" member) when has_rollout; the manifest's
+     * rollout_percent must then be the last phase's percent. */
+    bool has_rollout;
+    bool halted;
+    uint32_t spread_s;
+    unsigned n_phases;
+    uint8_t percent[4];
+    uint64_t start[4];
+} tool_manifest_sign_t;
+
+/* sign may be NULL (an unsigned manifest, as before signing existed). */
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
+                          const tool_manifest_sign_t *sign,
                           char **text, size_t *len, char *err, size_t err_len);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (out: at least 21 bytes). */
@@ -122,5 +140,35 @@ int tool_s3_put(const tool_s3_t *s3, const char *key, const uint8_t *body,
  */
 int tool_s3_get(const tool_s3_t *s3, const char *key, size_t max_len,
                 uint8_t **body, size_t *len, tool_s3_result_t *res);
+
+/*
+ * ListObjectsV2 of the keys under prefix, max_keys per page, following
+ * NextContinuationToken until the listing is complete; each(ctx, key) is
+ * called for every key (a non-zero return stops and is returned). *pages
+ * counts the requests. Same error returns as tool_s3_get.
+ */
+int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
+                 int (*each)(void *ctx, const char *key), void *ctx, unsigned *pages,
+                 tool_s3_result_t *res);
+
+/* Rollout changes `fota release promote|halt|resume` and `fota fleet
+ * watch` make to the current manifest. */
+enum tool_rollout_op {
+    TOOL_ROLLOUT_PROMOTE = 0, /* add a phase: percent at start */
+    TOOL_ROLLOUT_HALT = 1,
+    TOOL_ROLLOUT_RESUME = 2,
+};
+
+/*
+ * Rewrite <prefix>/manifest.json with op applied (promote: a phase of
+ * percent from start, Unix seconds), the sequence one higher, and signed
+ * with seed (NULL only if the current manifest is unsigned) to expire in
+ * expires_in seconds. Everything else is kept. s3 needs credentials and
+ * libcurl initialised. Returns 0 with a one-line summary in msg, or an
+ * error with the reason in msg.
+ */
+int tool_release_set_rollout(const tool_s3_t *s3, const char *prefix, int op, unsigned percent,
+                             uint64_t start, const uint8_t *seed, uint32_t expires_in,
+                             char *msg, size_t msg_len);
 
 #endif /* TOOL_RELEASE_H */

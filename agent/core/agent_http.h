@@ -28,7 +28,8 @@
  * All functions are called from the agent's task, never from an ISR, and
  * every wait is bounded by req->timeout_ms (per call, measured from the
  * call's start, i.e. a stall detector rather than a whole-transfer limit).
- * Errors are negative FOTA_ERR_* codes; platform codes (curl's CURLcode,
+ * Errors are negative FOTA_ERR_* codes or the AGENT_ERR_* transport codes
+ * below; platform codes without a better name (curl's CURLcode,
  * esp_err_t) travel as FOTA_ERR_PLATFORM(code).
  */
 #ifndef AGENT_HTTP_H
@@ -39,6 +40,22 @@
 #include <stdint.h>
 
 #include "agent_port.h"
+
+/*
+ * Agent errors that say what happened on the way to S3, beside the shared
+ * FOTA_ERR_* codes (agent_update_strerror() names both). A port maps its
+ * transport failures to the first group; the core maps S3's answers
+ * (status, <Code>, headers) to the second.
+ */
+enum agent_http_err {
+    AGENT_ERR_CONNECT = -201,  /* connection refused or host unreachable */
+    AGENT_ERR_DNS = -202,      /* host name did not resolve */
+    AGENT_ERR_TLS = -203,      /* TLS handshake or certificate failed */
+    AGENT_ERR_DROPPED = -204,  /* connection dropped during the response */
+    AGENT_ERR_REDIRECT = -210, /* 301/307: the bucket is in another region */
+    AGENT_ERR_CLOCK_SKEW = -211, /* RequestTimeTooSkewed: device clock off */
+    AGENT_ERR_NO_BUCKET = -212,  /* NoSuchBucket */
+};
 
 enum agent_http_method {
     AGENT_HTTP_GET = 0,
@@ -115,6 +132,20 @@ typedef struct agent_http_ops {
     /* End the request (the unread rest of the body is dropped). Safe to
      * call when nothing is open. Returns 0 or a platform code. */
     int (*close)(struct agent_http *self);
+
+    /* Optional (may be NULL). Copy the value of response header name
+     * (case-insensitive; an implementation must keep at least "Date" and
+     * "x-amz-bucket-region") into buf, NUL-terminated. Returns its length,
+     * FOTA_ERR_NOENT if absent or not kept, FOTA_ERR_NOMEM if buf is too
+     * small. The core uses them to explain S3 errors (clock skew, region
+     * redirects). */
+    int (*header)(struct agent_http *self, const char *name, char *buf,
+                  size_t len);
+
+    /* Optional (may be NULL). The platform's own description of the last
+     * transport failure of open() or read() (libcurl's error buffer,
+     * esp_err_to_name), NUL-terminated, "" when there is none. */
+    void (*error_text)(struct agent_http *self, char *buf, size_t len);
 } agent_http_ops_t;
 
 typedef struct agent_http {

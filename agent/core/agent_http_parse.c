@@ -163,6 +163,18 @@ void agent_http_hdrs_reset(agent_http_hdrs_t *h)
     h->length = 0;
     h->has_range = h->range_bad = false;
     h->range_start = h->range_end = h->range_total = 0;
+    h->date[0] = h->region[0] = '\0';
+}
+
+/* Keep value (n bytes) in field (AGENT_HTTP_KEPT_MAX + 1 bytes), or leave
+ * it empty when it does not fit. */
+static void keep(char *field, const char *value, size_t n)
+{
+    if (n > AGENT_HTTP_KEPT_MAX)
+        n = 0;
+    for (size_t i = 0; i < n; i++)
+        field[i] = value[i];
+    field[n] = '\0';
 }
 
 void agent_http_hdrs_feed(agent_http_hdrs_t *h, const char *name,
@@ -191,7 +203,38 @@ void agent_http_hdrs_feed(agent_http_hdrs_t *h, const char *name,
         h->range_bad = agent_http_parse_content_range(
                            value, value_len, &h->range_start, &h->range_end,
                            &h->range_total) != 0;
+    } else if (name_is(name, name_len, "Date")) {
+        keep(h->date, value, value_len);
+    } else if (name_is(name, name_len, "x-amz-bucket-region")) {
+        keep(h->region, value, value_len);
     }
+}
+
+int agent_http_hdrs_header(const agent_http_hdrs_t *h, const char *name,
+                           char *buf, size_t len)
+{
+    const char *v;
+    size_t nl = 0, n = 0;
+
+    if (h == NULL || name == NULL || buf == NULL)
+        return FOTA_ERR_INVAL;
+    while (name[nl] != '\0')
+        nl++;
+    if (name_is(name, nl, "Date"))
+        v = h->date;
+    else if (name_is(name, nl, "x-amz-bucket-region"))
+        v = h->region;
+    else
+        return FOTA_ERR_NOENT;
+    while (v[n] != '\0')
+        n++;
+    if (n == 0)
+        return FOTA_ERR_NOENT;
+    if (n + 1 > len)
+        return FOTA_ERR_NOMEM;
+    for (size_t i = 0; i <= n; i++)
+        buf[i] = v[i];
+    return (int)n;
 }
 
 bool agent_http_hdrs_feed_line(agent_http_hdrs_t *h, const char *line,

@@ -20,6 +20,9 @@
 
 #include "agent_http.h"
 
+/* Longest Date / x-amz-bucket-region value kept. */
+#define AGENT_HTTP_KEPT_MAX 63
+
 /* The captured response headers of one response. */
 typedef struct agent_http_hdrs {
     char etag[AGENT_HTTP_ETAG_MAX + 1];
@@ -31,6 +34,10 @@ typedef struct agent_http_hdrs {
     bool has_range;
     bool range_bad;
     uint32_t range_start, range_end, range_total;
+    /* kept for explaining S3 errors (agent_http_ops_t.header); empty when
+     * absent or longer than the field */
+    char date[AGENT_HTTP_KEPT_MAX + 1];
+    char region[AGENT_HTTP_KEPT_MAX + 1];
 } agent_http_hdrs_t;
 
 /* Forget every captured header (a new response head begins). */
@@ -56,6 +63,13 @@ int agent_http_hdrs_etag(const agent_http_hdrs_t *h, char *buf, size_t len);
 int agent_http_hdrs_content_length(const agent_http_hdrs_t *h, uint32_t *len);
 int agent_http_hdrs_content_range(const agent_http_hdrs_t *h, uint32_t *start,
                                   uint32_t *end, uint32_t *total);
+
+/* The agent_http_ops_t.header query: the value of "Date" or
+ * "x-amz-bucket-region" (names case-insensitive) into buf. Returns its
+ * length, FOTA_ERR_NOENT (absent, or another name), FOTA_ERR_NOMEM (buf
+ * too small). */
+int agent_http_hdrs_header(const agent_http_hdrs_t *h, const char *name,
+                           char *buf, size_t len);
 
 /* "bytes a-b/total" (206: a <= b < total) or "bytes * /total" (416,
  * written without the blank: start = end = 0). Returns 0 or

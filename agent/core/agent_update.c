@@ -34,6 +34,27 @@ static void sb_ver(fota_sb_t *s, const fota_version_t *v)
     }
 }
 
+/* s as the inside of a JSON string: quote, backslash and control
+ * characters escaped (RFC 8259 section 7). */
+static void sb_json(fota_sb_t *s, const char *str)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (; *str; str++) {
+        unsigned char c = (unsigned char)*str;
+
+        if (c == '"' || c == '\\') {
+            fota_sb_putc(s, '\\');
+            fota_sb_putc(s, (char)c);
+        } else if (c < 0x20 || c == 0x7f) {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            fota_sb_putn(s, e, sizeof(e));
+        } else {
+            fota_sb_putc(s, (char)c);
+        }
+    }
+}
+
 /* Two digits with a leading zero. */
 static void sb_2(fota_sb_t *s, unsigned v)
 {
@@ -123,7 +144,9 @@ static int get_str(char *s, const uint8_t *p, size_t field)
  *   14 n_rejected, 15 last_outcome, 16 manifest_etag[80], 96 image_etag[80],
  *   176 key[160], 336 version[8], 344 sec_counter, 348 size, 352 sha256[32],
  *   384 downloaded, 388 verified, 392 restarts, 396 last_error,
- *   400 rejected[8][8], 464..507 zero, 508 CRC-32 (IEEE) of bytes 0..507. */
+ *   400 rejected[8][8], 464 manifest_seq, 468..507 zero, 508 CRC-32 (IEEE)
+ *   of bytes 0..507. (Records written before manifest_seq existed hold 0
+ *   there, which accepts any sequence once.) */
 void agent_upd_rec_encode(const agent_upd_rec_t *r,
                           uint8_t buf[AGENT_STORAGE_REC_SIZE])
 {
@@ -148,6 +171,7 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     fota_put_le32(buf + 396, (uint32_t)r->last_error);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         put_ver(buf + 400 + 8 * i, &r->rejected[i]);
+    fota_put_le32(buf + 464, r->manifest_seq);
     fota_put_le32(buf + REC_OFF_CRC, fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
 }
 
@@ -180,6 +204,7 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
     r->last_error = (int32_t)fota_get_le32(buf + 396);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         get_ver(&r->rejected[i], buf + 400 + 8 * i);
+    r->manifest_seq = fota_get_le32(buf + 464);
     if (r->downloaded > r->size)
         goto bad;
     return 0;
@@ -193,7 +218,7 @@ bad:
 static void upd_log(agent_update_t *u, int level, const char *a, const char *b,
                     int32_t v, bool with_v)
 {
-    char msg[160];
+    char msg[AGENT_UPDATE_DETAIL_SIZE + 64]; /* room for err_detail */
     fota_sb_t s;
 
     if (!u->p.log)
@@ -207,7 +232,7 @@ static void upd_log(agent_update_t *u, int level, const char *a, const char *b,
         fota_sb_put_i64(&s, v);
         if (v < 0) {
             fota_sb_puts(&s, " (");
-            fota_sb_puts(&s, fota_strerror(v));
+            fota_sb_puts(&s, agent_update_strerror(v));
             fota_sb_puts(&s, ")");
         }
     }
@@ -317,6 +342,8 @@ static int upd_prefixed_url(agent_update_t *u, const char *rest,
     return upd_url(u, key, NULL, NULL);
 }
 
+static int upd_transport_error(agent_update_t *u, const char *method, int rc);
+
 /* Open a request on u->url, signed when credentials are configured. */
 static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method)
 {
@@ -345,6 +372,8 @@ static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method
         rc = u->p.utc->ops->now(u->p.utc, &now);
         if (rc < 0)
             return rc;
+        /* After a RequestTimeTooSkewed: the server's clock, as a hint. */
+        now = (uint64_t)((int64_t)now + u->clock_hint_s);
         agent_update_format_utc(now, false, ts);
         if (req->body_len) {
             fota_sha256_t sha;
@@ -370,6 +399,7 @@ static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method
     req->n_headers = n;
     rc = u->p.http->ops->open(u->p.http, req);
     if (rc < 0) {
+        (void)upd_transport_error(u, method, rc);
         u->p.http->ops->close(u->p.http);
         return rc;
     }
@@ -392,6 +422,255 @@ static int upd_http_error(int status)
         return FOTA_ERR_RANGE;
     default:
         return status >= 0 ? FOTA_ERR_IO : status;
+    }
+}
+
+/* ---- errors that say what happened ------------------------------------------- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; the inverse
+ * of the conversion in agent_update_format_utc). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153u * (m > 2 ? m - 3u : m + 9u) + 2u) / 5u + d - 1u;
+    doe = yoe * 365u + yoe / 4u - yoe / 100u + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool dec_field(const char **p, unsigned digits, unsigned *out)
+{
+    unsigned v = 0;
+
+    for (unsigned i = 0; i < digits; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10u + (unsigned)(c - '0');
+    }
+    *p += digits;
+    *out = v;
+    return true;
+}
+
+int agent_update_parse_http_date(const char *s, uint64_t *unix_s)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    unsigned day, mon = 0, year, hh, mm, ss;
+    const char *p = s;
+
+    if (s == NULL || unix_s == NULL)
+        return FOTA_ERR_INVAL;
+    /* IMF-fixdate (RFC 9110 section 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT" */
+    if (strlen(s) != 29 || s[3] != ',' || s[4] != ' ')
+        return FOTA_ERR_PROTO;
+    p = s + 5;
+    if (!dec_field(&p, 2, &day) || *p++ != ' ')
+        return FOTA_ERR_PROTO;
+    for (unsigned i = 0; i < 12; i++)
+        if (strncmp(p, months + 3 * i, 3) == 0)
+            mon = i + 1;
+    p += 3;
+    if (mon == 0 || *p++ != ' ' || !dec_field(&p, 4, &year) || *p++ != ' ' ||
+        !dec_field(&p, 2, &hh) || *p++ != ':' || !dec_field(&p, 2, &mm) ||
+        *p++ != ':' || !dec_field(&p, 2, &ss) || strcmp(p, " GMT") != 0)
+        return FOTA_ERR_PROTO;
+    if (day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60)
+        return FOTA_ERR_PROTO;
+    *unix_s = (uint64_t)days_from_civil(year, mon, day) * 86400u +
+              hh * 3600u + mm * 60u + ss;
+    return 0;
+}
+
+/* The text between <tag> and </tag> in an S3 XML error body, or "". */
+static void xml_tag(const char *body, const char *tag, char *out, size_t size)
+{
+    char open[24];
+    const char *a;
+    const char *b;
+    fota_sb_t s;
+    size_t n;
+
+    out[0] = '\0';
+    fota_sb_init(&s, open, sizeof(open));
+    fota_sb_puts(&s, "<");
+    fota_sb_puts(&s, tag);
+    fota_sb_puts(&s, ">");
+    if (s.overflow || (a = strstr(body, open)) == NULL)
+        return;
+    a += s.len;
+    b = strstr(a, "</");
+    if (b == NULL || strncmp(b + 2, tag, strlen(tag)) != 0)
+        return;
+    n = (size_t)(b - a);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, a, n);
+    out[n] = '\0';
+}
+
+/* Start u->err_detail with "<METHOD> <url>: ". */
+static void detail_start(agent_update_t *u, fota_sb_t *s, const char *method)
+{
+    fota_sb_init(s, u->err_detail, sizeof(u->err_detail));
+    fota_sb_puts(s, method);
+    fota_sb_puts(s, " ");
+    fota_sb_puts(s, u->url);
+    fota_sb_puts(s, ": ");
+}
+
+/* A transport failure (open() or read() failed) of a request on u->url. */
+static int upd_transport_error(agent_update_t *u, const char *method, int rc)
+{
+    char text[96];
+    fota_sb_t s;
+
+    detail_start(u, &s, method);
+    fota_sb_puts(&s, agent_update_strerror(rc));
+    text[0] = '\0';
+    if (u->p.http->ops->error_text)
+        u->p.http->ops->error_text(u->p.http, text, sizeof(text));
+    if (text[0]) {
+        fota_sb_puts(&s, " (");
+        fota_sb_puts(&s, text);
+        fota_sb_puts(&s, ")");
+    }
+    return rc;
+}
+
+/* The image body stopped at pos of size bytes. */
+static void upd_body_error(agent_update_t *u, int rc, uint32_t pos, uint32_t size)
+{
+    fota_sb_t s;
+    size_t n;
+
+    (void)upd_transport_error(u, "GET", rc);
+    n = strlen(u->err_detail);
+    /* Append to what upd_transport_error wrote. */
+    s = (fota_sb_t){.p = u->err_detail, .cap = sizeof(u->err_detail), .len = n};
+    fota_sb_puts(&s, " after ");
+    fota_sb_put_u64(&s, pos);
+    fota_sb_puts(&s, " of ");
+    fota_sb_put_u64(&s, size);
+    fota_sb_puts(&s, " bytes");
+}
+
+static int upd_header(agent_update_t *u, const char *name, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!u->p.http->ops->header)
+        return FOTA_ERR_NOENT;
+    return u->p.http->ops->header(u->p.http, name, buf, len);
+}
+
+/* RequestTimeTooSkewed: how far the device's clock is off, from the
+ * server's Date; later requests are signed with that offset applied. */
+static void upd_clock_hint(agent_update_t *u, fota_sb_t *s)
+{
+    char date[40];
+    uint64_t server, device;
+    int64_t ahead;
+
+    if (upd_header(u, "Date", date, sizeof(date)) < 0 ||
+        agent_update_parse_http_date(date, &server) < 0 || !u->p.utc ||
+        u->p.utc->ops->now(u->p.utc, &device) < 0) {
+        fota_sb_puts(s, "clock skew: the server sent no usable Date");
+        return;
+    }
+    ahead = (int64_t)(device - server);
+    fota_sb_puts(s, "clock skew: device is ");
+    fota_sb_put_u64(s, (uint64_t)(ahead < 0 ? -ahead : ahead));
+    fota_sb_puts(s, ahead < 0 ? " s behind" : " s ahead");
+    fota_sb_puts(s, " (server Date ");
+    fota_sb_puts(s, date);
+    fota_sb_puts(s, "); signing with the server's time until the clock is set");
+    u->clock_hint_s = -ahead;
+}
+
+/*
+ * A status the step did not expect, explained: reads the (small) S3 XML
+ * error body of the open response, maps its <Code> to an error and writes
+ * "<METHOD> <url>: HTTP <status> <Code>: <Message>[; what to do]" to
+ * u->err_detail. The response stays open (the caller closes it).
+ */
+static int upd_s3_error(agent_update_t *u, const char *method, int st)
+{
+    char *body = (char *)u->io;
+    char code[48], msg[128], region[40];
+    size_t n = 0;
+    fota_sb_t s;
+    int rc = upd_http_error(st);
+
+    while (n < sizeof(u->io) - 1) {
+        int r = u->p.http->ops->read(u->p.http, u->io + n, sizeof(u->io) - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    body[n] = '\0';
+    xml_tag(body, "Code", code, sizeof(code));
+    xml_tag(body, "Message", msg, sizeof(msg));
+    if (upd_header(u, "x-amz-bucket-region", region, sizeof(region)) < 0)
+        xml_tag(body, "Region", region, sizeof(region));
+
+    detail_start(u, &s, method);
+    fota_sb_puts(&s, "HTTP ");
+    fota_sb_put_u64(&s, (uint64_t)st);
+    if (code[0]) {
+        fota_sb_puts(&s, " ");
+        fota_sb_puts(&s, code);
+    }
+    if (msg[0]) {
+        fota_sb_puts(&s, ": ");
+        fota_sb_puts(&s, msg);
+    }
+    fota_sb_puts(&s, "; ");
+    if (st == 301 || st == 307 || strcmp(code, "PermanentRedirect") == 0 ||
+        strcmp(code, "TemporaryRedirect") == 0) {
+        rc = AGENT_ERR_REDIRECT;
+        fota_sb_puts(&s, "redirect: bucket is in ");
+        fota_sb_puts(&s, region[0] ? region : "another region (not named)");
+    } else if (strcmp(code, "RequestTimeTooSkewed") == 0) {
+        rc = AGENT_ERR_CLOCK_SKEW;
+        upd_clock_hint(u, &s);
+    } else if (strcmp(code, "NoSuchBucket") == 0) {
+        rc = AGENT_ERR_NO_BUCKET;
+        fota_sb_puts(&s, "no such bucket: ");
+        fota_sb_puts(&s, u->cfg.bucket);
+    } else if (strcmp(code, "NoSuchKey") == 0) {
+        rc = FOTA_ERR_NOENT;
+        fota_sb_puts(&s, "no such object");
+    } else if (strcmp(code, "AccessDenied") == 0) {
+        rc = FOTA_ERR_PERM;
+        fota_sb_puts(&s, "access denied by the bucket policy");
+    } else if (strcmp(code, "SignatureDoesNotMatch") == 0 ||
+               strcmp(code, "InvalidAccessKeyId") == 0) {
+        rc = FOTA_ERR_AUTH;
+        fota_sb_puts(&s, "check the access key and secret");
+    } else {
+        fota_sb_puts(&s, agent_update_strerror(rc));
+    }
+    return rc;
+}
+
+const char *agent_update_strerror(int err)
+{
+    switch (err) {
+    case AGENT_ERR_CONNECT: return "cannot connect (refused or unreachable)";
+    case AGENT_ERR_DNS: return "host name not resolved";
+    case AGENT_ERR_TLS: return "TLS handshake or certificate failed";
+    case AGENT_ERR_DROPPED: return "connection dropped";
+    case AGENT_ERR_REDIRECT: return "redirect: bucket in another region";
+    case AGENT_ERR_CLOCK_SKEW: return "clock skew";
+    case AGENT_ERR_NO_BUCKET: return "no such bucket";
+    case AGENT_ERR_MANIFEST_UNSIGNED: return "manifest not signed";
+    case AGENT_ERR_MANIFEST_EXPIRED: return "manifest expired";
+    case AGENT_ERR_MANIFEST_REPLAYED: return "manifest older than one accepted (replay)";
+    default: return fota_strerror(err);
     }
 }
 
@@ -540,11 +819,24 @@ static void upd_report(agent_update_t *u, int outcome, int err)
         fota_sb_puts(&s, "\"");
     }
     fota_sb_puts(&s, "],\"last_error\":\"");
-    fota_sb_puts(&s, err ? fota_strerror(err) : "none");
+    fota_sb_puts(&s, err ? agent_update_strerror(err) : "none");
     fota_sb_puts(&s, "\",\"last_error_code\":");
     fota_sb_put_i64(&s, err);
+    fota_sb_puts(&s, ",\"error_detail\":\"");
+    sb_json(&s, err ? u->err_detail : "");
+    fota_sb_puts(&s, "\"");
     fota_sb_puts(&s, ",\"bytes_downloaded\":");
-    fota_sb_put_u64(&s, u->rec.downloaded);
+    fota_sb_put_u64(&s, u->rec.downloaded ? u->rec.downloaded : u->report_downloaded);
+    fota_sb_puts(&s, ",\"artifact\":");
+    if (u->rec.key[0]) {
+        fota_sb_puts(&s, "\"");
+        sb_json(&s, u->rec.key);
+        fota_sb_puts(&s, "\"");
+    } else {
+        fota_sb_puts(&s, "null");
+    }
+    fota_sb_puts(&s, ",\"manifest_sequence\":");
+    fota_sb_put_u64(&s, u->rec.manifest_seq);
     fota_sb_puts(&s, ",\"download_restarts\":");
     fota_sb_put_u64(&s, u->rec.restarts);
     fota_sb_puts(&s, ",\"cycles\":");
@@ -571,16 +863,17 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     rc = upd_open(u, &req, "PUT");
     if (rc == 0) {
         int st = u->p.http->ops->status(u->p.http);
-        while (u->p.http->ops->read(u->p.http, u->io, sizeof(u->io)) > 0)
-            ;
-        u->p.http->ops->close(u->p.http);
         if (st == 200 || st == 201 || st == 204) {
+            while (u->p.http->ops->read(u->p.http, u->io, sizeof(u->io)) > 0)
+                ;
+            u->p.http->ops->close(u->p.http);
             u->stats.reports++;
             return;
         }
-        rc = upd_http_error(st);
+        rc = upd_s3_error(u, "PUT", st);
+        u->p.http->ops->close(u->p.http);
     }
-    upd_log(u, AGENT_LOG_WARN, "report: PUT failed", NULL, rc, true);
+    upd_log(u, AGENT_LOG_WARN, "report: PUT failed: ", u->err_detail, 0, false);
 }
 
 /* ---- cycle end ------------------------------------------------------------------- */
@@ -592,6 +885,8 @@ static int upd_finish(agent_update_t *u, int outcome)
     if (outcome == AGENT_OUT_ROLLED_BACK)
         upd_remember_rejected(u, &u->rec.version);
     if (outcome == AGENT_OUT_UPDATED || outcome == AGENT_OUT_ROLLED_BACK) {
+        /* The report below still tells what this update fetched. */
+        u->report_downloaded = u->rec.downloaded;
         u->rec.phase = AGENT_UPD_IDLE;
         u->rec.downloaded = 0;
         u->rec.verified = 0;
@@ -621,6 +916,8 @@ static int upd_fail(agent_update_t *u, int err)
     u->rec.last_outcome = AGENT_OUT_ERROR;
     (void)rec_save(u);
     upd_log(u, AGENT_LOG_WARN, "cycle failed:", NULL, err, true);
+    if (u->err_detail[0])
+        upd_log(u, AGENT_LOG_WARN, "  ", u->err_detail, 0, false);
     upd_event(u, AGENT_EV_OUTCOME, AGENT_OUT_ERROR, 0);
     upd_report(u, AGENT_OUT_ERROR, err);
     return err;
@@ -654,7 +951,7 @@ static int upd_poll(agent_update_t *u, bool *changed, size_t *len, char *etag)
         goto out;
     }
     if (st != 200) {
-        rc = upd_http_error(st);
+        rc = upd_s3_error(u, "GET", st);
         goto out;
     }
     if (u->p.http->ops->etag(u->p.http, etag, AGENT_HTTP_ETAG_MAX) < 0)
@@ -667,7 +964,7 @@ static int upd_poll(agent_update_t *u, bool *changed, size_t *len, char *etag)
         int r = u->p.http->ops->read(u->p.http, (uint8_t *)u->text + n,
                                      sizeof(u->text) - n);
         if (r < 0) {
-            rc = r;
+            rc = upd_transport_error(u, "GET", r);
             goto out;
         }
         if (r == 0)
@@ -682,6 +979,36 @@ out:
 }
 
 /* ---- decide ------------------------------------------------------------------------ */
+
+/* The staged rollout's answer for this device now (AGENT_SKIP_NONE: go). */
+static uint8_t upd_rollout_skip(agent_update_t *u)
+{
+    uint64_t now = 0, wait = 0;
+    unsigned phase = 0;
+    int st;
+
+    if (u->p.utc && u->p.utc->ops->now(u->p.utc, &now) < 0)
+        now = 0; /* time unknown: only phases that start at 0 are open */
+    st = agent_manifest_rollout_state(&u->manifest, u->cfg.device_id, now, &wait, &phase);
+    if (st == AGENT_ROLLOUT_GO)
+        return AGENT_SKIP_NONE;
+    if (st == AGENT_ROLLOUT_HALTED)
+        return AGENT_SKIP_HALTED;
+    if (st == AGENT_ROLLOUT_WAIT) {
+        char msg[64];
+        fota_sb_t s;
+
+        fota_sb_init(&s, msg, sizeof(msg));
+        fota_sb_puts(&s, "phase ");
+        fota_sb_put_u64(&s, phase + 1u);
+        fota_sb_puts(&s, " opens for this device in ");
+        fota_sb_put_u64(&s, wait);
+        fota_sb_puts(&s, " s");
+        upd_log(u, AGENT_LOG_INFO, "decide: waiting, ", msg, 0, false);
+        return AGENT_SKIP_WAITING;
+    }
+    return AGENT_SKIP_ROLLOUT;
+}
 
 /* Returns 1 to take the release, 0 to skip it (u->stats.last_skip says
  * why), or an error. Needs u->manifest and a fresh target status. */
@@ -699,8 +1026,8 @@ static int upd_decide(agent_update_t *u)
         skip = AGENT_SKIP_REJECTED;
     else if (m->security_counter < u->status.sec_floor)
         skip = AGENT_SKIP_SEC_FLOOR;
-    else if (!agent_manifest_rollout_selected(m, u->cfg.device_id))
-        skip = AGENT_SKIP_ROLLOUT;
+    else
+        skip = upd_rollout_skip(u);
     u->stats.last_skip = skip;
     if (skip != AGENT_SKIP_NONE) {
         upd_log(u, AGENT_LOG_INFO, "decide: skip, ", agent_update_skip_name(skip), 0, false);
@@ -814,7 +1141,7 @@ static int upd_fetch_session(agent_update_t *u)
         goto out;
     }
     if (st != 206 && st != 200) {
-        rc = upd_http_error(st);
+        rc = upd_s3_error(u, "GET", st);
         goto out;
     }
     /* Every 206/200 must carry the ETag the download started with: S3
@@ -875,7 +1202,8 @@ static int upd_fetch_session(agent_update_t *u)
              * arrived: make it durable up to the last erase-unit boundary
              * so the next request resumes there and not at the older
              * checkpoint. */
-            rc = n < 0 ? n : FOTA_ERR_IO;
+            rc = n < 0 ? n : AGENT_ERR_DROPPED;
+            upd_body_error(u, rc, pos, size);
             if (pos / unit * unit > u->rec.downloaded &&
                 upd_checkpoint(u, pos / unit * unit) < 0)
                 upd_log(u, AGENT_LOG_WARN, "fetch: checkpoint after drop failed", NULL, 0, false);
@@ -918,7 +1246,10 @@ static int upd_fetch(agent_update_t *u)
             continue;
         }
         if (rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT || rc == FOTA_ERR_CORRUPT ||
-            rc == FOTA_ERR_NOMEM || rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC)
+            rc == FOTA_ERR_NOMEM || rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC ||
+            rc == FOTA_ERR_PERM || rc == AGENT_ERR_REDIRECT ||
+            rc == AGENT_ERR_CLOCK_SKEW || rc == AGENT_ERR_NO_BUCKET ||
+            rc == AGENT_ERR_DNS || rc == AGENT_ERR_TLS)
             return rc; /* resuming cannot help */
         upd_log(u, AGENT_LOG_WARN, "fetch: interrupted, resuming at checkpoint", NULL, rc, true);
         /* Short pause before resuming; the cycle back-off handles the rest. */
@@ -1258,6 +1589,57 @@ failed:
     return upd_fail(u, rc);
 }
 
+/* Signed-manifest checks (cfg.manifest_pubkey): signature, expiry,
+ * sequence. On success the sequence becomes the floor, persisted with the
+ * record's next save (every path after this saves it). */
+static int upd_check_manifest(agent_update_t *u, size_t len)
+{
+    agent_manifest_t *m = &u->manifest;
+    fota_sb_t s;
+    uint64_t now;
+    int rc;
+
+    if (!u->cfg.manifest_pubkey)
+        return 0;
+    fota_sb_init(&s, u->err_detail, sizeof(u->err_detail));
+    fota_sb_puts(&s, "manifest ");
+    fota_sb_puts(&s, m->version_str);
+    fota_sb_puts(&s, " refused: ");
+    if (!m->is_signed) {
+        fota_sb_puts(&s, "no signature, and a release-manifest key is configured");
+        return AGENT_ERR_MANIFEST_UNSIGNED;
+    }
+    rc = agent_manifest_verify(m, u->text, len, u->cfg.manifest_pubkey);
+    if (rc < 0) {
+        fota_sb_puts(&s, m->error);
+        return rc;
+    }
+    if (!u->p.utc || u->p.utc->ops->now(u->p.utc, &now) < 0) {
+        fota_sb_puts(&s, "the time is not known, so its expiry cannot be checked");
+        return FOTA_ERR_TIMEOUT;
+    }
+    if (m->expires == 0 || m->expires <= now) {
+        char ts[24];
+
+        agent_update_format_utc(m->expires, true, ts);
+        fota_sb_puts(&s, m->expires ? "expired at " : "no expiry");
+        if (m->expires)
+            fota_sb_puts(&s, ts);
+        return AGENT_ERR_MANIFEST_EXPIRED;
+    }
+    if (m->sequence < u->rec.manifest_seq) {
+        fota_sb_puts(&s, "sequence ");
+        fota_sb_put_u64(&s, m->sequence);
+        fota_sb_puts(&s, " is below ");
+        fota_sb_put_u64(&s, u->rec.manifest_seq);
+        fota_sb_puts(&s, ", the highest accepted");
+        return AGENT_ERR_MANIFEST_REPLAYED;
+    }
+    u->err_detail[0] = '\0';
+    u->rec.manifest_seq = m->sequence;
+    return 0;
+}
+
 int agent_update_run_once(agent_update_t *u)
 {
     char etag[AGENT_HTTP_ETAG_MAX];
@@ -1267,6 +1649,7 @@ int agent_update_run_once(agent_update_t *u)
 
     u->stats.cycles++;
     u->stats.last_skip = AGENT_SKIP_NONE;
+    u->err_detail[0] = '\0';
     rc = upd_poll(u, &changed, &len, etag);
     if (rc < 0)
         return upd_fail(u, rc);
@@ -1281,6 +1664,11 @@ int agent_update_run_once(agent_update_t *u)
         return upd_resume(u, false);
     }
     rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena), &u->manifest);
+    if (rc < 0) {
+        upd_log(u, AGENT_LOG_WARN, "manifest refused: ", u->manifest.error, 0, false);
+        return upd_fail(u, rc);
+    }
+    rc = upd_check_manifest(u, len);
     if (rc < 0)
         return upd_fail(u, rc);
     if (u->rec.phase != AGENT_UPD_IDLE &&
@@ -1308,7 +1696,12 @@ int agent_update_run_once(agent_update_t *u)
     rc = upd_decide(u);
     if (rc < 0)
         return upd_fail(u, rc);
-    memcpy(u->rec.manifest_etag, etag, sizeof(etag));
+    /* A device waiting for its phase must read the manifest again (a 304
+     * would never let it decide anew when the time comes). */
+    if (rc == 0 && u->stats.last_skip == AGENT_SKIP_WAITING)
+        u->rec.manifest_etag[0] = '\0';
+    else
+        memcpy(u->rec.manifest_etag, etag, sizeof(etag));
     if (rc == 0)
         return upd_finish(u, AGENT_OUT_UP_TO_DATE);
     rc = upd_take(u);
@@ -1414,6 +1807,8 @@ const char *agent_update_skip_name(int skip)
     case AGENT_SKIP_REJECTED: return "rejected before";
     case AGENT_SKIP_SEC_FLOOR: return "security counter below floor";
     case AGENT_SKIP_ROLLOUT: return "outside rollout";
+    case AGENT_SKIP_HALTED: return "rollout halted";
+    case AGENT_SKIP_WAITING: return "waiting for its rollout phase";
     default: return "unknown";
     }
 }

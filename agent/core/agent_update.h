@@ -80,7 +80,8 @@ void agent_update_format_utc(uint64_t unix_s, bool iso, char *out);
 #define AGENT_UPDATE_ID_SIZE 64
 #define AGENT_UPDATE_REJECT_MAX 8 /* rejected versions remembered */
 #define AGENT_UPDATE_IO_SIZE 4096 /* download / hashing buffer */
-#define AGENT_UPDATE_REPORT_SIZE 1024
+#define AGENT_UPDATE_REPORT_SIZE 2048
+#define AGENT_UPDATE_DETAIL_SIZE 384 /* agent_update_t.err_detail */
 
 typedef struct agent_update_cfg {
     const char *endpoint;  /* "http://127.0.0.1:4569" or
@@ -112,6 +113,15 @@ typedef struct agent_update_cfg {
      * its SHA-256 and before any byte goes to the target; FOTA_ERR_AUTH
      * otherwise. NULL: no signature required. */
     const uint8_t *sign_pubkey;
+    /* Ed25519 public key of the release-manifest role (32 bytes, must
+     * outlive the agent; a different key from sign_pubkey). When set, a
+     * manifest must carry a valid signature by it (FOTA_ERR_AUTH
+     * otherwise, AGENT_ERR_MANIFEST_UNSIGNED when it has none), an
+     * "expires" in the future by the UTC source (AGENT_ERR_MANIFEST_EXPIRED)
+     * and a "sequence" no lower than the highest one accepted before,
+     * which the progress record keeps (AGENT_ERR_MANIFEST_REPLAYED). A
+     * refused manifest downloads nothing. NULL: manifests are not checked. */
+    const uint8_t *manifest_pubkey;
 } agent_update_cfg_t;
 
 /* Defaults: 10 s HTTP timeout, 300 s interval, 5 s .. 1 h back-off, 4
@@ -147,6 +157,7 @@ typedef struct agent_upd_rec {
     uint32_t restarts;         /* downloads restarted from 0 (412, hash) */
     fota_version_t rejected[AGENT_UPDATE_REJECT_MAX];
     int32_t last_error;        /* last cycle's error (0 = none) */
+    uint32_t manifest_seq;     /* highest signed-manifest sequence accepted */
     uint8_t last_outcome;      /* enum agent_update_outcome */
 } agent_upd_rec_t;
 
@@ -179,6 +190,8 @@ enum agent_skip {
     AGENT_SKIP_REJECTED = 3,
     AGENT_SKIP_SEC_FLOOR = 4,
     AGENT_SKIP_ROLLOUT = 5,
+    AGENT_SKIP_HALTED = 6,  /* the manifest's rollout is halted */
+    AGENT_SKIP_WAITING = 7, /* its phase or spread delay has not come yet */
 };
 
 /* Progress events for a user interface. */
@@ -241,6 +254,16 @@ typedef struct agent_update {
     uint8_t io[AGENT_UPDATE_IO_SIZE];
     char report[AGENT_UPDATE_REPORT_SIZE];
     agent_sigv4_signed_t sig;
+    /* What the last failure was, in words: "GET <url>: HTTP 403
+     * RequestTimeTooSkewed: ...; clock skew: device is 1203 s ahead ...".
+     * "" when the cycle had no transport or S3 error. */
+    char err_detail[AGENT_UPDATE_DETAIL_SIZE];
+    /* Seconds added to the UTC source when signing: set from the server's
+     * Date after a RequestTimeTooSkewed answer, 0 otherwise. */
+    int64_t clock_hint_s;
+    /* Bytes the finished update downloaded, kept for its report after the
+     * record's count is reset. */
+    uint32_t report_downloaded;
 } agent_update_t;
 
 /* Bind the agent to its configuration (copied; the strings it points to
@@ -262,6 +285,11 @@ uint32_t agent_update_next_delay_ms(agent_update_t *u);
 
 /* Names for logs and reports. */
 const char *agent_update_outcome_name(int outcome);
+/* fota_strerror() extended with the AGENT_ERR_* codes of agent_http.h. */
+const char *agent_update_strerror(int err);
+/* Parse an HTTP Date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT").
+ * Returns 0, FOTA_ERR_PROTO if malformed, FOTA_ERR_INVAL for NULL. */
+int agent_update_parse_http_date(const char *s, uint64_t *unix_s);
 const char *agent_update_skip_name(int skip);
 
 #endif /* AGENT_UPDATE_H */

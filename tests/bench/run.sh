@@ -16,6 +16,11 @@ if [ -z "$BIN" ]; then
 fi
 "$BIN"
 
+# The fleet's request load on S3 (simulated).
+FLEET="$(find_bin bench_fleet)"
+[ -n "$FLEET" ] || { echo "bench: bench_fleet not built" >&2; exit 1; }
+"$FLEET"
+
 # The real bootloader on the virtual board (cross-built firmware needed).
 if [ ! -f "$CROSS/boot/fota-boot.elf" ] || [ ! -f "$CROSS/app/fota-app-slot-a.bin" ]; then
   make -s cross >/dev/null

@@ -15,7 +15,12 @@
 //    "method": "GET",         only this method (optional)
 //    "skip": 0,               let this many matching requests through first
 //    "count": 1,              then act on this many (default 1)
-//    "status": 500,           answer this status without asking upstream
+//    "status": 500,           answer this status without asking upstream,
+//                             with an S3 XML error body:
+//    "code": "InternalError", its <Code> (default InternalError)
+//    "message": "...",        its <Message> (default "injected <status>")
+//    "headers": {...},        extra response headers (x-amz-bucket-region)
+//    "date_offset_s": -1203,  Date header this many seconds from now
 //    "delay_ms": 3000,        wait this long before forwarding
 //    "cut_after": 100000,     forward, then drop the connection after this
 //                             many body bytes
@@ -104,13 +109,17 @@ const server = http.createServer((req, res) => {
     // Drain the request body, then answer like S3 does with an XML error.
     req.resume();
     req.on('end', () => {
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>` +
-        `<Message>injected ${rule.status}</Message></Error>\n`;
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>` +
+        `${rule.code || 'InternalError'}</Code>` +
+        `<Message>${rule.message || 'injected ' + rule.status}</Message></Error>\n`;
+      const headers = {...(rule.headers || {}), 'Content-Type': 'application/xml',
+                       'Content-Length': Buffer.byteLength(body)};
+      if (rule.date_offset_s !== undefined)
+        headers.Date = new Date(Date.now() + rule.date_offset_s * 1000).toUTCString();
       entry.status = rule.status;
       entry.action = 'status';
       entry.bytes = body.length;
-      res.writeHead(rule.status, {'Content-Type': 'application/xml',
-                                  'Content-Length': Buffer.byteLength(body)});
+      res.writeHead(rule.status, headers);
       res.end(body);
       done();
     });

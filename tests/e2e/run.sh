@@ -28,81 +28,14 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/fota-e2e.XXXXXX")"
 export S3_LOCAL_STATE="$work/s3"
 BUCKET=e2e AK=S3RVER SK=S3RVER
 . "$root/scripts/fota-release-lib.sh"
-proxy_pid=
+. "$root/tests/e2e/e2e-lib.sh"
 board_pid=
 cleanup() {
-  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null && wait "$proxy_pid" 2>/dev/null
   [ -n "$board_pid" ] && kill "$board_pid" 2>/dev/null && wait "$board_pid" 2>/dev/null
-  bash "$root/scripts/s3-local.sh" stop >/dev/null 2>&1
-  if [ -n "${E2E_KEEP:-}" ]; then echo "e2e: kept $work"; else rm -rf "$work"; fi
+  e2e_end_servers
 }
 trap cleanup EXIT
-t_start=$SECONDS
-die() { echo "e2e: $*"; echo "e2e: scenarios=0 passed=0"; exit 1; }
-[ -x "$FOTA" ] || die "$FOTA missing (build first)"
-ENDPOINT="$(bash "$root/scripts/s3-local.sh" start "$BUCKET")" || die "s3rver did not start"
-
-# The proxy the agents talk to; publishing and test fixtures go direct.
-PLOG="$work/proxy.log" PCTL="$work/proxy.json"
-: > "$PLOG"
-node "$root/tests/e2e/faultproxy.js" --upstream "$ENDPOINT" --control "$PCTL" \
-  --log "$PLOG" --port-file "$work/proxy.port" 2>"$work/proxy.err" &
-proxy_pid=$!
-for _ in $(seq 100); do [ -s "$work/proxy.port" ] && break; sleep 0.05; done
-[ -s "$work/proxy.port" ] || die "fault proxy did not start: $(cat "$work/proxy.err")"
-PROXY="http://127.0.0.1:$(cat "$work/proxy.port")"
-total=0 passed=0
-
-# faults <json rules>: replace the proxy's rules (rename: it sees a new file).
-faults() { printf '%s\n' "$1" > "$PCTL.tmp" && mv "$PCTL.tmp" "$PCTL"; }
-# mark / plog: the proxy's log lines since the mark.
-mark() { LOG0=$(wc -l < "$PLOG"); }
-plog() { tail -n +$((LOG0 + 1)) "$PLOG"; }
-# ranges <key-substring>: start offsets of the logged Range requests for a key.
-ranges() { plog | grep -F "$1" | grep -v '"event"' | sed -n 's/.*"range":"bytes=\([0-9]*\)-.*/\1/p' | tr '\n' ' '; }
-# statuses <key-substring>: HTTP statuses the proxy returned for a key.
-statuses() { plog | grep -F "$1" | grep -v '"event"' | sed -n 's/.*"status":\([0-9]*\).*/\1/p' | tr '\n' ' '; }
-
-# fresh <name>: new device (flash with v1.0.0 in slot A, empty state) and
-# its own prefix.
-fresh() {
-  D="$work/$1"; PREFIX="p-$1"; mkdir -p "$D"; TARGET=; OBSERVE=; HW=; HW_ENV=
-  faults '[]'; mark
-  mkraw a 32768 1 "$D/f.bin"
-  "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$D/f.bin" -o "$D/f.img" >/dev/null
-  "$FOTA" agent sim-install --flash "$D/flash.bin" --slot a "$D/f.img"
-}
-# The device: --target TARGET (sim:FILE when empty), or the hardware
-# options in HW (the Linux port, run with the environment in HW_ENV).
-agent_args() {
-  echo --endpoint "$PROXY" --bucket "$BUCKET" --prefix "$PREFIX" \
-    --device-id "dev-$PREFIX" --access-key "${KEY:-$AK}" --secret-key "$SK" \
-    --state-dir "$D/state" ${HW:---target ${TARGET:-sim:$D/flash.bin}} $OBSERVE --quiet
-}
-agent() {
-  # shellcheck disable=SC2046,SC2086
-  env $HW_ENV "$FOTA" agent $(agent_args) --timeout-ms 5000 "$@" 2>>"$D/agent.log"
-}
-# agent_bg <args>: the agent in the background, $! being the fota process
-# itself (exec), so that kill -9 $! kills the agent and not only a
-# subshell that would leave it running on. Its summary goes to $D/bg.out.
-agent_bg() {
-  # shellcheck disable=SC2046
-  ( exec "$FOTA" agent $(agent_args) --timeout-ms 5000 "$@" >"$D/bg.out" 2>>"$D/agent.log" ) &
-}
-# running: what a cold boot of the device's flash would run (the host
-# boot core decides on a copy in memory; the file is not changed).
-running() { "$FOTA" agent sim-status --flash "$D/flash.bin"; }
-untouched() { running | grep -q "slot A, version 1.0.0"; }
-check() { # check <name> <function>
-  local name=$1 t0=$SECONDS; shift
-  [ -n "$ONLY" ] && [[ "$name" != *"$ONLY"* ]] && return 0
-  total=$((total + 1))
-  if "$@"; then passed=$((passed + 1)); echo "e2e: PASS $name ($((SECONDS - t0)) s)"
-  else echo "e2e: FAIL $name"; tail -5 "$D/agent.log" 2>/dev/null; fi
-}
-# why <message>: say what did not hold, and fail.
-why() { echo "  $*"; return 1; }
+e2e_begin
 
 s_happy() {
   fresh happy; release "$D/rel" 1.1.0 2 0 65536 || return 1
@@ -579,6 +512,4 @@ check real_firmware_rollback_not_retried s_board_rollback
 check real_firmware_late_confirm_two_resets s_board_late_confirm
 check real_firmware_quiet_cycles_no_reset s_board_quiet
 check real_firmware_linux_spidev_gpiod s_board_linux_port
-echo "e2e: total $((SECONDS - t_start)) s"
-echo "e2e: scenarios=$total passed=$passed"
-[ "$total" = "$passed" ] && [ "$total" -gt 0 ]
+e2e_summary

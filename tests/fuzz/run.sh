@@ -30,6 +30,11 @@ build() {
         "$ROOT/sim/flash/sim_flash.c" "$WRAP" || return 1
     "$CC" "${CFLAGS[@]}" -o "$OUT/fuzz_image_hdr" \
         "$ROOT/tests/fuzz/fuzz_image_hdr.c" "${COMMON[@]}" || return 1
+    # The manifest parser against the system cJSON (libcjson-dev).
+    "$CC" "${CFLAGS[@]}" -I"$ROOT/agent/core" -I/usr/include/cjson \
+        -o "$OUT/fuzz_manifest" "$ROOT/tests/fuzz/fuzz_manifest.c" \
+        "$ROOT/agent/core/agent_manifest.c" "$ROOT/common/text.c" \
+        "${COMMON[@]}" -lcjson || return 1
 }
 
 if ! build; then
@@ -39,9 +44,11 @@ fi
 
 case "$MODE" in
 short) ENGINE_ARGS=(-runs=20000 -max_total_time=12)
-       IMAGE_ARGS=(-runs=100000 -max_total_time=6) ;;
-long)  ENGINE_ARGS=(-runs=100000000 -max_total_time=330)
-       IMAGE_ARGS=(-runs=100000000 -max_total_time=150) ;;
+       IMAGE_ARGS=(-runs=100000 -max_total_time=6)
+       MANIFEST_ARGS=(-runs=50000 -max_total_time=6) ;;
+long)  ENGINE_ARGS=(-runs=100000000 -max_total_time=300)
+       IMAGE_ARGS=(-runs=100000000 -max_total_time=120)
+       MANIFEST_ARGS=(-runs=100000000 -max_total_time=60) ;;
 *) echo "usage: $0 short|long"; exit 2 ;;
 esac
 
@@ -74,6 +81,7 @@ run_target() {
 }
 run_target fuzz_proto_engine engine -max_len=4096 "${ENGINE_ARGS[@]}"
 run_target fuzz_image_hdr image -max_len=600 "${IMAGE_ARGS[@]}"
+run_target fuzz_manifest manifest -max_len=4200 "${MANIFEST_ARGS[@]}"
 
 echo "fuzz: execs=$total crashes=$crashes policy_violations=$violations"
 if [ "$crashes" -ne 0 ] || [ "$violations" -ne 0 ]; then

@@ -43,6 +43,8 @@ typedef struct http_curl {
     long new_conns;
     uint32_t timeout_ms;
     agent_http_hdrs_t resp; /* captured response headers */
+    /* libcurl's description of the last failure (CURLOPT_ERRORBUFFER) */
+    char errbuf[CURL_ERROR_SIZE];
     /* PUT body */
     const uint8_t *up;
     size_t up_len, up_off;
@@ -64,15 +66,40 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* libcurl's result as an agent error: the failures a user can act on get
+ * their own code (agent_http.h), the rest travel as platform codes. */
 static int map_curl(CURLcode c)
 {
-    if (c == CURLE_OK)
+    switch (c) {
+    case CURLE_OK:
         return 0;
-    if (c == CURLE_OPERATION_TIMEDOUT)
+    case CURLE_OPERATION_TIMEDOUT:
         return FOTA_ERR_TIMEOUT;
-    if (c == CURLE_OUT_OF_MEMORY)
+    case CURLE_OUT_OF_MEMORY:
         return FOTA_ERR_NOMEM;
-    return FOTA_ERR_PLATFORM((int)c);
+    case CURLE_COULDNT_CONNECT:
+        return AGENT_ERR_CONNECT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return AGENT_ERR_DNS;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_USE_SSL_FAILED:
+        return AGENT_ERR_TLS;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        return AGENT_ERR_DROPPED;
+    default:
+        return FOTA_ERR_PLATFORM((int)c);
+    }
 }
 
 /* ---- response headers (agent_http_parse.c does the parsing) ------------- */
@@ -261,12 +288,14 @@ static int op_open(agent_http_t *h, const agent_http_req_t *req)
     reset_response(s);
     s->result = CURLE_OK;
     s->new_conns = 0;
+    s->errbuf[0] = '\0';
     s->timeout_ms = req->timeout_ms != 0 ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
     rc = build_headers(s, req);
     if (rc < 0)
         goto fail;
 
     curl_easy_setopt(s->easy, CURLOPT_URL, req->url);
+    curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->errbuf);
     curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeout_ms);
@@ -399,6 +428,24 @@ static int op_read(agent_http_t *h, uint8_t *buf, size_t len)
     }
 }
 
+static int op_header(agent_http_t *h, const char *name, char *buf, size_t len)
+{
+    http_curl_t *s = self_of(h);
+
+    if (!s->open)
+        return FOTA_ERR_INVAL;
+    return agent_http_hdrs_header(&s->resp, name, buf, len);
+}
+
+static void op_error_text(agent_http_t *h, char *buf, size_t len)
+{
+    http_curl_t *s = self_of(h);
+
+    if (buf == NULL || len == 0)
+        return;
+    snprintf(buf, len, "%s", s->errbuf);
+}
+
 static int op_close(agent_http_t *h)
 {
     drop_transfer(self_of(h));
@@ -413,6 +460,8 @@ static const agent_http_ops_t s_ops = {
     .content_range = op_content_range,
     .read = op_read,
     .close = op_close,
+    .header = op_header,
+    .error_text = op_error_text,
 };
 
 int agent_http_curl_create(agent_http_t **out)

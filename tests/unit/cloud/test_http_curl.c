@@ -448,9 +448,16 @@ static void test_connection_refused(void **state)
     assert_int_equal(agent_http_curl_create(&h), 0);
     rc = h->ops->open(h, &req);
     assert_true(rc < 0);
-    assert_true(FOTA_ERR_IS_PLATFORM(rc));
-    assert_int_equal(rc, FOTA_ERR_PLATFORM(CURLE_COULDNT_CONNECT));
+    assert_int_equal(rc, AGENT_ERR_CONNECT);
     assert_int_equal(h->ops->status(h), FOTA_ERR_INVAL);
+    {
+        char text[CURL_ERROR_SIZE];
+        h->ops->error_text(h, text, sizeof text);
+        assert_non_null(strstr(text, "127.0.0.1"));
+    }
+    /* A name that cannot resolve (.invalid is reserved, RFC 2606). */
+    req.url = "http://no-such-host.invalid/x";
+    assert_int_equal(h->ops->open(h, &req), AGENT_ERR_DNS);
     agent_http_curl_destroy(h);
 }
 

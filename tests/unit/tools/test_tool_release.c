@@ -488,8 +488,27 @@ static void test_republish_and_conflict(void **state)
     assert_string_equal(obj1.etag, obj2.etag);
     assert_int_equal(count_keys("rel-again"), 3);
     free(man1.data);
-    free(man2.data);
     free(obj1.data);
+
+    /* An older version over 2.0.1: refused without --allow-downgrade,
+     * before any upload. */
+    make_image("old-a.img", 0, "2.0.0", "4", 2000, 6);
+    make_image("old-b.img", 1, "2.0.0", "4", 2000, 7);
+    path(a, sizeof a, "old-a.img");
+    path(b, sizeof b, "old-b.img");
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-again", a, b, NULL), 1);
+    assert_non_null(strstr(s_err, "refused: 2.0.0 is older than 2.0.1"));
+    assert_non_null(strstr(s_err, "--allow-downgrade"));
+    assert_int_equal(count_keys("rel-again"), 3);
+    get_object("rel-again", PREFIX "/manifest.json", &man1);
+    assert_string_equal(man1.etag, man2.etag);
+    free(man1.data);
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-again", a, b, "--allow-downgrade", NULL), 0);
+    assert_non_null(strstr(s_err, "moving the manifest back from 2.0.1 to 2.0.0"));
+    get_object("rel-again", PREFIX "/manifest.json", &man1);
+    assert_non_null(strstr((const char *)man1.data, "\"version\": \"2.0.0\""));
+    free(man1.data);
+    free(man2.data);
 }
 
 static void test_mismatched_pairs_refused(void **state)
@@ -771,15 +790,18 @@ static void test_wire_order_and_signing(void **state)
     if (rc != 0)
         fprintf(stderr, "stderr: %s\n", s_err);
     assert_int_equal(rc, 0);
-    /* Two existence checks, then slot-a, slot-b and the manifest last. */
-    assert_int_equal(s_rec.n, 5);
+    /* The current manifest (downgrade check), two existence checks, then
+     * slot-a, slot-b and the manifest last. */
+    assert_int_equal(s_rec.n, 6);
     assert_string_equal(s_rec.req[0].method, "GET");
-    assert_string_equal(s_rec.req[0].path, "/bkt/p/q/3.1.4%2B15/slot-a.img");
-    assert_string_equal(s_rec.req[1].path, "/bkt/p/q/3.1.4%2B15/slot-b.img");
-    assert_string_equal(s_rec.req[2].method, "PUT");
-    assert_string_equal(s_rec.req[2].path, "/bkt/p/q/3.1.4%2B15/slot-a.img");
-    assert_string_equal(s_rec.req[3].path, "/bkt/p/q/3.1.4%2B15/slot-b.img");
-    assert_string_equal(s_rec.req[4].path, "/bkt/p/q/manifest.json");
+    assert_string_equal(s_rec.req[0].path, "/bkt/p/q/manifest.json");
+    assert_string_equal(s_rec.req[1].method, "GET");
+    assert_string_equal(s_rec.req[1].path, "/bkt/p/q/3.1.4%2B15/slot-a.img");
+    assert_string_equal(s_rec.req[2].path, "/bkt/p/q/3.1.4%2B15/slot-b.img");
+    assert_string_equal(s_rec.req[3].method, "PUT");
+    assert_string_equal(s_rec.req[3].path, "/bkt/p/q/3.1.4%2B15/slot-a.img");
+    assert_string_equal(s_rec.req[4].path, "/bkt/p/q/3.1.4%2B15/slot-b.img");
+    assert_string_equal(s_rec.req[5].path, "/bkt/p/q/manifest.json");
     snprintf(scope, sizeof scope, "/eu-west-1/s3/aws4_request");
     for (size_t i = 0; i < s_rec.n; i++) {
         rec_req_t *r = &s_rec.req[i];
@@ -797,10 +819,10 @@ static void test_wire_order_and_signing(void **state)
     for (int s = 0; s < 2; s++) {
         uint8_t h[FOTA_SHA256_SIZE];
         fota_sha256(img[s], len[s], h);
-        assert_int_equal(s_rec.req[2 + s].body_len, len[s]);
-        assert_memory_equal(s_rec.req[2 + s].body_sha, h, FOTA_SHA256_SIZE);
+        assert_int_equal(s_rec.req[3 + s].body_len, len[s]);
+        assert_memory_equal(s_rec.req[3 + s].body_sha, h, FOTA_SHA256_SIZE);
     }
-    assert_in_range(s_rec.req[4].body_len, 200, AGENT_MANIFEST_TEXT_MAX);
+    assert_in_range(s_rec.req[5].body_len, 200, AGENT_MANIFEST_TEXT_MAX);
 
     /* slot-b's upload fails: the manifest is never sent, and the error
      * shows the status and the S3 code. */
@@ -813,9 +835,10 @@ static void test_wire_order_and_signing(void **state)
     assert_non_null(strstr(s_err, "upload of slot-b failed"));
     assert_non_null(strstr(s_err, "HTTP 500 InternalError"));
     assert_non_null(strstr(s_err, "manifest was not updated"));
-    assert_int_equal(s_rec.n, 4);
+    assert_int_equal(s_rec.n, 5);
     for (size_t i = 0; i < s_rec.n; i++) {
-        assert_null(strstr(s_rec.req[i].path, "manifest"));
+        if (strcmp(s_rec.req[i].method, "PUT") == 0)
+            assert_null(strstr(s_rec.req[i].path, "manifest"));
         /* No session token configured: none sent. */
         assert_string_equal(s_rec.req[i].token, "");
         assert_non_null(strstr(s_rec.req[i].auth, "/us-east-1/s3/aws4_request"));

@@ -58,6 +58,12 @@ typedef struct fake_http {
     uint32_t replace_after;   /* image body bytes before the object is re-uploaded */
     int force_status;         /* answer every request with this (0: off) */
     bool ignore_if_match;     /* like s3rver 3.7.1: If-Match not checked */
+    int force_image_status;   /* answer image GETs with this (0: off) */
+    const char *err_body;     /* body of a forced status (S3 XML error) */
+    const char *hdr_date;     /* Date header of a forced status, or NULL */
+    const char *hdr_region;   /* x-amz-bucket-region of a forced status */
+    uint32_t err_pos;         /* err_body bytes read */
+    char amz_date[32];        /* x-amz-date of the last request */
     /* observations */
     unsigned manifest_gets, image_gets, puts;
     uint32_t ranges[32];
@@ -108,6 +114,11 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
     h->has_cr = false;
     h->cur = NULL;
     h->sent = 0;
+    h->err_pos = 0;
+    h->amz_date[0] = '\0';
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcmp(req->headers[i].name, "x-amz-date") == 0)
+            snprintf(h->amz_date, sizeof(h->amz_date), "%s", req->headers[i].value);
     if (req->method == AGENT_HTTP_PUT) {
         h->puts++;
         fake_put_obj(h, p, req->body, req->body_len);
@@ -120,8 +131,8 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
         h->manifest_gets++;
     else
         h->image_gets++;
-    if (h->force_status) {
-        h->status = h->force_status;
+    if (h->force_status || (!is_manifest && h->force_image_status)) {
+        h->status = h->force_status ? h->force_status : h->force_image_status;
         return 0;
     }
     o = fake_find(h, p);
@@ -211,6 +222,13 @@ static int f_read(agent_http_t *self, uint8_t *buf, size_t len)
     bool image = h->cur && !strstr(h->cur->key, "manifest");
     size_t n;
 
+    if (!h->cur && h->err_body && h->status >= 300) {
+        n = strlen(h->err_body) - h->err_pos;
+        n = n < len ? n : len;
+        memcpy(buf, h->err_body + h->err_pos, n);
+        h->err_pos += (uint32_t)n;
+        return (int)n;
+    }
     if (!h->cur || h->pos >= h->end)
         return 0;
     n = h->end - h->pos;
@@ -244,8 +262,23 @@ static int f_close(agent_http_t *self)
     return 0;
 }
 
-static const agent_http_ops_t s_http_ops = {f_open, f_status, f_etag, f_clen,
-                                            f_crange, f_read, f_close};
+static int f_header(agent_http_t *self, const char *name, char *buf, size_t len)
+{
+    fake_http_t *h = fh(self);
+    const char *v = NULL;
+
+    if (h->status >= 300 && strcmp(name, "Date") == 0)
+        v = h->hdr_date;
+    else if (h->status >= 300 && strcmp(name, "x-amz-bucket-region") == 0)
+        v = h->hdr_region;
+    if (v == NULL)
+        return FOTA_ERR_NOENT;
+    snprintf(buf, len, "%s", v);
+    return (int)strlen(buf);
+}
+
+static const agent_http_ops_t s_http_ops = {f_open, f_status, f_etag,  f_clen,  f_crange,
+                                            f_read, f_close,  f_header, NULL};
 
 /* ---- RAM storage (strict: writes only onto erased bytes) ------------------------------ */
 
@@ -778,6 +811,210 @@ static void test_http_errors_back_off(void **state)
     assert_true(d1 >= f->cfg.interval_ms * 9 / 10 && d1 <= f->cfg.interval_ms * 11 / 10);
 }
 
+#define S3_ERR(code, msg) \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" code "</Code><Message>" msg \
+    "</Message><BucketName>bucket</BucketName></Error>\n"
+
+/* Each S3 error code has its own agent error and a detail naming the
+ * URL, the code, S3's message and the cause. */
+static void test_s3_errors_say_what_happened(void **state)
+{
+    fx_t *f = *state;
+    static const struct {
+        int status;
+        const char *body;
+        const char *region;
+        int want;
+        const char *detail;
+    } cases[] = {
+        {301, S3_ERR("PermanentRedirect", "The bucket you are attempting to access must be "
+                                          "addressed using the specified endpoint."),
+         "eu-west-1", AGENT_ERR_REDIRECT, "redirect: bucket is in eu-west-1"},
+        {307, S3_ERR("TemporaryRedirect", "Please re-send this request."), NULL,
+         AGENT_ERR_REDIRECT, "redirect: bucket is in another region"},
+        {404, S3_ERR("NoSuchBucket", "The specified bucket does not exist"), NULL,
+         AGENT_ERR_NO_BUCKET, "no such bucket: bucket"},
+        {404, S3_ERR("NoSuchKey", "The specified key does not exist."), NULL, FOTA_ERR_NOENT,
+         "HTTP 404 NoSuchKey: The specified key does not exist.; no such object"},
+        {403, S3_ERR("AccessDenied", "Access Denied"), NULL, FOTA_ERR_PERM,
+         "access denied by the bucket policy"},
+        {403, S3_ERR("SignatureDoesNotMatch", "The request signature we calculated does not "
+                                              "match"), NULL, FOTA_ERR_AUTH,
+         "check the access key and secret"},
+        {500, S3_ERR("InternalError", "We encountered an internal error."), NULL, FOTA_ERR_IO,
+         "HTTP 500 InternalError: We encountered an internal error.; i/o error"},
+    };
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        f->http.force_status = cases[i].status;
+        f->http.err_body = cases[i].body;
+        f->http.hdr_region = cases[i].region;
+        assert_int_equal(agent_update_run_once(&f->u), cases[i].want);
+        if (strstr(f->u.err_detail, cases[i].detail) == NULL ||
+            strncmp(f->u.err_detail, "GET http://s3.test/bucket/fw/manifest.json: HTTP ", 49) != 0)
+            fail_msg("case %zu: detail \"%s\"", i, f->u.err_detail);
+    }
+    assert_string_equal(agent_update_strerror(AGENT_ERR_REDIRECT),
+                        "redirect: bucket in another region");
+    f->http.force_status = 0;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_string_equal(f->u.err_detail, "");
+}
+
+/* A redirect on the image is not retried as an interrupted download. */
+static void test_image_redirect_not_retried(void **state)
+{
+    fx_t *f = *state;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->http.force_image_status = 307;
+    f->http.err_body = S3_ERR("TemporaryRedirect", "Please re-send this request.");
+    f->http.hdr_region = "ap-south-1";
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_REDIRECT);
+    assert_int_equal(f->http.image_gets, 1);
+    assert_non_null(strstr(f->u.err_detail, "/bucket/fw/1.1.0/slot-b.img: HTTP 307 "
+                                            "TemporaryRedirect"));
+    assert_non_null(strstr(f->u.err_detail, "redirect: bucket is in ap-south-1"));
+}
+
+/* RequestTimeTooSkewed: the skew is computed from the server's Date, said,
+ * and the next requests are signed with the server's time. */
+static void test_clock_skew_uses_server_date(void **state)
+{
+    fx_t *f = *state;
+
+    f->cfg.access_key = "AKIDEXAMPLE";
+    f->cfg.secret_key = "secret";
+    agent_start(f);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    /* The device says 2023-11-14T22:13:20Z (1700000000); the server is
+     * 1203 s earlier. */
+    f->http.force_status = 403;
+    f->http.err_body = S3_ERR("RequestTimeTooSkewed", "The difference between the request "
+                                                      "time and the current time is too large.");
+    f->http.hdr_date = "Tue, 14 Nov 2023 21:53:17 GMT";
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_CLOCK_SKEW);
+    assert_string_equal(f->http.amz_date, "20231114T221320Z");
+    if (strstr(f->u.err_detail, "clock skew: device is 1203 s ahead (server Date "
+                                "Tue, 14 Nov 2023 21:53:17 GMT)") == NULL)
+        fail_msg("detail \"%s\"", f->u.err_detail);
+    assert_int_equal(f->u.clock_hint_s, -1203);
+    f->http.force_status = 0;
+    f->http.hdr_date = NULL;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_string_equal(f->http.amz_date, "20231114T215317Z");
+    /* Without a usable Date the skew is still named as such. */
+    f->http.force_status = 403;
+    f->http.hdr_date = "yesterday";
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_CLOCK_SKEW);
+    assert_non_null(strstr(f->u.err_detail, "clock skew: the server sent no usable Date"));
+}
+
+/* A body that ends early is "connection dropped" with the byte counts. */
+static void test_dropped_body_named(void **state)
+{
+    fx_t *f = *state;
+    uint64_t t;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    f->cfg.fetch_attempts = 1;
+    agent_start(f);
+    f->http.drop_after = 5000;
+    assert_true(agent_update_run_once(&f->u) < 0);
+    if (strstr(f->u.err_detail, "slot-b.img: platform error after 5000 of ") == NULL)
+        fail_msg("detail \"%s\"", f->u.err_detail);
+    assert_int_equal(agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+    assert_int_equal(t, 784111777u);
+    assert_int_equal(agent_update_parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &t), 0);
+    assert_int_equal(t, 1709164800u);
+    assert_int_equal(agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", &t),
+                     FOTA_ERR_PROTO);
+    assert_int_equal(agent_update_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t),
+                     FOTA_ERR_PROTO);
+}
+
+/* ---- signed manifests ----------------------------------------------------------------- */
+
+static const uint8_t s_mseed[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
+                                    7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+static uint8_t s_mpub[32];
+
+/* Re-sign the published manifest with sequence and expiry (as `fota
+ * release publish --manifest-key` does); tamper flips a byte afterwards. */
+static void sign_published(fx_t *f, uint32_t seq, uint64_t expires, bool tamper)
+{
+    obj_t *o = fake_find(&f->http, "fw/manifest.json");
+    char t[4096];
+    int n;
+
+    assert_non_null(o);
+    n = snprintf(t, sizeof t, "%.*s,\"sequence\":%u,\"expires\":%llu", (int)o->len - 1,
+                 (const char *)o->data, seq, (unsigned long long)expires);
+    agent_manifest_sign_tail(t, (size_t)n, s_mseed, t + n);
+    if (tamper)
+        strstr(t, "\"security_counter\":1")[19] = '2';
+    fake_put_obj(&f->http, "fw/manifest.json", t, strlen(t));
+}
+
+static void use_manifest_key(fx_t *f)
+{
+    fota_ed25519_pubkey(s_mpub, s_mseed);
+    f->cfg.manifest_pubkey = s_mpub;
+    agent_start(f);
+}
+
+static void test_signed_manifest_sequence_persisted(void **state)
+{
+    fx_t *f = *state;
+
+    use_manifest_key(f);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 5, 1700000000u + 3600u, false);
+    if (agent_update_run_once(&f->u) != AGENT_OUT_UPDATED)
+        fail_msg("signed manifest: %s / %s", f->u.manifest.error, f->u.err_detail);
+    assert_int_equal(f->u.rec.manifest_seq, 5);
+    /* A restarted agent still knows 5: a replayed older manifest (of a
+     * newer version) is refused, nothing downloaded. */
+    agent_start(f);
+    assert_int_equal(f->u.rec.manifest_seq, 5);
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 4, 1700000000u + 3600u, false);
+    f->http.image_gets = 0;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_REPLAYED);
+    assert_string_equal(f->u.err_detail,
+                        "manifest 1.2.0 refused: sequence 4 is below 5, the highest accepted");
+    assert_int_equal(f->http.image_gets, 0);
+    /* The same sequence again is the same release: accepted. */
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 5, 1700000000u + 3600u, false);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+}
+
+static void test_signed_manifest_refusals(void **state)
+{
+    fx_t *f = *state;
+
+    use_manifest_key(f);
+    /* Unsigned. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_UNSIGNED);
+    /* Expired one second ago by the device's clock. */
+    sign_published(f, 1, 1700000000u - 1u, false);
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_EXPIRED);
+    assert_string_equal(f->u.err_detail,
+                        "manifest 1.1.0 refused: expired at 2023-11-14T22:13:19Z");
+    /* Tampered after signing. */
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    sign_published(f, 1, 1700000000u + 60u, true);
+    assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
+    assert_non_null(strstr(f->u.err_detail, "signature: does not verify (manifest altered)"));
+    assert_int_equal(f->http.image_gets, 0);
+    assert_int_equal(f->u.stats.flashes, 0);
+    assert_string_equal(agent_update_strerror(AGENT_ERR_MANIFEST_REPLAYED),
+                        "manifest older than one accepted (replay)");
+}
+
 static void test_report_put_with_credentials(void **state)
 {
     fx_t *f = *state;
@@ -792,6 +1029,15 @@ static void test_report_put_with_credentials(void **state)
     assert_non_null(strstr(f->http.last_put, "\"state\":\"updated\""));
     assert_non_null(strstr(f->http.last_put, "\"running_version\":\"1.1.0\""));
     assert_non_null(strstr(f->http.last_put, "\"time\":\"2023-11-14T22:13:20Z\""));
+    /* What the update fetched, and from where (the count is not reset
+     * before the report is written). */
+    {
+        char want[64];
+        snprintf(want, sizeof want, "\"bytes_downloaded\":%zu,",
+                 fake_find(&f->http, "fw/1.1.0/slot-b.img")->len);
+        assert_non_null(strstr(f->http.last_put, want));
+    }
+    assert_non_null(strstr(f->http.last_put, "\"artifact\":\"fw/1.1.0/slot-b.img\""));
 }
 
 static void test_record_copies_and_crc(void **state)
@@ -1055,6 +1301,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s3_errors_say_what_happened, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_sequence_persisted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_redirect_not_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_skew_uses_server_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dropped_body_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_record_copies_and_crc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_etag_change_without_412_restarts_from_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_resumes_at_last_unit_not_last_checkpoint, setup, teardown),

@@ -21,12 +21,15 @@
 #define OFF_LOAD_ADDR 24
 #define OFF_FLAGS 28
 #define OFF_PRODUCT 32
-#define OFF_RESERVED1 48
+#define OFF_CONFIRM_WINDOW 48
+#define OFF_RESERVED1 52
 #define OFF_RESERVED2 98
 
-_Static_assert(OFF_PRODUCT + FOTA_IMAGE_PRODUCT_LEN == OFF_RESERVED1,
-               "product field must end where the reserved bytes start");
-_Static_assert(OFF_RESERVED1 + 16 == FOTA_IMAGE_HASHED_HDR_LEN,
+_Static_assert(OFF_PRODUCT + FOTA_IMAGE_PRODUCT_LEN == OFF_CONFIRM_WINDOW,
+               "the confirm window follows the product field");
+_Static_assert(OFF_CONFIRM_WINDOW + 4 == OFF_RESERVED1,
+               "reserved bytes follow the confirm window");
+_Static_assert(OFF_RESERVED1 + 12 == FOTA_IMAGE_HASHED_HDR_LEN,
                "hashed part of the header is bytes [0, 64)");
 _Static_assert(FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE == FOTA_IMAGE_OFF_TLV_SIZE,
                "tlv_size follows the hash");
@@ -60,6 +63,7 @@ void fota_image_hdr_encode(const fota_image_hdr_t *hdr,
     while (plen < FOTA_IMAGE_PRODUCT_LEN && hdr->product[plen] != '\0')
         plen++;
     memcpy(buf + OFF_PRODUCT, hdr->product, plen);
+    fota_put_le32(buf + OFF_CONFIRM_WINDOW, hdr->confirm_window_ms);
     memcpy(buf + FOTA_IMAGE_OFF_SHA256, hdr->sha256, FOTA_SHA256_SIZE);
 
     /* An oversized tlv_size is a caller bug; clamp rather than overrun. The
@@ -91,6 +95,7 @@ int fota_image_hdr_decode(fota_image_hdr_t *hdr,
     hdr->load_addr = fota_get_le32(buf + OFF_LOAD_ADDR);
     hdr->flags = fota_get_le32(buf + OFF_FLAGS);
     memcpy(hdr->product, buf + OFF_PRODUCT, FOTA_IMAGE_PRODUCT_LEN);
+    hdr->confirm_window_ms = fota_get_le32(buf + OFF_CONFIRM_WINDOW);
     memcpy(hdr->sha256, buf + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE);
     hdr->tlv_size = fota_get_le16(buf + FOTA_IMAGE_OFF_TLV_SIZE);
     /* The whole area is copied (not just tlv_size bytes) so a tool can show
@@ -124,6 +129,12 @@ void fota_image_hash_start(fota_sha256_t *sha,
 {
     fota_sha256_init(sha);
     fota_sha256_update(sha, buf, FOTA_IMAGE_HASHED_HDR_LEN);
+}
+
+uint32_t fota_image_confirm_window_ms(const fota_image_hdr_t *h)
+{
+    return h->confirm_window_ms != 0 ? h->confirm_window_ms
+                                     : FOTA_CONFIRM_WINDOW_DEFAULT_MS;
 }
 
 int fota_version_cmp(const fota_version_t *a, const fota_version_t *b)

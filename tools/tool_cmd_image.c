@@ -14,7 +14,8 @@ static void pack_usage(FILE *f)
 {
     fprintf(f,
             "usage: fota image pack --slot a|b --version X.Y.Z[+BUILD] --sec-counter N\n"
-            "                       [--product ID] [--flags N] [--no-vector-check]\n"
+            "                       [--product ID] [--flags N] [--confirm-window-ms N]\n"
+            "                       [--no-vector-check]\n"
             "                       <raw.bin> -o <out.img>\n"
             "\n"
             "Wrap a raw binary, linked for the slot's body address (slot A 0x%08x,\n"
@@ -30,18 +31,23 @@ static void pack_usage(FILE *f)
             "                          (default \"%s\")\n"
             "      --flags N           header flags, decimal or 0x-hex\n"
             "                          (bit 0: test build that never confirms)\n"
+            "      --confirm-window-ms N\n"
+            "                          time a trial boot has to confirm, 1..%u ms\n"
+            "                          (default %u; the trial watchdog never fires\n"
+            "                          earlier)\n"
             "      --no-vector-check   do not check that the vector table points\n"
             "                          into the slot\n"
             "  -o, --output FILE       image file to write\n"
             "  -h, --help              this help\n",
             (unsigned)FOTA_SLOT_BODY_ADDR(0), (unsigned)FOTA_SLOT_BODY_ADDR(1),
-            FOTA_PRODUCT_ID);
+            FOTA_PRODUCT_ID, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS,
+            (unsigned)FOTA_CONFIRM_WINDOW_DEFAULT_MS);
 }
 
 static int cmd_pack(int argc, char **argv)
 {
     const char *slot_s = NULL, *ver_s = NULL, *sec_s = NULL, *product = NULL;
-    const char *flags_s = NULL, *out_path = NULL;
+    const char *flags_s = NULL, *out_path = NULL, *window_s = NULL;
     bool no_vec = false, help = false;
     const tool_opt_t opts[] = {
         {"slot", 's', &slot_s, NULL},
@@ -49,6 +55,7 @@ static int cmd_pack(int argc, char **argv)
         {"sec-counter", 0, &sec_s, NULL},
         {"product", 0, &product, NULL},
         {"flags", 0, &flags_s, NULL},
+        {"confirm-window-ms", 0, &window_s, NULL},
         {"output", 'o', &out_path, NULL},
         {"no-vector-check", 0, NULL, &no_vec},
     };
@@ -93,6 +100,14 @@ static int cmd_pack(int argc, char **argv)
     }
     if (flags_s != NULL && tool_parse_u32(flags_s, &po.flags) != 0) {
         fprintf(stderr, "fota image pack: bad --flags '%s'\n", flags_s);
+        goto out;
+    }
+    if (window_s != NULL &&
+        (tool_parse_u32(window_s, &po.confirm_window_ms) != 0 ||
+         po.confirm_window_ms == 0 ||
+         po.confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS)) {
+        fprintf(stderr, "fota image pack: bad --confirm-window-ms '%s' (want 1..%u)\n",
+                window_s, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
         goto out;
     }
 

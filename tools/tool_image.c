@@ -87,6 +87,12 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
                  FOTA_IMAGE_PRODUCT_LEN);
         return FOTA_ERR_INVAL;
     }
+    if (opts->confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS) {
+        snprintf(err, err_len, "confirm window %lu ms exceeds the maximum %u ms",
+                 (unsigned long)opts->confirm_window_ms,
+                 (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
+        return FOTA_ERR_RANGE;
+    }
     if (!opts->no_vector_check &&
         !vectors_plausible(raw, raw_len, (uint32_t)FOTA_SLOT_BODY_ADDR(opts->slot),
                            why, sizeof why)) {
@@ -114,6 +120,7 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
     hdr.body_size = (uint32_t)body_len;
     hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(opts->slot);
     hdr.flags = opts->flags;
+    hdr.confirm_window_ms = opts->confirm_window_ms;
     memcpy(hdr.product, product, strlen(product));
     hdr.tlv_size = 0;
 
@@ -288,6 +295,12 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
             snprintf(c->detail, sizeof c->detail, "sp 0x%08lx, reset 0x%08lx",
                      (unsigned long)r->vec_sp, (unsigned long)r->vec_reset);
     }
+
+    c = add_check(r, "window", r->hdr.confirm_window_ms <= FOTA_CONFIRM_WINDOW_MAX_MS);
+    snprintf(c->detail, sizeof c->detail,
+             c->ok ? "confirm window %lu ms" : "confirm window %lu ms exceeds the maximum %u ms",
+             (unsigned long)fota_image_confirm_window_ms(&r->hdr),
+             (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
 
     if (product != NULL) {
         char have[FOTA_IMAGE_PRODUCT_LEN + 1];
@@ -481,6 +494,9 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
         fprintf(f, "  body size     %lu bytes\n", (unsigned long)h->body_size);
         fprintf(f, "  flags         0x%08lx%s\n", (unsigned long)h->flags,
                 (h->flags & FOTA_IMAGE_F_NO_CONFIRM) ? " (no-confirm test build)" : "");
+        fprintf(f, "  confirm window %lu ms%s\n",
+                (unsigned long)fota_image_confirm_window_ms(h),
+                h->confirm_window_ms == 0 ? " (default)" : "");
         fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, hex);
         fprintf(f, "  sha256        %s\n", hex);
         if (r->body_complete)
@@ -554,6 +570,7 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
         tool_json_uint(&j, "load_addr", h->load_addr);
         tool_json_uint(&j, "body_size", h->body_size);
         tool_json_uint(&j, "flags", h->flags);
+        tool_json_uint(&j, "confirm_window_ms", fota_image_confirm_window_ms(h));
         fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, buf);
         tool_json_str(&j, "sha256", buf);
         tool_json_uint(&j, "tlv_size", h->tlv_size);

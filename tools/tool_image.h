@@ -19,6 +19,7 @@ typedef struct tool_pack_opts {
     uint32_t sec_counter;
     uint32_t flags;          /* FOTA_IMAGE_F_* */
     const char *product;     /* NULL: FOTA_PRODUCT_ID; at most 16 characters */
+    uint32_t confirm_window_ms; /* 0: default; at most FOTA_CONFIRM_WINDOW_MAX_MS */
     bool no_vector_check;    /* skip the vector-table plausibility check */
 } tool_pack_opts_t;
 
@@ -39,7 +40,7 @@ typedef struct tool_check {
     char detail[200];  /* what was found; why it failed */
 } tool_check_t;
 
-#define TOOL_IMAGE_MAX_CHECKS 8
+#define TOOL_IMAGE_MAX_CHECKS 12
 
 /* Everything learnt about an image file. */
 typedef struct tool_image_report {

@@ -87,9 +87,11 @@ static void test_pack_layout(void **state)
         for (int slot = 0; slot < 2; slot++) {
             raw = make_raw(slot, raw_len, (uint32_t)raw_len);
             default_opts(&o, slot);
+            o.confirm_window_ms = slot ? 12000u : 0u;
             assert_int_equal(tool_image_pack(raw, raw_len, &o, &img, &img_len, err,
                                              sizeof err), 0);
             assert_int_equal(img_len, FOTA_IMAGE_HDR_SIZE + 1024);
+            assert_int_equal(fota_get_le32(img + 48), slot ? 12000u : 0u);
             /* Body is the raw binary, then 0xFF padding to a word. */
             assert_memory_equal(img + 512, raw, raw_len);
             for (size_t i = raw_len; i < 1024; i++)
@@ -171,6 +173,16 @@ static void test_pack_refuses(void **state)
     assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     o.product = NULL;
+    /* A confirm window the trial watchdog cannot honour. */
+    o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
+    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+                     FOTA_ERR_RANGE);
+    assert_non_null(strstr(err, "confirm window"));
+    assert_null(img);
+    o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS;
+    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    free(img);
+    o.confirm_window_ms = 0;
     /* Bad slot number. */
     o.slot = 2;
     assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),

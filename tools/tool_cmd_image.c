@@ -175,22 +175,26 @@ out:
 static int cmd_inspect(int argc, char **argv)
 {
     bool json = false, help = false;
-    const char *pub_path = NULL;
-    const tool_opt_t opts[] = {{"json", 'j', NULL, &json}, {"pubkey", 0, &pub_path, NULL}};
+    const char *pub_path = NULL, *product = NULL;
+    const tool_opt_t opts[] = {{"json", 'j', NULL, &json},
+                               {"pubkey", 0, &pub_path, NULL},
+                               {"product", 0, &product, NULL}};
     const char *pos[1];
     size_t npos;
 
-    if (tool_parse_args("fota image inspect", argc, argv, opts, 2, pos, 1, &npos,
+    if (tool_parse_args("fota image inspect", argc, argv, opts, 3, pos, 1, &npos,
                         &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image inspect <image.img> [--pubkey PUB] [--json]\n"
+        printf("usage: fota image inspect <image.img> [--product ID] [--pubkey PUB] [--json]\n"
                "\n"
                "Show an image's header fields, TLV records (key id, signature), computed\n"
                "hash and ST CRC, and the result of every check 'fota image verify'\n"
                "makes (the slot is taken from the load address). Exit status 0 if all\n"
                "checks pass.\n"
                "\n"
+               "      --product ID  the product id the bootloader accepts (default\n"
+               "                    \"" FOTA_PRODUCT_ID "\")\n"
                "      --pubkey PUB  also verify the Ed25519 signature with this key\n"
                "  -j, --json        one JSON object on stdout\n"
                "  -h, --help        this help\n");
@@ -200,7 +204,7 @@ static int cmd_inspect(int argc, char **argv)
         fprintf(stderr, "fota image inspect: need one image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
-    return examine(pos[0], -1, NULL, json, true, pub_path);
+    return examine(pos[0], -1, product, json, true, pub_path);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -227,14 +231,17 @@ static int cmd_verify(int argc, char **argv)
                "Check an image as the bootloader would before accepting it: header\n"
                "(magic, version, size), the load address and size fit the slot, the\n"
                "file is exactly header + body, the SHA-256 matches, the TLV area is\n"
-               "well-formed and the vector table points into the body. With --pubkey,\n"
+               "well-formed, and the bootloader's own image check passes (the same code:\n"
+               "link address, size, product, confirm window, initial SP in application\n"
+               "RAM or CCM, reset vector in the body). With --pubkey,\n"
                "also as the agent would: the Ed25519 signature of the hash must verify\n"
                "with that key (32 raw bytes, 64 hex digits or PEM).\n"
                "Exit status 0 only if every check passes, 1 otherwise.\n"
                "\n"
                "  -s, --slot a|b    slot the image must be built for (default: the\n"
                "                    slot its load address names)\n"
-               "      --product ID  also require this product id\n"
+               "      --product ID  the product id the bootloader accepts (default\n"
+               "                    \"" FOTA_PRODUCT_ID "\")\n"
                "      --pubkey PUB  require a valid signature by this key\n"
                "  -j, --json        one JSON object on stdout\n"
                "  -h, --help        this help\n");

@@ -7,13 +7,10 @@
 #include "boot_port.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_ed25519.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
 #include "fota/fota_sha256.h"
-
-#define PRODUCT_ID_LEN (sizeof(FOTA_PRODUCT_ID) - 1)
-_Static_assert(PRODUCT_ID_LEN <= FOTA_IMAGE_PRODUCT_LEN,
-               "product id fits the header field");
 
 /* The two words at the start of the vector table. */
 typedef struct boot_vectors {
@@ -24,50 +21,6 @@ typedef struct boot_vectors {
 static bool slot_ok(int slot)
 {
     return slot >= 0 && slot < FOTA_SLOT_COUNT;
-}
-
-static bool product_ok(const fota_image_hdr_t *hdr)
-{
-    if (memcmp(hdr->product, FOTA_PRODUCT_ID, PRODUCT_ID_LEN) != 0)
-        return false;
-    /* The rest of the field is NUL padding, so "stm32f407-disco-x" does
-     * not pass for "stm32f407-disco". */
-    for (size_t i = PRODUCT_ID_LEN; i < FOTA_IMAGE_PRODUCT_LEN; i++)
-        if (hdr->product[i] != '\0')
-            return false;
-    return true;
-}
-
-/*
- * The vector table must describe a program that can run from this slot:
- * the initial MSP inside SRAM (the top of SRAM itself is allowed, the stack
- * grows down), word-aligned; the reset handler a Thumb address (bit 0 set)
- * inside the image body. Anything else would fault or run garbage.
- */
-static int check_vectors(const fota_image_hdr_t *hdr, int slot,
-                         boot_vectors_t *vec)
-{
-    uint8_t raw[8];
-    uint32_t body = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
-    uint32_t target;
-    int rc;
-
-    rc = boot_flash_read(body, raw, sizeof(raw));
-    if (rc < 0)
-        return rc;
-    vec->msp = fota_get_le32(raw);
-    vec->entry = fota_get_le32(raw + 4);
-
-    if (vec->msp <= (uint32_t)FOTA_SRAM_ADDR ||
-        vec->msp > (uint32_t)FOTA_SRAM_ADDR + FOTA_SRAM_SIZE ||
-        (vec->msp & 3u) != 0)
-        return FOTA_ERR_CORRUPT;
-    if ((vec->entry & 1u) == 0)
-        return FOTA_ERR_CORRUPT;
-    target = vec->entry & ~1u;
-    if (target < body || target - body >= hdr->body_size)
-        return FOTA_ERR_CORRUPT;
-    return 0;
 }
 
 /*
@@ -168,11 +121,14 @@ static uint32_t image_crc(int slot, const fota_image_hdr_t *hdr)
 }
 
 /* Everything about slot's image except the pass over its body: header
- * sanity, magic, link address, product, security floor, vector table.
- * buf receives the raw header (the hash starts with it). */
+ * sanity, magic, then the one verdict of fota_image_check (link address,
+ * size, product, confirm window, security floor, vector table), the same
+ * code `fota image verify` runs. buf receives the raw header (the hash
+ * starts with it). */
 static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
                       boot_vectors_t *vec, uint8_t buf[FOTA_IMAGE_HDR_SIZE])
 {
+    uint8_t raw[8];
     int rc;
 
     if (!slot_ok(slot))
@@ -185,14 +141,15 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
     rc = fota_image_hdr_decode(hdr, buf);
     if (rc < 0)
         return rc;
-    rc = fota_image_check_slot(hdr, slot);
+    rc = boot_flash_read((uint32_t)FOTA_SLOT_BODY_ADDR(slot), raw, sizeof(raw));
     if (rc < 0)
         return rc;
-    if (!product_ok(hdr))
-        return FOTA_ERR_CORRUPT;
-    if (ctx->area != BOOT_AREA_NONE && hdr->sec_counter < ctx->state.sec_floor)
-        return FOTA_ERR_ROLLBACK;
-    return check_vectors(hdr, slot, vec);
+    vec->msp = fota_get_le32(raw);
+    vec->entry = fota_get_le32(raw + 4);
+    return fota_image_reason_err(fota_image_check(
+        hdr, slot, FOTA_PRODUCT_ID,
+        ctx->area != BOOT_AREA_NONE ? ctx->state.sec_floor : 0, vec->msp,
+        vec->entry));
 }
 
 /* boot_verify_image plus the vector table words and what was measured,
@@ -477,6 +434,7 @@ static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
     out->vector_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
     out->msp = vec2.msp;
     out->entry = vec2.entry;
+    out->confirm_window_ms = fota_image_confirm_window_ms(&hdr2);
     return 0;
 }
 

@@ -50,6 +50,8 @@ typedef struct boot_decision {
     uint32_t vector_addr;/* body start = vector table (slot + 0x200) */
     uint32_t msp;        /* initial stack pointer from the vector table */
     uint32_t entry;      /* reset handler address from the vector table */
+    uint32_t confirm_window_ms; /* the image's effective confirm window
+                                   (fota_image_confirm_window_ms) */
 } boot_decision_t;
 
 /* Bus operations the write policy rules on. */

@@ -18,6 +18,7 @@
 #include "boot_port.h"
 #include "boot_port_host.h"
 #include "boot_test_util.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 
 #define SLOT_A 0
@@ -37,7 +38,7 @@ static void assert_jump(const boot_decision_t *d, int slot, bool trial)
     assert_int_equal(d->slot, slot);
     assert_int_equal(d->trial, trial);
     assert_int_equal(d->vector_addr, FOTA_SLOT_BODY_ADDR(slot));
-    assert_int_equal(d->msp, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    assert_int_equal(d->msp, FOTA_NOINIT_ADDR);
     assert_int_equal(d->entry, FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
 }
 
@@ -384,13 +385,28 @@ static void bad_vector_table_refused(void **state)
         assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
     }
 
+    /* The application's RAM ends below the no-init window; CCM is the
+     * application's too (INTERFACES: initial SP). */
+    const uint32_t good_msp[] = {FOTA_NOINIT_ADDR, FOTA_SRAM_ADDR + 4,
+                                 FOTA_CCM_ADDR + FOTA_CCM_SIZE, FOTA_CCM_ADDR + 4};
+    for (size_t i = 0; i < sizeof good_msp / sizeof good_msp[0]; i++) {
+        boot_ctx_t ctx;
+        tbu_image_default(&img, 1, 0, 1);
+        img.msp = good_msp[i];
+        sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+        tbu_image_write(SLOT_A, &img);
+        assert_int_equal(boot_init(&ctx), 0);
+        assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
+    }
     const uint32_t bad_msp[] = {0x30000000u, FOTA_SRAM_ADDR,
-                                FOTA_SRAM_ADDR + FOTA_SRAM_SIZE + 4,
+                                FOTA_NOINIT_ADDR + 4, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE,
+                                FOTA_CCM_ADDR, FOTA_CCM_ADDR + FOTA_CCM_SIZE + 4,
+                                FOTA_CCM_ADDR + 0x102,
                                 FOTA_SRAM_ADDR + 0x1002, 0xFFFFFFFFu, 0x08001000u};
     for (size_t i = 0; i < sizeof bad_msp / sizeof bad_msp[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
         img.msp = bad_msp[i];
-        check_bad_image(&img, FOTA_ERR_CORRUPT);
+        check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_SP));
     }
     const uint32_t bad_entry[] = {body + 0x100u,      /* not thumb */
                                   body - 0x1FFu,      /* in the header */
@@ -400,7 +416,7 @@ static void bad_vector_table_refused(void **state)
     for (size_t i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
         img.entry = bad_entry[i];
-        check_bad_image(&img, FOTA_ERR_CORRUPT);
+        check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_ENTRY));
     }
 }
 
@@ -415,14 +431,19 @@ static void header_checks(void **state)
 
     tbu_image_default(&img, 1, 0, 1);
     img.product = "stm32f407-disc";
-    check_bad_image(&img, FOTA_ERR_CORRUPT);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_PRODUCT));
     img.product = "stm32f407-discox";
-    check_bad_image(&img, FOTA_ERR_CORRUPT);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_PRODUCT));
 
     /* Linked for slot B, sitting in slot A. */
     tbu_image_default(&img, 1, 0, 1);
     img.load_slot = SLOT_B;
-    check_bad_image(&img, FOTA_ERR_RANGE);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_LOAD_ADDR));
+
+    /* A confirm window the trial watchdog could not honour. */
+    tbu_image_default(&img, 1, 0, 1);
+    img.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_WINDOW));
 
     /* Nothing there at all. */
     boot_ctx_t ctx;

@@ -17,6 +17,7 @@
 #include "fota/fota_config.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 #include "tool.h"
 #include "tool_image.h"
@@ -37,7 +38,7 @@ static uint8_t *make_raw(int slot, size_t len, uint32_t seed)
         p[i] = (uint8_t)x;
     }
     if (len >= 8) {
-        fota_put_le32(p, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+        fota_put_le32(p, FOTA_NOINIT_ADDR);
         fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x9u);
     }
     return p;
@@ -60,18 +61,33 @@ static const tool_check_t *find_check(const tool_image_report_t *r, const char *
     return NULL;
 }
 
-/* Exactly one check failed, and it is `name`. */
-static void assert_only_failure(const tool_image_report_t *r, const char *name)
+/* The check `name` failed and every other one passed, except the
+ * bootloader's verdict ("boot"), which fails with reason when reason is not
+ * FOTA_IMG_OK (a check the verdict covers) and passes otherwise. */
+static void assert_failure_reason(const tool_image_report_t *r, const char *name,
+                                  int reason)
 {
     const tool_check_t *c = find_check(r, name);
+    const tool_check_t *boot = find_check(r, "boot");
 
     assert_non_null(c);
+    assert_non_null(boot);
     assert_false(c->ok);
     assert_true(strlen(c->detail) > 0);
     for (size_t i = 0; i < r->ncheck; i++)
-        if (&r->check[i] != c)
+        if (&r->check[i] != c && &r->check[i] != boot)
             assert_true(r->check[i].ok);
+    assert_int_equal(boot->ok, reason == FOTA_IMG_OK);
+    assert_int_equal(r->reason, reason);
+    if (reason != FOTA_IMG_OK)
+        assert_non_null(strstr(boot->detail, fota_image_reason_name(reason)));
     assert_false(tool_image_report_ok(r));
+}
+
+/* Exactly one check failed, and it is `name`. */
+static void assert_only_failure(const tool_image_report_t *r, const char *name)
+{
+    assert_failure_reason(r, name, FOTA_IMG_OK);
 }
 
 static void test_pack_layout(void **state)
@@ -227,7 +243,7 @@ static void test_analyse_good(void **state)
     assert_int_equal(r.crc_st, fota_crc32_st(img, len));
     assert_true(tool_image_analyse(img, len, 1, FOTA_PRODUCT_ID, &r));
     assert_false(tool_image_analyse(img, len, 1, "other-board", &r));
-    assert_only_failure(&r, "product");
+    assert_failure_reason(&r, "product", FOTA_IMG_PRODUCT);
     free(img);
 }
 
@@ -321,7 +337,7 @@ static void test_analyse_length_and_slot(void **state)
     free(big);
     /* Wrong slot asked for. */
     tool_image_analyse(img, len, 1, NULL, &r);
-    assert_only_failure(&r, "slot");
+    assert_failure_reason(&r, "slot", FOTA_IMG_LOAD_ADDR);
     assert_non_null(strstr(find_check(&r, "slot")->detail, "slot A"));
     free(img);
 

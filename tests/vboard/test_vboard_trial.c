@@ -1,0 +1,274 @@
+/*
+ * test_vboard_trial.c - the bootloader's trial and confirm rules on the
+ * real firmware (build-arm/boot/fota-boot.elf) on the virtual board, with
+ * the test application fw/fw_trialapp.c in slot A: the trial watchdog
+ * honours the image's confirm window, a confirmed boot starts no watchdog,
+ * and confirm() leaves every byte of the application's SRAM alone.
+ *
+ * Usage: test_vboard_trial <build-arm dir> <fw_trialapp.bin>
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boot_core.h"
+#include "boot_port_host.h"
+#include "fota/fota_err.h"
+#include "fota/fota_layout.h"
+#include "fota/fota_le.h"
+#include "fw_trialapp.h"
+#include "sim_flash.h"
+#include "tool.h"
+#include "tool_image.h"
+#include "vb_real.h"
+#include "vboard.h"
+
+#define SLOT_A 0
+#define SLOT_B 1
+#define MS 1000000ull
+#define STEP_NS (100u * MS)
+
+static char s_boot_elf[1024], s_app_b[1024];
+static const char *s_trialapp;
+static sim_flash_t s_host;
+
+typedef struct ta_params {
+    uint32_t confirm_ms, fill_ram, feed_iwdg, window_ms;
+} ta_params_t;
+
+/* The test application with its parameter block patched, packed for slot
+ * A as `fota image pack --confirm-window-ms` would. */
+static void pack_trialapp(vbr_image_t *img, const ta_params_t *p, unsigned minor)
+{
+    uint8_t *raw = NULL;
+    size_t len = 0, off;
+    tool_pack_opts_t o;
+    char err[200];
+
+    assert_int_equal(tool_read_file(s_trialapp, &raw, &len), 0);
+    for (off = 0; off + 4 * TA_P_WORDS <= len; off += 4)
+        if (fota_get_le32(raw + off) == TA_PARAM_MAGIC)
+            break;
+    assert_true(off + 4 * TA_P_WORDS <= len);
+    fota_put_le32(raw + off + 4 * TA_P_CONFIRM_MS, p->confirm_ms);
+    fota_put_le32(raw + off + 4 * TA_P_FILL_RAM, p->fill_ram);
+    fota_put_le32(raw + off + 4 * TA_P_FEED_IWDG, p->feed_iwdg);
+    memset(&o, 0, sizeof o);
+    o.slot = SLOT_A;
+    o.version = (fota_version_t){2, (uint8_t)minor, 0, 0};
+    o.sec_counter = 2;
+    o.confirm_window_ms = p->window_ms;
+    memset(img, 0, sizeof *img);
+    assert_int_equal(tool_image_pack(raw, len, &o, &img->data, &img->len, err, sizeof err), 0);
+    img->slot = SLOT_A;
+    img->version = o.version;
+    free(raw);
+}
+
+/* A board with the real bootloader; s_host holds its flash, bound to the
+ * host port so the host core can prepare journal states on it. */
+static vboard_t *new_board(void)
+{
+    vboard_t *b = vboard_create(NULL);
+
+    assert_non_null(b);
+    assert_int_equal(vboard_load_elf(b, s_boot_elf), 0);
+    vboard_set_nss(b, true);
+    sim_flash_init(&s_host, SIM_FLASH_TYPICAL);
+    memcpy(s_host.mem, vboard_flash(b)->mem, FOTA_FLASH_SIZE);
+    boot_port_host_bind(&s_host);
+    return b;
+}
+
+/* Flash prepared on the host: the example application confirmed in slot B
+ * and img committed (pending) in slot A. */
+static void prepare_trial(const vbr_image_t *img)
+{
+    vbr_image_t b;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    assert_int_equal(vbr_pack(&b, s_app_b, SLOT_B, 1, 0, 0, 0, 0), 0);
+    assert_int_equal(vbr_install(&s_host, &b), 0);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(boot_decide(&ctx, &d), 0);
+    assert_int_equal(d.slot, SLOT_B);
+    assert_int_equal(vbr_install(&s_host, img), 0);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    vbr_image_free(&b);
+}
+
+/* A powered board whose slot A holds the test application with p, on its
+ * first trial boot (prepare_trial). */
+static vboard_t *board_on_trial(const ta_params_t *p, unsigned minor, vbr_image_t *img)
+{
+    vboard_t *b = new_board();
+
+    pack_trialapp(img, p, minor);
+    prepare_trial(img);
+    vbr_flash_to_board(b, &s_host);
+    vboard_reset(b, VBOARD_RESET_POWER);
+    return b;
+}
+
+static void report(vboard_t *b, uint32_t r[TA_R_WORDS])
+{
+    uint8_t raw[4 * TA_R_WORDS];
+
+    assert_int_equal(vboard_read_mem(b, TA_REPORT_ADDR, raw, sizeof raw), 0);
+    for (int i = 0; i < TA_R_WORDS; i++)
+        r[i] = fota_get_le32(raw + 4 * i);
+}
+
+/* Run the board for ms of board time in STEP_NS slices; stop early when
+ * stop_on_reset and the reset count grows. Returns the board time run. */
+static uint64_t run_ms(vboard_t *b, uint64_t ms, bool stop_on_reset)
+{
+    uint64_t t0 = vboard_now_ns(b), resets = vboard_reset_count(b);
+
+    while (vboard_now_ns(b) - t0 < ms * MS) {
+        int why = vboard_run_ns(b, STEP_NS);
+
+        assert_null(vboard_fault(b));
+        assert_true(why == VBOARD_STOP_TIME || why == VBOARD_STOP_IDLE);
+        if (stop_on_reset && vboard_reset_count(b) != resets)
+            break;
+    }
+    return vboard_now_ns(b) - t0;
+}
+
+/* The journal on the board's flash. */
+static void board_journal(vboard_t *b, boot_ctx_t *ctx)
+{
+    assert_int_equal(vbr_journal_read(vboard_flash(b)->mem, ctx), 0);
+    assert_int_not_equal(ctx->area, BOOT_AREA_NONE);
+}
+
+/* A confirmed application that never feeds the IWDG is never reset: the
+ * bootloader starts no watchdog on a confirmed boot. */
+static void confirmed_boot_has_no_watchdog(void **state)
+{
+    ta_params_t p = {0, 0, 0, 0};
+    vbr_image_t img;
+    uint32_t r[TA_R_WORDS];
+    boot_ctx_t ctx;
+    vboard_t *b;
+
+    (void)state;
+    b = new_board();
+    pack_trialapp(&img, &p, 0);
+    assert_int_equal(vbr_install(&s_host, &img), 0); /* the only image */
+    vbr_flash_to_board(b, &s_host);
+    vboard_reset(b, VBOARD_RESET_POWER);
+    uint64_t resets = vboard_reset_count(b);
+    assert_true(run_ms(b, 60000, true) >= 60000 * MS);
+    assert_int_equal(vboard_reset_count(b), resets);
+    report(b, r);
+    assert_int_equal(r[TA_R_MAGIC], TA_REPORT_MAGIC);
+    assert_int_equal(r[TA_R_STARTS], 1);
+    assert_true(r[TA_R_ALIVE_MS] >= 59000);
+    board_journal(b, &ctx);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+    assert_non_null(strstr(vboard_uart_output(b, NULL), "boot slot A"));
+    vbr_image_free(&img);
+    vboard_destroy(b);
+}
+
+/* A 12 s window that confirms at 10 s: no reset before the confirm, which
+ * succeeds. The trial watchdog keeps running (it cannot be stopped) and
+ * resets the chip after the window; the next boot is a confirmed one with
+ * no watchdog, which runs on. */
+static void trial_window_is_honoured(void **state)
+{
+    ta_params_t p = {10000, 0, 0, 12000};
+    vbr_image_t img;
+    uint32_t r[TA_R_WORDS];
+    boot_ctx_t ctx;
+    vboard_t *b;
+
+    (void)state;
+    b = board_on_trial(&p, 1, &img);
+    uint64_t resets = vboard_reset_count(b);
+    run_ms(b, 10500, true);
+    assert_int_equal(vboard_reset_count(b), resets);
+    report(b, r);
+    assert_int_equal(r[TA_R_STARTS], 1);
+    assert_int_equal(r[TA_R_CONFIRM_RC], 0);
+    assert_true(r[TA_R_CONFIRM_MS] >= 10000);
+    board_journal(b, &ctx);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+    assert_non_null(strstr(vboard_uart_output(b, NULL), "trial boot slot A"));
+
+    /* Not before the window, even counting from the jump; at the board's
+     * 32 kHz LSI the reset comes at about 12 * 47 / 32 = 17.6 s. */
+    run_ms(b, 30000, true);
+    assert_int_equal(vboard_reset_count(b), resets + 1);
+    assert_non_null(strstr(vboard_uart_output(b, NULL), "reset=iwdg"));
+    uint64_t at = vboard_now_ns(b);
+    run_ms(b, 60000, true);
+    assert_int_equal(vboard_reset_count(b), resets + 1);
+    assert_true(vboard_now_ns(b) - at >= 60000 * MS);
+    report(b, r);
+    assert_int_equal(r[TA_R_STARTS], 2);
+    assert_int_equal(r[TA_R_CONFIRM_RC], 0); /* confirming a confirmed slot */
+    vbr_image_free(&img);
+    vboard_destroy(b);
+}
+
+/* The window is what the watchdog honours, not more: confirming at 10 s
+ * with the default 8 s window is too late, and each attempt counts. */
+static void trial_past_the_window_is_reset(void **state)
+{
+    ta_params_t p = {15000, 0, 0, 0};
+    vbr_image_t img;
+    uint32_t r[TA_R_WORDS];
+    boot_ctx_t ctx;
+    vboard_t *b;
+
+    (void)state;
+    b = board_on_trial(&p, 2, &img);
+    uint64_t resets = vboard_reset_count(b);
+    uint64_t t = run_ms(b, 30000, true);
+    assert_int_equal(vboard_reset_count(b), resets + 1);
+    /* 8 s at 47 kHz is the earliest; 11.75 s at the board's 32 kHz. */
+    assert_true(t >= 8000 * MS);
+    assert_true(t >= 11700 * MS && t <= 12000 * MS);
+    report(b, r);
+    assert_int_equal(r[TA_R_CONFIRM_RC], 0xFFFFFFFFu);
+    board_journal(b, &ctx);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_PENDING);
+    /* The first attempt was used up; the run slice that saw the reset
+     * already recorded the second. */
+    assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 2);
+    assert_non_null(strstr(vboard_uart_output(b, NULL), "reset=iwdg"));
+    vbr_image_free(&img);
+    vboard_destroy(b);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(confirmed_boot_has_no_watchdog),
+        cmocka_unit_test(trial_window_is_honoured),
+        cmocka_unit_test(trial_past_the_window_is_reset),
+    };
+
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s <build-arm dir> <fw_trialapp.bin>\n", argv[0]);
+        return 2;
+    }
+    snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", argv[1]);
+    snprintf(s_app_b, sizeof s_app_b, "%s/app/fota-app-slot-b.bin", argv[1]);
+    s_trialapp = argv[2];
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -255,12 +255,49 @@ static void trial_past_the_window_is_reset(void **state)
     vboard_destroy(b);
 }
 
+/* The application owns its RAM: SRAM 0x20000000..0x2001FFEF filled with
+ * a pattern right before confirm() keeps every byte across it (the
+ * application checks each word after the call, and so does the test
+ * through the board's memory). */
+static void confirm_keeps_every_sram_byte(void **state)
+{
+    ta_params_t p = {1000, 1, 1, 0};
+    vbr_image_t img;
+    uint32_t r[TA_R_WORDS];
+    boot_ctx_t ctx;
+    vboard_t *b;
+    size_t n = FOTA_APP_SRAM_SIZE;
+    uint8_t *ram = malloc(n);
+
+    (void)state;
+    assert_non_null(ram);
+    b = board_on_trial(&p, 3, &img);
+    uint64_t resets = vboard_reset_count(b);
+    run_ms(b, 1500, true);
+    assert_int_equal(vboard_reset_count(b), resets);
+    report(b, r);
+    assert_int_equal(r[TA_R_CONFIRM_RC], 0);
+    assert_int_equal(r[TA_R_RAM_BAD], 0);
+    assert_int_equal(vboard_read_mem(b, FOTA_APP_SRAM_ADDR, ram, n), 0);
+    size_t bad = 0;
+    for (size_t off = 0; off < n; off += 4)
+        bad += fota_get_le32(ram + off) != TA_PATTERN((uint32_t)(FOTA_APP_SRAM_ADDR + off));
+    assert_int_equal(bad, 0);
+    board_journal(b, &ctx);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+    free(ram);
+    vbr_image_free(&img);
+    vboard_destroy(b);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(confirmed_boot_has_no_watchdog),
         cmocka_unit_test(trial_window_is_honoured),
         cmocka_unit_test(trial_past_the_window_is_reset),
+        cmocka_unit_test(confirm_keeps_every_sram_byte),
     };
 
     if (argc != 3) {

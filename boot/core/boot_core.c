@@ -189,12 +189,44 @@ int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
     return verify_slot(ctx, slot, full, hdr != NULL ? hdr : &local, &vec, &m);
 }
 
+void boot_factory_scan(boot_ctx_t *ctx)
+{
+    fota_image_hdr_t hdr[FOTA_SLOT_COUNT];
+    uint8_t buf[FOTA_IMAGE_HDR_SIZE];
+    boot_vectors_t vec;
+    int best = -1;
+
+    ctx->factory_slot = -1;
+    if (ctx->area != BOOT_AREA_NONE)
+        return;
+    /* decide_factory's choice, from what can be known without hashing:
+     * a slot whose header and vector table pass the image check, the
+     * higher version when both do. A slot whose body then fails its hash
+     * is protected too, which only errs on the safe side. */
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        if (check_meta(ctx, s, &hdr[s], &vec, buf) != 0)
+            continue;
+        if (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
+            best = s;
+    }
+    ctx->factory_slot = (int8_t)best;
+}
+
 int boot_inactive_slot(const boot_ctx_t *ctx)
 {
-    if (ctx->area == BOOT_AREA_NONE || !slot_ok(ctx->state.active) ||
+    if (ctx->area == BOOT_AREA_NONE)
+        return slot_ok(ctx->factory_slot) ? 1 - ctx->factory_slot : 0;
+    if (!slot_ok(ctx->state.active) ||
         ctx->state.slot[ctx->state.active].state != FOTA_SLOT_CONFIRMED)
         return 0;
     return 1 - ctx->state.active;
+}
+
+/* Whether the journal has slot pending (committed, trial not ended). */
+static bool slot_pending(const boot_ctx_t *ctx, int slot)
+{
+    return ctx->area != BOOT_AREA_NONE && slot_ok(slot) &&
+           ctx->state.slot[slot].state == FOTA_SLOT_PENDING;
 }
 
 /* Whether [addr, addr + len) covers whole sectors. */
@@ -234,6 +266,11 @@ int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
          * the running slot, and everything outside main flash (system
          * memory, option bytes, SRAM, peripherals). */
         int slot = boot_inactive_slot(ctx);
+        /* A committed image is never changed in place: Write Memory into
+         * a pending slot is refused; an erase first withdraws the commit
+         * (boot_erase_prepare), after which the slot is writable again. */
+        if (op == BOOT_OP_WRITE && slot_pending(ctx, slot))
+            return FOTA_ERR_PERM;
         lo = (uint32_t)FOTA_SLOT_ADDR(slot);
         hi = lo + FOTA_SLOT_SIZE;
         break;
@@ -245,6 +282,30 @@ int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
         return FOTA_ERR_PERM;
     if (op == BOOT_OP_ERASE && !whole_sectors(addr, len))
         return FOTA_ERR_PERM;
+    return 0;
+}
+
+int boot_erase_prepare(boot_ctx_t *ctx, uint16_t sector_mask)
+{
+    fota_journal_rec_t rec;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        uint16_t slot_mask = (uint16_t)(((1u << FOTA_SLOT_SECTORS) - 1u)
+                                        << FOTA_SLOT_FIRST_SECTOR(s));
+
+        if (!(sector_mask & slot_mask) || !slot_pending(ctx, s))
+            continue;
+        rec = ctx->state;
+        rec.slot[s].state = FOTA_SLOT_EMPTY;
+        rec.slot[s].image_crc = 0xFFFFFFFFu;
+        memset(&rec.slot[s].version, 0, sizeof(rec.slot[s].version));
+        rec.attempts_left = 0;
+        int rc = boot_journal_append(ctx, &rec);
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -292,6 +353,7 @@ int boot_commit(boot_ctx_t *ctx, int slot)
     rec.slot[slot].version = hdr.version;
     rec.slot[slot].image_crc = image_crc(slot, &hdr);
     rec.attempts_left = FOTA_TRIAL_ATTEMPTS;
+    rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
     rc = boot_journal_append(ctx, &rec);
 out:
     return rc;
@@ -329,6 +391,7 @@ int boot_confirm(boot_ctx_t *ctx, int slot)
         rec.active = (uint8_t)slot;
         rec.slot[slot].state = FOTA_SLOT_CONFIRMED;
         rec.attempts_left = 0;
+        rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
         if (hdr.sec_counter > rec.sec_floor)
             rec.sec_floor = hdr.sec_counter;
         rc = boot_journal_append(ctx, &rec);
@@ -527,7 +590,20 @@ static int revert(boot_ctx_t *ctx, int pending)
 
     rec.slot[pending].state = FOTA_SLOT_REJECTED;
     rec.attempts_left = 0;
+    rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
     return boot_journal_append(ctx, &rec);
+}
+
+/* Whether this trial boot gives back the attempt the previous boot used:
+ * that boot was a trial attempt (one is on record for this commit) and it
+ * ended in a power loss, not in a watchdog or software reset, and fewer
+ * than FOTA_TRIAL_POWER_LOSS_MAX attempts were given back this trial. */
+static bool power_loss_refund(const boot_ctx_t *ctx)
+{
+    uint8_t used = ctx->state.flags & FOTA_JOURNAL_F_PWR_REFUNDS;
+
+    return ctx->power_loss_reset && ctx->state.attempts_left < FOTA_TRIAL_ATTEMPTS &&
+           used < FOTA_TRIAL_POWER_LOSS_MAX;
 }
 
 static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
@@ -536,18 +612,24 @@ static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
     boot_vectors_t vec;
     boot_measure_t m;
     fota_journal_rec_t rec;
+    bool refund = power_loss_refund(ctx);
     int rc;
 
-    if (ctx->state.attempts_left == 0)
+    if (ctx->state.attempts_left == 0 && !refund)
         goto revert;
     rc = verify_slot(ctx, pending, true, &hdr, &vec, &m);
     if (rc != 0)
         goto revert;
 
     /* The attempt is on record before the image runs, so an image that
-     * hangs or resets before confirming still uses up its attempts. */
+     * hangs or resets before confirming still uses up its attempts. One
+     * that a power loss ended is given back instead (bounded). */
     rec = ctx->state;
-    rec.attempts_left--;
+    if (refund)
+        rec.flags = (uint8_t)((rec.flags & ~FOTA_JOURNAL_F_PWR_REFUNDS) |
+                              ((rec.flags & FOTA_JOURNAL_F_PWR_REFUNDS) + 1u));
+    else
+        rec.attempts_left--;
     rec.boot_count++;
     rc = boot_journal_append(ctx, &rec);
     if (rc < 0)

@@ -34,7 +34,9 @@
  * image must be allowed: the old image or the new one on trial before the
  * confirm completes, only the new one once the flash holds its confirmed
  * record, never the rolled-back image once its rejection is recorded
- * (else wrong_image).
+ * (else wrong_image). The cold boot is a power-on, so a pending image
+ * whose attempt is on record may run again while the power-loss bound
+ * allows, even with no attempts left (docs/boot-flow.md).
  *
  * Usage: powercut_vboard [--full] [--verbose] <build-arm dir>
  * Last line: powercut-vboard: cuts=<N> bricked=<B> wrong_image=<W>
@@ -409,6 +411,14 @@ static void check_cut(const scenario_t *sc, const uint8_t *mem, const char *wher
     if (vbr_journal_read(cut, &jctx) == 0 && jctx.area != BOOT_AREA_NONE) {
         if (jctx.state.active == 1 && jctx.state.slot[1].state == FOTA_SLOT_CONFIRMED)
             allow_a = false;
+        /* The cold boot after a cut is a power-on: a pending image whose
+         * attempt is on record gets that attempt back while the bound
+         * allows (docs/boot-flow.md), even with no attempts left. */
+        if (jctx.state.slot[1].state == FOTA_SLOT_PENDING &&
+            (jctx.state.attempts_left > 0 ||
+             ((jctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS) < FOTA_TRIAL_POWER_LOSS_MAX &&
+              jctx.state.attempts_left < FOTA_TRIAL_ATTEMPTS)))
+            allow_b = true;
         if (jctx.state.slot[1].state == FOTA_SLOT_REJECTED)
             allow_b = false;
     }

@@ -298,6 +298,13 @@ int main(void)
         fw_update_mode();
     }
 
+    /* A trial attempt that a power loss ended is given back (bounded,
+     * docs/boot-flow.md): POR/BOR set and nothing that means the image or
+     * a watchdog reset the chip (RM0090 7.3.21). */
+    s_ctx.power_loss_reset =
+        (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF)) != 0 &&
+        (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF | RCC_CSR_SFTRSTF |
+                RCC_CSR_LPWRRSTF)) == 0;
     boot_decision_t d;
     rc = boot_decide(&s_ctx, &d);
     if (rc < 0) {

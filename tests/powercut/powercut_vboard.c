@@ -80,7 +80,9 @@ static vbr_image_t s_a1;   /* slot A v1.0.0, confirms */
 static vbr_image_t s_b2;   /* slot B v2.0.0, confirms */
 static vbr_image_t s_b2nc; /* slot B v2.0.0, never confirms */
 
-static uint32_t s_sym_append, s_sym_wait, s_sym_init;
+/* s_sym_api_append: the API table's flash-resident copy of the append
+ * (fota_api_*), which an application's confirm runs. */
+static uint32_t s_sym_append, s_sym_api_append, s_sym_wait, s_sym_init;
 static char s_boot_elf[1024];
 
 static bool s_full, s_verbose;
@@ -664,7 +666,10 @@ static int run_scenario(const scenario_t *sc)
     vboard_reset(s_run, VBOARD_RESET_POWER);
     vboard_uart_clear(s_run);
     for (nwin = 0; nwin < sc->nwin; nwin++) {
-        vboard_until_t u = {.pc = s_sym_append, .max_ns = SURVEY_BOUND_NS};
+        /* The first append is the bootloader's; a second one is the
+         * application's confirm through the API table. */
+        vboard_until_t u = {.pc = nwin == 0 ? s_sym_append : s_sym_api_append,
+                            .max_ns = SURVEY_BOUND_NS};
 
         if (vboard_run(s_run, &u) != VBOARD_STOP_PC) {
             printf("powercut-vboard: %s: journal append %d not reached; uart:\n%s\n",
@@ -699,6 +704,7 @@ static int load(const char *dir)
 
     snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", dir);
     if (vbr_elf_symbol(s_boot_elf, "boot_journal_append", &s_sym_append) ||
+        vbr_elf_symbol(s_boot_elf, "fota_api_boot_journal_append", &s_sym_api_append) ||
         vbr_elf_symbol(s_boot_elf, "fw_flash_wait_idle", &s_sym_wait) ||
         vbr_elf_symbol(s_boot_elf, "boot_init", &s_sym_init)) {
         fprintf(stderr, "powercut-vboard: symbols not found in %s (run make cross)\n",

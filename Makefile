@@ -6,11 +6,15 @@ CROSS      ?= build-arm
 JOBS       ?= $(shell nproc)
 CMAKE_HOST  = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Debug
 # BOOT_PUBKEY: the Ed25519 public key (64 hex digits, `fota key pub`) the
-# bootloader requires images to be signed with; empty: none (kept in the
-# cache until given again).
+# bootloader requires images to be signed with; BOOT_PUBKEY= (empty) clears
+# it. BOOT_PRODUCT: the product id the bootloader accepts (default
+# FOTA_PRODUCT_ID of include/fota/fota_config.h). Both stay in the CMake
+# cache until given again.
+cross_opt = $(if $(filter undefined,$(origin $(1))),,-D$(2)=$($(1)))
 CMAKE_CROSS = cmake -S . -B $(CROSS) -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
-              $(if $(BOOT_PUBKEY),-DFOTA_BOOT_PUBKEY=$(BOOT_PUBKEY))
+              $(call cross_opt,BOOT_PUBKEY,FOTA_BOOT_PUBKEY) \
+              $(call cross_opt,BOOT_PRODUCT,FOTA_BOOT_PRODUCT)
 
 .PHONY: all setup build cross check test powercut clean
 

@@ -7,6 +7,17 @@
       points into the bootloader's own flash image (its .text/.rodata):
       on the single-bank F407 either would stall while flash is busy.
 
+  fw_size.py api <elf>
+      Fails if the API table's entries (boot_api_confirm,
+      boot_api_request_update_mode) reach code in SRAM or load a literal
+      pointing into SRAM other than the no-init window: once the
+      application runs, all of SRAM below FOTA_NOINIT_ADDR is its own.
+
+  fw_size.py prefix <in.o> <out.o> <prefix>
+      Copies an object with every symbol renamed <prefix><name>, except the
+      ARM mapping symbols ($t, $d, ...) the disassembler needs (the API
+      table's copy of the confirm path, boot/CMakeLists.txt).
+
   fw_size.py size <elf> <build dir>
       Prints flash/RAM of the bootloader and its worst-case stack, ending
       with "size: bootloader_flash=<b> bootloader_ram=<b> bootloader_stack=<b>".
@@ -29,6 +40,10 @@ import sys
 
 OBJDUMP = os.environ.get("OBJDUMP", "arm-none-eabi-objdump")
 RAM = (0x20000000, 0x20020000)
+# The application's SRAM (fota_layout.h FOTA_APP_SRAM_*) and CCM.
+APP_RAM = (0x20000000, 0x2001FFF0)
+CCM = (0x10000000, 0x10010000)
+API_ROOTS = ("boot_api_confirm", "boot_api_request_update_mode")
 # Sectors 0 and 1 (FOTA_BOOT_ADDR/SIZE in include/fota/fota_layout.h).
 BOOT_BUDGET = 0x8000
 BOOT_FLASH = (0x08000000, 0x08000000 + BOOT_BUDGET)
@@ -137,8 +152,40 @@ def check_ramfunc(elf):
     return 0
 
 
+def check_api(elf):
+    funcs = disassemble(elf)
+    seen, todo, bad = set(), list(API_ROOTS), []
+    for r in API_ROOTS:
+        if r not in funcs:
+            bad.append("%s missing" % r)
+    while todo:
+        n = todo.pop()
+        if n in seen or n not in funcs:
+            continue
+        seen.add(n)
+        f = funcs[n]
+        if in_range(f["addr"], RAM) or in_range(f["addr"], CCM):
+            bad.append("%s runs from RAM (0x%08x)" % (n, f["addr"]))
+        if f["indirect"]:
+            bad.append("%s makes an indirect call" % n)
+        for w in f["words"]:
+            if in_range(w, APP_RAM) or in_range(w, CCM):
+                bad.append("%s loads 0x%08x (application RAM)" % (n, w))
+        todo.extend(f["calls"])
+    if bad:
+        print("api: %d problem(s) in the API table's code:" % len(bad))
+        for b in bad:
+            print("  " + b)
+        return 1
+    print("api: %d functions reachable from the API table, all in flash, "
+          "no fixed RAM but the no-init window" % len(seen))
+    return 0
+
+
 def norm(name):
-    return re.sub(r"\.\d+$", "", name)
+    # The API table's copy of the core (fota_api_*) has the frames of the
+    # functions it was compiled from.
+    return re.sub(r"^fota_api_", "", re.sub(r"\.\d+$", "", name))
 
 
 def read_su(build_dir):
@@ -236,9 +283,34 @@ def size(elf, build_dir):
     return 0
 
 
+def prefix_object(src, dst, prefix):
+    nm = os.environ.get("NM", "arm-none-eabi-nm")
+    objcopy = os.environ.get("OBJCOPY", "arm-none-eabi-objcopy")
+    out = subprocess.run([nm, "-a", src], check=True, capture_output=True,
+                         text=True).stdout
+    names = set()
+    for line in out.splitlines():
+        name = line.split()[-1] if line.split() else ""
+        if len(line.split()) < 2 or name.startswith("$") or name.startswith("."):
+            continue
+        if line.split()[-2] in ("a", "N", "n"):  # file names, debug symbols
+            continue
+        names.add(name)
+    table = dst + ".syms"
+    with open(table, "w") as f:
+        for n in sorted(names):
+            f.write("%s %s%s\n" % (n, prefix, n))
+    subprocess.run([objcopy, "--redefine-syms=" + table, src, dst], check=True)
+    return 0
+
+
 def main(argv):
+    if len(argv) == 5 and argv[1] == "prefix":
+        return prefix_object(argv[2], argv[3], argv[4])
     if len(argv) == 3 and argv[1] == "ramfunc":
         return check_ramfunc(argv[2])
+    if len(argv) == 3 and argv[1] == "api":
+        return check_api(argv[2])
     if len(argv) == 4 and argv[1] == "size":
         return size(argv[2], argv[3])
     print(__doc__)

@@ -2,12 +2,24 @@
  * fota_err.c - names for the shared error codes.
  */
 #include "fota/fota_err.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_nomalloc.h"
 
 const char *fota_strerror(int err)
 {
     if (FOTA_ERR_IS_PLATFORM(err))
         return "platform error";
+    if (FOTA_ERR_IS_IMAGE(err)) {
+        /* One static string per reason, so callers can keep the pointer. */
+        static const char *const img[FOTA_IMG_REASONS] = {
+            "image refused", "image refused: load address", "image refused: body size",
+            "image refused: product id", "image refused: confirm window",
+            "image refused: security counter", "image refused: initial stack pointer",
+            "image refused: reset vector",
+        };
+        int r = FOTA_ERR_IMAGE_REASON(err);
+        return r > 0 && r < FOTA_IMG_REASONS ? img[r] : "image refused";
+    }
     switch (err) {
     case FOTA_OK:
         return "ok";

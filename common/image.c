@@ -26,7 +26,9 @@
 #define OFF_RESERVED2 98
 
 _Static_assert(OFF_PRODUCT + FOTA_IMAGE_PRODUCT_LEN == OFF_CONFIRM_WINDOW,
-               "product field must end where the confirm window starts");
+               "the confirm window follows the product field");
+_Static_assert(OFF_CONFIRM_WINDOW + 4 == OFF_RESERVED1,
+               "reserved bytes follow the confirm window");
 _Static_assert(OFF_RESERVED1 + 12 == FOTA_IMAGE_HASHED_HDR_LEN,
                "hashed part of the header is bytes [0, 64)");
 _Static_assert(FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE == FOTA_IMAGE_OFF_TLV_SIZE,
@@ -131,8 +133,8 @@ void fota_image_hash_start(fota_sha256_t *sha,
 
 uint32_t fota_image_confirm_window_ms(const fota_image_hdr_t *h)
 {
-    return h->confirm_window_ms ? h->confirm_window_ms
-                                : FOTA_CONFIRM_WINDOW_DEFAULT_MS;
+    return h->confirm_window_ms != 0 ? h->confirm_window_ms
+                                     : FOTA_CONFIRM_WINDOW_DEFAULT_MS;
 }
 
 int fota_version_cmp(const fota_version_t *a, const fota_version_t *b)

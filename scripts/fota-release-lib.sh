@@ -13,7 +13,7 @@ import random, struct, sys
 slot, size, seed, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 base = 0x08020200 if slot == 'a' else 0x08080200
 r = random.Random(seed)
-body = struct.pack('<II', 0x20020000, base + 0x101) + bytes(r.getrandbits(8) for _ in range(size - 8))
+body = struct.pack('<II', 0x2001FFF0, base + 0x101) + bytes(r.getrandbits(8) for _ in range(size - 8))
 open(out, 'wb').write(body)
 PY
 }

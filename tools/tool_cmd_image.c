@@ -31,15 +31,17 @@ static void pack_usage(FILE *f)
             "                          (default \"%s\")\n"
             "      --flags N           header flags, decimal or 0x-hex\n"
             "                          (bit 0: test build that never confirms)\n"
-            "      --confirm-window-ms N  how long a trial boot may take to confirm\n"
-            "                          (0: the default %u ms; at most %u ms)\n"
+            "      --confirm-window-ms N\n"
+            "                          time a trial boot has to confirm, 1..%u ms\n"
+            "                          (default %u; the trial watchdog never fires\n"
+            "                          earlier)\n"
             "      --no-vector-check   do not check that the vector table points\n"
             "                          into the slot\n"
             "  -o, --output FILE       image file to write\n"
             "  -h, --help              this help\n",
             (unsigned)FOTA_SLOT_BODY_ADDR(0), (unsigned)FOTA_SLOT_BODY_ADDR(1),
-            FOTA_PRODUCT_ID, (unsigned)FOTA_CONFIRM_WINDOW_DEFAULT_MS,
-            (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
+            FOTA_PRODUCT_ID, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS,
+            (unsigned)FOTA_CONFIRM_WINDOW_DEFAULT_MS);
 }
 
 static int cmd_pack(int argc, char **argv)
@@ -100,9 +102,12 @@ static int cmd_pack(int argc, char **argv)
         fprintf(stderr, "fota image pack: bad --flags '%s'\n", flags_s);
         goto out;
     }
-
-    if (window_s != NULL && tool_parse_u32(window_s, &po.confirm_window_ms) != 0) {
-        fprintf(stderr, "fota image pack: bad --confirm-window-ms '%s'\n", window_s);
+    if (window_s != NULL &&
+        (tool_parse_u32(window_s, &po.confirm_window_ms) != 0 ||
+         po.confirm_window_ms == 0 ||
+         po.confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS)) {
+        fprintf(stderr, "fota image pack: bad --confirm-window-ms '%s' (want 1..%u)\n",
+                window_s, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
         goto out;
     }
 
@@ -170,22 +175,26 @@ out:
 static int cmd_inspect(int argc, char **argv)
 {
     bool json = false, help = false;
-    const char *pub_path = NULL;
-    const tool_opt_t opts[] = {{"json", 'j', NULL, &json}, {"pubkey", 0, &pub_path, NULL}};
+    const char *pub_path = NULL, *product = NULL;
+    const tool_opt_t opts[] = {{"json", 'j', NULL, &json},
+                               {"pubkey", 0, &pub_path, NULL},
+                               {"product", 0, &product, NULL}};
     const char *pos[1];
     size_t npos;
 
-    if (tool_parse_args("fota image inspect", argc, argv, opts, 2, pos, 1, &npos,
+    if (tool_parse_args("fota image inspect", argc, argv, opts, 3, pos, 1, &npos,
                         &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image inspect <image.img> [--pubkey PUB] [--json]\n"
+        printf("usage: fota image inspect <image.img> [--product ID] [--pubkey PUB] [--json]\n"
                "\n"
                "Show an image's header fields, TLV records (key id, signature), computed\n"
                "hash and ST CRC, and the result of every check 'fota image verify'\n"
                "makes (the slot is taken from the load address). Exit status 0 if all\n"
                "checks pass.\n"
                "\n"
+               "      --product ID  the product id the bootloader accepts (default\n"
+               "                    \"" FOTA_PRODUCT_ID "\")\n"
                "      --pubkey PUB  also verify the Ed25519 signature with this key\n"
                "  -j, --json        one JSON object on stdout\n"
                "  -h, --help        this help\n");
@@ -195,7 +204,7 @@ static int cmd_inspect(int argc, char **argv)
         fprintf(stderr, "fota image inspect: need one image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
-    return examine(pos[0], -1, NULL, json, true, pub_path);
+    return examine(pos[0], -1, product, json, true, pub_path);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -222,14 +231,17 @@ static int cmd_verify(int argc, char **argv)
                "Check an image as the bootloader would before accepting it: header\n"
                "(magic, version, size), the load address and size fit the slot, the\n"
                "file is exactly header + body, the SHA-256 matches, the TLV area is\n"
-               "well-formed and the vector table points into the body. With --pubkey,\n"
+               "well-formed, and the bootloader's own image check passes (the same code:\n"
+               "link address, size, product, confirm window, initial SP in application\n"
+               "RAM or CCM, reset vector in the body). With --pubkey,\n"
                "also as the agent would: the Ed25519 signature of the hash must verify\n"
                "with that key (32 raw bytes, 64 hex digits or PEM).\n"
                "Exit status 0 only if every check passes, 1 otherwise.\n"
                "\n"
                "  -s, --slot a|b    slot the image must be built for (default: the\n"
                "                    slot its load address names)\n"
-               "      --product ID  also require this product id\n"
+               "      --product ID  the product id the bootloader accepts (default\n"
+               "                    \"" FOTA_PRODUCT_ID "\")\n"
                "      --pubkey PUB  require a valid signature by this key\n"
                "  -j, --json        one JSON object on stdout\n"
                "  -h, --help        this help\n");

@@ -10,14 +10,15 @@
 #include "fota/fota_crc32.h"
 #include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 #include "tool.h"
 #include "tool_json.h"
 
 /* Does a Cortex-M vector table at body address load_addr look right?
- * Word 0 is the initial stack pointer (top of SRAM or CCM, word aligned,
- * may equal the end address); word 1 the reset handler, a Thumb address
- * (bit 0 set) inside the body. An image linked for the other slot fails
+ * The rules are the bootloader's (fota_image_sp_ok, fota_image_entry_ok):
+ * word 0 the initial stack pointer, word 1 the reset handler, a Thumb
+ * address (bit 0 set) inside the body; this adds the words in the report. An image linked for the other slot fails
  * here, which is the mistake this is meant to catch. */
 static bool vectors_plausible(const uint8_t *body, size_t body_len,
                               uint32_t load_addr, char *why, size_t why_len)
@@ -31,16 +32,16 @@ static bool vectors_plausible(const uint8_t *body, size_t body_len,
     }
     sp = fota_get_le32(body);
     reset = fota_get_le32(body + 4);
-    bool sp_sram = sp > FOTA_SRAM_ADDR && sp <= FOTA_SRAM_ADDR + FOTA_SRAM_SIZE;
-    bool sp_ccm = sp > FOTA_CCM_ADDR && sp <= FOTA_CCM_ADDR + FOTA_CCM_SIZE;
-    if ((!sp_sram && !sp_ccm) || sp % 4 != 0) {
+    if (!fota_image_sp_ok(sp)) {
         snprintf(why, why_len,
-                 "initial stack pointer 0x%08lx is not in SRAM or CCM",
-                 (unsigned long)sp);
+                 "initial stack pointer 0x%08lx is not a word-aligned address in "
+                 "application RAM (0x%08x, 0x%08x] or CCM (0x%08x, 0x%08x]",
+                 (unsigned long)sp, (unsigned)FOTA_SRAM_ADDR, (unsigned)FOTA_NOINIT_ADDR,
+                 (unsigned)FOTA_CCM_ADDR, (unsigned)(FOTA_CCM_ADDR + FOTA_CCM_SIZE));
         return false;
     }
     target = reset & ~1u;
-    if ((reset & 1u) == 0 || target < load_addr || target - load_addr >= body_len) {
+    if (!fota_image_entry_ok(reset, load_addr, (uint32_t)body_len)) {
         int other = fota_slot_of(target);
         snprintf(why, why_len,
                  "reset handler 0x%08lx is not a Thumb address inside the body "
@@ -88,7 +89,7 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
         return FOTA_ERR_INVAL;
     }
     if (opts->confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS) {
-        snprintf(err, err_len, "confirm window %lu ms is above the maximum %u ms",
+        snprintf(err, err_len, "confirm window %lu ms exceeds the maximum %u ms",
                  (unsigned long)opts->confirm_window_ms,
                  (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
         return FOTA_ERR_RANGE;
@@ -126,6 +127,21 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
 
     /* The hash covers header bytes [0, 64), which do not include the hash
      * itself: encode, hash, then encode again with the hash filled in. */
+    /* The bootloader's own verdict on the header and vector table (the
+     * vector words only when they are checked at all). */
+    {
+        int why_r = fota_image_check(&hdr, opts->slot, product, 0,
+                                     fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE),
+                                     fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE + 4));
+        if (why_r != FOTA_IMG_OK &&
+            !(opts->no_vector_check && (why_r == FOTA_IMG_SP || why_r == FOTA_IMG_ENTRY))) {
+            snprintf(err, err_len, "the bootloader would refuse it: %s (%s)",
+                     fota_image_reason_name(why_r),
+                     fota_strerror(fota_image_reason_err(why_r)));
+            free(buf);
+            return fota_image_reason_err(why_r);
+        }
+    }
     fota_image_hdr_encode(&hdr, buf);
     fota_image_hash_start(&sha, buf);
     fota_sha256_update(&sha, buf + FOTA_IMAGE_HDR_SIZE, body_len);
@@ -296,13 +312,34 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
                      (unsigned long)r->vec_sp, (unsigned long)r->vec_reset);
     }
 
-    if (product != NULL) {
+    c = add_check(r, "window", r->hdr.confirm_window_ms <= FOTA_CONFIRM_WINDOW_MAX_MS);
+    snprintf(c->detail, sizeof c->detail,
+             c->ok ? "confirm window %lu ms" : "confirm window %lu ms exceeds the maximum %u ms",
+             (unsigned long)fota_image_confirm_window_ms(&r->hdr),
+             (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
+
+    {
         char have[FOTA_IMAGE_PRODUCT_LEN + 1];
+        const char *want = product != NULL ? product : FOTA_PRODUCT_ID;
+
         memcpy(have, r->hdr.product, FOTA_IMAGE_PRODUCT_LEN);
         have[FOTA_IMAGE_PRODUCT_LEN] = '\0';
-        c = add_check(r, "product", strcmp(have, product) == 0);
+        c = add_check(r, "product", fota_image_product_ok(&r->hdr, want));
         snprintf(c->detail, sizeof c->detail, c->ok ? "%s" : "image is for '%s', want '%s'",
-                 have, product);
+                 have, want);
+
+        /* The one verdict, as the bootloader reaches it (fota_image_check):
+         * the first of its checks that fails names the reason. The security
+         * floor of a device is not known here. */
+        int why_r = fota_image_check(&r->hdr, r->slot, want, 0, r->vec_sp, r->vec_reset);
+        c = add_check(r, "boot", why_r == FOTA_IMG_OK);
+        r->reason = why_r;
+        if (c->ok)
+            snprintf(c->detail, sizeof c->detail, "the bootloader's image check passes");
+        else
+            snprintf(c->detail, sizeof c->detail, "the bootloader refuses it: %s (%s)",
+                     fota_image_reason_name(why_r),
+                     fota_strerror(fota_image_reason_err(why_r)));
     }
     return tool_image_report_ok(r);
 }
@@ -490,7 +527,7 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
                 (h->flags & FOTA_IMAGE_F_NO_CONFIRM) ? " (no-confirm test build)" : "");
         fprintf(f, "  confirm window %lu ms%s\n",
                 (unsigned long)fota_image_confirm_window_ms(h),
-                h->confirm_window_ms ? "" : " (default)");
+                h->confirm_window_ms == 0 ? " (default)" : "");
         fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, hex);
         fprintf(f, "  sha256        %s\n", hex);
         if (r->body_complete)

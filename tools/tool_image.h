@@ -19,8 +19,8 @@ typedef struct tool_pack_opts {
     uint32_t sec_counter;
     uint32_t flags;          /* FOTA_IMAGE_F_* */
     const char *product;     /* NULL: FOTA_PRODUCT_ID; at most 16 characters */
-    bool no_vector_check;    /* skip the vector-table plausibility check */
     uint32_t confirm_window_ms; /* 0: default; at most FOTA_CONFIRM_WINDOW_MAX_MS */
+    bool no_vector_check;    /* skip the vector-table plausibility check */
 } tool_pack_opts_t;
 
 /* Build an image from a raw binary linked for the slot's body address:
@@ -40,7 +40,7 @@ typedef struct tool_check {
     char detail[200];  /* what was found; why it failed */
 } tool_check_t;
 
-#define TOOL_IMAGE_MAX_CHECKS 8
+#define TOOL_IMAGE_MAX_CHECKS 12
 
 /* Everything learnt about an image file. */
 typedef struct tool_image_report {
@@ -52,13 +52,15 @@ typedef struct tool_image_report {
     uint8_t sha256_calc[FOTA_SHA256_SIZE]; /* valid if body_complete */
     uint32_t crc_st;              /* fota_crc32_st over header + body, if body_complete */
     uint32_t vec_sp, vec_reset;   /* first two body words, if present */
+    int reason;                   /* fota_image_check's verdict (enum fota_image_reason) */
     size_t ncheck;
     tool_check_t check[TOOL_IMAGE_MAX_CHECKS];
 } tool_image_report_t;
 
 /* Examine an image file's bytes. want_slot 0/1 checks that slot; -1 takes
- * the slot from the header's load address. product, if non-NULL, must match
- * the header's product id. Fills r; returns true if every check passed. */
+ * the slot from the header's load address. The header's product id must be
+ * product, or FOTA_PRODUCT_ID when product is NULL. The "boot" check is the
+ * bootloader's verdict (fota_image_check), its reason in r->reason. Fills r; returns true if every check passed. */
 bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
                         const char *product, tool_image_report_t *r);
 

@@ -1162,10 +1162,12 @@ int agent_proto_flash_image(agent_proto_t *t, const agent_flash_req_t *req)
             return rc;
         /* The target's verdicts on the image itself do not change on a
          * second pass: a rejected release, a security counter below the
-         * floor, a signature the bootloader refuses. */
+         * floor, a signature the bootloader refuses, an image its image
+         * check refuses (FOTA_ERR_IMAGE(reason): vector table, link
+         * address, product, confirm window, size). */
         if (rc == 0 || rc == FOTA_ERR_RANGE || rc == FOTA_ERR_INVAL ||
             rc == FOTA_ERR_REJECTED || rc == FOTA_ERR_ROLLBACK ||
-            rc == FOTA_ERR_AUTH || rc == FOTA_ERR_PERM)
+            rc == FOTA_ERR_AUTH || rc == FOTA_ERR_PERM || FOTA_ERR_IS_IMAGE(rc))
             return rc;
         agent_log(t, AGENT_LOG_WARN, "flash: pass failed, starting over");
     }

@@ -7,13 +7,10 @@
 #include "boot_port.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_ed25519.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
 #include "fota/fota_sha256.h"
-
-#define PRODUCT_ID_LEN (sizeof(FOTA_PRODUCT_ID) - 1)
-_Static_assert(PRODUCT_ID_LEN <= FOTA_IMAGE_PRODUCT_LEN,
-               "product id fits the header field");
 
 /* The two words at the start of the vector table. */
 typedef struct boot_vectors {
@@ -24,50 +21,6 @@ typedef struct boot_vectors {
 static bool slot_ok(int slot)
 {
     return slot >= 0 && slot < FOTA_SLOT_COUNT;
-}
-
-static bool product_ok(const fota_image_hdr_t *hdr)
-{
-    if (memcmp(hdr->product, FOTA_PRODUCT_ID, PRODUCT_ID_LEN) != 0)
-        return false;
-    /* The rest of the field is NUL padding, so "stm32f407-disco-x" does
-     * not pass for "stm32f407-disco". */
-    for (size_t i = PRODUCT_ID_LEN; i < FOTA_IMAGE_PRODUCT_LEN; i++)
-        if (hdr->product[i] != '\0')
-            return false;
-    return true;
-}
-
-/*
- * The vector table must describe a program that can run from this slot:
- * the initial MSP inside SRAM (the top of SRAM itself is allowed, the stack
- * grows down), word-aligned; the reset handler a Thumb address (bit 0 set)
- * inside the image body. Anything else would fault or run garbage.
- */
-static int check_vectors(const fota_image_hdr_t *hdr, int slot,
-                         boot_vectors_t *vec)
-{
-    uint8_t raw[8];
-    uint32_t body = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
-    uint32_t target;
-    int rc;
-
-    rc = boot_flash_read(body, raw, sizeof(raw));
-    if (rc < 0)
-        return rc;
-    vec->msp = fota_get_le32(raw);
-    vec->entry = fota_get_le32(raw + 4);
-
-    if (vec->msp <= (uint32_t)FOTA_SRAM_ADDR ||
-        vec->msp > (uint32_t)FOTA_SRAM_ADDR + FOTA_SRAM_SIZE ||
-        (vec->msp & 3u) != 0)
-        return FOTA_ERR_CORRUPT;
-    if ((vec->entry & 1u) == 0)
-        return FOTA_ERR_CORRUPT;
-    target = vec->entry & ~1u;
-    if (target < body || target - body >= hdr->body_size)
-        return FOTA_ERR_CORRUPT;
-    return 0;
 }
 
 /*
@@ -168,11 +121,14 @@ static uint32_t image_crc(int slot, const fota_image_hdr_t *hdr)
 }
 
 /* Everything about slot's image except the pass over its body: header
- * sanity, magic, link address, product, security floor, vector table.
- * buf receives the raw header (the hash starts with it). */
+ * sanity, magic, then the one verdict of fota_image_check (link address,
+ * size, product, confirm window, security floor, vector table), the same
+ * code `fota image verify` runs. buf receives the raw header (the hash
+ * starts with it). */
 static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
                       boot_vectors_t *vec, uint8_t buf[FOTA_IMAGE_HDR_SIZE])
 {
+    uint8_t raw[8];
     int rc;
 
     if (!slot_ok(slot))
@@ -185,14 +141,15 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
     rc = fota_image_hdr_decode(hdr, buf);
     if (rc < 0)
         return rc;
-    rc = fota_image_check_slot(hdr, slot);
+    rc = boot_flash_read((uint32_t)FOTA_SLOT_BODY_ADDR(slot), raw, sizeof(raw));
     if (rc < 0)
         return rc;
-    if (!product_ok(hdr))
-        return FOTA_ERR_CORRUPT;
-    if (ctx->area != BOOT_AREA_NONE && hdr->sec_counter < ctx->state.sec_floor)
-        return FOTA_ERR_ROLLBACK;
-    return check_vectors(hdr, slot, vec);
+    vec->msp = fota_get_le32(raw);
+    vec->entry = fota_get_le32(raw + 4);
+    return fota_image_reason_err(fota_image_check(
+        hdr, slot, FOTA_PRODUCT_ID,
+        ctx->area != BOOT_AREA_NONE ? ctx->state.sec_floor : 0, vec->msp,
+        vec->entry));
 }
 
 /* boot_verify_image plus the vector table words and what was measured,
@@ -232,12 +189,44 @@ int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
     return verify_slot(ctx, slot, full, hdr != NULL ? hdr : &local, &vec, &m);
 }
 
+void boot_factory_scan(boot_ctx_t *ctx)
+{
+    fota_image_hdr_t hdr[FOTA_SLOT_COUNT];
+    uint8_t buf[FOTA_IMAGE_HDR_SIZE];
+    boot_vectors_t vec;
+    int best = -1;
+
+    ctx->factory_slot = -1;
+    if (ctx->area != BOOT_AREA_NONE)
+        return;
+    /* decide_factory's choice, from what can be known without hashing:
+     * a slot whose header and vector table pass the image check, the
+     * higher version when both do. A slot whose body then fails its hash
+     * is protected too, which only errs on the safe side. */
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        if (check_meta(ctx, s, &hdr[s], &vec, buf) != 0)
+            continue;
+        if (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
+            best = s;
+    }
+    ctx->factory_slot = (int8_t)best;
+}
+
 int boot_inactive_slot(const boot_ctx_t *ctx)
 {
-    if (ctx->area == BOOT_AREA_NONE || !slot_ok(ctx->state.active) ||
+    if (ctx->area == BOOT_AREA_NONE)
+        return slot_ok(ctx->factory_slot) ? 1 - ctx->factory_slot : 0;
+    if (!slot_ok(ctx->state.active) ||
         ctx->state.slot[ctx->state.active].state != FOTA_SLOT_CONFIRMED)
         return 0;
     return 1 - ctx->state.active;
+}
+
+/* Whether the journal has slot pending (committed, trial not ended). */
+static bool slot_pending(const boot_ctx_t *ctx, int slot)
+{
+    return ctx->area != BOOT_AREA_NONE && slot_ok(slot) &&
+           ctx->state.slot[slot].state == FOTA_SLOT_PENDING;
 }
 
 /* Whether [addr, addr + len) covers whole sectors. */
@@ -277,6 +266,11 @@ int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
          * the running slot, and everything outside main flash (system
          * memory, option bytes, SRAM, peripherals). */
         int slot = boot_inactive_slot(ctx);
+        /* A committed image is never changed in place: Write Memory into
+         * a pending slot is refused; an erase first withdraws the commit
+         * (boot_erase_prepare), after which the slot is writable again. */
+        if (op == BOOT_OP_WRITE && slot_pending(ctx, slot))
+            return FOTA_ERR_PERM;
         lo = (uint32_t)FOTA_SLOT_ADDR(slot);
         hi = lo + FOTA_SLOT_SIZE;
         break;
@@ -288,6 +282,30 @@ int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
         return FOTA_ERR_PERM;
     if (op == BOOT_OP_ERASE && !whole_sectors(addr, len))
         return FOTA_ERR_PERM;
+    return 0;
+}
+
+int boot_erase_prepare(boot_ctx_t *ctx, uint16_t sector_mask)
+{
+    fota_journal_rec_t rec;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
+        uint16_t slot_mask = (uint16_t)(((1u << FOTA_SLOT_SECTORS) - 1u)
+                                        << FOTA_SLOT_FIRST_SECTOR(s));
+
+        if (!(sector_mask & slot_mask) || !slot_pending(ctx, s))
+            continue;
+        rec = ctx->state;
+        rec.slot[s].state = FOTA_SLOT_EMPTY;
+        rec.slot[s].image_crc = 0xFFFFFFFFu;
+        memset(&rec.slot[s].version, 0, sizeof(rec.slot[s].version));
+        rec.attempts_left = 0;
+        int rc = boot_journal_append(ctx, &rec);
+        if (rc < 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -335,6 +353,7 @@ int boot_commit(boot_ctx_t *ctx, int slot)
     rec.slot[slot].version = hdr.version;
     rec.slot[slot].image_crc = image_crc(slot, &hdr);
     rec.attempts_left = FOTA_TRIAL_ATTEMPTS;
+    rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
     rc = boot_journal_append(ctx, &rec);
 out:
     return rc;
@@ -372,6 +391,7 @@ int boot_confirm(boot_ctx_t *ctx, int slot)
         rec.active = (uint8_t)slot;
         rec.slot[slot].state = FOTA_SLOT_CONFIRMED;
         rec.attempts_left = 0;
+        rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
         if (hdr.sec_counter > rec.sec_floor)
             rec.sec_floor = hdr.sec_counter;
         rc = boot_journal_append(ctx, &rec);
@@ -477,6 +497,7 @@ static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
     out->vector_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
     out->msp = vec2.msp;
     out->entry = vec2.entry;
+    out->confirm_window_ms = fota_image_confirm_window_ms(&hdr2);
     return 0;
 }
 
@@ -569,7 +590,20 @@ static int revert(boot_ctx_t *ctx, int pending)
 
     rec.slot[pending].state = FOTA_SLOT_REJECTED;
     rec.attempts_left = 0;
+    rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
     return boot_journal_append(ctx, &rec);
+}
+
+/* Whether this trial boot gives back the attempt the previous boot used:
+ * that boot was a trial attempt (one is on record for this commit) and it
+ * ended in a power loss, not in a watchdog or software reset, and fewer
+ * than FOTA_TRIAL_POWER_LOSS_MAX attempts were given back this trial. */
+static bool power_loss_refund(const boot_ctx_t *ctx)
+{
+    uint8_t used = ctx->state.flags & FOTA_JOURNAL_F_PWR_REFUNDS;
+
+    return ctx->power_loss_reset && ctx->state.attempts_left < FOTA_TRIAL_ATTEMPTS &&
+           used < FOTA_TRIAL_POWER_LOSS_MAX;
 }
 
 static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
@@ -578,18 +612,24 @@ static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
     boot_vectors_t vec;
     boot_measure_t m;
     fota_journal_rec_t rec;
+    bool refund = power_loss_refund(ctx);
     int rc;
 
-    if (ctx->state.attempts_left == 0)
+    if (ctx->state.attempts_left == 0 && !refund)
         goto revert;
     rc = verify_slot(ctx, pending, true, &hdr, &vec, &m);
     if (rc != 0)
         goto revert;
 
     /* The attempt is on record before the image runs, so an image that
-     * hangs or resets before confirming still uses up its attempts. */
+     * hangs or resets before confirming still uses up its attempts. One
+     * that a power loss ended is given back instead (bounded). */
     rec = ctx->state;
-    rec.attempts_left--;
+    if (refund)
+        rec.flags = (uint8_t)((rec.flags & ~FOTA_JOURNAL_F_PWR_REFUNDS) |
+                              ((rec.flags & FOTA_JOURNAL_F_PWR_REFUNDS) + 1u));
+    else
+        rec.attempts_left--;
     rec.boot_count++;
     rc = boot_journal_append(ctx, &rec);
     if (rc < 0)

@@ -34,6 +34,14 @@ typedef struct boot_ctx {
     uint32_t main_next_off;    /* offset of the first free record in sector 11 */
     uint32_t records_written;  /* appends since init (statistics) */
     uint32_t compactions;      /* compactions since init (statistics) */
+    bool power_loss_reset;     /* set by the port before boot_decide: this
+                                  boot began with a power-on or brown-out
+                                  reset and no watchdog, software or
+                                  low-power reset (RCC_CSR) */
+    int8_t factory_slot;       /* factory state only: the slot the factory
+                                  decision would boot as found at init
+                                  (a valid header, the higher version), or
+                                  -1 (boot_factory_scan) */
     uint8_t scratch[256];      /* read buffer for hashing and scanning */
 } boot_ctx_t;
 
@@ -50,6 +58,8 @@ typedef struct boot_decision {
     uint32_t vector_addr;/* body start = vector table (slot + 0x200) */
     uint32_t msp;        /* initial stack pointer from the vector table */
     uint32_t entry;      /* reset handler address from the vector table */
+    uint32_t confirm_window_ms; /* the image's effective confirm window
+                                   (fota_image_confirm_window_ms) */
 } boot_decision_t;
 
 /* Bus operations the write policy rules on. */
@@ -87,15 +97,32 @@ int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
  * verified, and the verdict checked twice, before JUMP is returned. */
 int boot_decide(boot_ctx_t *ctx, boot_decision_t *out);
 
-/* Slot the bus may write: the slot that is not the active confirmed one
- * (slot A when nothing is confirmed yet). */
+/* Slot the bus may write: the slot that is not the one the bootloader
+ * would boot - the active confirmed one, or in the factory state (empty
+ * journal) the slot holding the image the factory decision would boot
+ * (ctx->factory_slot); slot A when there is none. */
 int boot_inactive_slot(const boot_ctx_t *ctx);
 
 /* Whether a bus operation on [addr, addr + len) is allowed: WRITE and
  * ERASE only wholly inside the inactive slot (an ERASE range must cover
- * whole sectors); READ inside main flash. Returns 0 or FOTA_ERR_PERM. */
+ * whole sectors), and WRITE only while that slot is not pending (a
+ * committed image is never changed; an erase first withdraws the commit,
+ * boot_erase_prepare); READ inside main flash. Returns 0 or
+ * FOTA_ERR_PERM. */
 int boot_policy_check(const boot_ctx_t *ctx, enum boot_op op, uint32_t addr,
                       uint32_t len);
+
+/* Before erasing the sectors in sector_mask (bit n = sector n, each one
+ * boot_policy_check allowed): if they belong to a pending slot, withdraw
+ * its commit first with a journal record (the slot becomes EMPTY and the
+ * trial is off), so a trial never runs an image changed after its commit.
+ * Returns 0 or the journal error (then nothing may be erased). */
+int boot_erase_prepare(boot_ctx_t *ctx, uint16_t sector_mask);
+
+/* Called by boot_init: in the factory state, find the slot the factory
+ * decision would boot from the headers alone (header and image check, the
+ * higher version; no hash) into ctx->factory_slot. */
+void boot_factory_scan(boot_ctx_t *ctx);
 
 /* Commit the image in the inactive slot: full verification, then a record
  * that makes it pending with FOTA_TRIAL_ATTEMPTS attempts. Returns 0,

@@ -139,6 +139,8 @@ int boot_init(boot_ctx_t *ctx)
     ctx->main_next_off = main_next;
     ctx->records_written = 0;
     ctx->compactions = 0;
+    ctx->power_loss_reset = false;
+    boot_factory_scan(ctx);
 out:
     return rc;
 }

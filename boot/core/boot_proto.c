@@ -1048,9 +1048,14 @@ static void bp_run_pending(boot_proto_t *p)
                 p->job_off = 0;
                 p->job = JOB_WRITE;
             } else {
-                p->job = JOB_ERASE;
+                /* A pending slot's commit is withdrawn through the journal
+                 * before any of its sectors is erased (synchronous, like
+                 * commit; nothing else is in flight here). */
+                p->job_rc = boot_erase_prepare(p->ctx, p->job_mask);
+                p->job = p->job_rc < 0 ? JOB_DONE : JOB_ERASE;
             }
-            bp_flash_step(p);
+            if (p->job != JOB_DONE)
+                bp_flash_step(p);
         }
         return;
     case PEND_READ:

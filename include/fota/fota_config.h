@@ -16,6 +16,16 @@
 #define FOTA_TRIAL_ATTEMPTS 3
 #endif
 
+/* Trial attempts ended by a power loss (a power-on or brown-out reset, no
+ * watchdog or software reset) that are given back, at most, per committed
+ * image: a power-flaky site keeps a good release, and an image that browns
+ * out the board still runs out after FOTA_TRIAL_ATTEMPTS +
+ * FOTA_TRIAL_POWER_LOSS_MAX boots. At most 7 (3 bits of the journal's
+ * flags). */
+#ifndef FOTA_TRIAL_POWER_LOSS_MAX
+#define FOTA_TRIAL_POWER_LOSS_MAX 4
+#endif
+
 /* Bootloader version reported by Get Version and the status command
  * (major << 4 | minor, as ST encodes it). */
 #ifndef FOTA_BOOT_PROTO_VERSION

@@ -29,6 +29,15 @@ enum fota_err {
     FOTA_ERR_REJECTED = -131, /* version previously rejected by a trial boot */
 };
 
+/* The bootloader's image check refused the image for reason r (enum
+ * fota_image_reason in fota_image_check.h, 1..15): a verdict on the image
+ * itself, final for that release. On the wire (commit's result byte) it is
+ * 160 + r. */
+#define FOTA_ERR_IMAGE_BASE (-160)
+#define FOTA_ERR_IMAGE(r) (FOTA_ERR_IMAGE_BASE - (r))
+#define FOTA_ERR_IS_IMAGE(rc) ((rc) < FOTA_ERR_IMAGE_BASE && (rc) >= FOTA_ERR_IMAGE_BASE - 15)
+#define FOTA_ERR_IMAGE_REASON(rc) (FOTA_ERR_IMAGE_BASE - (rc))
+
 /* Platform error e (a positive or negative platform code) mapped into a
  * reserved range below -1000 so it can travel through FOTA APIs intact. */
 #define FOTA_ERR_PLATFORM_BASE (-1000)

@@ -16,7 +16,8 @@
  *    24   4  load_addr        address the body is linked for (slot + 0x200)
  *    28   4  flags            FOTA_IMAGE_F_*
  *    32  16  product          NUL-padded product id, e.g. "stm32f407-disco"
- *    48   4  confirm_window_ms  trial confirm window, ms (0: default)
+ *    48   4  confirm_window_ms how long a trial of this image may run
+ *                             before it must have confirmed (0: default)
  *    52  12  reserved         zero
  *    64  32  sha256           SHA-256 over header bytes [0, 64) then the body
  *    96   2  tlv_size         bytes of TLVs that follow at offset 100
@@ -52,10 +53,12 @@
 
 #define FOTA_IMAGE_F_NO_CONFIRM 0x00000001u /* test build that never confirms */
 
-/* The confirm window: how long a trial boot of the image may take to
- * confirm. 0 in the header means the default; above the maximum the image
- * is refused (the IWDG must not fire before the window ends even with the
- * LSI at its 47 kHz maximum, and its longest timeout is 4096 * 256 ticks). */
+/* Confirm window (header bytes 48..51): the time a trial boot of the image
+ * has to confirm. The bootloader's trial watchdog never fires before it and
+ * the agent waits for it before asking how the trial ended. 0 in the header
+ * means the default. The maximum keeps the watchdog able to honour it: the
+ * IWDG's longest timeout is 4096 * 256 LSI ticks, 22.3 s with the LSI at its
+ * 47 kHz maximum (RM0090 21.3.3, DS8626 table 23). */
 #define FOTA_CONFIRM_WINDOW_DEFAULT_MS 8000u
 #define FOTA_CONFIRM_WINDOW_MAX_MS 20000u
 
@@ -102,8 +105,10 @@ int fota_image_check_slot(const fota_image_hdr_t *hdr, int slot);
 void fota_image_hash_start(fota_sha256_t *sha,
                            const uint8_t buf[FOTA_IMAGE_HDR_SIZE]);
 
-/* The effective confirm window of an image: its header's value, or the
- * default when that is 0. */
+/* The effective confirm window of an image: its header's value, or
+ * FOTA_CONFIRM_WINDOW_DEFAULT_MS when that is 0. Not clamped: a value above
+ * FOTA_CONFIRM_WINDOW_MAX_MS is returned as is (the image check refuses
+ * such an image). */
 uint32_t fota_image_confirm_window_ms(const fota_image_hdr_t *h);
 
 /* Versions compared as (major, minor, patch, build): <0, 0, >0. */

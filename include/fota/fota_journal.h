@@ -38,6 +38,11 @@
 #define FOTA_JOURNAL_OFF_COMMIT 60
 
 /* Per-slot state. */
+/* flags bits 0-2: trial attempts given back this trial because the attempt
+ * was ended by a power loss (docs/boot-flow.md); cleared by commit, confirm
+ * and revert. */
+#define FOTA_JOURNAL_F_PWR_REFUNDS 0x07u
+
 enum fota_slot_state {
     FOTA_SLOT_EMPTY = 0,     /* nothing known to be there */
     FOTA_SLOT_CONFIRMED = 1, /* ran and confirmed itself */

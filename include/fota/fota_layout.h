@@ -71,6 +71,17 @@
 #define FOTA_CCM_ADDR 0x10000000
 #define FOTA_CCM_SIZE 0x10000
 
+/* The only RAM the bootloader keeps across the jump: 16 bytes of no-init
+ * words at the top of SRAM (the update-mode request), never initialised by
+ * either startup. Everything below it, and all of CCM, is the
+ * application's: its initial stack pointer may be anywhere in
+ * (FOTA_SRAM_ADDR, FOTA_NOINIT_ADDR] or (FOTA_CCM_ADDR, FOTA_CCM_ADDR +
+ * FOTA_CCM_SIZE], word aligned (fota_image_sp_ok). */
+#define FOTA_NOINIT_SIZE 0x10
+#define FOTA_NOINIT_ADDR 0x2001FFF0
+#define FOTA_APP_SRAM_ADDR FOTA_SRAM_ADDR
+#define FOTA_APP_SRAM_SIZE (FOTA_NOINIT_ADDR - FOTA_SRAM_ADDR)
+
 #ifndef __ASSEMBLER__
 #ifndef FOTA_LINKER_SCRIPT
 #include <stdint.h>

@@ -37,7 +37,7 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
     }
     /* Vector table: initial MSP at the top of SRAM, reset handler (thumb)
      * inside the body. */
-    fota_put_le32(body, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(body, FOTA_NOINIT_ADDR);
     fota_put_le32(body + 4, body_addr + (body_size > 0x200 ? 0x101u : 0x9u));
 
     memset(&hdr, 0, sizeof(hdr));

@@ -117,7 +117,7 @@ static void install_slot_a(sim_flash_t *f)
 
     for (size_t i = FOTA_IMAGE_HDR_SIZE; i < sizeof img; i++)
         img[i] = (uint8_t)(i * 7);
-    fota_put_le32(img + FOTA_IMAGE_HDR_SIZE, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(img + FOTA_IMAGE_HDR_SIZE, FOTA_NOINIT_ADDR);
     fota_put_le32(img + FOTA_IMAGE_HDR_SIZE + 4, FOTA_SLOT_BODY_ADDR(0) + 0x101);
     memset(&hdr, 0, sizeof hdr);
     hdr.magic = FOTA_IMAGE_MAGIC;

@@ -18,7 +18,7 @@ CFLAGS=(-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined
         -I"$ROOT/include" -I"$ROOT/boot/core" -I"$ROOT/boot/port/host"
         -I"$ROOT/sim/flash")
 COMMON=("$ROOT/common/fota_err.c" "$ROOT/common/crc32.c" "$ROOT/common/sha256.c"
-        "$ROOT/common/image.c" "$ROOT/common/journal_rec.c" "$ROOT/common/proto_status.c"
+        "$ROOT/common/image.c" "$ROOT/common/image_check.c" "$ROOT/common/journal_rec.c" "$ROOT/common/proto_status.c"
         "$ROOT/common/sha512.c" "$ROOT/common/ed25519.c")
 WRAP=-Wl,--wrap=sim_flash_program_word,--wrap=sim_flash_erase_sector,--wrap=sim_flash_start_word,--wrap=sim_flash_start_erase
 

@@ -123,7 +123,7 @@ static const image_t *image_get(int slot, uint32_t ver, uint32_t body_size,
     /* Body: a vector table that can run from this slot, then bytes unique
      * to (slot, version), so a mix of two images never compares equal. */
     uint8_t *b = im->bytes + FOTA_IMAGE_HDR_SIZE;
-    fota_put_le32(b, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(b, FOTA_NOINIT_ADDR);
     fota_put_le32(b + 4, body + 0x101u);
     for (uint32_t off = 8; off < body_size; off += 4)
         fota_put_le32(b + off, mix32(ver * 0x10001u + (uint32_t)slot * 0x3777u +

@@ -34,7 +34,9 @@
  * image must be allowed: the old image or the new one on trial before the
  * confirm completes, only the new one once the flash holds its confirmed
  * record, never the rolled-back image once its rejection is recorded
- * (else wrong_image).
+ * (else wrong_image). The cold boot is a power-on, so a pending image
+ * whose attempt is on record may run again while the power-loss bound
+ * allows, even with no attempts left (docs/boot-flow.md).
  *
  * Usage: powercut_vboard [--full] [--verbose] <build-arm dir>
  * Last line: powercut-vboard: cuts=<N> bricked=<B> wrong_image=<W>
@@ -78,7 +80,9 @@ static vbr_image_t s_a1;   /* slot A v1.0.0, confirms */
 static vbr_image_t s_b2;   /* slot B v2.0.0, confirms */
 static vbr_image_t s_b2nc; /* slot B v2.0.0, never confirms */
 
-static uint32_t s_sym_append, s_sym_wait, s_sym_init;
+/* s_sym_api_append: the API table's flash-resident copy of the append
+ * (fota_api_*), which an application's confirm runs. */
+static uint32_t s_sym_append, s_sym_api_append, s_sym_wait, s_sym_init;
 static char s_boot_elf[1024];
 
 static bool s_full, s_verbose;
@@ -409,6 +413,14 @@ static void check_cut(const scenario_t *sc, const uint8_t *mem, const char *wher
     if (vbr_journal_read(cut, &jctx) == 0 && jctx.area != BOOT_AREA_NONE) {
         if (jctx.state.active == 1 && jctx.state.slot[1].state == FOTA_SLOT_CONFIRMED)
             allow_a = false;
+        /* The cold boot after a cut is a power-on: a pending image whose
+         * attempt is on record gets that attempt back while the bound
+         * allows (docs/boot-flow.md), even with no attempts left. */
+        if (jctx.state.slot[1].state == FOTA_SLOT_PENDING &&
+            (jctx.state.attempts_left > 0 ||
+             ((jctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS) < FOTA_TRIAL_POWER_LOSS_MAX &&
+              jctx.state.attempts_left < FOTA_TRIAL_ATTEMPTS)))
+            allow_b = true;
         if (jctx.state.slot[1].state == FOTA_SLOT_REJECTED)
             allow_b = false;
     }
@@ -654,7 +666,10 @@ static int run_scenario(const scenario_t *sc)
     vboard_reset(s_run, VBOARD_RESET_POWER);
     vboard_uart_clear(s_run);
     for (nwin = 0; nwin < sc->nwin; nwin++) {
-        vboard_until_t u = {.pc = s_sym_append, .max_ns = SURVEY_BOUND_NS};
+        /* The first append is the bootloader's; a second one is the
+         * application's confirm through the API table. */
+        vboard_until_t u = {.pc = nwin == 0 ? s_sym_append : s_sym_api_append,
+                            .max_ns = SURVEY_BOUND_NS};
 
         if (vboard_run(s_run, &u) != VBOARD_STOP_PC) {
             printf("powercut-vboard: %s: journal append %d not reached; uart:\n%s\n",
@@ -689,6 +704,7 @@ static int load(const char *dir)
 
     snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", dir);
     if (vbr_elf_symbol(s_boot_elf, "boot_journal_append", &s_sym_append) ||
+        vbr_elf_symbol(s_boot_elf, "fota_api_boot_journal_append", &s_sym_api_append) ||
         vbr_elf_symbol(s_boot_elf, "fw_flash_wait_idle", &s_sym_wait) ||
         vbr_elf_symbol(s_boot_elf, "boot_init", &s_sym_init)) {
         fprintf(stderr, "powercut-vboard: symbols not found in %s (run make cross)\n",

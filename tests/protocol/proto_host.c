@@ -37,7 +37,7 @@ void proto_image_build(uint8_t *out, int slot, uint32_t body_size,
     }
     /* A plausible vector table: initial MSP at the top of SRAM, reset
      * handler inside the body (thumb bit set). */
-    fota_put_le32(body, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(body, FOTA_NOINIT_ADDR);
     fota_put_le32(body + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
 
     memset(&hdr, 0, sizeof hdr);

@@ -3,11 +3,16 @@
  * ABI). It lives at a fixed address in sector 0 and is placed by the
  * linker script (.boot_api).
  *
- * When the application calls in, the bootloader's RAM (the region reserved
- * for it by fw_layout.h) holds stale or no data, and its .ramfunc copy
- * may be gone. Each entry therefore re-runs the RAM initialisation of the
- * bootloader first; the application never uses that region, so this is
- * safe, and no state leaks from one call to the next.
+ * When the application calls in, all of SRAM and CCM is the application's:
+ * the bootloader's .data, .bss and .ramfunc are gone. So the entries run
+ * from flash on the caller's stack and touch no fixed RAM: confirm calls a
+ * second, flash-resident copy of the journal and confirm code, compiled
+ * from the same sources with every symbol prefixed fota_api_ and a
+ * stateless flash port (boot/CMakeLists.txt, FW_API_COPY); its context is
+ * a local. request_update_mode writes only the no-init window
+ * (FOTA_NOINIT_ADDR). cmake/fw_size.py checks both after every link (no
+ * call into SRAM, no literal pointing into SRAM below the no-init window)
+ * and measures confirm's stack (docs/firmware.md).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -36,9 +41,9 @@ _Static_assert(offsetof(struct boot_api_table, request_update_mode) ==
                    BOOT_API_OFF_REQUEST_UPDATE, "ABI");
 _Static_assert(sizeof(struct boot_api_table) == BOOT_API_SIZE, "ABI");
 
-/* The confirm call's context: in the bootloader's own RAM, re-initialised
- * on every call. */
-static boot_ctx_t s_api_ctx;
+/* The flash-resident copies of boot_init and boot_confirm. */
+int fota_api_boot_init(boot_ctx_t *ctx);
+int fota_api_boot_confirm(boot_ctx_t *ctx, int slot);
 
 static uint32_t boot_api_irq_save(void)
 {
@@ -55,13 +60,13 @@ static void boot_api_irq_restore(uint32_t primask)
 static int boot_api_confirm(int slot)
 {
     uint32_t primask = boot_api_irq_save();
+    boot_ctx_t ctx;
     int rc;
 
-    fw_ram_init();
-    rc = boot_init(&s_api_ctx);
+    rc = fota_api_boot_init(&ctx);
     if (rc < 0)
         goto out;
-    rc = boot_confirm(&s_api_ctx, slot);
+    rc = fota_api_boot_confirm(&ctx, slot);
 out:
     boot_api_irq_restore(primask);
     return rc;
@@ -70,8 +75,14 @@ out:
 static void boot_api_request_update_mode(void)
 {
     fw_irq_disable();
-    MMIO32(FW_NOINIT_ADDR) = FW_REQ_UPDATE_MAGIC;
-    MMIO32(FW_NOINIT_ADDR + 4) = ~(uint32_t)FW_REQ_UPDATE_MAGIC;
+    /* The window's address as one literal (the compiler would otherwise
+     * form it from a base below the window plus an offset), so the link
+     * check in cmake/fw_size.py sees exactly what is written. */
+    uint32_t w = FOTA_NOINIT_ADDR;
+
+    __asm__("" : "+r"(w));
+    MMIO32(w) = FW_REQ_UPDATE_MAGIC;
+    MMIO32(w + 4) = ~(uint32_t)FW_REQ_UPDATE_MAGIC;
     fw_system_reset();
 }
 

@@ -5,12 +5,19 @@
  *
  * Every function here is in .ramfunc: the protocol engine calls them from
  * its SRAM loop while flash is busy, and the blocking ones then poll
- * FLASH_SR without stalling on instruction fetches. Nothing here keeps
- * state across calls except the non-blocking operation in flight, so the
- * blocking functions also work when the application calls the API table.
+ * FLASH_SR without stalling on instruction fetches.
+ *
+ * The file is compiled a second time with FW_API_COPY=1 for the API
+ * table's confirm path (boot/CMakeLists.txt): flash-resident, every symbol
+ * prefixed fota_api_, and with no state at all - no non-blocking
+ * operation, no idle hook - so it touches no RAM but the caller's stack.
  */
 #include <stdbool.h>
 #include <string.h>
+
+#ifndef FW_API_COPY
+#define FW_API_COPY 0
+#endif
 
 #include "boot_core.h"
 #include "boot_port.h"
@@ -46,11 +53,17 @@ enum fw_flash_op {
     FW_OP_WORD = 2,
 };
 
+#if FW_API_COPY
+/* No operation is ever in flight and no hook is set in the API copy. */
+#define FW_OP_BUSY() false
+#else
 static uint8_t s_op;
 static void (*s_idle_hook)(void);
 static uint32_t s_op_addr;
 static uint32_t s_op_word;
 static uint32_t s_op_start_ms;
+#define FW_OP_BUSY() (s_op != FW_OP_NONE)
+#endif
 
 static FW_RAMFUNC bool fw_flash_range_ok(uint32_t addr, size_t len)
 {
@@ -114,6 +127,11 @@ static FW_RAMFUNC uint32_t fw_flash_word_at(uint32_t addr)
     return MMIO32(addr);
 }
 
+#if FW_API_COPY
+static inline void fw_idle(void)
+{
+}
+#else
 void fw_port_set_idle_hook(void (*fn)(void))
 {
     s_idle_hook = fn;
@@ -124,6 +142,7 @@ static FW_RAMFUNC void fw_idle(void)
     if (s_idle_hook != NULL)
         s_idle_hook();
 }
+#endif
 
 FW_RAMFUNC int boot_flash_read(uint32_t addr, void *dst, size_t len)
 {
@@ -143,7 +162,7 @@ FW_RAMFUNC int boot_flash_write(uint32_t addr, const void *src, size_t len)
         return FOTA_ERR_INVAL;
     if (!fw_flash_range_ok(addr, len))
         return FOTA_ERR_RANGE;
-    if (s_op != FW_OP_NONE)
+    if (FW_OP_BUSY())
         return FOTA_ERR_BUSY;
     rc = fw_flash_unlock();
     if (rc < 0)
@@ -180,7 +199,7 @@ FW_RAMFUNC int boot_flash_erase_sector(unsigned sector)
 
     if (sector >= FOTA_FLASH_SECTORS)
         return FOTA_ERR_RANGE;
-    if (s_op != FW_OP_NONE)
+    if (FW_OP_BUSY())
         return FOTA_ERR_BUSY;
     rc = fw_flash_unlock();
     if (rc < 0)
@@ -201,6 +220,7 @@ out:
     return rc;
 }
 
+#if !FW_API_COPY
 FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
 {
     int rc;
@@ -274,6 +294,8 @@ out:
     return rc < 0 ? FOTA_ERR_IO : 0;
 }
 
+#endif /* !FW_API_COPY */
+
 /* The CRC unit computes exactly fota_crc32_st (0x04C11DB7, init all ones,
  * 32-bit words as loaded). An emulator without the unit (QEMU) does not
  * read back the reset value; then the software CRC gives the same
@@ -324,16 +346,20 @@ FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
     return CRC_DR;
 }
 
+#if !FW_API_COPY
 FW_RAMFUNC uint32_t boot_clock_ms(void)
 {
     return fw_ms();
 }
+
+#endif
 
 FW_RAMFUNC void boot_wdt_kick(void)
 {
     IWDG_KR = IWDG_KR_RESET;
 }
 
+#if !FW_API_COPY
 void fw_port_iwdg_start(uint32_t prescaler, uint32_t reload)
 {
     IWDG_KR = IWDG_KR_UNLOCK;
@@ -346,3 +372,4 @@ void fw_port_iwdg_start(uint32_t prescaler, uint32_t reload)
     IWDG_KR = IWDG_KR_RESET;
     IWDG_KR = IWDG_KR_START;
 }
+#endif

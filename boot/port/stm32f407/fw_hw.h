@@ -14,7 +14,13 @@
  * flash stalls) goes to SRAM; startup copies .ramfunc there. noinline so
  * it is never inlined back into a flash-resident caller's body where it
  * would be fetched from flash. */
+#if defined(FW_API_COPY) && FW_API_COPY
+/* The API table's copy of the confirm path (boot/CMakeLists.txt) runs from
+ * flash: the application owns all of SRAM, so nothing of it is in RAM. */
+#define FW_RAMFUNC __attribute__((noinline))
+#else
 #define FW_RAMFUNC __attribute__((section(".ramfunc"), noinline))
+#endif
 
 /* Clock sources the bootloader can be running on. Only FW_CLOCK_HSI and
  * FW_CLOCK_PLL_HSE are ever handed to the application, so a PLL found

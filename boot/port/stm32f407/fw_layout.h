@@ -4,14 +4,16 @@
  * integer expressions), like fota_layout.h, so `cpp -P` on a .ld.in
  * template can use it.
  *
- *  0x20000000 .. 0x20017FFF   96 KiB  the application's RAM
- *  0x20018000 .. 0x2001FFEF  ~32 KiB  the bootloader's RAM (.ramfunc,
- *                                     .data, .bss, stack). The application
- *                                     never uses it, so the API table can
- *                                     re-initialise it and run bootloader
- *                                     code while the application is alive.
+ *  0x20000000 .. 0x2001FFEF  ~128 KiB the application's RAM once it runs
+ *                                     (and all 64 KiB of CCM). While the
+ *                                     bootloader runs, its .ramfunc, .data,
+ *                                     .bss and stack use the top 32 KiB of
+ *                                     it; nothing of that is kept after the
+ *                                     jump (the API table runs from flash
+ *                                     on the caller's stack, boot_api.c).
  *  0x2001FFF0 .. 0x2001FFFF   16 B    no-init words (update-mode request),
  *                                     never initialised by either startup
+ *                                     (FOTA_NOINIT_ADDR/SIZE, fota_layout.h)
  *
  *  0x08000000                 bootloader vector table
  *  0x08000200                 bootloader API table (docs/firmware.md)
@@ -21,15 +23,15 @@
 
 #include "fota/fota_layout.h"
 
-#define FW_NOINIT_SIZE 0x10
-#define FW_NOINIT_ADDR (FOTA_SRAM_ADDR + FOTA_SRAM_SIZE - FW_NOINIT_SIZE)
+#define FW_NOINIT_SIZE FOTA_NOINIT_SIZE
+#define FW_NOINIT_ADDR FOTA_NOINIT_ADDR
 
 #define FW_BOOT_RAM_ADDR 0x20018000
 #define FW_BOOT_RAM_SIZE (FW_NOINIT_ADDR - FW_BOOT_RAM_ADDR)
 #define FW_BOOT_STACK_SIZE 0x1800 /* Ed25519 verification: ~5.8 KiB worst case */
 
-#define FW_APP_RAM_ADDR FOTA_SRAM_ADDR
-#define FW_APP_RAM_SIZE (FW_BOOT_RAM_ADDR - FOTA_SRAM_ADDR)
+#define FW_APP_RAM_ADDR FOTA_APP_SRAM_ADDR
+#define FW_APP_RAM_SIZE FOTA_APP_SRAM_SIZE
 #define FW_APP_STACK_SIZE 0x1000
 
 /* The API table sits right after the bootloader's vector table. */

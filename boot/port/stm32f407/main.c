@@ -11,9 +11,11 @@
 #include "boot_port.h"
 #include "boot_proto.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_nomalloc.h"
 #include "fw_hw.h"
+#include "fw_iwdg.h"
 #include "fw_layout.h"
 #include "fw_port.h"
 #include "regs/crc.h"
@@ -184,11 +186,9 @@ static int fw_factory_fallback(boot_decision_t *d)
     uint32_t vec = (uint32_t)FOTA_SLOT_BODY_ADDR(best);
     uint32_t msp = MMIO32(vec);
     uint32_t entry = MMIO32(vec + 4);
-    /* The same sanity the core applies: stack in SRAM, Thumb entry in the
-     * body. */
-    if (msp < FOTA_SRAM_ADDR || msp > FOTA_SRAM_ADDR + FOTA_SRAM_SIZE ||
-        !(entry & 1u) || entry < vec ||
-        entry - vec >= (uint32_t)FOTA_SLOT_BODY_MAX)
+    /* boot_verify_image applied the whole image check to these words; the
+     * same rules again on what is about to be jumped to. */
+    if (!fota_image_sp_ok(msp) || !fota_image_entry_ok(entry, vec, hdr[best].body_size))
         return -1;
     d->action = BOOT_ACTION_JUMP;
     d->slot = (int8_t)best;
@@ -196,6 +196,7 @@ static int fw_factory_fallback(boot_decision_t *d)
     d->vector_addr = vec;
     d->msp = msp;
     d->entry = entry;
+    d->confirm_window_ms = fota_image_confirm_window_ms(&hdr[best]);
     return 0;
 }
 
@@ -297,6 +298,13 @@ int main(void)
         fw_update_mode();
     }
 
+    /* A trial attempt that a power loss ended is given back (bounded,
+     * docs/boot-flow.md): POR/BOR set and nothing that means the image or
+     * a watchdog reset the chip (RM0090 7.3.21). */
+    s_ctx.power_loss_reset =
+        (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF)) != 0 &&
+        (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF | RCC_CSR_SFTRSTF |
+                RCC_CSR_LPWRRSTF)) == 0;
     boot_decision_t d;
     rc = boot_decide(&s_ctx, &d);
     if (rc < 0) {
@@ -313,9 +321,14 @@ int main(void)
     fw_log_putc(d.slot == 0 ? 'A' : 'B');
     fw_log_puts("\n");
     /* A trial image that hangs before confirming is reset by the watchdog
-     * and the next boot counts the attempt; a confirmed image runs without
-     * a watchdog unless it starts one itself. */
-    if (d.trial)
-        fw_port_iwdg_start(FW_IWDG_TRIAL_PR, FW_IWDG_TRIAL_RLR);
+     * and the next boot counts the attempt. The period honours the image's
+     * confirm window even at the fastest LSI (fw_iwdg.h). A confirmed image
+     * runs without a watchdog unless it starts one itself. */
+    if (d.trial) {
+        uint32_t pr, rlr;
+
+        fw_iwdg_for_window(d.confirm_window_ms, &pr, &rlr);
+        fw_port_iwdg_start(pr, rlr);
+    }
     fw_jump(&d);
 }

@@ -59,7 +59,7 @@ void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
     img->version.build = 100u + major * 10u + minor;
     img->sec_counter = sec_counter;
     img->body_size = 4096;
-    img->msp = FOTA_SRAM_ADDR + FOTA_SRAM_SIZE;
+    img->msp = FOTA_NOINIT_ADDR;
     img->entry = 0;
     img->load_slot = -1;
 }
@@ -123,6 +123,7 @@ void tbu_image_write(int slot, const tbu_image_t *img)
     hdr.sec_counter = img->sec_counter;
     hdr.body_size = img->body_size;
     hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot);
+    hdr.confirm_window_ms = img->confirm_window_ms;
     strncpy(hdr.product, product, FOTA_IMAGE_PRODUCT_LEN);
     hdr.tlv_size = 0;
     fota_image_hdr_encode(&hdr, hbuf);

@@ -27,6 +27,7 @@ typedef struct tbu_image {
                                  unsigned */
     bool no_key_id;        /* signed, but without the key id TLV */
     bool bad_sig;          /* flip a bit of the signature */
+    uint32_t confirm_window_ms; /* header field; 0 = the default */
 } tbu_image_t;
 
 /* A fresh, fully erased flash model bound to the host port. */

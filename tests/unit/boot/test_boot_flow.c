@@ -18,6 +18,7 @@
 #include "boot_port.h"
 #include "boot_port_host.h"
 #include "boot_test_util.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 
 #define SLOT_A 0
@@ -37,7 +38,7 @@ static void assert_jump(const boot_decision_t *d, int slot, bool trial)
     assert_int_equal(d->slot, slot);
     assert_int_equal(d->trial, trial);
     assert_int_equal(d->vector_addr, FOTA_SLOT_BODY_ADDR(slot));
-    assert_int_equal(d->msp, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    assert_int_equal(d->msp, FOTA_NOINIT_ADDR);
     assert_int_equal(d->entry, FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
 }
 
@@ -366,7 +367,11 @@ static void check_bad_image(const tbu_image_t *img, int expect)
     assert_int_equal(ctx.area, BOOT_AREA_NONE);
     assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), expect);
     assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), expect);
-    assert_int_equal(boot_commit(&ctx, SLOT_A), expect);
+    /* A header that passes the image check (only the hash is wrong) is
+     * what the factory decision would try to boot: the bus may not touch
+     * that slot, so commit refuses it as not the inactive slot. */
+    assert_int_equal(boot_commit(&ctx, SLOT_A),
+                     expect == FOTA_ERR_CORRUPT ? FOTA_ERR_PERM : expect);
 }
 
 static void bad_vector_table_refused(void **state)
@@ -384,13 +389,28 @@ static void bad_vector_table_refused(void **state)
         assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
     }
 
+    /* The application's RAM ends below the no-init window; CCM is the
+     * application's too (INTERFACES: initial SP). */
+    const uint32_t good_msp[] = {FOTA_NOINIT_ADDR, FOTA_SRAM_ADDR + 4,
+                                 FOTA_CCM_ADDR + FOTA_CCM_SIZE, FOTA_CCM_ADDR + 4};
+    for (size_t i = 0; i < sizeof good_msp / sizeof good_msp[0]; i++) {
+        boot_ctx_t ctx;
+        tbu_image_default(&img, 1, 0, 1);
+        img.msp = good_msp[i];
+        sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+        tbu_image_write(SLOT_A, &img);
+        assert_int_equal(boot_init(&ctx), 0);
+        assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
+    }
     const uint32_t bad_msp[] = {0x30000000u, FOTA_SRAM_ADDR,
-                                FOTA_SRAM_ADDR + FOTA_SRAM_SIZE + 4,
+                                FOTA_NOINIT_ADDR + 4, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE,
+                                FOTA_CCM_ADDR, FOTA_CCM_ADDR + FOTA_CCM_SIZE + 4,
+                                FOTA_CCM_ADDR + 0x102,
                                 FOTA_SRAM_ADDR + 0x1002, 0xFFFFFFFFu, 0x08001000u};
     for (size_t i = 0; i < sizeof bad_msp / sizeof bad_msp[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
         img.msp = bad_msp[i];
-        check_bad_image(&img, FOTA_ERR_CORRUPT);
+        check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_SP));
     }
     const uint32_t bad_entry[] = {body + 0x100u,      /* not thumb */
                                   body - 0x1FFu,      /* in the header */
@@ -400,7 +420,7 @@ static void bad_vector_table_refused(void **state)
     for (size_t i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
         img.entry = bad_entry[i];
-        check_bad_image(&img, FOTA_ERR_CORRUPT);
+        check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_ENTRY));
     }
 }
 
@@ -415,14 +435,19 @@ static void header_checks(void **state)
 
     tbu_image_default(&img, 1, 0, 1);
     img.product = "stm32f407-disc";
-    check_bad_image(&img, FOTA_ERR_CORRUPT);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_PRODUCT));
     img.product = "stm32f407-discox";
-    check_bad_image(&img, FOTA_ERR_CORRUPT);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_PRODUCT));
 
     /* Linked for slot B, sitting in slot A. */
     tbu_image_default(&img, 1, 0, 1);
     img.load_slot = SLOT_B;
-    check_bad_image(&img, FOTA_ERR_RANGE);
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_LOAD_ADDR));
+
+    /* A confirm window the trial watchdog could not honour. */
+    tbu_image_default(&img, 1, 0, 1);
+    img.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
+    check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_WINDOW));
 
     /* Nothing there at all. */
     boot_ctx_t ctx;
@@ -568,9 +593,173 @@ static void policy_table(void **state)
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
 }
 
+/* A never-booted device (empty journal) holding one image: that image is
+ * what the factory decision would boot, so its slot is the active one for
+ * the bus; the other slot is writable. */
+static void policy_factory_image_protected(void **state)
+{
+    const uint32_t A = FOTA_SLOT_A_ADDR, B = FOTA_SLOT_B_ADDR;
+    const uint32_t S = 0x20000; /* one 128 KiB sector */
+    boot_ctx_t ctx;
+
+    (void)state;
+    write_image(SLOT_A, 1, 0, 1);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(ctx.area, BOOT_AREA_NONE);
+    assert_int_equal(ctx.factory_slot, SLOT_A);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, A, S), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), 0);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), FOTA_ERR_PERM);
+
+    /* The image alone in slot B: B is protected, A writable. */
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    write_image(SLOT_B, 1, 0, 1);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
+
+    /* Both: the higher version is the one the factory decision boots. */
+    write_image(SLOT_A, 3, 0, 1);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), 0);
+
+    /* An image the check refuses protects nothing. */
+    sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
+    tbu_image_t img;
+    tbu_image_default(&img, 1, 0, 1);
+    img.product = "other-board";
+    tbu_image_write(SLOT_A, &img);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(ctx.factory_slot, -1);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
+}
+
+/* A committed image is never changed in place: writes to the pending slot
+ * are refused; an erase withdraws the commit first (a journal record), and
+ * the trial never boots what was there. */
+static void policy_pending_slot_withdrawn_before_erase(void **state)
+{
+    const uint32_t B = FOTA_SLOT_B_ADDR;
+    const uint32_t S = 0x20000;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+    uint32_t seq;
+
+    (void)state;
+    pending_b(&ctx, 1);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B + 0x40000, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), 0);
+    /* Sectors outside the pending slot withdraw nothing. */
+    seq = ctx.state.seq;
+    assert_int_equal(boot_erase_prepare(&ctx, 1u << 11), 0);
+    assert_int_equal(ctx.state.seq, seq);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_PENDING);
+    /* Erasing B's first sector: the commit is withdrawn first. */
+    assert_int_equal(boot_erase_prepare(&ctx, 1u << FOTA_SLOT_B_FIRST_SECTOR), 0);
+    assert_int_equal(ctx.state.seq, seq + 1);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_EMPTY);
+    assert_int_equal(ctx.state.attempts_left, 0);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), 0);
+    /* The withdrawal is on flash: a reboot boots A, confirmed, no trial. */
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_EMPTY);
+    /* And B is writable and committable again. */
+    write_image(SLOT_B, 2, 1, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.slot[SLOT_B].version.minor, 1);
+}
+
+/* A reset as the port reports it: boot_init, the reset cause, boot_decide. */
+static void reboot_after(boot_ctx_t *ctx, boot_decision_t *d, bool power_loss)
+{
+    assert_int_equal(boot_init(ctx), 0);
+    ctx->power_loss_reset = power_loss;
+    assert_int_equal(boot_decide(ctx, d), 0);
+}
+
+/* Trial attempts ended by a power loss are given back: three cuts between
+ * the attempt record and the confirm leave a good image its attempts, and
+ * it confirms. */
+static void power_loss_attempts_given_back(void **state)
+{
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    (void)state;
+    pending_b(&ctx, 1);
+    reboot_after(&ctx, &d, false); /* first attempt: after the reboot request */
+    assert_jump(&d, SLOT_B, true);
+    assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 1);
+    for (int cut = 1; cut <= 3; cut++) {
+        reboot_after(&ctx, &d, true);
+        assert_jump(&d, SLOT_B, true);
+        assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 1);
+        assert_int_equal(ctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS, cut);
+    }
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(ctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS, 0);
+}
+
+/* The bound: an image whose attempts all end in power losses (one that
+ * browns the board out) still runs out, after FOTA_TRIAL_ATTEMPTS +
+ * FOTA_TRIAL_POWER_LOSS_MAX boots; a power-on with no attempt on record
+ * gives nothing back; a watchdog reset always counts. */
+static void power_loss_refunds_are_bounded(void **state)
+{
+    boot_ctx_t ctx;
+    boot_decision_t d;
+    int trials = 0;
+
+    (void)state;
+    pending_b(&ctx, 1);
+    /* Power-on before any attempt: the first attempt counts. */
+    reboot_after(&ctx, &d, true);
+    assert_jump(&d, SLOT_B, true);
+    assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 1);
+    trials = 1;
+    for (;;) {
+        reboot_after(&ctx, &d, true);
+        if (d.action != BOOT_ACTION_JUMP || !d.trial)
+            break;
+        trials++;
+        assert_true(trials <= FOTA_TRIAL_ATTEMPTS + FOTA_TRIAL_POWER_LOSS_MAX);
+    }
+    assert_int_equal(trials, FOTA_TRIAL_ATTEMPTS + FOTA_TRIAL_POWER_LOSS_MAX);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+
+    /* Watchdog (not power-loss) resets: exactly FOTA_TRIAL_ATTEMPTS. */
+    write_image(SLOT_B, 3, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS, 0);
+    trials = 0;
+    for (;;) {
+        reboot_after(&ctx, &d, false);
+        if (!d.trial)
+            break;
+        trials++;
+    }
+    assert_int_equal(trials, FOTA_TRIAL_ATTEMPTS);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(power_loss_attempts_given_back, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(power_loss_refunds_are_bounded, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(policy_factory_image_protected, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(policy_pending_slot_withdrawn_before_erase, tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(factory_picks_highest_version, tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image, tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(no_image_enters_update_mode, tbu_setup, tbu_teardown),

@@ -59,6 +59,7 @@ static void test_layout_offsets(void **state)
 
     (void)state;
     sample(&h);
+    h.confirm_window_ms = 12345;
     memset(b, 0x5C, sizeof b);
     fota_image_hdr_encode(&h, b);
     assert_memory_equal(b, "FOTA", 4);
@@ -74,7 +75,9 @@ static void test_layout_offsets(void **state)
     assert_int_equal(rd32(b + 24), 0x08080200u);
     assert_int_equal(rd32(b + 28), 0xA5A5005Au);
     assert_memory_equal(b + 32, "stm32f407-disco\0", 16);
-    for (int i = 48; i < 64; i++)
+    assert_int_equal(rd32(b + 48), 12345u);
+    assert_int_equal(b[48], 12345u & 0xFF);
+    for (int i = 52; i < 64; i++)
         assert_int_equal(b[i], 0);
     for (int i = 0; i < 32; i++)
         assert_int_equal(b[64 + i], 0xC0 + i);
@@ -95,6 +98,7 @@ static void test_round_trip(void **state)
 
     (void)state;
     sample(&h);
+    h.confirm_window_ms = 0xCAFE1234u;
     h.tlv_size = 8;
     memcpy(h.tlv, "\x21\x00\x04\x00\xde\xad\xbe\xef", 8);
     fota_image_hdr_encode(&h, b);
@@ -108,6 +112,7 @@ static void test_round_trip(void **state)
     assert_int_equal(d.body_size, h.body_size);
     assert_int_equal(d.load_addr, h.load_addr);
     assert_int_equal(d.flags, h.flags);
+    assert_int_equal(d.confirm_window_ms, h.confirm_window_ms);
     assert_memory_equal(d.product, h.product, FOTA_IMAGE_PRODUCT_LEN);
     assert_memory_equal(d.sha256, h.sha256, FOTA_SHA256_SIZE);
     assert_int_equal(d.tlv_size, 8);
@@ -423,6 +428,32 @@ static void test_tlv_walk_never_escapes(void **state)
     }
 }
 
+/* The effective confirm window: 0 means the default, anything else is
+ * taken as written (the image check, not this helper, refuses too long a
+ * window). */
+static void test_confirm_window(void **state)
+{
+    fota_image_hdr_t h, d;
+    uint8_t b[FOTA_IMAGE_HDR_SIZE];
+
+    (void)state;
+    sample(&h);
+    h.confirm_window_ms = 0;
+    assert_int_equal(fota_image_confirm_window_ms(&h), FOTA_CONFIRM_WINDOW_DEFAULT_MS);
+    assert_int_equal(FOTA_CONFIRM_WINDOW_DEFAULT_MS, 8000);
+    assert_int_equal(FOTA_CONFIRM_WINDOW_MAX_MS, 20000);
+    h.confirm_window_ms = 1;
+    assert_int_equal(fota_image_confirm_window_ms(&h), 1);
+    h.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
+    assert_int_equal(fota_image_confirm_window_ms(&h), FOTA_CONFIRM_WINDOW_MAX_MS + 1);
+    /* The field is hashed: it sits inside header bytes [0, 64). */
+    h.confirm_window_ms = 12000;
+    fota_image_hdr_encode(&h, b);
+    assert_int_equal(rd32(b + 48), 12000);
+    assert_int_equal(fota_image_hdr_decode(&d, b), 0);
+    assert_int_equal(fota_image_confirm_window_ms(&d), 12000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_tlv_find),
         cmocka_unit_test(test_tlv_malformed),
         cmocka_unit_test(test_tlv_walk_never_escapes),
+        cmocka_unit_test(test_confirm_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

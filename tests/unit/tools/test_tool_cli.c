@@ -52,7 +52,7 @@ static void make_raw(const char *file, int slot, size_t len)
     assert_non_null(p);
     for (size_t i = 0; i < len; i++)
         p[i] = (uint8_t)(i * 13 + 5);
-    fota_put_le32(p, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(p, FOTA_NOINIT_ADDR);
     fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x1C1u);
     test_write_file(file, p, len);
     free(p);
@@ -141,9 +141,14 @@ static void test_pack_and_verify(void **state)
     fota_sha256_final(&sha, digest);
     assert_memory_equal(buf + 64, digest, 32);
 
-    assert_int_equal(run("image", "verify", img, NULL), 0);
+    /* The bootloader's product id is the default: a bench-board image is
+     * refused unless that is the product asked for. */
+    assert_int_equal(run("image", "verify", img, NULL), 1);
+    assert_non_null(strstr(s_out, "refuses it: product"));
+    assert_int_equal(run("image", "verify", img, "--product", "bench-board", NULL), 0);
     assert_non_null(strstr(s_out, "OK"));
-    assert_int_equal(run("image", "verify", img, "--slot", "a", NULL), 0);
+    assert_int_equal(run("image", "verify", img, "--slot", "a", "--product",
+                         "bench-board", NULL), 0);
     assert_int_equal(run("image", "verify", img, "--slot", "a", "--product",
                          "bench-board", NULL), 0);
     assert_int_equal(run("image", "verify", img, "--product", "other", NULL), 1);
@@ -152,7 +157,7 @@ static void test_pack_and_verify(void **state)
     assert_int_equal(run("image", "verify", img, "--slot", "c", NULL), 2);
 
     /* inspect shows the fields and the ST CRC of header + body. */
-    assert_int_equal(run("image", "inspect", img, NULL), 0);
+    assert_int_equal(run("image", "inspect", img, "--product", "bench-board", NULL), 0);
     assert_non_null(strstr(s_out, "1.4.2+99"));
     assert_non_null(strstr(s_out, "bench-board"));
     assert_non_null(strstr(s_out, "0x08020200 (slot A)"));
@@ -220,7 +225,7 @@ static int verify_corrupted(size_t off, uint8_t xor_mask, long len_delta)
         buf[off] ^= xor_mask;
     test_write_file(bad, buf, (size_t)((long)len + len_delta));
     free(buf);
-    return run("image", "verify", bad, NULL);
+    return run("image", "verify", bad, "--product", "bench-board", NULL);
 }
 
 static void test_verify_corrupted(void **state)
@@ -230,7 +235,7 @@ static void test_verify_corrupted(void **state)
     (void)state;
     path(good, sizeof good, "a.img");
     /* Made by test_pack_and_verify; make sure it is still good. */
-    assert_int_equal(run("image", "verify", good, NULL), 0);
+    assert_int_equal(run("image", "verify", good, "--product", "bench-board", NULL), 0);
 
     assert_int_equal(verify_corrupted(0, 0x01, 0), 1); /* magic */
     assert_non_null(strstr(s_out, "magic"));
@@ -260,7 +265,8 @@ static void test_json(void **state)
 
     (void)state;
     path(good, sizeof good, "a.img");
-    assert_int_equal(run("image", "inspect", good, "--json", NULL), 0);
+    assert_int_equal(run("image", "inspect", good, "--json", "--product", "bench-board",
+                         NULL), 0);
     assert_true(s_out[0] == '{');
     assert_non_null(strstr(s_out, "\"ok\": true"));
     assert_non_null(strstr(s_out, "\"version\": \"1.4.2+99\""));
@@ -270,7 +276,8 @@ static void test_json(void **state)
     {
         char bad[128];
         path(bad, sizeof bad, "bad.img");
-        assert_int_equal(run("image", "verify", "--json", bad, NULL), 1);
+        assert_int_equal(run("image", "verify", "--json", "--product", "bench-board", bad,
+                             NULL), 1);
     }
     assert_non_null(strstr(s_out, "\"ok\": false"));
     assert_non_null(strstr(s_out, "\"name\": \"hash\",\n      \"ok\": false"));

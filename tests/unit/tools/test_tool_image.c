@@ -17,6 +17,7 @@
 #include "fota/fota_config.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
 #include "tool.h"
 #include "tool_image.h"
@@ -37,7 +38,7 @@ static uint8_t *make_raw(int slot, size_t len, uint32_t seed)
         p[i] = (uint8_t)x;
     }
     if (len >= 8) {
-        fota_put_le32(p, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+        fota_put_le32(p, FOTA_NOINIT_ADDR);
         fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x9u);
     }
     return p;
@@ -60,18 +61,33 @@ static const tool_check_t *find_check(const tool_image_report_t *r, const char *
     return NULL;
 }
 
-/* Exactly one check failed, and it is `name`. */
-static void assert_only_failure(const tool_image_report_t *r, const char *name)
+/* The check `name` failed and every other one passed, except the
+ * bootloader's verdict ("boot"), which fails with reason when reason is not
+ * FOTA_IMG_OK (a check the verdict covers) and passes otherwise. */
+static void assert_failure_reason(const tool_image_report_t *r, const char *name,
+                                  int reason)
 {
     const tool_check_t *c = find_check(r, name);
+    const tool_check_t *boot = find_check(r, "boot");
 
     assert_non_null(c);
+    assert_non_null(boot);
     assert_false(c->ok);
     assert_true(strlen(c->detail) > 0);
     for (size_t i = 0; i < r->ncheck; i++)
-        if (&r->check[i] != c)
+        if (&r->check[i] != c && &r->check[i] != boot)
             assert_true(r->check[i].ok);
+    assert_int_equal(boot->ok, reason == FOTA_IMG_OK);
+    assert_int_equal(r->reason, reason);
+    if (reason != FOTA_IMG_OK)
+        assert_non_null(strstr(boot->detail, fota_image_reason_name(reason)));
     assert_false(tool_image_report_ok(r));
+}
+
+/* Exactly one check failed, and it is `name`. */
+static void assert_only_failure(const tool_image_report_t *r, const char *name)
+{
+    assert_failure_reason(r, name, FOTA_IMG_OK);
 }
 
 static void test_pack_layout(void **state)
@@ -87,9 +103,11 @@ static void test_pack_layout(void **state)
         for (int slot = 0; slot < 2; slot++) {
             raw = make_raw(slot, raw_len, (uint32_t)raw_len);
             default_opts(&o, slot);
+            o.confirm_window_ms = slot ? 12000u : 0u;
             assert_int_equal(tool_image_pack(raw, raw_len, &o, &img, &img_len, err,
                                              sizeof err), 0);
             assert_int_equal(img_len, FOTA_IMAGE_HDR_SIZE + 1024);
+            assert_int_equal(fota_get_le32(img + 48), slot ? 12000u : 0u);
             /* Body is the raw binary, then 0xFF padding to a word. */
             assert_memory_equal(img + 512, raw, raw_len);
             for (size_t i = raw_len; i < 1024; i++)
@@ -171,6 +189,16 @@ static void test_pack_refuses(void **state)
     assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     o.product = NULL;
+    /* A confirm window the trial watchdog cannot honour. */
+    o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
+    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+                     FOTA_ERR_RANGE);
+    assert_non_null(strstr(err, "confirm window"));
+    assert_null(img);
+    o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS;
+    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    free(img);
+    o.confirm_window_ms = 0;
     /* Bad slot number. */
     o.slot = 2;
     assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
@@ -215,7 +243,7 @@ static void test_analyse_good(void **state)
     assert_int_equal(r.crc_st, fota_crc32_st(img, len));
     assert_true(tool_image_analyse(img, len, 1, FOTA_PRODUCT_ID, &r));
     assert_false(tool_image_analyse(img, len, 1, "other-board", &r));
-    assert_only_failure(&r, "product");
+    assert_failure_reason(&r, "product", FOTA_IMG_PRODUCT);
     free(img);
 }
 
@@ -309,7 +337,7 @@ static void test_analyse_length_and_slot(void **state)
     free(big);
     /* Wrong slot asked for. */
     tool_image_analyse(img, len, 1, NULL, &r);
-    assert_only_failure(&r, "slot");
+    assert_failure_reason(&r, "slot", FOTA_IMG_LOAD_ADDR);
     assert_non_null(strstr(find_check(&r, "slot")->detail, "slot A"));
     free(img);
 

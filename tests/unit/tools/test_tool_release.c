@@ -111,7 +111,7 @@ static void make_raw(const char *file, int slot, size_t len, unsigned seed)
     assert_non_null(p);
     for (size_t i = 0; i < len; i++)
         p[i] = (uint8_t)(i * 13 + 5 + seed * 7);
-    fota_put_le32(p, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(p, FOTA_NOINIT_ADDR);
     fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x1C1u);
     f = fopen(file, "wb");
     assert_non_null(f);

@@ -64,7 +64,7 @@ static void make_slot_image(const char *name, int slot)
 
     for (size_t i = 0; i < sizeof raw; i++)
         raw[i] = (uint8_t)(i * 29 + 1);
-    fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
+    fota_put_le32(raw, FOTA_NOINIT_ADDR);
     fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
     test_write_file(p("raw.bin"), raw, sizeof raw);
     assert_int_equal(run("image", "pack", "--slot", slot ? "b" : "a", "--version", "2.0.1",

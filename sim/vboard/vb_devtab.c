@@ -30,6 +30,7 @@ const vb_dev_t vb_devices[] = {
     {"PWR", &vb_pwr_class, PWR_BASE, 0x400, VB_GATE_APB1, RCC_APB1_PWR, -1, 0},
     {"CRC", &vb_crc_class, CRC_BASE, 0x400, VB_GATE_AHB1, RCC_AHB1_CRC, -1, 0},
     {"DBGMCU", &vb_dbgmcu_class, DBGMCU_BASE, 0x400, VB_GATE_NONE, 0, -1, 0},
+    {"USART2", &vb_usart_class, USART2_BASE, 0x400, VB_GATE_APB1, RCC_APB1_USART2, 38, 2},
 };
 
 const unsigned vb_ndevices = sizeof vb_devices / sizeof vb_devices[0];

@@ -143,12 +143,7 @@ static uint64_t st_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *
         n = (uint64_t)t->rvr + 1u;
     else
         return VB_NEVER;
-    /* Wraps already past the base are served by the event itself. */
-    while (t->base_ticks + n * per <= s->now) {
-        if (!t->rvr)
-            return VB_NEVER;
-        n += (uint64_t)t->rvr + 1u;
-    }
+    /* The first wrap after the base: the event moves the base past it. */
     return t->base_ticks + n * per;
 }
 

@@ -1680,6 +1680,24 @@ int vboard_uart_send(vboard_t *b, const void *data, size_t len)
                             len);
 }
 
+const char *vboard_uart2_output(const vboard_t *b, size_t *len)
+{
+    if (len)
+        *len = b->uart[2].len;
+    return b->uart[2].out;
+}
+
+void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), void *ctx)
+{
+    b->uart2_sink = sink;
+    b->uart2_sink_ctx = ctx;
+}
+
+uint64_t vboard_exceptions(const vboard_t *b)
+{
+    return b->exc_taken;
+}
+
 uint8_t vboard_leds(const vboard_t *b)
 {
     return b->leds;

@@ -1,0 +1,82 @@
+/*
+ * The exception model on the board: fw/fw_exc.c runs nested interrupts,
+ * PRIGROUP, BASEPRI/PRIMASK, SVC, SysTick at 1 kHz and a two-task PendSV
+ * round robin, printing each observation on USART2; every line and the
+ * mailbox figures are checked here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fota/fota_le.h"
+#include "fw_mbox.h"
+#include "vboard.h"
+
+/* What the firmware must print (the same text is expected from QEMU's
+ * netduinoplus2, tests/qemu/run_qemu_exc.sh). */
+static const char s_expect[] = "fw_exc\n"
+                               "nest ABaC\n"
+                               "nested vectactive 17 iabr 3\n"
+                               "prigroup7 AaBC\n"
+                               "basepri -BC\n"
+                               "primask -C\n"
+                               "svc imm 5 r0 42\n"
+                               "systick 100 ticks\n"
+                               "rr switches 20 alternate 1 both 1 stacks 1\n"
+                               "done\n";
+
+static uint32_t mb(vboard_t *b, unsigned w)
+{
+    uint8_t v[4];
+
+    assert_int_equal(vboard_read_mem(b, FW_MBOX_ADDR + 4u * w, v, 4), 0);
+    return fota_get_le32(v);
+}
+
+static void test_exceptions(void **state)
+{
+    vboard_t *b = vboard_create(NULL);
+    size_t n;
+    const char *out;
+    int rc;
+
+    (void)state;
+    assert_non_null(b);
+    assert_int_equal(vboard_load_elf(b, VB_EXC_FW_ELF), 0);
+    vboard_reset(b, VBOARD_RESET_POWER);
+    rc = vboard_run_ns(b, 2000000000u);
+    if (rc != VBOARD_STOP_HALT)
+        print_message("stop %d fault %s pc 0x%08x\n", rc, vboard_fault(b) ? vboard_fault(b) : "-",
+                      vboard_pc(b));
+    out = vboard_uart2_output(b, &n);
+    print_message("%s", out);
+    assert_int_equal(rc, VBOARD_STOP_HALT);
+    assert_int_equal(vboard_halt_code(b), 0x5E);
+    assert_string_equal(out, s_expect);
+    /* USART1 saw nothing. */
+    vboard_uart_output(b, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(mb(b, FW_MB_RES + 2), 5);  /* SVC immediate */
+    assert_int_equal(mb(b, FW_MB_RES + 3), 42); /* r0 from the frame */
+    /* 100 SysTick periods of 16000 cycles, within the few cycles the
+     * handler and the polling loop add. */
+    assert_in_range(mb(b, FW_MB_RES + 4), 99u * 16000u, 101u * 16000u);
+    assert_int_equal(mb(b, FW_MB_RES + 9), 20);
+    assert_true(mb(b, FW_MB_RES + 11) > 0 && mb(b, FW_MB_RES + 12) > 0);
+    /* 10 in the first tests, 100 SysTicks, then 20 SysTick + 20 PendSV
+     * at least in the round robin. */
+    assert_true(vboard_exceptions(b) >= 10u + 100u + 40u);
+    vboard_destroy(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exceptions)};
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -17,8 +17,7 @@
 #include "fw_mbox.h"
 #include "vboard.h"
 
-/* What the firmware must print (the same text is expected from QEMU's
- * netduinoplus2, tests/qemu/run_qemu_exc.sh). */
+/* What the firmware must print, line by line. */
 static const char s_expect[] = "fw_exc\n"
                                "nest ABaC\n"
                                "nested vectactive 17 iabr 3\n"

@@ -1918,7 +1918,9 @@ int vboard_restore(vboard_t *b, const vboard_snapshot_t *s)
         uc_reg_write(b->uc, s_snap_regs32[i], &s->regs[i]);
     for (int i = 0; i < 16; i++)
         uc_reg_write(b->uc, UC_ARM_REG_D0 + i, &s->dregs[i]);
-    vb_cpu_set_mode(b, vb_rd(b, UC_ARM_REG_XPSR), s->regs[0], s->regs[1], s->regs[2]);
+    for (size_t i = 0; i < VB_SNAP_NREGS; i++)
+        if (s_snap_regs32[i] == UC_ARM_REG_XPSR)
+            vb_cpu_set_mode(b, s->regs[i], s->regs[0], s->regs[1], s->regs[2]);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unicorn/unicorn.h>
 
 #include "fota/fota_le.h"
 #include "fw_mbox.h"
@@ -77,9 +78,54 @@ static void test_exceptions(void **state)
     vboard_destroy(b);
 }
 
+/* A snapshot taken inside a handler continues exactly like the original:
+ * same output, same instruction count, same time at the halt. Points:
+ * in IRQ1 nested in IRQ0 (IPSR 17), in the PendSV of the round robin
+ * (IPSR 14, the tasks on PSP), and in a task (thread mode on PSP). */
+static void test_snapshot_in_exceptions(void **state)
+{
+    static const struct {
+        uint64_t from;
+        uint32_t ipsr, control;
+    } at[] = {{0, 17, 0}, {1800000, 14, 0}, {1800000, 0, 2}};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        vboard_t *a = vboard_create(NULL), *b = vboard_create(NULL);
+        vboard_snapshot_t *snap;
+        unsigned steps = 0;
+
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_int_equal(vboard_load_elf(a, VB_EXC_FW_ELF), 0);
+        vboard_reset(a, VBOARD_RESET_POWER);
+        if (at[i].from)
+            assert_int_equal(vboard_run_insns(a, at[i].from), VBOARD_STOP_INSNS);
+        while ((vboard_reg(a, UC_ARM_REG_IPSR) & 0x1FFu) != at[i].ipsr ||
+               vboard_reg(a, UC_ARM_REG_CONTROL) != at[i].control) {
+            assert_int_equal(vboard_run_insns(a, 1), VBOARD_STOP_INSNS);
+            assert_true(++steps < 200000);
+        }
+        snap = vboard_snapshot(a);
+        assert_non_null(snap);
+        assert_int_equal(vboard_restore(b, snap), 0);
+        vboard_snapshot_free(snap);
+        assert_int_equal(vboard_reg(b, UC_ARM_REG_IPSR) & 0x1FFu, at[i].ipsr);
+        assert_int_equal(vboard_reg(b, UC_ARM_REG_SP), vboard_reg(a, UC_ARM_REG_SP));
+        assert_int_equal(vboard_run_ns(a, 2000000000u), VBOARD_STOP_HALT);
+        assert_int_equal(vboard_run_ns(b, 2000000000u), VBOARD_STOP_HALT);
+        assert_string_equal(vboard_uart2_output(b, NULL), read_expect());
+        assert_int_equal(vboard_insns(a), vboard_insns(b));
+        assert_int_equal(vboard_now_ns(a), vboard_now_ns(b));
+        vboard_destroy(a);
+        vboard_destroy(b);
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exceptions)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exceptions),
+                                       cmocka_unit_test(test_snapshot_in_exceptions)};
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

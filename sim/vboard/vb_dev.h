@@ -147,6 +147,8 @@ enum vb_dev_id {
     VB_DEV_SYSTICK,
     VB_DEV_SCS,
     VB_DEV_DWT,
+    VB_DEV_SYSCFG,
+    VB_DEV_EXTI,
     VB_DEV_FIXED /* rows from here on are reached only through the table */
 };
 extern const vb_dev_t vb_devices[];
@@ -166,7 +168,8 @@ static inline uint64_t vb_ns_to_ticks_ceil(uint64_t ns)
 /* Classes (one per vb_<device>.c). */
 extern const vb_dev_class_t vb_rcc_class, vb_pwr_class, vb_flashif_class, vb_gpio_class,
     vb_spi_class, vb_dma_class, vb_usart_class, vb_crc_class, vb_iwdg_class,
-    vb_systick_class, vb_scs_class, vb_dwt_class, vb_dbgmcu_class;
+    vb_systick_class, vb_scs_class, vb_dwt_class, vb_dbgmcu_class, vb_syscfg_class,
+    vb_exti_class;
 
 /* Calls the board core makes into particular devices. */
 /* RCC: clock gates and bus clocks. */
@@ -193,6 +196,10 @@ void vb_dma_serve(vb_sys_t *s, const vb_dev_t *d, void *dma);
 /* USART: queue bytes for RX. Returns 0 or FOTA_ERR_NOMEM. */
 int vb_usart_rx_push(vb_sys_t *s, const vb_dev_t *d, void *u, const uint8_t *data,
                      size_t len);
+/* SYSCFG: the GPIO port (0 = A) EXTICR selects for EXTI line 0-15. */
+unsigned vb_syscfg_exti_port(const void *syscfg, unsigned line);
+/* EXTI: an edge on line (rising or falling). */
+void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *exti, unsigned line, bool rising);
 /* IWDG: stopped while NRST is held low. */
 void vb_iwdg_halt(void *w);
 /* SysTick and DWT count HCLK cycles: rebase before HCLK changes. */

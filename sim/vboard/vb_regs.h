@@ -27,6 +27,8 @@
 #define PWR_BASE 0x40007000u
 #define USART1_BASE 0x40011000u
 #define SPI1_BASE 0x40013000u
+#define SYSCFG_BASE 0x40013800u
+#define EXTI_BASE 0x40013C00u
 #define GPIO_BASE 0x40020000u
 #define GPIO_STRIDE 0x400u
 #define CRC_BASE 0x40023000u
@@ -63,6 +65,7 @@
 #define RCC_APB1_PWR 28
 #define RCC_APB2_USART1 4
 #define RCC_APB2_SPI1 12
+#define RCC_APB2_SYSCFG 14
 
 /* PWR (RM0090 5.4). */
 #define PWR_CR 0x00u
@@ -103,6 +106,20 @@
 #define FL_OPTKEY2 0x4C5D6E7Fu
 #define FL_OPTCR_OPTLOCK (1u << 0)
 #define FL_OPTCR_OPTSTRT (1u << 1)
+
+/* SYSCFG (RM0090 9.2). */
+#define SYSCFG_MEMRMP 0x00u
+#define SYSCFG_PMC 0x04u
+#define SYSCFG_EXTICR1 0x08u
+#define SYSCFG_CMPCR 0x20u
+
+/* EXTI (RM0090 12.3). */
+#define EXTI_IMR 0x00u
+#define EXTI_EMR 0x04u
+#define EXTI_RTSR 0x08u
+#define EXTI_FTSR 0x0Cu
+#define EXTI_SWIER 0x10u
+#define EXTI_PR 0x14u
 
 /* GPIO (RM0090 8.4). */
 #define GPIO_MODER 0x00u

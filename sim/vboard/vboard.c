@@ -1555,25 +1555,43 @@ void vboard_set_nrst(vboard_t *b, bool low)
     b->nrst_low = low;
 }
 
+/* A pin's level changed: EXTI sees the edge on the line of that pin
+ * number when SYSCFG routes the port there (RM0090 12.2.5). The SYSCFG
+ * clock only gates its registers; the routing it holds stays in effect. */
+static void vb_pin_edge(vboard_t *b, unsigned port, unsigned pin, int before)
+{
+    int after = vboard_get_pin(b, port, pin);
+
+    if (after == before || vb_syscfg_exti_port(b->dev[VB_DEV_SYSCFG], pin) != port)
+        return;
+    vb_exti_edge(&b->sys, &vb_devices[VB_DEV_EXTI], b->dev[VB_DEV_EXTI], pin, after > before);
+}
+
 void vboard_set_nss(vboard_t *b, bool high)
 {
+    int before = vboard_get_pin(b, 0, 4);
+
     b->sys.nss_high = high;
+    vb_pin_edge(b, 0, 4, before);
 }
 
 void vboard_spi_set_cs(vboard_t *b, bool asserted)
 {
-    b->sys.nss_high = !asserted;
+    vboard_set_nss(b, !asserted);
 }
 
 void vboard_set_pin(vboard_t *b, unsigned port, unsigned pin, int level)
 {
+    int before;
+
     if (port >= 5 || pin >= 16)
         return;
-    if (port == 0 && pin == 4 && level >= 0) {
+    before = vboard_get_pin(b, port, pin);
+    if (port == 0 && pin == 4 && level >= 0)
         b->sys.nss_high = level != 0;
-        return;
-    }
-    vb_gpio_drive(b->dev[VB_DEV_GPIOA + port], pin, level);
+    else
+        vb_gpio_drive(b->dev[VB_DEV_GPIOA + port], pin, level);
+    vb_pin_edge(b, port, pin, before);
 }
 
 int vboard_get_pin(const vboard_t *b, unsigned port, unsigned pin)

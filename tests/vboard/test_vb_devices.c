@@ -536,6 +536,40 @@ static void test_scs(void **state)
     free(f);
 }
 
+static void test_syscfg_exti(void **state)
+{
+    fake_t *f = fake_new();
+    const vb_dev_t *dc = row("SYSCFG"), *de = row("EXTI");
+    void *c = dev_new(f, dc), *e = dev_new(f, de);
+
+    (void)state;
+    assert_int_equal(vb_syscfg_exti_port(c, 0), 0); /* PA0 at reset */
+    WR(dc, c, SYSCFG_EXTICR1 + 4, 3u << 4);         /* EXTI5 <- PD5 */
+    assert_int_equal(vb_syscfg_exti_port(c, 5), 3);
+    assert_int_equal(vb_syscfg_exti_port(c, 4), 0);
+    /* Line 0 rising edge, unmasked: PR0 and EXTI0 (IRQ 6). */
+    WR(de, e, EXTI_RTSR, 1u);
+    vb_exti_edge(&f->sys, de, e, 0, false);
+    assert_int_equal(RD(de, e, EXTI_PR), 0); /* falling edge not selected */
+    vb_exti_edge(&f->sys, de, e, 0, true);
+    assert_int_equal(RD(de, e, EXTI_PR), 1u);
+    assert_false(f->irq[6]); /* masked */
+    WR(de, e, EXTI_IMR, 1u | (1u << 5) | (1u << 12));
+    assert_true(f->irq[6]);
+    WR(de, e, EXTI_PR, 1u);
+    assert_false(f->irq[6]);
+    /* Software trigger on lines 5 and 12: EXTI9_5 (23), EXTI15_10 (40). */
+    WR(de, e, EXTI_SWIER, (1u << 5) | (1u << 12));
+    assert_true(f->irq[23]);
+    assert_true(f->irq[40]);
+    WR(de, e, EXTI_PR, 1u << 5);
+    assert_false(f->irq[23]);
+    assert_int_equal(RD(de, e, EXTI_SWIER), 1u << 12);
+    free(c);
+    free(e);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_spi),          cmocka_unit_test(test_dma),
         cmocka_unit_test(test_usart),        cmocka_unit_test(test_crc_iwdg_pwr_dbgmcu),
         cmocka_unit_test(test_systick_dwt),  cmocka_unit_test(test_scs),
+        cmocka_unit_test(test_syscfg_exti),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

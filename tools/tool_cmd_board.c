@@ -4,14 +4,16 @@
  * other processes:
  *
  *   fota board --flash FILE [--boot ELF] [--init-slot-a IMG]
- *              [--spi-socket PATH] [--uart stdout|none] [--max-seconds S]
+ *              [--spi-socket PATH] [--uart stdout|none] [--uart2 stdout|none]
+ *              [--max-seconds S]
  *
  * - the 1 MiB flash image lives in FILE: loaded at start (created erased if
  *   missing) and written back through a shared mapping after every run
  *   slice in which a flash operation ended, and at exit. A slice is one
  *   word-program time (16 us of simulated time), so a killed board loses at
  *   most the operation in flight, as a power cut would;
- * - USART1 TX goes to stdout;
+ * - USART1 TX goes to stdout; USART2 TX too, each line prefixed "[usart2] "
+ *   (--uart2 none drops it);
  * - the master's end of SPI1 and the NRST and PA4 (chip select / NSS
  *   strap) pins are served on a UNIX stream socket, one client at a time,
  *   with the framing of docs/virtual-board.md ("fota board").
@@ -70,6 +72,21 @@ static void board_uart_sink(void *ctx, uint8_t byte)
     (void)ctx;
     if (byte != '\r')
         putchar(byte);
+    if (byte == '\n')
+        fflush(stdout);
+}
+
+/* USART2 shares stdout: its lines carry a prefix. */
+static void board_uart2_sink(void *ctx, uint8_t byte)
+{
+    bool *line_start = ctx;
+
+    if (byte == '\r')
+        return;
+    if (*line_start)
+        fputs("[usart2] ", stdout);
+    putchar(byte);
+    *line_start = byte == '\n';
     if (byte == '\n')
         fflush(stdout);
 }
@@ -252,14 +269,15 @@ static bool board_serve(int fd, vboard_t *b)
 int tool_cmd_board(int argc, char **argv)
 {
     const char *flash = NULL, *boot = NULL, *init_a = NULL, *sock = NULL;
-    const char *uart = "stdout", *max_s = NULL;
-    bool help = false, created = false;
+    const char *uart = "stdout", *uart2 = "stdout", *max_s = NULL;
+    bool help = false, created = false, uart2_line = true, faulted = false;
     const tool_opt_t opts[] = {
         {"flash", 0, &flash, NULL},
         {"boot", 0, &boot, NULL},
         {"init-slot-a", 0, &init_a, NULL},
         {"spi-socket", 0, &sock, NULL},
         {"uart", 0, &uart, NULL},
+        {"uart2", 0, &uart2, NULL},
         {"max-seconds", 0, &max_s, NULL},
     };
     const char *pos[1];
@@ -276,12 +294,16 @@ int tool_cmd_board(int argc, char **argv)
                         &npos, &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help || !flash || (strcmp(uart, "stdout") != 0 && strcmp(uart, "none") != 0) ||
+        (strcmp(uart2, "stdout") != 0 && strcmp(uart2, "none") != 0) ||
         (max_s && tool_parse_u32(max_s, &max_sec) != 0)) {
         fprintf(help ? stdout : stderr,
                 "usage: fota board --flash FILE [--boot ELF] [--init-slot-a IMG]\n"
-                "                  [--spi-socket PATH] [--uart stdout|none] [--max-seconds S]\n"
+                "                  [--spi-socket PATH] [--uart stdout|none]\n"
+                "                  [--uart2 stdout|none] [--max-seconds S]\n"
                 "Runs the virtual STM32F407 board: flash persisted in FILE, USART1 on\n"
-                "stdout, SPI1/NRST/PA4 on a UNIX socket (docs/virtual-board.md).\n");
+                "stdout, USART2 on stdout as \"[usart2] \" lines, SPI1/NRST/PA4 on a\n"
+                "UNIX socket (docs/virtual-board.md). Without a socket, a CPU that\n"
+                "stops on a fault ends the board with exit status 1.\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     if (board_store_open(&st, flash, &created) != 0)
@@ -314,6 +336,8 @@ int tool_cmd_board(int argc, char **argv)
     }
     if (strcmp(uart, "stdout") == 0)
         vboard_uart_set_sink(b, board_uart_sink, NULL);
+    if (strcmp(uart2, "stdout") == 0)
+        vboard_uart2_set_sink(b, board_uart2_sink, &uart2_line);
     signal(SIGINT, board_on_signal);
     signal(SIGTERM, board_on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -362,8 +386,10 @@ int tool_cmd_board(int argc, char **argv)
             struct timespec ts = {0, 1000000};
 
             nanosleep(&ts, NULL);
-            if (lfd < 0)
+            if (lfd < 0) {
+                faulted = why == VBOARD_STOP_FAULT;
                 break;
+            }
         } else {
             dead_reported = false;
         }
@@ -373,7 +399,7 @@ int tool_cmd_board(int argc, char **argv)
     /* An operation in flight at exit is lost, as in a power cut: the file
      * keeps what had completed. */
     board_store_sync(&st, b);
-    ret = TOOL_EXIT_OK;
+    ret = faulted ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 out:
     fflush(stdout);
     if (cfd >= 0)

@@ -4,8 +4,9 @@
  *
  * Modelled: flash (the strict model sim/flash behind a FLASH controller with
  * the RM0090 register interface), SRAM, CCM, system memory/OTP/UID/option
- * bytes, RCC, PWR, GPIO A-E, SPI1 (slave, cycle-faithful), USART1, SysTick,
- * SCB, DWT cycle counter, IWDG and the CRC unit. See docs/virtual-board.md.
+ * bytes, RCC, PWR, GPIO A-E, SPI1 (slave, cycle-faithful), DMA2, USART1,
+ * USART2, SysTick, NVIC/SCB with the ARMv7-M exception model, DWT cycle
+ * counter, IWDG and the CRC unit. See docs/virtual-board.md.
  *
  * Time: one virtual clock for the whole board. Every instruction costs one
  * HCLK cycle at the clock the firmware configured (168 MHz after its PLL
@@ -197,6 +198,15 @@ void vboard_uart_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte),
 /* Queue bytes for the firmware's RX; they arrive one character time apart
  * at the configured baud rate. Returns 0 or FOTA_ERR_NOMEM. */
 int vboard_uart_send(vboard_t *b, const void *data, size_t len);
+
+/* USART2 (PA2 TX, PA3 RX, APB1): a second log port. Captured TX since
+ * power-on, and a sink for each TX byte (may be NULL). */
+const char *vboard_uart2_output(const vboard_t *b, size_t *len);
+void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), void *ctx);
+
+/* Exceptions the board has taken since creation (interrupts, SVC, faults;
+ * each tail-chained one counts). */
+uint64_t vboard_exceptions(const vboard_t *b);
 
 /* LEDs PD12..PD15 as bits 0..3 (1 = lit), and their change log. */
 uint8_t vboard_leds(const vboard_t *b);

@@ -118,7 +118,7 @@ int fota_hex_decode(const char *hex, size_t hex_len, uint8_t *out,
         if (fota_hex_digit(hex[i]) < 0)
             return FOTA_ERR_CORRUPT;
     for (size_t i = 0; i < out_len; i++)
-        out[i] = (uint8_t)(fota_hex_digit(hex[2 * i]) << 4 |
-                           fota_hex_digit(hex[2 * i + 1]));
+        out[i] = (uint8_t)((unsigned)fota_hex_digit(hex[2 * i]) << 4 |
+                           (unsigned)fota_hex_digit(hex[2 * i + 1]));
     return (int)out_len;
 }

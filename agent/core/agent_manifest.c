@@ -170,13 +170,13 @@ static int required(agent_manifest_t *m, const cJSON *obj, const char *path,
 static int get_uint(agent_manifest_t *m, const cJSON *obj, const char *path,
                     const char *name, uint32_t min, uint32_t max, uint32_t *out)
 {
-    const cJSON *it;
+    const cJSON *it = NULL;
     double d;
     int rc = required(m, obj, path, name, &it);
 
     if (rc < 0)
         return rc;
-    if (!cJSON_IsNumber(it))
+    if (it == NULL || !cJSON_IsNumber(it))
         return bad(m, path, name, "not a number");
     d = it->valuedouble;
     /* The range test first, so the conversion below is defined; the

@@ -964,7 +964,7 @@ static int agent_commit(agent_proto_t *t, int slot, const uint32_t *expect_crc)
                            NULL, 0, NULL, 0, &n, &res, t->cfg.ack_timeout_ms,
                            deadline_ms, false);
     if (agent_retryable(rc)) {
-        fota_status_t st;
+        fota_status_t st = {0};
         int rc2 = agent_proto_status(t, &st);
 
         if (rc2 == 0 && st.slot[slot].state == FOTA_SLOT_PENDING &&
@@ -1050,7 +1050,7 @@ static int agent_read_image(const agent_flash_req_t *req, uint32_t off,
 /* One pass: status, header check, erase, write, verify, commit. */
 static int agent_flash_pass(agent_proto_t *t, const agent_flash_req_t *req)
 {
-    fota_status_t st;
+    fota_status_t st = {0};
     fota_image_hdr_t hdr;
     uint16_t sectors[FOTA_SLOT_SECTORS];
     size_t n_sectors = 0;

@@ -870,7 +870,7 @@ static void upd_report(agent_update_t *u, int outcome, int err)
             u->stats.reports++;
             return;
         }
-        rc = upd_s3_error(u, "PUT", st);
+        (void)upd_s3_error(u, "PUT", st); /* fills err_detail */
         u->p.http->ops->close(u->p.http);
     }
     upd_log(u, AGENT_LOG_WARN, "report: PUT failed: ", u->err_detail, 0, false);

@@ -95,5 +95,7 @@ grep -q "cube-app 3.0.0 slot A (noconfirm)" "$work/uart.log" || fail "v3 never r
 wait_uart "[usart2] cube-app 3.0.0 slot A (noconfirm)" "[usart2] cube-app 2.0.0 slot B" 30
 wait_uart "[usart2] cube-app 3.0.0 slot A (noconfirm)" "[usart2] cube: buffer ok" 30
 tail -n +"$((mark + 1))" "$work/uart.log" | grep -q "cube: buffer BAD" && fail "buffer pattern damaged"
-echo "kit: v3 ran $(grep -c 'boot: trial boot slot A' "$work/uart.log") trial boots, rolled back to v2"
+tries=$(grep -c 'boot: trial boot slot A' "$work/uart.log")
+[ "$tries" = 3 ] || fail "trial boots of v3: $tries, FOTA_TRIAL_ATTEMPTS is 3 (include/fota/fota_config.h)"
+echo "kit: v3 ran $tries trial boots (reset=iwdg), rolled back to v2"
 echo "kit: PASS"

@@ -307,7 +307,7 @@ int agent_manifest_parse_version(const char *s, fota_version_t *out)
 static int parse_tree(const cJSON *root, agent_manifest_t *m)
 {
     const cJSON *it;
-    const cJSON *slots;
+    const cJSON *slots = NULL;
     uint32_t v;
     int rc;
 

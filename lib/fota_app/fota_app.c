@@ -175,6 +175,12 @@ int fota_app_init(unsigned mode)
         return -1;
     }
     spi1_init();
+    /* The bootloader hands over with PRIMASK set (boot/port/stm32f407/
+     * main.c, fw_jump), unlike a reset, which clears it (ARMv7-M ARM
+     * B1.4.3); a CubeIDE/HAL application never unmasks, so its SysTick
+     * tick would stop HAL_Delay() for ever. Unmask here, once the SPI1
+     * responder is ready to take its interrupt. */
+    __asm__ volatile("cpsie i" ::: "memory");
     return 0;
 }
 

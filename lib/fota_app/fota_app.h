@@ -44,7 +44,8 @@ typedef struct fota_app_version {
 } fota_app_version_t;
 
 /* Find the running slot and its header, read the journal, start the SPI1
- * responder. Returns 0, or -1 when the code does not run from a slot body
+ * responder, then unmask interrupts (cpsie i): the bootloader jumps to the
+ * application with PRIMASK set. Returns 0, or -1 when the code does not run from a slot body
  * (not linked with the kit's linker script) or the slot header is bad. */
 int fota_app_init(unsigned mode);
 

@@ -40,8 +40,13 @@ void HAL_Delay(uint32_t ms)
     uint32_t start = HAL_GetTick();
 
     /* HAL adds one tick so the delay is at least ms. */
-    while (HAL_GetTick() - start < ms + 1u)
-        fota_app_poll(); /* harmless in interrupt mode: watches CS */
+    /* Sleep until the next interrupt (the 1 kHz tick, or SPI1 when the
+     * agent talks) instead of spinning: the SPI1 responder runs from its
+     * interrupt, and fota_app_poll() only watches CS here. */
+    while (HAL_GetTick() - start < ms + 1u) {
+        fota_app_poll();
+        __asm__ volatile("wfi");
+    }
 }
 
 static void usart2_init(void)

@@ -84,6 +84,7 @@ static void fe_fold(fe_t *r, uint32_t c)
  * the carry flag is the carry out, NOT borrow for subtraction). */
 static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
 {
+    /* clang-format off */
     __asm__ volatile(
         "ldm %[a], {r3-r10}\n\t"
         "ldr r2, [%[b], #0]\n\t"
@@ -122,10 +123,12 @@ static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
         :
         : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
         : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+    /* clang-format on */
 }
 
 static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
 {
+    /* clang-format off */
     __asm__ volatile(
         "ldm %[a], {r3-r10}\n\t"
         "ldr r2, [%[b], #0]\n\t"
@@ -161,6 +164,7 @@ static void fe_sub(fe_t *r, const fe_t *a, const fe_t *b)
         :
         : [r] "r"(r->v), [a] "r"(a->v), [b] "r"(b->v)
         : "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+    /* clang-format on */
 }
 #else
 static void fe_add(fe_t *r, const fe_t *a, const fe_t *b)
@@ -242,6 +246,7 @@ static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
     t[16] = (uint32_t)(uintptr_t)r->v; /* cppcheck-suppress ctuuninitvar */
     t[17] = (uint32_t)(uintptr_t)a->v;
     t[18] = (uint32_t)(uintptr_t)b->v;
+    /* clang-format off */
     __asm__ volatile(
         "ldr lr, [r0, #72]\n\t"
         "ldm lr, {r4-r11}\n\t"
@@ -449,6 +454,7 @@ static void fe_mul(fe_t *r, const fe_t *a, const fe_t *b)
         : "r"(tp)
         : "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
           "lr", "memory");
+    /* clang-format on */
 }
 #else
 static void fe_mul_wide(uint32_t t[16], const fe_t *a, const fe_t *b)
@@ -502,26 +508,26 @@ static void fe_pow_250(fe_t *r, fe_t *a11, const fe_t *a)
 {
     fe_t a2, t, x5, x10, x20, x50, x100;
 
-    fe_sq(&a2, a);              /* 2 */
-    fe_sqn(&t, &a2, 2);         /* 8 */
-    fe_mul(&t, &t, a);          /* 9 */
-    fe_mul(a11, &a2, &t);       /* 11 */
-    fe_sq(&a2, a11);            /* 22 */
-    fe_mul(&x5, &a2, &t);       /* 31 = 2^5 - 1 */
+    fe_sq(&a2, a);        /* 2 */
+    fe_sqn(&t, &a2, 2);   /* 8 */
+    fe_mul(&t, &t, a);    /* 9 */
+    fe_mul(a11, &a2, &t); /* 11 */
+    fe_sq(&a2, a11);      /* 22 */
+    fe_mul(&x5, &a2, &t); /* 31 = 2^5 - 1 */
     fe_sqn(&t, &x5, 5);
-    fe_mul(&x10, &t, &x5);      /* 2^10 - 1 */
+    fe_mul(&x10, &t, &x5); /* 2^10 - 1 */
     fe_sqn(&t, &x10, 10);
-    fe_mul(&x20, &t, &x10);     /* 2^20 - 1 */
+    fe_mul(&x20, &t, &x10); /* 2^20 - 1 */
     fe_sqn(&t, &x20, 20);
-    fe_mul(&t, &t, &x20);       /* 2^40 - 1 */
+    fe_mul(&t, &t, &x20); /* 2^40 - 1 */
     fe_sqn(&t, &t, 10);
-    fe_mul(&x50, &t, &x10);     /* 2^50 - 1 */
+    fe_mul(&x50, &t, &x10); /* 2^50 - 1 */
     fe_sqn(&t, &x50, 50);
-    fe_mul(&x100, &t, &x50);    /* 2^100 - 1 */
+    fe_mul(&x100, &t, &x50); /* 2^100 - 1 */
     fe_sqn(&t, &x100, 100);
-    fe_mul(&t, &t, &x100);      /* 2^200 - 1 */
+    fe_mul(&t, &t, &x100); /* 2^200 - 1 */
     fe_sqn(&t, &t, 50);
-    fe_mul(r, &t, &x50);        /* 2^250 - 1 */
+    fe_mul(r, &t, &x50); /* 2^250 - 1 */
 }
 
 /* r = a^(p - 2) = a^(2^255 - 21) = 1/a (Fermat; 0 for 0). */
@@ -530,8 +536,8 @@ static void fe_inv(fe_t *r, const fe_t *a)
     fe_t t, a11;
 
     fe_pow_250(&t, &a11, a);
-    fe_sqn(&t, &t, 5);          /* 2^255 - 32 */
-    fe_mul(r, &t, &a11);        /* 2^255 - 21 */
+    fe_sqn(&t, &t, 5);   /* 2^255 - 32 */
+    fe_mul(r, &t, &a11); /* 2^255 - 21 */
 }
 
 /* r = a^((p - 5) / 8) = a^(2^252 - 3), for the square root. */
@@ -540,8 +546,8 @@ static void fe_pow2523(fe_t *r, const fe_t *a)
     fe_t t, a11;
 
     fe_pow_250(&t, &a11, a);
-    fe_sqn(&t, &t, 2);          /* 2^252 - 4 */
-    fe_mul(r, &t, a);           /* 2^252 - 3 */
+    fe_sqn(&t, &t, 2); /* 2^252 - 4 */
+    fe_mul(r, &t, a);  /* 2^252 - 3 */
 }
 
 /* Constant-time: swap a and b when bit is 1, leave them when 0. */
@@ -632,15 +638,15 @@ static int fe_is_zero(const fe_t *a)
 /* ---- group: twisted Edwards curve -x^2 + y^2 = 1 + d x^2 y^2 --------- */
 
 typedef struct {
-    fe_t x, y, z, t;   /* extended: x = X/Z, y = Y/Z, xy = T/Z */
+    fe_t x, y, z, t; /* extended: x = X/Z, y = Y/Z, xy = T/Z */
 } ge_t;
 
 typedef struct {
-    fe_t x, y, z;      /* projective: x = X/Z, y = Y/Z */
+    fe_t x, y, z; /* projective: x = X/Z, y = Y/Z */
 } ge_p2_t;
 
 typedef struct {
-    fe_t x, y, z, t;   /* completed: x = X/Z, y = Y/T */
+    fe_t x, y, z, t; /* completed: x = X/Z, y = Y/T */
 } ge_p1p1_t;
 
 typedef struct {
@@ -648,7 +654,7 @@ typedef struct {
 } ge_cached_t;
 
 typedef struct {
-    fe_t ypx, ymx, xy2d;   /* affine addend: y + x, y - x, 2dxy */
+    fe_t ypx, ymx, xy2d; /* affine addend: y + x, y - x, 2dxy */
 } ge_niels_t;
 
 /* The odd multiples B, 3B, ..., 63B of the base point (RFC 8032 section
@@ -664,133 +670,229 @@ typedef struct {
 #endif
 FOTA_FLASHDATA static const ge_niels_t s_base[32] = {
     /* 1B */
-    {{{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6, 0x643d42c2, 0x270b4898, 0x33d4ba65, 0x07cf9d3a}},
-     {{0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05, 0x688f8a09, 0xa5c18434, 0x98f81267, 0x44fd2f92}},
-     {{0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823, 0xdd43598c, 0x5a1b7dcb, 0x9f0c65a8, 0x6f117b68}}},
+    {{{0xf58c3b85, 0x2fbc93c6, 0xfb8c0e19, 0xcf932dc6, 0x643d42c2, 0x270b4898,
+       0x33d4ba65, 0x07cf9d3a}},
+     {{0xd740913e, 0x9d103905, 0xd140beb3, 0xfd399f05, 0x688f8a09, 0xa5c18434,
+       0x98f81267, 0x44fd2f92}},
+     {{0x877aaa68, 0xabc91205, 0xccaac49e, 0x26d9e823, 0xdd43598c, 0x5a1b7dcb,
+       0x9f0c65a8, 0x6f117b68}}},
     /* 3B */
-    {{{0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430, 0x9f016732, 0xc11b5002, 0x9a80f8f4, 0x7a164e1b}},
-     {{0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd, 0x214bd6bd, 0x8131f31a, 0x555bda62, 0x2ab91587}},
-     {{0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322, 0x8cf2db4c, 0xd170e545, 0x12b9b4c6, 0x5a2826af}}},
+    {{{0x4cee9730, 0xaf25b0a8, 0xe8864b8a, 0x025a8430, 0x9f016732, 0xc11b5002,
+       0x9a80f8f4, 0x7a164e1b}},
+     {{0xa4fcd265, 0x56611fe8, 0xe5c1ba7d, 0x3bd353fd, 0x214bd6bd, 0x8131f31a,
+       0x555bda62, 0x2ab91587}},
+     {{0x0dd0d889, 0x14ae933f, 0x1c35da62, 0x58942322, 0x8cf2db4c, 0xd170e545,
+       0x12b9b4c6, 0x5a2826af}}},
     /* 5B */
-    {{{0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3, 0x5abfec44, 0xdd1beb0c, 0x46e206eb, 0x2945ccf1}},
-     {{0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1, 0xb864a087, 0xe33cf11c, 0xeb1b55f3, 0x154a7e73}},
-     {{0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807, 0x1bbda72d, 0xb41b670b, 0x6b3bb69a, 0x43aabe69}}},
+    {{{0x08a5bb33, 0xa212bc44, 0xc75eed02, 0x8d5048c3, 0x5abfec44, 0xdd1beb0c,
+       0x46e206eb, 0x2945ccf1}},
+     {{0xa447d6ba, 0x7f9182c3, 0x4b2729b7, 0xd50014d1, 0xb864a087, 0xe33cf11c,
+       0xeb1b55f3, 0x154a7e73}},
+     {{0x812a8285, 0xbcbbdbf1, 0xd0bdd1fc, 0x270e0807, 0x1bbda72d, 0xb41b670b,
+       0x6b3bb69a, 0x43aabe69}}},
     /* 7B */
-    {{{0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a, 0x28542e49, 0x71b25282, 0x283c927e, 0x461bea69}},
-     {{0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153, 0x92192c3a, 0x9dea764f, 0x2e5317e0, 0x1d6edd5d}},
-     {{0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47, 0x5877adf3, 0x529c41ba, 0x6a0f90a7, 0x7a9fbb1c}}},
+    {{{0x944ea3bf, 0x6b1a5cd0, 0xb39dc0d2, 0x7470353a, 0x28542e49, 0x71b25282,
+       0x283c927e, 0x461bea69}},
+     {{0xaa3221b1, 0xba6f2c9a, 0x3bba23a7, 0x6ca02153, 0x92192c3a, 0x9dea764f,
+       0x2e5317e0, 0x1d6edd5d}},
+     {{0x01b8b3a2, 0xf1836dc8, 0x053ea49a, 0xb3035f47, 0x5877adf3, 0x529c41ba,
+       0x6a0f90a7, 0x7a9fbb1c}}},
     /* 9B */
-    {{{0xa6a8632f, 0x9b2e678a, 0x51bc46c5, 0xa6509e6f, 0xc686f5b5, 0xceb233c9, 0x8add7f59, 0x34b9ed33}},
-     {{0x039d8064, 0xf36e217e, 0xf520419b, 0x98a081b6, 0xe75eb044, 0x96cbc608, 0xfadc9c8f, 0x49c05a51}},
-     {{0x9045af1b, 0x06b4e8bf, 0xa719d22f, 0xe2ff83e8, 0x93d4cf16, 0xaaf6fc29, 0x1b008b06, 0x73c17202}}},
+    {{{0xa6a8632f, 0x9b2e678a, 0x51bc46c5, 0xa6509e6f, 0xc686f5b5, 0xceb233c9,
+       0x8add7f59, 0x34b9ed33}},
+     {{0x039d8064, 0xf36e217e, 0xf520419b, 0x98a081b6, 0xe75eb044, 0x96cbc608,
+       0xfadc9c8f, 0x49c05a51}},
+     {{0x9045af1b, 0x06b4e8bf, 0xa719d22f, 0xe2ff83e8, 0x93d4cf16, 0xaaf6fc29,
+       0x1b008b06, 0x73c17202}}},
     /* 11B */
-    {{{0x8a802ade, 0x2fbf0084, 0x02302e27, 0xe5d9fecf, 0x17703406, 0x113e8471, 0x546d8faf, 0x4275aae2}},
-     {{0x49864348, 0x315f5b02, 0x77088381, 0x3ed6b369, 0x6a8deb95, 0xa3a07555, 0x29d5c77f, 0x18ab5980}},
-     {{0xfd6089e9, 0xd82b2cc5, 0x3282e4a4, 0x031eb4a1, 0xb51a8622, 0x44311199, 0xb53df948, 0x3dc65522}}},
+    {{{0x8a802ade, 0x2fbf0084, 0x02302e27, 0xe5d9fecf, 0x17703406, 0x113e8471,
+       0x546d8faf, 0x4275aae2}},
+     {{0x49864348, 0x315f5b02, 0x77088381, 0x3ed6b369, 0x6a8deb95, 0xa3a07555,
+       0x29d5c77f, 0x18ab5980}},
+     {{0xfd6089e9, 0xd82b2cc5, 0x3282e4a4, 0x031eb4a1, 0xb51a8622, 0x44311199,
+       0xb53df948, 0x3dc65522}}},
     /* 13B */
-    {{{0xa2007f6d, 0xbf70c222, 0xb5bcdedb, 0xbf84b39a, 0xfb07ba07, 0x537a0e12, 0xc346f241, 0x234fd7ee}},
-     {{0x327fbf93, 0x506f013b, 0x9b776f6b, 0xaefcebc9, 0xaaad5968, 0x9d12b232, 0x176024a7, 0x0267882d}},
-     {{0x732ea378, 0x5360a119, 0xdf8dd471, 0x2437e6b1, 0x91a7e533, 0xa2ef37f8, 0xaa097863, 0x497ba6fd}}},
+    {{{0xa2007f6d, 0xbf70c222, 0xb5bcdedb, 0xbf84b39a, 0xfb07ba07, 0x537a0e12,
+       0xc346f241, 0x234fd7ee}},
+     {{0x327fbf93, 0x506f013b, 0x9b776f6b, 0xaefcebc9, 0xaaad5968, 0x9d12b232,
+       0x176024a7, 0x0267882d}},
+     {{0x732ea378, 0x5360a119, 0xdf8dd471, 0x2437e6b1, 0x91a7e533, 0xa2ef37f8,
+       0xaa097863, 0x497ba6fd}}},
     /* 15B */
-    {{{0x13cfeaa0, 0x24cecc03, 0x189c246d, 0x8648c28d, 0xc1f2d4d0, 0x2dbdbdfa, 0xf12de72b, 0x61e22917}},
-     {{0x468ccf0b, 0x040bcd86, 0x2a9910d6, 0xd3829ba4, 0x07b25192, 0x75083008, 0x18d05ebf, 0x43b5cd42}},
-     {{0x9bd0b516, 0x5d9a762f, 0x373fdeee, 0xeb38af4e, 0x93d64270, 0x032e5a7d, 0x0ae4d842, 0x511d6121}}},
+    {{{0x13cfeaa0, 0x24cecc03, 0x189c246d, 0x8648c28d, 0xc1f2d4d0, 0x2dbdbdfa,
+       0xf12de72b, 0x61e22917}},
+     {{0x468ccf0b, 0x040bcd86, 0x2a9910d6, 0xd3829ba4, 0x07b25192, 0x75083008,
+       0x18d05ebf, 0x43b5cd42}},
+     {{0x9bd0b516, 0x5d9a762f, 0x373fdeee, 0xeb38af4e, 0x93d64270, 0x032e5a7d,
+       0x0ae4d842, 0x511d6121}}},
     /* 17B */
-    {{{0x950e9d81, 0x92c676ef, 0xc0d7044f, 0xa54620cd, 0x6f8f1248, 0xaa9b3664, 0xddb855e3, 0x6d325924}},
-     {{0x4420de87, 0x08138648, 0xb592edb4, 0x8a1cf016, 0x29942d25, 0x39fa4e27, 0xe2482810, 0x71a7fe6f}},
-     {{0xa5c8c854, 0x6c7182b8, 0xfe5f2a03, 0x33fd1479, 0x83778d0c, 0x72cf5918, 0x559eeaa9, 0x4746c4b6}}},
+    {{{0x950e9d81, 0x92c676ef, 0xc0d7044f, 0xa54620cd, 0x6f8f1248, 0xaa9b3664,
+       0xddb855e3, 0x6d325924}},
+     {{0x4420de87, 0x08138648, 0xb592edb4, 0x8a1cf016, 0x29942d25, 0x39fa4e27,
+       0xe2482810, 0x71a7fe6f}},
+     {{0xa5c8c854, 0x6c7182b8, 0xfe5f2a03, 0x33fd1479, 0x83778d0c, 0x72cf5918,
+       0x559eeaa9, 0x4746c4b6}}},
     /* 19B */
-    {{{0x6dc69a2b, 0xd3777b3c, 0x6f89f617, 0xdefab227, 0xb53a16b5, 0x45651cf7, 0x34fe9fb7, 0x5c9a51de}},
-     {{0x64741147, 0x348546c8, 0x0efcc849, 0x7d35aedd, 0x0672a332, 0xff939a76, 0x7db5e6d6, 0x21966349}},
-     {{0x79f10e67, 0xf510f1cf, 0xe658515b, 0xffdddaa1, 0x10142277, 0x09c3a717, 0x608223bb, 0x4804503c}}},
+    {{{0x6dc69a2b, 0xd3777b3c, 0x6f89f617, 0xdefab227, 0xb53a16b5, 0x45651cf7,
+       0x34fe9fb7, 0x5c9a51de}},
+     {{0x64741147, 0x348546c8, 0x0efcc849, 0x7d35aedd, 0x0672a332, 0xff939a76,
+       0x7db5e6d6, 0x21966349}},
+     {{0x79f10e67, 0xf510f1cf, 0xe658515b, 0xffdddaa1, 0x10142277, 0x09c3a717,
+       0x608223bb, 0x4804503c}}},
     /* 21B */
-    {{{0x2ca37fc7, 0xc4249ed0, 0xa615acab, 0xa059a0e3, 0xc96e0e23, 0x88a96ed7, 0x1650696d, 0x553398a5}},
-     {{0x3a36d175, 0x3b6821d2, 0xe99b9e32, 0xbbb40aa7, 0x20838a47, 0x5d9e5ce4, 0x58de4c5e, 0x771e0988}},
-     {{0x78451edf, 0x9a12f5d2, 0x85899ccb, 0x3ada5d79, 0x9fa59508, 0x477f4a2d, 0x8ff5a611, 0x5a5ed1d6}}},
+    {{{0x2ca37fc7, 0xc4249ed0, 0xa615acab, 0xa059a0e3, 0xc96e0e23, 0x88a96ed7,
+       0x1650696d, 0x553398a5}},
+     {{0x3a36d175, 0x3b6821d2, 0xe99b9e32, 0xbbb40aa7, 0x20838a47, 0x5d9e5ce4,
+       0x58de4c5e, 0x771e0988}},
+     {{0x78451edf, 0x9a12f5d2, 0x85899ccb, 0x3ada5d79, 0x9fa59508, 0x477f4a2d,
+       0x8ff5a611, 0x5a5ed1d6}}},
     /* 23B */
-    {{{0xfe150e83, 0x1195122a, 0x7e4b35d8, 0xcf209a25, 0x1e711e20, 0x7387f829, 0xd8bf92f0, 0x44acb897}},
-     {{0x58527359, 0xbae5e0c5, 0xcadb9d7e, 0x392e5c19, 0xda1cabe9, 0x28653c1e, 0x5fefdc44, 0x019b6013}},
-     {{0x5e134b83, 0x1e606814, 0x24304c16, 0xc4f5e64f, 0xfc1a3ed7, 0x506e88a8, 0xe6ad2f92, 0x150c49fd}}},
+    {{{0xfe150e83, 0x1195122a, 0x7e4b35d8, 0xcf209a25, 0x1e711e20, 0x7387f829,
+       0xd8bf92f0, 0x44acb897}},
+     {{0x58527359, 0xbae5e0c5, 0xcadb9d7e, 0x392e5c19, 0xda1cabe9, 0x28653c1e,
+       0x5fefdc44, 0x019b6013}},
+     {{0x5e134b83, 0x1e606814, 0x24304c16, 0xc4f5e64f, 0xfc1a3ed7, 0x506e88a8,
+       0xe6ad2f92, 0x150c49fd}}},
     /* 25B */
-    {{{0x09471138, 0x8e7bf295, 0x4f75a651, 0x5d6fef39, 0x25a708ad, 0x10af79c4, 0x5bb99922, 0x6b2b5a07}},
-     {{0x9cdca868, 0xb849863c, 0xb8714ad0, 0xc83f44db, 0x0c36168d, 0xfe3ee356, 0x1e05fbc1, 0x78a6d779}},
-     {{0x47a0b976, 0x58bf704b, 0x741748d5, 0xa601b355, 0xd542f590, 0xaa2b1fb1, 0x4ad55d00, 0x725c7ffc}}},
+    {{{0x09471138, 0x8e7bf295, 0x4f75a651, 0x5d6fef39, 0x25a708ad, 0x10af79c4,
+       0x5bb99922, 0x6b2b5a07}},
+     {{0x9cdca868, 0xb849863c, 0xb8714ad0, 0xc83f44db, 0x0c36168d, 0xfe3ee356,
+       0x1e05fbc1, 0x78a6d779}},
+     {{0x47a0b976, 0x58bf704b, 0x741748d5, 0xa601b355, 0xd542f590, 0xaa2b1fb1,
+       0x4ad55d00, 0x725c7ffc}}},
     /* 27B */
-    {{{0xd1cf99b2, 0xe4426715, 0x02a20d34, 0x7352d511, 0x8b12109f, 0x23d1157b, 0x7cb1f3a3, 0x794cc927}},
-     {{0x1cd098c0, 0x91802bf7, 0xed5e6366, 0xfe416ca4, 0x4902994c, 0xdf585d71, 0xf855fae7, 0x4cd54625}},
-     {{0xc2ac5053, 0x4af6c426, 0x32f67258, 0xbc9aedad, 0x0a311021, 0x2ad032f1, 0x6fcc8e85, 0x7008357b}}},
+    {{{0xd1cf99b2, 0xe4426715, 0x02a20d34, 0x7352d511, 0x8b12109f, 0x23d1157b,
+       0x7cb1f3a3, 0x794cc927}},
+     {{0x1cd098c0, 0x91802bf7, 0xed5e6366, 0xfe416ca4, 0x4902994c, 0xdf585d71,
+       0xf855fae7, 0x4cd54625}},
+     {{0xc2ac5053, 0x4af6c426, 0x32f67258, 0xbc9aedad, 0x0a311021, 0x2ad032f1,
+       0x6fcc8e85, 0x7008357b}}},
     /* 29B */
-    {{{0x38773f01, 0x0b886727, 0x95fbccfb, 0xb8ccc8fa, 0xb9ad29b6, 0x8d2dd5a3, 0x51ad0f6a, 0x06ef7e98}},
-     {{0x82584a34, 0xd01b9fbb, 0xd2b4792b, 0x47ab6463, 0x48536202, 0xb631639c, 0x69d6d428, 0x13a92a36}},
-     {{0xc0577de5, 0xca93771c, 0x5035dc5c, 0x7540e41e, 0xd802e071, 0x24680f01, 0x8a2af86a, 0x3c296ddf}}},
+    {{{0x38773f01, 0x0b886727, 0x95fbccfb, 0xb8ccc8fa, 0xb9ad29b6, 0x8d2dd5a3,
+       0x51ad0f6a, 0x06ef7e98}},
+     {{0x82584a34, 0xd01b9fbb, 0xd2b4792b, 0x47ab6463, 0x48536202, 0xb631639c,
+       0x69d6d428, 0x13a92a36}},
+     {{0xc0577de5, 0xca93771c, 0x5035dc5c, 0x7540e41e, 0xd802e071, 0x24680f01,
+       0x8a2af86a, 0x3c296ddf}}},
     /* 31B */
-    {{{0xd914a713, 0xaead15f9, 0x8c8ff912, 0xa92f7bf9, 0x9f53d730, 0xaff82317, 0x490c77ba, 0x7a99d393}},
-     {{0xbb1f2541, 0xfceb4d2e, 0x40adb91f, 0xb89510c7, 0xd0a1ad05, 0xfc71a37d, 0x0747717b, 0x0a892c70}},
-     {{0x36bda3e8, 0x8f52ed24, 0x57e80794, 0x77a8c841, 0x262f9ce0, 0xa5a96563, 0x8302f7d2, 0x286762d2}}},
+    {{{0xd914a713, 0xaead15f9, 0x8c8ff912, 0xa92f7bf9, 0x9f53d730, 0xaff82317,
+       0x490c77ba, 0x7a99d393}},
+     {{0xbb1f2541, 0xfceb4d2e, 0x40adb91f, 0xb89510c7, 0xd0a1ad05, 0xfc71a37d,
+       0x0747717b, 0x0a892c70}},
+     {{0x36bda3e8, 0x8f52ed24, 0x57e80794, 0x77a8c841, 0x262f9ce0, 0xa5a96563,
+       0x8302f7d2, 0x286762d2}}},
     /* 33B */
-    {{{0x3ce35b25, 0x4e783609, 0xb26baa97, 0x82e1181d, 0xcbc7b83f, 0x0cc192d3, 0x6a9d9d3a, 0x32f1da04}},
-     {{0xce2ef5bd, 0x7c558e2b, 0x6747bc63, 0xe4986cb4, 0x3bbb89b8, 0x154a179f, 0xd6f1767a, 0x7686f2a3}},
-     {{0x6d597c6a, 0xaa8d12a6, 0x04d3852b, 0x8f119303, 0xc209b022, 0x3f91dc73, 0xa9ad28a6, 0x561305f8}}},
+    {{{0x3ce35b25, 0x4e783609, 0xb26baa97, 0x82e1181d, 0xcbc7b83f, 0x0cc192d3,
+       0x6a9d9d3a, 0x32f1da04}},
+     {{0xce2ef5bd, 0x7c558e2b, 0x6747bc63, 0xe4986cb4, 0x3bbb89b8, 0x154a179f,
+       0xd6f1767a, 0x7686f2a3}},
+     {{0x6d597c6a, 0xaa8d12a6, 0x04d3852b, 0x8f119303, 0xc209b022, 0x3f91dc73,
+       0xa9ad28a6, 0x561305f8}}},
     /* 35B */
-    {{{0xec92aed1, 0x100c978d, 0x4d6d73e5, 0xca43d543, 0xd847ba48, 0x83131b22, 0xe35d4d2c, 0x00aaec53}},
-     {{0xe7b0c0d5, 0x6722cc28, 0xdb075c53, 0x709de9bb, 0xd7010a61, 0xcaf68da7, 0x2c57cc6c, 0x030a1aef}},
-     {{0x003ad2aa, 0x7bb1f773, 0x2b216608, 0x0b3f2980, 0x520ed23e, 0x7821dc86, 0x24065480, 0x20be9c1c}}},
+    {{{0xec92aed1, 0x100c978d, 0x4d6d73e5, 0xca43d543, 0xd847ba48, 0x83131b22,
+       0xe35d4d2c, 0x00aaec53}},
+     {{0xe7b0c0d5, 0x6722cc28, 0xdb075c53, 0x709de9bb, 0xd7010a61, 0xcaf68da7,
+       0x2c57cc6c, 0x030a1aef}},
+     {{0x003ad2aa, 0x7bb1f773, 0x2b216608, 0x0b3f2980, 0x520ed23e, 0x7821dc86,
+       0x24065480, 0x20be9c1c}}},
     /* 37B */
-    {{{0x249673a6, 0xe15387d8, 0xf546e493, 0x5943bc2d, 0xc36f63b5, 0x1c7f9a81, 0x1f0ac1de, 0x750ab336}},
-     {{0xe2025e60, 0x20e0e44a, 0xcbdcb938, 0xb03b3b2f, 0xf95a0d1c, 0x105d639c, 0x5067e311, 0x69764c54}},
-     {{0xa2f81037, 0x1e8a3283, 0xbd7fcbf1, 0x6f2eda23, 0xac2e2563, 0xb72fd15b, 0xb7075040, 0x54f96b3f}}},
+    {{{0x249673a6, 0xe15387d8, 0xf546e493, 0x5943bc2d, 0xc36f63b5, 0x1c7f9a81,
+       0x1f0ac1de, 0x750ab336}},
+     {{0xe2025e60, 0x20e0e44a, 0xcbdcb938, 0xb03b3b2f, 0xf95a0d1c, 0x105d639c,
+       0x5067e311, 0x69764c54}},
+     {{0xa2f81037, 0x1e8a3283, 0xbd7fcbf1, 0x6f2eda23, 0xac2e2563, 0xb72fd15b,
+       0xb7075040, 0x54f96b3f}}},
     /* 39B */
-    {{{0x29669279, 0x0fadf204, 0x7d7d724a, 0x3adda204, 0x8c5760f1, 0x6f3d9482, 0x2bb7539e, 0x3d7fe9c5}},
-     {{0x16b11ecd, 0x177dafc6, 0xfa576479, 0x89764b9c, 0xe6ece785, 0xb7a8a110, 0xbe85dbf0, 0x78e6839f}},
-     {{0x37b8856b, 0x70332df7, 0x041a178a, 0x75d05d43, 0xa0e59e22, 0x320ff74a, 0x50088242, 0x70f268f3}}},
+    {{{0x29669279, 0x0fadf204, 0x7d7d724a, 0x3adda204, 0x8c5760f1, 0x6f3d9482,
+       0x2bb7539e, 0x3d7fe9c5}},
+     {{0x16b11ecd, 0x177dafc6, 0xfa576479, 0x89764b9c, 0xe6ece785, 0xb7a8a110,
+       0xbe85dbf0, 0x78e6839f}},
+     {{0x37b8856b, 0x70332df7, 0x041a178a, 0x75d05d43, 0xa0e59e22, 0x320ff74a,
+       0x50088242, 0x70f268f3}}},
     /* 41B */
-    {{{0xb1805f47, 0x66864583, 0x60dd7c19, 0xf535c5d1, 0x1e4cb006, 0xe9874eb7, 0xfad889d9, 0x7c0d345c}},
-     {{0x70dcf355, 0x23241120, 0xe7fce117, 0x380cc97e, 0x3552b698, 0xb31ddeed, 0x39b8c4b9, 0x404e56c0}},
-     {{0x8c78338a, 0x591f1f4b, 0x67e0b5e1, 0xa0366ab1, 0xb45f3d44, 0x5cbc4152, 0x2aaec777, 0x20d75476}}},
+    {{{0xb1805f47, 0x66864583, 0x60dd7c19, 0xf535c5d1, 0x1e4cb006, 0xe9874eb7,
+       0xfad889d9, 0x7c0d345c}},
+     {{0x70dcf355, 0x23241120, 0xe7fce117, 0x380cc97e, 0x3552b698, 0xb31ddeed,
+       0x39b8c4b9, 0x404e56c0}},
+     {{0x8c78338a, 0x591f1f4b, 0x67e0b5e1, 0xa0366ab1, 0xb45f3d44, 0x5cbc4152,
+       0x2aaec777, 0x20d75476}}},
     /* 43B */
-    {{{0xc73bb758, 0x5e8fc36f, 0x363cbb9a, 0xace543a5, 0x903bc922, 0xa9934a7d, 0xf3ceec62, 0x2b8f1e46}},
-     {{0x35b9f543, 0x9d74feb1, 0xde8c956c, 0x84b37df1, 0x57138ba9, 0xe9322b07, 0x790b4ce1, 0x38b8ada8}},
-     {{0xdf51f95d, 0xb5c04a9c, 0xcb1fdeac, 0x2b3952ae, 0x328b66da, 0x1d106d8b, 0xceba1953, 0x049aeb32}}},
+    {{{0xc73bb758, 0x5e8fc36f, 0x363cbb9a, 0xace543a5, 0x903bc922, 0xa9934a7d,
+       0xf3ceec62, 0x2b8f1e46}},
+     {{0x35b9f543, 0x9d74feb1, 0xde8c956c, 0x84b37df1, 0x57138ba9, 0xe9322b07,
+       0x790b4ce1, 0x38b8ada8}},
+     {{0xdf51f95d, 0xb5c04a9c, 0xcb1fdeac, 0x2b3952ae, 0x328b66da, 0x1d106d8b,
+       0xceba1953, 0x049aeb32}}},
     /* 45B */
-    {{{0x75fc7931, 0xaa507d0b, 0x7a6725d3, 0x0fef924b, 0x396b3930, 0x1d82542b, 0x30f674fc, 0x795ee175}},
-     {{0x63dcfe7e, 0xd7767d3c, 0x97856e40, 0x209c5948, 0xe14f7c13, 0xb6676861, 0xc8d625fc, 0x51c665e0}},
-     {{0x52ecbd81, 0x254a5b0a, 0xe034afe7, 0x5d411f6e, 0xcaee4a31, 0xe6a24d0d, 0x9dc54477, 0x6cd19bf4}}},
+    {{{0x75fc7931, 0xaa507d0b, 0x7a6725d3, 0x0fef924b, 0x396b3930, 0x1d82542b,
+       0x30f674fc, 0x795ee175}},
+     {{0x63dcfe7e, 0xd7767d3c, 0x97856e40, 0x209c5948, 0xe14f7c13, 0xb6676861,
+       0xc8d625fc, 0x51c665e0}},
+     {{0x52ecbd81, 0x254a5b0a, 0xe034afe7, 0x5d411f6e, 0xcaee4a31, 0xe6a24d0d,
+       0x9dc54477, 0x6cd19bf4}}},
     /* 47B */
-    {{{0x65afc386, 0x1ffe6121, 0xb8d51b10, 0x082a2a88, 0x20990baa, 0x76f6627e, 0x429e43e7, 0x5e01b3a7}},
-     {{0x52179ca3, 0x7e876190, 0x0b2c9f85, 0x571d0a06, 0x8499711e, 0x80a2baa8, 0x40b2e638, 0x7520f3db}},
-     {{0xd39357a1, 0x3db50be3, 0x599e94a5, 0x967b6cdd, 0xdf311e6e, 0x1a309a64, 0xcef3c986, 0x71092c9c}}},
+    {{{0x65afc386, 0x1ffe6121, 0xb8d51b10, 0x082a2a88, 0x20990baa, 0x76f6627e,
+       0x429e43e7, 0x5e01b3a7}},
+     {{0x52179ca3, 0x7e876190, 0x0b2c9f85, 0x571d0a06, 0x8499711e, 0x80a2baa8,
+       0x40b2e638, 0x7520f3db}},
+     {{0xd39357a1, 0x3db50be3, 0x599e94a5, 0x967b6cdd, 0xdf311e6e, 0x1a309a64,
+       0xcef3c986, 0x71092c9c}}},
     /* 49B */
-    {{{0x74051dcf, 0x856bd8ac, 0x55b7aa1e, 0x03f6a408, 0xc9743ceb, 0x3a4ae7cb, 0x7137abde, 0x4173a5bb}},
-     {{0x0364918c, 0x53d8523f, 0x3fab6b1c, 0xa2b404f4, 0x6681e5a4, 0x080b4a9e, 0xd0257ba7, 0x0ea15b03}},
-     {{0xf0f9218a, 0x17c56e31, 0x1afc4708, 0x5a696e2b, 0xf4b2f176, 0xf7931668, 0x4a4e3a67, 0x5fc56561}}},
+    {{{0x74051dcf, 0x856bd8ac, 0x55b7aa1e, 0x03f6a408, 0xc9743ceb, 0x3a4ae7cb,
+       0x7137abde, 0x4173a5bb}},
+     {{0x0364918c, 0x53d8523f, 0x3fab6b1c, 0xa2b404f4, 0x6681e5a4, 0x080b4a9e,
+       0xd0257ba7, 0x0ea15b03}},
+     {{0xf0f9218a, 0x17c56e31, 0x1afc4708, 0x5a696e2b, 0xf4b2f176, 0xf7931668,
+       0x4a4e3a67, 0x5fc56561}}},
     /* 51B */
-    {{{0x7790988e, 0x4892e1e6, 0x1c5cd722, 0x01d5950f, 0xe5923eed, 0xe3b0819a, 0x9d46651b, 0x3214c740}},
-     {{0xc46d7ae5, 0x136e570d, 0x54f8dc8f, 0x0fd0aacc, 0x310dad86, 0x59549f03, 0x4c454aa1, 0x62711c41}},
-     {{0x06651770, 0x13298274, 0x8a279436, 0x3ba4a066, 0x185d223c, 0xd9b6b8ec, 0x3ecb833c, 0x5bea9407}}},
+    {{{0x7790988e, 0x4892e1e6, 0x1c5cd722, 0x01d5950f, 0xe5923eed, 0xe3b0819a,
+       0x9d46651b, 0x3214c740}},
+     {{0xc46d7ae5, 0x136e570d, 0x54f8dc8f, 0x0fd0aacc, 0x310dad86, 0x59549f03,
+       0x4c454aa1, 0x62711c41}},
+     {{0x06651770, 0x13298274, 0x8a279436, 0x3ba4a066, 0x185d223c, 0xd9b6b8ec,
+       0x3ecb833c, 0x5bea9407}}},
     /* 53B */
-    {{{0xf343d2f8, 0xb470ce63, 0x0543e8f1, 0x0067ba8f, 0xa2117b6f, 0x35da51a1, 0x44f1bd2f, 0x4ad07859}},
-     {{0x12c89be4, 0x641dbf09, 0x7d6e579c, 0xacf38b31, 0xf697b065, 0xabfe9e02, 0x48f61eec, 0x3aacd5c1}},
-     {{0xc3318301, 0x858e3b34, 0x07316826, 0xdc99c047, 0xd39da88c, 0x34085b2e, 0xd902853d, 0x3aff0cb1}}},
+    {{{0xf343d2f8, 0xb470ce63, 0x0543e8f1, 0x0067ba8f, 0xa2117b6f, 0x35da51a1,
+       0x44f1bd2f, 0x4ad07859}},
+     {{0x12c89be4, 0x641dbf09, 0x7d6e579c, 0xacf38b31, 0xf697b065, 0xabfe9e02,
+       0x48f61eec, 0x3aacd5c1}},
+     {{0xc3318301, 0x858e3b34, 0x07316826, 0xdc99c047, 0xd39da88c, 0x34085b2e,
+       0xd902853d, 0x3aff0cb1}}},
     /* 55B */
-    {{{0xf4c53505, 0x9226430b, 0x261f2283, 0x68e49c13, 0x8fd327c6, 0x09ef3378, 0x2bd99e7f, 0x2ccf9f73}},
-     {{0x3a20405e, 0x87c5c7eb, 0xedad56c9, 0x8ee311ef, 0xad29d5f9, 0x29252e48, 0xf4cd251d, 0x110e7e86}},
-     {{0xd603f5e4, 0x57c0d89e, 0xf0b0200c, 0x12888628, 0xa02e3bb7, 0x53172709, 0xb9693a37, 0x05c557e0}}},
+    {{{0xf4c53505, 0x9226430b, 0x261f2283, 0x68e49c13, 0x8fd327c6, 0x09ef3378,
+       0x2bd99e7f, 0x2ccf9f73}},
+     {{0x3a20405e, 0x87c5c7eb, 0xedad56c9, 0x8ee311ef, 0xad29d5f9, 0x29252e48,
+       0xf4cd251d, 0x110e7e86}},
+     {{0xd603f5e4, 0x57c0d89e, 0xf0b0200c, 0x12888628, 0xa02e3bb7, 0x53172709,
+       0xb9693a37, 0x05c557e0}}},
     /* 57B */
-    {{{0x89c20eb0, 0xf776bbb0, 0xfa0fd85c, 0x61f85bf6, 0x634421fb, 0xb6b93f4e, 0x41861205, 0x289fef08}},
-     {{0x1fc97e6f, 0xd8f9ce31, 0x11f9fdae, 0x7a3f2630, 0x8bed25dd, 0xe15b7ea0, 0x8fe9875a, 0x6e154c17}},
-     {{0xfed69abf, 0xcf616336, 0x8335c94f, 0x9b16e4e7, 0x753a7fe7, 0x13789765, 0xa95ca319, 0x6afbf642}}},
+    {{{0x89c20eb0, 0xf776bbb0, 0xfa0fd85c, 0x61f85bf6, 0x634421fb, 0xb6b93f4e,
+       0x41861205, 0x289fef08}},
+     {{0x1fc97e6f, 0xd8f9ce31, 0x11f9fdae, 0x7a3f2630, 0x8bed25dd, 0xe15b7ea0,
+       0x8fe9875a, 0x6e154c17}},
+     {{0xfed69abf, 0xcf616336, 0x8335c94f, 0x9b16e4e7, 0x753a7fe7, 0x13789765,
+       0xa95ca319, 0x6afbf642}}},
     /* 59B */
-    {{{0xf913a8cc, 0x5de55070, 0x2b0cf561, 0x7d1d167b, 0x90ead489, 0xda2956b6, 0xdb801ed9, 0x12c093ce}},
-     {{0x62f5d2c1, 0x7da8de0c, 0xb00e7b9a, 0x98fc3da4, 0x0dad70e0, 0x7deb6ada, 0xb95038c4, 0x0db4b851}},
-     {{0x08b8190f, 0xfc147f93, 0xa11ae310, 0x06969da0, 0xdac7d7fd, 0xcee75572, 0xc6635ce6, 0x33aa8799}}},
+    {{{0xf913a8cc, 0x5de55070, 0x2b0cf561, 0x7d1d167b, 0x90ead489, 0xda2956b6,
+       0xdb801ed9, 0x12c093ce}},
+     {{0x62f5d2c1, 0x7da8de0c, 0xb00e7b9a, 0x98fc3da4, 0x0dad70e0, 0x7deb6ada,
+       0xb95038c4, 0x0db4b851}},
+     {{0x08b8190f, 0xfc147f93, 0xa11ae310, 0x06969da0, 0xdac7d7fd, 0xcee75572,
+       0xc6635ce6, 0x33aa8799}}},
     /* 61B */
-    {{{0xfc156cb1, 0x8348f588, 0x1a0a6d27, 0x6da2ba9b, 0x87ca5ab6, 0xe2262d5c, 0xc8d589a6, 0x212cd0c1}},
-     {{0xbd085cf2, 0xaf0ff51e, 0x67d33f1f, 0x78f51a89, 0x5060033c, 0x6ec2bfe1, 0xe8e21a86, 0x233c6f29}},
-     {{0x7f18c781, 0xd2f4d510, 0x527e9d28, 0x122ecdf2, 0x3d3d3341, 0xa70a862a, 0x11914ce3, 0x1db77789}}},
+    {{{0xfc156cb1, 0x8348f588, 0x1a0a6d27, 0x6da2ba9b, 0x87ca5ab6, 0xe2262d5c,
+       0xc8d589a6, 0x212cd0c1}},
+     {{0xbd085cf2, 0xaf0ff51e, 0x67d33f1f, 0x78f51a89, 0x5060033c, 0x6ec2bfe1,
+       0xe8e21a86, 0x233c6f29}},
+     {{0x7f18c781, 0xd2f4d510, 0x527e9d28, 0x122ecdf2, 0x3d3d3341, 0xa70a862a,
+       0x11914ce3, 0x1db77789}}},
     /* 63B */
-    {{{0xdd701ab6, 0xb3394769, 0x19cf8da5, 0xe2b8ded4, 0xfd2ac852, 0x15df4161, 0x017d24be, 0x7ae2ca8a}},
-     {{0x7c6bc26f, 0xddf35239, 0x53d50113, 0x7a97e2cc, 0xbf79a330, 0x7c74f43a, 0x26e2adfc, 0x31ad97ad}},
-     {{0x0920b962, 0xb7e817ed, 0x3f19da9d, 0x1e8518cc, 0x25560a64, 0xe491c14f, 0xa6622c83, 0x1ed1fc53}}},
+    {{{0xdd701ab6, 0xb3394769, 0x19cf8da5, 0xe2b8ded4, 0xfd2ac852, 0x15df4161,
+       0x017d24be, 0x7ae2ca8a}},
+     {{0x7c6bc26f, 0xddf35239, 0x53d50113, 0x7a97e2cc, 0xbf79a330, 0x7c74f43a,
+       0x26e2adfc, 0x31ad97ad}},
+     {{0x0920b962, 0xb7e817ed, 0x3f19da9d, 0x1e8518cc, 0x25560a64, 0xe491c14f,
+       0xa6622c83, 0x1ed1fc53}}},
 };
 
 static void ge_neutral(ge_t *p)
@@ -846,43 +948,45 @@ static void ge_dbl(ge_p1p1_t *r, const fe_t *x, const fe_t *y, const fe_t *z)
     fe_sq(&a, x);
     fe_sq(&b, y);
     fe_sq(&c, z);
-    fe_add(&c, &c, &c);          /* C = 2 Z1^2 */
-    fe_add(&h, &a, &b);          /* H = A + B */
+    fe_add(&c, &c, &c); /* C = 2 Z1^2 */
+    fe_add(&h, &a, &b); /* H = A + B */
     fe_add(&r->x, x, y);
     fe_sq(&r->x, &r->x);
-    fe_sub(&r->x, &h, &r->x);    /* E = H - (X1 + Y1)^2 */
-    fe_sub(&r->z, &a, &b);       /* G = A - B */
-    fe_add(&r->t, &c, &r->z);    /* F = C + G */
-    r->y = h;                    /* x = E/G, y = H/F */
+    fe_sub(&r->x, &h, &r->x); /* E = H - (X1 + Y1)^2 */
+    fe_sub(&r->z, &a, &b);    /* G = A - B */
+    fe_add(&r->t, &c, &r->z); /* F = C + G */
+    r->y = h;                 /* x = E/G, y = H/F */
 }
 
 /* r = p + q or p - q (sub = 1; public) for an addend given by Y+X, Y-X
  * and 2dT, with d2z = 2 Z1 Z2 (section 5.1.4, addition): 3
  * multiplications. Negating the addend swaps Y+X and Y-X and negates
  * 2dT. */
-static void ge_add_with(ge_p1p1_t *r, const ge_t *p, const fe_t *ypx, const fe_t *ymx,
-                        const fe_t *t2d, const fe_t *d2z, int sub)
+static void ge_add_with(ge_p1p1_t *r, const ge_t *p, const fe_t *ypx,
+                        const fe_t *ymx, const fe_t *t2d, const fe_t *d2z,
+                        int sub)
 {
     fe_t a, b, c;
 
     fe_add(&a, &p->y, &p->x);
     fe_sub(&b, &p->y, &p->x);
-    fe_mul(&a, &a, sub ? ymx : ypx);           /* (Y1+X1)(Y2+X2) */
-    fe_mul(&b, &b, sub ? ypx : ymx);           /* (Y1-X1)(Y2-X2) */
-    fe_mul(&c, &p->t, t2d);                    /* T1 2d T2 */
-    fe_sub(&r->x, &a, &b);                     /* E */
-    fe_add(&r->y, &a, &b);                     /* H */
+    fe_mul(&a, &a, sub ? ymx : ypx); /* (Y1+X1)(Y2+X2) */
+    fe_mul(&b, &b, sub ? ypx : ymx); /* (Y1-X1)(Y2-X2) */
+    fe_mul(&c, &p->t, t2d);          /* T1 2d T2 */
+    fe_sub(&r->x, &a, &b);           /* E */
+    fe_add(&r->y, &a, &b);           /* H */
     if (sub) {
         fe_sub(&r->z, d2z, &c);
         fe_add(&r->t, d2z, &c);
     } else {
-        fe_add(&r->z, d2z, &c);                /* G */
-        fe_sub(&r->t, d2z, &c);                /* F */
+        fe_add(&r->z, d2z, &c); /* G */
+        fe_sub(&r->t, d2z, &c); /* F */
     }
 }
 
 /* r = p +/- q, q an extended addend: 4 multiplications. */
-static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q, int sub)
+static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q,
+                          int sub)
 {
     fe_t d;
 
@@ -892,7 +996,8 @@ static void ge_add_cached(ge_p1p1_t *r, const ge_t *p, const ge_cached_t *q, int
 }
 
 /* The same with an affine addend (Z2 = 1): 3 multiplications. */
-static void ge_add_niels(ge_p1p1_t *r, const ge_t *p, const ge_niels_t *q, int sub)
+static void ge_add_niels(ge_p1p1_t *r, const ge_t *p, const ge_niels_t *q,
+                         int sub)
 {
     fe_t d;
 
@@ -999,18 +1104,21 @@ static void ge_double_scalarmult_vartime(ge_p2_t *r, const uint8_t s1[32],
         ge_dbl(&t, &r->x, &r->y, &r->z);
         if (d1[i] != 0) {
             ge_p1p1_to_p3(&u, &t);
-            ge_add_niels(&t, &u, &s_base[(d1[i] < 0 ? -d1[i] : d1[i]) / 2], d1[i] < 0);
+            ge_add_niels(&t, &u, &s_base[(d1[i] < 0 ? -d1[i] : d1[i]) / 2],
+                         d1[i] < 0);
         }
         if (d2[i] != 0) {
             ge_p1p1_to_p3(&u, &t);
-            ge_add_cached(&t, &u, &tab[(d2[i] < 0 ? -d2[i] : d2[i]) / 2], d2[i] < 0);
+            ge_add_cached(&t, &u, &tab[(d2[i] < 0 ? -d2[i] : d2[i]) / 2],
+                          d2[i] < 0);
         }
         ge_p1p1_to_p2(r, &t);
     }
 }
 
 /* Encoding (section 5.1.2): y, with the low bit of x in bit 255. */
-static void ge_pack(uint8_t out[32], const fe_t *px, const fe_t *py, const fe_t *pz)
+static void ge_pack(uint8_t out[32], const fe_t *px, const fe_t *py,
+                    const fe_t *pz)
 {
     fe_t zi, x, y;
 
@@ -1051,10 +1159,10 @@ static int ge_unpack(ge_t *p, const uint8_t in[32])
     fe_add(&v, &v, &p->z);
     /* Candidate root x = u v^3 (u v^7)^((p-5)/8). */
     fe_sq(&v3, &v);
-    fe_mul(&v3, &v3, &v);        /* v^3 */
+    fe_mul(&v3, &v3, &v); /* v^3 */
     fe_sq(&t, &v3);
-    fe_mul(&t, &t, &v);          /* v^7 */
-    fe_mul(&t, &t, &u);          /* u v^7 */
+    fe_mul(&t, &t, &v); /* v^7 */
+    fe_mul(&t, &t, &u); /* u v^7 */
     fe_pow2523(&t, &t);
     fe_mul(&t, &t, &v3);
     fe_mul(&p->x, &t, &u);
@@ -1150,7 +1258,8 @@ static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
     /* + c. a, b are at most 2^255 and L-sized here, so no carry out. */
     carry = 0;
     for (int i = 0; i < 16; i++) {
-        uint64_t s = (uint64_t)z[i] + (i < 8 ? fota_get_le32(c + 4 * i) : 0) + carry;
+        uint64_t s =
+            (uint64_t)z[i] + (i < 8 ? fota_get_le32(c + 4 * i) : 0) + carry;
         z[i] = (uint32_t)s;
         carry = s >> 32;
     }
@@ -1176,7 +1285,8 @@ static int sc_is_canonical(const uint8_t s[32])
 
 /* SHA-512 of the seed: the clamped secret scalar a (first half) and the
  * nonce prefix (second half), section 5.1.5. */
-static void expand_seed(uint8_t h[64], const uint8_t seed[FOTA_ED25519_SEED_SIZE])
+static void expand_seed(uint8_t h[64],
+                        const uint8_t seed[FOTA_ED25519_SEED_SIZE])
 {
     fota_sha512(seed, FOTA_ED25519_SEED_SIZE, h);
     h[0] &= 248;
@@ -1215,7 +1325,8 @@ static void challenge(uint8_t k[32], const uint8_t r_enc[32],
 }
 
 void fota_ed25519_sign(uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
-                       size_t msg_len, const uint8_t seed[FOTA_ED25519_SEED_SIZE],
+                       size_t msg_len,
+                       const uint8_t seed[FOTA_ED25519_SEED_SIZE],
                        const uint8_t pub[FOTA_ED25519_PUB_SIZE])
 {
     fota_sha512_t sha;
@@ -1242,8 +1353,9 @@ void fota_ed25519_sign(uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
     memset(&rp, 0, sizeof rp);
 }
 
-int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
-                        size_t msg_len, const uint8_t pub[FOTA_ED25519_PUB_SIZE])
+int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE],
+                        const void *msg, size_t msg_len,
+                        const uint8_t pub[FOTA_ED25519_PUB_SIZE])
 {
     uint8_t k[32], chk[32];
     ge_t a;

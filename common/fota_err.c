@@ -12,9 +12,13 @@ const char *fota_strerror(int err)
     if (FOTA_ERR_IS_IMAGE(err)) {
         /* One static string per reason, so callers can keep the pointer. */
         static const char *const img[FOTA_IMG_REASONS] = {
-            "image refused", "image refused: load address", "image refused: body size",
-            "image refused: product id", "image refused: confirm window",
-            "image refused: security counter", "image refused: initial stack pointer",
+            "image refused",
+            "image refused: load address",
+            "image refused: body size",
+            "image refused: product id",
+            "image refused: confirm window",
+            "image refused: security counter",
+            "image refused: initial stack pointer",
             "image refused: reset vector",
         };
         int r = FOTA_ERR_IMAGE_REASON(err);

@@ -31,7 +31,8 @@ _Static_assert(OFF_CONFIRM_WINDOW + 4 == OFF_RESERVED1,
                "reserved bytes follow the confirm window");
 _Static_assert(OFF_RESERVED1 + 12 == FOTA_IMAGE_HASHED_HDR_LEN,
                "hashed part of the header is bytes [0, 64)");
-_Static_assert(FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE == FOTA_IMAGE_OFF_TLV_SIZE,
+_Static_assert(FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE ==
+                   FOTA_IMAGE_OFF_TLV_SIZE,
                "tlv_size follows the hash");
 _Static_assert(OFF_RESERVED2 + 2 == FOTA_IMAGE_OFF_TLV, "TLV area at 100");
 _Static_assert(FOTA_IMAGE_OFF_TLV + FOTA_IMAGE_TLV_MAX == FOTA_IMAGE_HDR_SIZE,

@@ -8,7 +8,8 @@
 
 bool fota_image_sp_ok(uint32_t sp)
 {
-    bool sram = sp > (uint32_t)FOTA_SRAM_ADDR && sp <= (uint32_t)FOTA_NOINIT_ADDR;
+    bool sram =
+        sp > (uint32_t)FOTA_SRAM_ADDR && sp <= (uint32_t)FOTA_NOINIT_ADDR;
     bool ccm = sp > (uint32_t)FOTA_CCM_ADDR &&
                sp <= (uint32_t)FOTA_CCM_ADDR + FOTA_CCM_SIZE;
 
@@ -69,7 +70,8 @@ int fota_image_check(const fota_image_hdr_t *hdr, int slot, const char *product,
 const char *fota_image_reason_name(int reason)
 {
     static const char *const names[FOTA_IMG_REASONS] = {
-        "ok", "load-addr", "size", "product", "window", "rollback", "sp", "entry",
+        "ok",     "load-addr", "size", "product",
+        "window", "rollback",  "sp",   "entry",
     };
 
     return reason >= 0 && reason < FOTA_IMG_REASONS ? names[reason] : "unknown";

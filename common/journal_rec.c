@@ -39,8 +39,10 @@
 
 _Static_assert(OFF_SLOT(2) == OFF_BOOT_COUNT, "two slot entries end at 48");
 _Static_assert(OFF_RESERVED + 4 == FOTA_JOURNAL_OFF_CRC, "crc at 56");
-_Static_assert(FOTA_JOURNAL_OFF_CRC + 4 == FOTA_JOURNAL_OFF_COMMIT, "commit at 60");
-_Static_assert(FOTA_JOURNAL_OFF_COMMIT + 4 == FOTA_JOURNAL_REC_SIZE, "record is 64 bytes");
+_Static_assert(FOTA_JOURNAL_OFF_CRC + 4 == FOTA_JOURNAL_OFF_COMMIT,
+               "commit at 60");
+_Static_assert(FOTA_JOURNAL_OFF_COMMIT + 4 == FOTA_JOURNAL_REC_SIZE,
+               "record is 64 bytes");
 _Static_assert(FOTA_JOURNAL_REC_SIZE % FOTA_FLASH_WRITE_ALIGN == 0,
                "records are whole flash words");
 

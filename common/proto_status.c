@@ -98,7 +98,6 @@ int fota_status_decode(fota_status_t *st, const uint8_t *buf, size_t len)
     err = fota_get_le32(buf + STATUS_OFF_STREAM_ERR);
     /* Two's complement back to a signed error without an
      * implementation-defined conversion. */
-    st->stream_error = err <= 0x7FFFFFFFu ? (int32_t)err
-                                           : -(int32_t)(~err) - 1;
+    st->stream_error = err <= 0x7FFFFFFFu ? (int32_t)err : -(int32_t)(~err) - 1;
     return 0;
 }

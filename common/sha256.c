@@ -67,6 +67,7 @@ static void put_be32(uint8_t *p, uint32_t v)
  * round and 14 per schedule word; 108 bytes of stack.
  */
 void fota_sha256_block_thumb2(uint32_t state[8], const uint8_t *block);
+/* clang-format off */
 __asm__(
     ".global fota_sha256_block_thumb2\n"
     ".pushsection .text.fota_sha256_block_thumb2,\"ax\",%progbits\n"
@@ -722,8 +723,10 @@ __asm__(
     ".size fota_sha256_block_thumb2, .-fota_sha256_block_thumb2\n"
     ".popsection\n"
 );
+/* clang-format on */
 
-static void sha256_block(uint32_t state[8], const uint8_t block[FOTA_SHA256_BLOCK])
+static void sha256_block(uint32_t state[8],
+                         const uint8_t block[FOTA_SHA256_BLOCK])
 {
     fota_sha256_block_thumb2(state, block);
 }
@@ -738,18 +741,20 @@ static void sha256_block(uint32_t state[8], const uint8_t block[FOTA_SHA256_BLOC
 #define MAJ(a, b, c) (((a) & (b)) | ((c) & ((a) | (b))))
 
 /* One round: only d and h change; the caller rotates the names. */
-#define ROUND(a, b, c, d, e, f, g, h, i)                                          \
-    do {                                                                          \
-        uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + s_k[r + (i)] + w[i];        \
-        (d) += t1_;                                                               \
-        (h) = t1_ + BSIG0(a) + MAJ(a, b, c);                                      \
+#define ROUND(a, b, c, d, e, f, g, h, i)                                       \
+    do {                                                                       \
+        uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + s_k[r + (i)] + w[i];     \
+        (d) += t1_;                                                            \
+        (h) = t1_ + BSIG0(a) + MAJ(a, b, c);                                   \
     } while (0)
 
 /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] in the 16-word ring. */
-#define SCHED(i)                                                                  \
-    (w[i] += SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] + SSIG0(w[((i) + 1) & 15]))
+#define SCHED(i)                                                               \
+    (w[i] +=                                                                   \
+     SSIG1(w[((i) + 14) & 15]) + w[((i) + 9) & 15] + SSIG0(w[((i) + 1) & 15]))
 
-static void sha256_block(uint32_t state[8], const uint8_t block[FOTA_SHA256_BLOCK])
+static void sha256_block(uint32_t state[8],
+                         const uint8_t block[FOTA_SHA256_BLOCK])
 {
     uint32_t w[16];
     uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
@@ -759,10 +764,22 @@ static void sha256_block(uint32_t state[8], const uint8_t block[FOTA_SHA256_BLOC
         w[i] = get_be32(block + 4 * i);
     for (int r = 0; r < 64; r += 16) {
         if (r > 0) {
-            SCHED(0); SCHED(1); SCHED(2); SCHED(3);
-            SCHED(4); SCHED(5); SCHED(6); SCHED(7);
-            SCHED(8); SCHED(9); SCHED(10); SCHED(11);
-            SCHED(12); SCHED(13); SCHED(14); SCHED(15);
+            SCHED(0);
+            SCHED(1);
+            SCHED(2);
+            SCHED(3);
+            SCHED(4);
+            SCHED(5);
+            SCHED(6);
+            SCHED(7);
+            SCHED(8);
+            SCHED(9);
+            SCHED(10);
+            SCHED(11);
+            SCHED(12);
+            SCHED(13);
+            SCHED(14);
+            SCHED(15);
         }
         ROUND(a, b, c, d, e, f, g, h, 0);
         ROUND(h, a, b, c, d, e, f, g, 1);

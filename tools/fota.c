@@ -12,12 +12,16 @@ int tool_cmd_agent(int argc, char **argv);
 
 static const tool_cmd_t s_groups[] = {
     {"image", "pack, inspect and verify firmware images", tool_cmd_image},
-    {"release", "publish releases to S3 and show the current one", tool_cmd_release},
+    {"release", "publish releases to S3 and show the current one",
+     tool_cmd_release},
     {"fleet", "the fleet's reports: status, halt on failures", tool_cmd_fleet},
-    {"board", "run the virtual board standalone (flash file, UART, SPI socket)", tool_cmd_board},
+    {"board", "run the virtual board standalone (flash file, UART, SPI socket)",
+     tool_cmd_board},
     {"key", "make image signing keys and show their public half", tool_cmd_key},
-    {"flash", "write an image into the target's inactive slot over SPI", tool_cmd_flash},
-    {"agent", "run the update agent against S3 and the (simulated) target", tool_cmd_agent},
+    {"flash", "write an image into the target's inactive slot over SPI",
+     tool_cmd_flash},
+    {"agent", "run the update agent against S3 and the (simulated) target",
+     tool_cmd_agent},
 };
 
 int main(int argc, char **argv)
@@ -26,7 +30,7 @@ int main(int argc, char **argv)
         printf("fota tool, image header v%d\n", FOTA_IMAGE_HDR_VERSION);
         return TOOL_EXIT_OK;
     }
-    return tool_dispatch("fota",
-                         "Host tool of the STM32F407 dual-slot firmware update system.",
-                         s_groups, sizeof s_groups / sizeof s_groups[0], argc, argv);
+    return tool_dispatch(
+        "fota", "Host tool of the STM32F407 dual-slot firmware update system.",
+        s_groups, sizeof s_groups / sizeof s_groups[0], argc, argv);
 }

@@ -40,7 +40,8 @@ static uint32_t host_now_ms(agent_clock_t *self)
 
     (void)self;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u +
+                      (uint64_t)ts.tv_nsec / 1000000u);
 }
 
 static void host_sleep_ms(agent_clock_t *self, uint32_t ms)
@@ -63,7 +64,8 @@ static int host_utc(agent_utc_t *self, uint64_t *unix_s)
     const char *off = getenv("FOTA_AGENT_CLOCK_OFFSET_S");
 
     (void)self;
-    *unix_s = (uint64_t)((int64_t)time(NULL) + (off ? strtoll(off, NULL, 10) : 0));
+    *unix_s =
+        (uint64_t)((int64_t)time(NULL) + (off ? strtoll(off, NULL, 10) : 0));
     return 0;
 }
 
@@ -107,14 +109,16 @@ static void ui_bar(ui_t *ui, const char *what, uint32_t done, uint32_t total)
         for (uint32_t i = 0; i < 40; i++)
             bar[i] = i < fill ? '#' : '.';
         bar[40] = '\0';
-        fprintf(stderr, "\r%-9s [%s] %3u%% %u/%u bytes", what, bar, pct, done, total);
+        fprintf(stderr, "\r%-9s [%s] %3u%% %u/%u bytes", what, bar, pct, done,
+                total);
         if (done >= total)
             fputc('\n', stderr);
         fflush(stderr);
-    } else if (pct / 25u != ui->last_pct / 25u || done >= total || ui->last_pct > pct) {
+    } else if (pct / 25u != ui->last_pct / 25u || done >= total ||
+               ui->last_pct > pct) {
         /* Plain lines: every quarter. */
-        fprintf(stderr, "%s%s: %u/%u bytes (%u%%)\n", tool_journal_prefix(6), what,
-                done, total, pct);
+        fprintf(stderr, "%s%s: %u/%u bytes (%u%%)\n", tool_journal_prefix(6),
+                what, done, total, pct);
     }
     ui->last_pct = pct;
 }
@@ -129,7 +133,8 @@ static void ui_event(void *ctx, int ev, uint32_t done, uint32_t total)
         ui->last_pct = 0;
     switch (ev) {
     case AGENT_EV_POLL:
-        fprintf(stderr, "%spoll: manifest HTTP %u\n", tool_journal_prefix(6), done);
+        fprintf(stderr, "%spoll: manifest HTTP %u\n", tool_journal_prefix(6),
+                done);
         break;
     case AGENT_EV_DOWNLOAD:
         ui_bar(ui, "download", done, total);
@@ -142,7 +147,8 @@ static void ui_event(void *ctx, int ev, uint32_t done, uint32_t total)
         ui_bar(ui, "flash", done, total);
         break;
     case AGENT_EV_COMMITTED:
-        fprintf(stderr, "%scommit: image committed, target rebooted into its trial\n",
+        fprintf(stderr,
+                "%scommit: image committed, target rebooted into its trial\n",
                 tool_journal_prefix(5));
         break;
     case AGENT_EV_OUTCOME:
@@ -172,13 +178,16 @@ static int cmd_sim_install(int argc, char **argv)
     size_t len = 0;
     int slot, rc;
 
-    rc = tool_parse_args("fota agent sim-install", argc, argv, opts, 2, pos, 1, &npos, &help);
+    rc = tool_parse_args("fota agent sim-install", argc, argv, opts, 2, pos, 1,
+                         &npos, &help);
     if (rc)
         return rc;
     if (help || !flash || npos != 1) {
-        fprintf(help ? stdout : stderr,
-                "usage: fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
-                "Factory-program IMAGE into a slot of the simulated target's flash file.\n");
+        fprintf(
+            help ? stdout : stderr,
+            "usage: fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
+            "Factory-program IMAGE into a slot of the simulated target's flash "
+            "file.\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     slot = tool_parse_slot(slot_s);
@@ -220,14 +229,17 @@ static int cmd_sim_status(int argc, char **argv)
     const char *pos[1];
     size_t npos = 0;
 
-    rc = tool_parse_args("fota agent sim-status", argc, argv, opts, 2, pos, 0, &npos, &help);
+    rc = tool_parse_args("fota agent sim-status", argc, argv, opts, 2, pos, 0,
+                         &npos, &help);
     if (rc)
         return rc;
     if (help || !flash) {
         fprintf(help ? stdout : stderr,
                 "usage: fota agent sim-status --flash FILE [--json]\n"
-                "What a cold boot of the simulated target would run (the file is not changed);\n"
-                "with --json also the erase count of every flash sector (\"erases\").\n");
+                "What a cold boot of the simulated target would run (the file "
+                "is not changed);\n"
+                "with --json also the erase count of every flash sector "
+                "(\"erases\").\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     rc = agent_sim_target_check_boot(flash, &slot, &v);
@@ -236,10 +248,11 @@ static int cmd_sim_status(int argc, char **argv)
     uint32_t wear[FOTA_FLASH_SECTORS];
     if (agent_sim_target_wear(flash, wear) == 0)
         for (int i = 0; i < FOTA_FLASH_SECTORS; i++)
-            snprintf(wear_s + strlen(wear_s), sizeof(wear_s) - strlen(wear_s), "%s%u",
-                     i ? "," : "", wear[i]);
+            snprintf(wear_s + strlen(wear_s), sizeof(wear_s) - strlen(wear_s),
+                     "%s%u", i ? "," : "", wear[i]);
     if (json)
-        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":\"%s\","
+        printf("{\"bootable\":%s,\"slot\":%s%s%s,\"version\":\"%s\",\"result\":"
+               "\"%s\","
                "\"erases\":[%s]}\n",
                rc == 0 ? "true" : "false", rc == 0 ? "\"" : "",
                rc == 0 ? tool_slot_name(slot) : "null", rc == 0 ? "\"" : "",
@@ -255,97 +268,140 @@ static int cmd_sim_status(int argc, char **argv)
 
 static void usage_run(FILE *out)
 {
-    fprintf(out,
-            "usage: fota agent --endpoint URL --bucket B [--prefix P] --device-id ID\n"
-            "                  [--once | --interval S [--cycles N]] [--state-dir DIR]\n"
-            "                  [--access-key K --secret-key S] [--region R] [--no-report]\n"
-            "                  [--target sim:<flash-file> | --spi DEV --nrst CHIP:LINE\n"
-            "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]]\n"
-            "                  [--observe-ms N] [--checkpoint N] [--timeout-ms N]\n"
-            "                  [--pubkey PUB] [--manifest-pubkey PUB] [--json] [--quiet]\n"
-            "                  [--verbose] [--config FILE]\n"
-            "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
-            "       fota agent sim-status --flash FILE [--json]\n"
-            "Run the update agent: poll <prefix>/manifest.json, download, verify, flash,\n"
-            "commit and observe the target. Credentials also come from AWS_ACCESS_KEY_ID,\n"
-            "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION; without any the\n"
-            "requests are anonymous. Reports go to <prefix>/reports/<device-id>.json when\n"
-            "credentials are set. The state directory keeps the staged image and the\n"
-            "progress record, so a killed agent resumes. With --pubkey (an Ed25519\n"
-            "public key from 'fota key pub') an image must carry a valid signature by\n"
-            "that key or it is refused before anything is written to the target.\n"
-            "With --manifest-pubkey (the release-manifest key's public half) a manifest\n"
-            "must be signed by it, unexpired and not older than one accepted before.\n"
-            "--config FILE reads options from FILE first (key=value lines, keys are\n"
-            "the long option names, flags true/false; /etc/fota-agent.conf for the\n"
-            "service); the command line overrides them. Under systemd (JOURNAL_STREAM)\n"
-            "every log line carries its syslog priority (<3> error .. <7> debug).\n"
-            "The agent learns the target's state from its running application (the\n"
-            "fota_app library answers on SPI1) and resets nothing unless it installs:\n"
-            "docs/agent.md lists the resets of one update.\n"
-            "\n"
-            "      --endpoint URL      S3 endpoint (http://host:port or https://...)\n"
-            "      --bucket B          bucket holding the releases (path-style)\n"
-            "      --prefix P          key prefix of manifest.json and the images\n"
-            "      --device-id ID      rollout bucket and report name of this device\n"
-            "      --once              one poll cycle (the default without --interval)\n"
-            "      --interval S        poll every S seconds (+-10%% jitter)\n"
-            "      --cycles N          stop after N cycles (with --interval)\n"
-            "      --state-dir DIR     staged image and progress record\n"
-            "                          (default fota-agent-state)\n"
-            "      --access-key K      SigV4 access key (or AWS_ACCESS_KEY_ID)\n"
-            "      --secret-key S      SigV4 secret key (or AWS_SECRET_ACCESS_KEY)\n"
-            "      --region R          SigV4 region (or AWS_REGION; us-east-1)\n"
-            "      --no-report         do not PUT reports/<device-id>.json\n"
-            "      --observe-ms N      after a commit, ask the application every N ms of\n"
-            "                          target time until the trial ends, within the\n"
-            "                          image's confirm window per attempt (default 500)\n"
-            "      --checkpoint N      persist download progress every N bytes\n"
-            "      --timeout-ms N      per HTTP call (default 10000)\n"
-            "      --pubkey PUB        require an Ed25519 signature by this key\n"
-            "      --manifest-pubkey PUB  require a signed, unexpired manifest not older\n"
-            "                          than one accepted before (the manifest key)\n"
-            "      --json              summary as one JSON object\n"
-            "      --config FILE       options from FILE first (the command line wins)\n"
-            "  -q, --quiet             no progress lines\n"
-            "  -v, --verbose           the agent's log lines\n"
-            "  -h, --help              this help\n"
-            "The target is the simulated one in fota-sim-flash.bin unless given:\n");
+    fprintf(
+        out,
+        "usage: fota agent --endpoint URL --bucket B [--prefix P] --device-id "
+        "ID\n"
+        "                  [--once | --interval S [--cycles N]] [--state-dir "
+        "DIR]\n"
+        "                  [--access-key K --secret-key S] [--region R] "
+        "[--no-report]\n"
+        "                  [--target sim:<flash-file> | --spi DEV --nrst "
+        "CHIP:LINE\n"
+        "                   --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] "
+        "[--no-cs]]\n"
+        "                  [--observe-ms N] [--checkpoint N] [--timeout-ms N]\n"
+        "                  [--pubkey PUB] [--manifest-pubkey PUB] [--json] "
+        "[--quiet]\n"
+        "                  [--verbose] [--config FILE]\n"
+        "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
+        "       fota agent sim-status --flash FILE [--json]\n"
+        "Run the update agent: poll <prefix>/manifest.json, download, verify, "
+        "flash,\n"
+        "commit and observe the target. Credentials also come from "
+        "AWS_ACCESS_KEY_ID,\n"
+        "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_REGION; without any "
+        "the\n"
+        "requests are anonymous. Reports go to "
+        "<prefix>/reports/<device-id>.json when\n"
+        "credentials are set. The state directory keeps the staged image and "
+        "the\n"
+        "progress record, so a killed agent resumes. With --pubkey (an "
+        "Ed25519\n"
+        "public key from 'fota key pub') an image must carry a valid signature "
+        "by\n"
+        "that key or it is refused before anything is written to the target.\n"
+        "With --manifest-pubkey (the release-manifest key's public half) a "
+        "manifest\n"
+        "must be signed by it, unexpired and not older than one accepted "
+        "before.\n"
+        "--config FILE reads options from FILE first (key=value lines, keys "
+        "are\n"
+        "the long option names, flags true/false; /etc/fota-agent.conf for "
+        "the\n"
+        "service); the command line overrides them. Under systemd "
+        "(JOURNAL_STREAM)\n"
+        "every log line carries its syslog priority (<3> error .. <7> debug).\n"
+        "The agent learns the target's state from its running application "
+        "(the\n"
+        "fota_app library answers on SPI1) and resets nothing unless it "
+        "installs:\n"
+        "docs/agent.md lists the resets of one update.\n"
+        "\n"
+        "      --endpoint URL      S3 endpoint (http://host:port or "
+        "https://...)\n"
+        "      --bucket B          bucket holding the releases (path-style)\n"
+        "      --prefix P          key prefix of manifest.json and the images\n"
+        "      --device-id ID      rollout bucket and report name of this "
+        "device\n"
+        "      --once              one poll cycle (the default without "
+        "--interval)\n"
+        "      --interval S        poll every S seconds (+-10%% jitter)\n"
+        "      --cycles N          stop after N cycles (with --interval)\n"
+        "      --state-dir DIR     staged image and progress record\n"
+        "                          (default fota-agent-state)\n"
+        "      --access-key K      SigV4 access key (or AWS_ACCESS_KEY_ID)\n"
+        "      --secret-key S      SigV4 secret key (or "
+        "AWS_SECRET_ACCESS_KEY)\n"
+        "      --region R          SigV4 region (or AWS_REGION; us-east-1)\n"
+        "      --no-report         do not PUT reports/<device-id>.json\n"
+        "      --observe-ms N      after a commit, ask the application every N "
+        "ms of\n"
+        "                          target time until the trial ends, within "
+        "the\n"
+        "                          image's confirm window per attempt (default "
+        "500)\n"
+        "      --checkpoint N      persist download progress every N bytes\n"
+        "      --timeout-ms N      per HTTP call (default 10000)\n"
+        "      --pubkey PUB        require an Ed25519 signature by this key\n"
+        "      --manifest-pubkey PUB  require a signed, unexpired manifest not "
+        "older\n"
+        "                          than one accepted before (the manifest "
+        "key)\n"
+        "      --json              summary as one JSON object\n"
+        "      --config FILE       options from FILE first (the command line "
+        "wins)\n"
+        "  -q, --quiet             no progress lines\n"
+        "  -v, --verbose           the agent's log lines\n"
+        "  -h, --help              this help\n"
+        "The target is the simulated one in fota-sim-flash.bin unless "
+        "given:\n");
     tool_target_usage(out);
 }
 
 static void print_summary(const agent_update_t *u, const tool_target_t *t,
-                          const agent_proto_t *proto, uint64_t wall_ms, bool json)
+                          const agent_proto_t *proto, uint64_t wall_ms,
+                          bool json)
 {
     unsigned resets = (unsigned)agent_proto_target_resets(proto);
     const fota_status_t *st = &u->status;
     char run[40] = "none", slot[4] = "-";
 
     if (u->status_valid && st->active_slot < FOTA_SLOT_COUNT) {
-        tool_format_version(&st->slot[st->active_slot].version, run, sizeof(run));
+        tool_format_version(&st->slot[st->active_slot].version, run,
+                            sizeof(run));
         snprintf(slot, sizeof(slot), "%s", tool_slot_name(st->active_slot));
     }
     if (json) {
-        printf("{\"outcome\":\"%s\",\"error\":\"%s\",\"running_version\":\"%s\","
-               "\"running_slot\":\"%s\",\"cycles\":%u,\"manifest_gets\":%u,"
-               "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
-               "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
-               "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_ms\":%llu}\n",
-               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
-               run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
-               u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
-               (unsigned long long)(tool_target_time_ns(t) / 1000000u),
-               (unsigned long long)wall_ms);
+        printf(
+            "{\"outcome\":\"%s\",\"error\":\"%s\",\"running_version\":\"%s\","
+            "\"running_slot\":\"%s\",\"cycles\":%u,\"manifest_gets\":%u,"
+            "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
+            "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
+            "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_"
+            "ms\":%llu}\n",
+            agent_update_outcome_name(u->outcome),
+            u->last_error ? agent_update_strerror(u->last_error) : "none", run,
+            slot, u->stats.cycles, u->stats.manifest_gets,
+            u->stats.not_modified, u->stats.image_requests,
+            u->stats.image_bytes, u->stats.resumes, u->stats.restarts,
+            u->stats.flashes, u->stats.reports, u->stats.refused, resets,
+            (unsigned long long)(tool_target_time_ns(t) / 1000000u),
+            (unsigned long long)wall_ms);
     } else {
-        printf("%sagent: outcome=%s error=%s running=%s slot=%s cycles=%u manifest_gets=%u "
-               "not_modified=%u image_requests=%u image_bytes=%u resumes=%u restarts=%u "
-               "flashes=%u reports=%u refused=%u target_resets=%u hw_time_ms=%llu wall_ms=%llu\n",
+        printf("%sagent: outcome=%s error=%s running=%s slot=%s cycles=%u "
+               "manifest_gets=%u "
+               "not_modified=%u image_requests=%u image_bytes=%u resumes=%u "
+               "restarts=%u "
+               "flashes=%u reports=%u refused=%u target_resets=%u "
+               "hw_time_ms=%llu wall_ms=%llu\n",
                tool_journal_prefix(u->outcome == AGENT_OUT_ERROR ? 4 : 6),
-               agent_update_outcome_name(u->outcome), u->last_error ? agent_update_strerror(u->last_error) : "none",
-               run, slot, u->stats.cycles, u->stats.manifest_gets, u->stats.not_modified,
-               u->stats.image_requests, u->stats.image_bytes, u->stats.resumes,
-               u->stats.restarts, u->stats.flashes, u->stats.reports, u->stats.refused, resets,
+               agent_update_outcome_name(u->outcome),
+               u->last_error ? agent_update_strerror(u->last_error) : "none",
+               run, slot, u->stats.cycles, u->stats.manifest_gets,
+               u->stats.not_modified, u->stats.image_requests,
+               u->stats.image_bytes, u->stats.resumes, u->stats.restarts,
+               u->stats.flashes, u->stats.reports, u->stats.refused, resets,
                (unsigned long long)(tool_target_time_ns(t) / 1000000u),
                (unsigned long long)wall_ms);
     }
@@ -357,8 +413,10 @@ static tool_agent_conf_t s_conf; /* --config's options, while running */
 static int cmd_run_args(int argc, char **argv)
 {
     const char *endpoint = NULL, *bucket = NULL, *prefix = "", *device = NULL;
-    const char *interval_s = NULL, *cycles_s = NULL, *state_dir = "fota-agent-state";
-    const char *access = getenv("AWS_ACCESS_KEY_ID"), *secret = getenv("AWS_SECRET_ACCESS_KEY");
+    const char *interval_s = NULL, *cycles_s = NULL,
+               *state_dir = "fota-agent-state";
+    const char *access = getenv("AWS_ACCESS_KEY_ID"),
+               *secret = getenv("AWS_SECRET_ACCESS_KEY");
     const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
     const char *pub_path = NULL, *mpub_path = NULL, *config_path = NULL;
@@ -368,16 +426,25 @@ static int cmd_run_args(int argc, char **argv)
     tool_target_args_t ta = {0};
     tool_target_sel_t sel;
     const tool_opt_t opts[] = {
-        {"endpoint", 0, &endpoint, NULL},   {"bucket", 0, &bucket, NULL},
-        {"prefix", 0, &prefix, NULL},       {"device-id", 0, &device, NULL},
-        {"interval", 0, &interval_s, NULL}, {"cycles", 0, &cycles_s, NULL},
-        {"state-dir", 0, &state_dir, NULL}, {"access-key", 0, &access, NULL},
-        {"secret-key", 0, &secret, NULL},   {"region", 0, &region, NULL},
+        {"endpoint", 0, &endpoint, NULL},
+        {"bucket", 0, &bucket, NULL},
+        {"prefix", 0, &prefix, NULL},
+        {"device-id", 0, &device, NULL},
+        {"interval", 0, &interval_s, NULL},
+        {"cycles", 0, &cycles_s, NULL},
+        {"state-dir", 0, &state_dir, NULL},
+        {"access-key", 0, &access, NULL},
+        {"secret-key", 0, &secret, NULL},
+        {"region", 0, &region, NULL},
         {"observe-ms", 0, &observe_s, NULL},
-        {"checkpoint", 0, &checkpoint_s, NULL}, {"timeout-ms", 0, &timeout_s, NULL},
-        {"once", 0, NULL, &once},           {"json", 0, NULL, &json},
-        {"quiet", 'q', NULL, &s_quiet},     {"verbose", 'v', NULL, &s_verbose},
-        {"no-report", 0, NULL, &no_report}, {"pubkey", 0, &pub_path, NULL},
+        {"checkpoint", 0, &checkpoint_s, NULL},
+        {"timeout-ms", 0, &timeout_s, NULL},
+        {"once", 0, NULL, &once},
+        {"json", 0, NULL, &json},
+        {"quiet", 'q', NULL, &s_quiet},
+        {"verbose", 'v', NULL, &s_verbose},
+        {"no-report", 0, NULL, &no_report},
+        {"pubkey", 0, &pub_path, NULL},
         {"config", 0, &config_path, NULL},
         {"manifest-pubkey", 0, &mpub_path, NULL},
         TOOL_TARGET_OPTS(&ta),
@@ -410,7 +477,8 @@ static int cmd_run_args(int argc, char **argv)
         usage_run(stdout);
         return TOOL_EXIT_OK;
     }
-    if (tool_target_check("fota agent", &ta, "sim:fota-sim-flash.bin", &sel) != 0)
+    if (tool_target_check("fota agent", &ta, "sim:fota-sim-flash.bin", &sel) !=
+        0)
         return TOOL_EXIT_USAGE;
     if (!endpoint || !bucket || !device ||
         (interval_s && tool_parse_u32(interval_s, &interval) < 0) ||
@@ -465,7 +533,8 @@ static int cmd_run_args(int argc, char **argv)
         goto out;
     rc = agent_storage_file_open(&sto, state_dir, FOTA_SLOT_SIZE);
     if (rc < 0) {
-        fprintf(stderr, "fota agent: state dir %s: %s\n", state_dir, fota_strerror(rc));
+        fprintf(stderr, "fota agent: state dir %s: %s\n", state_dir,
+                fota_strerror(rc));
         goto out;
     }
     rc = tool_target_open("fota agent", t, &sel);
@@ -498,7 +567,8 @@ static int cmd_run_args(int argc, char **argv)
             break;
         uint32_t d = agent_update_next_delay_ms(u);
         if (!s_quiet)
-            fprintf(stderr, "%snext poll in %u ms\n", tool_journal_prefix(7), d);
+            fprintf(stderr, "%snext poll in %u ms\n", tool_journal_prefix(7),
+                    d);
         host_sleep_ms(NULL, d);
     }
     print_summary(u, t, proto, host_now_ms(NULL) - t0, json);

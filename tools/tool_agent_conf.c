@@ -70,8 +70,9 @@ static int read_file(const char *prog, const char *path, char **text)
     }
     if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 65536 ||
         fseek(f, 0, SEEK_SET) != 0) {
-        fprintf(stderr, "%s: --config %s: not a regular file of at most 64 KiB\n",
-                prog, path);
+        fprintf(stderr,
+                "%s: --config %s: not a regular file of at most 64 KiB\n", prog,
+                path);
         fclose(f);
         return TOOL_EXIT_USAGE;
     }
@@ -197,8 +198,8 @@ int tool_agent_conf_expand(const char *prog, int argc, char **argv,
         if (o == NULL || strcmp(key, "config") == 0) {
             fprintf(stderr, "%s: %s:%d: unknown key '%s'%s\n", prog, path,
                     lineno, key,
-                    o != NULL ? " (a config file cannot name another)" :
-                                " (keys are the long option names)");
+                    o != NULL ? " (a config file cannot name another)"
+                              : " (keys are the long option names)");
             goto bad;
         }
         for (size_t i = 0; i < nseen; i++)
@@ -207,7 +208,8 @@ int tool_agent_conf_expand(const char *prog, int argc, char **argv,
                         lineno, key);
                 goto bad;
             }
-        if (nseen < sizeof seen / sizeof seen[0] && strlen(key) < sizeof seen[0])
+        if (nseen < sizeof seen / sizeof seen[0] &&
+            strlen(key) < sizeof seen[0])
             strcpy(seen[nseen++], key);
         if (skip_target && is_target_key(key))
             continue;
@@ -215,15 +217,18 @@ int tool_agent_conf_expand(const char *prog, int argc, char **argv,
             bool on;
 
             if (parse_bool(val, &on) != 0) {
-                fprintf(stderr, "%s: %s:%d: %s: expected true or false, got '%s'\n",
+                fprintf(stderr,
+                        "%s: %s:%d: %s: expected true or false, got '%s'\n",
                         prog, path, lineno, key, val);
                 goto bad;
             }
             if (!on)
                 continue;
         } else if (*val == '\0') {
-            fprintf(stderr, "%s: %s:%d: %s: empty value (comment the line out "
-                            "instead)\n", prog, path, lineno, key);
+            fprintf(stderr,
+                    "%s: %s:%d: %s: empty value (comment the line out "
+                    "instead)\n",
+                    prog, path, lineno, key);
             goto bad;
         }
         /* "--key" goes into words (room for every line's key, checked

@@ -33,7 +33,7 @@ typedef struct tool_agent_conf {
     char **argv;
     char *text;  /* the file's contents, values point into it */
     char *words; /* the "--key" words */
-    bool owned; /* argv was allocated here */
+    bool owned;  /* argv was allocated here */
 } tool_agent_conf_t;
 
 int tool_agent_conf_expand(const char *prog, int argc, char **argv,

@@ -29,24 +29,32 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: fota flash <image> [<image>] --target sim:<flash-file>\n"
-            "       fota flash <image> [<image>] --spi /dev/spidevB.C --nrst CHIP:LINE\n"
-            "                  --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] [--no-cs]\n"
-            "\n"
-            "Write an image into the target's inactive slot over the SPI bootloader\n"
-            "protocol: reset into update mode (CS held low across an NRST pulse),\n"
-            "erase the sectors the image needs, stream it, compare Get Checksum with\n"
-            "the image's CRC, commit it and reboot the target into its trial boot.\n"
-            "Give both builds of a release (slot-a.img and slot-b.img) to let the\n"
-            "tool pick the one linked for whichever slot is inactive.\n"
-            "\n"
-            "      --write-memory      use standard Write Memory (256-byte blocks)\n"
-            "                          instead of the streaming extension\n"
-            "      --no-reboot         leave the target in update mode after commit\n"
-            "  -v, --verbose           log every protocol retry and resync\n"
-            "  -h, --help              this help\n"
-            "target:\n");
+    fprintf(
+        f,
+        "usage: fota flash <image> [<image>] --target sim:<flash-file>\n"
+        "       fota flash <image> [<image>] --spi /dev/spidevB.C --nrst "
+        "CHIP:LINE\n"
+        "                  --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] "
+        "[--no-cs]\n"
+        "\n"
+        "Write an image into the target's inactive slot over the SPI "
+        "bootloader\n"
+        "protocol: reset into update mode (CS held low across an NRST pulse),\n"
+        "erase the sectors the image needs, stream it, compare Get Checksum "
+        "with\n"
+        "the image's CRC, commit it and reboot the target into its trial "
+        "boot.\n"
+        "Give both builds of a release (slot-a.img and slot-b.img) to let the\n"
+        "tool pick the one linked for whichever slot is inactive.\n"
+        "\n"
+        "      --write-memory      use standard Write Memory (256-byte "
+        "blocks)\n"
+        "                          instead of the streaming extension\n"
+        "      --no-reboot         leave the target in update mode after "
+        "commit\n"
+        "  -v, --verbose           log every protocol retry and resync\n"
+        "  -h, --help              this help\n"
+        "target:\n");
     tool_target_usage(f);
 }
 
@@ -137,7 +145,8 @@ static int load_image(image_t *img, const char *path)
         return rc;
     if (img->len < FOTA_IMAGE_HDR_SIZE ||
         fota_image_hdr_decode(&img->hdr, img->data) < 0) {
-        fprintf(stderr, "fota flash: %s: not an image (no valid header)\n", path);
+        fprintf(stderr, "fota flash: %s: not an image (no valid header)\n",
+                path);
         return FOTA_ERR_CORRUPT;
     }
     if (fota_image_check_slot(&img->hdr, 0) == 0)
@@ -146,8 +155,10 @@ static int load_image(image_t *img, const char *path)
         img->slot = 1;
     if (img->slot < 0 ||
         img->len != (size_t)FOTA_IMAGE_HDR_SIZE + img->hdr.body_size) {
-        fprintf(stderr, "fota flash: %s: header does not fit a slot or the "
-                        "file size\n", path);
+        fprintf(stderr,
+                "fota flash: %s: header does not fit a slot or the "
+                "file size\n",
+                path);
         return FOTA_ERR_CORRUPT;
     }
     return 0;
@@ -220,24 +231,26 @@ int tool_cmd_flash(int argc, char **argv)
     if (rc == 0)
         rc = agent_proto_status(&proto, &st);
     if (rc < 0) {
-        fprintf(stderr, "fota flash: no answer from the bootloader: %s "
-                        "(docs/hardware.md, troubleshooting)\n", fota_strerror(rc));
+        fprintf(stderr,
+                "fota flash: no answer from the bootloader: %s "
+                "(docs/hardware.md, troubleshooting)\n",
+                fota_strerror(rc));
         goto out_release;
     }
     for (i = 0; i < nimgs; i++)
         if (imgs[i].slot == st.inactive_slot)
             img = &imgs[i];
     if (img == NULL) {
-        fprintf(stderr, "fota flash: the inactive slot is %s; no image given "
-                        "is linked for it (pass the slot-%s build)\n",
+        fprintf(stderr,
+                "fota flash: the inactive slot is %s; no image given "
+                "is linked for it (pass the slot-%s build)\n",
                 tool_slot_name(st.inactive_slot),
                 st.inactive_slot == 0 ? "a" : "b");
         goto out_release;
     }
     fprintf(stderr, "fota flash: active slot %s, writing %s into slot %s\n",
             st.active_slot <= 1 ? tool_slot_name(st.active_slot) : "none",
-            img->path,
-            tool_slot_name(st.inactive_slot));
+            img->path, tool_slot_name(st.inactive_slot));
 
     memset(&req, 0, sizeof req);
     req.read = image_read;
@@ -256,11 +269,13 @@ int tool_cmd_flash(int argc, char **argv)
         (void)agent_proto_reboot(&proto);
     }
     if (rc < 0) {
-        fprintf(stderr, "fota flash: failed: %s%s\n", fota_strerror(rc),
-                rc == FOTA_ERR_AUTH
-                    ? " (the bootloader refused the image's signature: sign it with "
-                      "the key the bootloader was built with, `fota image sign`)"
-                    : "");
+        fprintf(
+            stderr, "fota flash: failed: %s%s\n", fota_strerror(rc),
+            rc == FOTA_ERR_AUTH
+                ? " (the bootloader refused the image's signature: sign it "
+                  "with "
+                  "the key the bootloader was built with, `fota image sign`)"
+                : "");
         goto out_release;
     }
     if (tg.sim)
@@ -273,9 +288,11 @@ int tool_cmd_flash(int argc, char **argv)
         printf("flash: image=%s version=%s slot=%s bytes=%zu crc=0x%08x "
                "committed=1 rebooted=%d",
                img->path, ver, tool_slot_name(img->slot), img->len,
-               (unsigned)fota_crc32_st(img->data, img->len), req.reboot ? 1 : 0);
+               (unsigned)fota_crc32_st(img->data, img->len),
+               req.reboot ? 1 : 0);
         if (tg.sim)
-            printf(" sim_s=%.3f", (double)(tool_target_time_ns(&tg) - sim_t0) / 1e9);
+            printf(" sim_s=%.3f",
+                   (double)(tool_target_time_ns(&tg) - sim_t0) / 1e9);
         printf(" wall_s=%.3f resyncs=%u nacks=%u timeouts=%u\n", t1 - t0,
                (unsigned)proto.stats.resyncs, (unsigned)proto.stats.nacks,
                (unsigned)proto.stats.timeouts);

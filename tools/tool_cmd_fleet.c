@@ -22,7 +22,8 @@
 #define VERSIONS_MAX 32
 
 enum { C_UPDATED, C_ROLLED_BACK, C_FAILED, C_PENDING, C_COUNT };
-static const char *const s_cname[C_COUNT] = {"updated", "rolled_back", "failed", "pending"};
+static const char *const s_cname[C_COUNT] = {"updated", "rolled_back", "failed",
+                                             "pending"};
 
 typedef struct ver_count {
     char version[32];
@@ -39,7 +40,8 @@ typedef struct fleet {
 } fleet_t;
 
 /* The string value of "name":"..." in a report, or "" (null or absent). */
-static void report_str(const char *body, const char *name, char *out, size_t size)
+static void report_str(const char *body, const char *name, char *out,
+                       size_t size)
 {
     char pat[48];
     const char *p, *e;
@@ -121,7 +123,9 @@ static int fleet_list(const char *name, fleet_args_t *a, fleet_t *f)
     size_t n;
 
     if (a->bucket == NULL || a->prefix_s == NULL) {
-        fprintf(stderr, "fota fleet %s: need --bucket and --prefix (see --help)\n", name);
+        fprintf(stderr,
+                "fota fleet %s: need --bucket and --prefix (see --help)\n",
+                name);
         return TOOL_EXIT_USAGE;
     }
     while (*a->prefix_s == '/')
@@ -130,21 +134,23 @@ static int fleet_list(const char *name, fleet_args_t *a, fleet_t *f)
     n = strlen(a->prefix);
     while (n > 0 && a->prefix[n - 1] == '/')
         a->prefix[--n] = '\0';
-    if (a->page_s != NULL && (tool_parse_u32(a->page_s, &page) != 0 || page == 0 || page > 1000)) {
+    if (a->page_s != NULL &&
+        (tool_parse_u32(a->page_s, &page) != 0 || page == 0 || page > 1000)) {
         fprintf(stderr, "fota fleet %s: --page-size must be 1..1000\n", name);
         return TOOL_EXIT_USAGE;
     }
-    if (tool_s3_from_env(&a->s3, a->endpoint, a->bucket, a->region, false, a->ep, sizeof a->ep,
-                         err, sizeof err) != 0) {
+    if (tool_s3_from_env(&a->s3, a->endpoint, a->bucket, a->region, false,
+                         a->ep, sizeof a->ep, err, sizeof err) != 0) {
         fprintf(stderr, "fota fleet %s: %s\n", name, err);
         return TOOL_EXIT_FAIL;
     }
     memset(f, 0, sizeof *f);
     f->s3 = &a->s3;
     snprintf(list_prefix, sizeof list_prefix, "%s/reports/", a->prefix);
-    if (tool_s3_list(&a->s3, list_prefix, page, on_key, f, &a->pages, &res) != 0) {
-        fprintf(stderr, "fota fleet %s: listing %s failed: %s\n", name, list_prefix,
-                res.message);
+    if (tool_s3_list(&a->s3, list_prefix, page, on_key, f, &a->pages, &res) !=
+        0) {
+        fprintf(stderr, "fota fleet %s: listing %s failed: %s\n", name,
+                list_prefix, res.message);
         return TOOL_EXIT_FAIL;
     }
     return 0;
@@ -173,29 +179,37 @@ static void print_counts(const fleet_t *f, const fleet_args_t *a)
         tool_json_end_obj(&j);
         return;
     }
-    printf("fleet: reports=%u unreadable=%u list_pages=%u\n", f->reports, f->unreadable,
-           a->pages);
+    printf("fleet: reports=%u unreadable=%u list_pages=%u\n", f->reports,
+           f->unreadable, a->pages);
     for (unsigned i = 0; i < f->nv; i++)
-        printf("fleet: version=%s devices=%u updated=%u rolled_back=%u failed=%u pending=%u\n",
-               f->v[i].version, f->v[i].devices, f->v[i].c[C_UPDATED], f->v[i].c[C_ROLLED_BACK],
-               f->v[i].c[C_FAILED], f->v[i].c[C_PENDING]);
+        printf("fleet: version=%s devices=%u updated=%u rolled_back=%u "
+               "failed=%u pending=%u\n",
+               f->v[i].version, f->v[i].devices, f->v[i].c[C_UPDATED],
+               f->v[i].c[C_ROLLED_BACK], f->v[i].c[C_FAILED],
+               f->v[i].c[C_PENDING]);
 }
 
-static int parse_common(const char *name, int argc, char **argv, fleet_args_t *a, bool watch)
+static int parse_common(const char *name, int argc, char **argv,
+                        fleet_args_t *a, bool watch)
 {
     const tool_opt_t opts[] = {
-        {"endpoint", 0, &a->endpoint, NULL}, {"bucket", 0, &a->bucket, NULL},
-        {"prefix", 0, &a->prefix_s, NULL},   {"region", 0, &a->region, NULL},
-        {"page-size", 0, &a->page_s, NULL},  {"json", 'j', NULL, &a->json},
-        {"halt-if", 0, &a->halt_if, NULL},   {"manifest-key", 0, &a->mkey, NULL},
+        {"endpoint", 0, &a->endpoint, NULL},
+        {"bucket", 0, &a->bucket, NULL},
+        {"prefix", 0, &a->prefix_s, NULL},
+        {"region", 0, &a->region, NULL},
+        {"page-size", 0, &a->page_s, NULL},
+        {"json", 'j', NULL, &a->json},
+        {"halt-if", 0, &a->halt_if, NULL},
+        {"manifest-key", 0, &a->mkey, NULL},
     };
     const char *pos[1];
     size_t npos;
     char full[32];
 
     snprintf(full, sizeof full, "fota fleet %s", name);
-    if (tool_parse_args(full, argc, argv, opts, sizeof opts / sizeof opts[0] - (watch ? 0 : 2),
-                        pos, 0, &npos, &a->help) != 0)
+    if (tool_parse_args(full, argc, argv, opts,
+                        sizeof opts / sizeof opts[0] - (watch ? 0 : 2), pos, 0,
+                        &npos, &a->help) != 0)
         return TOOL_EXIT_USAGE;
     return 0;
 }
@@ -209,10 +223,13 @@ static int cmd_status(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (a.help) {
-        printf("usage: fota fleet status --bucket B --prefix P [--endpoint URL] [--region R]\n"
+        printf("usage: fota fleet status --bucket B --prefix P [--endpoint "
+               "URL] [--region R]\n"
                "                         [--page-size N] [--json]\n\n"
-               "List <prefix>/reports/ (ListObjectsV2, N keys a page, default 1000),\n"
-               "read every report and print per release: devices, updated, rolled\n"
+               "List <prefix>/reports/ (ListObjectsV2, N keys a page, default "
+               "1000),\n"
+               "read every report and print per release: devices, updated, "
+               "rolled\n"
                "back, failed (state error) and pending (any other state).\n");
         return TOOL_EXIT_OK;
     }
@@ -262,7 +279,8 @@ static int parse_criterion(const char *s, criterion_t *c)
     c->after = after;
     c->percent = strchr(lim, '%') != NULL;
     c->limit = strtod(lim, NULL);
-    for (tok = strtok_r(buf, "+ ", &save); tok != NULL; tok = strtok_r(NULL, "+ ", &save)) {
+    for (tok = strtok_r(buf, "+ ", &save); tok != NULL;
+         tok = strtok_r(NULL, "+ ", &save)) {
         int k;
         for (k = 0; k < C_COUNT && strcmp(tok, s_cname[k]) != 0; k++)
             ;
@@ -296,19 +314,26 @@ static int cmd_watch(int argc, char **argv)
     if (rc != 0)
         return rc;
     if (a.help) {
-        printf("usage: fota fleet watch --bucket B --prefix P --halt-if EXPR\n"
-               "                        [--manifest-key SEED] [--endpoint URL] [--region R]\n\n"
-               "Count the reports of the release the manifest names (as fleet status)\n"
-               "and halt its rollout when EXPR holds, e.g.\n"
-               "  --halt-if 'rolled_back+failed > 5%% after 20'\n"
-               "(terms: updated, rolled_back, failed, pending; > or >=; a count or a\n"
-               "percentage of the finished devices; 'after N': only once N devices\n"
-               "finished). Runs once (cron, CI). Halting republishes the manifest\n"
-               "signed with --manifest-key. Exit 0 whether or not it halted.\n");
+        printf(
+            "usage: fota fleet watch --bucket B --prefix P --halt-if EXPR\n"
+            "                        [--manifest-key SEED] [--endpoint URL] "
+            "[--region R]\n\n"
+            "Count the reports of the release the manifest names (as fleet "
+            "status)\n"
+            "and halt its rollout when EXPR holds, e.g.\n"
+            "  --halt-if 'rolled_back+failed > 5%% after 20'\n"
+            "(terms: updated, rolled_back, failed, pending; > or >=; a count "
+            "or a\n"
+            "percentage of the finished devices; 'after N': only once N "
+            "devices\n"
+            "finished). Runs once (cron, CI). Halting republishes the "
+            "manifest\n"
+            "signed with --manifest-key. Exit 0 whether or not it halted.\n");
         return TOOL_EXIT_OK;
     }
     if (a.halt_if == NULL || parse_criterion(a.halt_if, &crit) != 0) {
-        fprintf(stderr, "fota fleet watch: need --halt-if 'TERM[+TERM] > N[%%] [after M]'\n");
+        fprintf(stderr, "fota fleet watch: need --halt-if 'TERM[+TERM] > N[%%] "
+                        "[after M]'\n");
         return TOOL_EXIT_USAGE;
     }
     if (a.mkey != NULL && tool_key_load_seed(a.mkey, seed) != 0)
@@ -323,8 +348,10 @@ static int cmd_watch(int argc, char **argv)
         goto out;
     rc = TOOL_EXIT_FAIL;
     tool_release_manifest_key(a.prefix, key, sizeof key);
-    if (tool_s3_get(&a.s3, key, AGENT_MANIFEST_TEXT_MAX, &body, &len, &res) != 0 ||
-        agent_manifest_parse((const char *)body, len, arena, sizeof arena, &m) != 0) {
+    if (tool_s3_get(&a.s3, key, AGENT_MANIFEST_TEXT_MAX, &body, &len, &res) !=
+            0 ||
+        agent_manifest_parse((const char *)body, len, arena, sizeof arena,
+                             &m) != 0) {
         fprintf(stderr, "fota fleet watch: cannot read %s: %s\n", key,
                 res.message[0] ? res.message : m.error);
         goto out;
@@ -335,20 +362,28 @@ static int cmd_watch(int argc, char **argv)
     finished = v ? v->c[C_UPDATED] + v->c[C_ROLLED_BACK] + v->c[C_FAILED] : 0;
     for (int k = 0; v && k < C_COUNT; k++)
         sum += crit.term[k] ? v->c[k] : 0;
-    value = crit.percent ? (finished ? 100.0 * sum / finished : 0.0) : (double)sum;
-    hit = finished >= crit.after && (crit.ge ? value >= crit.limit : value > crit.limit);
-    printf("fleet watch: %s: %u of %u finished devices (%.1f%%) match '%s'%s\n", m.version_str,
-           sum, finished, finished ? 100.0 * sum / finished : 0.0, a.halt_if,
+    value =
+        crit.percent ? (finished ? 100.0 * sum / finished : 0.0) : (double)sum;
+    hit = finished >= crit.after &&
+          (crit.ge ? value >= crit.limit : value > crit.limit);
+    printf("fleet watch: %s: %u of %u finished devices (%.1f%%) match '%s'%s\n",
+           m.version_str, sum, finished,
+           finished ? 100.0 * sum / finished : 0.0, a.halt_if,
            finished < crit.after ? ": too few finished yet" : "");
     rc = TOOL_EXIT_OK;
     if (!hit) {
         printf("fleet watch: rollout of %s continues\n", m.version_str);
     } else if (m.halted) {
-        printf("fleet watch: criterion met; the rollout of %s is already halted\n", m.version_str);
+        printf(
+            "fleet watch: criterion met; the rollout of %s is already halted\n",
+            m.version_str);
     } else {
         if (tool_release_set_rollout(&a.s3, a.prefix, TOOL_ROLLOUT_HALT, 0, 0,
-                                     a.mkey ? seed : NULL, 30u * 86400u, msg, sizeof msg) != 0) {
-            fprintf(stderr, "fota fleet watch: criterion met but halting failed: %s\n", msg);
+                                     a.mkey ? seed : NULL, 30u * 86400u, msg,
+                                     sizeof msg) != 0) {
+            fprintf(stderr,
+                    "fota fleet watch: criterion met but halting failed: %s\n",
+                    msg);
             rc = TOOL_EXIT_FAIL;
         } else {
             printf("fleet watch: criterion met: %s\n", msg);
@@ -368,6 +403,7 @@ static const tool_cmd_t s_fleet_cmds[] = {
 
 int tool_cmd_fleet(int argc, char **argv)
 {
-    return tool_dispatch("fota fleet", "Read the fleet's reports and act on them.", s_fleet_cmds,
-                         sizeof s_fleet_cmds / sizeof s_fleet_cmds[0], argc, argv);
+    return tool_dispatch(
+        "fota fleet", "Read the fleet's reports and act on them.", s_fleet_cmds,
+        sizeof s_fleet_cmds / sizeof s_fleet_cmds[0], argc, argv);
 }

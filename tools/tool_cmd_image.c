@@ -12,36 +12,41 @@
 
 static void pack_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: fota image pack --slot a|b --version X.Y.Z[+BUILD] --sec-counter N\n"
-            "                       [--product ID] [--flags N] [--confirm-window-ms N]\n"
-            "                       [--no-vector-check]\n"
-            "                       <raw.bin> -o <out.img>\n"
-            "\n"
-            "Wrap a raw binary, linked for the slot's body address (slot A 0x%08x,\n"
-            "slot B 0x%08x), in a 512-byte image header. The body is padded with\n"
-            "0xFF to a multiple of 4 bytes and hashed (SHA-256 over header bytes\n"
-            "0..63 and the body).\n"
-            "\n"
-            "  -s, --slot a|b          slot the binary is linked for\n"
-            "  -V, --version VER       image version, MAJOR.MINOR.PATCH[+BUILD]\n"
-            "                          (major, minor <= 255, patch <= 65535)\n"
-            "      --sec-counter N     anti-rollback security counter (0..2^32-1)\n"
-            "      --product ID        product id, at most 16 characters\n"
-            "                          (default \"%s\")\n"
-            "      --flags N           header flags, decimal or 0x-hex\n"
-            "                          (bit 0: test build that never confirms)\n"
-            "      --confirm-window-ms N\n"
-            "                          time a trial boot has to confirm, 1..%u ms\n"
-            "                          (default %u; the trial watchdog never fires\n"
-            "                          earlier)\n"
-            "      --no-vector-check   do not check that the vector table points\n"
-            "                          into the slot\n"
-            "  -o, --output FILE       image file to write\n"
-            "  -h, --help              this help\n",
-            (unsigned)FOTA_SLOT_BODY_ADDR(0), (unsigned)FOTA_SLOT_BODY_ADDR(1),
-            FOTA_PRODUCT_ID, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS,
-            (unsigned)FOTA_CONFIRM_WINDOW_DEFAULT_MS);
+    fprintf(
+        f,
+        "usage: fota image pack --slot a|b --version X.Y.Z[+BUILD] "
+        "--sec-counter N\n"
+        "                       [--product ID] [--flags N] "
+        "[--confirm-window-ms N]\n"
+        "                       [--no-vector-check]\n"
+        "                       <raw.bin> -o <out.img>\n"
+        "\n"
+        "Wrap a raw binary, linked for the slot's body address (slot A "
+        "0x%08x,\n"
+        "slot B 0x%08x), in a 512-byte image header. The body is padded with\n"
+        "0xFF to a multiple of 4 bytes and hashed (SHA-256 over header bytes\n"
+        "0..63 and the body).\n"
+        "\n"
+        "  -s, --slot a|b          slot the binary is linked for\n"
+        "  -V, --version VER       image version, MAJOR.MINOR.PATCH[+BUILD]\n"
+        "                          (major, minor <= 255, patch <= 65535)\n"
+        "      --sec-counter N     anti-rollback security counter (0..2^32-1)\n"
+        "      --product ID        product id, at most 16 characters\n"
+        "                          (default \"%s\")\n"
+        "      --flags N           header flags, decimal or 0x-hex\n"
+        "                          (bit 0: test build that never confirms)\n"
+        "      --confirm-window-ms N\n"
+        "                          time a trial boot has to confirm, 1..%u ms\n"
+        "                          (default %u; the trial watchdog never "
+        "fires\n"
+        "                          earlier)\n"
+        "      --no-vector-check   do not check that the vector table points\n"
+        "                          into the slot\n"
+        "  -o, --output FILE       image file to write\n"
+        "  -h, --help              this help\n",
+        (unsigned)FOTA_SLOT_BODY_ADDR(0), (unsigned)FOTA_SLOT_BODY_ADDR(1),
+        FOTA_PRODUCT_ID, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS,
+        (unsigned)FOTA_CONFIRM_WINDOW_DEFAULT_MS);
 }
 
 static int cmd_pack(int argc, char **argv)
@@ -68,7 +73,8 @@ static int cmd_pack(int argc, char **argv)
     int ret = TOOL_EXIT_USAGE;
 
     if (tool_parse_args("fota image pack", argc, argv, opts,
-                        sizeof opts / sizeof opts[0], pos, 1, &npos, &help) != 0)
+                        sizeof opts / sizeof opts[0], pos, 1, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
         pack_usage(stdout);
@@ -81,17 +87,21 @@ static int cmd_pack(int argc, char **argv)
     po.slot = tool_parse_slot(slot_s);
     if (npos != 1 || out_path == NULL || slot_s == NULL || ver_s == NULL ||
         sec_s == NULL) {
-        fprintf(stderr, "fota image pack: need --slot, --version, --sec-counter, "
-                        "an input file and -o (see --help)\n");
+        fprintf(stderr,
+                "fota image pack: need --slot, --version, --sec-counter, "
+                "an input file and -o (see --help)\n");
         goto out;
     }
     if (po.slot < 0) {
-        fprintf(stderr, "fota image pack: --slot must be a or b, not '%s'\n", slot_s);
+        fprintf(stderr, "fota image pack: --slot must be a or b, not '%s'\n",
+                slot_s);
         goto out;
     }
     if (tool_parse_version(ver_s, &po.version) != 0) {
-        fprintf(stderr, "fota image pack: bad --version '%s' (want MAJOR.MINOR.PATCH"
-                        "[+BUILD], major/minor <= 255, patch <= 65535)\n", ver_s);
+        fprintf(stderr,
+                "fota image pack: bad --version '%s' (want MAJOR.MINOR.PATCH"
+                "[+BUILD], major/minor <= 255, patch <= 65535)\n",
+                ver_s);
         goto out;
     }
     if (tool_parse_u32(sec_s, &po.sec_counter) != 0) {
@@ -106,7 +116,8 @@ static int cmd_pack(int argc, char **argv)
         (tool_parse_u32(window_s, &po.confirm_window_ms) != 0 ||
          po.confirm_window_ms == 0 ||
          po.confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS)) {
-        fprintf(stderr, "fota image pack: bad --confirm-window-ms '%s' (want 1..%u)\n",
+        fprintf(stderr,
+                "fota image pack: bad --confirm-window-ms '%s' (want 1..%u)\n",
                 window_s, (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
         goto out;
     }
@@ -114,7 +125,8 @@ static int cmd_pack(int argc, char **argv)
     ret = TOOL_EXIT_FAIL;
     if (tool_read_file(pos[0], &raw, &raw_len) != 0)
         goto out;
-    if (tool_image_pack(raw, raw_len, &po, &img, &img_len, err, sizeof err) != 0) {
+    if (tool_image_pack(raw, raw_len, &po, &img, &img_len, err, sizeof err) !=
+        0) {
         fprintf(stderr, "fota image pack: %s: %s\n", pos[0], err);
         goto out;
     }
@@ -123,10 +135,12 @@ static int cmd_pack(int argc, char **argv)
     {
         char ver[40];
         tool_format_version(&po.version, ver, sizeof ver);
-        printf("%s: slot %s image, version %s, sec counter %lu, body %zu bytes, "
-               "%zu bytes total\n",
-               out_path, tool_slot_name(po.slot), ver, (unsigned long)po.sec_counter,
-               img_len - FOTA_IMAGE_HDR_SIZE, img_len);
+        printf(
+            "%s: slot %s image, version %s, sec counter %lu, body %zu bytes, "
+            "%zu bytes total\n",
+            out_path, tool_slot_name(po.slot), ver,
+            (unsigned long)po.sec_counter, img_len - FOTA_IMAGE_HDR_SIZE,
+            img_len);
     }
     ret = TOOL_EXIT_OK;
 out:
@@ -182,26 +196,33 @@ static int cmd_inspect(int argc, char **argv)
     const char *pos[1];
     size_t npos;
 
-    if (tool_parse_args("fota image inspect", argc, argv, opts, 3, pos, 1, &npos,
-                        &help) != 0)
+    if (tool_parse_args("fota image inspect", argc, argv, opts, 3, pos, 1,
+                        &npos, &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image inspect <image.img> [--product ID] [--pubkey PUB] [--json]\n"
+        printf("usage: fota image inspect <image.img> [--product ID] [--pubkey "
+               "PUB] [--json]\n"
                "\n"
-               "Show an image's header fields, TLV records (key id, signature), computed\n"
-               "hash and ST CRC, and the result of every check 'fota image verify'\n"
-               "makes (the slot is taken from the load address). Exit status 0 if all\n"
+               "Show an image's header fields, TLV records (key id, "
+               "signature), computed\n"
+               "hash and ST CRC, and the result of every check 'fota image "
+               "verify'\n"
+               "makes (the slot is taken from the load address). Exit status 0 "
+               "if all\n"
                "checks pass.\n"
                "\n"
-               "      --product ID  the product id the bootloader accepts (default\n"
+               "      --product ID  the product id the bootloader accepts "
+               "(default\n"
                "                    \"" FOTA_PRODUCT_ID "\")\n"
-               "      --pubkey PUB  also verify the Ed25519 signature with this key\n"
+               "      --pubkey PUB  also verify the Ed25519 signature with "
+               "this key\n"
                "  -j, --json        one JSON object on stdout\n"
                "  -h, --help        this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1) {
-        fprintf(stderr, "fota image inspect: need one image file (see --help)\n");
+        fprintf(stderr,
+                "fota image inspect: need one image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
     return examine(pos[0], -1, product, json, true, pub_path);
@@ -222,39 +243,51 @@ static int cmd_verify(int argc, char **argv)
     int slot = -1;
 
     if (tool_parse_args("fota image verify", argc, argv, opts,
-                        sizeof opts / sizeof opts[0], pos, 1, &npos, &help) != 0)
+                        sizeof opts / sizeof opts[0], pos, 1, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image verify <image.img> [--slot a|b] [--product ID]\n"
-               "                         [--pubkey PUB] [--json]\n"
-               "\n"
-               "Check an image as the bootloader would before accepting it: header\n"
-               "(magic, version, size), the load address and size fit the slot, the\n"
-               "file is exactly header + body, the SHA-256 matches, the TLV area is\n"
-               "well-formed, and the bootloader's own image check passes (the same code:\n"
-               "link address, size, product, confirm window, initial SP in application\n"
-               "RAM or CCM, reset vector in the body). With --pubkey,\n"
-               "also as the agent would: the Ed25519 signature of the hash must verify\n"
-               "with that key (32 raw bytes, 64 hex digits or PEM).\n"
-               "Exit status 0 only if every check passes, 1 otherwise.\n"
-               "\n"
-               "  -s, --slot a|b    slot the image must be built for (default: the\n"
-               "                    slot its load address names)\n"
-               "      --product ID  the product id the bootloader accepts (default\n"
-               "                    \"" FOTA_PRODUCT_ID "\")\n"
-               "      --pubkey PUB  require a valid signature by this key\n"
-               "  -j, --json        one JSON object on stdout\n"
-               "  -h, --help        this help\n");
+        printf(
+            "usage: fota image verify <image.img> [--slot a|b] [--product ID]\n"
+            "                         [--pubkey PUB] [--json]\n"
+            "\n"
+            "Check an image as the bootloader would before accepting it: "
+            "header\n"
+            "(magic, version, size), the load address and size fit the slot, "
+            "the\n"
+            "file is exactly header + body, the SHA-256 matches, the TLV area "
+            "is\n"
+            "well-formed, and the bootloader's own image check passes (the "
+            "same code:\n"
+            "link address, size, product, confirm window, initial SP in "
+            "application\n"
+            "RAM or CCM, reset vector in the body). With --pubkey,\n"
+            "also as the agent would: the Ed25519 signature of the hash must "
+            "verify\n"
+            "with that key (32 raw bytes, 64 hex digits or PEM).\n"
+            "Exit status 0 only if every check passes, 1 otherwise.\n"
+            "\n"
+            "  -s, --slot a|b    slot the image must be built for (default: "
+            "the\n"
+            "                    slot its load address names)\n"
+            "      --product ID  the product id the bootloader accepts "
+            "(default\n"
+            "                    \"" FOTA_PRODUCT_ID "\")\n"
+            "      --pubkey PUB  require a valid signature by this key\n"
+            "  -j, --json        one JSON object on stdout\n"
+            "  -h, --help        this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1) {
-        fprintf(stderr, "fota image verify: need one image file (see --help)\n");
+        fprintf(stderr,
+                "fota image verify: need one image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
     if (slot_s != NULL) {
         slot = tool_parse_slot(slot_s);
         if (slot < 0) {
-            fprintf(stderr, "fota image verify: --slot must be a or b, not '%s'\n",
+            fprintf(stderr,
+                    "fota image verify: --slot must be a or b, not '%s'\n",
                     slot_s);
             return TOOL_EXIT_USAGE;
         }
@@ -276,25 +309,33 @@ static int cmd_sign(int argc, char **argv)
     char err[300];
     int ret = TOOL_EXIT_FAIL;
 
-    if (tool_parse_args("fota image sign", argc, argv, opts, sizeof opts / sizeof opts[0],
-                        pos, 1, &npos, &help) != 0)
+    if (tool_parse_args("fota image sign", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, 1, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota image sign --key <key.pem|key.bin> <image.img> [-o out.img]\n"
-               "\n"
-               "Sign an image: put the key id (first 8 bytes of SHA-256 of the public\n"
-               "key) and an Ed25519 signature of the header's SHA-256 field into the\n"
-               "header's TLV area, replacing any earlier ones. The TLV area is not\n"
-               "hashed, so the image hash does not change. The image must pass\n"
-               "'fota image verify' first. Without -o the image is signed in place.\n"
-               "\n"
-               "  -k, --key FILE      secret key ('fota key gen')\n"
-               "  -o, --output FILE   signed image to write (default: the input)\n"
-               "  -h, --help          this help\n");
+        printf(
+            "usage: fota image sign --key <key.pem|key.bin> <image.img> [-o "
+            "out.img]\n"
+            "\n"
+            "Sign an image: put the key id (first 8 bytes of SHA-256 of the "
+            "public\n"
+            "key) and an Ed25519 signature of the header's SHA-256 field into "
+            "the\n"
+            "header's TLV area, replacing any earlier ones. The TLV area is "
+            "not\n"
+            "hashed, so the image hash does not change. The image must pass\n"
+            "'fota image verify' first. Without -o the image is signed in "
+            "place.\n"
+            "\n"
+            "  -k, --key FILE      secret key ('fota key gen')\n"
+            "  -o, --output FILE   signed image to write (default: the input)\n"
+            "  -h, --help          this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1 || key_path == NULL) {
-        fprintf(stderr, "fota image sign: need --key and an image file (see --help)\n");
+        fprintf(stderr,
+                "fota image sign: need --key and an image file (see --help)\n");
         return TOOL_EXIT_USAGE;
     }
     if (tool_key_load_seed(key_path, seed) != 0)
@@ -334,7 +375,7 @@ static const tool_cmd_t s_image_cmds[] = {
 
 int tool_cmd_image(int argc, char **argv)
 {
-    return tool_dispatch("fota image", "Build and check firmware images (.img).",
-                         s_image_cmds, sizeof s_image_cmds / sizeof s_image_cmds[0],
-                         argc, argv);
+    return tool_dispatch(
+        "fota image", "Build and check firmware images (.img).", s_image_cmds,
+        sizeof s_image_cmds / sizeof s_image_cmds[0], argc, argv);
 }

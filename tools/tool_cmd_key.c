@@ -95,8 +95,8 @@ out:
     return n;
 }
 
-static void pem_write(FILE *f, const char *begin, const char *end, const uint8_t *der,
-                      size_t len)
+static void pem_write(FILE *f, const char *begin, const char *end,
+                      const uint8_t *der, size_t len)
 {
     fprintf(f, "%s\n", begin);
     for (size_t i = 0; i < len; i += 3) {
@@ -145,7 +145,8 @@ int tool_key_load_seed(const char *path, uint8_t seed[FOTA_ED25519_SEED_SIZE])
         rc = 0;
         goto out;
     }
-    n = pem_decode((const char *)data, len, PEM_PRIV_BEGIN, PEM_PRIV_END, der, sizeof der);
+    n = pem_decode((const char *)data, len, PEM_PRIV_BEGIN, PEM_PRIV_END, der,
+                   sizeof der);
     if (n == (int)sizeof s_pkcs8_prefix + FOTA_ED25519_SEED_SIZE &&
         memcmp(der, s_pkcs8_prefix, sizeof s_pkcs8_prefix) == 0) {
         memcpy(seed, der + sizeof s_pkcs8_prefix, FOTA_ED25519_SEED_SIZE);
@@ -153,7 +154,8 @@ int tool_key_load_seed(const char *path, uint8_t seed[FOTA_ED25519_SEED_SIZE])
         goto out;
     }
     fprintf(stderr,
-            "%s: not an Ed25519 secret key (want a 32-byte seed file or a PKCS#8 PEM "
+            "%s: not an Ed25519 secret key (want a 32-byte seed file or a "
+            "PKCS#8 PEM "
             "\"" PEM_PRIV_BEGIN "\" Ed25519 key)\n",
             path);
 out:
@@ -178,7 +180,8 @@ int tool_key_load_pub(const char *path, uint8_t pub[FOTA_ED25519_PUB_SIZE])
     } else if (parse_hex32(data, len, pub)) {
         rc = 0;
     } else {
-        n = pem_decode((const char *)data, len, PEM_PUB_BEGIN, PEM_PUB_END, der, sizeof der);
+        n = pem_decode((const char *)data, len, PEM_PUB_BEGIN, PEM_PUB_END, der,
+                       sizeof der);
         if (n == (int)sizeof s_spki_prefix + FOTA_ED25519_PUB_SIZE &&
             memcmp(der, s_spki_prefix, sizeof s_spki_prefix) == 0) {
             memcpy(pub, der + sizeof s_spki_prefix, FOTA_ED25519_PUB_SIZE);
@@ -187,7 +190,8 @@ int tool_key_load_pub(const char *path, uint8_t pub[FOTA_ED25519_PUB_SIZE])
     }
     if (rc != 0)
         fprintf(stderr,
-                "%s: not an Ed25519 public key (want 32 raw bytes, 64 hex digits or a "
+                "%s: not an Ed25519 public key (want 32 raw bytes, 64 hex "
+                "digits or a "
                 "\"" PEM_PUB_BEGIN "\" PEM)\n",
                 path);
     free(data);
@@ -210,12 +214,14 @@ static int write_secret(const char *path, const uint8_t *data, size_t len)
 
     if (fd < 0) {
         fprintf(stderr, "fota key gen: cannot create '%s': %s\n", path,
-                errno == EEXIST ? "file exists (keys are never overwritten)" : strerror(errno));
+                errno == EEXIST ? "file exists (keys are never overwritten)"
+                                : strerror(errno));
         return FOTA_ERR_IO;
     }
     /* open()'s mode passes through the umask; make it exactly 0600. */
     if (fchmod(fd, 0600) != 0) {
-        fprintf(stderr, "fota key gen: cannot chmod '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "fota key gen: cannot chmod '%s': %s\n", path,
+                strerror(errno));
         close(fd);
         unlink(path);
         return FOTA_ERR_IO;
@@ -225,7 +231,8 @@ static int write_secret(const char *path, const uint8_t *data, size_t len)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            fprintf(stderr, "fota key gen: cannot write '%s': %s\n", path, strerror(errno));
+            fprintf(stderr, "fota key gen: cannot write '%s': %s\n", path,
+                    strerror(errno));
             close(fd);
             unlink(path);
             return FOTA_ERR_IO;
@@ -233,7 +240,8 @@ static int write_secret(const char *path, const uint8_t *data, size_t len)
         done += (size_t)w;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
-        fprintf(stderr, "fota key gen: cannot write '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, "fota key gen: cannot write '%s': %s\n", path,
+                strerror(errno));
         unlink(path);
         return FOTA_ERR_IO;
     }
@@ -246,7 +254,8 @@ static int read_urandom(uint8_t *buf, size_t len)
     size_t done = 0;
 
     if (fd < 0) {
-        fprintf(stderr, "fota key gen: cannot open /dev/urandom: %s\n", strerror(errno));
+        fprintf(stderr, "fota key gen: cannot open /dev/urandom: %s\n",
+                strerror(errno));
         return FOTA_ERR_IO;
     }
     while (done < len) {
@@ -266,7 +275,8 @@ static int read_urandom(uint8_t *buf, size_t len)
 
 static void print_pub(const uint8_t pub[FOTA_ED25519_PUB_SIZE])
 {
-    char hex[2 * FOTA_ED25519_PUB_SIZE + 1], idhex[2 * FOTA_ED25519_KEY_ID_SIZE + 1];
+    char hex[2 * FOTA_ED25519_PUB_SIZE + 1],
+        idhex[2 * FOTA_ED25519_KEY_ID_SIZE + 1];
     uint8_t id[FOTA_ED25519_KEY_ID_SIZE];
 
     fota_ed25519_key_id(id, pub);
@@ -288,19 +298,25 @@ static int cmd_gen(int argc, char **argv)
     size_t pem_len = 0;
     int ret = TOOL_EXIT_FAIL;
 
-    if (tool_parse_args("fota key gen", argc, argv, opts, 1, pos, 0, &npos, &help) != 0)
+    if (tool_parse_args("fota key gen", argc, argv, opts, 1, pos, 0, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota key gen -o <key.pem|key.bin>\n"
-               "\n"
-               "Make an Ed25519 signing key from 32 bytes of /dev/urandom. A name\n"
-               "ending in .pem gets PKCS#8 PEM (as openssl genpkey writes), any other\n"
-               "name the raw 32-byte seed. The file is created with mode 0600 and an\n"
-               "existing file is never replaced. Prints the public key and key id.\n"
-               "Keep the key offline; give devices only `fota key pub`'s output.\n"
-               "\n"
-               "  -o, --output FILE   key file to create\n"
-               "  -h, --help          this help\n");
+        printf(
+            "usage: fota key gen -o <key.pem|key.bin>\n"
+            "\n"
+            "Make an Ed25519 signing key from 32 bytes of /dev/urandom. A "
+            "name\n"
+            "ending in .pem gets PKCS#8 PEM (as openssl genpkey writes), any "
+            "other\n"
+            "name the raw 32-byte seed. The file is created with mode 0600 and "
+            "an\n"
+            "existing file is never replaced. Prints the public key and key "
+            "id.\n"
+            "Keep the key offline; give devices only `fota key pub`'s output.\n"
+            "\n"
+            "  -o, --output FILE   key file to create\n"
+            "  -h, --help          this help\n");
         return TOOL_EXIT_OK;
     }
     if (out_path == NULL) {
@@ -348,19 +364,22 @@ static int cmd_pub(int argc, char **argv)
     uint8_t seed[FOTA_ED25519_SEED_SIZE], pub[FOTA_ED25519_PUB_SIZE];
     int ret = TOOL_EXIT_FAIL;
 
-    if (tool_parse_args("fota key pub", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1,
-                        &npos, &help) != 0)
+    if (tool_parse_args("fota key pub", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, 1, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
     if (help) {
-        printf("usage: fota key pub <key.pem|key.bin> [-o pub.bin] [--pem]\n"
-               "\n"
-               "Print the public key (hex) and key id of a secret key, and with -o\n"
-               "write the 32-byte public key: what the agent's configuration and\n"
-               "`fota image verify --pubkey` take.\n"
-               "\n"
-               "  -o, --output FILE   write the public key (32 raw bytes)\n"
-               "      --pem           write it as a PEM \"PUBLIC KEY\" instead\n"
-               "  -h, --help          this help\n");
+        printf(
+            "usage: fota key pub <key.pem|key.bin> [-o pub.bin] [--pem]\n"
+            "\n"
+            "Print the public key (hex) and key id of a secret key, and with "
+            "-o\n"
+            "write the 32-byte public key: what the agent's configuration and\n"
+            "`fota image verify --pubkey` take.\n"
+            "\n"
+            "  -o, --output FILE   write the public key (32 raw bytes)\n"
+            "      --pem           write it as a PEM \"PUBLIC KEY\" instead\n"
+            "  -h, --help          this help\n");
         return TOOL_EXIT_OK;
     }
     if (npos != 1) {
@@ -406,6 +425,7 @@ static const tool_cmd_t s_key_cmds[] = {
 
 int tool_cmd_key(int argc, char **argv)
 {
-    return tool_dispatch("fota key", "Make and inspect image signing keys (Ed25519).",
-                         s_key_cmds, sizeof s_key_cmds / sizeof s_key_cmds[0], argc, argv);
+    return tool_dispatch(
+        "fota key", "Make and inspect image signing keys (Ed25519).",
+        s_key_cmds, sizeof s_key_cmds / sizeof s_key_cmds[0], argc, argv);
 }

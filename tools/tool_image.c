@@ -26,18 +26,20 @@ static bool vectors_plausible(const uint8_t *body, size_t body_len,
     uint32_t sp, reset, target;
 
     if (body_len < 8) {
-        snprintf(why, why_len, "body is %zu bytes, too short for a vector table",
-                 body_len);
+        snprintf(why, why_len,
+                 "body is %zu bytes, too short for a vector table", body_len);
         return false;
     }
     sp = fota_get_le32(body);
     reset = fota_get_le32(body + 4);
     if (!fota_image_sp_ok(sp)) {
-        snprintf(why, why_len,
-                 "initial stack pointer 0x%08lx is not a word-aligned address in "
-                 "application RAM (0x%08x, 0x%08x] or CCM (0x%08x, 0x%08x]",
-                 (unsigned long)sp, (unsigned)FOTA_SRAM_ADDR, (unsigned)FOTA_NOINIT_ADDR,
-                 (unsigned)FOTA_CCM_ADDR, (unsigned)(FOTA_CCM_ADDR + FOTA_CCM_SIZE));
+        snprintf(
+            why, why_len,
+            "initial stack pointer 0x%08lx is not a word-aligned address in "
+            "application RAM (0x%08x, 0x%08x] or CCM (0x%08x, 0x%08x]",
+            (unsigned long)sp, (unsigned)FOTA_SRAM_ADDR,
+            (unsigned)FOTA_NOINIT_ADDR, (unsigned)FOTA_CCM_ADDR,
+            (unsigned)(FOTA_CCM_ADDR + FOTA_CCM_SIZE));
         return false;
     }
     target = reset & ~1u;
@@ -89,14 +91,16 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
         return FOTA_ERR_INVAL;
     }
     if (opts->confirm_window_ms > FOTA_CONFIRM_WINDOW_MAX_MS) {
-        snprintf(err, err_len, "confirm window %lu ms exceeds the maximum %u ms",
+        snprintf(err, err_len,
+                 "confirm window %lu ms exceeds the maximum %u ms",
                  (unsigned long)opts->confirm_window_ms,
                  (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
         return FOTA_ERR_RANGE;
     }
     if (!opts->no_vector_check &&
-        !vectors_plausible(raw, raw_len, (uint32_t)FOTA_SLOT_BODY_ADDR(opts->slot),
-                           why, sizeof why)) {
+        !vectors_plausible(raw, raw_len,
+                           (uint32_t)FOTA_SLOT_BODY_ADDR(opts->slot), why,
+                           sizeof why)) {
         snprintf(err, err_len, "not linked for slot %s: %s",
                  tool_slot_name(opts->slot), why);
         return FOTA_ERR_RANGE;
@@ -130,11 +134,13 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
     /* The bootloader's own verdict on the header and vector table (the
      * vector words only when they are checked at all). */
     {
-        int why_r = fota_image_check(&hdr, opts->slot, product, 0,
-                                     fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE),
-                                     fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE + 4));
+        int why_r =
+            fota_image_check(&hdr, opts->slot, product, 0,
+                             fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE),
+                             fota_get_le32(buf + FOTA_IMAGE_HDR_SIZE + 4));
         if (why_r != FOTA_IMG_OK &&
-            !(opts->no_vector_check && (why_r == FOTA_IMG_SP || why_r == FOTA_IMG_ENTRY))) {
+            !(opts->no_vector_check &&
+              (why_r == FOTA_IMG_SP || why_r == FOTA_IMG_ENTRY))) {
             snprintf(err, err_len, "the bootloader would refuse it: %s (%s)",
                      fota_image_reason_name(why_r),
                      fota_strerror(fota_image_reason_err(why_r)));
@@ -153,10 +159,12 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
     return 0;
 }
 
-static tool_check_t *add_check(tool_image_report_t *r, const char *name, bool ok)
+static tool_check_t *add_check(tool_image_report_t *r, const char *name,
+                               bool ok)
 {
-    tool_check_t *c = &r->check[r->ncheck < TOOL_IMAGE_MAX_CHECKS ? r->ncheck++
-                                                                  : TOOL_IMAGE_MAX_CHECKS - 1];
+    tool_check_t *c = &r->check[r->ncheck < TOOL_IMAGE_MAX_CHECKS
+                                    ? r->ncheck++
+                                    : TOOL_IMAGE_MAX_CHECKS - 1];
     c->name = name;
     c->ok = ok;
     c->detail[0] = '\0';
@@ -184,15 +192,15 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         if (r->hdr.magic != FOTA_IMAGE_MAGIC)
             snprintf(c->detail, sizeof c->detail,
                      "bad magic 0x%08lx (want 0x%08lx, \"FOTA\")",
-                     (unsigned long)r->hdr.magic, (unsigned long)FOTA_IMAGE_MAGIC);
+                     (unsigned long)r->hdr.magic,
+                     (unsigned long)FOTA_IMAGE_MAGIC);
         else if (r->hdr.hdr_version != FOTA_IMAGE_HDR_VERSION)
             snprintf(c->detail, sizeof c->detail,
                      "unsupported header version %u (want %d)",
                      (unsigned)r->hdr.hdr_version, FOTA_IMAGE_HDR_VERSION);
         else if (r->hdr.hdr_size != FOTA_IMAGE_HDR_SIZE)
-            snprintf(c->detail, sizeof c->detail,
-                     "header size %u (want %d)", (unsigned)r->hdr.hdr_size,
-                     FOTA_IMAGE_HDR_SIZE);
+            snprintf(c->detail, sizeof c->detail, "header size %u (want %d)",
+                     (unsigned)r->hdr.hdr_size, FOTA_IMAGE_HDR_SIZE);
         else
             snprintf(c->detail, sizeof c->detail,
                      "TLV size %u exceeds the %d-byte TLV area",
@@ -208,32 +216,42 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
     r->slot = want_slot;
     if (r->slot < 0) {
         uint32_t la = r->hdr.load_addr;
-        r->slot = la >= FOTA_IMAGE_HDR_SIZE ? fota_slot_of(la - FOTA_IMAGE_HDR_SIZE) : -1;
+        r->slot = la >= FOTA_IMAGE_HDR_SIZE
+                      ? fota_slot_of(la - FOTA_IMAGE_HDR_SIZE)
+                      : -1;
     }
     c = add_check(r, "slot", false);
     if (r->slot < 0) {
         snprintf(c->detail, sizeof c->detail,
-                 "load address 0x%08lx is not a slot body address (A 0x%08x, B 0x%08x)",
-                 (unsigned long)r->hdr.load_addr, (unsigned)FOTA_SLOT_BODY_ADDR(0),
+                 "load address 0x%08lx is not a slot body address (A 0x%08x, B "
+                 "0x%08x)",
+                 (unsigned long)r->hdr.load_addr,
+                 (unsigned)FOTA_SLOT_BODY_ADDR(0),
                  (unsigned)FOTA_SLOT_BODY_ADDR(1));
     } else if (r->hdr.load_addr != (uint32_t)FOTA_SLOT_BODY_ADDR(r->slot)) {
         int other = r->hdr.load_addr >= FOTA_IMAGE_HDR_SIZE
-                        ? fota_slot_of(r->hdr.load_addr - FOTA_IMAGE_HDR_SIZE) : -1;
+                        ? fota_slot_of(r->hdr.load_addr - FOTA_IMAGE_HDR_SIZE)
+                        : -1;
         char linked[40] = "";
-        if (other >= 0 && r->hdr.load_addr == (uint32_t)FOTA_SLOT_BODY_ADDR(other))
-            snprintf(linked, sizeof linked, " (slot %s)", tool_slot_name(other));
-        snprintf(c->detail, sizeof c->detail,
-                 "image is linked for 0x%08lx%s, but slot %s's body is at 0x%08x",
-                 (unsigned long)r->hdr.load_addr, linked, tool_slot_name(r->slot),
-                 (unsigned)FOTA_SLOT_BODY_ADDR(r->slot));
+        if (other >= 0 &&
+            r->hdr.load_addr == (uint32_t)FOTA_SLOT_BODY_ADDR(other))
+            snprintf(linked, sizeof linked, " (slot %s)",
+                     tool_slot_name(other));
+        snprintf(
+            c->detail, sizeof c->detail,
+            "image is linked for 0x%08lx%s, but slot %s's body is at 0x%08x",
+            (unsigned long)r->hdr.load_addr, linked, tool_slot_name(r->slot),
+            (unsigned)FOTA_SLOT_BODY_ADDR(r->slot));
     } else if (fota_image_check_slot(&r->hdr, r->slot) != 0) {
-        snprintf(c->detail, sizeof c->detail,
-                 "body size %lu must be non-zero, a multiple of 4 and at most %u",
-                 (unsigned long)r->hdr.body_size, (unsigned)FOTA_SLOT_BODY_MAX);
+        snprintf(
+            c->detail, sizeof c->detail,
+            "body size %lu must be non-zero, a multiple of 4 and at most %u",
+            (unsigned long)r->hdr.body_size, (unsigned)FOTA_SLOT_BODY_MAX);
     } else {
         c->ok = true;
-        snprintf(c->detail, sizeof c->detail, "slot %s, body at 0x%08lx, %lu bytes",
-                 tool_slot_name(r->slot), (unsigned long)r->hdr.load_addr,
+        snprintf(c->detail, sizeof c->detail,
+                 "slot %s, body at 0x%08lx, %lu bytes", tool_slot_name(r->slot),
+                 (unsigned long)r->hdr.load_addr,
                  (unsigned long)r->hdr.body_size);
     }
 
@@ -263,7 +281,8 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         fota_image_hash_start(&sha, img);
         fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, r->hdr.body_size);
         fota_sha256_final(&sha, r->sha256_calc);
-        r->crc_st = fota_crc32_st(img, FOTA_IMAGE_HDR_SIZE + (size_t)r->hdr.body_size);
+        r->crc_st =
+            fota_crc32_st(img, FOTA_IMAGE_HDR_SIZE + (size_t)r->hdr.body_size);
         fota_hex_encode(r->hdr.sha256, FOTA_SHA256_SIZE, want);
         fota_hex_encode(r->sha256_calc, FOTA_SHA256_SIZE, got);
         if (memcmp(r->sha256_calc, r->hdr.sha256, FOTA_SHA256_SIZE) == 0) {
@@ -283,18 +302,21 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         int rc1 = fota_image_tlv_find(&r->hdr, FOTA_TLV_ED25519_SIG, &v);
         int rc2 = fota_image_tlv_find(&r->hdr, FOTA_TLV_KEY_ID, &v);
         if (rc1 == FOTA_ERR_CORRUPT || rc2 == FOTA_ERR_CORRUPT) {
-            snprintf(c->detail, sizeof c->detail,
-                     "TLV area (%u bytes) is malformed or has duplicate records",
-                     (unsigned)r->hdr.tlv_size);
+            snprintf(
+                c->detail, sizeof c->detail,
+                "TLV area (%u bytes) is malformed or has duplicate records",
+                (unsigned)r->hdr.tlv_size);
         } else if (rc1 >= 0 && rc1 != 64) {
             snprintf(c->detail, sizeof c->detail,
                      "signature TLV is %d bytes, want 64", rc1);
         } else if (rc2 >= 0 && rc2 != 8) {
-            snprintf(c->detail, sizeof c->detail, "key id TLV is %d bytes, want 8", rc2);
+            snprintf(c->detail, sizeof c->detail,
+                     "key id TLV is %d bytes, want 8", rc2);
         } else {
             c->ok = true;
             snprintf(c->detail, sizeof c->detail, "%u bytes, well-formed%s",
-                     (unsigned)r->hdr.tlv_size, rc1 >= 0 ? ", signed" : ", unsigned");
+                     (unsigned)r->hdr.tlv_size,
+                     rc1 >= 0 ? ", signed" : ", unsigned");
         }
     }
 
@@ -304,17 +326,21 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         r->vec_reset = fota_get_le32(img + FOTA_IMAGE_HDR_SIZE + 4);
     }
     {
-        size_t blen = body_have < r->hdr.body_size ? body_have : r->hdr.body_size;
-        c->ok = vectors_plausible(img + FOTA_IMAGE_HDR_SIZE, blen, r->hdr.load_addr,
-                                  c->detail, sizeof c->detail);
+        size_t blen =
+            body_have < r->hdr.body_size ? body_have : r->hdr.body_size;
+        c->ok =
+            vectors_plausible(img + FOTA_IMAGE_HDR_SIZE, blen, r->hdr.load_addr,
+                              c->detail, sizeof c->detail);
         if (c->ok)
             snprintf(c->detail, sizeof c->detail, "sp 0x%08lx, reset 0x%08lx",
                      (unsigned long)r->vec_sp, (unsigned long)r->vec_reset);
     }
 
-    c = add_check(r, "window", r->hdr.confirm_window_ms <= FOTA_CONFIRM_WINDOW_MAX_MS);
+    c = add_check(r, "window",
+                  r->hdr.confirm_window_ms <= FOTA_CONFIRM_WINDOW_MAX_MS);
     snprintf(c->detail, sizeof c->detail,
-             c->ok ? "confirm window %lu ms" : "confirm window %lu ms exceeds the maximum %u ms",
+             c->ok ? "confirm window %lu ms"
+                   : "confirm window %lu ms exceeds the maximum %u ms",
              (unsigned long)fota_image_confirm_window_ms(&r->hdr),
              (unsigned)FOTA_CONFIRM_WINDOW_MAX_MS);
 
@@ -325,19 +351,22 @@ bool tool_image_analyse(const uint8_t *img, size_t len, int want_slot,
         memcpy(have, r->hdr.product, FOTA_IMAGE_PRODUCT_LEN);
         have[FOTA_IMAGE_PRODUCT_LEN] = '\0';
         c = add_check(r, "product", fota_image_product_ok(&r->hdr, want));
-        snprintf(c->detail, sizeof c->detail, c->ok ? "%s" : "image is for '%s', want '%s'",
-                 have, want);
+        snprintf(c->detail, sizeof c->detail,
+                 c->ok ? "%s" : "image is for '%s', want '%s'", have, want);
 
         /* The one verdict, as the bootloader reaches it (fota_image_check):
          * the first of its checks that fails names the reason. The security
          * floor of a device is not known here. */
-        int why_r = fota_image_check(&r->hdr, r->slot, want, 0, r->vec_sp, r->vec_reset);
+        int why_r = fota_image_check(&r->hdr, r->slot, want, 0, r->vec_sp,
+                                     r->vec_reset);
         c = add_check(r, "boot", why_r == FOTA_IMG_OK);
         r->reason = why_r;
         if (c->ok)
-            snprintf(c->detail, sizeof c->detail, "the bootloader's image check passes");
+            snprintf(c->detail, sizeof c->detail,
+                     "the bootloader's image check passes");
         else
-            snprintf(c->detail, sizeof c->detail, "the bootloader refuses it: %s (%s)",
+            snprintf(c->detail, sizeof c->detail,
+                     "the bootloader refuses it: %s (%s)",
                      fota_image_reason_name(why_r),
                      fota_strerror(fota_image_reason_err(why_r)));
     }
@@ -361,7 +390,8 @@ bool tool_image_check_sig(tool_image_report_t *r, const uint8_t *pub)
         fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
     if (pub == NULL) {
         c->ok = true;
-        snprintf(c->detail, sizeof c->detail, "%s, key id %s (not verified: no --pubkey)",
+        snprintf(c->detail, sizeof c->detail,
+                 "%s, key id %s (not verified: no --pubkey)",
                  rs == FOTA_ED25519_SIG_SIZE ? "signed" : "unsigned", idhex);
         return true;
     }
@@ -372,17 +402,19 @@ bool tool_image_check_sig(tool_image_report_t *r, const uint8_t *pub)
         fota_ed25519_key_id(want, pub);
         fota_hex_encode(want, sizeof want, whex);
         if (rs != FOTA_ED25519_SIG_SIZE)
-            snprintf(c->detail, sizeof c->detail, "no Ed25519 signature (want key id %s)",
-                     whex);
-        else if (rk == FOTA_ED25519_KEY_ID_SIZE && memcmp(kid, want, sizeof want) != 0)
-            snprintf(c->detail, sizeof c->detail, "signed by key id %s, not by %s", idhex,
-                     whex);
+            snprintf(c->detail, sizeof c->detail,
+                     "no Ed25519 signature (want key id %s)", whex);
+        else if (rk == FOTA_ED25519_KEY_ID_SIZE &&
+                 memcmp(kid, want, sizeof want) != 0)
+            snprintf(c->detail, sizeof c->detail,
+                     "signed by key id %s, not by %s", idhex, whex);
         else if (fota_ed25519_verify_image(&r->hdr, pub) != 0)
             snprintf(c->detail, sizeof c->detail,
                      "Ed25519 signature does not verify with key id %s", whex);
         else {
             c->ok = true;
-            snprintf(c->detail, sizeof c->detail, "Ed25519, key id %s, verified", whex);
+            snprintf(c->detail, sizeof c->detail,
+                     "Ed25519, key id %s, verified", whex);
         }
     }
     return c->ok;
@@ -461,7 +493,8 @@ bool tool_image_report_ok(const tool_image_report_t *r)
 
 /* The TLV records for display; stops at the first malformed one. */
 static void each_tlv(const fota_image_hdr_t *h,
-                     void (*fn)(void *ctx, uint16_t type, uint16_t len, const uint8_t *val),
+                     void (*fn)(void *ctx, uint16_t type, uint16_t len,
+                                const uint8_t *val),
                      void *ctx)
 {
     size_t off = 0, size = h->tlv_size;
@@ -488,7 +521,8 @@ static const char *tlv_name(uint16_t type)
     }
 }
 
-static void print_tlv(void *ctx, uint16_t type, uint16_t len, const uint8_t *val)
+static void print_tlv(void *ctx, uint16_t type, uint16_t len,
+                      const uint8_t *val)
 {
     FILE *f = ctx;
     char hex[2 * 16 + 1];
@@ -498,7 +532,8 @@ static void print_tlv(void *ctx, uint16_t type, uint16_t len, const uint8_t *val
             tlv_name(type), (unsigned)len, hex, len > 16 ? "..." : "");
 }
 
-static void product_string(const fota_image_hdr_t *h, char out[FOTA_IMAGE_PRODUCT_LEN + 1])
+static void product_string(const fota_image_hdr_t *h,
+                           char out[FOTA_IMAGE_PRODUCT_LEN + 1])
 {
     memcpy(out, h->product, FOTA_IMAGE_PRODUCT_LEN);
     out[FOTA_IMAGE_PRODUCT_LEN] = '\0';
@@ -508,23 +543,27 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
 {
     if (verbose && r->hdr_ok) {
         const fota_image_hdr_t *h = &r->hdr;
-        char ver[40], hex[2 * FOTA_SHA256_SIZE + 1], prod[FOTA_IMAGE_PRODUCT_LEN + 1];
+        char ver[40], hex[2 * FOTA_SHA256_SIZE + 1],
+            prod[FOTA_IMAGE_PRODUCT_LEN + 1];
         int ls = h->load_addr >= FOTA_IMAGE_HDR_SIZE
-                     ? fota_slot_of(h->load_addr - FOTA_IMAGE_HDR_SIZE) : -1;
+                     ? fota_slot_of(h->load_addr - FOTA_IMAGE_HDR_SIZE)
+                     : -1;
 
         tool_format_version(&h->version, ver, sizeof ver);
         product_string(h, prod);
         fprintf(f, "  file          %zu bytes\n", r->file_len);
-        fprintf(f, "  header        version %u, %u bytes\n", (unsigned)h->hdr_version,
-                (unsigned)h->hdr_size);
+        fprintf(f, "  header        version %u, %u bytes\n",
+                (unsigned)h->hdr_version, (unsigned)h->hdr_size);
         fprintf(f, "  version       %s\n", ver);
         fprintf(f, "  sec counter   %lu\n", (unsigned long)h->sec_counter);
         fprintf(f, "  product       %s\n", prod);
-        fprintf(f, "  load address  0x%08lx (slot %s)\n", (unsigned long)h->load_addr,
-                tool_slot_name(ls));
+        fprintf(f, "  load address  0x%08lx (slot %s)\n",
+                (unsigned long)h->load_addr, tool_slot_name(ls));
         fprintf(f, "  body size     %lu bytes\n", (unsigned long)h->body_size);
         fprintf(f, "  flags         0x%08lx%s\n", (unsigned long)h->flags,
-                (h->flags & FOTA_IMAGE_F_NO_CONFIRM) ? " (no-confirm test build)" : "");
+                (h->flags & FOTA_IMAGE_F_NO_CONFIRM)
+                    ? " (no-confirm test build)"
+                    : "");
         fprintf(f, "  confirm window %lu ms%s\n",
                 (unsigned long)fota_image_confirm_window_ms(h),
                 h->confirm_window_ms == 0 ? " (default)" : "");
@@ -541,12 +580,14 @@ void tool_image_print(FILE *f, const tool_image_report_t *r, bool verbose)
             bool signed_ = fota_image_tlv_find(h, FOTA_TLV_ED25519_SIG, NULL) ==
                            FOTA_ED25519_SIG_SIZE;
 
-            if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) == FOTA_ED25519_KEY_ID_SIZE)
+            if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) ==
+                FOTA_ED25519_KEY_ID_SIZE)
                 fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
             else
                 snprintf(idhex, sizeof idhex, "none");
             fprintf(f, "  key id        %s\n", idhex);
-            fprintf(f, "  signature     %s\n", signed_ ? "Ed25519 (present)" : "none");
+            fprintf(f, "  signature     %s\n",
+                    signed_ ? "Ed25519 (present)" : "none");
         }
     }
     for (size_t i = 0; i < r->ncheck; i++)
@@ -601,7 +642,8 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
         tool_json_uint(&j, "load_addr", h->load_addr);
         tool_json_uint(&j, "body_size", h->body_size);
         tool_json_uint(&j, "flags", h->flags);
-        tool_json_uint(&j, "confirm_window_ms", fota_image_confirm_window_ms(h));
+        tool_json_uint(&j, "confirm_window_ms",
+                       fota_image_confirm_window_ms(h));
         fota_hex_encode(h->sha256, FOTA_SHA256_SIZE, buf);
         tool_json_str(&j, "sha256", buf);
         tool_json_uint(&j, "tlv_size", h->tlv_size);
@@ -612,9 +654,11 @@ void tool_image_print_json(FILE *f, const tool_image_report_t *r)
             const uint8_t *kid = NULL;
             char idhex[2 * FOTA_ED25519_KEY_ID_SIZE + 1];
 
-            tool_json_bool(&j, "signed", fota_image_tlv_find(h, FOTA_TLV_ED25519_SIG, NULL) ==
-                                             FOTA_ED25519_SIG_SIZE);
-            if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) == FOTA_ED25519_KEY_ID_SIZE) {
+            tool_json_bool(&j, "signed",
+                           fota_image_tlv_find(h, FOTA_TLV_ED25519_SIG, NULL) ==
+                               FOTA_ED25519_SIG_SIZE);
+            if (fota_image_tlv_find(h, FOTA_TLV_KEY_ID, &kid) ==
+                FOTA_ED25519_KEY_ID_SIZE) {
                 fota_hex_encode(kid, FOTA_ED25519_KEY_ID_SIZE, idhex);
                 tool_json_str(&j, "key_id", idhex);
             } else {

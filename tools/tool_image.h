@@ -14,13 +14,14 @@
 #include "fota/fota_image.h"
 
 typedef struct tool_pack_opts {
-    int slot;                /* 0 = A, 1 = B: the slot the raw binary is linked for */
+    int slot; /* 0 = A, 1 = B: the slot the raw binary is linked for */
     fota_version_t version;
     uint32_t sec_counter;
-    uint32_t flags;          /* FOTA_IMAGE_F_* */
-    const char *product;     /* NULL: FOTA_PRODUCT_ID; at most 16 characters */
-    uint32_t confirm_window_ms; /* 0: default; at most FOTA_CONFIRM_WINDOW_MAX_MS */
-    bool no_vector_check;    /* skip the vector-table plausibility check */
+    uint32_t flags;      /* FOTA_IMAGE_F_* */
+    const char *product; /* NULL: FOTA_PRODUCT_ID; at most 16 characters */
+    uint32_t
+        confirm_window_ms; /* 0: default; at most FOTA_CONFIRM_WINDOW_MAX_MS */
+    bool no_vector_check;  /* skip the vector-table plausibility check */
 } tool_pack_opts_t;
 
 /* Build an image from a raw binary linked for the slot's body address:
@@ -35,9 +36,9 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
 
 /* One verdict in a report. */
 typedef struct tool_check {
-    const char *name;  /* "header", "slot", "length", "hash", ... */
+    const char *name; /* "header", "slot", "length", "hash", ... */
     bool ok;
-    char detail[200];  /* what was found; why it failed */
+    char detail[200]; /* what was found; why it failed */
 } tool_check_t;
 
 #define TOOL_IMAGE_MAX_CHECKS 12
@@ -45,14 +46,14 @@ typedef struct tool_check {
 /* Everything learnt about an image file. */
 typedef struct tool_image_report {
     size_t file_len;
-    bool hdr_ok;                  /* header decoded; hdr is meaningful */
+    bool hdr_ok; /* header decoded; hdr is meaningful */
     fota_image_hdr_t hdr;
-    int slot;                     /* slot checked against, -1 if none */
-    bool body_complete;           /* file holds all body_size bytes */
+    int slot;           /* slot checked against, -1 if none */
+    bool body_complete; /* file holds all body_size bytes */
     uint8_t sha256_calc[FOTA_SHA256_SIZE]; /* valid if body_complete */
-    uint32_t crc_st;              /* fota_crc32_st over header + body, if body_complete */
-    uint32_t vec_sp, vec_reset;   /* first two body words, if present */
-    int reason;                   /* fota_image_check's verdict (enum fota_image_reason) */
+    uint32_t crc_st; /* fota_crc32_st over header + body, if body_complete */
+    uint32_t vec_sp, vec_reset; /* first two body words, if present */
+    int reason; /* fota_image_check's verdict (enum fota_image_reason) */
     size_t ncheck;
     tool_check_t check[TOOL_IMAGE_MAX_CHECKS];
 } tool_image_report_t;

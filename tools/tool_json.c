@@ -115,7 +115,8 @@ void tool_json_str(tool_json_t *j, const char *key, const char *val)
     put_escaped(j->f, val, strlen(val));
 }
 
-void tool_json_strn(tool_json_t *j, const char *key, const char *val, size_t len)
+void tool_json_strn(tool_json_t *j, const char *key, const char *val,
+                    size_t len)
 {
     member(j, key);
     put_escaped(j->f, val, len);

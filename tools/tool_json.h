@@ -28,7 +28,8 @@ void tool_json_begin_arr(tool_json_t *j, const char *key);
 void tool_json_end_arr(tool_json_t *j);
 void tool_json_str(tool_json_t *j, const char *key, const char *val);
 /* A string of exactly len bytes (may contain NUL, escaped as \u0000). */
-void tool_json_strn(tool_json_t *j, const char *key, const char *val, size_t len);
+void tool_json_strn(tool_json_t *j, const char *key, const char *val,
+                    size_t len);
 void tool_json_uint(tool_json_t *j, const char *key, uint64_t val);
 void tool_json_int(tool_json_t *j, const char *key, int64_t val);
 void tool_json_bool(tool_json_t *j, const char *key, bool val);

@@ -27,7 +27,8 @@
 
 /* The header's product as a C string (it is not NUL-terminated when all
  * 16 bytes are used). */
-static void hdr_product(const fota_image_hdr_t *h, char out[FOTA_IMAGE_PRODUCT_LEN + 1])
+static void hdr_product(const fota_image_hdr_t *h,
+                        char out[FOTA_IMAGE_PRODUCT_LEN + 1])
 {
     memcpy(out, h->product, FOTA_IMAGE_PRODUCT_LEN);
     out[FOTA_IMAGE_PRODUCT_LEN] = '\0';
@@ -46,7 +47,8 @@ static void first_failure(const tool_image_report_t *r, char *out, size_t len)
 }
 
 int tool_release_check_pair(const uint8_t *const img[2], const size_t len[2],
-                            tool_release_info_t *info, char *err, size_t err_len)
+                            tool_release_info_t *info, char *err,
+                            size_t err_len)
 {
     static const char *const names[2] = {"slot-a", "slot-b"};
     tool_image_report_t *r = NULL;
@@ -69,16 +71,20 @@ int tool_release_check_pair(const uint8_t *const img[2], const size_t len[2],
             int other = -1;
 
             /* The common mistake is swapped files: say so plainly. */
-            if (r->hdr_ok && r->hdr.load_addr == (uint32_t)FOTA_SLOT_BODY_ADDR(1 - s))
+            if (r->hdr_ok &&
+                r->hdr.load_addr == (uint32_t)FOTA_SLOT_BODY_ADDR(1 - s))
                 other = 1 - s;
             if (other >= 0) {
-                snprintf(err, err_len,
-                         "the %s image is linked for slot %s (0x%08lx): were the "
-                         "slot-a and slot-b files swapped?",
-                         names[s], tool_slot_name(other), (unsigned long)r->hdr.load_addr);
+                snprintf(
+                    err, err_len,
+                    "the %s image is linked for slot %s (0x%08lx): were the "
+                    "slot-a and slot-b files swapped?",
+                    names[s], tool_slot_name(other),
+                    (unsigned long)r->hdr.load_addr);
             } else {
                 first_failure(r, why, sizeof why);
-                snprintf(err, err_len, "the %s image is invalid: %s", names[s], why);
+                snprintf(err, err_len, "the %s image is invalid: %s", names[s],
+                         why);
             }
             goto out;
         }
@@ -92,17 +98,20 @@ int tool_release_check_pair(const uint8_t *const img[2], const size_t len[2],
         char va[40], vb[40];
         tool_format_version(&hdr[0].version, va, sizeof va);
         tool_format_version(&hdr[1].version, vb, sizeof vb);
-        snprintf(err, err_len, "versions differ: slot-a is %s, slot-b is %s", va, vb);
+        snprintf(err, err_len, "versions differ: slot-a is %s, slot-b is %s",
+                 va, vb);
         goto out;
     }
     if (hdr[0].sec_counter != hdr[1].sec_counter) {
-        snprintf(err, err_len, "security counters differ: slot-a %lu, slot-b %lu",
-                 (unsigned long)hdr[0].sec_counter, (unsigned long)hdr[1].sec_counter);
+        snprintf(err, err_len,
+                 "security counters differ: slot-a %lu, slot-b %lu",
+                 (unsigned long)hdr[0].sec_counter,
+                 (unsigned long)hdr[1].sec_counter);
         goto out;
     }
     if (strcmp(prod[0], prod[1]) != 0) {
-        snprintf(err, err_len, "products differ: slot-a '%s', slot-b '%s'", prod[0],
-                 prod[1]);
+        snprintf(err, err_len, "products differ: slot-a '%s', slot-b '%s'",
+                 prod[0], prod[1]);
         goto out;
     }
     if (hdr[0].flags != hdr[1].flags) {
@@ -118,15 +127,17 @@ int tool_release_check_pair(const uint8_t *const img[2], const size_t len[2],
     }
     for (const char *p = prod[0]; *p != '\0'; p++) {
         if (*p < 0x20 || *p > 0x7E || *p == '"' || *p == '\\') {
-            snprintf(err, err_len, "the images' product id has a character the "
-                                   "manifest cannot carry");
+            snprintf(err, err_len,
+                     "the images' product id has a character the "
+                     "manifest cannot carry");
             goto out;
         }
     }
 
     memcpy(info->product, prod[0], sizeof info->product);
     info->version = hdr[0].version;
-    tool_format_version(&hdr[0].version, info->version_str, sizeof info->version_str);
+    tool_format_version(&hdr[0].version, info->version_str,
+                        sizeof info->version_str);
     info->sec_counter = hdr[0].sec_counter;
     info->flags = hdr[0].flags;
     ret = 0;
@@ -137,8 +148,8 @@ out:
 
 /* ---- keys and the manifest ---- */
 
-int tool_release_image_key(const char *prefix, const char *version_str, int slot,
-                           char *out, size_t out_len)
+int tool_release_image_key(const char *prefix, const char *version_str,
+                           int slot, char *out, size_t out_len)
 {
     int n = snprintf(out, out_len, "%s/%s/slot-%s.img", prefix, version_str,
                      slot == 0 ? "a" : "b");
@@ -161,7 +172,8 @@ void tool_release_utc_now(char *out, size_t out_len)
 }
 
 /* Parse the text back as a device would and compare what it read. */
-static int check_manifest(const char *text, size_t len, const tool_release_info_t *info,
+static int check_manifest(const char *text, size_t len,
+                          const tool_release_info_t *info,
                           const char keys[2][AGENT_MANIFEST_KEY_SIZE],
                           unsigned rollout, const tool_manifest_sign_t *sign,
                           char *err, size_t err_len)
@@ -172,7 +184,8 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
     int rc = agent_manifest_parse(text, len, arena, sizeof arena, &m);
 
     if (rc != 0) {
-        snprintf(err, err_len, "the manifest would be refused by the agent's parser: %s",
+        snprintf(err, err_len,
+                 "the manifest would be refused by the agent's parser: %s",
                  m.error);
         return rc;
     }
@@ -180,23 +193,30 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
         uint8_t pub[FOTA_ED25519_PUB_SIZE];
 
         fota_ed25519_pubkey(pub, sign->seed);
-        if (agent_manifest_verify(&m, text, len, pub) != 0 || m.sequence != sign->sequence ||
-            m.expires != sign->expires || m.halted != sign->halted ||
+        if (agent_manifest_verify(&m, text, len, pub) != 0 ||
+            m.sequence != sign->sequence || m.expires != sign->expires ||
+            m.halted != sign->halted ||
             (sign->has_rollout && m.n_phases != sign->n_phases)) {
-            snprintf(err, err_len, "the signed manifest does not read back: %s", m.error);
+            snprintf(err, err_len, "the signed manifest does not read back: %s",
+                     m.error);
             return FOTA_ERR_CORRUPT;
         }
     }
-    if (strcmp(m.product, info->product) != 0 || strcmp(m.version_str, info->version_str) != 0 ||
+    if (strcmp(m.product, info->product) != 0 ||
+        strcmp(m.version_str, info->version_str) != 0 ||
         fota_version_cmp(&m.version, &info->version) != 0 ||
-        m.security_counter != info->sec_counter || m.rollout_percent != rollout) {
-        snprintf(err, err_len, "the manifest reads back with different release fields");
+        m.security_counter != info->sec_counter ||
+        m.rollout_percent != rollout) {
+        snprintf(err, err_len,
+                 "the manifest reads back with different release fields");
         return FOTA_ERR_CORRUPT;
     }
     for (int s = 0; s < 2; s++) {
-        if (strcmp(m.slot[s].key, keys[s]) != 0 || m.slot[s].size != info->size[s] ||
+        if (strcmp(m.slot[s].key, keys[s]) != 0 ||
+            m.slot[s].size != info->size[s] ||
             memcmp(m.slot[s].sha256, info->sha256[s], FOTA_SHA256_SIZE) != 0) {
-            snprintf(err, err_len, "the manifest reads back with different slot %s fields",
+            snprintf(err, err_len,
+                     "the manifest reads back with different slot %s fields",
                      tool_slot_name(s));
             return FOTA_ERR_CORRUPT;
         }
@@ -206,8 +226,9 @@ static int check_manifest(const char *text, size_t len, const tool_release_info_
 
 /* Sign the manifest text in *buf (*blen bytes, ending with '}' and blanks):
  * drop the closing brace, append the signature member and the brace. */
-static int sign_manifest(char **buf, size_t *blen, const tool_manifest_sign_t *sign,
-                         char *err, size_t err_len)
+static int sign_manifest(char **buf, size_t *blen,
+                         const tool_manifest_sign_t *sign, char *err,
+                         size_t err_len)
 {
     char tail[AGENT_MANIFEST_SIG_TAIL_LEN + 1];
     size_t end = *blen;
@@ -238,8 +259,8 @@ static int sign_manifest(char **buf, size_t *blen, const tool_manifest_sign_t *s
 
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
-                          const tool_manifest_sign_t *sign,
-                          char **text, size_t *len, char *err, size_t err_len)
+                          const tool_manifest_sign_t *sign, char **text,
+                          size_t *len, char *err, size_t err_len)
 {
     char keys[2][AGENT_MANIFEST_KEY_SIZE];
     char hex[2 * FOTA_SHA256_SIZE + 1];
@@ -263,9 +284,10 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         }
         if (tool_release_image_key(prefix, info->version_str, s, keys[s],
                                    sizeof keys[s]) != 0) {
-            snprintf(err, err_len, "object keys under prefix '%s' would exceed the "
-                                   "manifest's %d characters", prefix,
-                     AGENT_MANIFEST_KEY_SIZE - 1);
+            snprintf(err, err_len,
+                     "object keys under prefix '%s' would exceed the "
+                     "manifest's %d characters",
+                     prefix, AGENT_MANIFEST_KEY_SIZE - 1);
             return FOTA_ERR_INVAL;
         }
     }
@@ -324,12 +346,13 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         return rc;
     }
     if (blen > AGENT_MANIFEST_TEXT_MAX) {
-        snprintf(err, err_len, "the manifest is %zu bytes, over the agent's %d", blen,
-                 AGENT_MANIFEST_TEXT_MAX);
+        snprintf(err, err_len, "the manifest is %zu bytes, over the agent's %d",
+                 blen, AGENT_MANIFEST_TEXT_MAX);
         free(buf);
         return FOTA_ERR_NOMEM;
     }
-    rc = check_manifest(buf, blen, info, (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys,
+    rc = check_manifest(buf, blen, info,
+                        (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys,
                         rollout_percent, sign, err, err_len);
     if (rc != 0) {
         free(buf);
@@ -363,9 +386,10 @@ static const char *env_nonempty(const char *name)
     return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt, const char *bucket,
-                     const char *region_opt, bool need_creds, char *ep_buf,
-                     size_t ep_len, char *err, size_t err_len)
+int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt,
+                     const char *bucket, const char *region_opt,
+                     bool need_creds, char *ep_buf, size_t ep_len, char *err,
+                     size_t err_len)
 {
     const char *region = region_opt;
     size_t n;
@@ -378,18 +402,21 @@ int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt, const char *bucket
     if (region == NULL)
         region = "us-east-1";
     if (!region_ok(region)) {
-        snprintf(err, err_len, "bad region '%s' (letters, digits and '-')", region);
+        snprintf(err, err_len, "bad region '%s' (letters, digits and '-')",
+                 region);
         return FOTA_ERR_INVAL;
     }
     if (bucket == NULL || bucket[0] == '\0' || strchr(bucket, '/') != NULL ||
         strlen(bucket) > 63) {
-        snprintf(err, err_len, "bad bucket name '%s'", bucket != NULL ? bucket : "");
+        snprintf(err, err_len, "bad bucket name '%s'",
+                 bucket != NULL ? bucket : "");
         return FOTA_ERR_INVAL;
     }
     if (endpoint_opt != NULL) {
         if (strncmp(endpoint_opt, "http://", 7) != 0 &&
             strncmp(endpoint_opt, "https://", 8) != 0) {
-            snprintf(err, err_len, "endpoint '%s' must start with http:// or https://",
+            snprintf(err, err_len,
+                     "endpoint '%s' must start with http:// or https://",
                      endpoint_opt);
             return FOTA_ERR_INVAL;
         }
@@ -402,8 +429,8 @@ int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt, const char *bucket
         }
         memcpy(ep_buf, endpoint_opt, n);
         ep_buf[n] = '\0';
-    } else if ((size_t)snprintf(ep_buf, ep_len, "https://s3.%s.amazonaws.com", region) >=
-               ep_len) {
+    } else if ((size_t)snprintf(ep_buf, ep_len, "https://s3.%s.amazonaws.com",
+                                region) >= ep_len) {
         snprintf(err, err_len, "endpoint too long");
         return FOTA_ERR_INVAL;
     }
@@ -416,9 +443,10 @@ int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt, const char *bucket
     s3->session_token = env_nonempty("AWS_SESSION_TOKEN");
     if ((s3->access_key == NULL) != (s3->secret_key == NULL) ||
         (need_creds && s3->access_key == NULL)) {
-        snprintf(err, err_len, "no credentials: set AWS_ACCESS_KEY_ID and "
-                               "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
-                               "temporary credentials)%s",
+        snprintf(err, err_len,
+                 "no credentials: set AWS_ACCESS_KEY_ID and "
+                 "AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
+                 "temporary credentials)%s",
                  s3->access_key != NULL ? " (AWS_SECRET_ACCESS_KEY is missing)"
                  : s3->secret_key != NULL ? " (AWS_ACCESS_KEY_ID is missing)"
                                           : "");
@@ -486,8 +514,8 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *user)
 }
 
 /* Copy the text between <tag> and </tag> of an XML body, if any. */
-static void xml_field(const uint8_t *body, size_t len, const char *tag, char *out,
-                      size_t out_len)
+static void xml_field(const uint8_t *body, size_t len, const char *tag,
+                      char *out, size_t out_len)
 {
     char open[32], close[32];
     const char *b = (const char *)body, *s, *e;
@@ -531,7 +559,8 @@ static char *object_url(const tool_s3_t *s3, const char *key)
     }
     /* '+' in a version ("1.2.0+45") travels as %2B: S3 would otherwise be
      * free to read it as a space. */
-    if (n < 0 || agent_sigv4_uri_encode(key, klen, 1, url + n, cap - (size_t)n) < 0) {
+    if (n < 0 ||
+        agent_sigv4_uri_encode(key, klen, 1, url + n, cap - (size_t)n) < 0) {
         free(url);
         return NULL;
     }
@@ -540,8 +569,8 @@ static char *object_url(const tool_s3_t *s3, const char *key)
 
 /* Run one request. method "PUT" (body up/up_len) or "GET". */
 static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
-                      const uint8_t *up, size_t up_len, const char *content_type,
-                      size_t max_body, s3_xfer_t *x)
+                      const uint8_t *up, size_t up_len,
+                      const char *content_type, size_t max_body, s3_xfer_t *x)
 {
     CURL *c = NULL;
     struct curl_slist *hdrs = NULL;
@@ -570,10 +599,12 @@ static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     /* Deadlines: connecting, and a transfer that stops moving. */
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
-                     s3->connect_timeout_s > 0 ? s3->connect_timeout_s : S3_DEFAULT_CONNECT_S);
+                     s3->connect_timeout_s > 0 ? s3->connect_timeout_s
+                                               : S3_DEFAULT_CONNECT_S);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-                     s3->stall_timeout_s > 0 ? s3->stall_timeout_s : S3_DEFAULT_STALL_S);
+                     s3->stall_timeout_s > 0 ? s3->stall_timeout_s
+                                             : S3_DEFAULT_STALL_S);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
@@ -598,19 +629,22 @@ static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)up);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)up_len);
     } else {
-        hdrs = curl_slist_append(hdrs, "x-amz-content-sha256: " AGENT_SIGV4_EMPTY_SHA256);
+        hdrs = curl_slist_append(
+            hdrs, "x-amz-content-sha256: " AGENT_SIGV4_EMPTY_SHA256);
         curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     }
     if (s3->access_key != NULL) {
         size_t ul = strlen(s3->access_key) + strlen(s3->secret_key) + 2;
 
         if (s3->session_token != NULL) {
-            int n = snprintf(NULL, 0, "x-amz-security-token: %s", s3->session_token);
+            int n = snprintf(NULL, 0, "x-amz-security-token: %s",
+                             s3->session_token);
             char *t = malloc((size_t)n + 1);
             struct curl_slist *h2;
             if (t == NULL)
                 goto nomem;
-            snprintf(t, (size_t)n + 1, "x-amz-security-token: %s", s3->session_token);
+            snprintf(t, (size_t)n + 1, "x-amz-security-token: %s",
+                     s3->session_token);
             h2 = curl_slist_append(hdrs, t); /* copies t */
             free(t);
             if (h2 == NULL)
@@ -637,7 +671,8 @@ static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
                      "%s is larger than %zu bytes", key, max_body);
             ret = FOTA_ERR_NOMEM;
         } else {
-            snprintf(res->message, sizeof res->message, "%s %s: %s", method, url,
+            snprintf(res->message, sizeof res->message, "%s %s: %s", method,
+                     url,
                      curl_err[0] != '\0' ? curl_err : curl_easy_strerror(cc));
             ret = cc == CURLE_OPERATION_TIMEDOUT ? FOTA_ERR_TIMEOUT
                                                  : FOTA_ERR_PLATFORM((int)cc);
@@ -647,11 +682,12 @@ static int s3_request(const tool_s3_t *s3, const char *method, const char *key,
     if (res->status < 200 || res->status > 299) {
         char msg[160];
 
-        xml_field(x->body, x->len, "Code", res->error_code, sizeof res->error_code);
+        xml_field(x->body, x->len, "Code", res->error_code,
+                  sizeof res->error_code);
         xml_field(x->body, x->len, "Message", msg, sizeof msg);
-        snprintf(res->message, sizeof res->message, "%s %s: HTTP %ld%s%s%s%s", method, url,
-                 res->status, res->error_code[0] ? " " : "", res->error_code,
-                 msg[0] ? ": " : "", msg);
+        snprintf(res->message, sizeof res->message, "%s %s: HTTP %ld%s%s%s%s",
+                 method, url, res->status, res->error_code[0] ? " " : "",
+                 res->error_code, msg[0] ? ": " : "", msg);
         ret = FOTA_ERR_IO;
         goto out;
     }
@@ -682,7 +718,8 @@ int tool_s3_put(const tool_s3_t *s3, const char *key, const uint8_t *body,
         snprintf(res->message, sizeof res->message, "uploads need credentials");
         return FOTA_ERR_AUTH;
     }
-    rc = s3_request(s3, "PUT", key, body, len, content_type, S3_ERROR_BODY_MAX, &x);
+    rc = s3_request(s3, "PUT", key, body, len, content_type, S3_ERROR_BODY_MAX,
+                    &x);
     free(x.body);
     return rc;
 }
@@ -699,10 +736,11 @@ int tool_s3_get(const tool_s3_t *s3, const char *key, size_t max_len,
     *len = 0;
     /* Room for an error document even when the object limit is small. */
     rc = s3_request(s3, "GET", key, NULL, 0, NULL,
-                    max_len > S3_ERROR_BODY_MAX ? max_len : S3_ERROR_BODY_MAX, &x);
+                    max_len > S3_ERROR_BODY_MAX ? max_len : S3_ERROR_BODY_MAX,
+                    &x);
     if (rc == 0 && x.len > max_len) {
-        snprintf(res->message, sizeof res->message, "%s is larger than %zu bytes", key,
-                 max_len);
+        snprintf(res->message, sizeof res->message,
+                 "%s is larger than %zu bytes", key, max_len);
         rc = FOTA_ERR_NOMEM;
     }
     if (rc != 0) {
@@ -745,8 +783,8 @@ static char *xml_next(const char **p, const char *tag)
 }
 
 int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
-                 int (*each)(void *ctx, const char *key), void *ctx, unsigned *pages,
-                 tool_s3_result_t *res)
+                 int (*each)(void *ctx, const char *key), void *ctx,
+                 unsigned *pages, tool_s3_result_t *res)
 {
     char *token = NULL;
     int rc = 0;
@@ -773,7 +811,8 @@ int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
             n += (size_t)agent_sigv4_uri_encode(token, tlen, 0, q + n, cap - n);
             n += (size_t)snprintf(q + n, cap - n, "&");
         }
-        n += (size_t)snprintf(q + n, cap - n, "list-type=2&max-keys=%u&prefix=", max_keys);
+        n += (size_t)snprintf(q + n, cap - n,
+                              "list-type=2&max-keys=%u&prefix=", max_keys);
         agent_sigv4_uri_encode(prefix, plen, 0, q + n, cap - n);
         rc = tool_s3_get(s3, q, 4u << 20, &body, &len, res);
         free(q);
@@ -798,8 +837,9 @@ int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
         if (rc != 0 || !more)
             break;
         if (token == NULL) {
-            snprintf(res->message, sizeof res->message,
-                     "ListObjectsV2: truncated answer without a continuation token");
+            snprintf(
+                res->message, sizeof res->message,
+                "ListObjectsV2: truncated answer without a continuation token");
             rc = FOTA_ERR_PROTO;
             break;
         }

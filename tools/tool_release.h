@@ -24,10 +24,10 @@
 typedef struct tool_release_info {
     char product[FOTA_IMAGE_PRODUCT_LEN + 1];
     fota_version_t version;
-    char version_str[32];        /* "1.2.0" or "1.2.0+45" */
+    char version_str[32]; /* "1.2.0" or "1.2.0+45" */
     uint32_t sec_counter;
     uint32_t flags;
-    size_t size[2];              /* file sizes, [0] = slot A, [1] = slot B */
+    size_t size[2]; /* file sizes, [0] = slot A, [1] = slot B */
     uint8_t sha256[2][FOTA_SHA256_SIZE]; /* SHA-256 of each whole file */
 } tool_release_info_t;
 
@@ -39,14 +39,15 @@ typedef struct tool_release_info {
  * Returns 0, or FOTA_ERR_CORRUPT with a one-line reason in err.
  */
 int tool_release_check_pair(const uint8_t *const img[2], const size_t len[2],
-                            tool_release_info_t *info, char *err, size_t err_len);
+                            tool_release_info_t *info, char *err,
+                            size_t err_len);
 
 /*
  * Object key of one slot's image: "<prefix>/<version>/slot-<a|b>.img"
  * (prefix without leading or trailing '/'). Returns 0 or FOTA_ERR_NOMEM.
  */
-int tool_release_image_key(const char *prefix, const char *version_str, int slot,
-                           char *out, size_t out_len);
+int tool_release_image_key(const char *prefix, const char *version_str,
+                           int slot, char *out, size_t out_len);
 
 /* Object key of the manifest: "<prefix>/manifest.json". */
 int tool_release_manifest_key(const char *prefix, char *out, size_t out_len);
@@ -78,8 +79,8 @@ typedef struct tool_manifest_sign {
 /* sign may be NULL (an unsigned manifest, as before signing existed). */
 int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           unsigned rollout_percent, const char *published_at,
-                          const tool_manifest_sign_t *sign,
-                          char **text, size_t *len, char *err, size_t err_len);
+                          const tool_manifest_sign_t *sign, char **text,
+                          size_t *len, char *err, size_t err_len);
 
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (out: at least 21 bytes). */
 void tool_release_utc_now(char *out, size_t out_len);
@@ -88,24 +89,24 @@ void tool_release_utc_now(char *out, size_t out_len);
 
 /* Where and as whom. Strings are borrowed. */
 typedef struct tool_s3 {
-    const char *endpoint;      /* "https://s3.us-east-1.amazonaws.com" or an
+    const char *endpoint; /* "https://s3.us-east-1.amazonaws.com" or an
                                 * S3-compatible server; path-style URLs
                                 * endpoint/bucket/key; no trailing '/' */
     const char *bucket;
-    const char *region;        /* signs the credential scope */
-    const char *access_key;    /* NULL: anonymous request (no signature) */
+    const char *region;     /* signs the credential scope */
+    const char *access_key; /* NULL: anonymous request (no signature) */
     const char *secret_key;
     const char *session_token; /* temporary credentials, or NULL */
     long connect_timeout_s;    /* deadline to connect (0: 10 s) */
-    long stall_timeout_s;      /* abort when under 1 byte/s this long (0: 30 s) */
+    long stall_timeout_s; /* abort when under 1 byte/s this long (0: 30 s) */
 } tool_s3_t;
 
 /* Outcome of one request. */
 typedef struct tool_s3_result {
-    long status;           /* HTTP status, 0 when no answer came */
-    char etag[128];        /* ETag header as sent (quoted), or "" */
-    char error_code[64];   /* <Code> of an S3 error body, or "" */
-    char message[320];     /* why it failed, for people */
+    long status;         /* HTTP status, 0 when no answer came */
+    char etag[128];      /* ETag header as sent (quoted), or "" */
+    char error_code[64]; /* <Code> of an S3 error body, or "" */
+    char message[320];   /* why it failed, for people */
 } tool_s3_result_t;
 
 /*
@@ -117,9 +118,10 @@ typedef struct tool_s3_result {
  * otherwise missing keys mean anonymous requests. Returns 0,
  * FOTA_ERR_AUTH or FOTA_ERR_INVAL (bad endpoint or region, reason in err).
  */
-int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt, const char *bucket,
-                     const char *region_opt, bool need_creds, char *ep_buf,
-                     size_t ep_len, char *err, size_t err_len);
+int tool_s3_from_env(tool_s3_t *s3, const char *endpoint_opt,
+                     const char *bucket, const char *region_opt,
+                     bool need_creds, char *ep_buf, size_t ep_len, char *err,
+                     size_t err_len);
 
 /*
  * PUT one object (len bytes of body) with Content-Type content_type,
@@ -148,8 +150,8 @@ int tool_s3_get(const tool_s3_t *s3, const char *key, size_t max_len,
  * counts the requests. Same error returns as tool_s3_get.
  */
 int tool_s3_list(const tool_s3_t *s3, const char *prefix, unsigned max_keys,
-                 int (*each)(void *ctx, const char *key), void *ctx, unsigned *pages,
-                 tool_s3_result_t *res);
+                 int (*each)(void *ctx, const char *key), void *ctx,
+                 unsigned *pages, tool_s3_result_t *res);
 
 /* Rollout changes `fota release promote|halt|resume` and `fota fleet
  * watch` make to the current manifest. */
@@ -167,8 +169,9 @@ enum tool_rollout_op {
  * libcurl initialised. Returns 0 with a one-line summary in msg, or an
  * error with the reason in msg.
  */
-int tool_release_set_rollout(const tool_s3_t *s3, const char *prefix, int op, unsigned percent,
-                             uint64_t start, const uint8_t *seed, uint32_t expires_in,
+int tool_release_set_rollout(const tool_s3_t *s3, const char *prefix, int op,
+                             unsigned percent, uint64_t start,
+                             const uint8_t *seed, uint32_t expires_in,
                              char *msg, size_t msg_len);
 
 #endif /* TOOL_RELEASE_H */

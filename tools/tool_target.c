@@ -11,20 +11,29 @@
 
 void tool_target_usage(FILE *f)
 {
-    fprintf(f,
-            "  -t, --target sim:FILE   the simulated target (bootloader core on the flash\n"
-            "                          model; `fota flash` and `fota agent` share it), its\n"
-            "                          flash kept in FILE (created erased when missing)\n"
-            "  -t, --target board:SOCK a running `fota board` (real bootloader and app on\n"
-            "                          the virtual board) through its --spi-socket SOCK\n"
-            "      --spi DEV           spidev device of the SPI master (mode 0)\n"
-            "      --nrst CHIP:LINE    GPIO on the target's NRST (driven open-drain)\n"
-            "      --cs-gpio CHIP:LINE GPIO on the target's NSS/PA4 (CS and strap)\n"
-            "      --boot0 CHIP:LINE   GPIO on BOOT0, held low (optional)\n"
-            "      --hz N              SPI clock in Hz (default %u)\n"
-            "      --no-cs             set SPI_NO_CS on the controller (when it would\n"
-            "                          toggle its own CS pin)\n",
-            TOOL_TARGET_DEFAULT_HZ);
+    fprintf(
+        f,
+        "  -t, --target sim:FILE   the simulated target (bootloader core on "
+        "the flash\n"
+        "                          model; `fota flash` and `fota agent` share "
+        "it), its\n"
+        "                          flash kept in FILE (created erased when "
+        "missing)\n"
+        "  -t, --target board:SOCK a running `fota board` (real bootloader and "
+        "app on\n"
+        "                          the virtual board) through its --spi-socket "
+        "SOCK\n"
+        "      --spi DEV           spidev device of the SPI master (mode 0)\n"
+        "      --nrst CHIP:LINE    GPIO on the target's NRST (driven "
+        "open-drain)\n"
+        "      --cs-gpio CHIP:LINE GPIO on the target's NSS/PA4 (CS and "
+        "strap)\n"
+        "      --boot0 CHIP:LINE   GPIO on BOOT0, held low (optional)\n"
+        "      --hz N              SPI clock in Hz (default %u)\n"
+        "      --no-cs             set SPI_NO_CS on the controller (when it "
+        "would\n"
+        "                          toggle its own CS pin)\n",
+        TOOL_TARGET_DEFAULT_HZ);
 }
 
 int tool_target_check(const char *prog, const tool_target_args_t *a,
@@ -37,17 +46,21 @@ int tool_target_check(const char *prog, const tool_target_args_t *a,
     if (target == NULL && a->spi_dev == NULL)
         target = default_target;
     if ((target != NULL) == (a->spi_dev != NULL)) {
-        fprintf(stderr, "%s: give either --target sim:FILE|board:SOCK or --spi DEV\n",
+        fprintf(stderr,
+                "%s: give either --target sim:FILE|board:SOCK or --spi DEV\n",
                 prog);
         return TOOL_EXIT_USAGE;
     }
     if (target != NULL && strncmp(target, "sim:", 4) != 0 &&
         strncmp(target, "board:", 6) != 0) {
-        fprintf(stderr, "%s: unknown target '%s' (sim:FILE, board:SOCK, or --spi "
-                        "for hardware)\n", prog, target);
+        fprintf(stderr,
+                "%s: unknown target '%s' (sim:FILE, board:SOCK, or --spi "
+                "for hardware)\n",
+                prog, target);
         return TOOL_EXIT_USAGE;
     }
-    if (target != NULL && target[strncmp(target, "sim:", 4) == 0 ? 4 : 6] == '\0') {
+    if (target != NULL &&
+        target[strncmp(target, "sim:", 4) == 0 ? 4 : 6] == '\0') {
         fprintf(stderr, "%s: %s needs a %s name\n", prog,
                 strncmp(target, "sim:", 4) == 0 ? "sim:" : "board:",
                 strncmp(target, "sim:", 4) == 0 ? "flash file" : "socket");
@@ -120,8 +133,9 @@ static int board_open(const char *prog, tool_target_t *tg, const char *path,
         fprintf(stderr, "%s: board:%s: %s%s\n", prog, path, fota_strerror(rc),
                 rc == FOTA_ERR_NOENT || rc == FOTA_ERR_BUSY
                     ? " (is `fota board --spi-socket` running there?)"
-                : rc == FOTA_ERR_TIMEOUT ? " (the board serves one client at a time)"
-                                         : "");
+                : rc == FOTA_ERR_TIMEOUT
+                    ? " (the board serves one client at a time)"
+                    : "");
         return rc;
     }
     tg->board_open = true;
@@ -145,15 +159,16 @@ static int hw_open(const char *prog, tool_target_t *tg,
                : strcmp(what, "nrst") == 0 ? cfg->nrst
                                            : "";
         if (strcmp(what, "nrst/boot0") == 0)
-            fprintf(stderr, "%s: --nrst %s / --boot0 %s: %s\n", prog,
-                    cfg->nrst, cfg->boot0, fota_strerror(rc));
+            fprintf(stderr, "%s: --nrst %s / --boot0 %s: %s\n", prog, cfg->nrst,
+                    cfg->boot0, fota_strerror(rc));
         else
-            fprintf(stderr, "%s: --%s %s: %s%s\n", prog,
-                    strcmp(what, "cs") == 0 ? "cs-gpio" : what, spec,
-                    fota_strerror(rc),
-                    strcmp(what, "spi") == 0 && rc == FOTA_ERR_NOENT
-                        ? " (no such spidev device: is the SPI controller enabled?)"
-                        : "");
+            fprintf(
+                stderr, "%s: --%s %s: %s%s\n", prog,
+                strcmp(what, "cs") == 0 ? "cs-gpio" : what, spec,
+                fota_strerror(rc),
+                strcmp(what, "spi") == 0 && rc == FOTA_ERR_NOENT
+                    ? " (no such spidev device: is the SPI controller enabled?)"
+                    : "");
         return rc;
     }
     tg->hw_open = true;

@@ -40,11 +40,13 @@ typedef struct tool_target_args {
 
 /* The target options bound to the tool_target_args_t *a, as initialisers
  * to put at the end of a command's tool_parse_args() table. */
-#define TOOL_TARGET_OPTS(a)                                                   \
-    {"target", 't', &(a)->target, NULL}, {"spi", 0, &(a)->spi_dev, NULL},     \
-    {"nrst", 0, &(a)->nrst, NULL}, {"cs-gpio", 0, &(a)->cs, NULL},            \
-    {"boot0", 0, &(a)->boot0, NULL}, {"hz", 0, &(a)->hz, NULL},               \
-    {"no-cs", 0, NULL, &(a)->no_cs}
+#define TOOL_TARGET_OPTS(a)                                                    \
+    {"target", 't', &(a)->target, NULL}, {"spi", 0, &(a)->spi_dev, NULL},      \
+        {"nrst", 0, &(a)->nrst, NULL}, {"cs-gpio", 0, &(a)->cs, NULL},         \
+        {"boot0", 0, &(a)->boot0, NULL}, {"hz", 0, &(a)->hz, NULL},            \
+    {                                                                          \
+        "no-cs", 0, NULL, &(a)->no_cs                                          \
+    }
 
 /* Help lines for the target options, for a command's usage text. */
 void tool_target_usage(FILE *f);
@@ -53,11 +55,11 @@ void tool_target_usage(FILE *f);
  * hardware config. */
 typedef struct tool_target_sel {
     bool sim;
-    const char *sim_path;           /* sim: the flash file */
+    const char *sim_path; /* sim: the flash file */
     bool board;
-    const char *board_path;         /* board: the socket */
-    uint32_t board_hz;              /* board: SCK from --hz, 0 = board's own */
-    agent_linux_target_cfg_t hw;    /* hardware: what to open */
+    const char *board_path;      /* board: the socket */
+    uint32_t board_hz;           /* board: SCK from --hz, 0 = board's own */
+    agent_linux_target_cfg_t hw; /* hardware: what to open */
 } tool_target_sel_t;
 
 /*
@@ -79,9 +81,9 @@ typedef struct tool_target {
     agent_sim_target_t *simt; /* simulated: heap, owned */
     bool sim_open;
     bool board;
-    agent_board_client_t bc;  /* board */
+    agent_board_client_t bc; /* board */
     bool board_open;
-    agent_linux_target_t hw;  /* hardware */
+    agent_linux_target_t hw; /* hardware */
     bool hw_open;
 } tool_target_t;
 

@@ -29,10 +29,12 @@ int tool_dispatch(const char *prog, const char *about, const tool_cmd_t *cmds,
     }
 
     FILE *out = name == NULL ? stderr : stdout;
-    fprintf(out, "usage: %s <command> [options]\n\n%s\n\ncommands:\n", prog, about);
+    fprintf(out, "usage: %s <command> [options]\n\n%s\n\ncommands:\n", prog,
+            about);
     for (size_t i = 0; i < ncmds; i++)
         fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
-    fprintf(out, "\nRun '%s <command> --help' for a command's options.\n", prog);
+    fprintf(out, "\nRun '%s <command> --help' for a command's options.\n",
+            prog);
     return name == NULL ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 }
 
@@ -131,7 +133,8 @@ const char *tool_slot_name(int slot)
 
 /* Strict unsigned parse of s[0..) up to end (exclusive) or the NUL.
  * strtoul alone accepts signs, spaces and overflow-wraps on some hosts. */
-static int parse_uint(const char *s, const char **end, uint64_t max, uint64_t *out)
+static int parse_uint(const char *s, const char **end, uint64_t max,
+                      uint64_t *out)
 {
     uint64_t v = 0;
     int base = 10;
@@ -186,7 +189,8 @@ int tool_parse_version(const char *s, fota_version_t *v)
     for (int i = 0; i < 4; i++) {
         const char *end;
         /* Plain decimal only: "0x1.2.3" is almost certainly a mistake. */
-        if (*p < '0' || *p > '9' || (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
+        if (*p < '0' || *p > '9' ||
+            (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
             return FOTA_ERR_INVAL;
         if (parse_uint(p, &end, max[i], &part[i]) != 0)
             return FOTA_ERR_INVAL;
@@ -208,8 +212,9 @@ int tool_parse_version(const char *s, fota_version_t *v)
 void tool_format_version(const fota_version_t *v, char *buf, size_t len)
 {
     if (v->build != 0)
-        snprintf(buf, len, "%u.%u.%u+%lu", (unsigned)v->major, (unsigned)v->minor,
-                 (unsigned)v->patch, (unsigned long)v->build);
+        snprintf(buf, len, "%u.%u.%u+%lu", (unsigned)v->major,
+                 (unsigned)v->minor, (unsigned)v->patch,
+                 (unsigned long)v->build);
     else
         snprintf(buf, len, "%u.%u.%u", (unsigned)v->major, (unsigned)v->minor,
                  (unsigned)v->patch);

@@ -58,8 +58,8 @@ static int check_hash(boot_ctx_t *ctx, int slot, const fota_image_hdr_t *hdr,
 
     fota_image_hash_start(&sha, hdr_buf);
     while (left > 0) {
-        uint32_t n = left < sizeof(ctx->scratch) ? left
-                                                 : (uint32_t)sizeof(ctx->scratch);
+        uint32_t n =
+            left < sizeof(ctx->scratch) ? left : (uint32_t)sizeof(ctx->scratch);
         rc = boot_flash_read(addr, ctx->scratch, n);
         if (rc < 0)
             return rc;
@@ -133,7 +133,8 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
 
     if (!slot_ok(slot))
         return FOTA_ERR_RANGE;
-    rc = boot_flash_read((uint32_t)FOTA_SLOT_ADDR(slot), buf, FOTA_IMAGE_HDR_SIZE);
+    rc = boot_flash_read((uint32_t)FOTA_SLOT_ADDR(slot), buf,
+                         FOTA_IMAGE_HDR_SIZE);
     if (rc < 0)
         return rc;
     if (fota_get_le32(buf) != FOTA_IMAGE_MAGIC)
@@ -146,10 +147,10 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
         return rc;
     vec->msp = fota_get_le32(raw);
     vec->entry = fota_get_le32(raw + 4);
-    return fota_image_reason_err(fota_image_check(
-        hdr, slot, FOTA_PRODUCT_ID,
-        ctx->area != BOOT_AREA_NONE ? ctx->state.sec_floor : 0, vec->msp,
-        vec->entry));
+    return fota_image_reason_err(
+        fota_image_check(hdr, slot, FOTA_PRODUCT_ID,
+                         ctx->area != BOOT_AREA_NONE ? ctx->state.sec_floor : 0,
+                         vec->msp, vec->entry));
 }
 
 /* boot_verify_image plus the vector table words and what was measured,
@@ -206,7 +207,8 @@ void boot_factory_scan(boot_ctx_t *ctx)
     for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
         if (check_meta(ctx, s, &hdr[s], &vec, buf) != 0)
             continue;
-        if (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
+        if (best < 0 ||
+            fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
             best = s;
     }
     ctx->factory_slot = (int8_t)best;
@@ -438,9 +440,11 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
         return false;
     if (want == BOOT_MEASURED_SHA) {
         for (size_t i = 0; i < FOTA_SHA256_SIZE; i += 4)
-            diff |= fota_get_le32(m->digest + i) ^ fota_get_le32(hdr->sha256 + i);
+            diff |=
+                fota_get_le32(m->digest + i) ^ fota_get_le32(hdr->sha256 + i);
         /* A hashed image passed its signature check (or there is no key). */
-        diff |= m->signature ^ (boot_signing_key() != NULL ? BOOT_SIG_OK : BOOT_SIG_NO_KEY);
+        diff |= m->signature ^
+                (boot_signing_key() != NULL ? BOOT_SIG_OK : BOOT_SIG_NO_KEY);
     } else {
         if (!recorded_crc(ctx, slot, &crc))
             return false;
@@ -463,9 +467,8 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
  */
 static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
                         const fota_image_hdr_t *hdr1,
-                        const boot_vectors_t *vec1,
-                        const boot_measure_t *m1, int rc1,
-                        boot_decision_t *out)
+                        const boot_vectors_t *vec1, const boot_measure_t *m1,
+                        int rc1, boot_decision_t *out)
 {
     uint8_t buf[FOTA_IMAGE_HDR_SIZE];
     fota_image_hdr_t hdr2;
@@ -516,7 +519,8 @@ static int decide_factory(boot_ctx_t *ctx, boot_decision_t *out)
     for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
         rcs[s] = verify_slot(ctx, s, true, &hdr[s], &vec[s], &m[s]);
         if (rcs[s] == 0 &&
-            (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0))
+            (best < 0 ||
+             fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0))
             best = s;
     }
     if (best < 0)
@@ -602,7 +606,8 @@ static bool power_loss_refund(const boot_ctx_t *ctx)
 {
     uint8_t used = ctx->state.flags & FOTA_JOURNAL_F_PWR_REFUNDS;
 
-    return ctx->power_loss_reset && ctx->state.attempts_left < FOTA_TRIAL_ATTEMPTS &&
+    return ctx->power_loss_reset &&
+           ctx->state.attempts_left < FOTA_TRIAL_ATTEMPTS &&
            used < FOTA_TRIAL_POWER_LOSS_MAX;
 }
 
@@ -659,7 +664,8 @@ int boot_decide(boot_ctx_t *ctx, boot_decision_t *out)
         goto out;
     }
     for (int s = 0; s < FOTA_SLOT_COUNT; s++)
-        if (ctx->state.slot[s].state == FOTA_SLOT_PENDING && s != ctx->state.active)
+        if (ctx->state.slot[s].state == FOTA_SLOT_PENDING &&
+            s != ctx->state.active)
             pending = s;
     if (pending >= 0)
         rc = decide_trial(ctx, pending, out);

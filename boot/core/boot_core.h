@@ -29,20 +29,20 @@ enum boot_journal_area {
 };
 
 typedef struct boot_ctx {
-    fota_journal_rec_t state;  /* current state (valid if area != NONE) */
-    uint8_t area;              /* enum boot_journal_area of the newest record */
-    uint32_t main_next_off;    /* offset of the first free record in sector 11 */
-    uint32_t records_written;  /* appends since init (statistics) */
-    uint32_t compactions;      /* compactions since init (statistics) */
-    bool power_loss_reset;     /* set by the port before boot_decide: this
+    fota_journal_rec_t state; /* current state (valid if area != NONE) */
+    uint8_t area;             /* enum boot_journal_area of the newest record */
+    uint32_t main_next_off;   /* offset of the first free record in sector 11 */
+    uint32_t records_written; /* appends since init (statistics) */
+    uint32_t compactions;     /* compactions since init (statistics) */
+    bool power_loss_reset;    /* set by the port before boot_decide: this
                                   boot began with a power-on or brown-out
                                   reset and no watchdog, software or
                                   low-power reset (RCC_CSR) */
-    int8_t factory_slot;       /* factory state only: the slot the factory
+    int8_t factory_slot;      /* factory state only: the slot the factory
                                   decision would boot as found at init
                                   (a valid header, the higher version), or
                                   -1 (boot_factory_scan) */
-    uint8_t scratch[256];      /* read buffer for hashing and scanning */
+    uint8_t scratch[256];     /* read buffer for hashing and scanning */
 } boot_ctx_t;
 
 /* What the boot decision concluded. */
@@ -52,12 +52,12 @@ enum boot_action {
 };
 
 typedef struct boot_decision {
-    uint8_t action;      /* enum boot_action */
-    int8_t slot;         /* slot to jump to, -1 for update mode */
-    bool trial;          /* true if this boot is a trial of a pending image */
-    uint32_t vector_addr;/* body start = vector table (slot + 0x200) */
-    uint32_t msp;        /* initial stack pointer from the vector table */
-    uint32_t entry;      /* reset handler address from the vector table */
+    uint8_t action;       /* enum boot_action */
+    int8_t slot;          /* slot to jump to, -1 for update mode */
+    bool trial;           /* true if this boot is a trial of a pending image */
+    uint32_t vector_addr; /* body start = vector table (slot + 0x200) */
+    uint32_t msp;         /* initial stack pointer from the vector table */
+    uint32_t entry;       /* reset handler address from the vector table */
     uint32_t confirm_window_ms; /* the image's effective confirm window
                                    (fota_image_confirm_window_ms) */
 } boot_decision_t;

@@ -33,7 +33,9 @@
 _Static_assert(MAIN_RECS == 2048, "sector 11 holds 2048 records");
 _Static_assert(SPARE_RECS == 256, "sector 2 holds 256 records");
 _Static_assert(sizeof(((boot_ctx_t *)0)->scratch) % REC_SIZE == 0 &&
-                   FOTA_JOURNAL_SPARE_SIZE % sizeof(((boot_ctx_t *)0)->scratch) == 0,
+                   FOTA_JOURNAL_SPARE_SIZE %
+                           sizeof(((boot_ctx_t *)0)->scratch) ==
+                       0,
                "the scan reads whole records, scratch-sized chunks");
 _Static_assert(FOTA_JOURNAL_SPARE_SECTOR == 2 && FOTA_JOURNAL_MAIN_SECTOR == 11,
                "journal sectors as in the layout");
@@ -72,9 +74,9 @@ _Static_assert(REC_SIZE % 32 == 0, "all_erased works in 8-word steps");
  * case: the journal is mostly empty - is recognised with one pass of word
  * ANDs and skipped; only chunks holding data are decoded slot by slot.
  */
-static int scan_area(uint32_t base, uint32_t size,
-                     uint8_t area, fota_journal_rec_t *best,
-                     bool *found, uint8_t *best_area, uint32_t *next_off)
+static int scan_area(uint32_t base, uint32_t size, uint8_t area,
+                     fota_journal_rec_t *best, bool *found, uint8_t *best_area,
+                     uint32_t *next_off)
 {
     /* A word-typed buffer (not ctx->scratch, a byte array) so the erased
      * test can load whole words; the same size as scratch. */

@@ -27,65 +27,66 @@
 #include "fota/fota_proto.h"
 
 #if FOTA_ENABLE_PROTECTION_CMDS
-#error "protection commands need an option-byte port API that does not exist yet"
+#error                                                                         \
+    "protection commands need an option-byte port API that does not exist yet"
 #endif
 
 enum bp_state {
-    BP_IDLE = 0,      /* waiting for a sync or a frame start */
-    BP_SOF,           /* SPI: 0x5A seen, next is a command or the sync poll */
-    BP_SOF0,          /* SPI: 0x5A 0x00 seen: Get frame or sync poll */
-    BP_SYNC_ACKACK,   /* SPI: sync ACK offered, waiting for 0x79 */
-    BP_CMD_COMPL,     /* command byte seen, complement next */
-    BP_RX,            /* receiving a phase of the command */
-    BP_WAIT_WORK,     /* the poll loop is doing the command's work */
-    BP_ACKACK,        /* SPI: ACK/NACK queued, waiting for the ACK-of-ACK */
-    BP_DRAIN,         /* SPI: answer without trailing ACK being clocked out */
+    BP_IDLE = 0,    /* waiting for a sync or a frame start */
+    BP_SOF,         /* SPI: 0x5A seen, next is a command or the sync poll */
+    BP_SOF0,        /* SPI: 0x5A 0x00 seen: Get frame or sync poll */
+    BP_SYNC_ACKACK, /* SPI: sync ACK offered, waiting for 0x79 */
+    BP_CMD_COMPL,   /* command byte seen, complement next */
+    BP_RX,          /* receiving a phase of the command */
+    BP_WAIT_WORK,   /* the poll loop is doing the command's work */
+    BP_ACKACK,      /* SPI: ACK/NACK queued, waiting for the ACK-of-ACK */
+    BP_DRAIN,       /* SPI: answer without trailing ACK being clocked out */
 };
 
 enum bp_phase {
     PH_NONE = 0,
-    PH_ADDR,          /* addr(4) + XOR */
-    PH_COUNT,         /* N, ~N (Read Memory) */
-    PH_WDATA,         /* N, N+1 bytes, XOR (Write Memory) */
-    PH_LEN,           /* length(4) + XOR (Get Checksum) */
-    PH_ERASE_N,       /* SPI: N(2) + XOR */
-    PH_ERASE_LIST,    /* SPI: (N+1) codes(2) + XOR */
-    PH_ERASE_UART,    /* UART: N(2), codes, one XOR */
-    PH_OPCODE,        /* opcode(2) + XOR */
-    PH_BUF1,          /* size(2) + data + XOR */
-    PH_BUF2,          /* size(2) + data + XOR (into a streaming chunk) */
+    PH_ADDR,       /* addr(4) + XOR */
+    PH_COUNT,      /* N, ~N (Read Memory) */
+    PH_WDATA,      /* N, N+1 bytes, XOR (Write Memory) */
+    PH_LEN,        /* length(4) + XOR (Get Checksum) */
+    PH_ERASE_N,    /* SPI: N(2) + XOR */
+    PH_ERASE_LIST, /* SPI: (N+1) codes(2) + XOR */
+    PH_ERASE_UART, /* UART: N(2), codes, one XOR */
+    PH_OPCODE,     /* opcode(2) + XOR */
+    PH_BUF1,       /* size(2) + data + XOR */
+    PH_BUF2,       /* size(2) + data + XOR (into a streaming chunk) */
 };
 
 /* What follows once an ACK has been delivered (UART: sent; SPI: the
  * ACK-of-ACK came back). */
 enum bp_cont {
     CONT_IDLE = 0,
-    CONT_NEXT,        /* receive the command's next phase */
-    CONT_ANSWER,      /* send the answer prepared in buf */
-    CONT_REBOOT,      /* ask the port to re-run the boot decision */
-    CONT_WORK,        /* wait for the work in p->pend, then reply */
+    CONT_NEXT,   /* receive the command's next phase */
+    CONT_ANSWER, /* send the answer prepared in buf */
+    CONT_REBOOT, /* ask the port to re-run the boot decision */
+    CONT_WORK,   /* wait for the work in p->pend, then reply */
 };
 
 enum bp_pend {
     PEND_NONE = 0,
-    PEND_CHUNK,       /* 0x51: ACK once a chunk buffer is free */
-    PEND_READ,        /* Read Memory data */
-    PEND_WRITE,       /* Write Memory programming */
-    PEND_ERASE,       /* Extended Erase */
-    PEND_CRC,         /* Get Checksum */
-    PEND_SPECIAL,     /* FOTA_OP_STATUS / COMMIT / REBOOT */
+    PEND_CHUNK,   /* 0x51: ACK once a chunk buffer is free */
+    PEND_READ,    /* Read Memory data */
+    PEND_WRITE,   /* Write Memory programming */
+    PEND_ERASE,   /* Extended Erase */
+    PEND_CRC,     /* Get Checksum */
+    PEND_SPECIAL, /* FOTA_OP_STATUS / COMMIT / REBOOT */
 };
 
 enum bp_job {
     JOB_NONE = 0,
-    JOB_WRITE,        /* program buf[1..] to job_addr, verify each word */
-    JOB_ERASE,        /* erase the sectors in job_mask */
-    JOB_DONE,         /* finished; job_rc holds the result */
+    JOB_WRITE, /* program buf[1..] to job_addr, verify each word */
+    JOB_ERASE, /* erase the sectors in job_mask */
+    JOB_DONE,  /* finished; job_rc holds the result */
 };
 
 enum bp_fl {
     FL_NONE = 0,
-    FL_CHUNK,         /* a word of chunk[q_head] */
+    FL_CHUNK, /* a word of chunk[q_head] */
     FL_JOB_WORD,
     FL_JOB_ERASE,
 };
@@ -95,9 +96,15 @@ enum bp_fl {
 #define BP_POLL_STEPS 8
 
 static const uint8_t s_cmds[] = {
-    FOTA_CMD_GET,           FOTA_CMD_GET_VERSION,  FOTA_CMD_GET_ID,
-    FOTA_CMD_READ_MEMORY,   FOTA_CMD_GO,           FOTA_CMD_WRITE_MEMORY,
-    FOTA_CMD_EXTENDED_ERASE, FOTA_CMD_GET_CHECKSUM, FOTA_CMD_SPECIAL,
+    FOTA_CMD_GET,
+    FOTA_CMD_GET_VERSION,
+    FOTA_CMD_GET_ID,
+    FOTA_CMD_READ_MEMORY,
+    FOTA_CMD_GO,
+    FOTA_CMD_WRITE_MEMORY,
+    FOTA_CMD_EXTENDED_ERASE,
+    FOTA_CMD_GET_CHECKSUM,
+    FOTA_CMD_SPECIAL,
     FOTA_CMD_EXTENDED_SPECIAL,
 };
 
@@ -384,8 +391,7 @@ static uint16_t bp_erase_mask(const boot_proto_t *p, const uint8_t *codes,
     return mask;
 }
 
-static void bp_erase_list(boot_proto_t *p, const uint8_t *codes,
-                          uint32_t count)
+static void bp_erase_list(boot_proto_t *p, const uint8_t *codes, uint32_t count)
 {
     uint16_t mask;
 
@@ -1034,8 +1040,7 @@ static void bp_run_pending(boot_proto_t *p)
             p->pend = PEND_NONE;
             if (rc == 0 && p->cmd == FOTA_CMD_EXTENDED_ERASE)
                 p->stream_err = 0; /* a fresh start for the next upload */
-            bp_reply(p, rc == 0 ? FOTA_PROTO_ACK : FOTA_PROTO_NACK,
-                     CONT_IDLE);
+            bp_reply(p, rc == 0 ? FOTA_PROTO_ACK : FOTA_PROTO_NACK, CONT_IDLE);
             return;
         }
         if (p->job == JOB_NONE && bp_drained(p)) {

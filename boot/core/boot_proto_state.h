@@ -17,26 +17,26 @@
 /* One streaming-write chunk: filled by an Extended Special frame, then
  * programmed word by word in the background. */
 struct boot_proto_chunk {
-    uint32_t addr;     /* flash address of data[0] */
-    uint16_t len;      /* bytes (multiple of 4) */
-    uint16_t off;      /* bytes programmed and verified so far */
+    uint32_t addr; /* flash address of data[0] */
+    uint16_t len;  /* bytes (multiple of 4) */
+    uint16_t off;  /* bytes programmed and verified so far */
     uint8_t data[FOTA_PROTO_STREAM_MAX];
 };
 
 struct boot_proto {
     boot_ctx_t *ctx;
-    uint8_t link;        /* enum boot_link */
-    uint8_t st;          /* receive state (boot_proto.c: enum bp_state) */
-    uint8_t cmd;         /* command of the frame in progress */
-    uint8_t phase;       /* phase of that command (enum bp_phase) */
-    uint8_t cont;        /* what follows the ACK being delivered */
-    uint8_t request;     /* enum boot_request, taken by the port */
-    uint8_t pend;        /* work the current frame waits for (enum bp_pend) */
-    uint32_t last_ms;    /* last host byte, or the moment an answer got ready */
+    uint8_t link;     /* enum boot_link */
+    uint8_t st;       /* receive state (boot_proto.c: enum bp_state) */
+    uint8_t cmd;      /* command of the frame in progress */
+    uint8_t phase;    /* phase of that command (enum bp_phase) */
+    uint8_t cont;     /* what follows the ACK being delivered */
+    uint8_t request;  /* enum boot_request, taken by the port */
+    uint8_t pend;     /* work the current frame waits for (enum bp_pend) */
+    uint32_t last_ms; /* last host byte, or the moment an answer got ready */
 
     /* Fields gathered from earlier phases of the current command. */
     uint32_t addr;
-    uint32_t len;        /* Get Checksum length */
+    uint32_t len; /* Get Checksum length */
     uint16_t opcode;
     uint16_t erase_count;
 
@@ -46,21 +46,21 @@ struct boot_proto {
     uint32_t rx_total;
     uint8_t rx_hdr_len;
     uint8_t rx_xor;
-    uint8_t rx_skip;     /* leading bytes kept in rx_hdr only */
+    uint8_t rx_skip; /* leading bytes kept in rx_hdr only */
     uint8_t rx_hdr[4];
     uint8_t *rx_dst;
     uint16_t rx_cap;
-    uint8_t win_phase;   /* phase and count when a bulk window was given */
+    uint8_t win_phase; /* phase and count when a bulk window was given */
     uint32_t win_cnt;
 
     /* Transmit queue: bytes the host clocks out (SPI) or the UART sends. */
     const uint8_t *tx;
     uint16_t tx_len;
     uint16_t tx_pos;
-    uint8_t small[4];    /* ACK/NACK replies */
-    uint16_t ans_len;    /* answer prepared in buf, sent after an SPI ACK */
-    uint8_t ans_trailing;/* the answer ends with an ACK */
-    uint8_t ans_then;    /* continuation after that trailing ACK */
+    uint8_t small[4];     /* ACK/NACK replies */
+    uint16_t ans_len;     /* answer prepared in buf, sent after an SPI ACK */
+    uint8_t ans_trailing; /* the answer ends with an ACK */
+    uint8_t ans_then;     /* continuation after that trailing ACK */
 
     /* The frame and answer buffer: Write Memory data, erase lists, special
      * buffer 1, and answers (dummy/ACK + up to 256 bytes + dummy + ACK). */
@@ -72,20 +72,20 @@ struct boot_proto {
     uint8_t q_head;
     uint8_t q_count;
     int8_t fill;
-    int32_t stream_err;  /* sticky: first failure since the last erase */
+    int32_t stream_err; /* sticky: first failure since the last erase */
 
     /* The one flash job of a command (Write Memory words or erase sectors),
      * run after the queued chunks. */
-    uint8_t job;         /* enum bp_job */
-    uint8_t job_orphan;  /* its frame was abandoned: finish silently */
+    uint8_t job;        /* enum bp_job */
+    uint8_t job_orphan; /* its frame was abandoned: finish silently */
     uint16_t job_off;
     uint16_t job_len;
-    uint16_t job_mask;   /* sectors still to erase */
+    uint16_t job_mask; /* sectors still to erase */
     uint32_t job_addr;
     int job_rc;
 
     /* The flash operation in flight (one at a time). */
-    uint8_t fl_kind;     /* enum bp_fl */
+    uint8_t fl_kind; /* enum bp_fl */
     uint32_t fl_addr;
     uint32_t fl_word;
 };

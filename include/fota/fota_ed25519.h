@@ -16,9 +16,9 @@
 
 #include "fota_image.h"
 
-#define FOTA_ED25519_SEED_SIZE 32 /* the secret key: a random seed */
-#define FOTA_ED25519_PUB_SIZE 32  /* encoded point A */
-#define FOTA_ED25519_SIG_SIZE 64  /* R (32) || S (32) */
+#define FOTA_ED25519_SEED_SIZE 32  /* the secret key: a random seed */
+#define FOTA_ED25519_PUB_SIZE 32   /* encoded point A */
+#define FOTA_ED25519_SIG_SIZE 64   /* R (32) || S (32) */
 #define FOTA_ED25519_KEY_ID_SIZE 8 /* first bytes of SHA-256(public key) */
 
 /* Derive the public key from a 32-byte seed (RFC 8032 section 5.1.5). */
@@ -28,14 +28,16 @@ void fota_ed25519_pubkey(uint8_t pub[FOTA_ED25519_PUB_SIZE],
 /* Sign msg (section 5.1.6). pub must be fota_ed25519_pubkey(seed); it is
  * passed in to save a scalar multiplication. */
 void fota_ed25519_sign(uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
-                       size_t msg_len, const uint8_t seed[FOTA_ED25519_SEED_SIZE],
+                       size_t msg_len,
+                       const uint8_t seed[FOTA_ED25519_SEED_SIZE],
                        const uint8_t pub[FOTA_ED25519_PUB_SIZE]);
 
 /* Verify sig over msg with pub (section 5.1.7, the unbatched equation
  * [S]B = R + [k]A). Rejects S >= L and non-canonical or off-curve
  * encodings of A and R. Returns 0 or FOTA_ERR_AUTH. */
-int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE], const void *msg,
-                        size_t msg_len, const uint8_t pub[FOTA_ED25519_PUB_SIZE]);
+int fota_ed25519_verify(const uint8_t sig[FOTA_ED25519_SIG_SIZE],
+                        const void *msg, size_t msg_len,
+                        const uint8_t pub[FOTA_ED25519_PUB_SIZE]);
 
 /* Key id of a public key: the first 8 bytes of its SHA-256 (the value of
  * the FOTA_TLV_KEY_ID record). */

@@ -35,7 +35,8 @@ enum fota_err {
  * 160 + r. */
 #define FOTA_ERR_IMAGE_BASE (-160)
 #define FOTA_ERR_IMAGE(r) (FOTA_ERR_IMAGE_BASE - (r))
-#define FOTA_ERR_IS_IMAGE(rc) ((rc) < FOTA_ERR_IMAGE_BASE && (rc) >= FOTA_ERR_IMAGE_BASE - 15)
+#define FOTA_ERR_IS_IMAGE(rc)                                                  \
+    ((rc) < FOTA_ERR_IMAGE_BASE && (rc) >= FOTA_ERR_IMAGE_BASE - 15)
 #define FOTA_ERR_IMAGE_REASON(rc) (FOTA_ERR_IMAGE_BASE - (rc))
 
 /* Platform error e (a positive or negative platform code) mapped into a

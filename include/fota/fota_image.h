@@ -49,7 +49,8 @@
 
 /* TLV types in the header's TLV area. */
 #define FOTA_TLV_ED25519_SIG 0x0020 /* 64-byte Ed25519 signature of sha256 */
-#define FOTA_TLV_KEY_ID 0x0021      /* 8-byte key id (first bytes of SHA-256 of the public key) */
+#define FOTA_TLV_KEY_ID                                                        \
+    0x0021 /* 8-byte key id (first bytes of SHA-256 of the public key) */
 
 #define FOTA_IMAGE_F_NO_CONFIRM 0x00000001u /* test build that never confirms */
 

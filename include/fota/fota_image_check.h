@@ -22,10 +22,10 @@ enum fota_image_reason {
     FOTA_IMG_LOAD_ADDR = 1, /* load_addr is not the slot's body address */
     FOTA_IMG_SIZE = 2,      /* body_size 0, not a multiple of 4, or too big */
     FOTA_IMG_PRODUCT = 3,   /* product id is not the one required */
-    FOTA_IMG_WINDOW = 4,    /* confirm window above FOTA_CONFIRM_WINDOW_MAX_MS */
-    FOTA_IMG_ROLLBACK = 5,  /* security counter below the floor */
-    FOTA_IMG_SP = 6,        /* initial SP outside application RAM or unaligned */
-    FOTA_IMG_ENTRY = 7,     /* reset vector not a Thumb address in the body */
+    FOTA_IMG_WINDOW = 4,   /* confirm window above FOTA_CONFIRM_WINDOW_MAX_MS */
+    FOTA_IMG_ROLLBACK = 5, /* security counter below the floor */
+    FOTA_IMG_SP = 6,       /* initial SP outside application RAM or unaligned */
+    FOTA_IMG_ENTRY = 7,    /* reset vector not a Thumb address in the body */
     FOTA_IMG_REASONS = 8
 };
 
@@ -36,7 +36,8 @@ bool fota_image_sp_ok(uint32_t sp);
 
 /* Reset vector allowed: a Thumb address (bit 0 set) whose target lies in
  * the body [body_addr, body_addr + body_size). */
-bool fota_image_entry_ok(uint32_t entry, uint32_t body_addr, uint32_t body_size);
+bool fota_image_entry_ok(uint32_t entry, uint32_t body_addr,
+                         uint32_t body_size);
 
 /* Product field equal to product (1..16 characters): its characters, then
  * NUL padding to the end of the field. */

@@ -30,7 +30,7 @@
 
 #include "fota_image.h"
 
-#define FOTA_JOURNAL_MAGIC 0x4A544F46u  /* bytes 'F','O','T','J' */
+#define FOTA_JOURNAL_MAGIC 0x4A544F46u /* bytes 'F','O','T','J' */
 #define FOTA_JOURNAL_FORMAT 1
 #define FOTA_JOURNAL_COMMIT 0x600DF00Du
 #define FOTA_JOURNAL_REC_SIZE 64
@@ -51,9 +51,10 @@ enum fota_slot_state {
 };
 
 typedef struct fota_slot_info {
-    uint8_t state;           /* enum fota_slot_state */
+    uint8_t state; /* enum fota_slot_state */
     fota_version_t version;
-    uint32_t image_crc;      /* fota_crc32_st over header + body, set once verified */
+    uint32_t
+        image_crc; /* fota_crc32_st over header + body, set once verified */
 } fota_slot_info_t;
 
 typedef struct fota_journal_rec {

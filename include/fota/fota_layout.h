@@ -26,10 +26,10 @@
 
 /* Sector n's start address and size (F407: 4x16 KiB, 1x64 KiB, 7x128 KiB). */
 #define FOTA_SECTOR_SIZE(n) ((n) < 4 ? 0x4000 : (n) == 4 ? 0x10000 : 0x20000)
-#define FOTA_SECTOR_ADDR(n) \
-    ((n) < 4 ? FOTA_FLASH_BASE + (n) * 0x4000 \
-     : (n) == 4 ? FOTA_FLASH_BASE + 0x10000 \
-     : FOTA_FLASH_BASE + 0x20000 + ((n) - 5) * 0x20000)
+#define FOTA_SECTOR_ADDR(n)                                                    \
+    ((n) < 4    ? FOTA_FLASH_BASE + (n)*0x4000                                 \
+     : (n) == 4 ? FOTA_FLASH_BASE + 0x10000                                    \
+                : FOTA_FLASH_BASE + 0x20000 + ((n)-5) * 0x20000)
 
 /* The bootloader: sectors 0 and 1. */
 #define FOTA_BOOT_ADDR 0x08000000
@@ -48,7 +48,7 @@
 #define FOTA_SLOT_B_FIRST_SECTOR 8
 #define FOTA_SLOT_SECTORS 3
 #define FOTA_SLOT_ADDR(s) ((s) == 0 ? FOTA_SLOT_A_ADDR : FOTA_SLOT_B_ADDR)
-#define FOTA_SLOT_FIRST_SECTOR(s) \
+#define FOTA_SLOT_FIRST_SECTOR(s)                                              \
     ((s) == 0 ? FOTA_SLOT_A_FIRST_SECTOR : FOTA_SLOT_B_FIRST_SECTOR)
 
 /* Journal: primary area (sector 11) and its compaction partner (sector 2). */

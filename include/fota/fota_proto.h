@@ -12,13 +12,14 @@
 
 #include "fota_image.h"
 
-#define FOTA_PROTO_SPI_SYNC 0x5A    /* host: start of frame / sync */
+#define FOTA_PROTO_SPI_SYNC 0x5A /* host: start of frame / sync */
 #define FOTA_PROTO_SPI_SYNC_ACK 0xA5
 #define FOTA_PROTO_UART_SYNC 0x7F
 #define FOTA_PROTO_ACK 0x79
 #define FOTA_PROTO_NACK 0x1F
-#define FOTA_PROTO_DUMMY 0x00       /* host clocks it to read; slave's pre-answer byte */
-#define FOTA_PROTO_BUSY 0xA5        /* slave's filler while it works */
+#define FOTA_PROTO_DUMMY                                                       \
+    0x00 /* host clocks it to read; slave's pre-answer byte */
+#define FOTA_PROTO_BUSY 0xA5 /* slave's filler while it works */
 
 /* Standard commands. */
 #define FOTA_CMD_GET 0x00
@@ -36,9 +37,9 @@
 #define FOTA_CMD_SPECIAL 0x50
 #define FOTA_CMD_EXTENDED_SPECIAL 0x51
 
-#define FOTA_PROTO_PID 0x0413       /* STM32F405/407 */
-#define FOTA_PROTO_MAX_RW 256       /* bytes per Read/Write Memory */
-#define FOTA_PROTO_SPECIAL_MAX1 128 /* Special buffer 1 */
+#define FOTA_PROTO_PID 0x0413        /* STM32F405/407 */
+#define FOTA_PROTO_MAX_RW 256        /* bytes per Read/Write Memory */
+#define FOTA_PROTO_SPECIAL_MAX1 128  /* Special buffer 1 */
 #define FOTA_PROTO_SPECIAL_MAX2 1024 /* Extended Special buffer 2 */
 
 /* Extended Erase special codes (all refused: mass/bank erase would take the
@@ -48,10 +49,12 @@
 #define FOTA_ERASE_BANK2 0xFFFD
 
 /* FOTA operations: the 16-bit opcode of Special / Extended Special. */
-#define FOTA_OP_STATUS 0x4600        /* Special: -> status block */
-#define FOTA_OP_COMMIT 0x4601        /* Special: slot u8 -> result */
-#define FOTA_OP_REBOOT 0x4602        /* Special: -> result, then re-run the boot decision */
-#define FOTA_OP_STREAM_WRITE 0x4610  /* Extended Special: streaming write, see docs/protocol.md */
+#define FOTA_OP_STATUS 0x4600 /* Special: -> status block */
+#define FOTA_OP_COMMIT 0x4601 /* Special: slot u8 -> result */
+#define FOTA_OP_REBOOT                                                         \
+    0x4602 /* Special: -> result, then re-run the boot decision */
+#define FOTA_OP_STREAM_WRITE                                                   \
+    0x4610 /* Extended Special: streaming write, see docs/protocol.md */
 
 /* Result byte carried in the status part of a FOTA operation's answer:
  * 0 for success, otherwise the magnitude of a FOTA_ERR_* code (so 84 means
@@ -122,8 +125,8 @@ static inline uint8_t fota_proto_result(int rc)
 #define FOTA_STATUS_NO_SLOT 0xFF
 
 typedef struct fota_status_slot {
-    uint8_t state;          /* enum fota_slot_state (journal) */
-    uint8_t hdr_valid;      /* 1: the slot holds a header that decodes and fits */
+    uint8_t state;     /* enum fota_slot_state (journal) */
+    uint8_t hdr_valid; /* 1: the slot holds a header that decodes and fits */
     fota_version_t version; /* journal's version for the slot */
     uint32_t image_crc;     /* journal's image CRC for the slot */
 } fota_status_slot_t;

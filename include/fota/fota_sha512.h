@@ -24,6 +24,7 @@ void fota_sha512_update(fota_sha512_t *ctx, const void *data, size_t len);
 void fota_sha512_final(fota_sha512_t *ctx, uint8_t digest[FOTA_SHA512_SIZE]);
 
 /* One-shot convenience. */
-void fota_sha512(const void *data, size_t len, uint8_t digest[FOTA_SHA512_SIZE]);
+void fota_sha512(const void *data, size_t len,
+                 uint8_t digest[FOTA_SHA512_SIZE]);
 
 #endif /* FOTA_SHA512_H */

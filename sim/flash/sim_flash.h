@@ -44,13 +44,13 @@ typedef struct sim_flash {
     uint8_t timing;                    /* enum sim_flash_timing */
     uint64_t ops;                      /* operations performed (or started) */
     uint64_t words_programmed;
-    uint64_t overwrites;               /* programs that hit non-erased bits */
+    uint64_t overwrites; /* programs that hit non-erased bits */
     uint32_t last_overwrite_addr;
     /* power cut */
-    uint64_t cut_at;                   /* operation index to cut at (ops value) */
-    uint8_t cut_mode;                  /* enum sim_cut_mode; NONE = disarmed */
-    uint32_t cut_seed;                 /* chooses the torn pattern */
-    jmp_buf *cut_jmp;                  /* where the cut longjmps to */
+    uint64_t cut_at;   /* operation index to cut at (ops value) */
+    uint8_t cut_mode;  /* enum sim_cut_mode; NONE = disarmed */
+    uint32_t cut_seed; /* chooses the torn pattern */
+    jmp_buf *cut_jmp;  /* where the cut longjmps to */
     bool cut_happened;
 } sim_flash_t;
 
@@ -67,7 +67,8 @@ void sim_flash_disarm(sim_flash_t *f);
  * Return 0, FOTA_ERR_INVAL (alignment), FOTA_ERR_RANGE. */
 int sim_flash_program_word(sim_flash_t *f, uint32_t addr, uint32_t word);
 int sim_flash_erase_sector(sim_flash_t *f, unsigned sector);
-int sim_flash_read(const sim_flash_t *f, uint32_t addr, void *dst, uint32_t len);
+int sim_flash_read(const sim_flash_t *f, uint32_t addr, void *dst,
+                   uint32_t len);
 
 /* Non-blocking forms: the content changes at once, the model stays busy
  * until now + operation time; starting while busy first waits (advances

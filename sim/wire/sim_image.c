@@ -22,8 +22,8 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
     uint32_t body_addr;
     uint32_t x = seed * 747796405u + 2891336453u;
 
-    if (slot < 0 || slot >= FOTA_SLOT_COUNT || body_size < 8 ||
-        body_size % 4 || body_size > FOTA_SLOT_BODY_MAX)
+    if (slot < 0 || slot >= FOTA_SLOT_COUNT || body_size < 8 || body_size % 4 ||
+        body_size > FOTA_SLOT_BODY_MAX)
         return FOTA_ERR_INVAL;
     if (cap < len)
         return FOTA_ERR_NOMEM;
@@ -59,8 +59,7 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
     return (int)len;
 }
 
-int sim_image_install(sim_flash_t *f, int slot, const uint8_t *img,
-                      size_t len)
+int sim_image_install(sim_flash_t *f, int slot, const uint8_t *img, size_t len)
 {
     uint32_t addr = (uint32_t)FOTA_SLOT_ADDR(slot);
     int rc;
@@ -68,7 +67,8 @@ int sim_image_install(sim_flash_t *f, int slot, const uint8_t *img,
     if (len % 4 || len > FOTA_SLOT_SIZE)
         return FOTA_ERR_INVAL;
     for (int s = 0; s < FOTA_SLOT_SECTORS; s++) {
-        rc = sim_flash_erase_sector(f, (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s));
+        rc = sim_flash_erase_sector(
+            f, (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s));
         if (rc < 0)
             return rc;
     }

@@ -22,7 +22,6 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
 
 /* Program len bytes of img into slot's sectors (erased first) directly in
  * the model, as a factory programmer would. Returns 0 or FOTA_ERR_*. */
-int sim_image_install(sim_flash_t *f, int slot, const uint8_t *img,
-                      size_t len);
+int sim_image_install(sim_flash_t *f, int slot, const uint8_t *img, size_t len);
 
 #endif /* SIM_IMAGE_H */

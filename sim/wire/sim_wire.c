@@ -165,8 +165,8 @@ static void wire_uart_push(sim_wire_t *w, const uint8_t *b, size_t n)
     uint64_t t = w->flash->now_ns;
 
     if (w->urx_count) {
-        uint16_t last = (uint16_t)((w->urx_head + w->urx_count - 1) %
-                                   SIM_WIRE_UART_FIFO);
+        uint16_t last =
+            (uint16_t)((w->urx_head + w->urx_count - 1) % SIM_WIRE_UART_FIFO);
         if (w->urx_ready_ns[last] > t)
             t = w->urx_ready_ns[last];
     }
@@ -175,8 +175,8 @@ static void wire_uart_push(sim_wire_t *w, const uint8_t *b, size_t n)
             w->urx_overflows++;
             continue;
         }
-        uint16_t at = (uint16_t)((w->urx_head + w->urx_count) %
-                                 SIM_WIRE_UART_FIFO);
+        uint16_t at =
+            (uint16_t)((w->urx_head + w->urx_count) % SIM_WIRE_UART_FIFO);
         t += wire_uart_byte_ns(w);
         w->urx[at] = b[i];
         w->urx_ready_ns[at] = t;
@@ -277,7 +277,8 @@ static uint8_t wire_clock_byte(sim_wire_t *w, uint8_t mosi)
 
     if (!w->stall_done && w->bytes >= fl->stall_at && fl->stall_ms) {
         w->stall_done = true;
-        w->stall_until_ns = w->flash->now_ns + (uint64_t)fl->stall_ms * 1000000u;
+        w->stall_until_ns =
+            w->flash->now_ns + (uint64_t)fl->stall_ms * 1000000u;
         w->faults_injected++;
     }
     if (!w->reset_done && w->bytes >= fl->reset_at) {

@@ -72,7 +72,7 @@ typedef struct sim_wire_faults {
     uint32_t drop_ppm;      /* the slave misses the byte entirely */
     uint32_t dup_ppm;       /* the slave sees the byte twice (SCK glitch) */
     uint64_t window_start;
-    uint64_t window_end;    /* SIM_WIRE_NEVER: to the end */
+    uint64_t window_end; /* SIM_WIRE_NEVER: to the end */
     uint32_t max_faults;
     /* The slave stalls (answers BUSY, hears nothing) for stall_ms from
      * byte stall_at: a target whose SPI handler cannot run. */
@@ -103,22 +103,22 @@ typedef struct sim_wire {
     sim_wire_cfg_t cfg;
     sim_wire_faults_t faults;
     boot_ctx_t boot;
-    boot_proto_t proto;    /* SPI engine */
-    boot_proto_t uproto;   /* UART engine on the same boot context */
-    uint8_t mode;          /* enum sim_target_mode */
-    int8_t app_slot;       /* slot the application runs from, or -1 */
-    bool app_trial;        /* that boot is a trial of a pending image */
-    bool cs;               /* CS asserted (low) */
+    boot_proto_t proto;  /* SPI engine */
+    boot_proto_t uproto; /* UART engine on the same boot context */
+    uint8_t mode;        /* enum sim_target_mode */
+    int8_t app_slot;     /* slot the application runs from, or -1 */
+    bool app_trial;      /* that boot is a trial of a pending image */
+    bool cs;             /* CS asserted (low) */
     bool nrst_low;
-    uint8_t preload;       /* byte the slave returns on the next clock */
+    uint8_t preload; /* byte the slave returns on the next clock */
     uint32_t rng;
     uint64_t stall_until_ns;
     bool stall_done;
     bool reset_done;
     uint64_t flip_a, flip_b; /* byte indexes of the pending pair flip */
     /* Statistics. */
-    uint64_t bytes;        /* bytes clocked by the master */
-    uint64_t xfers;        /* transactions */
+    uint64_t bytes; /* bytes clocked by the master */
+    uint64_t xfers; /* transactions */
     uint32_t faults_injected;
     uint32_t target_boots; /* boots (power-on, NRST, reboot requests) */
     uint32_t reboots;      /* BOOT_REQ_REBOOT requests served */

@@ -82,8 +82,8 @@ static void test_file_then_command_line(void **state)
     tool_agent_conf_free(&c);
 
     /* The command line overrides a value and drops the file's target. */
-    const char *a3[] = {"agent", "--bucket", "cli", "--target", "sim:f",
-                        "--config", s_path, NULL};
+    const char *a3[] = {"agent", "--bucket", "cli",  "--target",
+                        "sim:f", "--config", s_path, NULL};
     assert_int_equal(run(a3, &c), 0);
     assert_string_equal(s_bucket, "cli");
     assert_string_equal(s_endpoint, "http://a:1");
@@ -120,13 +120,13 @@ static void test_refused(void **state)
     tool_agent_conf_t c;
 
     (void)state;
-    expect_refused("bukket=x\n");             /* unknown key */
-    expect_refused("endpoint\n");             /* no '=' */
-    expect_refused("once=perhaps\n");         /* flag value */
-    expect_refused("endpoint=\n");            /* empty value */
-    expect_refused("bucket=\"open\n");        /* quote */
-    expect_refused("bucket=a\nbucket=b\n");   /* twice */
-    expect_refused("config=/etc/other\n");    /* nesting */
+    expect_refused("bukket=x\n");           /* unknown key */
+    expect_refused("endpoint\n");           /* no '=' */
+    expect_refused("once=perhaps\n");       /* flag value */
+    expect_refused("endpoint=\n");          /* empty value */
+    expect_refused("bucket=\"open\n");      /* quote */
+    expect_refused("bucket=a\nbucket=b\n"); /* twice */
+    expect_refused("config=/etc/other\n");  /* nesting */
     const char *a[] = {"agent", "--config", "/nonexistent/fota.conf", NULL};
     assert_int_equal(run(a, &c), TOOL_EXIT_USAGE);
     const char *b[] = {"agent", "--config", NULL};

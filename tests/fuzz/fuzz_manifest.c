@@ -42,13 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fota_version_t v;
     int rc;
 
-    rc = agent_manifest_parse((const char *)data, size, s_arena, sizeof s_arena, &m);
+    rc = agent_manifest_parse((const char *)data, size, s_arena, sizeof s_arena,
+                              &m);
     if (rc != 0) {
         if (rc != FOTA_ERR_CORRUPT && rc != FOTA_ERR_NOMEM)
             broken("unexpected error code");
         if (m.error[0] == '\0')
             broken("refusal without a reason");
-        if (m.product[0] || m.version_str[0] || m.slot[0].size || m.slot[1].size)
+        if (m.product[0] || m.version_str[0] || m.slot[0].size ||
+            m.slot[1].size)
             broken("fields left after a refusal");
         return 0;
     }

@@ -118,7 +118,8 @@ static void install_slot_a(sim_flash_t *f)
     for (size_t i = FOTA_IMAGE_HDR_SIZE; i < sizeof img; i++)
         img[i] = (uint8_t)(i * 7);
     fota_put_le32(img + FOTA_IMAGE_HDR_SIZE, FOTA_NOINIT_ADDR);
-    fota_put_le32(img + FOTA_IMAGE_HDR_SIZE + 4, FOTA_SLOT_BODY_ADDR(0) + 0x101);
+    fota_put_le32(img + FOTA_IMAGE_HDR_SIZE + 4,
+                  FOTA_SLOT_BODY_ADDR(0) + 0x101);
     memset(&hdr, 0, sizeof hdr);
     hdr.magic = FOTA_IMAGE_MAGIC;
     hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
@@ -245,9 +246,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_armed = 0;
     /* The whole array outside slot B is as it was. */
     if (memcmp(s_flash.mem, s_base.mem, FOTA_SLOT_B_ADDR - FOTA_FLASH_BASE) ||
-        memcmp(&s_flash.mem[FOTA_SLOT_B_ADDR + FOTA_SLOT_SIZE - FOTA_FLASH_BASE],
-               &s_base.mem[FOTA_SLOT_B_ADDR + FOTA_SLOT_SIZE - FOTA_FLASH_BASE],
-               FOTA_FLASH_END - FOTA_SLOT_B_ADDR - FOTA_SLOT_SIZE))
+        memcmp(
+            &s_flash.mem[FOTA_SLOT_B_ADDR + FOTA_SLOT_SIZE - FOTA_FLASH_BASE],
+            &s_base.mem[FOTA_SLOT_B_ADDR + FOTA_SLOT_SIZE - FOTA_FLASH_BASE],
+            FOTA_FLASH_END - FOTA_SLOT_B_ADDR - FOTA_SLOT_SIZE))
         violation("flash changed outside slot B", 0);
     /* The engine's own view never changed either. */
     if (memcmp(&s_ctx.state, &s_base_ctx.state, sizeof s_ctx.state) != 0)

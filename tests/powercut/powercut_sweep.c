@@ -46,22 +46,22 @@
 
 /* ---- configuration ---- */
 
-#define TORN_VARIANTS 3       /* SIM_CUT_TORN seeds per operation index */
-#define IMAGE_SAMPLE 97       /* in the bulk image write, cut every Nth word */
-#define IMAGE_EDGE_WORDS 4    /* ... plus the first and last few words */
-#define WRITE_CHUNK 256       /* bytes per write, as Write Memory carries */
-#define MAX_POWER_ONS 24      /* bound on the recovery loop */
-#define MAX_REPORTS 12        /* failures printed in detail */
-#define BODY_AB 12288         /* body bytes of scenario a/b images */
-#define BODY_C 1024           /* body bytes of scenario c images */
+#define TORN_VARIANTS 3    /* SIM_CUT_TORN seeds per operation index */
+#define IMAGE_SAMPLE 97    /* in the bulk image write, cut every Nth word */
+#define IMAGE_EDGE_WORDS 4 /* ... plus the first and last few words */
+#define WRITE_CHUNK 256    /* bytes per write, as Write Memory carries */
+#define MAX_POWER_ONS 24   /* bound on the recovery loop */
+#define MAX_REPORTS 12     /* failures printed in detail */
+#define BODY_AB 12288      /* body bytes of scenario a/b images */
+#define BODY_C 1024        /* body bytes of scenario c images */
 #define IMG_MAX (FOTA_IMAGE_HDR_SIZE + BODY_AB)
 #define SEC_COUNTER 1
 
 /* ---- the flash, its snapshots, the image cache ---- */
 
-static sim_flash_t s_live;  /* the device's flash, bound to the port */
-static sim_flash_t s_snap;  /* before the swept step */
-static sim_flash_t s_post;  /* after the swept step, uncut */
+static sim_flash_t s_live; /* the device's flash, bound to the port */
+static sim_flash_t s_snap; /* before the swept step */
+static sim_flash_t s_post; /* after the swept step, uncut */
 
 static bool s_full;
 static bool s_verbose;
@@ -158,7 +158,7 @@ typedef struct tally {
     uint64_t journal_overwrites; /* cuts after which the journal saw one */
     uint64_t other_overwrites;
     uint64_t swept_steps;
-    uint64_t compaction_steps;   /* swept steps whose uncut run compacted */
+    uint64_t compaction_steps; /* swept steps whose uncut run compacted */
     unsigned reports;
 } tally_t;
 
@@ -174,14 +174,14 @@ enum step_kind {
 
 /* What the check after a cut accepts. */
 enum allow {
-    ALLOW_OLD = 1,         /* the last confirmed image, normal boot */
-    ALLOW_NEW_TRIAL = 2,   /* the new image, on trial */
+    ALLOW_OLD = 1,       /* the last confirmed image, normal boot */
+    ALLOW_NEW_TRIAL = 2, /* the new image, on trial */
     ALLOW_NEW_CONFIRMED = 4,
 };
 
 typedef struct scenario {
     const char *name;
-    bool confirms;       /* the new image confirms itself when on trial */
+    bool confirms; /* the new image confirms itself when on trial */
     uint32_t body_size;
     /* current update cycle */
     int old_slot;
@@ -205,7 +205,7 @@ typedef struct step {
 typedef struct step_result {
     int rc;
     boot_decision_t d;
-    uint32_t compactions;     /* compactions during this step */
+    uint32_t compactions; /* compactions during this step */
     fota_journal_rec_t state;
     uint8_t area;
     uint32_t main_next_off;
@@ -229,8 +229,8 @@ static int do_update(boot_ctx_t *ctx, const image_t *im)
 
     if (boot_inactive_slot(ctx) != im->slot)
         return FOTA_ERR_PERM;
-    for (unsigned s = first; base + im->len >
-                             (uint32_t)FOTA_SECTOR_ADDR(s); s++) {
+    for (unsigned s = first; base + im->len > (uint32_t)FOTA_SECTOR_ADDR(s);
+         s++) {
         rc = boot_policy_check(ctx, BOOT_OP_ERASE, FOTA_SECTOR_ADDR(s),
                                FOTA_SECTOR_SIZE(s));
         if (rc < 0)
@@ -296,8 +296,8 @@ static int identify(const scenario_t *sc, int slot)
     const uint8_t *mem = &s_live.mem[FOTA_SLOT_ADDR(slot) - FOTA_FLASH_BASE];
 
     if (slot == sc->old_slot)
-        cand[0] = image_get(sc->old_slot, sc->old_ver, sc->body_size,
-                            sc->old_flags);
+        cand[0] =
+            image_get(sc->old_slot, sc->old_ver, sc->body_size, sc->old_flags);
     if (slot == sc->new_slot)
         cand[1] = new_image(sc);
     for (int i = 0; i < 2; i++)
@@ -383,8 +383,9 @@ static enum verdict recover(scenario_t *sc, unsigned allow, char *why,
     if (!((allow & ALLOW_OLD) && is_old(sc, &d, id)) &&
         !((allow & ALLOW_NEW_TRIAL) && is_new_trial(sc, &d, id)) &&
         !((allow & ALLOW_NEW_CONFIRMED) && is_new_confirmed(sc, &d, id))) {
-        snprintf(why, why_len, "boots slot %d image %d trial %d, not allowed here",
-                 d.slot, id, d.trial);
+        snprintf(why, why_len,
+                 "boots slot %d image %d trial %d, not allowed here", d.slot,
+                 id, d.trial);
         return V_WRONG;
     }
 
@@ -451,7 +452,8 @@ static enum verdict recover(scenario_t *sc, unsigned allow, char *why,
                  * bootloader refuses the rejected version again. */
                 rc = boot_commit(ctx, sc->new_slot);
                 if (rc != FOTA_ERR_REJECTED) {
-                    snprintf(why, why_len, "rejected image recommit gave %d", rc);
+                    snprintf(why, why_len, "rejected image recommit gave %d",
+                             rc);
                     return V_UNFINISHED;
                 }
                 return V_OK;
@@ -465,8 +467,9 @@ static enum verdict recover(scenario_t *sc, unsigned allow, char *why,
             trials = 0;
             continue;
         }
-        snprintf(why, why_len, "boots slot %d image %d trial %d during recovery",
-                 d.slot, id, d.trial);
+        snprintf(why, why_len,
+                 "boots slot %d image %d trial %d during recovery", d.slot, id,
+                 d.trial);
         return V_WRONG;
     }
     snprintf(why, why_len, "no end state after %u power-ons", MAX_POWER_ONS);
@@ -522,8 +525,8 @@ static void report(scenario_t *sc, const char *what, const step_t *st,
 {
     if (sc->t.reports++ >= MAX_REPORTS)
         return;
-    printf("powercut:   %s: %s in step '%s' op %llu %s seed %u: %s\n",
-           sc->name, what, st->name, (unsigned long long)i,
+    printf("powercut:   %s: %s in step '%s' op %llu %s seed %u: %s\n", sc->name,
+           what, st->name, (unsigned long long)i,
            mode == SIM_CUT_BEFORE ? "before" : "torn", seed, why);
 }
 
@@ -535,8 +538,7 @@ static bool journal_addr(uint32_t addr)
 
 /* Run a step. When sweep is set, first cut it at every chosen operation
  * (from a snapshot), then leave the flash as the uncut run left it. */
-static int step(scenario_t *sc, const step_t *st, bool sweep,
-                step_result_t *r)
+static int step(scenario_t *sc, const step_t *st, bool sweep, step_result_t *r)
 {
     if (!sweep) {
         run_step(sc, st, r);
@@ -614,11 +616,14 @@ static int step(scenario_t *sc, const step_t *st, bool sweep,
 
 /* ---- scenarios ---- */
 
-static const step_t k_update = {STEP_UPDATE, "update", ALLOW_OLD | ALLOW_NEW_TRIAL};
-static const step_t k_trial = {STEP_BOOT, "trial boot", ALLOW_OLD | ALLOW_NEW_TRIAL};
-static const step_t k_confirm = {STEP_CONFIRM, "confirm",
-                                 ALLOW_OLD | ALLOW_NEW_TRIAL | ALLOW_NEW_CONFIRMED};
-static const step_t k_boot_new = {STEP_BOOT, "boot confirmed", ALLOW_NEW_CONFIRMED};
+static const step_t k_update = {STEP_UPDATE, "update",
+                                ALLOW_OLD | ALLOW_NEW_TRIAL};
+static const step_t k_trial = {STEP_BOOT, "trial boot",
+                               ALLOW_OLD | ALLOW_NEW_TRIAL};
+static const step_t k_confirm = {
+    STEP_CONFIRM, "confirm", ALLOW_OLD | ALLOW_NEW_TRIAL | ALLOW_NEW_CONFIRMED};
+static const step_t k_boot_new = {STEP_BOOT, "boot confirmed",
+                                  ALLOW_NEW_CONFIRMED};
 static const step_t k_rollback = {STEP_BOOT, "trial/rollback boot",
                                   ALLOW_OLD | ALLOW_NEW_TRIAL};
 static const step_t k_boot_old = {STEP_BOOT, "boot after rollback", ALLOW_OLD};
@@ -676,16 +681,16 @@ static int cycle_confirm(scenario_t *sc, uint32_t ver, bool sweep)
     if (rc != 0)
         return fail_setup(sc, "update", rc);
     rc = step(sc, &k_trial, sweep, &r);
-    if (rc != 0 || r.d.action != BOOT_ACTION_JUMP ||
-        r.d.slot != sc->new_slot || !r.d.trial)
+    if (rc != 0 || r.d.action != BOOT_ACTION_JUMP || r.d.slot != sc->new_slot ||
+        !r.d.trial)
         return fail_setup(sc, "trial boot", rc ? rc : FOTA_ERR_CORRUPT);
     sc->trials_before = 1;
     rc = step(sc, &k_confirm, sweep, &r);
     if (rc != 0 || r.state.active != sc->new_slot)
         return fail_setup(sc, "confirm", rc ? rc : FOTA_ERR_CORRUPT);
     rc = step(sc, &k_boot_new, sweep, &r);
-    if (rc != 0 || r.d.action != BOOT_ACTION_JUMP ||
-        r.d.slot != sc->new_slot || r.d.trial)
+    if (rc != 0 || r.d.action != BOOT_ACTION_JUMP || r.d.slot != sc->new_slot ||
+        r.d.trial)
         return fail_setup(sc, "boot confirmed", rc ? rc : FOTA_ERR_CORRUPT);
     sc->old_slot = sc->new_slot;
     sc->old_ver = ver;
@@ -695,7 +700,8 @@ static int cycle_confirm(scenario_t *sc, uint32_t ver, bool sweep)
 
 static void finish_scenario(scenario_t *sc, clock_t t0)
 {
-    printf("powercut: scenario %s: ops=%llu swept_steps=%llu compaction_steps=%llu "
+    printf("powercut: scenario %s: ops=%llu swept_steps=%llu "
+           "compaction_steps=%llu "
            "cuts=%llu bricked=%llu wrong_image=%llu unfinished=%llu "
            "journal_overwrites=%llu other_overwrites=%llu "
            "uncut_overwrites=%llu (%.1f s)\n",
@@ -902,8 +908,8 @@ int main(int argc, char **argv)
         }
     }
     printf("powercut: %s sweep, %d torn variants per cut point, image words "
-           "sampled every %d\n", s_full ? "full" : "bounded", TORN_VARIANTS,
-           IMAGE_SAMPLE);
+           "sampled every %d\n",
+           s_full ? "full" : "bounded", TORN_VARIANTS, IMAGE_SAMPLE);
     fflush(stdout);
     setup_failed |= scenario_factory() != 0;
     setup_failed |= scenario_a() != 0;
@@ -915,11 +921,11 @@ int main(int argc, char **argv)
     printf("powercut: journal_overwrites=%llu other_overwrites=%llu\n",
            (unsigned long long)s_total.journal_overwrites,
            (unsigned long long)s_total.other_overwrites);
-    printf("powercut: cuts=%llu bricked=%llu wrong_image=%llu unfinished=%llu\n",
-           (unsigned long long)s_total.cuts,
-           (unsigned long long)s_total.bricked,
-           (unsigned long long)s_total.wrong,
-           (unsigned long long)s_total.unfinished);
+    printf(
+        "powercut: cuts=%llu bricked=%llu wrong_image=%llu unfinished=%llu\n",
+        (unsigned long long)s_total.cuts, (unsigned long long)s_total.bricked,
+        (unsigned long long)s_total.wrong,
+        (unsigned long long)s_total.unfinished);
     return (s_total.bricked || s_total.wrong || s_total.unfinished ||
             s_total.journal_overwrites || s_total.other_overwrites ||
             setup_failed)

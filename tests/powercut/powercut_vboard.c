@@ -62,7 +62,7 @@
 #include "vb_real.h"
 #include "vboard.h"
 
-#define WAIT_EDGE 8          /* instructions cut at each end of a wait */
+#define WAIT_EDGE 8 /* instructions cut at each end of a wait */
 /* Cuts spread over a wait's middle: the full run samples waits more densely
  * (its figure must reach 50,000 cuts; the bounded run stays quick). */
 #define WAIT_SPREAD_BOUNDED 48
@@ -70,7 +70,8 @@
 #define TORN_SEEDS 3
 #define MAX_WINDOWS 4
 #define MAX_WAITS 4096
-#define CHECK_BOUND_NS 6000000000ull  /* a check boot may compact: 1.25 s of erases */
+#define CHECK_BOUND_NS                                                         \
+    6000000000ull /* a check boot may compact: 1.25 s of erases */
 #define SURVEY_BOUND_NS 8000000000ull
 #define MAX_REPORTS 12
 
@@ -101,14 +102,14 @@ typedef struct scenario {
     const char *name;
     const char *what;
     int (*prep)(sim_flash_t *f);
-    const vbr_image_t *img_b;  /* image the scenario put in slot B (or NULL) */
-    bool b_allowed;            /* may slot B boot (before its confirm / rejection)? */
-    int nwin;                  /* journal appends to sweep from power-on */
-    bool heavy;                /* compaction: truncated in the bounded run */
-    bool full_only;            /* left out of the bounded run */
+    const vbr_image_t *img_b; /* image the scenario put in slot B (or NULL) */
+    bool b_allowed; /* may slot B boot (before its confirm / rejection)? */
+    int nwin;       /* journal appends to sweep from power-on */
+    bool heavy;     /* compaction: truncated in the bounded run */
+    bool full_only; /* left out of the bounded run */
 } scenario_t;
 
-static sim_flash_t s_prep;     /* scenario preparation (host boot core) */
+static sim_flash_t s_prep; /* scenario preparation (host boot core) */
 static uint8_t s_boot_sector[FOTA_FLASH_SIZE];
 
 static int prep_factory(sim_flash_t *f)
@@ -125,12 +126,14 @@ static int prep_confirmed_a(sim_flash_t *f, boot_ctx_t *ctx)
         rc = boot_init(ctx);
     if (rc == 0)
         rc = boot_decide(ctx, &d);
-    if (rc == 0 && (d.slot != 0 || d.trial || ctx->state.slot[0].state != FOTA_SLOT_CONFIRMED))
+    if (rc == 0 && (d.slot != 0 || d.trial ||
+                    ctx->state.slot[0].state != FOTA_SLOT_CONFIRMED))
         rc = FOTA_ERR_INVAL;
     return rc;
 }
 
-static int prep_pending(sim_flash_t *f, boot_ctx_t *ctx, const vbr_image_t *b, int trials)
+static int prep_pending(sim_flash_t *f, boot_ctx_t *ctx, const vbr_image_t *b,
+                        int trials)
 {
     boot_decision_t d;
     int rc = prep_confirmed_a(f, ctx);
@@ -155,8 +158,9 @@ static int fill_journal(boot_ctx_t *ctx, unsigned free_recs)
 {
     int rc = 0;
 
-    while (rc == 0 && ctx->main_next_off <
-                          FOTA_JOURNAL_MAIN_SIZE - free_recs * FOTA_JOURNAL_REC_SIZE) {
+    while (rc == 0 &&
+           ctx->main_next_off <
+               FOTA_JOURNAL_MAIN_SIZE - free_recs * FOTA_JOURNAL_REC_SIZE) {
         fota_journal_rec_t r = ctx->state;
 
         rc = boot_journal_append(ctx, &r);
@@ -204,24 +208,26 @@ static int prep_compact_confirm(sim_flash_t *f)
 }
 
 static const scenario_t s_scen[] = {
-    {"factory", "first boot records the factory image", prep_factory, NULL, false, 1, false,
-     false},
+    {"factory", "first boot records the factory image", prep_factory, NULL,
+     false, 1, false, false},
     {"trial", "trial-attempt record, then the app's confirm via the API table",
      prep_trial, &s_b2, true, 2, false, false},
     {"last-attempt", "last trial attempt of an image that never confirms",
      prep_last_attempt, &s_b2nc, true, 1, false, false},
-    {"rollback", "attempts exhausted: rollback record", prep_rollback, &s_b2nc, false, 1,
-     false, false},
-    {"compact-trial", "sector 11 full: the trial record compacts, then the confirm",
+    {"rollback", "attempts exhausted: rollback record", prep_rollback, &s_b2nc,
+     false, 1, false, false},
+    {"compact-trial",
+     "sector 11 full: the trial record compacts, then the confirm",
      prep_compact_trial, &s_b2, true, 2, true, true},
-    {"compact-confirm", "one record left: the trial record fills it, the confirm compacts",
+    {"compact-confirm",
+     "one record left: the trial record fills it, the confirm compacts",
      prep_compact_confirm, &s_b2, true, 2, true, false},
 };
 
 /* ---- boards ---- */
 
-static vboard_t *s_run;          /* the swept board */
-static vboard_t *s_chk;          /* the check board */
+static vboard_t *s_run;               /* the swept board */
+static vboard_t *s_chk;               /* the check board */
 static vboard_snapshot_t *s_chk_snap; /* power-on boot stopped at boot_init */
 
 static vboard_t *new_board(void)
@@ -229,7 +235,8 @@ static vboard_t *new_board(void)
     vboard_t *b = vboard_create(NULL);
 
     if (!b || vboard_load_elf(b, s_boot_elf) != 0) {
-        fprintf(stderr, "powercut-vboard: cannot create a board with %s\n", s_boot_elf);
+        fprintf(stderr, "powercut-vboard: cannot create a board with %s\n",
+                s_boot_elf);
         exit(1);
     }
     vboard_set_nss(b, true);
@@ -327,10 +334,12 @@ static void run_to_banner(vboard_t *b, const scenario_t *sc, outcome_t *o)
     size_t len0 = 0;
 
     vboard_uart_output(b, &len0);
-    if (vboard_run(b, &ban) == VBOARD_STOP_UART && vboard_run(b, &eol) == VBOARD_STOP_UART) {
+    if (vboard_run(b, &ban) == VBOARD_STOP_UART &&
+        vboard_run(b, &eol) == VBOARD_STOP_UART) {
         const char *ln = strstr(vboard_uart_output(b, NULL) + len0, "fota-app");
 
-        o->banner_ok = ln && strstr(ln, o->slot == 0 ? "slot A" : "slot B") != NULL;
+        o->banner_ok =
+            ln && strstr(ln, o->slot == 0 ? "slot A" : "slot B") != NULL;
     }
     o->holds = vbr_slot_holds(vboard_flash(b)->mem, o->slot, img);
 }
@@ -372,7 +381,8 @@ static void check_boot(const scenario_t *sc, const uint8_t *mem, outcome_t *o)
     size_t i;
 
     flash_hash(mem, &h1, &h2);
-    for (i = (size_t)(h1 & (CACHE_SIZE - 1)); s_cache[i].used; i = (i + 1) & (CACHE_SIZE - 1)) {
+    for (i = (size_t)(h1 & (CACHE_SIZE - 1)); s_cache[i].used;
+         i = (i + 1) & (CACHE_SIZE - 1)) {
         if (s_cache[i].h1 == h1 && s_cache[i].h2 == h2) {
             *o = s_cache[i].o;
             return;
@@ -400,7 +410,8 @@ static void report(const scenario_t *sc, const char *what, const char *where,
 }
 
 /* The cut left mem: judge it. */
-static void check_cut(const scenario_t *sc, const uint8_t *mem, const char *where)
+static void check_cut(const scenario_t *sc, const uint8_t *mem,
+                      const char *where)
 {
     static uint8_t cut[FOTA_FLASH_SIZE];
     boot_ctx_t jctx;
@@ -411,14 +422,16 @@ static void check_cut(const scenario_t *sc, const uint8_t *mem, const char *wher
     memcpy(cut, mem, FOTA_FLASH_SIZE);
     /* What the cut flash already records narrows the allowed images. */
     if (vbr_journal_read(cut, &jctx) == 0 && jctx.area != BOOT_AREA_NONE) {
-        if (jctx.state.active == 1 && jctx.state.slot[1].state == FOTA_SLOT_CONFIRMED)
+        if (jctx.state.active == 1 &&
+            jctx.state.slot[1].state == FOTA_SLOT_CONFIRMED)
             allow_a = false;
         /* The cold boot after a cut is a power-on: a pending image whose
          * attempt is on record gets that attempt back while the bound
          * allows (docs/boot-flow.md), even with no attempts left. */
         if (jctx.state.slot[1].state == FOTA_SLOT_PENDING &&
             (jctx.state.attempts_left > 0 ||
-             ((jctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS) < FOTA_TRIAL_POWER_LOSS_MAX &&
+             ((jctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS) <
+                  FOTA_TRIAL_POWER_LOSS_MAX &&
               jctx.state.attempts_left < FOTA_TRIAL_ATTEMPTS)))
             allow_b = true;
         if (jctx.state.slot[1].state == FOTA_SLOT_REJECTED)
@@ -457,8 +470,8 @@ typedef struct wait {
 } wait_t;
 
 typedef struct window {
-    uint64_t k0, k1;       /* instruction counts since power-on */
-    uint64_t op0, op1;     /* flash operation indices [op0, op1) */
+    uint64_t k0, k1;   /* instruction counts since power-on */
+    uint64_t op0, op1; /* flash operation indices [op0, op1) */
     bool truncated;
     vboard_snapshot_t *snap; /* at k0 */
     size_t nwait;
@@ -491,7 +504,8 @@ static int survey_window(window_t *w, uint64_t cap)
         return FOTA_ERR_NOMEM;
     w->nwait = 0;
     while (vboard_insns(s_run) < w->k1 && w->nwait < MAX_WAITS) {
-        vboard_until_t we = {.pc = s_sym_wait, .max_insns = w->k1 - vboard_insns(s_run)};
+        vboard_until_t we = {.pc = s_sym_wait,
+                             .max_insns = w->k1 - vboard_insns(s_run)};
 
         if (vboard_run(s_run, &we) != VBOARD_STOP_PC)
             break;
@@ -598,10 +612,13 @@ static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
         if (verify)
             memcpy(s_uncut, fl->mem, FOTA_FLASH_SIZE);
         vboard_power_cut_after(s_run, 0);
-        if (verify && memcmp(s_uncut, vboard_flash(s_run)->mem, FOTA_FLASH_SIZE) != 0) {
+        if (verify &&
+            memcmp(s_uncut, vboard_flash(s_run)->mem, FOTA_FLASH_SIZE) != 0) {
             s_tot.harness++;
-            printf("powercut-vboard: %s: %s: a cut with no operation in flight changed "
-                   "the flash\n", sc->name, where);
+            printf("powercut-vboard: %s: %s: a cut with no operation in flight "
+                   "changed "
+                   "the flash\n",
+                   sc->name, where);
         }
         check_cut(sc, vboard_flash(s_run)->mem, where);
         vboard_restore(s_run, snap);
@@ -619,27 +636,32 @@ static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
 
             vboard_restore(s_run, w->snap);
             cuts0 = vboard_power_cuts(s_run);
-            vboard_arm_flash_cut(s_run, op, mode, (uint32_t)(op * 131u + (uint64_t)v));
-            vboard_until_t u = {.max_insns = w->k1 - w->k0 + 1, .max_ns = SURVEY_BOUND_NS};
+            vboard_arm_flash_cut(s_run, op, mode,
+                                 (uint32_t)(op * 131u + (uint64_t)v));
+            vboard_until_t u = {.max_insns = w->k1 - w->k0 + 1,
+                                .max_ns = SURVEY_BOUND_NS};
 
             vboard_run(s_run, &u);
             if (vboard_power_cuts(s_run) != cuts0 + 1) {
                 s_tot.harness++;
-                printf("powercut-vboard: %s: armed cut at op %llu did not happen\n",
+                printf("powercut-vboard: %s: armed cut at op %llu did not "
+                       "happen\n",
                        sc->name, (unsigned long long)op);
                 continue;
             }
-            snprintf(where, sizeof where, "window %d flash op +%llu %s seed %d", wi,
-                     (unsigned long long)(op - w->op0),
+            snprintf(where, sizeof where, "window %d flash op +%llu %s seed %d",
+                     wi, (unsigned long long)(op - w->op0),
                      v == 0 ? "before" : "torn", v);
             check_cut(sc, vboard_flash(s_run)->mem, where);
         }
     }
     if (s_verbose)
-        printf("powercut-vboard:   window %d: %llu instructions%s, %zu waits, %llu flash "
+        printf("powercut-vboard:   window %d: %llu instructions%s, %zu waits, "
+               "%llu flash "
                "ops, %llu cuts\n",
-               wi, (unsigned long long)(w->k1 - w->k0), w->truncated ? " (truncated)" : "",
-               w->nwait, (unsigned long long)(w->op1 - w->op0),
+               wi, (unsigned long long)(w->k1 - w->k0),
+               w->truncated ? " (truncated)" : "", w->nwait,
+               (unsigned long long)(w->op1 - w->op0),
                (unsigned long long)(s_tot.cuts - before));
     return 0;
 }
@@ -659,7 +681,8 @@ static int run_scenario(const scenario_t *sc)
     rc = sc->prep(&s_prep);
     boot_port_host_bind(NULL);
     if (rc != 0) {
-        printf("powercut-vboard: %s: preparing the flash failed: %d\n", sc->name, rc);
+        printf("powercut-vboard: %s: preparing the flash failed: %d\n",
+               sc->name, rc);
         return rc;
     }
     vbr_flash_to_board(s_run, &s_prep);
@@ -672,14 +695,16 @@ static int run_scenario(const scenario_t *sc)
                             .max_ns = SURVEY_BOUND_NS};
 
         if (vboard_run(s_run, &u) != VBOARD_STOP_PC) {
-            printf("powercut-vboard: %s: journal append %d not reached; uart:\n%s\n",
+            printf("powercut-vboard: %s: journal append %d not reached; "
+                   "uart:\n%s\n",
                    sc->name, nwin, vboard_uart_output(s_run, NULL));
             rc = FOTA_ERR_INVAL;
             break;
         }
         rc = survey_window(&win[nwin], cap);
         if (rc != 0) {
-            printf("powercut-vboard: %s: survey of append %d failed\n", sc->name, nwin);
+            printf("powercut-vboard: %s: survey of append %d failed\n",
+                   sc->name, nwin);
             break;
         }
     }
@@ -689,10 +714,11 @@ static int run_scenario(const scenario_t *sc)
         vboard_snapshot_free(win[i].snap);
         free(win[i].wait);
     }
-    printf("powercut-vboard: %-15s %-66s cuts=%llu bricked=%llu wrong_image=%llu (%lds)\n",
+    printf("powercut-vboard: %-15s %-66s cuts=%llu bricked=%llu "
+           "wrong_image=%llu (%lds)\n",
            sc->name, sc->what, (unsigned long long)(s_tot.cuts - cuts0),
-           (unsigned long long)(s_tot.bricked - b0), (unsigned long long)(s_tot.wrong - w0),
-           (long)(time(NULL) - t0));
+           (unsigned long long)(s_tot.bricked - b0),
+           (unsigned long long)(s_tot.wrong - w0), (long)(time(NULL) - t0));
     fflush(stdout);
     return rc;
 }
@@ -704,10 +730,12 @@ static int load(const char *dir)
 
     snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", dir);
     if (vbr_elf_symbol(s_boot_elf, "boot_journal_append", &s_sym_append) ||
-        vbr_elf_symbol(s_boot_elf, "fota_api_boot_journal_append", &s_sym_api_append) ||
+        vbr_elf_symbol(s_boot_elf, "fota_api_boot_journal_append",
+                       &s_sym_api_append) ||
         vbr_elf_symbol(s_boot_elf, "fw_flash_wait_idle", &s_sym_wait) ||
         vbr_elf_symbol(s_boot_elf, "boot_init", &s_sym_init)) {
-        fprintf(stderr, "powercut-vboard: symbols not found in %s (run make cross)\n",
+        fprintf(stderr,
+                "powercut-vboard: symbols not found in %s (run make cross)\n",
                 s_boot_elf);
         return -1;
     }
@@ -732,7 +760,8 @@ static int load(const char *dir)
     vboard_until_t u = {.pc = s_sym_init, .max_ns = 100000000u};
 
     if (vboard_run(s_chk, &u) != VBOARD_STOP_PC) {
-        fprintf(stderr, "powercut-vboard: the bootloader never reached boot_init\n");
+        fprintf(stderr,
+                "powercut-vboard: the bootloader never reached boot_init\n");
         return -1;
     }
     s_chk_snap = vboard_snapshot(s_chk);
@@ -749,8 +778,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--full") == 0) {
             s_full = true;
             s_wait_spread = WAIT_SPREAD_FULL;
-        }
-        else if (strcmp(argv[i], "--verbose") == 0)
+        } else if (strcmp(argv[i], "--verbose") == 0)
             s_verbose = true;
         else if (!dir && argv[i][0] != '-')
             dir = argv[i];
@@ -758,21 +786,26 @@ int main(int argc, char **argv)
             dir = NULL, i = argc;
     }
     if (!dir) {
-        fprintf(stderr, "usage: %s [--full] [--verbose] <build-arm dir>\n", argv[0]);
+        fprintf(stderr, "usage: %s [--full] [--verbose] <build-arm dir>\n",
+                argv[0]);
         return 2;
     }
     s_cache = calloc(CACHE_SIZE, sizeof *s_cache);
     if (!s_cache || load(dir) != 0)
         return 1;
-    printf("powercut-vboard: %s sweep of the real bootloader on the virtual board\n",
+    printf("powercut-vboard: %s sweep of the real bootloader on the virtual "
+           "board\n",
            s_full ? "full" : "bounded");
     fflush(stdout);
     for (size_t i = 0; i < sizeof s_scen / sizeof s_scen[0]; i++)
         if (s_full || !s_scen[i].full_only)
             failed |= run_scenario(&s_scen[i]) != 0;
-    printf("powercut-vboard: distinct flash states booted %llu, spot cold boots from "
+    printf("powercut-vboard: distinct flash states booted %llu, spot cold "
+           "boots from "
            "power-on %llu, disagreeing %llu, harness errors %llu, %lds\n",
-           (unsigned long long)s_distinct, (unsigned long long)s_tot.spot_checks, (unsigned long long)s_tot.spot_mismatch,
+           (unsigned long long)s_distinct,
+           (unsigned long long)s_tot.spot_checks,
+           (unsigned long long)s_tot.spot_mismatch,
            (unsigned long long)s_tot.harness, (long)(time(NULL) - t0));
     printf("powercut-vboard: cuts=%llu bricked=%llu wrong_image=%llu\n",
            (unsigned long long)s_tot.cuts, (unsigned long long)s_tot.bricked,
@@ -784,7 +817,8 @@ int main(int argc, char **argv)
     vbr_image_free(&s_b2);
     vbr_image_free(&s_b2nc);
     free(s_cache);
-    return (failed || s_tot.bricked || s_tot.wrong || s_tot.spot_mismatch || s_tot.harness)
+    return (failed || s_tot.bricked || s_tot.wrong || s_tot.spot_mismatch ||
+            s_tot.harness)
                ? 1
                : 0;
 }

@@ -62,11 +62,13 @@ void proto_image_install(sim_flash_t *f, int slot, const uint8_t *img,
                          size_t len)
 {
     for (int s = 0; s < FOTA_SLOT_SECTORS; s++)
-        if (sim_flash_erase_sector(f, (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s)))
+        if (sim_flash_erase_sector(
+                f, (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s)))
             ph_die("erase");
     for (size_t off = 0; off < len; off += 4)
-        if (sim_flash_program_word(f, (uint32_t)FOTA_SLOT_ADDR(slot) + (uint32_t)off,
-                                   fota_get_le32(img + off)))
+        if (sim_flash_program_word(
+                f, (uint32_t)FOTA_SLOT_ADDR(slot) + (uint32_t)off,
+                fota_get_le32(img + off)))
             ph_die("program");
 }
 
@@ -278,11 +280,11 @@ static int ph_expect(int a)
     return a == FOTA_PROTO_NACK ? FOTA_ERR_NACK : FOTA_ERR_TIMEOUT;
 }
 
-#define PH_TRY(x)              \
-    do {                       \
-        int rc_ = ph_expect(x); \
-        if (rc_)               \
-            return rc_;        \
+#define PH_TRY(x)                                                              \
+    do {                                                                       \
+        int rc_ = ph_expect(x);                                                \
+        if (rc_)                                                               \
+            return rc_;                                                        \
     } while (0)
 
 static void ph_addr(proto_host_t *h, uint32_t addr)
@@ -314,13 +316,12 @@ int ph_read_mem(proto_host_t *h, uint32_t addr, uint8_t *buf, size_t n)
     ph_addr(h, addr);
     PH_TRY(ph_ack(h, 100));
     ph_byte(h, (uint8_t)(n - 1));
-    ph_byte(h, (uint8_t)~(n - 1));
+    ph_byte(h, (uint8_t) ~(n - 1));
     PH_TRY(ph_ack(h, 100));
     return ph_read(h, buf, n) ? FOTA_ERR_TIMEOUT : 0;
 }
 
-int ph_write_mem(proto_host_t *h, uint32_t addr, const uint8_t *buf,
-                 size_t n)
+int ph_write_mem(proto_host_t *h, uint32_t addr, const uint8_t *buf, size_t n)
 {
     uint8_t frame[258];
 

@@ -30,8 +30,8 @@ typedef struct proto_host {
     uint64_t exchanges;    /* bytes clocked (SPI) or sent (UART) */
     uint8_t uart_rx[4096]; /* UART bytes from the engine, not yet read */
     size_t uart_head, uart_len;
-    uint8_t spi_preload;   /* SPI: byte the slave loaded for the next clock */
-    int requests;          /* BOOT_REQ_REBOOT seen */
+    uint8_t spi_preload; /* SPI: byte the slave loaded for the next clock */
+    int requests;        /* BOOT_REQ_REBOOT seen */
 } proto_host_t;
 
 /* Fixture: a fresh flash model with a confirmed valid image (version 1.0)
@@ -86,8 +86,7 @@ void ph_idle(proto_host_t *h, uint32_t ms);
  * FOTA_ERR_TIMEOUT. */
 int ph_get(proto_host_t *h, uint8_t *ver, uint8_t *cmds, size_t *ncmds);
 int ph_read_mem(proto_host_t *h, uint32_t addr, uint8_t *buf, size_t n);
-int ph_write_mem(proto_host_t *h, uint32_t addr, const uint8_t *buf,
-                 size_t n);
+int ph_write_mem(proto_host_t *h, uint32_t addr, const uint8_t *buf, size_t n);
 int ph_erase(proto_host_t *h, const uint16_t *codes, size_t n);
 int ph_erase_special(proto_host_t *h, uint16_t code);
 int ph_checksum(proto_host_t *h, uint32_t addr, uint32_t len, uint32_t *crc);

@@ -109,7 +109,8 @@ static void dma_in(rig_t *r, uint8_t *dst, const uint8_t *b, size_t k)
  * window path the first window offered must be expect_win bytes, and once
  * the window is used up the engine must want the next byte itself.
  */
-static void send_payload(rig_t *r, const uint8_t *b, size_t n, size_t expect_win)
+static void send_payload(rig_t *r, const uint8_t *b, size_t n,
+                         size_t expect_win)
 {
     const path_t *p = r->path;
     size_t i = 0;
@@ -194,7 +195,7 @@ static void read_mem(rig_t *r, uint32_t addr, uint8_t *buf, size_t n)
     ctl_byte(r, xor_of(a, 4));
     note(r, ph_ack(host(r), 100));
     ctl_byte(r, (uint8_t)(n - 1));
-    ctl_byte(r, (uint8_t)~(n - 1));
+    ctl_byte(r, (uint8_t) ~(n - 1));
     note(r, ph_ack(host(r), 100));
     ctl_byte(r, FOTA_PROTO_DUMMY);
     for (size_t i = 0; i < n; i++)
@@ -265,7 +266,8 @@ static bool erased(const rig_t *r, uint32_t addr, size_t n)
     return true;
 }
 
-static void assert_flash(const rig_t *r, uint32_t addr, const uint8_t *want, size_t n)
+static void assert_flash(const rig_t *r, uint32_t addr, const uint8_t *want,
+                         size_t n)
 {
     assert_memory_equal(r->fx.flash->mem + (addr - FOTA_FLASH_BASE), want, n);
 }
@@ -283,14 +285,16 @@ static void sc_write_memory(rig_t *r)
     assert_int_equal(write_mem(r, SLOT_B_ADDR + 256, d, 8, -1), FOTA_PROTO_ACK);
     assert_flash(r, SLOT_B_ADDR + 256, d, 8);
     pattern(d, sizeof d, 3);
-    assert_int_equal(write_mem(r, SLOT_B_ADDR + 0x400, d, 252, -1), FOTA_PROTO_ACK);
+    assert_int_equal(write_mem(r, SLOT_B_ADDR + 0x400, d, 252, -1),
+                     FOTA_PROTO_ACK);
     assert_flash(r, SLOT_B_ADDR + 0x400, d, 252);
     /* Read back over the bus: the same bytes, no window on the way. */
     read_mem(r, SLOT_B_ADDR + 0x400, back, 252);
     assert_memory_equal(back, d, 252);
     /* A length that is not whole words is refused only once the data is
      * in, i.e. after a full window. */
-    assert_int_equal(write_mem(r, SLOT_B_ADDR + 0x800, d, 6, -1), FOTA_PROTO_NACK);
+    assert_int_equal(write_mem(r, SLOT_B_ADDR + 0x800, d, 6, -1),
+                     FOTA_PROTO_NACK);
     assert_true(erased(r, SLOT_B_ADDR + 0x800, 8));
     /* The running slot is refused at its address, before any window. */
     assert_int_equal(write_mem(r, (uint32_t)FOTA_SLOT_A_ADDR, d, 256, -1),
@@ -305,8 +309,10 @@ static void sc_write_memory_bad_checksum(rig_t *r)
     /* A bit flipped early, in the middle, and in the last payload byte:
      * wherever the window path puts it, the XOR must catch it. */
     assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, 3), FOTA_PROTO_NACK);
-    assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, 150 * 8 + 6), FOTA_PROTO_NACK);
-    assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, 255 * 8), FOTA_PROTO_NACK);
+    assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, 150 * 8 + 6),
+                     FOTA_PROTO_NACK);
+    assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, 255 * 8),
+                     FOTA_PROTO_NACK);
     assert_true(erased(r, SLOT_B_ADDR, 256));
     /* The engine is ready for the next frame, which lands. */
     assert_int_equal(write_mem(r, SLOT_B_ADDR, d, 256, -1), FOTA_PROTO_ACK);
@@ -387,8 +393,9 @@ static void sc_stream(rig_t *r)
     assert_non_null(d);
     pattern(d, 3 * FOTA_PROTO_STREAM_MAX, 7);
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(stream(r, SLOT_B_ADDR + 0x2000 + off, d + off, sizes[i], -1),
-                         FOTA_PROTO_ACK);
+        assert_int_equal(
+            stream(r, SLOT_B_ADDR + 0x2000 + off, d + off, sizes[i], -1),
+            FOTA_PROTO_ACK);
         off += (uint32_t)sizes[i];
     }
     ph_idle(host(r), 50); /* the queued chunks get programmed */
@@ -405,14 +412,16 @@ static void sc_stream(rig_t *r)
 
         assert_non_null(big);
         pattern(big, FOTA_PROTO_STREAM_MAX + 4, 8);
-        assert_int_equal(stream(r, SLOT_B_ADDR + 0x4000, big, FOTA_PROTO_STREAM_MAX + 4, -1),
-                         FOTA_PROTO_NACK);
+        assert_int_equal(
+            stream(r, SLOT_B_ADDR + 0x4000, big, FOTA_PROTO_STREAM_MAX + 4, -1),
+            FOTA_PROTO_NACK);
         free(big);
     }
     ph_idle(host(r), 50);
     assert_true(erased(r, SLOT_B_ADDR + 0x4000, 1024));
     /* The stream goes on after the refusals, and its status is clean. */
-    assert_int_equal(stream(r, SLOT_B_ADDR + 0x4000, d, 64, -1), FOTA_PROTO_ACK);
+    assert_int_equal(stream(r, SLOT_B_ADDR + 0x4000, d, 64, -1),
+                     FOTA_PROTO_ACK);
     assert_int_equal(r->log[r->nlog - 2], FOTA_RESULT_OK);
     ph_idle(host(r), 50);
     assert_flash(r, SLOT_B_ADDR + 0x4000, d, 64);
@@ -460,8 +469,8 @@ static void compare_paths(void (*sc)(rig_t *))
     assert_int_equal(ref.win_bytes, 0);
     for (size_t i = 0; i < sizeof s_paths / sizeof s_paths[0]; i++) {
         run(&s_paths[i], sc, &got);
-        print_message("  %-40s %zu answers, %zu bytes by window\n", s_paths[i].name,
-                      got.nlog, got.win_bytes);
+        print_message("  %-40s %zu answers, %zu bytes by window\n",
+                      s_paths[i].name, got.nlog, got.win_bytes);
         assert_true(got.win_bytes > 0);
         assert_int_equal(got.nlog, ref.nlog);
         assert_memory_equal(got.log, ref.log, ref.nlog * sizeof ref.log[0]);

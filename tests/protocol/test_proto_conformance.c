@@ -22,7 +22,7 @@
 #include "proto_host.h"
 
 #define SLOT_B FOTA_SLOT_B_ADDR
-#define MEM(fx, a) (&(fx)->flash->mem[(a) - FOTA_FLASH_BASE])
+#define MEM(fx, a) (&(fx)->flash->mem[(a)-FOTA_FLASH_BASE])
 
 static int setup_spi(void **state)
 {
@@ -210,7 +210,8 @@ static void test_write_memory(void **state)
     assert_int_equal(ph_read_mem(&fx->host, SLOT_B + 0x400, b, 256), 0);
     assert_memory_equal(b, d, 256);
     /* The last word of the slot. */
-    assert_int_equal(ph_write_mem(&fx->host, SLOT_B + FOTA_SLOT_SIZE - 4, d, 4), 0);
+    assert_int_equal(ph_write_mem(&fx->host, SLOT_B + FOTA_SLOT_SIZE - 4, d, 4),
+                     0);
     assert_same_except(fx, s, SLOT_B, SLOT_B + FOTA_SLOT_SIZE);
     assert_int_equal(fx->flash->overwrites, 0);
     free(s);
@@ -220,20 +221,20 @@ static void test_write_refused(void **state)
 {
     proto_fix_t *fx = *state;
     static const uint32_t addrs[] = {
-        0x08000000,                 /* sector 0: the bootloader */
-        0x08004000,                 /* sector 1: bootloader growth */
-        FOTA_JOURNAL_SPARE_ADDR,    /* sector 2: journal */
-        FOTA_APPDATA_ADDR,          /* sectors 3-4: application data */
+        0x08000000,              /* sector 0: the bootloader */
+        0x08004000,              /* sector 1: bootloader growth */
+        FOTA_JOURNAL_SPARE_ADDR, /* sector 2: journal */
+        FOTA_APPDATA_ADDR,       /* sectors 3-4: application data */
         FOTA_APPDATA_ADDR + 0x10000,
-        FOTA_SLOT_A_ADDR,           /* the running slot */
+        FOTA_SLOT_A_ADDR, /* the running slot */
         FOTA_SLOT_A_ADDR + 0x5FFFC,
-        FOTA_JOURNAL_MAIN_ADDR,     /* sector 11: journal */
-        0x1FFFC000,                 /* option bytes */
-        0x1FFF0000,                 /* system memory */
-        FOTA_SRAM_ADDR,             /* SRAM */
+        FOTA_JOURNAL_MAIN_ADDR, /* sector 11: journal */
+        0x1FFFC000,             /* option bytes */
+        0x1FFF0000,             /* system memory */
+        FOTA_SRAM_ADDR,         /* SRAM */
         FOTA_CCM_ADDR,
-        SLOT_B - 4,                 /* just below the slot */
-        SLOT_B + FOTA_SLOT_SIZE,    /* just past it */
+        SLOT_B - 4,              /* just below the slot */
+        SLOT_B + FOTA_SLOT_SIZE, /* just past it */
     };
     uint8_t d[16];
     uint8_t *s = snap(fx);
@@ -243,8 +244,9 @@ static void test_write_refused(void **state)
         if (ph_write_mem(&fx->host, addrs[i], d, sizeof d) != FOTA_ERR_NACK)
             fail_msg("write at 0x%08x not refused", (unsigned)addrs[i]);
     /* Starts inside the slot, ends past it: refused at the data. */
-    assert_int_equal(ph_write_mem(&fx->host, SLOT_B + FOTA_SLOT_SIZE - 8, d, 16),
-                     FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_write_mem(&fx->host, SLOT_B + FOTA_SLOT_SIZE - 8, d, 16),
+        FOTA_ERR_NACK);
     assert_same(fx, s);
     assert_alive(fx);
     free(s);
@@ -316,7 +318,8 @@ static void test_erase_refused(void **state)
 {
     proto_fix_t *fx = *state;
     proto_host_t *h = &fx->host;
-    static const uint16_t bad[] = {0, 1, 2, 3, 4, 5, 6, 7, 11, 12, 0x100, 0xFFEF};
+    static const uint16_t bad[] = {0, 1, 2,  3,  4,     5,
+                                   6, 7, 11, 12, 0x100, 0xFFEF};
     static const uint16_t special[] = {0xFFFF, 0xFFFE, 0xFFFD, 0xFFFC, 0xFFF0};
     uint16_t mixed[2] = {8, 5};
     uint16_t many[130];
@@ -394,12 +397,12 @@ static void test_checksum(void **state)
 
     assert_int_equal(ph_checksum(&fx->host, FOTA_SLOT_A_ADDR, 512, &crc), 0);
     assert_int_equal(crc, fota_crc32_st(MEM(fx, FOTA_SLOT_A_ADDR), 512));
-    assert_int_equal(ph_checksum(&fx->host, FOTA_SLOT_A_ADDR, FOTA_SLOT_SIZE,
-                                 &crc), 0);
-    assert_int_equal(crc, fota_crc32_st(MEM(fx, FOTA_SLOT_A_ADDR),
-                                        FOTA_SLOT_SIZE));
-    assert_int_equal(ph_checksum(&fx->host, FOTA_FLASH_BASE, FOTA_FLASH_SIZE,
-                                 &crc), 0);
+    assert_int_equal(
+        ph_checksum(&fx->host, FOTA_SLOT_A_ADDR, FOTA_SLOT_SIZE, &crc), 0);
+    assert_int_equal(crc,
+                     fota_crc32_st(MEM(fx, FOTA_SLOT_A_ADDR), FOTA_SLOT_SIZE));
+    assert_int_equal(
+        ph_checksum(&fx->host, FOTA_FLASH_BASE, FOTA_FLASH_SIZE, &crc), 0);
     assert_int_equal(crc, fota_crc32_st(fx->flash->mem, FOTA_FLASH_SIZE));
     /* Refused: length 0, not a multiple of 4, past flash, unaligned
      * address, SRAM. */
@@ -407,7 +410,8 @@ static void test_checksum(void **state)
     assert_int_equal(ph_checksum(&fx->host, SLOT_B, 6, &crc), FOTA_ERR_NACK);
     assert_int_equal(ph_checksum(&fx->host, FOTA_FLASH_END - 4, 8, &crc),
                      FOTA_ERR_NACK);
-    assert_int_equal(ph_checksum(&fx->host, SLOT_B + 2, 8, &crc), FOTA_ERR_NACK);
+    assert_int_equal(ph_checksum(&fx->host, SLOT_B + 2, 8, &crc),
+                     FOTA_ERR_NACK);
     assert_int_equal(ph_checksum(&fx->host, FOTA_SRAM_ADDR, 8, &crc),
                      FOTA_ERR_NACK);
     assert_alive(fx);
@@ -437,8 +441,8 @@ static void test_bad_frames(void **state)
 {
     proto_fix_t *fx = *state;
     proto_host_t *h = &fx->host;
-    static const uint8_t unknown[] = {0x03, 0x43, 0x32, 0x45, 0x7E, 0xFF, 0xA0,
-                                      0x63, 0x73, 0x82, 0x92};
+    static const uint8_t unknown[] = {0x03, 0x43, 0x32, 0x45, 0x7E, 0xFF,
+                                      0xA0, 0x63, 0x73, 0x82, 0x92};
     uint8_t *s = snap(fx);
 
     for (size_t i = 0; i < sizeof unknown; i++)
@@ -506,7 +510,8 @@ static void test_garbage_before_sync(void **state)
 {
     proto_fix_t *fx = *state;
     proto_host_t *h = &fx->host;
-    static const uint8_t junk[] = {0x12, 0x34, 0xFF, 0x00, 0x79, 0x1F, 0xA5, 0x44};
+    static const uint8_t junk[] = {0x12, 0x34, 0xFF, 0x00,
+                                   0x79, 0x1F, 0xA5, 0x44};
     uint8_t *s = snap(fx);
 
     if (h->link == BOOT_LINK_UART) {
@@ -560,7 +565,8 @@ static void get_status(proto_fix_t *fx, fota_status_t *st)
     uint8_t status = 0xEE;
 
     assert_int_equal(ph_special(&fx->host, FOTA_OP_STATUS, NULL, 0, d, sizeof d,
-                                &n, &status), 0);
+                                &n, &status),
+                     0);
     assert_int_equal(n, FOTA_STATUS_SIZE);
     assert_int_equal(status, FOTA_RESULT_OK);
     assert_int_equal(fota_status_decode(st, d, n), 0);
@@ -599,20 +605,25 @@ static void test_special_malformed(void **state)
 
     memset(d, 0, sizeof d);
     /* Wrong sizes for the opcode, unknown opcode, oversize buffer 1. */
-    assert_int_equal(ph_special(h, FOTA_OP_STATUS, d, 1, d, sizeof d, &n, &status),
-                     FOTA_ERR_NACK);
-    assert_int_equal(ph_special(h, FOTA_OP_COMMIT, d, 0, d, sizeof d, &n, &status),
-                     FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_special(h, FOTA_OP_STATUS, d, 1, d, sizeof d, &n, &status),
+        FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_special(h, FOTA_OP_COMMIT, d, 0, d, sizeof d, &n, &status),
+        FOTA_ERR_NACK);
     d[0] = 2; /* no slot 2 */
-    assert_int_equal(ph_special(h, FOTA_OP_COMMIT, d, 1, d, sizeof d, &n, &status),
-                     FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_special(h, FOTA_OP_COMMIT, d, 1, d, sizeof d, &n, &status),
+        FOTA_ERR_NACK);
     assert_int_equal(ph_special(h, 0x4699, NULL, 0, d, sizeof d, &n, &status),
                      FOTA_ERR_NACK);
-    assert_int_equal(ph_special(h, FOTA_OP_STREAM_WRITE, NULL, 0, d, sizeof d, &n,
-                                &status), FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_special(h, FOTA_OP_STREAM_WRITE, NULL, 0, d, sizeof d, &n, &status),
+        FOTA_ERR_NACK);
     memset(d, 0, sizeof d);
-    assert_int_equal(ph_special(h, FOTA_OP_STATUS, d, 129, d, sizeof d, &n,
-                                &status), FOTA_ERR_NACK);
+    assert_int_equal(
+        ph_special(h, FOTA_OP_STATUS, d, 129, d, sizeof d, &n, &status),
+        FOTA_ERR_NACK);
     /* Bad opcode XOR. */
     assert_int_equal(ph_cmd(h, FOTA_CMD_SPECIAL), FOTA_PROTO_ACK);
     fota_put_be16(o, FOTA_OP_STATUS);
@@ -639,7 +650,8 @@ static void test_reboot_op(void **state)
     size_t n = 99;
 
     assert_int_equal(ph_special(&fx->host, FOTA_OP_REBOOT, NULL, 0, d, sizeof d,
-                                &n, &status), 0);
+                                &n, &status),
+                     0);
     assert_int_equal(n, 0);
     assert_int_equal(status, FOTA_RESULT_OK);
     assert_int_equal(fx->host.requests, 1);
@@ -663,8 +675,9 @@ static uint8_t stream_image(proto_fix_t *fx, const uint8_t *img, size_t len,
         size_t n = len - off < chunk ? len - off : chunk;
         uint8_t status = 0xEE;
 
-        assert_int_equal(ph_stream(&fx->host, SLOT_B + (uint32_t)off, img + off,
-                                   n, &status), 0);
+        assert_int_equal(
+            ph_stream(&fx->host, SLOT_B + (uint32_t)off, img + off, n, &status),
+            0);
         if (status && !worst)
             worst = status;
     }
@@ -717,8 +730,8 @@ static void test_stream_flow_control(void **state)
         uint8_t status = 0xEE;
         size_t n = IMG_LEN - off < 1024 ? IMG_LEN - off : 1024;
 
-        assert_int_equal(ph_stream(h, SLOT_B + (uint32_t)off, img + off, n,
-                                   &status), 0);
+        assert_int_equal(
+            ph_stream(h, SLOT_B + (uint32_t)off, img + off, n, &status), 0);
         assert_int_equal(status, 0);
     }
     assert_int_equal(ph_checksum(&fx->host, SLOT_B, IMG_LEN, &crc), 0);
@@ -731,8 +744,8 @@ static void test_stream_flow_control(void **state)
         uint64_t prog_ns = (uint64_t)IMG_LEN / 4 * 100000;
         uint64_t total = t1 - t0;
         print_message("stream: %zu chunks, total %.1f ms, send %.1f ms, "
-                      "program %.1f ms\n", chunks, total / 1e6, send_ns / 1e6,
-                      prog_ns / 1e6);
+                      "program %.1f ms\n",
+                      chunks, total / 1e6, send_ns / 1e6, prog_ns / 1e6);
         if (fx->host.link == BOOT_LINK_SPI)
             assert_true(total < send_ns + prog_ns * 8 / 10);
         assert_true(total >= prog_ns);
@@ -767,8 +780,10 @@ static void test_stream_refused(void **state)
      * app data, option bytes, SRAM. */
     assert_int_equal(ph_stream(h, FOTA_FLASH_BASE, d, 64, &st), FOTA_ERR_NACK);
     assert_int_equal(ph_stream(h, FOTA_SLOT_A_ADDR, d, 64, &st), FOTA_ERR_NACK);
-    assert_int_equal(ph_stream(h, FOTA_JOURNAL_MAIN_ADDR, d, 64, &st), FOTA_ERR_NACK);
-    assert_int_equal(ph_stream(h, FOTA_APPDATA_ADDR, d, 64, &st), FOTA_ERR_NACK);
+    assert_int_equal(ph_stream(h, FOTA_JOURNAL_MAIN_ADDR, d, 64, &st),
+                     FOTA_ERR_NACK);
+    assert_int_equal(ph_stream(h, FOTA_APPDATA_ADDR, d, 64, &st),
+                     FOTA_ERR_NACK);
     assert_int_equal(ph_stream(h, 0x1FFFC000, d, 64, &st), FOTA_ERR_NACK);
     assert_int_equal(ph_stream(h, FOTA_SRAM_ADDR, d, 64, &st), FOTA_ERR_NACK);
     /* Starts in the slot, runs past its end. */
@@ -830,12 +845,13 @@ static void test_stream_sticky_error(void **state)
     boot_port_host_fail_after(300);
     for (size_t off = 0; off < 4096; off += 1024)
         assert_int_equal(ph_stream(&fx->host, SLOT_B + (uint32_t)off, img + off,
-                                   1024, &status), 0);
+                                   1024, &status),
+                         0);
     get_status(fx, &st); /* drains first */
     assert_int_equal(st.stream_error, FOTA_ERR_IO);
     /* Later chunks report the sticky error in their status byte. */
-    assert_int_equal(ph_stream(&fx->host, SLOT_B + 4096, img + 4096, 1024,
-                               &status), 0);
+    assert_int_equal(
+        ph_stream(&fx->host, SLOT_B + 4096, img + 4096, 1024, &status), 0);
     assert_int_equal(status, (uint8_t)-FOTA_ERR_IO);
     assert_int_equal(ph_checksum(&fx->host, SLOT_B, 8192, &crc), 0);
     assert_int_not_equal(crc, fota_crc32_st(img, 8192));
@@ -860,8 +876,9 @@ static void test_commit_good(void **state)
     proto_image_build(img, 1, IMG_BODY, 2, 1, 14);
     assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
     /* Commit right after the last chunk: the engine drains first. */
-    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d, sizeof d,
-                                &n, &status), 0);
+    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d,
+                                sizeof d, &n, &status),
+                     0);
     assert_int_equal(status, FOTA_RESULT_OK);
     assert_int_equal(n, 0);
     memset(&fresh, 0, sizeof fresh);
@@ -890,13 +907,15 @@ static void test_commit_corrupt(void **state)
     assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
     ph_idle(&fx->host, 200); /* let the queued chunks land */
     s = snap(fx);
-    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d, sizeof d,
-                                &n, &status), 0);
+    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d,
+                                sizeof d, &n, &status),
+                     0);
     assert_int_equal(status, (uint8_t)-FOTA_ERR_CORRUPT);
     /* Committing the running slot: refused by policy. */
     slot = 0;
-    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d, sizeof d,
-                                &n, &status), 0);
+    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d,
+                                sizeof d, &n, &status),
+                     0);
     assert_int_equal(status, (uint8_t)-FOTA_ERR_PERM);
     assert_same(fx, s); /* journal untouched */
     free(s);
@@ -959,7 +978,8 @@ static void test_status_codec(void **state)
     assert_int_equal(fota_status_decode(&b, buf, FOTA_STATUS_SIZE - 1),
                      FOTA_ERR_PROTO);
     buf[0] = 0;
-    assert_int_equal(fota_status_decode(&b, buf, FOTA_STATUS_SIZE), FOTA_ERR_PROTO);
+    assert_int_equal(fota_status_decode(&b, buf, FOTA_STATUS_SIZE),
+                     FOTA_ERR_PROTO);
     buf[0] = 1;
     buf[3] = 2;
     assert_int_equal(fota_status_decode(&b, buf, FOTA_STATUS_SIZE),
@@ -975,8 +995,9 @@ static void test_status_codec(void **state)
     assert_int_equal(b.format, 2);
 }
 
-#define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_spi, teardown), \
-                cmocka_unit_test_setup_teardown(t, setup_uart, teardown)
+#define BOTH(t)                                                                \
+    cmocka_unit_test_setup_teardown(t, setup_spi, teardown),                   \
+        cmocka_unit_test_setup_teardown(t, setup_uart, teardown)
 
 int main(void)
 {

@@ -82,7 +82,8 @@ out:
 int main(int argc, char **argv)
 {
     if (argc != 5 || (strcmp(argv[2], "0") != 0 && strcmp(argv[2], "1") != 0)) {
-        fprintf(stderr, "usage: qemu_pack <body.bin> <slot 0|1> <x.y.z> <out.img>\n");
+        fprintf(stderr,
+                "usage: qemu_pack <body.bin> <slot 0|1> <x.y.z> <out.img>\n");
         return 2;
     }
     return pack(argv[1], argv[2][0] - '0', argv[3], argv[4]);

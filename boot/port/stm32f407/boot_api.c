@@ -33,12 +33,19 @@ struct boot_api_table {
     boot_api_request_update_fn request_update_mode;
 };
 
-_Static_assert(offsetof(struct boot_api_table, magic) == BOOT_API_OFF_MAGIC, "ABI");
-_Static_assert(offsetof(struct boot_api_table, abi_version) == BOOT_API_OFF_ABI_VERSION, "ABI");
-_Static_assert(offsetof(struct boot_api_table, boot_version) == BOOT_API_OFF_BOOT_VERSION, "ABI");
-_Static_assert(offsetof(struct boot_api_table, confirm) == BOOT_API_OFF_CONFIRM, "ABI");
+_Static_assert(offsetof(struct boot_api_table, magic) == BOOT_API_OFF_MAGIC,
+               "ABI");
+_Static_assert(offsetof(struct boot_api_table, abi_version) ==
+                   BOOT_API_OFF_ABI_VERSION,
+               "ABI");
+_Static_assert(offsetof(struct boot_api_table, boot_version) ==
+                   BOOT_API_OFF_BOOT_VERSION,
+               "ABI");
+_Static_assert(offsetof(struct boot_api_table, confirm) == BOOT_API_OFF_CONFIRM,
+               "ABI");
 _Static_assert(offsetof(struct boot_api_table, request_update_mode) ==
-                   BOOT_API_OFF_REQUEST_UPDATE, "ABI");
+                   BOOT_API_OFF_REQUEST_UPDATE,
+               "ABI");
 _Static_assert(sizeof(struct boot_api_table) == BOOT_API_SIZE, "ABI");
 
 /* The flash-resident copies of boot_init and boot_confirm. */

@@ -90,8 +90,9 @@ void fw_spi_slave_init(void)
     GPIO_OSPEEDR(GPIOA) = (GPIO_OSPEEDR(GPIOA) & ~sp_mask) | sp;
     /* NSS keeps its pull-up (an unconnected CS reads deselected); SCK and
      * MOSI are pulled down so a floating bus clocks nothing. */
-    GPIO_PUPDR(GPIOA) = (GPIO_PUPDR(GPIOA) & ~(GPIO_PUPD_MASK(5) | GPIO_PUPD_MASK(7))) |
-                        GPIO_PUPD(5, GPIO_PUPD_PULLDOWN) | GPIO_PUPD(7, GPIO_PUPD_PULLDOWN);
+    GPIO_PUPDR(GPIOA) =
+        (GPIO_PUPDR(GPIOA) & ~(GPIO_PUPD_MASK(5) | GPIO_PUPD_MASK(7))) |
+        GPIO_PUPD(5, GPIO_PUPD_PULLDOWN) | GPIO_PUPD(7, GPIO_PUPD_PULLDOWN);
     GPIO_MODER(GPIOA) = (GPIO_MODER(GPIOA) & ~mode_mask) | mode;
 
     /* Slave (MSTR=0), CPOL=0 CPHA=0, 8-bit, MSB first, software NSS with
@@ -233,7 +234,8 @@ FW_RAMFUNC int fw_link_run(boot_proto_t *spi, boot_proto_t *uart)
         } else {
             int c = fw_uart_getc();
             if (c >= 0) {
-                size_t n = boot_proto_uart_rx(uart, (uint8_t)c, out, sizeof out);
+                size_t n =
+                    boot_proto_uart_rx(uart, (uint8_t)c, out, sizeof out);
                 fw_link_uart_send(out, n);
                 progress = true;
             } else {
@@ -254,9 +256,8 @@ FW_RAMFUNC int fw_link_run(boot_proto_t *spi, boot_proto_t *uart)
             boot_wdt_kick();
             last_ms = now;
         }
-        if (!rebooting &&
-            (boot_proto_take_request(spi) == BOOT_REQ_REBOOT ||
-             boot_proto_take_request(uart) == BOOT_REQ_REBOOT)) {
+        if (!rebooting && (boot_proto_take_request(spi) == BOOT_REQ_REBOOT ||
+                           boot_proto_take_request(uart) == BOOT_REQ_REBOOT)) {
             rebooting = true;
             reboot_ms = now;
         }

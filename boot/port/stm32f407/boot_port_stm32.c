@@ -273,7 +273,8 @@ FW_RAMFUNC int boot_flash_op_status(void)
     if (s_op == FW_OP_NONE)
         return 0;
     if (FLASH_SR & FLASH_SR_BSY) {
-        uint32_t limit = s_op == FW_OP_ERASE ? FW_FLASH_ERASE_MS : FW_FLASH_WORD_MS;
+        uint32_t limit =
+            s_op == FW_OP_ERASE ? FW_FLASH_ERASE_MS : FW_FLASH_WORD_MS;
         if (boot_clock_ms() - s_op_start_ms <= limit)
             return 1;
         /* A flash operation cannot be aborted; report it and refuse new
@@ -282,7 +283,8 @@ FW_RAMFUNC int boot_flash_op_status(void)
         goto out;
     }
     rc = fw_flash_check_sr();
-    if (rc == 0 && s_op == FW_OP_WORD && fw_flash_word_at(s_op_addr) != s_op_word)
+    if (rc == 0 && s_op == FW_OP_WORD &&
+        fw_flash_word_at(s_op_addr) != s_op_word)
         rc = FOTA_ERR_IO;
 out:
     FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER |

@@ -37,18 +37,18 @@ static bool fw_wait_set(volatile uint32_t *reg, uint32_t mask, uint32_t want)
 
 /* PLL: VCO input 1 MHz (M = the source's MHz), VCO 336 MHz, SYSCLK /2 =
  * 168 MHz, /7 = 48 MHz for USB; the same output from either source. */
-#define FW_PLLCFGR(m) (((m) << RCC_PLLCFGR_PLLM_SHIFT) | \
-                       (336u << RCC_PLLCFGR_PLLN_SHIFT) | \
-                       (0u << RCC_PLLCFGR_PLLP_SHIFT) | \
-                       (7u << RCC_PLLCFGR_PLLQ_SHIFT))
+#define FW_PLLCFGR(m)                                                          \
+    (((m) << RCC_PLLCFGR_PLLM_SHIFT) | (336u << RCC_PLLCFGR_PLLN_SHIFT) |      \
+     (0u << RCC_PLLCFGR_PLLP_SHIFT) | (7u << RCC_PLLCFGR_PLLQ_SHIFT))
 #define FW_PLLCFGR_HSI FW_PLLCFGR(16u)
 #define FW_PLLCFGR_HSE (FW_PLLCFGR(8u) | RCC_PLLCFGR_PLLSRC)
 
 #define FW_CFGR_SW_FIELD (RCC_CFGR_SW_MASK << RCC_CFGR_SW_SHIFT)
 #define FW_CFGR_SWS_FIELD (RCC_CFGR_SWS_MASK << RCC_CFGR_SWS_SHIFT)
-#define FW_CFGR_DIV_FIELDS ((RCC_CFGR_HPRE_MASK << RCC_CFGR_HPRE_SHIFT) | \
-                            (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE1_SHIFT) | \
-                            (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE2_SHIFT))
+#define FW_CFGR_DIV_FIELDS                                                     \
+    ((RCC_CFGR_HPRE_MASK << RCC_CFGR_HPRE_SHIFT) |                             \
+     (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE1_SHIFT) |                            \
+     (RCC_CFGR_PPRE_MASK << RCC_CFGR_PPRE2_SHIFT))
 
 /* Select the SYSCLK source sw and wait (bounded) until the switch took. */
 static bool fw_clock_switch(uint32_t sw)
@@ -204,12 +204,14 @@ void fw_uart_init(void)
     (void)RCC_APB2ENR; /* let the enable settle before touching USART1 */
 
     /* PA9 TX, PA10 RX: AF7; RX pulled up so a floating line reads idle. */
-    GPIO_AFRH(GPIOA) = (GPIO_AFRH(GPIOA) & ~(GPIO_AFR_MASK(9) | GPIO_AFR_MASK(10))) |
-                       GPIO_AFR(9, GPIO_AF7) | GPIO_AFR(10, GPIO_AF7);
+    GPIO_AFRH(GPIOA) =
+        (GPIO_AFRH(GPIOA) & ~(GPIO_AFR_MASK(9) | GPIO_AFR_MASK(10))) |
+        GPIO_AFR(9, GPIO_AF7) | GPIO_AFR(10, GPIO_AF7);
     GPIO_PUPDR(GPIOA) = (GPIO_PUPDR(GPIOA) & ~GPIO_PUPD_MASK(10)) |
                         GPIO_PUPD(10, GPIO_PUPD_PULLUP);
-    GPIO_MODER(GPIOA) = (GPIO_MODER(GPIOA) & ~(GPIO_MODE_MASK(9) | GPIO_MODE_MASK(10))) |
-                        GPIO_MODE(9, GPIO_MODE_AF) | GPIO_MODE(10, GPIO_MODE_AF);
+    GPIO_MODER(GPIOA) =
+        (GPIO_MODER(GPIOA) & ~(GPIO_MODE_MASK(9) | GPIO_MODE_MASK(10))) |
+        GPIO_MODE(9, GPIO_MODE_AF) | GPIO_MODE(10, GPIO_MODE_AF);
 
     USART_CR1(USART1) = 0;
     /* Oversampling by 16: BRR = f_pclk2 / baud (mantissa.fraction/16),

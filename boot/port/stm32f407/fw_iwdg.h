@@ -23,13 +23,15 @@
  * fires no earlier than window_ms at FW_LSI_MAX_HZ: the smallest prescaler
  * whose reload fits 12 bits. Windows beyond what /256 can hold (22.3 s)
  * get the longest period; the image check refuses them before this. */
-static inline void fw_iwdg_for_window(uint32_t window_ms, uint32_t *pr, uint32_t *rlr)
+static inline void fw_iwdg_for_window(uint32_t window_ms, uint32_t *pr,
+                                      uint32_t *rlr)
 {
     /* LSI ticks in the window at the fastest LSI (47 per ms exactly); a
      * window far beyond the maximum saturates instead of wrapping. 32-bit
      * arithmetic only: no division helper from libgcc. */
-    uint32_t ticks = window_ms > 0x0FFFFFFFu ? 0xFFFFFFFFu
-                                             : window_ms * (FW_LSI_MAX_HZ / 1000u);
+    uint32_t ticks = window_ms > 0x0FFFFFFFu
+                         ? 0xFFFFFFFFu
+                         : window_ms * (FW_LSI_MAX_HZ / 1000u);
 
     for (uint32_t p = 0; p <= FW_IWDG_PR_MAX; p++) {
         uint32_t r = (ticks >> (p + 2u)) + ((ticks & ((4u << p) - 1u)) != 0);

@@ -28,7 +28,8 @@
 
 #define FW_BOOT_RAM_ADDR 0x20018000
 #define FW_BOOT_RAM_SIZE (FW_NOINIT_ADDR - FW_BOOT_RAM_ADDR)
-#define FW_BOOT_STACK_SIZE 0x1800 /* Ed25519 verification: ~5.8 KiB worst case */
+#define FW_BOOT_STACK_SIZE                                                     \
+    0x1800 /* Ed25519 verification: ~5.8 KiB worst case */
 
 #define FW_APP_RAM_ADDR FOTA_APP_SRAM_ADDR
 #define FW_APP_RAM_SIZE FOTA_APP_SRAM_SIZE

@@ -28,15 +28,16 @@ FW_RAMFUNC void *memcpy(void *dst, const void *src, size_t n)
         /* 32 bytes per LDM/STM pair. */
         if (n >= 32) {
             const uint8_t *end = s + (n & ~(size_t)31u);
-            __asm__ volatile("1:\n\t"
-                             "ldmia %[s]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
-                             "stmia %[d]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
-                             "cmp %[s], %[e]\n\t"
-                             "bne 1b"
-                             : [s] "+r"(s), [d] "+r"(d)
-                             : [e] "r"(end)
-                             : "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r12",
-                               "cc", "memory");
+            __asm__ volatile(
+                "1:\n\t"
+                "ldmia %[s]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
+                "stmia %[d]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
+                "cmp %[s], %[e]\n\t"
+                "bne 1b"
+                : [s] "+r"(s), [d] "+r"(d)
+                : [e] "r"(end)
+                : "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r12", "cc",
+                  "memory");
             n &= 31u;
         }
         for (; n >= 4; n -= 4, d += 4, s += 4)

@@ -21,8 +21,9 @@
 #ifndef FW_BOOT_VERSION_PATCH
 #define FW_BOOT_VERSION_PATCH 0
 #endif
-#define FW_BOOT_VERSION_WORD \
-    ((FW_BOOT_VERSION_MAJOR << 16) | (FW_BOOT_VERSION_MINOR << 8) | FW_BOOT_VERSION_PATCH)
+#define FW_BOOT_VERSION_WORD                                                   \
+    ((FW_BOOT_VERSION_MAJOR << 16) | (FW_BOOT_VERSION_MINOR << 8) |            \
+     FW_BOOT_VERSION_PATCH)
 
 /* Watchdog policy (docs/firmware.md). LSI is 32 kHz nominal but 17-47 kHz
  * over parts and temperature; the periods below are nominal. A trial boot's
@@ -30,8 +31,8 @@
  * boot starts no watchdog. Update mode's own watchdog ends with update
  * mode: every way out of it is a system reset, which stops an IWDG started
  * by software (RM0090 21.3.2, option bit WDG_SW = 1). */
-#define FW_IWDG_UPDATE_PR 0x6u     /* /256: 8 ms per count */
-#define FW_IWDG_UPDATE_RLR 0xFFFu  /* 32.8 s nominal, >= 22.3 s at 47 kHz */
+#define FW_IWDG_UPDATE_PR 0x6u    /* /256: 8 ms per count */
+#define FW_IWDG_UPDATE_RLR 0xFFFu /* 32.8 s nominal, >= 22.3 s at 47 kHz */
 /* Update mode gives up after this long without a host byte or flash
  * progress, and resets into the boot decision; shorter than the shortest
  * update-mode watchdog period, so it is the normal way out. */

@@ -159,7 +159,8 @@ __attribute__((noreturn)) static void fw_jump(const boot_decision_t *d)
     SCB_VTOR = d->vector_addr;
     __asm__ volatile("dsb\n\tisb" ::: "memory");
     __asm__ volatile("msr msp, %0\n\t"
-                     "bx %1\n\t" ::"r"(d->msp), "r"(d->entry)
+                     "bx %1\n\t" ::"r"(d->msp),
+                     "r"(d->entry)
                      : "memory");
     for (;;) {
     }
@@ -178,7 +179,8 @@ static int fw_factory_fallback(boot_decision_t *d)
     for (int s = 0; s < FOTA_SLOT_COUNT; s++) {
         if (boot_verify_image(&s_ctx, s, true, &hdr[s]) != 0)
             continue;
-        if (best < 0 || fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
+        if (best < 0 ||
+            fota_version_cmp(&hdr[s].version, &hdr[best].version) > 0)
             best = s;
     }
     if (best < 0)
@@ -188,7 +190,8 @@ static int fw_factory_fallback(boot_decision_t *d)
     uint32_t entry = MMIO32(vec + 4);
     /* boot_verify_image applied the whole image check to these words; the
      * same rules again on what is about to be jumped to. */
-    if (!fota_image_sp_ok(msp) || !fota_image_entry_ok(entry, vec, hdr[best].body_size))
+    if (!fota_image_sp_ok(msp) ||
+        !fota_image_entry_ok(entry, vec, hdr[best].body_size))
         return -1;
     d->action = BOOT_ACTION_JUMP;
     d->slot = (int8_t)best;
@@ -301,10 +304,9 @@ int main(void)
     /* A trial attempt that a power loss ended is given back (bounded,
      * docs/boot-flow.md): POR/BOR set and nothing that means the image or
      * a watchdog reset the chip (RM0090 7.3.21). */
-    s_ctx.power_loss_reset =
-        (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF)) != 0 &&
-        (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF | RCC_CSR_SFTRSTF |
-                RCC_CSR_LPWRRSTF)) == 0;
+    s_ctx.power_loss_reset = (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF)) != 0 &&
+                             (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF |
+                                     RCC_CSR_SFTRSTF | RCC_CSR_LPWRRSTF)) == 0;
     boot_decision_t d;
     rc = boot_decide(&s_ctx, &d);
     if (rc < 0) {

@@ -114,8 +114,10 @@ void app_main(void)
     rc = agent_esp_creds_load(&s_creds, FOTA_ESP_CRED_NAMESPACE,
                               FOTA_ESP_SIGV4 != 0);
     if (rc < 0) {
-        ESP_LOGE(TAG, "no credentials (%d): flash the NVS image made from "
-                      "credentials.csv", rc);
+        ESP_LOGE(TAG,
+                 "no credentials (%d): flash the NVS image made from "
+                 "credentials.csv",
+                 rc);
         return;
     }
     wifi_start();
@@ -134,8 +136,10 @@ void app_main(void)
 
     rc = agent_esp_start(&s_agent);
     if (rc < 0) {
-        ESP_LOGE(TAG, "agent start failed (%d): check menuconfig and "
-                      "partitions.csv", rc);
+        ESP_LOGE(TAG,
+                 "agent start failed (%d): check menuconfig and "
+                 "partitions.csv",
+                 rc);
         return;
     }
     xTaskCreate(agent_esp_task, "fota_agent", AGENT_STACK_BYTES, &s_agent, 5,

@@ -39,8 +39,11 @@ enum { P_A_IMG, P_B_IMG, P_FLASH, P_SOCK, P_UART };
 static char s_out[16384], s_err[16384];
 
 /* Every fota run of this test, its output captured (exe set in main). */
-static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                             .err = s_err, .err_cap = sizeof s_err};
+static test_proc_t s_proc = {.dir = s_dir,
+                             .out = s_out,
+                             .out_cap = sizeof s_out,
+                             .err = s_err,
+                             .err_cap = sizeof s_err};
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
@@ -48,7 +51,8 @@ static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out
 
 static int setup(void **state)
 {
-    static const char *names[] = {"a.img", "b.img", "flash.bin", "spi.sock", "uart.txt"};
+    static const char *names[] = {"a.img", "b.img", "flash.bin", "spi.sock",
+                                  "uart.txt"};
 
     (void)state;
     strcpy(s_dir, "/tmp/board_client_XXXXXX");
@@ -56,11 +60,13 @@ static int setup(void **state)
         return -1;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         snprintf(s_path[i], sizeof s_path[i], "%s/%s", s_dir, names[i]);
-    if (fota("image", "pack", "--slot", "a", "--version", "1.0.0", "--sec-counter", "1",
-             s_app_a, "-o", s_path[P_A_IMG], NULL) != 0)
+    if (fota("image", "pack", "--slot", "a", "--version", "1.0.0",
+             "--sec-counter", "1", s_app_a, "-o", s_path[P_A_IMG], NULL) != 0)
         return -1;
-    return fota("image", "pack", "--slot", "b", "--version", "1.1.0", "--sec-counter", "2",
-                s_app_b, "-o", s_path[P_B_IMG], NULL) == 0 ? 0 : -1;
+    return fota("image", "pack", "--slot", "b", "--version", "1.1.0",
+                "--sec-counter", "2", s_app_b, "-o", s_path[P_B_IMG], NULL) == 0
+               ? 0
+               : -1;
 }
 
 static int teardown(void **state)
@@ -83,9 +89,9 @@ static pid_t start_board(void)
 
         if (fd < 0 || dup2(fd, 1) < 0)
             _exit(127);
-        execl(s_tool, s_tool, "board", "--flash", s_path[P_FLASH], "--boot", s_boot_elf,
-              "--init-slot-a", s_path[P_A_IMG], "--spi-socket", s_path[P_SOCK],
-              (char *)NULL);
+        execl(s_tool, s_tool, "board", "--flash", s_path[P_FLASH], "--boot",
+              s_boot_elf, "--init-slot-a", s_path[P_A_IMG], "--spi-socket",
+              s_path[P_SOCK], (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -129,10 +135,12 @@ static void test_no_board(void **state)
     (void)state;
     snprintf(path, sizeof path, "%s/none.sock", s_dir);
     assert_int_equal(agent_board_client_open(&c, path, 0), FOTA_ERR_NOENT);
-    assert_int_equal(fota("flash", s_path[P_B_IMG], "--target", "board:", NULL), 2);
+    assert_int_equal(fota("flash", s_path[P_B_IMG], "--target", "board:", NULL),
+                     2);
     assert_non_null(strstr(s_err, "board: needs a socket name"));
-    assert_int_not_equal(fota("flash", s_path[P_B_IMG], "--target", "board:/nonexistent/x.sock",
-                              NULL), 0);
+    assert_int_not_equal(fota("flash", s_path[P_B_IMG], "--target",
+                              "board:/nonexistent/x.sock", NULL),
+                         0);
     assert_non_null(strstr(s_err, "is `fota board --spi-socket` running"));
 }
 
@@ -164,7 +172,8 @@ static void test_flash_through_board(void **state)
     t1 = c.clock.ops->now_ms(&c.clock);
     assert_true(t1 - t0 >= 40);
     assert_true(agent_board_client_time_ns(&c) >= 40000000u);
-    assert_int_equal(c.gpio.ops->set(&c.gpio, AGENT_PIN_BOOT0, 0), FOTA_ERR_INVAL);
+    assert_int_equal(c.gpio.ops->set(&c.gpio, AGENT_PIN_BOOT0, 0),
+                     FOTA_ERR_INVAL);
     /* A raw transaction with the application running (it does not use
      * SPI1): the bytes are clocked and as many come back. */
     uint8_t tx[3] = {0x5A, 0x00, 0x00}, rx[3] = {1, 2, 3};
@@ -175,7 +184,8 @@ static void test_flash_through_board(void **state)
 
     /* `fota flash` through the socket writes slot B and reboots. */
     snprintf(target, sizeof target, "board:%s", s_path[P_SOCK]);
-    assert_int_equal(fota("flash", s_path[P_B_IMG], "--target", target, NULL), 0);
+    assert_int_equal(fota("flash", s_path[P_B_IMG], "--target", target, NULL),
+                     0);
     assert_non_null(strstr(s_out, "slot=B"));
     assert_non_null(strstr(s_out, "committed=1 rebooted=1"));
     assert_non_null(strstr(s_err, "writing 100%"));
@@ -185,9 +195,11 @@ static void test_flash_through_board(void **state)
     assert_non_null(wait_uart("boot: nss strap low", "boot: update mode", 5));
     trial = wait_uart("boot: update mode", "boot: trial boot slot B", 60);
     assert_non_null(trial);
-    assert_non_null(wait_uart("boot: trial boot slot B", "app: confirm ok", 60));
+    assert_non_null(
+        wait_uart("boot: trial boot slot B", "app: confirm ok", 60));
     test_slurp(s_path[P_UART], s_uart, sizeof s_uart);
-    assert_non_null(strstr(strstr(s_uart, "boot: trial boot slot B"), " slot B"));
+    assert_non_null(
+        strstr(strstr(s_uart, "boot: trial boot slot B"), " slot B"));
     stop_board(board);
 
     /* The flash file: a cold boot would run slot B, version 1.1.0, and
@@ -198,7 +210,8 @@ static void test_flash_through_board(void **state)
     uint8_t *after;
 
     assert_int_equal(len, 1024u * 1024u);
-    assert_int_equal(fota("agent", "sim-status", "--flash", s_path[P_FLASH], NULL), 0);
+    assert_int_equal(
+        fota("agent", "sim-status", "--flash", s_path[P_FLASH], NULL), 0);
     assert_non_null(strstr(s_out, "slot B, version 1.1.0"));
     after = test_read_file(s_path[P_FLASH], &len_after);
     assert_int_equal(len_after, len);
@@ -215,8 +228,10 @@ int main(int argc, char **argv)
     };
 
     if (argc != 5) {
-        fprintf(stderr, "usage: %s <fota> <boot.elf> <app-slot-a.bin> <app-slot-b.bin>\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s <fota> <boot.elf> <app-slot-a.bin> <app-slot-b.bin>\n",
+            argv[0]);
         return 2;
     }
     s_tool = argv[1];

@@ -65,7 +65,8 @@ void tbu_image_default(tbu_image_t *img, uint8_t major, uint8_t minor,
 }
 
 /* Append one TLV record to the header's TLV area. */
-static void put_tlv(fota_image_hdr_t *hdr, uint16_t type, const uint8_t *val, uint16_t len)
+static void put_tlv(fota_image_hdr_t *hdr, uint16_t type, const uint8_t *val,
+                    uint16_t len)
 {
     assert_true(hdr->tlv_size + 4u + len <= FOTA_IMAGE_TLV_MAX);
     fota_put_le16(hdr->tlv + hdr->tlv_size, type);
@@ -82,7 +83,8 @@ static void sign_header(fota_image_hdr_t *hdr, const tbu_image_t *img)
     uint8_t sig[FOTA_ED25519_SIG_SIZE];
 
     fota_ed25519_pubkey(pub, img->sign_seed);
-    fota_ed25519_sign(sig, hdr->sha256, sizeof hdr->sha256, img->sign_seed, pub);
+    fota_ed25519_sign(sig, hdr->sha256, sizeof hdr->sha256, img->sign_seed,
+                      pub);
     if (img->bad_sig)
         sig[17] ^= 0x08;
     memset(hdr->tlv, 0xFF, sizeof hdr->tlv);
@@ -111,8 +113,10 @@ void tbu_image_write(int slot, const tbu_image_t *img)
         body[i] = (uint8_t)(i * 7u + img->version.major * 31u +
                             img->version.minor * 13u + (uint32_t)slot);
     fota_put_le32(body, img->msp);
-    fota_put_le32(body + 4, img->entry ? img->entry
-                                       : (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot) + 0x101u);
+    fota_put_le32(body + 4,
+                  img->entry
+                      ? img->entry
+                      : (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot) + 0x101u);
     (void)body_addr;
 
     memset(&hdr, 0, sizeof hdr);
@@ -138,11 +142,13 @@ void tbu_image_write(int slot, const tbu_image_t *img)
 
     for (int s = 0; s < FOTA_SLOT_SECTORS; s++)
         assert_int_equal(boot_flash_erase_sector(
-                             (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s)), 0);
-    assert_int_equal(boot_flash_write((uint32_t)FOTA_SLOT_ADDR(slot), hbuf,
-                                      sizeof hbuf), 0);
+                             (unsigned)(FOTA_SLOT_FIRST_SECTOR(slot) + s)),
+                         0);
+    assert_int_equal(
+        boot_flash_write((uint32_t)FOTA_SLOT_ADDR(slot), hbuf, sizeof hbuf), 0);
     assert_int_equal(boot_flash_write((uint32_t)FOTA_SLOT_BODY_ADDR(slot), body,
-                                      img->body_size), 0);
+                                      img->body_size),
+                     0);
     free(body);
 }
 

@@ -17,16 +17,16 @@ typedef struct tbu_image {
     fota_version_t version;
     uint32_t sec_counter;
     uint32_t body_size;
-    uint32_t msp;          /* first vector table word */
-    uint32_t entry;        /* second word; 0 = body start + 0x101 */
-    bool bad_hash;         /* store a wrong SHA-256 in the header */
-    const char *product;   /* NULL = FOTA_PRODUCT_ID */
-    int32_t load_slot;     /* slot the image is linked for; -1 = the target */
-    const uint8_t *sign_seed; /* Ed25519 secret seed (32 bytes) to sign
+    uint32_t msp;        /* first vector table word */
+    uint32_t entry;      /* second word; 0 = body start + 0x101 */
+    bool bad_hash;       /* store a wrong SHA-256 in the header */
+    const char *product; /* NULL = FOTA_PRODUCT_ID */
+    int32_t load_slot;   /* slot the image is linked for; -1 = the target */
+    const uint8_t *sign_seed;   /* Ed25519 secret seed (32 bytes) to sign
                                  with, as `fota image sign` does; NULL:
                                  unsigned */
-    bool no_key_id;        /* signed, but without the key id TLV */
-    bool bad_sig;          /* flip a bit of the signature */
+    bool no_key_id;             /* signed, but without the key id TLV */
+    bool bad_sig;               /* flip a bit of the signature */
     uint32_t confirm_window_ms; /* header field; 0 = the default */
 } tbu_image_t;
 

@@ -92,8 +92,9 @@ static void factory_picks_highest_version(void **state)
     assert_int_equal(ctx.state.active, SLOT_B);
     assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
     assert_int_equal(ctx.state.slot[SLOT_B].version.minor, 10);
-    assert_int_equal(ctx.state.slot[SLOT_B].image_crc,
-                     boot_flash_crc(FOTA_SLOT_B_ADDR, FOTA_IMAGE_HDR_SIZE + 4096));
+    assert_int_equal(
+        ctx.state.slot[SLOT_B].image_crc,
+        boot_flash_crc(FOTA_SLOT_B_ADDR, FOTA_IMAGE_HDR_SIZE + 4096));
     assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_EMPTY);
     assert_int_equal(ctx.state.sec_floor, 1);
     assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
@@ -281,7 +282,8 @@ static void corrupt_active_without_fallback_enters_update_mode(void **state)
     tbu_corrupt(f, SLOT_A, 0);
     tbu_reboot(&ctx, &d);
     assert_update_mode(&d);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_NOENT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL),
+                     FOTA_ERR_NOENT);
 }
 
 static void quick_check_catches_what_the_crc_covers(void **state)
@@ -295,12 +297,15 @@ static void quick_check_catches_what_the_crc_covers(void **state)
     assert_int_equal(hdr.version.major, 1);
     /* A flipped bit in the last body word: the CRC sees it. */
     tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 4095);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), FOTA_ERR_CORRUPT);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_CORRUPT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL),
+                     FOTA_ERR_CORRUPT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL),
+                     FOTA_ERR_CORRUPT);
     /* A flipped bit in the unhashed TLV area: only the CRC sees it. */
     tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 4095);
     tbu_corrupt(f, SLOT_A, 300);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL), FOTA_ERR_CORRUPT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, false, NULL),
+                     FOTA_ERR_CORRUPT);
     assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
 }
 
@@ -335,7 +340,8 @@ static void security_counter_below_floor_refused(void **state)
 
     /* A newer version with an older counter is refused... */
     write_image(SLOT_A, 3, 0, 6);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_ROLLBACK);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL),
+                     FOTA_ERR_ROLLBACK);
     assert_int_equal(boot_commit(&ctx, SLOT_A), FOTA_ERR_ROLLBACK);
     /* ...an equal counter is fine. */
     write_image(SLOT_A, 3, 0, 7);
@@ -392,7 +398,8 @@ static void bad_vector_table_refused(void **state)
     /* The application's RAM ends below the no-init window; CCM is the
      * application's too (INTERFACES: initial SP). */
     const uint32_t good_msp[] = {FOTA_NOINIT_ADDR, FOTA_SRAM_ADDR + 4,
-                                 FOTA_CCM_ADDR + FOTA_CCM_SIZE, FOTA_CCM_ADDR + 4};
+                                 FOTA_CCM_ADDR + FOTA_CCM_SIZE,
+                                 FOTA_CCM_ADDR + 4};
     for (size_t i = 0; i < sizeof good_msp / sizeof good_msp[0]; i++) {
         boot_ctx_t ctx;
         tbu_image_default(&img, 1, 0, 1);
@@ -402,20 +409,22 @@ static void bad_vector_table_refused(void **state)
         assert_int_equal(boot_init(&ctx), 0);
         assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), 0);
     }
-    const uint32_t bad_msp[] = {0x30000000u, FOTA_SRAM_ADDR,
-                                FOTA_NOINIT_ADDR + 4, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE,
-                                FOTA_CCM_ADDR, FOTA_CCM_ADDR + FOTA_CCM_SIZE + 4,
-                                FOTA_CCM_ADDR + 0x102,
-                                FOTA_SRAM_ADDR + 0x1002, 0xFFFFFFFFu, 0x08001000u};
+    const uint32_t bad_msp[] = {
+        0x30000000u,           FOTA_SRAM_ADDR,
+        FOTA_NOINIT_ADDR + 4,  FOTA_SRAM_ADDR + FOTA_SRAM_SIZE,
+        FOTA_CCM_ADDR,         FOTA_CCM_ADDR + FOTA_CCM_SIZE + 4,
+        FOTA_CCM_ADDR + 0x102, FOTA_SRAM_ADDR + 0x1002,
+        0xFFFFFFFFu,           0x08001000u};
     for (size_t i = 0; i < sizeof bad_msp / sizeof bad_msp[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
         img.msp = bad_msp[i];
         check_bad_image(&img, FOTA_ERR_IMAGE(FOTA_IMG_SP));
     }
-    const uint32_t bad_entry[] = {body + 0x100u,      /* not thumb */
-                                  body - 0x1FFu,      /* in the header */
-                                  body + 4096u + 1u,  /* past the body */
-                                  0x00000001u, 0xFFFFFFFFu,
+    const uint32_t bad_entry[] = {body + 0x100u,     /* not thumb */
+                                  body - 0x1FFu,     /* in the header */
+                                  body + 4096u + 1u, /* past the body */
+                                  0x00000001u,
+                                  0xFFFFFFFFu,
                                   FOTA_SLOT_B_ADDR + 0x201u}; /* other slot */
     for (size_t i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
         tbu_image_default(&img, 1, 0, 1);
@@ -453,7 +462,8 @@ static void header_checks(void **state)
     boot_ctx_t ctx;
     sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
     assert_int_equal(boot_init(&ctx), 0);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_NOENT);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL),
+                     FOTA_ERR_NOENT);
     assert_int_equal(boot_verify_image(&ctx, 2, true, NULL), FOTA_ERR_RANGE);
     assert_int_equal(boot_verify_image(&ctx, -1, true, NULL), FOTA_ERR_RANGE);
 }
@@ -567,7 +577,8 @@ static void policy_table(void **state)
         {(enum boot_op)7, B, 4, FOTA_ERR_PERM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int rc = boot_policy_check(&ctx, cases[i].op, cases[i].addr, cases[i].len);
+        int rc =
+            boot_policy_check(&ctx, cases[i].op, cases[i].addr, cases[i].len);
         if (rc != cases[i].expect)
             fail_msg("case %zu: op %d addr 0x%08x len 0x%x: got %d, want %d", i,
                      (int)cases[i].op, (unsigned)cases[i].addr,
@@ -578,19 +589,23 @@ static void policy_table(void **state)
     write_image(SLOT_B, 2, 0, 1);
     assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
     /* While B is pending, A is still the fallback: still not writable. */
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4),
+                     FOTA_ERR_PERM);
     tbu_reboot(&ctx, &d);
     assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, A, S), 0);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, 0x20000), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4),
+                     FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, 0x20000),
+                     FOTA_ERR_PERM);
 
     /* Factory state with nothing confirmed: slot A is the writable one. */
     sim_flash_init(boot_port_host_flash(), SIM_FLASH_TYPICAL);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4),
+                     FOTA_ERR_PERM);
 }
 
 /* A never-booted device (empty journal) holding one image: that image is
@@ -608,8 +623,10 @@ static void policy_factory_image_protected(void **state)
     assert_int_equal(ctx.area, BOOT_AREA_NONE);
     assert_int_equal(ctx.factory_slot, SLOT_A);
     assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, A, S), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4),
+                     FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, A, S),
+                     FOTA_ERR_PERM);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), 0);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), 0);
     assert_int_equal(boot_commit(&ctx, SLOT_A), FOTA_ERR_PERM);
@@ -619,14 +636,16 @@ static void policy_factory_image_protected(void **state)
     write_image(SLOT_B, 1, 0, 1);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(boot_inactive_slot(&ctx), SLOT_A);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S),
+                     FOTA_ERR_PERM);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), 0);
 
     /* Both: the higher version is the one the factory decision boots. */
     write_image(SLOT_A, 3, 0, 1);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, A, 4),
+                     FOTA_ERR_PERM);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), 0);
 
     /* An image the check refuses protects nothing. */
@@ -654,8 +673,10 @@ static void policy_pending_slot_withdrawn_before_erase(void **state)
     (void)state;
     pending_b(&ctx, 1);
     assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4), FOTA_ERR_PERM);
-    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B + 0x40000, 4), FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B, 4),
+                     FOTA_ERR_PERM);
+    assert_int_equal(boot_policy_check(&ctx, BOOT_OP_WRITE, B + 0x40000, 4),
+                     FOTA_ERR_PERM);
     assert_int_equal(boot_policy_check(&ctx, BOOT_OP_ERASE, B, S), 0);
     /* Sectors outside the pending slot withdraw nothing. */
     seq = ctx.state.seq;
@@ -663,7 +684,8 @@ static void policy_pending_slot_withdrawn_before_erase(void **state)
     assert_int_equal(ctx.state.seq, seq);
     assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_PENDING);
     /* Erasing B's first sector: the commit is withdrawn first. */
-    assert_int_equal(boot_erase_prepare(&ctx, 1u << FOTA_SLOT_B_FIRST_SECTOR), 0);
+    assert_int_equal(boot_erase_prepare(&ctx, 1u << FOTA_SLOT_B_FIRST_SECTOR),
+                     0);
     assert_int_equal(ctx.state.seq, seq + 1);
     assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_EMPTY);
     assert_int_equal(ctx.state.attempts_left, 0);
@@ -756,25 +778,46 @@ static void power_loss_refunds_are_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(power_loss_attempts_given_back, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(power_loss_refunds_are_bounded, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(policy_factory_image_protected, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(policy_pending_slot_withdrawn_before_erase, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(factory_picks_highest_version, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(no_image_enters_update_mode, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(commit_trials_then_rollback, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(invalid_pending_reverts_at_once, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(commit_trial_confirm_then_second_update, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(corrupt_active_falls_back_to_other_confirmed, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(corrupt_active_without_fallback_enters_update_mode, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(quick_check_catches_what_the_crc_covers, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(rejected_version_cannot_be_recommitted, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(security_counter_below_floor_refused, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(fallback_respects_floor, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(bad_vector_table_refused, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(power_loss_attempts_given_back,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(power_loss_refunds_are_bounded,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(policy_factory_image_protected,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            policy_pending_slot_withdrawn_before_erase, tbu_setup,
+            tbu_teardown),
+        cmocka_unit_test_setup_teardown(factory_picks_highest_version,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(factory_skips_invalid_newer_image,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(no_image_enters_update_mode, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_trials_then_rollback, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(invalid_pending_reverts_at_once,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_trial_confirm_then_second_update,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            corrupt_active_falls_back_to_other_confirmed, tbu_setup,
+            tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            corrupt_active_without_fallback_enters_update_mode, tbu_setup,
+            tbu_teardown),
+        cmocka_unit_test_setup_teardown(quick_check_catches_what_the_crc_covers,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(rejected_version_cannot_be_recommitted,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(security_counter_below_floor_refused,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(fallback_respects_floor, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(bad_vector_table_refused, tbu_setup,
+                                        tbu_teardown),
         cmocka_unit_test_setup_teardown(header_checks, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(commit_from_factory_without_image, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_from_factory_without_image,
+                                        tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(policy_table, tbu_setup, tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,12 +34,14 @@ static void every_window_is_honoured(void **state)
         /* A smaller prescaler could not have held the window. */
         if (pr > 0) {
             uint64_t ticks = ((uint64_t)w * FW_LSI_MAX_HZ + 999u) / 1000u;
-            assert_true((ticks + (2u << pr) - 1u) / (2u << pr) > FW_IWDG_RLR_MAX);
+            assert_true((ticks + (2u << pr) - 1u) / (2u << pr) >
+                        FW_IWDG_RLR_MAX);
         }
         /* Not wastefully long either: within one count (plus rounding) of
          * the window at 47 kHz. */
         assert_true(timeout_us(pr, rlr, FW_LSI_MAX_HZ) <=
-                    (uint64_t)w * 1000u + 2u * (4u << pr) * 1000000u / FW_LSI_MAX_HZ + 1u);
+                    (uint64_t)w * 1000u +
+                        2u * (4u << pr) * 1000000u / FW_LSI_MAX_HZ + 1u);
     }
 }
 

@@ -22,7 +22,7 @@
 #include "boot_test_util.h"
 
 #define MAIN_RECS (FOTA_JOURNAL_MAIN_SIZE / FOTA_JOURNAL_REC_SIZE)
-#define MAIN_OFF(a) ((a) - FOTA_FLASH_BASE)
+#define MAIN_OFF(a) ((a)-FOTA_FLASH_BASE)
 
 /* A state whose every field depends on i, so that two records differ. */
 static void make_rec(fota_journal_rec_t *r, uint32_t i)
@@ -111,8 +111,9 @@ static void append_range(boot_ctx_t *ctx, uint32_t first, uint32_t last)
  * setjmp lives here, in a frame that modifies nothing after it, so no
  * caller's local can be clobbered by the longjmp.
  */
-static void append_cut(sim_flash_t *f, boot_ctx_t *ctx, const fota_journal_rec_t *r,
-                       uint64_t op_ahead, enum sim_cut_mode mode, uint32_t seed)
+static void append_cut(sim_flash_t *f, boot_ctx_t *ctx,
+                       const fota_journal_rec_t *r, uint64_t op_ahead,
+                       enum sim_cut_mode mode, uint32_t seed)
 {
     jmp_buf jb;
 
@@ -159,7 +160,8 @@ static void append_programs_commit_word_last(void **state)
         for (int i = FOTA_JOURNAL_OFF_COMMIT; i < FOTA_JOURNAL_REC_SIZE; i++)
             assert_int_equal(p[i], 0xFF);
     }
-    assert_int_equal(fota_journal_rec_decode(&got, f->mem + MAIN_OFF(FOTA_JOURNAL_MAIN_ADDR)),
+    assert_int_equal(fota_journal_rec_decode(
+                         &got, f->mem + MAIN_OFF(FOTA_JOURNAL_MAIN_ADDR)),
                      FOTA_ERR_CORRUPT);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_NONE);
@@ -340,7 +342,8 @@ static void compaction_interrupted_by_hand(void **state)
     assert_int_equal(ctx.state.seq, MAIN_RECS);
 
     /* After step 2: the state copied to sector 2 with seq + 1. */
-    put_rec(FOTA_JOURNAL_SPARE_ADDR, MAIN_RECS, MAIN_RECS + 1, FOTA_JOURNAL_REC_SIZE);
+    put_rec(FOTA_JOURNAL_SPARE_ADDR, MAIN_RECS, MAIN_RECS + 1,
+            FOTA_JOURNAL_REC_SIZE);
     make_rec(&r, MAIN_RECS);
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_SPARE);
@@ -400,7 +403,8 @@ static void torn_tail_record_is_skipped(void **state)
      * slot where only one bit made it. */
     put_rec(FOTA_JOURNAL_MAIN_ADDR + 3 * 64, 4, 4, 60);
     uint8_t bit[4] = {0xFF, 0xFF, 0xFE, 0xFF};
-    assert_int_equal(boot_flash_write(FOTA_JOURNAL_MAIN_ADDR + 4 * 64 + 20, bit, 4), 0);
+    assert_int_equal(
+        boot_flash_write(FOTA_JOURNAL_MAIN_ADDR + 4 * 64 + 20, bit, 4), 0);
 
     assert_int_equal(boot_init(&ctx), 0);
     assert_int_equal(ctx.area, BOOT_AREA_MAIN);
@@ -507,16 +511,26 @@ static void wear_per_state_changes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(empty_flash_has_no_state, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(append_programs_commit_word_last, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(appends_are_sequential_and_survive_reinit, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(compaction_across_many_records, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(compaction_cut_at_every_operation, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(compaction_interrupted_by_hand, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(torn_tail_record_is_skipped, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(newest_wins_across_areas, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(flash_error_leaves_state_intact, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(wear_per_state_changes, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(empty_flash_has_no_state, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(append_programs_commit_word_last,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            appends_are_sequential_and_survive_reinit, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_across_many_records,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_cut_at_every_operation,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(compaction_interrupted_by_hand,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(torn_tail_record_is_skipped, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(newest_wins_across_areas, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(flash_error_leaves_state_intact,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(wear_per_state_changes, tbu_setup,
+                                        tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,8 @@ static void use_key(void)
     boot_port_host_set_signing_key(pub);
 }
 
-static void write_signed(int slot, uint8_t minor, uint32_t ctr, const uint8_t *seed)
+static void write_signed(int slot, uint8_t minor, uint32_t ctr,
+                         const uint8_t *seed)
 {
     tbu_image_t img;
 
@@ -89,7 +90,8 @@ static void factory_unsigned_refused(void **state)
     tbu_reboot(&ctx, &d);
     assert_int_equal(d.action, BOOT_ACTION_UPDATE_MODE);
     assert_int_equal(ctx.area, BOOT_AREA_NONE);
-    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL), FOTA_ERR_AUTH);
+    assert_int_equal(boot_verify_image(&ctx, SLOT_A, true, NULL),
+                     FOTA_ERR_AUTH);
 
     write_signed(SLOT_A, 0, 1, s_seed);
     tbu_reboot(&ctx, &d);
@@ -183,13 +185,16 @@ static void signed_update_trial_and_confirm(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(no_key_unsigned_boots, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(factory_unsigned_refused, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(commit_refuses_bad_signatures, tbu_setup,
+        cmocka_unit_test_setup_teardown(no_key_unsigned_boots, tbu_setup,
                                         tbu_teardown),
-        cmocka_unit_test_setup_teardown(trial_rechecks_signature, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(signed_update_trial_and_confirm, tbu_setup,
+        cmocka_unit_test_setup_teardown(factory_unsigned_refused, tbu_setup,
                                         tbu_teardown),
+        cmocka_unit_test_setup_teardown(commit_refuses_bad_signatures,
+                                        tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(trial_rechecks_signature, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(signed_update_trial_and_confirm,
+                                        tbu_setup, tbu_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

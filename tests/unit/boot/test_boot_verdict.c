@@ -32,7 +32,8 @@ static uint8_t *raw_for(int slot, uint32_t sp, uint32_t entry)
     for (size_t i = 0; i < RAW_LEN; i++)
         raw[i] = (uint8_t)(i * 13u + 5u);
     fota_put_le32(raw, sp);
-    fota_put_le32(raw + 4, entry ? entry : (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
+    fota_put_le32(raw + 4,
+                  entry ? entry : (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
     return raw;
 }
 
@@ -50,7 +51,8 @@ static uint8_t *pack(int slot, uint32_t sp, uint32_t entry, const char *product,
     o.sec_counter = 1;
     o.product = product;
     o.no_vector_check = no_vec;
-    assert_int_equal(tool_image_pack(raw, RAW_LEN, &o, &img, len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, RAW_LEN, &o, &img, len, err, sizeof err), 0);
     free(raw);
     return img;
 }
@@ -64,9 +66,9 @@ static void install(int slot, const uint8_t *img, size_t len)
     for (unsigned s = first; s < first + FOTA_SLOT_SECTORS; s++)
         assert_int_equal(sim_flash_erase_sector(f, s), 0);
     for (size_t off = 0; off < len; off += 4)
-        assert_int_equal(sim_flash_program_word(f, (uint32_t)FOTA_SLOT_ADDR(slot) +
-                                                       (uint32_t)off,
-                                                fota_get_le32(img + off)),
+        assert_int_equal(sim_flash_program_word(
+                             f, (uint32_t)FOTA_SLOT_ADDR(slot) + (uint32_t)off,
+                             fota_get_le32(img + off)),
                          0);
 }
 
@@ -113,7 +115,8 @@ static void rehash(uint8_t *img, size_t len)
     fota_sha256_t sha;
 
     fota_image_hash_start(&sha, img);
-    fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, len - FOTA_IMAGE_HDR_SIZE);
+    fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE,
+                       len - FOTA_IMAGE_HDR_SIZE);
     fota_sha256_final(&sha, img + FOTA_IMAGE_OFF_SHA256);
 }
 
@@ -150,17 +153,19 @@ static void same_refusals_same_reasons(void **state)
     (void)state;
     /* Initial SP outside the application's RAM: the no-init window, the
      * top of SRAM, flash, an unaligned CCM address. */
-    const uint32_t bad_sp[] = {FOTA_NOINIT_ADDR + 4, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE,
-                               0x08010000u, FOTA_CCM_ADDR + 0x102u, FOTA_CCM_ADDR};
+    const uint32_t bad_sp[] = {FOTA_NOINIT_ADDR + 4,
+                               FOTA_SRAM_ADDR + FOTA_SRAM_SIZE, 0x08010000u,
+                               FOTA_CCM_ADDR + 0x102u, FOTA_CCM_ADDR};
     for (size_t i = 0; i < sizeof bad_sp / sizeof bad_sp[0]; i++) {
         img = pack(SLOT_B, bad_sp[i], 0, NULL, true, &len);
         both_refuse(img, len, FOTA_IMG_SP);
         free(img);
     }
     /* Reset vector outside the body, or not Thumb. */
-    const uint32_t bad_entry[] = {(uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_A) + 0x41u,
-                                  (uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_B) + RAW_LEN + 1u,
-                                  (uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_B) + 0x40u};
+    const uint32_t bad_entry[] = {
+        (uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_A) + 0x41u,
+        (uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_B) + RAW_LEN + 1u,
+        (uint32_t)FOTA_SLOT_BODY_ADDR(SLOT_B) + 0x40u};
     for (size_t i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
         img = pack(SLOT_B, FOTA_NOINIT_ADDR, bad_entry[i], NULL, true, &len);
         both_refuse(img, len, FOTA_IMG_ENTRY);
@@ -195,11 +200,13 @@ static void pack_names_the_reason(void **state)
     memset(&o, 0, sizeof o);
     o.slot = SLOT_B;
     o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
-    assert_int_not_equal(tool_image_pack(raw, RAW_LEN, &o, &img, &len, err, sizeof err), 0);
+    assert_int_not_equal(
+        tool_image_pack(raw, RAW_LEN, &o, &img, &len, err, sizeof err), 0);
     assert_null(img);
     o.confirm_window_ms = 0;
     fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
-    assert_int_not_equal(tool_image_pack(raw, RAW_LEN, &o, &img, &len, err, sizeof err), 0);
+    assert_int_not_equal(
+        tool_image_pack(raw, RAW_LEN, &o, &img, &len, err, sizeof err), 0);
     assert_non_null(strstr(err, "stack pointer"));
     assert_null(img);
     free(raw);
@@ -208,9 +215,12 @@ static void pack_names_the_reason(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(good_image_passes_both, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(same_refusals_same_reasons, tbu_setup, tbu_teardown),
-        cmocka_unit_test_setup_teardown(pack_names_the_reason, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(good_image_passes_both, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(same_refusals_same_reasons, tbu_setup,
+                                        tbu_teardown),
+        cmocka_unit_test_setup_teardown(pack_names_the_reason, tbu_setup,
+                                        tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

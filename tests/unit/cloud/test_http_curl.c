@@ -142,14 +142,16 @@ static int setup(void **state)
         strncmp(s_url, "http://127.0.0.1:", 17) != 0) {
         fprintf(stderr,
                 "test_http_curl: could not start s3rver (%s): run 'make setup' "
-                "so tools/node/node_modules/.bin/s3rver exists\n", s_url);
+                "so tools/node/node_modules/.bin/s3rver exists\n",
+                s_url);
         return -1;
     }
     for (size_t i = 0; i < OBJ_SIZE; i++) {
         x = x * 1103515245u + 12345u;
         s_obj[i] = (uint8_t)(x >> 16);
     }
-    if (curl_put("releases/obj.bin", s_obj, OBJ_SIZE, s_etag, sizeof s_etag) != 200)
+    if (curl_put("releases/obj.bin", s_obj, OBJ_SIZE, s_etag, sizeof s_etag) !=
+        200)
         return -1;
     if (agent_http_curl_create(&s_http) != 0)
         return -1;
@@ -204,13 +206,15 @@ static void test_get_whole_object(void **state)
     req.url = url;
     assert_int_equal(s_http->ops->open(s_http, &req), 0);
     assert_int_equal(s_http->ops->status(s_http), 200);
-    assert_int_equal(s_http->ops->etag(s_http, etag, sizeof etag), (int)strlen(s_etag));
+    assert_int_equal(s_http->ops->etag(s_http, etag, sizeof etag),
+                     (int)strlen(s_etag));
     assert_string_equal(etag, s_etag);
     assert_true(etag[0] == '"' && etag[strlen(etag) - 1] == '"');
     assert_int_equal(s_http->ops->etag(s_http, etag, 4), FOTA_ERR_NOMEM);
     assert_int_equal(s_http->ops->content_length(s_http, &clen), 0);
     assert_int_equal(clen, OBJ_SIZE);
-    assert_int_equal(s_http->ops->content_range(s_http, &a, &b, &t), FOTA_ERR_NOENT);
+    assert_int_equal(s_http->ops->content_range(s_http, &a, &b, &t),
+                     FOTA_ERR_NOENT);
     /* 777-byte reads: the transfer is paused and resumed many times. */
     assert_int_equal(read_all(body, sizeof body, 777), OBJ_SIZE);
     assert_memory_equal(body, s_obj, OBJ_SIZE);
@@ -333,7 +337,8 @@ static void test_missing_key_and_head(void **state)
     req.url = url;
     assert_int_equal(s_http->ops->open(s_http, &req), 0);
     assert_int_equal(s_http->ops->status(s_http), 404);
-    assert_int_equal(s_http->ops->etag(s_http, etag, sizeof etag), FOTA_ERR_NOENT);
+    assert_int_equal(s_http->ops->etag(s_http, etag, sizeof etag),
+                     FOTA_ERR_NOENT);
     s_http->ops->close(s_http);
 
     obj_url(url, sizeof url, "releases/obj.bin");
@@ -391,9 +396,12 @@ static void test_keep_alive_and_abandon(void **state)
 static void test_put_signed_by_core(void **state)
 {
     (void)state;
-    const agent_sigv4_cred_t cred = {.access_key = "S3RVER", .secret_key = "S3RVER",
-                                     .region = "us-east-1", .service = "s3"};
-    static const char report[] = "{\"state\":\"confirmed\",\"version\":\"1.2.0\"}";
+    const agent_sigv4_cred_t cred = {.access_key = "S3RVER",
+                                     .secret_key = "S3RVER",
+                                     .region = "us-east-1",
+                                     .service = "s3"};
+    static const char report[] =
+        "{\"state\":\"confirmed\",\"version\":\"1.2.0\"}";
     uint8_t d[FOTA_SHA256_SIZE];
     char hex[AGENT_SIGV4_HEX_SIZE];
     agent_sigv4_signed_t sig;
@@ -412,9 +420,8 @@ static void test_put_signed_by_core(void **state)
     obj_url(url, sizeof url, "reports/dev%2001.json");
     fota_sha256(report, strlen(report), d);
     agent_sigv4_hex(d, sizeof d, hex);
-    assert_int_equal(agent_sigv4_sign_url("PUT", url, NULL, 0, hex,
-                                          ts, &cred, &sig),
-                     0);
+    assert_int_equal(
+        agent_sigv4_sign_url("PUT", url, NULL, 0, hex, ts, &cred, &sig), 0);
     hdrs[0] = (agent_http_hdr_t){"x-amz-date", sig.date};
     hdrs[1] = (agent_http_hdr_t){"x-amz-content-sha256", sig.content_sha256};
     hdrs[2] = (agent_http_hdr_t){"Authorization", sig.authorization};
@@ -428,7 +435,8 @@ static void test_put_signed_by_core(void **state)
     assert_int_equal(s_http->ops->status(s_http), 200);
     s_http->ops->close(s_http);
 
-    req = (agent_http_req_t){.method = AGENT_HTTP_GET, .url = url, .timeout_ms = 5000};
+    req = (agent_http_req_t){
+        .method = AGENT_HTTP_GET, .url = url, .timeout_ms = 5000};
     assert_int_equal(s_http->ops->open(s_http, &req), 0);
     assert_int_equal(s_http->ops->status(s_http), 200);
     assert_int_equal(read_all((uint8_t *)body, sizeof body, 5), strlen(report));
@@ -441,7 +449,8 @@ static void test_connection_refused(void **state)
 {
     (void)state;
     agent_http_t *h;
-    agent_http_req_t req = {.method = AGENT_HTTP_GET, .timeout_ms = 2000,
+    agent_http_req_t req = {.method = AGENT_HTTP_GET,
+                            .timeout_ms = 2000,
                             .url = "http://127.0.0.1:1/x"};
     int rc;
 

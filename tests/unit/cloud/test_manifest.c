@@ -32,8 +32,10 @@ static const char s_valid[] =
     "  \"published_at\": \"2024-05-01T12:00:00Z\",\n"
     "  \"notes\": {\"ignored\": [1, 2, 3]},\n"
     "  \"slots\": {\n"
-    "    \"a\": {\"key\": \"releases/1.2.0+45/slot-a.img\", \"size\": 66048, \"sha256\": \"" SHA_A "\"},\n"
-    "    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": 66052, \"sha256\": \"" SHA_B "\"}\n"
+    "    \"a\": {\"key\": \"releases/1.2.0+45/slot-a.img\", \"size\": 66048, "
+    "\"sha256\": \"" SHA_A "\"},\n"
+    "    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": 66052, "
+    "\"sha256\": \"" SHA_B "\"}\n"
     "  }\n"
     "}\n";
 
@@ -120,7 +122,8 @@ static void test_missing_members(void **state)
         ", \"sha256\": \"" SHA_A "\"",
         "\"a\": {\"key\": \"releases/1.2.0+45/slot-a.img\", \"size\": 66048, "
         "\"sha256\": \"" SHA_A "\"},",
-        ",\n    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": 66052, "
+        ",\n    \"b\": {\"key\": \"releases/1.2.0+45/slot-b.img\", \"size\": "
+        "66052, "
         "\"sha256\": \"" SHA_B "\"}",
     };
     agent_manifest_t m;
@@ -153,23 +156,36 @@ static void test_invalid_values(void **state)
     } cases[] = {
         /* wrong types */
         {"\"format\": 1", "\"format\": \"1\"", "format: not a number"},
-        {"\"product\": \"stm32f407-disco\"", "\"product\": 7", "product: not a string"},
-        {"\"version\": \"1.2.0+45\"", "\"version\": 1.2", "version: not a string"},
-        {"\"security_counter\": 3", "\"security_counter\": \"3\"", "security_counter: not a number"},
-        {"\"security_counter\": 3", "\"security_counter\": true", "security_counter: not a number"},
-        {"\"rollout_percent\": 40", "\"rollout_percent\": null", "rollout_percent: not a number"},
-        {"\"published_at\": \"2024-05-01T12:00:00Z\"", "\"published_at\": 2024", "published_at: not a string"},
+        {"\"product\": \"stm32f407-disco\"", "\"product\": 7",
+         "product: not a string"},
+        {"\"version\": \"1.2.0+45\"", "\"version\": 1.2",
+         "version: not a string"},
+        {"\"security_counter\": 3", "\"security_counter\": \"3\"",
+         "security_counter: not a number"},
+        {"\"security_counter\": 3", "\"security_counter\": true",
+         "security_counter: not a number"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": null",
+         "rollout_percent: not a number"},
+        {"\"published_at\": \"2024-05-01T12:00:00Z\"", "\"published_at\": 2024",
+         "published_at: not a string"},
         {"\"slots\": {", "\"slots\": [{", "not valid JSON at byte"},
         {"\"slots\": {", "\"slots\": 1, \"x\": {", "slots: not an object"},
-        {"\"size\": 66048", "\"size\": \"66048\"", "slots.a.size: not a number"},
-        {"\"key\": \"releases/1.2.0+45/slot-a.img\"", "\"key\": [\"x\"]", "slots.a.key: not a string"},
+        {"\"size\": 66048", "\"size\": \"66048\"",
+         "slots.a.size: not a number"},
+        {"\"key\": \"releases/1.2.0+45/slot-a.img\"", "\"key\": [\"x\"]",
+         "slots.a.key: not a string"},
         /* out of range / not integral */
         {"\"format\": 1", "\"format\": 2", "format: unknown format"},
-        {"\"security_counter\": 3", "\"security_counter\": -1", "security_counter: out of range"},
-        {"\"security_counter\": 3", "\"security_counter\": 4294967296", "security_counter: out of range"},
-        {"\"security_counter\": 3", "\"security_counter\": 3.5", "security_counter: not an integer"},
-        {"\"rollout_percent\": 40", "\"rollout_percent\": 101", "rollout_percent: out of range"},
-        {"\"rollout_percent\": 40", "\"rollout_percent\": -5", "rollout_percent: out of range"},
+        {"\"security_counter\": 3", "\"security_counter\": -1",
+         "security_counter: out of range"},
+        {"\"security_counter\": 3", "\"security_counter\": 4294967296",
+         "security_counter: out of range"},
+        {"\"security_counter\": 3", "\"security_counter\": 3.5",
+         "security_counter: not an integer"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": 101",
+         "rollout_percent: out of range"},
+        {"\"rollout_percent\": 40", "\"rollout_percent\": -5",
+         "rollout_percent: out of range"},
         {"\"size\": 66048", "\"size\": 0", "slots.a.size: out of range"},
         {"\"size\": 66048", "\"size\": 1e12", "slots.a.size: out of range"},
         /* bad versions */
@@ -182,23 +198,35 @@ static void test_invalid_values(void **state)
         {"1.2.0+45\"", "1.2.0-rc1\"", "version: not major.minor.patch"},
         {"1.2.0+45\"", "1.2.0+4294967296\"", "version: not major.minor.patch"},
         /* bad hex, wrong length */
-        {SHA_A, "0g112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "slots.a.sha256: not 64 hex digits"},
-        {SHA_A, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef", "slots.a.sha256: not 64 hex digits"},
-        {SHA_A, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0", "slots.a.sha256: not 64 hex digits"},
+        {SHA_A,
+         "0g112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+         "slots.a.sha256: not 64 hex digits"},
+        {SHA_A,
+         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeef",
+         "slots.a.sha256: not 64 hex digits"},
+        {SHA_A,
+         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff0",
+         "slots.a.sha256: not 64 hex digits"},
         {SHA_A, "", "slots.a.sha256: not 64 hex digits"},
         /* oversize or empty strings, control characters */
         {"stm32f407-disco", "stm32f407-discovery", "product: too long"},
         {"stm32f407-disco", "", "product: empty"},
         {"stm32f407-disco", "stm32\\nf407", "product: not printable ASCII"},
         {"releases/1.2.0+45/slot-a.img",
-         "releases/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-         "xxxxxxxxxxxxxxxxxxxxxxxx/slot-a.img", "slots.a.key: too long"},
-        {"releases/1.2.0+45/slot-a.img", "/releases/slot-a.img", "slots.a.key: starts with '/'"},
+         "releases/"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "x"
+         "xxxxxxxxxxxxxxxxxxxxxxxx/slot-a.img",
+         "slots.a.key: too long"},
+        {"releases/1.2.0+45/slot-a.img", "/releases/slot-a.img",
+         "slots.a.key: starts with '/'"},
         {"2024-05-01T12:00:00Z",
-         "2024-05-01T12:00:00.000000000000000000000000Z", "published_at: too long"},
+         "2024-05-01T12:00:00.000000000000000000000000Z",
+         "published_at: too long"},
         /* repeated member */
-        {"\"format\": 1,", "\"format\": 1, \"format\": 1,", "format: member repeated"},
+        {"\"format\": 1,", "\"format\": 1, \"format\": 1,",
+         "format: member repeated"},
         /* not JSON, or trailing garbage */
         {"\"format\": 1,", "\"format\": 1,,", "not valid JSON at byte"},
         {"\n}\n", "\n}\n}", "text after the JSON value at byte"},
@@ -221,7 +249,8 @@ static void test_invalid_values(void **state)
                                           s_arena, sizeof s_arena, &m),
                      FOTA_ERR_CORRUPT);
     /* The 16-character product (the image header's full field) fits. */
-    assert_int_equal(parse(mutate("stm32f407-disco", "stm32f407-disco1"), &m), 0);
+    assert_int_equal(parse(mutate("stm32f407-disco", "stm32f407-disco1"), &m),
+                     0);
     assert_string_equal(m.product, "stm32f407-disco1");
 }
 
@@ -233,9 +262,9 @@ static void test_arena_too_small(void **state)
     agent_manifest_t m;
     uint64_t small[32];
 
-    assert_int_equal(agent_manifest_parse(s_valid, strlen(s_valid), small,
-                                          sizeof small, &m),
-                     FOTA_ERR_NOMEM);
+    assert_int_equal(
+        agent_manifest_parse(s_valid, strlen(s_valid), small, sizeof small, &m),
+        FOTA_ERR_NOMEM);
     assert_int_equal(parse(s_valid, &m), 0);
     assert_int_equal(agent_manifest_parse(NULL, 1, s_arena, sizeof s_arena, &m),
                      FOTA_ERR_INVAL);
@@ -331,7 +360,8 @@ static void test_nesting_limit(void **state)
     /* Exactly the limit is fine (unknown members are ignored). */
     assert_int_equal(parse(mutate("[1, 2, 3]", "[[{\"x\":[[[1]]]}]]"), &m), 0);
     /* Brackets inside strings do not count. */
-    assert_int_equal(parse(mutate("[1, 2, 3]", "\"[[[[[[[[[[[[{{{{{{\""), &m), 0);
+    assert_int_equal(parse(mutate("[1, 2, 3]", "\"[[[[[[[[[[[[{{{{{{\""), &m),
+                     0);
 }
 
 static void test_nul_and_controls(void **state)
@@ -339,10 +369,12 @@ static void test_nul_and_controls(void **state)
     (void)state;
     agent_manifest_t m;
 
-    assert_int_equal(parse(mutate("stm32f407-disco", "stm32f407-disco\\u0000other-board"),
-                           &m),
-                     FOTA_ERR_CORRUPT);
-    assert_non_null(strstr(m.error, "escaped NUL (\\u0000) in a string at byte"));
+    assert_int_equal(
+        parse(mutate("stm32f407-disco", "stm32f407-disco\\u0000other-board"),
+              &m),
+        FOTA_ERR_CORRUPT);
+    assert_non_null(
+        strstr(m.error, "escaped NUL (\\u0000) in a string at byte"));
     assert_string_equal(m.product, "");
     /* In a member name: "format\u0000x" must not read as "format". */
     assert_int_equal(parse(mutate("\"notes\"", "\"format\\u0000x\""), &m),
@@ -362,12 +394,14 @@ static void test_nul_and_controls(void **state)
         char t[sizeof s_valid];
         memcpy(t, s_valid, sizeof t);
         t[strstr(t, "disco") - t] = '\0';
-        assert_int_equal(agent_manifest_parse(t, sizeof t - 1, s_arena, sizeof s_arena, &m),
-                         FOTA_ERR_CORRUPT);
+        assert_int_equal(
+            agent_manifest_parse(t, sizeof t - 1, s_arena, sizeof s_arena, &m),
+            FOTA_ERR_CORRUPT);
         assert_non_null(strstr(m.error, "NUL byte at byte"));
         t[strstr(s_valid, "disco") - s_valid] = '\t';
-        assert_int_equal(agent_manifest_parse(t, sizeof t - 1, s_arena, sizeof s_arena, &m),
-                         FOTA_ERR_CORRUPT);
+        assert_int_equal(
+            agent_manifest_parse(t, sizeof t - 1, s_arena, sizeof s_arena, &m),
+            FOTA_ERR_CORRUPT);
         assert_non_null(strstr(m.error, "control character in a string"));
     }
     /* A string cut by the end of the text. */
@@ -446,19 +480,22 @@ static void test_stack_bounded(void **state)
 
 /* ---- signed manifests --------------------------------------------------------- */
 
-static const uint8_t s_seed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t s_seed[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                   12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                   23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 /* s_valid with sequence/expires added, signed with seed (as the publisher
  * does: the signature member replaces the closing brace). */
-static const char *signed_text(const uint8_t seed[32], uint32_t seq, uint64_t expires)
+static const char *signed_text(const uint8_t seed[32], uint32_t seq,
+                               uint64_t expires)
 {
     static char buf[8192];
     const char *end = strrchr(s_valid, '}');
     int n;
 
-    n = snprintf(buf, sizeof buf, "%.*s,\"sequence\":%u,\"expires\":%llu\n", (int)(end - s_valid),
-                 s_valid, seq, (unsigned long long)expires);
+    n = snprintf(buf, sizeof buf, "%.*s,\"sequence\":%u,\"expires\":%llu\n",
+                 (int)(end - s_valid), s_valid, seq,
+                 (unsigned long long)expires);
     agent_manifest_sign_tail(buf, (size_t)n, seed, buf + n);
     return buf;
 }
@@ -482,36 +519,44 @@ static void test_signed_manifest(void **state)
     assert_int_equal(m.expires, 1800000000u);
     assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), 0);
     /* Another key: named as such. */
-    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), other), FOTA_ERR_AUTH);
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), other),
+                     FOTA_ERR_AUTH);
     assert_string_equal(m.error, "signature: by another key (key id differs)");
     /* Any byte changed before the signature: does not verify. */
     t[strstr(t, "66048") - t] = '7';
     assert_int_equal(parse(t, &m), 0);
-    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), FOTA_ERR_AUTH);
-    assert_string_equal(m.error, "signature: does not verify (manifest altered)");
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub),
+                     FOTA_ERR_AUTH);
+    assert_string_equal(m.error,
+                        "signature: does not verify (manifest altered)");
     /* A flipped signature bit. */
     snprintf(t, sizeof t, "%s", signed_text(s_seed, 17, 1800000000u));
     sig = strstr(t, "ed25519:") + 8 + 17;
     t[sig - t] = t[sig - t] == '0' ? '1' : '0';
     assert_int_equal(parse(t, &m), 0);
-    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub), FOTA_ERR_AUTH);
+    assert_int_equal(agent_manifest_verify(&m, t, strlen(t), pub),
+                     FOTA_ERR_AUTH);
     /* Unsigned. */
     assert_int_equal(parse(s_valid, &m), 0);
     assert_false(m.is_signed);
-    assert_int_equal(agent_manifest_verify(&m, s_valid, strlen(s_valid), pub), FOTA_ERR_AUTH);
+    assert_int_equal(agent_manifest_verify(&m, s_valid, strlen(s_valid), pub),
+                     FOTA_ERR_AUTH);
     assert_string_equal(m.error, "manifest not signed");
     /* The signature must be the last member in its one form. */
     snprintf(t, sizeof t, "%s", signed_text(s_seed, 17, 1800000000u));
     strcpy(strrchr(t, '}'), ",\"x\":1}");
     assert_int_equal(parse(t, &m), FOTA_ERR_CORRUPT);
     assert_non_null(strstr(m.error, "signature: not the last member"));
-    assert_int_equal(parse(mutate("\"notes\"", "\"signature\":\"x\",\"n\""), &m),
-                     FOTA_ERR_CORRUPT);
+    assert_int_equal(
+        parse(mutate("\"notes\"", "\"signature\":\"x\",\"n\""), &m),
+        FOTA_ERR_CORRUPT);
     assert_non_null(strstr(m.error, "signature: not the last member"));
     /* Freshness members are checked like the others. */
-    assert_int_equal(parse(mutate("\"notes\"", "\"expires\":-5,\"n\""), &m), FOTA_ERR_CORRUPT);
+    assert_int_equal(parse(mutate("\"notes\"", "\"expires\":-5,\"n\""), &m),
+                     FOTA_ERR_CORRUPT);
     assert_string_equal(m.error, "expires: not Unix seconds");
-    assert_int_equal(parse(mutate("\"notes\"", "\"sequence\":1.5,\"n\""), &m), FOTA_ERR_CORRUPT);
+    assert_int_equal(parse(mutate("\"notes\"", "\"sequence\":1.5,\"n\""), &m),
+                     FOTA_ERR_CORRUPT);
     assert_string_equal(m.error, "sequence: not an integer");
 }
 
@@ -526,11 +571,12 @@ static void test_rollout_phases(void **state)
     uint64_t wait, max_wait = 0;
     unsigned phase;
 
-    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"spread_s\":600,\"phases\":["
-                                               "{\"percent\":10,\"start\":1000},"
-                                               "{\"percent\":50,\"start\":5000}]},\"n\""),
-                           &m),
-                     0);
+    assert_int_equal(
+        parse(mutate("\"notes\"", "\"rollout\":{\"spread_s\":600,\"phases\":["
+                                  "{\"percent\":10,\"start\":1000},"
+                                  "{\"percent\":50,\"start\":5000}]},\"n\""),
+              &m),
+        0);
     assert_int_equal(m.n_phases, 2);
     assert_int_equal(m.phase[1].percent, 50);
     assert_int_equal(m.phase[1].start, 5000);
@@ -542,18 +588,25 @@ static void test_rollout_phases(void **state)
     for (unsigned i = 0; i < 4000; i++) {
         snprintf(id, sizeof id, "dev-%u", i);
         switch (agent_manifest_rollout_state(&m, id, 2000, &wait, &phase)) {
-        case AGENT_ROLLOUT_GO: go1++; assert_int_equal(phase, 0); break;
+        case AGENT_ROLLOUT_GO:
+            go1++;
+            assert_int_equal(phase, 0);
+            break;
         case AGENT_ROLLOUT_WAIT:
             wait2++;
             assert_int_equal(phase, 1);
             assert_true(wait > 3000 - 1 && wait < 3000 + 600);
             break;
-        default: out++; break;
+        default:
+            out++;
+            break;
         }
-        if (agent_manifest_rollout_state(&m, id, 5000 + 600, NULL, NULL) == AGENT_ROLLOUT_GO)
+        if (agent_manifest_rollout_state(&m, id, 5000 + 600, NULL, NULL) ==
+            AGENT_ROLLOUT_GO)
             go2++;
         /* The spread: within [0, 600) after the phase start. */
-        if (agent_manifest_rollout_state(&m, id, 1000, &wait, &phase) == AGENT_ROLLOUT_WAIT &&
+        if (agent_manifest_rollout_state(&m, id, 1000, &wait, &phase) ==
+                AGENT_ROLLOUT_WAIT &&
             phase == 0 && wait > max_wait)
             max_wait = wait;
     }
@@ -564,26 +617,32 @@ static void test_rollout_phases(void **state)
     assert_in_range(max_wait, 500, 599);
     assert_int_equal(agent_manifest_spread_delay("dev-1", 0), 0);
     /* Halted: nobody starts. */
-    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"halted\":true,\"phases\":["
-                                               "{\"percent\":100,\"start\":0}]},\"n\""),
-                           &m),
-                     0);
-    assert_int_equal(agent_manifest_rollout_state(&m, "dev-1", 99999, NULL, NULL),
-                     AGENT_ROLLOUT_HALTED);
+    assert_int_equal(
+        parse(mutate("\"notes\"", "\"rollout\":{\"halted\":true,\"phases\":["
+                                  "{\"percent\":100,\"start\":0}]},\"n\""),
+              &m),
+        0);
+    assert_int_equal(
+        agent_manifest_rollout_state(&m, "dev-1", 99999, NULL, NULL),
+        AGENT_ROLLOUT_HALTED);
     /* Without "rollout": one phase of rollout_percent, open at once. */
     assert_int_equal(parse(s_valid, &m), 0);
     assert_int_equal(m.n_phases, 1);
     assert_int_equal(m.phase[0].percent, 40);
     /* Phases must not go backwards; at most four. */
-    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"phases\":[{\"percent\":50,"
-                                               "\"start\":9},{\"percent\":10,\"start\":10}]},"
-                                               "\"n\""),
-                           &m),
-                     FOTA_ERR_CORRUPT);
+    assert_int_equal(
+        parse(mutate("\"notes\"",
+                     "\"rollout\":{\"phases\":[{\"percent\":50,"
+                     "\"start\":9},{\"percent\":10,\"start\":10}]},"
+                     "\"n\""),
+              &m),
+        FOTA_ERR_CORRUPT);
     assert_string_equal(m.error, "rollout.phases: percent or start decreases");
-    assert_int_equal(parse(mutate("\"notes\"", "\"rollout\":{\"halted\":1,\"phases\":[]},\"n\""),
-                           &m),
-                     FOTA_ERR_CORRUPT);
+    assert_int_equal(
+        parse(mutate("\"notes\"",
+                     "\"rollout\":{\"halted\":1,\"phases\":[]},\"n\""),
+              &m),
+        FOTA_ERR_CORRUPT);
     assert_string_equal(m.error, "rollout.halted: not true or false");
 }
 
@@ -592,15 +651,18 @@ static void test_parse_version(void **state)
     (void)state;
     fota_version_t v;
 
-    assert_int_equal(agent_manifest_parse_version("255.255.65535+4294967295", &v), 0);
+    assert_int_equal(
+        agent_manifest_parse_version("255.255.65535+4294967295", &v), 0);
     assert_int_equal(v.major, 255);
     assert_int_equal(v.minor, 255);
     assert_int_equal(v.patch, 65535);
     assert_int_equal(v.build, 4294967295u);
     assert_int_equal(agent_manifest_parse_version("0.0.0", &v), 0);
     assert_int_equal(v.build, 0);
-    assert_int_equal(agent_manifest_parse_version("1.2.3 ", &v), FOTA_ERR_CORRUPT);
-    assert_int_equal(agent_manifest_parse_version("1..3", &v), FOTA_ERR_CORRUPT);
+    assert_int_equal(agent_manifest_parse_version("1.2.3 ", &v),
+                     FOTA_ERR_CORRUPT);
+    assert_int_equal(agent_manifest_parse_version("1..3", &v),
+                     FOTA_ERR_CORRUPT);
     assert_int_equal(agent_manifest_parse_version(NULL, &v), FOTA_ERR_CORRUPT);
 }
 

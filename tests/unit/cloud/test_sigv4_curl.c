@@ -87,7 +87,8 @@ static void *serve_one(void *arg)
     }
     n = snprintf(resp, sizeof resp,
                  "HTTP/1.1 %d X\r\nETag: \"abc\"\r\nContent-Length: 0\r\n"
-                 "Connection: close\r\n\r\n", l->status);
+                 "Connection: close\r\n\r\n",
+                 l->status);
     if (send(c, resp, (size_t)n, 0) < 0)
         perror("send");
     close(c);
@@ -161,8 +162,8 @@ static const agent_sigv4_cred_t s_cred = {
 };
 
 typedef struct curl_case {
-    const char *method;    /* GET, HEAD, PUT */
-    const char *target;    /* path[?query] as sent */
+    const char *method;     /* GET, HEAD, PUT */
+    const char *target;     /* path[?query] as sent */
     const char *headers[4]; /* extra "Name: value" lines, NULL-terminated */
     const char *body;       /* PUT body or NULL */
 } curl_case_t;
@@ -212,14 +213,16 @@ static void check_case(const curl_case_t *cc)
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_AWS_SIGV4, "aws:amz:eu-west-1:s3");
-    curl_easy_setopt(c, CURLOPT_USERPWD, "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    curl_easy_setopt(c, CURLOPT_USERPWD,
+                     "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     if (strcmp(cc->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (strcmp(cc->method, "PUT") == 0) {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, cc->body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(cc->body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)strlen(cc->body));
     }
     assert_int_equal(curl_easy_perform(c), CURLE_OK);
     curl_slist_free_all(h);
@@ -229,10 +232,12 @@ static void check_case(const curl_case_t *cc)
     /* What libcurl sent. */
     assert_int_equal(sscanf(l.head, "%15s %511s", method, target), 2);
     assert_string_equal(method, cc->method);
-    assert_non_null(head_header(&l, "Authorization", curl_auth, sizeof curl_auth));
+    assert_non_null(
+        head_header(&l, "Authorization", curl_auth, sizeof curl_auth));
     assert_non_null(head_header(&l, "Host", host, sizeof host));
     assert_non_null(head_header(&l, "x-amz-date", date, sizeof date));
-    assert_non_null(head_header(&l, "x-amz-content-sha256", payload, sizeof payload));
+    assert_non_null(
+        head_header(&l, "x-amz-content-sha256", payload, sizeof payload));
     assert_string_equal(payload, hex);
 
     /* The headers libcurl signed, other than the three the core adds. */
@@ -251,8 +256,8 @@ static void check_case(const curl_case_t *cc)
             strcmp(names[n_extra], "x-amz-date") == 0 ||
             strcmp(names[n_extra], "x-amz-content-sha256") == 0)
             continue;
-        assert_non_null(head_header(&l, names[n_extra], values[n_extra],
-                                    sizeof values[0]));
+        assert_non_null(
+            head_header(&l, names[n_extra], values[n_extra], sizeof values[0]));
         extra[n_extra].name = names[n_extra];
         extra[n_extra].value = values[n_extra];
         n_extra++;
@@ -262,11 +267,17 @@ static void check_case(const curl_case_t *cc)
     if (query != NULL)
         *query++ = '\0';
     req = (agent_sigv4_req_t){
-        .method = method, .host = host, .path = target, .query = query,
-        .headers = extra, .n_headers = n_extra, .payload_hash = payload,
+        .method = method,
+        .host = host,
+        .path = target,
+        .query = query,
+        .headers = extra,
+        .n_headers = n_extra,
+        .payload_hash = payload,
         .timestamp = date,
     };
-    assert_true(agent_sigv4_authorization(&req, &s_cred, ours, sizeof ours, NULL) > 0);
+    assert_true(
+        agent_sigv4_authorization(&req, &s_cred, ours, sizeof ours, NULL) > 0);
     if (strcmp(ours, curl_auth) != 0)
         fail_msg("%s %s%s%s\n  libcurl: %s\n  core:    %s", method, target,
                  query ? "?" : "", query ? query : "", curl_auth, ours);
@@ -282,15 +293,17 @@ static void test_curl_get(void **state)
 static void test_curl_get_conditional_range(void **state)
 {
     (void)state;
-    const curl_case_t c = {"GET", "/fota/releases/1.2.0/slot-a.img",
+    const curl_case_t c = {"GET",
+                           "/fota/releases/1.2.0/slot-a.img",
                            {"Range: bytes=4096-8191",
                             "If-Match: \"9b2cf535f27731c974343645a3985328\"",
                             NULL},
                            NULL};
-    const curl_case_t c2 = {"GET", "/fota/manifest.json",
-                            {"If-None-Match: \"0cc175b9c0f1b6a831c399e269772661\"",
-                             NULL},
-                            NULL};
+    const curl_case_t c2 = {
+        "GET",
+        "/fota/manifest.json",
+        {"If-None-Match: \"0cc175b9c0f1b6a831c399e269772661\"", NULL},
+        NULL};
     check_case(&c);
     check_case(&c2);
 }
@@ -298,7 +311,8 @@ static void test_curl_get_conditional_range(void **state)
 static void test_curl_put(void **state)
 {
     (void)state;
-    const curl_case_t c = {"PUT", "/fota/reports/dev-0001.json",
+    const curl_case_t c = {"PUT",
+                           "/fota/reports/dev-0001.json",
                            {"Content-Type: application/json", NULL},
                            "{\"state\":\"rolled_back\",\"version\":\"1.2.0\"}"};
     check_case(&c);
@@ -307,7 +321,8 @@ static void test_curl_put(void **state)
 static void test_curl_head(void **state)
 {
     (void)state;
-    const curl_case_t c = {"HEAD", "/fota/releases/1.1.0/slot-b.img", {NULL}, NULL};
+    const curl_case_t c = {
+        "HEAD", "/fota/releases/1.1.0/slot-b.img", {NULL}, NULL};
     check_case(&c);
 }
 
@@ -315,15 +330,18 @@ static void test_curl_query(void **state)
 {
     (void)state;
     /* Given sorted and already encoded, as a client would send it. */
-    const curl_case_t c = {"GET", "/fota?list-type=2&max-keys=10&prefix=releases%2F",
-                           {NULL}, NULL};
+    const curl_case_t c = {"GET",
+                           "/fota?list-type=2&max-keys=10&prefix=releases%2F",
+                           {NULL},
+                           NULL};
     check_case(&c);
 }
 
 static void test_curl_encoded_key(void **state)
 {
     (void)state;
-    const curl_case_t c = {"GET", "/fota/releases/1.2.0%2B45/slot%20a.img", {NULL}, NULL};
+    const curl_case_t c = {
+        "GET", "/fota/releases/1.2.0%2B45/slot%20a.img", {NULL}, NULL};
     check_case(&c);
 }
 
@@ -338,9 +356,14 @@ static void test_port_wire_and_412(void **state)
     char v[128];
     const agent_http_hdr_t extra[] = {{"x-amz-date", "20260101T000000Z"}};
     agent_http_req_t req = {
-        .method = AGENT_HTTP_GET, .has_range = true, .range_start = 512,
-        .range_end = AGENT_HTTP_RANGE_OPEN, .if_match = "\"abc\"",
-        .if_none_match = "\"def\"", .headers = extra, .n_headers = 1,
+        .method = AGENT_HTTP_GET,
+        .has_range = true,
+        .range_start = 512,
+        .range_end = AGENT_HTTP_RANGE_OPEN,
+        .if_match = "\"abc\"",
+        .if_none_match = "\"def\"",
+        .headers = extra,
+        .n_headers = 1,
         .timeout_ms = 5000,
     };
     uint8_t b[8];
@@ -361,8 +384,10 @@ static void test_port_wire_and_412(void **state)
     assert_non_null(strstr(l.head, "GET /fota/x.img HTTP/1.1\r\n"));
     assert_string_equal(head_header(&l, "Range", v, sizeof v), "bytes=512-");
     assert_string_equal(head_header(&l, "If-Match", v, sizeof v), "\"abc\"");
-    assert_string_equal(head_header(&l, "If-None-Match", v, sizeof v), "\"def\"");
-    assert_string_equal(head_header(&l, "x-amz-date", v, sizeof v), "20260101T000000Z");
+    assert_string_equal(head_header(&l, "If-None-Match", v, sizeof v),
+                        "\"def\"");
+    assert_string_equal(head_header(&l, "x-amz-date", v, sizeof v),
+                        "20260101T000000Z");
 }
 
 int main(void)

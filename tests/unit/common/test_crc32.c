@@ -89,7 +89,8 @@ static void test_ieee_matches_reference_and_streams(void **state)
     (void)state;
     fill(buf, sizeof buf, 7);
     for (size_t len = 0; len <= sizeof buf; len += 13)
-        assert_int_equal(fota_crc32_ieee_update(0, buf, len), ref_ieee(buf, len));
+        assert_int_equal(fota_crc32_ieee_update(0, buf, len),
+                         ref_ieee(buf, len));
     uint32_t whole = fota_crc32_ieee_update(0, buf, sizeof buf);
     for (size_t cut = 0; cut <= sizeof buf; cut += 97) {
         uint32_t c = fota_crc32_ieee_update(0, buf, cut);

@@ -57,19 +57,24 @@ static void test_sha512_fips(void **state)
     /* FIPS 180 examples: "abc" (one block), the 896-bit message (the
      * length field spills into a second block), the empty message, and
      * the 448-bit message of the SHA-256 examples. */
-    check_sha512("abc", 3,
-                 "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-                 "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
-    check_sha512("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
-                 "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu", 112,
-                 "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
-                 "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
-    check_sha512("", 0,
-                 "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-                 "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
-    check_sha512("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
-                 "204a8fc6dda82f0a0ced7beb8e08a41657c16ef468b228a8279be331a703c335"
-                 "96fd15c13b1b07f9aa1d3bea57789ca031ad85c7a71dd70354ec631238ca3445");
+    check_sha512(
+        "abc", 3,
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+        "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    check_sha512(
+        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+        "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+        112,
+        "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+        "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
+    check_sha512(
+        "", 0,
+        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+    check_sha512(
+        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+        "204a8fc6dda82f0a0ced7beb8e08a41657c16ef468b228a8279be331a703c335"
+        "96fd15c13b1b07f9aa1d3bea57789ca031ad85c7a71dd70354ec631238ca3445");
 }
 
 static void test_sha512_million_a(void **state)
@@ -86,9 +91,10 @@ static void test_sha512_million_a(void **state)
         fota_sha512_update(&ctx, chunk, sizeof chunk);
     fota_sha512_final(&ctx, d);
     fota_hex_encode(d, sizeof d, got);
-    assert_string_equal(got,
-                        "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
-                        "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b");
+    assert_string_equal(
+        got,
+        "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
+        "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b");
 }
 
 /* Any split of the input gives the one-shot digest, across the padding
@@ -180,7 +186,8 @@ static const vector_t s_vectors[] = {
      "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
     {"TEST 1024",
      "f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5",
-     "278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e", s_msg1024,
+     "278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e",
+     s_msg1024,
      "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350"
      "aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03"},
     {"TEST SHA(abc)",
@@ -228,8 +235,9 @@ static void test_rfc8032_vectors(void **state)
 
 /* L, little-endian. */
 static const uint8_t s_l[32] = {
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+    0xa2, 0xde, 0xf9, 0xde, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10,
 };
 
 static void vector2(uint8_t seed[32], uint8_t pub[32], uint8_t sig[64])
@@ -265,7 +273,8 @@ static void test_flipped_bits(void **state)
     for (int bit = 0; bit < 256; bit += 9) {
         memcpy(badpub, pub, 32);
         badpub[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        assert_int_equal(fota_ed25519_verify(sig, msg, 1, badpub), FOTA_ERR_AUTH);
+        assert_int_equal(fota_ed25519_verify(sig, msg, 1, badpub),
+                         FOTA_ERR_AUTH);
     }
 }
 
@@ -320,19 +329,23 @@ static void test_noncanonical_points(void **state)
 
     (void)state;
     enc_y(id, 1, 0);
-    enc_p_plus(id_nc, 1);  /* y = p + 1 = 1 mod p */
-    enc_y(id_neg0, 1, 1);  /* x = 0 with the sign bit set: "-0" */
+    enc_p_plus(id_nc, 1); /* y = p + 1 = 1 mod p */
+    enc_y(id_neg0, 1, 1); /* x = 0 with the sign bit set: "-0" */
 
     memcpy(sig, id, 32);
     memset(sig + 32, 0, 32);
     assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id), 0);
 
-    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id_nc), FOTA_ERR_AUTH);
-    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id_neg0), FOTA_ERR_AUTH);
+    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id_nc),
+                     FOTA_ERR_AUTH);
+    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id_neg0),
+                     FOTA_ERR_AUTH);
     memcpy(sig, id_nc, 32);
-    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id), FOTA_ERR_AUTH);
+    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id),
+                     FOTA_ERR_AUTH);
     memcpy(sig, id_neg0, 32);
-    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id), FOTA_ERR_AUTH);
+    assert_int_equal(fota_ed25519_verify(sig, msg, strlen(msg), id),
+                     FOTA_ERR_AUTH);
 }
 
 /* y = 2 has no x on the curve ((y^2 - 1) / (d y^2 + 1) is not a square
@@ -365,8 +378,8 @@ static uint8_t rnd8(void)
 }
 
 /* A random seed and len-byte message, its public key and signature. */
-static void random_signed(uint8_t seed[32], uint8_t pub[32], uint8_t sig[64], uint8_t *msg,
-                          size_t len)
+static void random_signed(uint8_t seed[32], uint8_t pub[32], uint8_t sig[64],
+                          uint8_t *msg, size_t len)
 {
     for (int i = 0; i < 32; i++)
         seed[i] = rnd8();
@@ -397,10 +410,12 @@ static void test_round_trip(void **state)
         /* Another key does not verify it. */
         seed[it % 32] ^= 0x01;
         fota_ed25519_pubkey(other, seed);
-        assert_int_equal(fota_ed25519_verify(sig, msg, len, other), FOTA_ERR_AUTH);
+        assert_int_equal(fota_ed25519_verify(sig, msg, len, other),
+                         FOTA_ERR_AUTH);
         if (len > 0) {
             msg[len / 2] ^= 0x80;
-            assert_int_equal(fota_ed25519_verify(sig, msg, len, pub), FOTA_ERR_AUTH);
+            assert_int_equal(fota_ed25519_verify(sig, msg, len, pub),
+                             FOTA_ERR_AUTH);
         }
     }
 }
@@ -417,7 +432,8 @@ static int hex_field(const char *tok, uint8_t *out, size_t max)
         return 0;
     if (n % 2 != 0 || n / 2 > max)
         return -1;
-    return fota_hex_decode(tok, n, out, n / 2) == (int)(n / 2) ? (int)(n / 2) : -1;
+    return fota_hex_decode(tok, n, out, n / 2) == (int)(n / 2) ? (int)(n / 2)
+                                                               : -1;
 }
 
 static void test_wycheproof(void **state)
@@ -430,14 +446,16 @@ static void test_wycheproof(void **state)
 
     (void)state;
     if (f == NULL)
-        fail_msg("cannot open %s", FOTA_TEST_DATA_DIR "/wycheproof_ed25519.txt");
+        fail_msg("cannot open %s",
+                 FOTA_TEST_DATA_DIR "/wycheproof_ed25519.txt");
     while (fgets(line, sizeof line, f) != NULL) {
         char id[16], result[16], pk[160], m[4200], sg[300];
         int pn, mn, sn, rc;
 
         if (line[0] == '#')
             continue;
-        if (sscanf(line, "%15s %15s %159s %4199s %299s", id, result, pk, m, sg) != 5)
+        if (sscanf(line, "%15s %15s %159s %4199s %299s", id, result, pk, m,
+                   sg) != 5)
             fail_msg("malformed vector line: %.60s", line);
         pn = hex_field(pk, pub, sizeof pub);
         mn = hex_field(m, msg, sizeof msg);
@@ -449,7 +467,8 @@ static void test_wycheproof(void **state)
          * the record length); such vectors must be marked invalid. */
         if (sn != 64) {
             if (strcmp(result, "invalid") != 0)
-                fail_msg("tcId %s: a %d-byte signature marked %s", id, sn, result);
+                fail_msg("tcId %s: a %d-byte signature marked %s", id, sn,
+                         result);
             invalid++;
             continue;
         }
@@ -476,10 +495,11 @@ static void test_wycheproof(void **state)
 #ifdef FOTA_TEST_OPENSSL
 /* ---- differential: OpenSSL's Ed25519 ------------------------------------------- */
 
-static void ossl_pub_sign(const uint8_t seed[32], const uint8_t *msg, size_t len,
-                          uint8_t pub[32], uint8_t sig[64])
+static void ossl_pub_sign(const uint8_t seed[32], const uint8_t *msg,
+                          size_t len, uint8_t pub[32], uint8_t sig[64])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    EVP_PKEY *k =
+        EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     size_t pl = 32, sl = 64;
 
@@ -493,8 +513,8 @@ static void ossl_pub_sign(const uint8_t seed[32], const uint8_t *msg, size_t len
     EVP_PKEY_free(k);
 }
 
-static int ossl_verify(const uint8_t pub[32], const uint8_t sig[64], const uint8_t *msg,
-                       size_t len)
+static int ossl_verify(const uint8_t pub[32], const uint8_t sig[64],
+                       const uint8_t *msg, size_t len)
 {
     EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -539,7 +559,8 @@ static void test_openssl_differential(void **state)
         seed[0] ^= 0x40;
         fota_ed25519_pubkey(opub, seed);
         memcpy(bad, opub, 32);
-        assert_int_equal(fota_ed25519_verify(bad, msg, len, pub), FOTA_ERR_AUTH);
+        assert_int_equal(fota_ed25519_verify(bad, msg, len, pub),
+                         FOTA_ERR_AUTH);
         assert_int_equal(ossl_verify(pub, bad, msg, len), 0);
         /* A random 32-byte string as the public key. */
         for (int i = 0; i < 32; i++)
@@ -552,7 +573,8 @@ static void test_openssl_differential(void **state)
 
 /* ---- image signature check ------------------------------------------------------ */
 
-static void put_tlv(fota_image_hdr_t *h, uint16_t type, const uint8_t *val, uint16_t len)
+static void put_tlv(fota_image_hdr_t *h, uint16_t type, const uint8_t *val,
+                    uint16_t len)
 {
     fota_put_le16(h->tlv + h->tlv_size, type);
     fota_put_le16(h->tlv + h->tlv_size + 2, len);
@@ -630,7 +652,8 @@ static void test_verify_time(void **state)
     clock_gettime(CLOCK_MONOTONIC, &b);
     print_message("verify: %.2f ms per signature (this build)\n",
                   ((double)(b.tv_sec - a.tv_sec) * 1e3 +
-                   (double)(b.tv_nsec - a.tv_nsec) / 1e6) / n);
+                   (double)(b.tv_nsec - a.tv_nsec) / 1e6) /
+                      n);
 }
 
 int main(void)

@@ -270,11 +270,20 @@ static void test_version_order(void **state)
 {
     /* Sorted ascending; each field outranks all those after it. */
     static const fota_version_t v[] = {
-        {0, 0, 0, 0},          {0, 0, 0, 1},      {0, 0, 0, 0xFFFFFFFFu},
-        {0, 0, 1, 0},          {0, 0, 255, 0},    {0, 0, 256, 0},
-        {0, 0, 0xFFFF, 0xFFFFFFFFu},              {0, 1, 0, 0},
-        {0, 255, 0xFFFF, 7},   {1, 0, 0, 0},      {1, 2, 3, 4},
-        {1, 2, 4, 0},          {1, 10, 0, 0},     {2, 0, 0, 0},
+        {0, 0, 0, 0},
+        {0, 0, 0, 1},
+        {0, 0, 0, 0xFFFFFFFFu},
+        {0, 0, 1, 0},
+        {0, 0, 255, 0},
+        {0, 0, 256, 0},
+        {0, 0, 0xFFFF, 0xFFFFFFFFu},
+        {0, 1, 0, 0},
+        {0, 255, 0xFFFF, 7},
+        {1, 0, 0, 0},
+        {1, 2, 3, 4},
+        {1, 2, 4, 0},
+        {1, 10, 0, 0},
+        {2, 0, 0, 0},
         {255, 255, 0xFFFF, 0xFFFFFFFFu},
     };
     const size_t n = sizeof v / sizeof v[0];
@@ -294,7 +303,8 @@ static void test_version_order(void **state)
 }
 
 /* Append one TLV to h's area. */
-static void put_tlv(fota_image_hdr_t *h, uint16_t type, const void *val, uint16_t len)
+static void put_tlv(fota_image_hdr_t *h, uint16_t type, const void *val,
+                    uint16_t len)
 {
     uint8_t *p = h->tlv + h->tlv_size;
     wr16(p, type);
@@ -336,7 +346,8 @@ static void test_tlv_find(void **state)
 
     /* Empty area. */
     d.tlv_size = 0;
-    assert_int_equal(fota_image_tlv_find(&d, FOTA_TLV_KEY_ID, &val), FOTA_ERR_NOENT);
+    assert_int_equal(fota_image_tlv_find(&d, FOTA_TLV_KEY_ID, &val),
+                     FOTA_ERR_NOENT);
 }
 
 static void test_tlv_malformed(void **state)
@@ -392,7 +403,8 @@ static void test_tlv_malformed(void **state)
     /* An area of erased bytes (0xFFFF lengths) is malformed. */
     memset(h.tlv, 0xFF, sizeof h.tlv);
     h.tlv_size = 16;
-    assert_int_equal(fota_image_tlv_find(&h, FOTA_TLV_KEY_ID, &val), FOTA_ERR_CORRUPT);
+    assert_int_equal(fota_image_tlv_find(&h, FOTA_TLV_KEY_ID, &val),
+                     FOTA_ERR_CORRUPT);
 }
 
 /* Walk every tlv_size and every byte pattern of a small area; the walk must
@@ -411,7 +423,9 @@ static void test_tlv_walk_never_escapes(void **state)
             x ^= x >> 17;
             x ^= x << 5;
             /* Small lengths so records chain. */
-            h.tlv[i] = (uint8_t)((i % 4 == 3) ? 0 : (i % 4 == 2) ? x % 24 : x % 3);
+            h.tlv[i] = (uint8_t)((i % 4 == 3)   ? 0
+                                 : (i % 4 == 2) ? x % 24
+                                                : x % 3);
         }
         h.tlv_size = (uint16_t)(x % (FOTA_IMAGE_TLV_MAX + 1));
         for (uint16_t t = 0; t < 3; t++) {
@@ -439,13 +453,15 @@ static void test_confirm_window(void **state)
     (void)state;
     sample(&h);
     h.confirm_window_ms = 0;
-    assert_int_equal(fota_image_confirm_window_ms(&h), FOTA_CONFIRM_WINDOW_DEFAULT_MS);
+    assert_int_equal(fota_image_confirm_window_ms(&h),
+                     FOTA_CONFIRM_WINDOW_DEFAULT_MS);
     assert_int_equal(FOTA_CONFIRM_WINDOW_DEFAULT_MS, 8000);
     assert_int_equal(FOTA_CONFIRM_WINDOW_MAX_MS, 20000);
     h.confirm_window_ms = 1;
     assert_int_equal(fota_image_confirm_window_ms(&h), 1);
     h.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
-    assert_int_equal(fota_image_confirm_window_ms(&h), FOTA_CONFIRM_WINDOW_MAX_MS + 1);
+    assert_int_equal(fota_image_confirm_window_ms(&h),
+                     FOTA_CONFIRM_WINDOW_MAX_MS + 1);
     /* The field is hashed: it sits inside header bytes [0, 64). */
     h.confirm_window_ms = 12000;
     fota_image_hdr_encode(&h, b);

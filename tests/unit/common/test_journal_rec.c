@@ -110,7 +110,8 @@ static void test_round_trip(void **state)
     assert_int_equal(d.sec_floor, r.sec_floor);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(d.slot[i].state, r.slot[i].state);
-        assert_int_equal(fota_version_cmp(&d.slot[i].version, &r.slot[i].version), 0);
+        assert_int_equal(
+            fota_version_cmp(&d.slot[i].version, &r.slot[i].version), 0);
         assert_int_equal(d.slot[i].image_crc, r.slot[i].image_crc);
     }
     assert_int_equal(d.boot_count, r.boot_count);

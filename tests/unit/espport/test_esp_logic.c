@@ -164,12 +164,14 @@ static void test_spi_iomux(void **state)
     agent_esp_pins_t p = s_vspi;
 
     (void)state;
-    assert_int_equal(agent_esp_spi_iomux(AGENT_ESP_VSPI, &mosi, &miso, &sck, &cs), 0);
+    assert_int_equal(
+        agent_esp_spi_iomux(AGENT_ESP_VSPI, &mosi, &miso, &sck, &cs), 0);
     assert_int_equal(mosi, 23);
     assert_int_equal(miso, 19);
     assert_int_equal(sck, 18);
     assert_int_equal(cs, 5);
-    assert_int_equal(agent_esp_spi_iomux(AGENT_ESP_HSPI, &mosi, &miso, &sck, &cs), 0);
+    assert_int_equal(
+        agent_esp_spi_iomux(AGENT_ESP_HSPI, &mosi, &miso, &sck, &cs), 0);
     assert_int_equal(mosi, 13);
     assert_int_equal(miso, 12);
     assert_int_equal(sck, 14);
@@ -211,7 +213,8 @@ static void test_wait_left(void **state)
     assert_int_equal(agent_esp_wait_left_us(1000, 2000, 1000), 0);
     assert_int_equal(agent_esp_wait_left_us(1000, 9000, 1000), 0);
     assert_int_equal(agent_esp_wait_left_us(5000, 1000, 1000), 1000);
-    assert_int_equal(agent_esp_wait_left_us(INT64_MAX - 10, INT64_MAX, 100), 90);
+    assert_int_equal(agent_esp_wait_left_us(INT64_MAX - 10, INT64_MAX, 100),
+                     90);
 }
 
 static void test_yield(void **state)

@@ -84,9 +84,9 @@ static void test_content_range_bad(void **state)
     assert_int_equal(agent_http_parse_content_range(NULL, 0, &a, &b, &t),
                      FOTA_ERR_PROTO);
     /* Lengths are honoured: no terminator needed, none read past. */
-    assert_int_equal(agent_http_parse_content_range("bytes 0-9/10", 11, &a, &b,
-                                                    &t),
-                     FOTA_ERR_PROTO); /* "bytes 0-9/1": 9 >= 1 */
+    assert_int_equal(
+        agent_http_parse_content_range("bytes 0-9/10", 11, &a, &b, &t),
+        FOTA_ERR_PROTO); /* "bytes 0-9/1": 9 >= 1 */
 }
 
 static void test_content_length(void **state)
@@ -96,18 +96,19 @@ static void test_content_length(void **state)
     (void)state;
     assert_int_equal(agent_http_parse_content_length("0", 1, &n), 0);
     assert_int_equal(n, 0);
-    assert_int_equal(agent_http_parse_content_length(" 393216 \r\n", 10, &n), 0);
+    assert_int_equal(agent_http_parse_content_length(" 393216 \r\n", 10, &n),
+                     0);
     assert_int_equal(n, 393216);
     assert_int_equal(agent_http_parse_content_length("4294967295", 10, &n), 0);
     assert_int_equal(n, 4294967295u);
     n = 5;
     assert_int_equal(agent_http_parse_content_length("4294967296", 10, &n),
                      FOTA_ERR_RANGE);
-    assert_int_equal(
-        agent_http_parse_content_length("123456789012345678901234567890", 30,
-                                        &n),
-        FOTA_ERR_RANGE);
-    assert_int_equal(agent_http_parse_content_length("", 0, &n), FOTA_ERR_PROTO);
+    assert_int_equal(agent_http_parse_content_length(
+                         "123456789012345678901234567890", 30, &n),
+                     FOTA_ERR_RANGE);
+    assert_int_equal(agent_http_parse_content_length("", 0, &n),
+                     FOTA_ERR_PROTO);
     assert_int_equal(agent_http_parse_content_length("-1", 2, &n),
                      FOTA_ERR_PROTO);
     assert_int_equal(agent_http_parse_content_length("12 3", 4, &n),
@@ -153,7 +154,8 @@ static void test_headers_from_lines(void **state)
     (void)state;
     agent_http_hdrs_reset(&h);
     /* Nothing captured yet. */
-    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag), FOTA_ERR_NOENT);
+    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag),
+                     FOTA_ERR_NOENT);
     assert_int_equal(agent_http_hdrs_content_length(&h, &n), FOTA_ERR_NOENT);
     assert_int_equal(agent_http_hdrs_content_range(&h, &a, &b, &t),
                      FOTA_ERR_NOENT);
@@ -178,7 +180,8 @@ static void test_headers_from_lines(void **state)
 
     /* A new head starts clean. */
     agent_http_hdrs_reset(&h);
-    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag), FOTA_ERR_NOENT);
+    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag),
+                     FOTA_ERR_NOENT);
     assert_int_equal(agent_http_hdrs_content_range(&h, &a, &b, &t),
                      FOTA_ERR_NOENT);
 }
@@ -198,7 +201,8 @@ static void test_headers_bad_values(void **state)
     agent_http_hdrs_feed(&h, "Content-Length", 14, "99999999999", 11);
     agent_http_hdrs_feed(&h, "Content-Range", 13, "bytes 5-1/9", 11);
     /* Present but unusable: each query says how. */
-    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag), FOTA_ERR_NOMEM);
+    assert_int_equal(agent_http_hdrs_etag(&h, etag, sizeof etag),
+                     FOTA_ERR_NOMEM);
     assert_int_equal(agent_http_hdrs_content_length(&h, &n), FOTA_ERR_RANGE);
     assert_int_equal(agent_http_hdrs_content_range(&h, &a, &b, &t),
                      FOTA_ERR_PROTO);

@@ -40,8 +40,11 @@ static void path(char *buf, size_t cap, const char *name)
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
 /* Every fota run of this test, its output captured (exe set in main). */
-static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                             .err = s_err, .err_cap = sizeof s_err};
+static test_proc_t s_proc = {.dir = s_dir,
+                             .out = s_out,
+                             .out_cap = sizeof s_out,
+                             .err = s_err,
+                             .err_cap = sizeof s_err};
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
@@ -67,10 +70,10 @@ static int setup(void **state)
     snprintf(s_dir, sizeof s_dir, "/tmp/fota-flash-cli-XXXXXX");
     assert_non_null(mkdtemp(s_dir));
     /* Version 1.3 of a release, one build per slot, different bodies. */
-    s_img_len[0] = sim_image_build(s_img[0], sizeof s_img[0], 0, 1, 3, 2,
-                                   40 * 1024, 11);
-    s_img_len[1] = sim_image_build(s_img[1], sizeof s_img[1], 1, 1, 3, 2,
-                                   40 * 1024, 22);
+    s_img_len[0] =
+        sim_image_build(s_img[0], sizeof s_img[0], 0, 1, 3, 2, 40 * 1024, 11);
+    s_img_len[1] =
+        sim_image_build(s_img[1], sizeof s_img[1], 1, 1, 3, 2, 40 * 1024, 22);
     assert_true(s_img_len[0] > 0 && s_img_len[1] > 0);
     path(a, sizeof a, "slot-a.img");
     path(b, sizeof b, "slot-b.img");
@@ -122,7 +125,8 @@ static void test_flash_both_slots_in_turn(void **state)
     assert_int_equal(slot, 1);
 
     /* The standard Write Memory path lands the same bytes in A. */
-    assert_int_equal(run("flash", a, "--write-memory", "--target", tgt, NULL), 0);
+    assert_int_equal(run("flash", a, "--write-memory", "--target", tgt, NULL),
+                     0);
     assert_non_null(strstr(s_out, "slot=A"));
     assert_int_equal(agent_sim_target_check_boot(fl, &slot, &v), 0);
     assert_int_equal(slot, 0);
@@ -167,12 +171,15 @@ static void test_flash_usage(void **state)
     assert_int_equal(run("flash", a, "--target", "qemu:1", NULL), 2);
     assert_int_equal(run("flash", a, "--target", "sim:", NULL), 2);
     assert_int_equal(run("flash", a, "--target", "sim:/tmp/x", "--spi",
-                         "/dev/spidev0.0", NULL), 2);
+                         "/dev/spidev0.0", NULL),
+                     2);
     assert_int_equal(run("flash", a, "--spi", "/dev/spidev0.0", "--nrst",
-                         "gpiochip0:17", NULL), 2);
+                         "gpiochip0:17", NULL),
+                     2);
     assert_int_equal(run("flash", a, "--spi", "/dev/spidev0.0", "--nrst",
                          "gpiochip0:17", "--cs-gpio", "gpiochip0:8", "--hz",
-                         "12x", NULL), 2);
+                         "12x", NULL),
+                     2);
 }
 
 static void test_flash_hardware_absent(void **state)
@@ -184,10 +191,12 @@ static void test_flash_hardware_absent(void **state)
     /* The Linux path runs up to the first missing device and says which. */
     assert_int_equal(run("flash", a, "--spi", "/dev/spidev-none.0", "--nrst",
                          "gpiochip-none:17", "--cs-gpio", "gpiochip-none:8",
-                         NULL), 1);
+                         NULL),
+                     1);
     assert_non_null(strstr(s_err, "--cs-gpio gpiochip-none:8"));
     assert_int_equal(run("flash", a, "--spi", "/dev/spidev-none.0", "--nrst",
-                         "bad-spec", "--cs-gpio", "bad-spec", NULL), 1);
+                         "bad-spec", "--cs-gpio", "bad-spec", NULL),
+                     1);
     assert_non_null(strstr(s_err, "--cs-gpio bad-spec"));
 }
 

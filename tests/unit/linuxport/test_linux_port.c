@@ -32,19 +32,19 @@
 
 typedef struct ioctl_call {
     unsigned long req;
-    uint8_t u8;      /* WR_MODE / WR_BITS_PER_WORD argument */
-    uint32_t u32;    /* WR_MAX_SPEED_HZ argument */
+    uint8_t u8;                 /* WR_MODE / WR_BITS_PER_WORD argument */
+    uint32_t u32;               /* WR_MAX_SPEED_HZ argument */
     struct spi_ioc_transfer tr; /* SPI_IOC_MESSAGE(1) argument */
-    uint8_t tx[8];   /* first bytes the message sent (0xEE when tx_buf 0) */
+    uint8_t tx[8]; /* first bytes the message sent (0xEE when tx_buf 0) */
 } ioctl_call_t;
 
 static struct {
     char path[64];
     int flags;
-    int open_errno;       /* non-zero: open fails with it */
-    int fail_ioctl_at;    /* ioctl index that fails (-1: none) */
+    int open_errno;    /* non-zero: open fails with it */
+    int fail_ioctl_at; /* ioctl index that fails (-1: none) */
     int fail_errno;
-    int short_at;         /* message index that returns fewer bytes */
+    int short_at; /* message index that returns fewer bytes */
     ioctl_call_t calls[MAX_CALLS];
     int ncalls;
     int closes;
@@ -140,9 +140,9 @@ static int spi_setup(void **state)
 
 static void open_ok(agent_spi_spidev_t *s, uint32_t hz, bool no_cs)
 {
-    assert_int_equal(agent_spi_spidev_open(s, &s_fake_spi_sys,
-                                           "/dev/spidev0.0", hz, no_cs,
-                                           fake_cs, &s_spi), 0);
+    assert_int_equal(agent_spi_spidev_open(s, &s_fake_spi_sys, "/dev/spidev0.0",
+                                           hz, no_cs, fake_cs, &s_spi),
+                     0);
 }
 
 static void test_spidev_open_configures_mode0(void **state)
@@ -207,8 +207,8 @@ static void test_spidev_open_errors(void **state)
 
     /* Missing arguments never reach the system. */
     spi_setup(NULL);
-    assert_int_equal(agent_spi_spidev_open(&s, &s_fake_spi_sys, "/dev/x",
-                                           0, false, fake_cs, &s_spi),
+    assert_int_equal(agent_spi_spidev_open(&s, &s_fake_spi_sys, "/dev/x", 0,
+                                           false, fake_cs, &s_spi),
                      FOTA_ERR_INVAL);
     assert_int_equal(agent_spi_spidev_open(&s, &s_fake_spi_sys, "/dev/x",
                                            8000000, false, NULL, NULL),
@@ -304,8 +304,7 @@ static void test_spidev_xfer_errors(void **state)
     assert_int_equal(s.base.ops->xfer(&s.base, buf, buf, 4, 100),
                      FOTA_ERR_PLATFORM(EIO));
     s_spi.short_at = 5;
-    assert_int_equal(s.base.ops->xfer(&s.base, buf, buf, 4, 100),
-                     FOTA_ERR_IO);
+    assert_int_equal(s.base.ops->xfer(&s.base, buf, buf, 4, 100), FOTA_ERR_IO);
     agent_spi_spidev_close(&s);
     assert_int_equal(s.base.ops->xfer(&s.base, buf, buf, 4, 100),
                      FOTA_ERR_INVAL);
@@ -349,8 +348,8 @@ struct gpiod_line {
 static struct {
     struct gpiod_chip chips[4];
     int nchips;
-    int by_path;     /* opens by path */
-    int by_name;     /* opens by name */
+    int by_path; /* opens by path */
+    int by_name; /* opens by name */
     int closes;
     struct gpiod_line lines[4];
     int nlines;
@@ -468,29 +467,34 @@ static void test_gpiod_parse_spec(void **state)
     unsigned off = 99;
 
     (void)state;
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0:17", chip, sizeof chip,
-                                            &off), 0);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0:17", chip, sizeof chip, &off), 0);
     assert_string_equal(chip, "gpiochip0");
     assert_int_equal(off, 17);
-    assert_int_equal(agent_gpiod_parse_spec("/dev/gpiochip1:0", chip,
-                                            sizeof chip, &off), 0);
+    assert_int_equal(
+        agent_gpiod_parse_spec("/dev/gpiochip1:0", chip, sizeof chip, &off), 0);
     assert_string_equal(chip, "/dev/gpiochip1");
     assert_int_equal(off, 0);
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0", chip, sizeof chip,
-                                            &off), FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0", chip, sizeof chip, &off),
+        FOTA_ERR_INVAL);
     assert_int_equal(agent_gpiod_parse_spec(":17", chip, sizeof chip, &off),
                      FOTA_ERR_INVAL);
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0:", chip, sizeof chip,
-                                            &off), FOTA_ERR_INVAL);
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0:1x", chip, sizeof chip,
-                                            &off), FOTA_ERR_INVAL);
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0:-1", chip, sizeof chip,
-                                            &off), FOTA_ERR_INVAL);
-    assert_int_equal(agent_gpiod_parse_spec("gpiochip0:99999999", chip,
-                                            sizeof chip, &off),
-                     FOTA_ERR_INVAL);
-    assert_int_equal(agent_gpiod_parse_spec("averyveryverylongchipname:1",
-                                            chip, 8, &off), FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0:", chip, sizeof chip, &off),
+        FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0:1x", chip, sizeof chip, &off),
+        FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0:-1", chip, sizeof chip, &off),
+        FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("gpiochip0:99999999", chip, sizeof chip, &off),
+        FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_parse_spec("averyveryverylongchipname:1", chip, 8, &off),
+        FOTA_ERR_INVAL);
 }
 
 static void test_gpiod_nrst_open_drain_released(void **state)
@@ -499,8 +503,8 @@ static void test_gpiod_nrst_open_drain_released(void **state)
     struct gpiod_line *nrst;
 
     (void)state;
-    assert_int_equal(agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip0:17",
-                                           NULL), 0);
+    assert_int_equal(
+        agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip0:17", NULL), 0);
     assert_int_equal(s_gp.by_name, 1);
     assert_string_equal(s_gp.chips[0].name, "gpiochip0");
     nrst = &s_gp.lines[0];
@@ -536,7 +540,8 @@ static void test_gpiod_boot0_push_pull_low(void **state)
 
     (void)state;
     assert_int_equal(agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip0:17",
-                                           "/dev/gpiochip0:27"), 0);
+                                           "/dev/gpiochip0:27"),
+                     0);
     assert_int_equal(s_gp.by_path, 1);
     boot0 = &s_gp.lines[1];
     assert_int_equal(boot0->offset, 27);
@@ -558,32 +563,36 @@ static void test_gpiod_open_failures_release_everything(void **state)
     (void)state;
     /* No such chip. */
     s_gp.missing_chip = "gpiochip9";
-    assert_int_equal(agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip9:1",
-                                           NULL), FOTA_ERR_NOENT);
+    assert_int_equal(
+        agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip9:1", NULL),
+        FOTA_ERR_NOENT);
     /* No such line: the chip is closed again. */
     gp_setup(NULL);
-    assert_int_equal(agent_gpiod_line_open(&l, &s_fake_gpiod, "gpiochip0:60",
-                                           true, 1, "t"), FOTA_ERR_NOENT);
+    assert_int_equal(
+        agent_gpiod_line_open(&l, &s_fake_gpiod, "gpiochip0:60", true, 1, "t"),
+        FOTA_ERR_NOENT);
     assert_int_equal(s_gp.closes, 1);
     /* BOOT0 fails after NRST was requested: NRST is released again. */
     gp_setup(NULL);
     s_gp.missing_chip = "gpiochip1";
-    assert_int_equal(agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip0:17",
-                                           "gpiochip1:3"), FOTA_ERR_NOENT);
+    assert_int_equal(
+        agent_gpio_gpiod_open(&g, &s_fake_gpiod, "gpiochip0:17", "gpiochip1:3"),
+        FOTA_ERR_NOENT);
     assert_int_equal(s_gp.lines[0].released, 1);
     assert_int_equal(s_gp.closes, 1);
     /* The line is busy (another consumer). */
     gp_setup(NULL);
     s_gp.fail_request_errno = EBUSY;
-    assert_int_equal(agent_gpiod_line_open(&l, &s_fake_gpiod, "gpiochip0:8",
-                                           false, 1, "t"),
-                     FOTA_ERR_PLATFORM(EBUSY));
+    assert_int_equal(
+        agent_gpiod_line_open(&l, &s_fake_gpiod, "gpiochip0:8", false, 1, "t"),
+        FOTA_ERR_PLATFORM(EBUSY));
     assert_int_equal(s_gp.closes, 1);
     assert_int_equal(s_gp.lines[0].released, 0); /* never requested */
     /* Bad spec touches nothing. */
     gp_setup(NULL);
-    assert_int_equal(agent_gpiod_line_open(&l, &s_fake_gpiod, "8", false, 1,
-                                           "t"), FOTA_ERR_INVAL);
+    assert_int_equal(
+        agent_gpiod_line_open(&l, &s_fake_gpiod, "8", false, 1, "t"),
+        FOTA_ERR_INVAL);
     assert_int_equal(s_gp.nchips, 0);
 }
 
@@ -595,12 +604,14 @@ static void test_gpiod_cs_line_drives_spi_cs(void **state)
     (void)state;
     spi_setup(NULL);
     assert_int_equal(agent_gpiod_line_open(&cs, &s_fake_gpiod, "gpiochip0:8",
-                                           false, 1, "fota-cs"), 0);
+                                           false, 1, "fota-cs"),
+                     0);
     assert_string_equal(s_gp.lines[0].consumer, "fota-cs");
     assert_int_equal(s_gp.lines[0].value, 1); /* deasserted at first */
     assert_int_equal(agent_spi_spidev_open(&s, &s_fake_spi_sys,
                                            "/dev/spidev0.0", 8000000, false,
-                                           agent_gpiod_line_set_cb, &cs), 0);
+                                           agent_gpiod_line_set_cb, &cs),
+                     0);
     assert_int_equal(s.base.ops->set_cs(&s.base, true), 0);
     assert_int_equal(s_gp.lines[0].value, 0);
     assert_int_equal(s.base.ops->set_cs(&s.base, false), 0);
@@ -680,7 +691,8 @@ static void test_clock_sleep_resumes_after_signal(void **state)
     s_clk.eintr = 2;
     c.base.ops->sleep_ms(&c.base, 3000);
     assert_int_equal(s_clk.nsleeps, 3);
-    assert_int_equal(s_clk.slept[1].tv_sec, 1); /* the remainder the signal left */
+    assert_int_equal(s_clk.slept[1].tv_sec,
+                     1); /* the remainder the signal left */
     assert_int_equal(s_clk.slept[2].tv_sec, 0);
 }
 

@@ -120,8 +120,11 @@ static int parse(tool_target_args_t *ta, int argc, const char **argv)
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr. */
 /* Every fota run of this test, its output captured (exe set in main). */
-static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                             .err = s_err, .err_cap = sizeof s_err};
+static test_proc_t s_proc = {.dir = s_dir,
+                             .out = s_out,
+                             .out_cap = sizeof s_out,
+                             .err = s_err,
+                             .err_cap = sizeof s_err};
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
@@ -132,9 +135,13 @@ static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out
 static void test_parse_hardware_options(void **state)
 {
     const char *argv[] = {
-        "agent", "--endpoint", "http://x", "--spi", "/dev/spidev0.0",
-        "--nrst", "gpiochip0:17", "--cs-gpio=gpiochip0:8", "--boot0",
-        "gpiochip0:27", "--hz", "1000000", "--no-cs",
+        "agent",          "--endpoint",
+        "http://x",       "--spi",
+        "/dev/spidev0.0", "--nrst",
+        "gpiochip0:17",   "--cs-gpio=gpiochip0:8",
+        "--boot0",        "gpiochip0:27",
+        "--hz",           "1000000",
+        "--no-cs",
     };
     tool_target_args_t ta;
     tool_target_sel_t sel;
@@ -149,7 +156,8 @@ static void test_parse_hardware_options(void **state)
     assert_true(ta.no_cs);
     assert_null(ta.target);
 
-    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel), 0);
+    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel),
+                     0);
     assert_false(sel.sim);
     assert_string_equal(sel.hw.spi_dev, "/dev/spidev0.0");
     assert_string_equal(sel.hw.nrst, "gpiochip0:17");
@@ -163,8 +171,9 @@ static void test_parse_hardware_options(void **state)
 
 static void test_check_defaults(void **state)
 {
-    const char *argv_hw[] = {"agent", "--spi", "/dev/spidev0.0", "--nrst",
-                             "gpiochip0:17", "--cs-gpio", "gpiochip0:8"};
+    const char *argv_hw[] = {"agent",      "--spi",        "/dev/spidev0.0",
+                             "--nrst",     "gpiochip0:17", "--cs-gpio",
+                             "gpiochip0:8"};
     const char *argv_sim[] = {"agent", "-t", "sim:mine.bin"};
     tool_target_args_t ta;
     tool_target_sel_t sel;
@@ -172,14 +181,17 @@ static void test_check_defaults(void **state)
     (void)state;
     /* Nothing given: the command's default target. */
     memset(&ta, 0, sizeof ta);
-    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel), 0);
+    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel),
+                     0);
     assert_true(sel.sim);
     assert_string_equal(sel.sim_path, "default.bin");
     /* Without a default (fota flash) it is an error. */
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
 
     assert_int_equal(parse(&ta, 3, argv_sim), 0);
-    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel), 0);
+    assert_int_equal(tool_target_check("test", &ta, "sim:default.bin", &sel),
+                     0);
     assert_true(sel.sim);
     assert_string_equal(sel.sim_path, "mine.bin");
 
@@ -202,24 +214,30 @@ static void test_check_rejects(void **state)
     ta.spi_dev = "/dev/spidev0.0";
     ta.nrst = "gpiochip0:17";
     ta.cs = "gpiochip0:8";
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
     ta.spi_dev = NULL;
     ta.target = "usb:x";
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
     ta.target = "sim:";
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
 
     ta.target = NULL;
     ta.spi_dev = "/dev/spidev0.0";
     ta.nrst = NULL;
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
     ta.nrst = "gpiochip0:17";
     ta.cs = NULL;
-    assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+    assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                     TOOL_EXIT_USAGE);
     ta.cs = "gpiochip0:8";
     for (size_t i = 0; i < sizeof bad_hz / sizeof bad_hz[0]; i++) {
         ta.hz = bad_hz[i];
-        assert_int_equal(tool_target_check("test", &ta, NULL, &sel), TOOL_EXIT_USAGE);
+        assert_int_equal(tool_target_check("test", &ta, NULL, &sel),
+                         TOOL_EXIT_USAGE);
     }
     ta.hz = "100000";
     assert_int_equal(tool_target_check("test", &ta, NULL, &sel), 0);
@@ -235,7 +253,8 @@ static void test_check_rejects(void **state)
 static void test_open_missing_spidev(void **state)
 {
     tool_target_args_t ta = {
-        .spi_dev = "/dev/spidev-none.0", .nrst = "gpiochip0:17",
+        .spi_dev = "/dev/spidev-none.0",
+        .nrst = "gpiochip0:17",
         .cs = "gpiochip0:8",
     };
     tool_target_sel_t sel;
@@ -286,19 +305,23 @@ static void test_agent_cli_hardware_options(void **state)
     assert_non_null(strstr(s_out, "--cs-gpio CHIP:LINE"));
 
     /* Usage errors, before anything is opened or created. */
-    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9", "--bucket",
-                         "b", "--device-id", "d", "--spi", "/dev/spidev0.0",
-                         NULL), 2);
+    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9",
+                         "--bucket", "b", "--device-id", "d", "--spi",
+                         "/dev/spidev0.0", NULL),
+                     2);
     assert_non_null(strstr(s_err, "--spi needs --nrst and --cs-gpio"));
-    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9", "--bucket",
-                         "b", "--device-id", "d", "--spi", "/dev/spidev0.0",
-                         "--nrst", "gpiochip0:17", "--cs-gpio", "gpiochip0:8",
-                         "--target", "sim:x.bin", NULL), 2);
+    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9",
+                         "--bucket", "b", "--device-id", "d", "--spi",
+                         "/dev/spidev0.0", "--nrst", "gpiochip0:17",
+                         "--cs-gpio", "gpiochip0:8", "--target", "sim:x.bin",
+                         NULL),
+                     2);
     assert_non_null(strstr(s_err, "give either --target"));
-    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9", "--bucket",
-                         "b", "--device-id", "d", "--spi", "/dev/spidev0.0",
-                         "--nrst", "gpiochip0:17", "--cs-gpio", "gpiochip0:8",
-                         "--hz", "1", NULL), 2);
+    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9",
+                         "--bucket", "b", "--device-id", "d", "--spi",
+                         "/dev/spidev0.0", "--nrst", "gpiochip0:17",
+                         "--cs-gpio", "gpiochip0:8", "--hz", "1", NULL),
+                     2);
     assert_non_null(strstr(s_err, "--hz"));
 }
 
@@ -310,11 +333,12 @@ static void test_agent_cli_missing_hardware(void **state)
 
     (void)state;
     snprintf(state_dir, sizeof state_dir, "%s/state", s_dir);
-    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9", "--bucket",
-                         "b", "--device-id", "d", "--state-dir", state_dir,
-                         "--spi", "/dev/spidev-none.0", "--nrst",
+    assert_int_equal(run("agent", "--endpoint", "http://127.0.0.1:9",
+                         "--bucket", "b", "--device-id", "d", "--state-dir",
+                         state_dir, "--spi", "/dev/spidev-none.0", "--nrst",
                          "gpiochip-none:17", "--cs-gpio", "gpiochip-none:8",
-                         "--once", NULL), 1);
+                         "--once", NULL),
+                     1);
     assert_non_null(strstr(s_err, "fota agent: --cs-gpio gpiochip-none:8:"));
     assert_null(strstr(s_out, "outcome="));
 }

@@ -72,15 +72,13 @@ static void test_write_checks_before_touching(void **state)
     assert_int_equal(boot_flash_write(FOTA_FLASH_BASE - 4, src, 8),
                      FOTA_ERR_RANGE);
     assert_int_equal(boot_flash_write(0xFFFFFFFCu, src, 8), FOTA_ERR_RANGE);
-    assert_int_equal(boot_flash_read(FOTA_FLASH_END - 2, b, 4),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(boot_flash_read(FOTA_FLASH_END - 2, b, 4), FOTA_ERR_RANGE);
     assert_int_equal(boot_flash_read(0, b, 4), FOTA_ERR_RANGE);
     assert_int_equal(boot_flash_erase_sector(12), FOTA_ERR_RANGE);
     assert_int_equal(boot_flash_start_erase(12), FOTA_ERR_RANGE);
     assert_int_equal(boot_flash_start_word(FOTA_SLOT_A_ADDR + 1, 0),
                      FOTA_ERR_INVAL);
-    assert_int_equal(boot_flash_start_word(FOTA_FLASH_END, 0),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(boot_flash_start_word(FOTA_FLASH_END, 0), FOTA_ERR_RANGE);
     assert_int_equal(f->ops, 0);
     assert_int_equal(f->mem[FOTA_FLASH_SIZE - 4], 0xFF);
     assert_int_equal(f->mem[FOTA_SLOT_A_ADDR - FOTA_FLASH_BASE], 0xFF);
@@ -263,15 +261,20 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_write_read_le, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_checks_before_touching, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_is_ascending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_checks_before_touching,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_is_ascending, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clock_follows_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_clock_follows_model, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_wdt_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonblocking_trio, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_stalls_while_busy, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_injected_io_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_stalls_while_busy, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_injected_io_error, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_unbound, setup, teardown),
     };
 

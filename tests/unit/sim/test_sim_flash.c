@@ -107,8 +107,8 @@ static void test_erase_sector(void **state)
     assert_int_equal(sim_flash_erase_sector(f, 2), 0);
     assert_int_equal(word_at(f, base), 0xFFFFFFFFu);
     assert_int_equal(word_at(f, base + size - 4), 0xFFFFFFFFu);
-    assert_int_equal(word_at(f, base - 4), 0);        /* sector 1 */
-    assert_int_equal(word_at(f, base + size), 0);     /* sector 3 */
+    assert_int_equal(word_at(f, base - 4), 0);    /* sector 1 */
+    assert_int_equal(word_at(f, base + size), 0); /* sector 3 */
     assert_int_equal(f->wear[2], 1);
     assert_int_equal(f->wear[1], 0);
     assert_int_equal(f->wear[3], 0);
@@ -240,8 +240,8 @@ static void test_cut_armed_later_index(void **state)
     sim_flash_arm_cut(f, 5, SIM_CUT_BEFORE, 0, &jb);
     if (setjmp(jb) == 0) {
         for (unsigned i = 0; i < 10; i++) {
-            assert_int_equal(sim_flash_program_word(
-                                 f, FOTA_SLOT_A_ADDR + 4 * i, i), 0);
+            assert_int_equal(
+                sim_flash_program_word(f, FOTA_SLOT_A_ADDR + 4 * i, i), 0);
             done = i + 1;
         }
     }
@@ -291,8 +291,9 @@ static void test_cut_torn_word(void **state)
 static void fill_sector(sim_flash_t *f, unsigned sector, uint32_t v)
 {
     for (uint32_t off = 0; off < (uint32_t)FOTA_SECTOR_SIZE(sector); off += 4)
-        assert_int_equal(sim_flash_program_word(
-                             f, FOTA_SECTOR_ADDR(sector) + off, v + off), 0);
+        assert_int_equal(
+            sim_flash_program_word(f, FOTA_SECTOR_ADDR(sector) + off, v + off),
+            0);
 }
 
 static int cut_erase(sim_flash_t *f, unsigned sector, enum sim_cut_mode mode,
@@ -476,22 +477,29 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_erased, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_program_and_semantics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_program_over_any_nonerased_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_program_and_semantics, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_program_over_any_nonerased_counts,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase_sector, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alignment_and_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alignment_and_range, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_timings_typical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timings_maximum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cut_before_word, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cut_armed_later_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_armed_later_index, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cut_torn_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cut_before_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cut_torn_erase, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cut_without_jmp_reports_io, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_without_jmp_reports_io, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_disarm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonblocking_word, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nonblocking_erase_and_wait, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nonblocking_cut_lands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nonblocking_erase_and_wait, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_nonblocking_cut_lands, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_wear_many, setup, teardown),
     };
 

@@ -37,8 +37,11 @@ static void path(char *buf, size_t len, const char *name)
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
 /* Every fota run of this test, its output captured (exe set in main). */
-static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                             .err = s_err, .err_cap = sizeof s_err};
+static test_proc_t s_proc = {.dir = s_dir,
+                             .out = s_out,
+                             .out_cap = sizeof s_out,
+                             .err = s_err,
+                             .err_cap = sizeof s_err};
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
@@ -69,8 +72,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     static const char *files[] = {
-        "a.bin", "b.bin", "a.img", "b.img", "bad.img", "stdout.txt",
-        "stderr.txt", "none.img",
+        "a.bin",   "b.bin",      "a.img",      "b.img",
+        "bad.img", "stdout.txt", "stderr.txt", "none.img",
     };
     char p[128];
 
@@ -116,9 +119,10 @@ static void test_pack_and_verify(void **state)
     path(raw, sizeof raw, "a.bin");
     path(img, sizeof img, "a.img");
     make_raw(raw, 0, 3001);
-    assert_int_equal(run("image", "pack", "--slot", "a", "--version", "1.4.2+99",
-                         "--sec-counter", "7", "--product", "bench-board",
-                         "--flags", "0x1", raw, "-o", img, NULL), 0);
+    assert_int_equal(run("image", "pack", "--slot", "a", "--version",
+                         "1.4.2+99", "--sec-counter", "7", "--product",
+                         "bench-board", "--flags", "0x1", raw, "-o", img, NULL),
+                     0);
     assert_non_null(strstr(s_out, "version 1.4.2+99"));
 
     buf = test_read_file(img, &len);
@@ -145,26 +149,32 @@ static void test_pack_and_verify(void **state)
      * refused unless that is the product asked for. */
     assert_int_equal(run("image", "verify", img, NULL), 1);
     assert_non_null(strstr(s_out, "refuses it: product"));
-    assert_int_equal(run("image", "verify", img, "--product", "bench-board", NULL), 0);
+    assert_int_equal(
+        run("image", "verify", img, "--product", "bench-board", NULL), 0);
     assert_non_null(strstr(s_out, "OK"));
     assert_int_equal(run("image", "verify", img, "--slot", "a", "--product",
-                         "bench-board", NULL), 0);
+                         "bench-board", NULL),
+                     0);
     assert_int_equal(run("image", "verify", img, "--slot", "a", "--product",
-                         "bench-board", NULL), 0);
-    assert_int_equal(run("image", "verify", img, "--product", "other", NULL), 1);
+                         "bench-board", NULL),
+                     0);
+    assert_int_equal(run("image", "verify", img, "--product", "other", NULL),
+                     1);
     assert_int_equal(run("image", "verify", img, "--slot", "b", NULL), 1);
     assert_non_null(strstr(s_out, "FAIL slot"));
     assert_int_equal(run("image", "verify", img, "--slot", "c", NULL), 2);
 
     /* inspect shows the fields and the ST CRC of header + body. */
-    assert_int_equal(run("image", "inspect", img, "--product", "bench-board", NULL), 0);
+    assert_int_equal(
+        run("image", "inspect", img, "--product", "bench-board", NULL), 0);
     assert_non_null(strstr(s_out, "1.4.2+99"));
     assert_non_null(strstr(s_out, "bench-board"));
     assert_non_null(strstr(s_out, "0x08020200 (slot A)"));
     assert_non_null(strstr(s_out, "no-confirm"));
     {
         char crc[32];
-        snprintf(crc, sizeof crc, "0x%08lx", (unsigned long)fota_crc32_st(buf, len));
+        snprintf(crc, sizeof crc, "0x%08lx",
+                 (unsigned long)fota_crc32_st(buf, len));
         assert_non_null(strstr(s_out, crc));
     }
     free(buf);
@@ -182,29 +192,37 @@ static void test_pack_errors(void **state)
     make_raw(raw, 1, 1000);
     /* Linked for B, packed for A: refused, and no output file left. */
     assert_int_equal(run("image", "pack", "--slot", "a", "--version", "1.0.0",
-                         "--sec-counter", "1", raw, "-o", img, NULL), 1);
+                         "--sec-counter", "1", raw, "-o", img, NULL),
+                     1);
     assert_non_null(strstr(s_err, "slot B"));
     assert_int_not_equal(stat(img, &st), 0);
     /* Bad arguments. */
     assert_int_equal(run("image", "pack", "--slot", "a", "--version", "1.0",
-                         "--sec-counter", "1", raw, "-o", img, NULL), 2);
+                         "--sec-counter", "1", raw, "-o", img, NULL),
+                     2);
     assert_non_null(strstr(s_err, "version"));
     assert_int_equal(run("image", "pack", "--slot", "x", "--version", "1.0.0",
-                         "--sec-counter", "1", raw, "-o", img, NULL), 2);
+                         "--sec-counter", "1", raw, "-o", img, NULL),
+                     2);
     assert_int_equal(run("image", "pack", "--slot", "b", "--version", "1.0.0",
-                         "--sec-counter", "-3", raw, "-o", img, NULL), 2);
+                         "--sec-counter", "-3", raw, "-o", img, NULL),
+                     2);
     assert_int_equal(run("image", "pack", "--slot", "b", "--version", "1.0.0",
-                         raw, "-o", img, NULL), 2);
+                         raw, "-o", img, NULL),
+                     2);
     assert_int_equal(run("image", "pack", "--slot", "b", "--version", "1.0.0",
-                         "--sec-counter", "1", raw, NULL), 2);
+                         "--sec-counter", "1", raw, NULL),
+                     2);
     /* Missing input file: an I/O failure, not a usage error. */
     assert_int_equal(run("image", "pack", "--slot", "b", "--version", "1.0.0",
-                         "--sec-counter", "1", missing, "-o", img, NULL), 1);
+                         "--sec-counter", "1", missing, "-o", img, NULL),
+                     1);
     assert_non_null(strstr(s_err, "does-not-exist.bin"));
     assert_int_not_equal(stat(img, &st), 0);
     /* The right slot works. */
     assert_int_equal(run("image", "pack", "--slot", "b", "--version", "1.0.0",
-                         "--sec-counter", "1", raw, "-o", img, NULL), 0);
+                         "--sec-counter", "1", raw, "-o", img, NULL),
+                     0);
     assert_int_equal(run("image", "verify", img, NULL), 0);
     assert_int_equal(run("image", "verify", "--slot=b", img, NULL), 0);
 }
@@ -235,13 +253,15 @@ static void test_verify_corrupted(void **state)
     (void)state;
     path(good, sizeof good, "a.img");
     /* Made by test_pack_and_verify; make sure it is still good. */
-    assert_int_equal(run("image", "verify", good, "--product", "bench-board", NULL), 0);
+    assert_int_equal(
+        run("image", "verify", good, "--product", "bench-board", NULL), 0);
 
     assert_int_equal(verify_corrupted(0, 0x01, 0), 1); /* magic */
     assert_non_null(strstr(s_out, "magic"));
     assert_int_equal(verify_corrupted(4, 0x02, 0), 1); /* header version */
     assert_int_equal(verify_corrupted(6, 0x01, 0), 1); /* header size */
-    assert_int_equal(verify_corrupted(16, 0x01, 0), 1); /* sec counter: hashed */
+    assert_int_equal(verify_corrupted(16, 0x01, 0),
+                     1); /* sec counter: hashed */
     assert_non_null(strstr(s_out, "FAIL hash"));
     assert_int_equal(verify_corrupted(24, 0x01, 0), 1); /* load address */
     assert_int_equal(verify_corrupted(70, 0x80, 0), 1); /* stored hash */
@@ -252,7 +272,8 @@ static void test_verify_corrupted(void **state)
     assert_non_null(strstr(s_out, "truncated"));
     assert_int_equal(verify_corrupted(0, 0, +4), 1); /* trailing bytes */
     assert_non_null(strstr(s_out, "trailing"));
-    assert_int_equal(verify_corrupted(0, 0, -3000), 1); /* shorter than header */
+    assert_int_equal(verify_corrupted(0, 0, -3000),
+                     1); /* shorter than header */
     /* tlv_size beyond the area (not hashed, still rejected). */
     assert_int_equal(verify_corrupted(97, 0x02, 0), 1);
     /* A flip in the unused TLV area (not hashed, not used) is harmless. */
@@ -265,8 +286,9 @@ static void test_json(void **state)
 
     (void)state;
     path(good, sizeof good, "a.img");
-    assert_int_equal(run("image", "inspect", good, "--json", "--product", "bench-board",
-                         NULL), 0);
+    assert_int_equal(run("image", "inspect", good, "--json", "--product",
+                         "bench-board", NULL),
+                     0);
     assert_true(s_out[0] == '{');
     assert_non_null(strstr(s_out, "\"ok\": true"));
     assert_non_null(strstr(s_out, "\"version\": \"1.4.2+99\""));
@@ -276,8 +298,9 @@ static void test_json(void **state)
     {
         char bad[128];
         path(bad, sizeof bad, "bad.img");
-        assert_int_equal(run("image", "verify", "--json", "--product", "bench-board", bad,
-                             NULL), 1);
+        assert_int_equal(run("image", "verify", "--json", "--product",
+                             "bench-board", bad, NULL),
+                         1);
     }
     assert_non_null(strstr(s_out, "\"ok\": false"));
     assert_non_null(strstr(s_out, "\"name\": \"hash\",\n      \"ok\": false"));

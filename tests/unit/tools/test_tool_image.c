@@ -53,7 +53,8 @@ static void default_opts(tool_pack_opts_t *o, int slot)
     o->flags = 0;
 }
 
-static const tool_check_t *find_check(const tool_image_report_t *r, const char *name)
+static const tool_check_t *find_check(const tool_image_report_t *r,
+                                      const char *name)
 {
     for (size_t i = 0; i < r->ncheck; i++)
         if (strcmp(r->check[i].name, name) == 0)
@@ -64,8 +65,8 @@ static const tool_check_t *find_check(const tool_image_report_t *r, const char *
 /* The check `name` failed and every other one passed, except the
  * bootloader's verdict ("boot"), which fails with reason when reason is not
  * FOTA_IMG_OK (a check the verdict covers) and passes otherwise. */
-static void assert_failure_reason(const tool_image_report_t *r, const char *name,
-                                  int reason)
+static void assert_failure_reason(const tool_image_report_t *r,
+                                  const char *name, int reason)
 {
     const tool_check_t *c = find_check(r, name);
     const tool_check_t *boot = find_check(r, "boot");
@@ -104,8 +105,9 @@ static void test_pack_layout(void **state)
             raw = make_raw(slot, raw_len, (uint32_t)raw_len);
             default_opts(&o, slot);
             o.confirm_window_ms = slot ? 12000u : 0u;
-            assert_int_equal(tool_image_pack(raw, raw_len, &o, &img, &img_len, err,
-                                             sizeof err), 0);
+            assert_int_equal(tool_image_pack(raw, raw_len, &o, &img, &img_len,
+                                             err, sizeof err),
+                             0);
             assert_int_equal(img_len, FOTA_IMAGE_HDR_SIZE + 1024);
             assert_int_equal(fota_get_le32(img + 48), slot ? 12000u : 0u);
             /* Body is the raw binary, then 0xFF padding to a word. */
@@ -122,8 +124,10 @@ static void test_pack_layout(void **state)
             assert_int_equal(fota_get_le32(img + 12), 77);
             assert_int_equal(fota_get_le32(img + 16), 9);
             assert_int_equal(fota_get_le32(img + 20), 1024);
-            assert_int_equal(fota_get_le32(img + 24), slot ? 0x08080200u : 0x08020200u);
-            assert_memory_equal(img + 32, FOTA_PRODUCT_ID, strlen(FOTA_PRODUCT_ID));
+            assert_int_equal(fota_get_le32(img + 24),
+                             slot ? 0x08080200u : 0x08020200u);
+            assert_memory_equal(img + 32, FOTA_PRODUCT_ID,
+                                strlen(FOTA_PRODUCT_ID));
             assert_int_equal(fota_get_le16(img + 96), 0);
             /* The hash is SHA-256 of header bytes [0,64) + body. */
             uint8_t *cat = malloc(64 + 1024), d[32];
@@ -152,66 +156,80 @@ static void test_pack_refuses(void **state)
     default_opts(&o, 0);
 
     /* Empty input. */
-    assert_int_equal(tool_image_pack(raw, 0, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_INVAL);
+    assert_int_equal(
+        tool_image_pack(raw, 0, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_INVAL);
     assert_null(img);
     /* Linked for slot A, packed for slot B. */
     o.slot = 1;
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_RANGE);
     assert_non_null(strstr(err, "slot A"));
     /* ...unless the check is turned off. */
     o.no_vector_check = true;
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     o.no_vector_check = false;
     o.slot = 0;
     /* Stack pointer outside RAM. */
     fota_put_le32(raw, 0x08000000u);
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_RANGE);
     fota_put_le32(raw, FOTA_CCM_ADDR + FOTA_CCM_SIZE); /* CCM stack is fine */
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     /* Reset handler without the Thumb bit. */
     fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(0) + 0x8u);
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_RANGE);
     fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(0) + 0x9u);
     /* Product id too long / empty. */
     o.product = "0123456789abcdefX";
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_INVAL);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_INVAL);
     o.product = "";
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_INVAL);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_INVAL);
     o.product = "0123456789abcdef"; /* exactly 16 is fine */
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     o.product = NULL;
     /* A confirm window the trial watchdog cannot honour. */
     o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS + 1;
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_RANGE);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_RANGE);
     assert_non_null(strstr(err, "confirm window"));
     assert_null(img);
     o.confirm_window_ms = FOTA_CONFIRM_WINDOW_MAX_MS;
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err), 0);
     free(img);
     o.confirm_window_ms = 0;
     /* Bad slot number. */
     o.slot = 2;
-    assert_int_equal(tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
-                     FOTA_ERR_INVAL);
+    assert_int_equal(
+        tool_image_pack(raw, 4096, &o, &img, &img_len, err, sizeof err),
+        FOTA_ERR_INVAL);
     free(raw);
 
     /* Too big for a slot; the largest body that fits is accepted. */
     o.slot = 0;
     raw = make_raw(0, FOTA_SLOT_BODY_MAX + 1, 2);
-    assert_int_equal(tool_image_pack(raw, FOTA_SLOT_BODY_MAX + 1, &o, &img, &img_len,
-                                     err, sizeof err), FOTA_ERR_RANGE);
-    assert_int_equal(tool_image_pack(raw, FOTA_SLOT_BODY_MAX, &o, &img, &img_len, err,
-                                     sizeof err), 0);
+    assert_int_equal(tool_image_pack(raw, FOTA_SLOT_BODY_MAX + 1, &o, &img,
+                                     &img_len, err, sizeof err),
+                     FOTA_ERR_RANGE);
+    assert_int_equal(tool_image_pack(raw, FOTA_SLOT_BODY_MAX, &o, &img,
+                                     &img_len, err, sizeof err),
+                     0);
     assert_int_equal(img_len, FOTA_SLOT_SIZE);
     free(img);
     free(raw);
@@ -225,7 +243,8 @@ static uint8_t *good_image(int slot, size_t raw_len, size_t *len)
     char err[256];
 
     default_opts(&o, slot);
-    assert_int_equal(tool_image_pack(raw, raw_len, &o, &img, len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, raw_len, &o, &img, len, err, sizeof err), 0);
     free(raw);
     return img;
 }
@@ -351,7 +370,8 @@ static void test_analyse_length_and_slot(void **state)
     free(img);
 }
 
-static void put_tlv(uint8_t *img, uint16_t *size, uint16_t type, uint16_t len, uint8_t fill)
+static void put_tlv(uint8_t *img, uint16_t *size, uint16_t type, uint16_t len,
+                    uint8_t fill)
 {
     uint8_t *p = img + FOTA_IMAGE_OFF_TLV + *size;
     fota_put_le16(p, type);
@@ -389,8 +409,9 @@ static void test_analyse_tlv(void **state)
     assert_true(tool_image_analyse(img, len, 0, NULL, &r));
     /* A signature of the wrong length. */
     put_tlv(img, &size, 0x0100, 2, 0);
-    assert_true(tool_image_analyse(img, len, 0, NULL, &r)); /* unknown type: fine */
-    put_tlv(img, &size, FOTA_TLV_ED25519_SIG, 64, 0x33);    /* duplicate */
+    assert_true(
+        tool_image_analyse(img, len, 0, NULL, &r)); /* unknown type: fine */
+    put_tlv(img, &size, FOTA_TLV_ED25519_SIG, 64, 0x33); /* duplicate */
     tool_image_analyse(img, len, 0, NULL, &r);
     assert_only_failure(&r, "tlv");
     free(img);
@@ -418,9 +439,24 @@ static void test_parse_version(void **state)
     fota_version_t v;
     char buf[40];
     static const char *bad[] = {
-        "", "1", "1.2", "1.2.", "1.2.3.4", "1.2.3+", "1.2.3+x", "256.0.0",
-        "0.256.0", "0.0.65536", "1.2.3+4294967296", "-1.2.3", "1.2.3 ",
-        " 1.2.3", "a.b.c", "1..3", "0x1.2.3", "1.2.3+4+5",
+        "",
+        "1",
+        "1.2",
+        "1.2.",
+        "1.2.3.4",
+        "1.2.3+",
+        "1.2.3+x",
+        "256.0.0",
+        "0.256.0",
+        "0.0.65536",
+        "1.2.3+4294967296",
+        "-1.2.3",
+        "1.2.3 ",
+        " 1.2.3",
+        "a.b.c",
+        "1..3",
+        "0x1.2.3",
+        "1.2.3+4+5",
     };
 
     (void)state;
@@ -481,7 +517,8 @@ static void test_parse_args(void **state)
         {"json", 0, NULL, &json},
     };
     size_t npos;
-    char *argv1[] = {"cmd", "in.bin", "--slot=b", "-o", "x.img", "--json", "--", "--odd", NULL};
+    char *argv1[] = {"cmd",    "in.bin", "--slot=b", "-o", "x.img",
+                     "--json", "--",     "--odd",    NULL};
     char *argv2[] = {"cmd", "--bogus", NULL};
     char *argv3[] = {"cmd", "--slot", NULL};
     char *argv4[] = {"cmd", "a", "b", "c", NULL};
@@ -489,7 +526,8 @@ static void test_parse_args(void **state)
     char *argv6[] = {"cmd", "-h", NULL};
 
     (void)state;
-    assert_int_equal(tool_parse_args("t", 8, argv1, opts, 3, pos, 2, &npos, &help), 0);
+    assert_int_equal(
+        tool_parse_args("t", 8, argv1, opts, 3, pos, 2, &npos, &help), 0);
     assert_int_equal(npos, 2);
     assert_string_equal(pos[0], "in.bin");
     assert_string_equal(pos[1], "--odd");
@@ -497,15 +535,20 @@ static void test_parse_args(void **state)
     assert_string_equal(out, "x.img");
     assert_true(json);
     assert_false(help);
-    assert_int_equal(tool_parse_args("t", 2, argv2, opts, 3, pos, 2, &npos, &help),
-                     TOOL_EXIT_USAGE);
-    assert_int_equal(tool_parse_args("t", 2, argv3, opts, 3, pos, 2, &npos, &help),
-                     TOOL_EXIT_USAGE);
-    assert_int_equal(tool_parse_args("t", 4, argv4, opts, 3, pos, 2, &npos, &help),
-                     TOOL_EXIT_USAGE);
-    assert_int_equal(tool_parse_args("t", 2, argv5, opts, 3, pos, 2, &npos, &help),
-                     TOOL_EXIT_USAGE);
-    assert_int_equal(tool_parse_args("t", 2, argv6, opts, 3, pos, 2, &npos, &help), 0);
+    assert_int_equal(
+        tool_parse_args("t", 2, argv2, opts, 3, pos, 2, &npos, &help),
+        TOOL_EXIT_USAGE);
+    assert_int_equal(
+        tool_parse_args("t", 2, argv3, opts, 3, pos, 2, &npos, &help),
+        TOOL_EXIT_USAGE);
+    assert_int_equal(
+        tool_parse_args("t", 4, argv4, opts, 3, pos, 2, &npos, &help),
+        TOOL_EXIT_USAGE);
+    assert_int_equal(
+        tool_parse_args("t", 2, argv5, opts, 3, pos, 2, &npos, &help),
+        TOOL_EXIT_USAGE);
+    assert_int_equal(
+        tool_parse_args("t", 2, argv6, opts, 3, pos, 2, &npos, &help), 0);
     assert_true(help);
 }
 
@@ -535,20 +578,19 @@ static void test_json_writer(void **state)
     tool_json_end_arr(&j);
     tool_json_end_obj(&j);
     fclose(f);
-    assert_string_equal(text,
-                        "{\n"
-                        "  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n"
-                        "  \"n\": \"x\\u0000y\",\n"
-                        "  \"u\": 4294967295,\n"
-                        "  \"i\": -5,\n"
-                        "  \"t\": true,\n"
-                        "  \"z\": null,\n"
-                        "  \"e\": [],\n"
-                        "  \"a\": [\n"
-                        "    1,\n"
-                        "    {}\n"
-                        "  ]\n"
-                        "}\n");
+    assert_string_equal(text, "{\n"
+                              "  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n"
+                              "  \"n\": \"x\\u0000y\",\n"
+                              "  \"u\": 4294967295,\n"
+                              "  \"i\": -5,\n"
+                              "  \"t\": true,\n"
+                              "  \"z\": null,\n"
+                              "  \"e\": [],\n"
+                              "  \"a\": [\n"
+                              "    1,\n"
+                              "    {}\n"
+                              "  ]\n"
+                              "}\n");
     free(text);
 }
 

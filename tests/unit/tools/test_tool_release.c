@@ -65,7 +65,7 @@ static void set_creds(void *arg)
 {
     static const char *const clear[] = {
         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+        "AWS_REGION",        "AWS_DEFAULT_REGION",    "AWS_PROFILE",
     };
     enum creds creds = *(const enum creds *)arg;
 
@@ -87,10 +87,14 @@ static void set_creds(void *arg)
 static int run(enum creds creds, const char *arg, ...)
 {
     const test_proc_t p = {
-        .exe = s_fota, .dir = s_dir,
-        .out = s_out, .out_cap = sizeof s_out,
-        .err = s_err, .err_cap = sizeof s_err,
-        .child_setup = set_creds, .child_arg = &creds,
+        .exe = s_fota,
+        .dir = s_dir,
+        .out = s_out,
+        .out_cap = sizeof s_out,
+        .err = s_err,
+        .err_cap = sizeof s_err,
+        .child_setup = set_creds,
+        .child_arg = &creds,
     };
     va_list ap;
     int rc;
@@ -129,9 +133,10 @@ static void make_image(const char *name, int slot, const char *version,
     path(raw, sizeof raw, "raw.bin");
     path(img, sizeof img, name);
     make_raw(raw, slot, body_len, seed);
-    assert_int_equal(run(CREDS_NONE, "image", "pack", "--slot", slot == 0 ? "a" : "b",
-                         "--version", version, "--sec-counter", sec, raw, "-o", img,
-                         NULL), 0);
+    assert_int_equal(run(CREDS_NONE, "image", "pack", "--slot",
+                         slot == 0 ? "a" : "b", "--version", version,
+                         "--sec-counter", sec, raw, "-o", img, NULL),
+                     0);
 }
 
 /* ---- plain libcurl access to the server, independent of the tool ---- */
@@ -182,8 +187,9 @@ static long http(const char *method, const char *url_path, buf_t *b)
     assert_non_null(c);
     memset(b, 0, sizeof *b);
     snprintf(url, sizeof url, "%s/%s", s_url, url_path);
-    h = curl_slist_append(h, "x-amz-content-sha256: "
-                             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    h = curl_slist_append(
+        h, "x-amz-content-sha256: "
+           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -218,7 +224,8 @@ static int count_keys(const char *bucket)
 
     snprintf(q, sizeof q, "%s?list-type=2", bucket);
     assert_int_equal(http("GET", q, &b), 200);
-    for (const char *p = (const char *)b.data; (p = strstr(p, "<Key>")) != NULL; p += 5)
+    for (const char *p = (const char *)b.data; (p = strstr(p, "<Key>")) != NULL;
+         p += 5)
         n++;
     free(b.data);
     return n;
@@ -254,8 +261,8 @@ static void sha_hex(const uint8_t *d, size_t len, char out[65])
 }
 
 /* Publish a.img/b.img from s_dir into bucket with extra arguments. */
-#define PUBLISH(creds, bucket, a, b, ...)                                             \
-    run(creds, "release", "publish", "--endpoint", s_url, "--bucket", bucket,        \
+#define PUBLISH(creds, bucket, a, b, ...)                                      \
+    run(creds, "release", "publish", "--endpoint", s_url, "--bucket", bucket,  \
         "--prefix", PREFIX, "--slot-a", a, "--slot-b", b, __VA_ARGS__)
 
 /* ---- fixtures ---- */
@@ -271,8 +278,9 @@ static int setup(void **state)
     if (mkdtemp(s_dir) == NULL)
         return -1;
     snprintf(s_state, sizeof s_state, "%s/s3state", s_dir);
-    snprintf(cmd, sizeof cmd, "S3_LOCAL_STATE='%s' '%s/scripts/s3-local.sh' start",
-             s_state, FOTA_SOURCE_DIR);
+    snprintf(cmd, sizeof cmd,
+             "S3_LOCAL_STATE='%s' '%s/scripts/s3-local.sh' start", s_state,
+             FOTA_SOURCE_DIR);
     p = popen(cmd, "r");
     if (p == NULL)
         return -1;
@@ -281,8 +289,10 @@ static int setup(void **state)
     while (n > 0 && (s_url[n - 1] == '\n' || s_url[n - 1] == '\r'))
         s_url[--n] = '\0';
     if (pclose(p) != 0 || strncmp(s_url, "http://127.0.0.1:", 17) != 0) {
-        fprintf(stderr, "test_tool_release: could not start s3rver (%s): run 'make "
-                        "setup' so tools/node/node_modules/.bin/s3rver exists\n", s_url);
+        fprintf(stderr,
+                "test_tool_release: could not start s3rver (%s): run 'make "
+                "setup' so tools/node/node_modules/.bin/s3rver exists\n",
+                s_url);
         return -1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -294,8 +304,9 @@ static int teardown(void **state)
     char cmd[512];
 
     (void)state;
-    snprintf(cmd, sizeof cmd, "S3_LOCAL_STATE='%s' '%s/scripts/s3-local.sh' stop",
-             s_state, FOTA_SOURCE_DIR);
+    snprintf(cmd, sizeof cmd,
+             "S3_LOCAL_STATE='%s' '%s/scripts/s3-local.sh' stop", s_state,
+             FOTA_SOURCE_DIR);
     if (system(cmd) != 0)
         fprintf(stderr, "test_tool_release: stopping s3rver failed\n");
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
@@ -321,10 +332,12 @@ static void test_help(void **state)
     assert_int_equal(run(CREDS_NONE, "release", "show", "--help", NULL), 0);
     assert_non_null(strstr(s_out, "--prefix"));
     /* Missing required options and bad values are usage errors. */
-    assert_int_equal(run(CREDS_OK, "release", "publish", "--bucket", "x", NULL), 2);
-    assert_int_equal(run(CREDS_OK, "release", "publish", "--bucket", "x", "--prefix",
-                         "p", "--slot-a", "a", "--slot-b", "b", "--rollout", "101",
-                         NULL), 2);
+    assert_int_equal(run(CREDS_OK, "release", "publish", "--bucket", "x", NULL),
+                     2);
+    assert_int_equal(run(CREDS_OK, "release", "publish", "--bucket", "x",
+                         "--prefix", "p", "--slot-a", "a", "--slot-b", "b",
+                         "--rollout", "101", NULL),
+                     2);
     assert_non_null(strstr(s_err, "--rollout"));
 }
 
@@ -359,8 +372,9 @@ static void test_publish_and_read_back(void **state)
     /* The manifest, parsed as a device parses it. */
     get_object("rel-ok", PREFIX "/manifest.json", &man);
     assert_true(man.len <= AGENT_MANIFEST_TEXT_MAX);
-    assert_int_equal(agent_manifest_parse((const char *)man.data, man.len, arena,
-                                          sizeof arena, &m), 0);
+    assert_int_equal(agent_manifest_parse((const char *)man.data, man.len,
+                                          arena, sizeof arena, &m),
+                     0);
     assert_string_equal(m.product, "stm32f407-disco");
     assert_string_equal(m.version_str, VERSION);
     assert_int_equal(fota_version_cmp(&m.version, &v), 0);
@@ -373,9 +387,10 @@ static void test_publish_and_read_back(void **state)
         memset(&tm, 0, sizeof tm);
         assert_int_equal(strlen(m.published_at), 20);
         assert_int_equal(m.published_at[19], 'Z');
-        assert_int_equal(sscanf(m.published_at, "%d-%d-%dT%d:%d:%d", &tm.tm_year,
-                                &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                                &tm.tm_sec), 6);
+        assert_int_equal(sscanf(m.published_at, "%d-%d-%dT%d:%d:%d",
+                                &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
+                         6);
         tm.tm_year -= 1900;
         tm.tm_mon -= 1;
         t = timegm(&tm);
@@ -384,12 +399,14 @@ static void test_publish_and_read_back(void **state)
     /* The exact members of docs/cloud.md, format 1 included. */
     root = cJSON_Parse((const char *)man.data);
     assert_non_null(root);
-    assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "format")->valueint, 1);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(root, "format")->valueint,
+                     1);
     cJSON_Delete(root);
 
     /* Each slot: key, size and hash in the manifest, and the object itself. */
     for (int s = 0; s < 2; s++) {
-        snprintf(want_key, sizeof want_key, PREFIX "/" VERSION "/slot-%c.img", "ab"[s]);
+        snprintf(want_key, sizeof want_key, PREFIX "/" VERSION "/slot-%c.img",
+                 "ab"[s]);
         assert_string_equal(m.slot[s].key, want_key);
         assert_int_equal(m.slot[s].size, len[s]);
         {
@@ -407,38 +424,47 @@ static void test_publish_and_read_back(void **state)
     root = cJSON_Parse(s_out);
     assert_non_null(root);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "ok")));
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(root, "version")->valuestring,
-                        VERSION);
+    assert_string_equal(
+        cJSON_GetObjectItemCaseSensitive(root, "version")->valuestring,
+        VERSION);
     arr = cJSON_GetObjectItemCaseSensitive(root, "uploaded");
     assert_int_equal(cJSON_GetArraySize(arr), 3);
     {
         const char *names[3] = {"slot-a", "slot-b", "manifest"};
         for (int i = 0; i < 3; i++) {
             cJSON *o = cJSON_GetArrayItem(arr, i);
-            const char *key = cJSON_GetObjectItemCaseSensitive(o, "key")->valuestring;
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "name")->valuestring,
-                                names[i]);
+            const char *key =
+                cJSON_GetObjectItemCaseSensitive(o, "key")->valuestring;
+            assert_string_equal(
+                cJSON_GetObjectItemCaseSensitive(o, "name")->valuestring,
+                names[i]);
             get_object("rel-ok", key, &obj);
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "etag")->valuestring,
-                                obj.etag);
-            assert_int_equal(cJSON_GetObjectItemCaseSensitive(o, "size")->valuedouble,
-                             (double)obj.len);
+            assert_string_equal(
+                cJSON_GetObjectItemCaseSensitive(o, "etag")->valuestring,
+                obj.etag);
+            assert_int_equal(
+                cJSON_GetObjectItemCaseSensitive(o, "size")->valuedouble,
+                (double)obj.len);
             sha_hex(obj.data, obj.len, hex);
-            assert_string_equal(cJSON_GetObjectItemCaseSensitive(o, "sha256")->valuestring,
-                                hex);
+            assert_string_equal(
+                cJSON_GetObjectItemCaseSensitive(o, "sha256")->valuestring,
+                hex);
             free(obj.data);
         }
     }
     cJSON_Delete(root);
 
     /* `release show`, signed and anonymous, reads the same manifest. */
-    assert_int_equal(run(CREDS_OK, "release", "show", "--endpoint", s_url, "--bucket",
-                         "rel-ok", "--prefix", PREFIX, NULL), 0);
+    assert_int_equal(run(CREDS_OK, "release", "show", "--endpoint", s_url,
+                         "--bucket", "rel-ok", "--prefix", PREFIX, NULL),
+                     0);
     assert_non_null(strstr(s_out, VERSION));
     assert_non_null(strstr(s_out, "25%"));
     assert_non_null(strstr(s_out, man.etag));
-    assert_int_equal(run(CREDS_NONE, "release", "show", "--endpoint", s_url, "--bucket",
-                         "rel-ok", "--prefix", PREFIX "/", "--json", NULL), 0);
+    assert_int_equal(run(CREDS_NONE, "release", "show", "--endpoint", s_url,
+                         "--bucket", "rel-ok", "--prefix", PREFIX "/", "--json",
+                         NULL),
+                     0);
     assert_string_equal(s_out, (const char *)man.data);
 
     free(man.data);
@@ -460,14 +486,16 @@ static void test_republish_and_conflict(void **state)
     path(b, sizeof b, "b.img");
     path(b2, sizeof b2, "b2.img");
 
-    assert_int_equal(PUBLISH(CREDS_OK, "rel-again", a, b, "--rollout", "10", NULL), 0);
+    assert_int_equal(
+        PUBLISH(CREDS_OK, "rel-again", a, b, "--rollout", "10", NULL), 0);
     assert_non_null(strstr(s_out, "uploaded manifest"));
     get_object("rel-again", PREFIX "/manifest.json", &man1);
     get_object("rel-again", PREFIX "/2.0.1/slot-b.img", &obj1);
 
     /* The same pair again with a wider rollout: images untouched, new
      * manifest. */
-    assert_int_equal(PUBLISH(CREDS_OK, "rel-again", a, b, "--rollout", "50", NULL), 0);
+    assert_int_equal(
+        PUBLISH(CREDS_OK, "rel-again", a, b, "--rollout", "50", NULL), 0);
     assert_non_null(strstr(s_out, "unchanged slot-a"));
     assert_non_null(strstr(s_out, "unchanged slot-b"));
     get_object("rel-again", PREFIX "/manifest.json", &man2);
@@ -503,8 +531,10 @@ static void test_republish_and_conflict(void **state)
     get_object("rel-again", PREFIX "/manifest.json", &man1);
     assert_string_equal(man1.etag, man2.etag);
     free(man1.data);
-    assert_int_equal(PUBLISH(CREDS_OK, "rel-again", a, b, "--allow-downgrade", NULL), 0);
-    assert_non_null(strstr(s_err, "moving the manifest back from 2.0.1 to 2.0.0"));
+    assert_int_equal(
+        PUBLISH(CREDS_OK, "rel-again", a, b, "--allow-downgrade", NULL), 0);
+    assert_non_null(
+        strstr(s_err, "moving the manifest back from 2.0.1 to 2.0.0"));
     get_object("rel-again", PREFIX "/manifest.json", &man1);
     assert_non_null(strstr((const char *)man1.data, "\"version\": \"2.0.0\""));
     free(man1.data);
@@ -596,19 +626,24 @@ static void test_credentials_and_server_errors(void **state)
     assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
     close(fd);
-    snprintf(ep, sizeof ep, "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
-    assert_int_equal(run(CREDS_OK, "release", "publish", "--endpoint", ep, "--bucket",
-                         "rel-errors", "--prefix", PREFIX, "--slot-a", a, "--slot-b", b,
-                         NULL), 1);
+    snprintf(ep, sizeof ep, "http://127.0.0.1:%u",
+             (unsigned)ntohs(sa.sin_port));
+    assert_int_equal(run(CREDS_OK, "release", "publish", "--endpoint", ep,
+                         "--bucket", "rel-errors", "--prefix", PREFIX,
+                         "--slot-a", a, "--slot-b", b, NULL),
+                     1);
     assert_non_null(strstr(s_err, "Couldn't connect"));
     assert_non_null(strstr(s_err, ep));
-    assert_int_equal(run(CREDS_OK, "release", "publish", "--endpoint", "ftp://x",
-                         "--bucket", "rel-errors", "--prefix", PREFIX, "--slot-a", a,
-                         "--slot-b", b, NULL), 1);
+    assert_int_equal(run(CREDS_OK, "release", "publish", "--endpoint",
+                         "ftp://x", "--bucket", "rel-errors", "--prefix",
+                         PREFIX, "--slot-a", a, "--slot-b", b, NULL),
+                     1);
     assert_non_null(strstr(s_err, "http://"));
     /* `show` of a prefix with nothing published. */
-    assert_int_equal(run(CREDS_NONE, "release", "show", "--endpoint", s_url, "--bucket",
-                         "rel-errors", "--prefix", "nothing/here", NULL), 1);
+    assert_int_equal(run(CREDS_NONE, "release", "show", "--endpoint", s_url,
+                         "--bucket", "rel-errors", "--prefix", "nothing/here",
+                         NULL),
+                     1);
     assert_non_null(strstr(s_err, "HTTP 404 NoSuchKey"));
     assert_int_equal(count_keys("rel-errors"), 0);
 }
@@ -636,12 +671,14 @@ static struct {
     rec_req_t req[REC_MAX];
 } s_rec;
 
-static void hdr_value(const char *head, const char *name, char *out, size_t out_len)
+static void hdr_value(const char *head, const char *name, char *out,
+                      size_t out_len)
 {
     size_t nl = strlen(name);
 
     out[0] = '\0';
-    for (const char *p = strstr(head, "\r\n"); p != NULL; p = strstr(p + 2, "\r\n")) {
+    for (const char *p = strstr(head, "\r\n"); p != NULL;
+         p = strstr(p + 2, "\r\n")) {
         if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':') {
             const char *v = p + 3 + nl;
             while (*v == ' ')
@@ -679,7 +716,8 @@ static void serve_conn(int fd)
         }
         memset(&r, 0, sizeof r);
         sscanf(buf, "%7s %255s", r.method, r.path);
-        hdr_value(buf, "x-amz-content-sha256", r.content_sha256, sizeof r.content_sha256);
+        hdr_value(buf, "x-amz-content-sha256", r.content_sha256,
+                  sizeof r.content_sha256);
         hdr_value(buf, "Authorization", r.auth, sizeof r.auth);
         hdr_value(buf, "x-amz-security-token", r.token, sizeof r.token);
         hdr_value(buf, "Expect", cl, sizeof cl);
@@ -703,18 +741,22 @@ static void serve_conn(int fd)
 
         if (strcmp(r.method, "GET") == 0) {
             status = "404 Not Found";
-            body = "<Error><Code>NoSuchKey</Code><Message>no such key</Message></Error>";
-        } else if (s_rec.fail_path_part != NULL && strstr(r.path, s_rec.fail_path_part)) {
+            body = "<Error><Code>NoSuchKey</Code><Message>no such "
+                   "key</Message></Error>";
+        } else if (s_rec.fail_path_part != NULL &&
+                   strstr(r.path, s_rec.fail_path_part)) {
             status = "500 Internal Server Error";
-            body = "<Error><Code>InternalError</Code><Message>We encountered an "
-                   "error</Message></Error>";
+            body =
+                "<Error><Code>InternalError</Code><Message>We encountered an "
+                "error</Message></Error>";
         } else {
             status = "200 OK";
             body = "";
         }
         snprintf(answer, sizeof answer,
                  "HTTP/1.1 %s\r\nETag: \"0123456789abcdef0123456789abcdef\"\r\n"
-                 "Content-Length: %zu\r\n\r\n%s", status, strlen(body), body);
+                 "Content-Length: %zu\r\n\r\n%s",
+                 status, strlen(body), body);
         (void)!send(fd, answer, strlen(answer), MSG_NOSIGNAL);
         /* A pipelined next request is not used by libcurl here. */
     }
@@ -783,9 +825,9 @@ static void test_wire_order_and_signing(void **state)
 
     rec_start(&t, NULL);
     snprintf(ep, sizeof ep, "http://127.0.0.1:%u/", s_rec.port);
-    rc = run(CREDS_TOKEN, "release", "publish", "--endpoint", ep, "--bucket", "bkt",
-             "--prefix", "/p/q/", "--slot-a", a, "--slot-b", b, "--region",
-             "eu-west-1", NULL);
+    rc = run(CREDS_TOKEN, "release", "publish", "--endpoint", ep, "--bucket",
+             "bkt", "--prefix", "/p/q/", "--slot-a", a, "--slot-b", b,
+             "--region", "eu-west-1", NULL);
     rec_stop(t);
     if (rc != 0)
         fprintf(stderr, "stderr: %s\n", s_err);
@@ -828,8 +870,8 @@ static void test_wire_order_and_signing(void **state)
      * shows the status and the S3 code. */
     rec_start(&t, "slot-b.img");
     snprintf(ep, sizeof ep, "http://127.0.0.1:%u", s_rec.port);
-    rc = run(CREDS_OK, "release", "publish", "--endpoint", ep, "--bucket", "bkt",
-             "--prefix", "p", "--slot-a", a, "--slot-b", b, NULL);
+    rc = run(CREDS_OK, "release", "publish", "--endpoint", ep, "--bucket",
+             "bkt", "--prefix", "p", "--slot-a", a, "--slot-b", b, NULL);
     rec_stop(t);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(s_err, "upload of slot-b failed"));
@@ -841,7 +883,8 @@ static void test_wire_order_and_signing(void **state)
             assert_null(strstr(s_rec.req[i].path, "manifest"));
         /* No session token configured: none sent. */
         assert_string_equal(s_rec.req[i].token, "");
-        assert_non_null(strstr(s_rec.req[i].auth, "/us-east-1/s3/aws4_request"));
+        assert_non_null(
+            strstr(s_rec.req[i].auth, "/us-east-1/s3/aws4_request"));
     }
     free(img[0]);
     free(img[1]);

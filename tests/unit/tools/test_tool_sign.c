@@ -50,8 +50,11 @@ static const char *p(const char *name)
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
 /* Every fota run of this test, its output captured (exe set in main). */
-static test_proc_t s_proc = {.dir = s_dir, .out = s_out, .out_cap = sizeof s_out,
-                             .err = s_err, .err_cap = sizeof s_err};
+static test_proc_t s_proc = {.dir = s_dir,
+                             .out = s_out,
+                             .out_cap = sizeof s_out,
+                             .err = s_err,
+                             .err_cap = sizeof s_err};
 
 /* Run fota with a NULL-terminated argument list; capture stdout/stderr.
  * Returns the exit status (or -1 if it did not exit normally). */
@@ -67,8 +70,10 @@ static void make_slot_image(const char *name, int slot)
     fota_put_le32(raw, FOTA_NOINIT_ADDR);
     fota_put_le32(raw + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x41u);
     test_write_file(p("raw.bin"), raw, sizeof raw);
-    assert_int_equal(run("image", "pack", "--slot", slot ? "b" : "a", "--version", "2.0.1",
-                         "--sec-counter", "3", p("raw.bin"), "-o", p(name), NULL), 0);
+    assert_int_equal(run("image", "pack", "--slot", slot ? "b" : "a",
+                         "--version", "2.0.1", "--sec-counter", "3",
+                         p("raw.bin"), "-o", p(name), NULL),
+                     0);
 }
 
 static void make_image(const char *name)
@@ -139,7 +144,8 @@ static void test_key_pub(void **state)
     (void)state;
     unhex(s_rfc_seed, seed, 32);
     test_write_file(p("rfc.bin"), seed, 32);
-    assert_int_equal(run("key", "pub", p("rfc.bin"), "-o", p("rfc.pub"), NULL), 0);
+    assert_int_equal(run("key", "pub", p("rfc.bin"), "-o", p("rfc.pub"), NULL),
+                     0);
     assert_non_null(strstr(s_out, s_rfc_pub));
     pub = test_read_file(p("rfc.pub"), &len);
     assert_int_equal(len, 32);
@@ -147,7 +153,9 @@ static void test_key_pub(void **state)
     assert_string_equal(pubhex, s_rfc_pub);
     free(pub);
     /* PEM export round-trips through the public key reader. */
-    assert_int_equal(run("key", "pub", p("rfc.bin"), "--pem", "-o", p("rfc.pub.pem"), NULL), 0);
+    assert_int_equal(
+        run("key", "pub", p("rfc.bin"), "--pem", "-o", p("rfc.pub.pem"), NULL),
+        0);
     test_slurp(p("rfc.pub.pem"), s_err, sizeof s_err);
     assert_non_null(strstr(s_err, "-----BEGIN PUBLIC KEY-----"));
     /* Not a key. */
@@ -171,14 +179,16 @@ static void test_sign_writes_valid_signature(void **state)
     test_write_file(p("rfc.bin"), seed, 32);
     fota_ed25519_pubkey(pub, seed);
     fota_ed25519_key_id(kid, pub);
-    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), "-o",
-                         p("s.img"), NULL), 0);
+    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"),
+                         "-o", p("s.img"), NULL),
+                     0);
     before = test_read_file(p("u.img"), &blen);
     after = test_read_file(p("s.img"), &alen);
     assert_int_equal(blen, alen);
     /* Hashed header bytes, the hash and the body are untouched. */
     assert_memory_equal(before, after, FOTA_IMAGE_OFF_TLV_SIZE);
-    assert_memory_equal(before + FOTA_IMAGE_HDR_SIZE, after + FOTA_IMAGE_HDR_SIZE,
+    assert_memory_equal(before + FOTA_IMAGE_HDR_SIZE,
+                        after + FOTA_IMAGE_HDR_SIZE,
                         blen - FOTA_IMAGE_HDR_SIZE);
     assert_int_equal(fota_image_hdr_decode(&hdr, after), 0);
     assert_int_equal(fota_image_tlv_find(&hdr, FOTA_TLV_KEY_ID, &v), 8);
@@ -187,14 +197,17 @@ static void test_sign_writes_valid_signature(void **state)
     assert_int_equal(fota_ed25519_verify(v, hdr.sha256, 32, pub), 0);
     assert_int_equal(fota_ed25519_verify_image(&hdr, pub), 0);
     /* Unused TLV bytes stay erased-flash 0xFF. */
-    for (size_t i = FOTA_IMAGE_OFF_TLV + hdr.tlv_size; i < FOTA_IMAGE_HDR_SIZE; i++)
+    for (size_t i = FOTA_IMAGE_OFF_TLV + hdr.tlv_size; i < FOTA_IMAGE_HDR_SIZE;
+         i++)
         assert_int_equal(after[i], 0xFF);
     free(before);
     free(after);
 
     /* In place, twice: still exactly one key id and one signature. */
-    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
-    assert_int_equal(run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
+    assert_int_equal(
+        run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
+    assert_int_equal(
+        run("image", "sign", "--key", p("rfc.bin"), p("u.img"), NULL), 0);
     after = test_read_file(p("u.img"), &alen);
     assert_int_equal(fota_image_hdr_decode(&hdr, after), 0);
     assert_int_equal(hdr.tlv_size, 2 * 4 + 8 + 64);
@@ -213,25 +226,31 @@ static void test_verify_pubkey(void **state)
     assert_int_equal(run("key", "pub", p("v.key"), "-o", p("v.pub"), NULL), 0);
     assert_int_equal(run("key", "gen", "-o", p("w.key"), NULL), 0);
     assert_int_equal(run("key", "pub", p("w.key"), "-o", p("w.pub"), NULL), 0);
-    assert_int_equal(run("image", "sign", "-k", p("v.key"), p("u.img"), "-o", p("v.img"),
-                         NULL), 0);
+    assert_int_equal(run("image", "sign", "-k", p("v.key"), p("u.img"), "-o",
+                         p("v.img"), NULL),
+                     0);
 
-    assert_int_equal(run("image", "verify", p("v.img"), "--pubkey", p("v.pub"), NULL), 0);
+    assert_int_equal(
+        run("image", "verify", p("v.img"), "--pubkey", p("v.pub"), NULL), 0);
     assert_non_null(strstr(s_out, "verified"));
     /* Without --pubkey the signature is reported, not required. */
     assert_int_equal(run("image", "verify", p("u.img"), NULL), 0);
     /* Unsigned image, key given: refused. */
-    assert_int_equal(run("image", "verify", p("u.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_int_equal(
+        run("image", "verify", p("u.img"), "--pubkey", p("v.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "no Ed25519 signature"));
     /* Signed by another key. */
-    assert_int_equal(run("image", "verify", p("v.img"), "--pubkey", p("w.pub"), NULL), 1);
+    assert_int_equal(
+        run("image", "verify", p("v.img"), "--pubkey", p("w.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "signed by key id"));
 
     /* One bit of the signature flipped (last TLV byte in use). */
     img = test_read_file(p("v.img"), &len);
-    img[FOTA_IMAGE_OFF_TLV + fota_get_le16(img + FOTA_IMAGE_OFF_TLV_SIZE) - 1] ^= 0x04;
+    img[FOTA_IMAGE_OFF_TLV + fota_get_le16(img + FOTA_IMAGE_OFF_TLV_SIZE) -
+        1] ^= 0x04;
     test_write_file(p("t.img"), img, len);
-    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_int_equal(
+        run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "does not verify"));
     free(img);
 
@@ -239,7 +258,8 @@ static void test_verify_pubkey(void **state)
     img = test_read_file(p("v.img"), &len);
     img[len - 8] ^= 0x01;
     test_write_file(p("t.img"), img, len);
-    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_int_equal(
+        run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     free(img);
 
     /* A hash field changed to match a tampered body is caught by the
@@ -249,19 +269,23 @@ static void test_verify_pubkey(void **state)
     {
         fota_sha256_t sha;
         fota_image_hash_start(&sha, img);
-        fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, len - FOTA_IMAGE_HDR_SIZE);
+        fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE,
+                           len - FOTA_IMAGE_HDR_SIZE);
         fota_sha256_final(&sha, img + FOTA_IMAGE_OFF_SHA256);
     }
     test_write_file(p("t.img"), img, len);
-    assert_int_equal(run("image", "verify", p("t.img"), NULL), 0); /* integrity alone: fine */
-    assert_int_equal(run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
+    assert_int_equal(run("image", "verify", p("t.img"), NULL),
+                     0); /* integrity alone: fine */
+    assert_int_equal(
+        run("image", "verify", p("t.img"), "--pubkey", p("v.pub"), NULL), 1);
     assert_non_null(strstr(s_out, "does not verify"));
     free(img);
 
     /* Signing refuses a broken image. */
     img = test_read_file(p("u.img"), &len);
     test_write_file(p("short.img"), img, len - 4);
-    assert_int_equal(run("image", "sign", "-k", p("v.key"), p("short.img"), NULL), 1);
+    assert_int_equal(
+        run("image", "sign", "-k", p("v.key"), p("short.img"), NULL), 1);
     assert_non_null(strstr(s_err, "not signing an invalid image"));
     free(img);
     assert_int_equal(run("image", "sign", p("u.img"), NULL), 2);
@@ -277,17 +301,24 @@ static void test_pubkey_formats_and_inspect(void **state)
     make_image("u.img");
     assert_int_equal(run("key", "gen", "-o", p("f.pem"), NULL), 0);
     assert_int_equal(run("key", "pub", p("f.pem"), "-o", p("f.pub"), NULL), 0);
-    assert_int_equal(run("key", "pub", p("f.pem"), "--pem", "-o", p("f.pub.pem"), NULL), 0);
+    assert_int_equal(
+        run("key", "pub", p("f.pem"), "--pem", "-o", p("f.pub.pem"), NULL), 0);
     pub = test_read_file(p("f.pub"), &len);
     fota_hex_encode(pub, 32, pubhex);
     strcat(pubhex, "\n");
     test_write_file(p("f.pub.hex"), pubhex, strlen(pubhex));
-    assert_int_equal(run("image", "sign", "-k", p("f.pem"), p("u.img"), "-o", p("f.img"), NULL),
+    assert_int_equal(run("image", "sign", "-k", p("f.pem"), p("u.img"), "-o",
+                         p("f.img"), NULL),
                      0);
-    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.hex"), NULL), 0);
-    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("f.pub.pem"), NULL), 0);
+    assert_int_equal(
+        run("image", "verify", p("f.img"), "--pubkey", p("f.pub.hex"), NULL),
+        0);
+    assert_int_equal(
+        run("image", "verify", p("f.img"), "--pubkey", p("f.pub.pem"), NULL),
+        0);
     test_write_file(p("bad.pub"), "0123", 4);
-    assert_int_equal(run("image", "verify", p("f.img"), "--pubkey", p("bad.pub"), NULL), 1);
+    assert_int_equal(
+        run("image", "verify", p("f.img"), "--pubkey", p("bad.pub"), NULL), 1);
     assert_non_null(strstr(s_err, "not an Ed25519 public key"));
 
     /* inspect: key id and signature presence, as text and JSON. */
@@ -301,12 +332,15 @@ static void test_pubkey_formats_and_inspect(void **state)
         snprintf(line, sizeof line, "key id        %s", idhex);
         assert_non_null(strstr(s_out, line));
         assert_non_null(strstr(s_out, "signature     Ed25519 (present)"));
-        assert_int_equal(run("image", "inspect", p("f.img"), "--json", NULL), 0);
+        assert_int_equal(run("image", "inspect", p("f.img"), "--json", NULL),
+                         0);
         assert_non_null(strstr(s_out, "\"signed\": true"));
         assert_non_null(strstr(s_out, idhex));
         assert_int_equal(run("image", "inspect", p("u.img"), NULL), 0);
         assert_non_null(strstr(s_out, "signature     none"));
-        assert_int_equal(run("image", "inspect", p("f.img"), "--pubkey", p("f.pub"), NULL), 0);
+        assert_int_equal(
+            run("image", "inspect", p("f.img"), "--pubkey", p("f.pub"), NULL),
+            0);
         assert_non_null(strstr(s_out, "verified"));
     }
     free(pub);
@@ -317,28 +351,34 @@ static void test_pubkey_formats_and_inspect(void **state)
  * connection or the credentials, not the signature). */
 static void test_publish_requires_signature(void **state)
 {
-    const char *base[] = {"release", "publish", "--endpoint", "http://127.0.0.1:9",
-                          "--bucket", "b", "--prefix", "fw"};
+    const char *base[] = {
+        "release",  "publish", "--endpoint", "http://127.0.0.1:9",
+        "--bucket", "b",       "--prefix",   "fw"};
 
     (void)state;
     make_slot_image("ra.img", 0);
     make_slot_image("rb.img", 1);
     assert_int_equal(run("key", "gen", "-o", p("r.key"), NULL), 0);
     assert_int_equal(run("key", "pub", p("r.key"), "-o", p("r.pub"), NULL), 0);
-    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7],
-                         "--slot-a", p("ra.img"), "--slot-b", p("rb.img"),
-                         "--require-signature", p("r.pub"), NULL), 1);
+    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5],
+                         base[6], base[7], "--slot-a", p("ra.img"), "--slot-b",
+                         p("rb.img"), "--require-signature", p("r.pub"), NULL),
+                     1);
     assert_non_null(strstr(s_err, "slot-a image is not signed by the key"));
     /* Only slot A signed: slot B refused. */
-    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("ra.img"), NULL), 0);
-    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7],
-                         "--slot-a", p("ra.img"), "--slot-b", p("rb.img"),
-                         "--require-signature", p("r.pub"), NULL), 1);
+    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("ra.img"), NULL),
+                     0);
+    assert_int_equal(run(base[0], base[1], base[2], base[3], base[4], base[5],
+                         base[6], base[7], "--slot-a", p("ra.img"), "--slot-b",
+                         p("rb.img"), "--require-signature", p("r.pub"), NULL),
+                     1);
     assert_non_null(strstr(s_err, "slot-b image is not signed by the key"));
     /* Both signed: past the signature check (then fails on S3 access). */
-    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("rb.img"), NULL), 0);
-    run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7], "--slot-a",
-        p("ra.img"), "--slot-b", p("rb.img"), "--require-signature", p("r.pub"), NULL);
+    assert_int_equal(run("image", "sign", "-k", p("r.key"), p("rb.img"), NULL),
+                     0);
+    run(base[0], base[1], base[2], base[3], base[4], base[5], base[6], base[7],
+        "--slot-a", p("ra.img"), "--slot-b", p("rb.img"), "--require-signature",
+        p("r.pub"), NULL);
     assert_null(strstr(s_err, "not signed"));
     assert_null(strstr(s_err, "refused"));
 }
@@ -372,10 +412,13 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_key_gen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_pub, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sign_writes_valid_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_writes_valid_signature, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_verify_pubkey, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pubkey_formats_and_inspect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_publish_requires_signature, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pubkey_formats_and_inspect, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_publish_requires_signature, setup,
+                                        teardown),
     };
 
     if (argc < 2) {

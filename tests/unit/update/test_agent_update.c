@@ -54,16 +54,17 @@ typedef struct fake_http {
     bool has_cr;
     uint32_t sent;
     /* faults */
-    uint32_t drop_after;      /* image body bytes before the read fails (0: never) */
-    uint32_t replace_after;   /* image body bytes before the object is re-uploaded */
-    int force_status;         /* answer every request with this (0: off) */
-    bool ignore_if_match;     /* like s3rver 3.7.1: If-Match not checked */
-    int force_image_status;   /* answer image GETs with this (0: off) */
-    const char *err_body;     /* body of a forced status (S3 XML error) */
-    const char *hdr_date;     /* Date header of a forced status, or NULL */
-    const char *hdr_region;   /* x-amz-bucket-region of a forced status */
-    uint32_t err_pos;         /* err_body bytes read */
-    char amz_date[32];        /* x-amz-date of the last request */
+    uint32_t drop_after; /* image body bytes before the read fails (0: never) */
+    uint32_t
+        replace_after; /* image body bytes before the object is re-uploaded */
+    int force_status;  /* answer every request with this (0: off) */
+    bool ignore_if_match;   /* like s3rver 3.7.1: If-Match not checked */
+    int force_image_status; /* answer image GETs with this (0: off) */
+    const char *err_body;   /* body of a forced status (S3 XML error) */
+    const char *hdr_date;   /* Date header of a forced status, or NULL */
+    const char *hdr_region; /* x-amz-bucket-region of a forced status */
+    uint32_t err_pos;       /* err_body bytes read */
+    char amz_date[32];      /* x-amz-date of the last request */
     /* observations */
     unsigned manifest_gets, image_gets, puts;
     uint32_t ranges[32];
@@ -86,7 +87,8 @@ static obj_t *fake_find(fake_http_t *h, const char *key)
     return NULL;
 }
 
-static void fake_put_obj(fake_http_t *h, const char *key, const void *data, size_t len)
+static void fake_put_obj(fake_http_t *h, const char *key, const void *data,
+                         size_t len)
 {
     obj_t *o = fake_find(h, key);
 
@@ -118,11 +120,13 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
     h->amz_date[0] = '\0';
     for (size_t i = 0; i < req->n_headers; i++)
         if (strcmp(req->headers[i].name, "x-amz-date") == 0)
-            snprintf(h->amz_date, sizeof(h->amz_date), "%s", req->headers[i].value);
+            snprintf(h->amz_date, sizeof(h->amz_date), "%s",
+                     req->headers[i].value);
     if (req->method == AGENT_HTTP_PUT) {
         h->puts++;
         fake_put_obj(h, p, req->body, req->body_len);
-        snprintf(h->last_put, sizeof(h->last_put), "%.*s", (int)req->body_len, req->body);
+        snprintf(h->last_put, sizeof(h->last_put), "%.*s", (int)req->body_len,
+                 req->body);
         h->status = 200;
         return 0;
     }
@@ -150,7 +154,8 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
             return 0;
         }
     }
-    if (req->if_match && !h->ignore_if_match && strcmp(req->if_match, o->etag) != 0) {
+    if (req->if_match && !h->ignore_if_match &&
+        strcmp(req->if_match, o->etag) != 0) {
         h->n412++;
         h->status = 412;
         return 0;
@@ -161,8 +166,10 @@ static int f_open(agent_http_t *self, const agent_http_req_t *req)
     h->status = 200;
     if (req->has_range) {
         uint32_t a = req->range_start;
-        uint32_t b = req->range_end == AGENT_HTTP_RANGE_OPEN || req->range_end >= o->len
-                         ? (uint32_t)o->len - 1 : req->range_end;
+        uint32_t b =
+            req->range_end == AGENT_HTTP_RANGE_OPEN || req->range_end >= o->len
+                ? (uint32_t)o->len - 1
+                : req->range_end;
         if (a >= o->len) {
             h->status = 416;
             h->cur = NULL;
@@ -277,8 +284,9 @@ static int f_header(agent_http_t *self, const char *name, char *buf, size_t len)
     return (int)strlen(buf);
 }
 
-static const agent_http_ops_t s_http_ops = {f_open, f_status, f_etag,  f_clen,  f_crange,
-                                            f_read, f_close,  f_header, NULL};
+static const agent_http_ops_t s_http_ops = {f_open,  f_status, f_etag,
+                                            f_clen,  f_crange, f_read,
+                                            f_close, f_header, NULL};
 
 /* ---- RAM storage (strict: writes only onto erased bytes) ------------------------------ */
 
@@ -290,20 +298,33 @@ typedef struct ram_sto {
     unsigned syncs, rec_writes;
 } ram_sto_t;
 
-static ram_sto_t *rs(agent_storage_t *s) { return AGENT_CONTAINER_OF(s, ram_sto_t, base); }
-static uint32_t r_size(agent_storage_t *s) { (void)s; return FOTA_SLOT_SIZE; }
-static uint32_t r_unit(agent_storage_t *s) { (void)s; return 4096; }
+static ram_sto_t *rs(agent_storage_t *s)
+{
+    return AGENT_CONTAINER_OF(s, ram_sto_t, base);
+}
+static uint32_t r_size(agent_storage_t *s)
+{
+    (void)s;
+    return FOTA_SLOT_SIZE;
+}
+static uint32_t r_unit(agent_storage_t *s)
+{
+    (void)s;
+    return 4096;
+}
 static int r_read(agent_storage_t *s, uint32_t off, void *buf, size_t len)
 {
     assert_true(off + len <= FOTA_SLOT_SIZE);
     memcpy(buf, rs(s)->data + off, len);
     return 0;
 }
-static int r_write(agent_storage_t *s, uint32_t off, const void *buf, size_t len)
+static int r_write(agent_storage_t *s, uint32_t off, const void *buf,
+                   size_t len)
 {
     assert_true(off + len <= FOTA_SLOT_SIZE);
     for (size_t i = 0; i < len; i++)
-        assert_int_equal(rs(s)->data[off + i], 0xFF); /* erased before written */
+        assert_int_equal(rs(s)->data[off + i],
+                         0xFF); /* erased before written */
     memcpy(rs(s)->data + off, buf, len);
     return 0;
 }
@@ -315,7 +336,11 @@ static int r_erase(agent_storage_t *s, uint32_t off, uint32_t len)
     memset(rs(s)->data + off, 0xFF, len);
     return 0;
 }
-static int r_sync(agent_storage_t *s) { rs(s)->syncs++; return 0; }
+static int r_sync(agent_storage_t *s)
+{
+    rs(s)->syncs++;
+    return 0;
+}
 static int r_rec_read(agent_storage_t *s, unsigned c, void *buf, size_t len)
 {
     if (!rs(s)->rec_written[c])
@@ -323,23 +348,37 @@ static int r_rec_read(agent_storage_t *s, unsigned c, void *buf, size_t len)
     memcpy(buf, rs(s)->rec[c], len);
     return 0;
 }
-static int r_rec_write(agent_storage_t *s, unsigned c, const void *buf, size_t len)
+static int r_rec_write(agent_storage_t *s, unsigned c, const void *buf,
+                       size_t len)
 {
     memcpy(rs(s)->rec[c], buf, len);
     rs(s)->rec_written[c] = true;
     rs(s)->rec_writes++;
     return 0;
 }
-static const agent_storage_ops_t s_sto_ops = {r_size, r_unit, r_read, r_write, r_erase,
-                                              r_sync, r_rec_read, r_rec_write};
+static const agent_storage_ops_t s_sto_ops = {
+    r_size, r_unit, r_read, r_write, r_erase, r_sync, r_rec_read, r_rec_write};
 
 /* ---- clocks ------------------------------------------------------------------------- */
 
 static uint32_t s_ms;
-static uint32_t c_now(agent_clock_t *c) { (void)c; return s_ms; }
-static void c_sleep(agent_clock_t *c, uint32_t ms) { (void)c; s_ms += ms; }
+static uint32_t c_now(agent_clock_t *c)
+{
+    (void)c;
+    return s_ms;
+}
+static void c_sleep(agent_clock_t *c, uint32_t ms)
+{
+    (void)c;
+    s_ms += ms;
+}
 static const agent_clock_ops_t s_clk_ops = {c_now, c_sleep};
-static int u_now(agent_utc_t *u, uint64_t *s) { (void)u; *s = 1700000000u; return 0; }
+static int u_now(agent_utc_t *u, uint64_t *s)
+{
+    (void)u;
+    *s = 1700000000u;
+    return 0;
+}
 static const agent_utc_ops_t s_utc_ops = {u_now};
 
 /* ---- fixture ------------------------------------------------------------------------ */
@@ -365,7 +404,8 @@ typedef struct fx {
 static size_t mk_image(uint8_t *buf, int slot, uint8_t major, uint8_t minor,
                        uint32_t sec, uint32_t flags, uint32_t seed)
 {
-    int len = sim_image_build(buf, IMG_MAX, slot, major, minor, sec, BODY, seed);
+    int len =
+        sim_image_build(buf, IMG_MAX, slot, major, minor, sec, BODY, seed);
     fota_image_hdr_t hdr;
     fota_sha256_t sha;
 
@@ -392,15 +432,17 @@ static void sign_image(uint8_t *buf, const uint8_t seed[32], bool tamper)
     fota_ed25519_key_id(t + 4, pub);
     fota_put_le16(t + 12, FOTA_TLV_ED25519_SIG);
     fota_put_le16(t + 14, 64);
-    fota_ed25519_sign(t + 16, buf + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE, seed, pub);
+    fota_ed25519_sign(t + 16, buf + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE,
+                      seed, pub);
     if (tamper)
         t[16 + 40] ^= 0x08;
     fota_put_le16(buf + FOTA_IMAGE_OFF_TLV_SIZE, 12 + 68);
 }
 
 /* Publish release major.minor (both slots) and its manifest. */
-static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_t flags,
-                    const char *product, int rollout, bool bad_sha, const char *extra)
+static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec,
+                    uint32_t flags, const char *product, int rollout,
+                    bool bad_sha, const char *extra)
 {
     char key[2][96], shahex[2][65], man[2048];
     size_t len = 0;
@@ -408,7 +450,8 @@ static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_
     for (int s = 0; s < 2; s++) {
         uint8_t dig[32];
 
-        len = mk_image(f->img, s, major, minor, sec, flags, 100u * major + minor);
+        len =
+            mk_image(f->img, s, major, minor, sec, flags, 100u * major + minor);
         if (f->sign_seed)
             sign_image(f->img, f->sign_seed, f->sign_tamper);
         fota_sha256_t sha;
@@ -418,16 +461,19 @@ static void publish(fx_t *f, uint8_t major, uint8_t minor, uint32_t sec, uint32_
         if (bad_sha)
             dig[5] ^= 1;
         fota_hex_encode(dig, 32, shahex[s]);
-        snprintf(key[s], sizeof(key[s]), "fw/%u.%u.0/slot-%c.img", major, minor, "ab"[s]);
+        snprintf(key[s], sizeof(key[s]), "fw/%u.%u.0/slot-%c.img", major, minor,
+                 "ab"[s]);
         fake_put_obj(&f->http, key[s], f->img, len);
     }
     snprintf(man, sizeof(man),
-             "{\"format\":1,\"product\":\"%s\",\"version\":\"%u.%u.0\",\"security_counter\":%u,"
+             "{\"format\":1,\"product\":\"%s\",\"version\":\"%u.%u.0\","
+             "\"security_counter\":%u,"
              "\"rollout_percent\":%d,\"published_at\":\"%s\",\"slots\":{"
              "\"a\":{\"key\":\"%s\",\"size\":%zu,\"sha256\":\"%s\"},"
              "\"b\":{\"key\":\"%s\",\"size\":%zu,\"sha256\":\"%s\"}}}",
-             product, major, minor, sec, rollout, extra ? extra : "2024-01-01T00:00:00Z",
-             key[0], len, shahex[0], key[1], len, shahex[1]);
+             product, major, minor, sec, rollout,
+             extra ? extra : "2024-01-01T00:00:00Z", key[0], len, shahex[0],
+             key[1], len, shahex[1]);
     fake_put_obj(&f->http, "fw/manifest.json", man, strlen(man));
 }
 
@@ -469,7 +515,8 @@ static int setup(void **state)
     /* Factory: v1.0.0, security counter 1, in slot A. */
     size_t len = mk_image(f->img, 0, 1, 0, 1, 0, 7);
     assert_int_equal(agent_sim_target_install(&f->tgt, 0, f->img, len), 0);
-    agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock, NULL, NULL);
+    agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock, NULL,
+                     NULL);
     agent_update_default_cfg(&f->cfg);
     f->cfg.endpoint = "http://s3.test";
     f->cfg.bucket = "bucket";
@@ -633,14 +680,17 @@ static void test_hash_mismatch_commits_nothing(void **state)
     assert_int_equal(st.slot[1].hdr_valid, 0);
     /* The bad release is retried from 0 after the back-off. */
     assert_int_equal(f->u.rec.downloaded, 0);
-    assert_true(agent_update_next_delay_ms(&f->u) >= f->cfg.backoff_min_ms * 3 / 4);
+    assert_true(agent_update_next_delay_ms(&f->u) >=
+                f->cfg.backoff_min_ms * 3 / 4);
 }
 
 /* Image signatures (cfg.sign_pubkey). */
-static const uint8_t s_seed_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-                                     17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
-static const uint8_t s_seed_b[32] = {32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17,
-                                     16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+static const uint8_t s_seed_a[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                     12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                     23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t s_seed_b[32] = {32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22,
+                                     21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11,
+                                     10, 9,  8,  7,  6,  5,  4,  3,  2,  1};
 static uint8_t s_pub_a[32];
 
 static void start_with_key(fx_t *f)
@@ -767,7 +817,8 @@ static void test_rollback_observed_not_retried(void **state)
 
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
-    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false,
+            NULL);
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_ROLLED_BACK);
     assert_true(f->tgt.app_crashes >= 1);
     target_status(f, &st);
@@ -778,7 +829,8 @@ static void test_rollback_observed_not_retried(void **state)
     unsigned images = f->http.image_gets;
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_NOT_MODIFIED);
     /* Republished (new ETag), same version: still refused. */
-    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false, "2024-02-02T00:00:00Z");
+    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false,
+            "2024-02-02T00:00:00Z");
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UP_TO_DATE);
     assert_int_equal(f->u.stats.last_skip, AGENT_SKIP_REJECTED);
     assert_int_equal(f->u.stats.flashes, flashes);
@@ -808,11 +860,13 @@ static void test_http_errors_back_off(void **state)
     f->http.force_status = 0;
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
     d1 = agent_update_next_delay_ms(&f->u);
-    assert_true(d1 >= f->cfg.interval_ms * 9 / 10 && d1 <= f->cfg.interval_ms * 11 / 10);
+    assert_true(d1 >= f->cfg.interval_ms * 9 / 10 &&
+                d1 <= f->cfg.interval_ms * 11 / 10);
 }
 
-#define S3_ERR(code, msg) \
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" code "</Code><Message>" msg \
+#define S3_ERR(code, msg)                                                      \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" code           \
+    "</Code><Message>" msg                                                     \
     "</Message><BucketName>bucket</BucketName></Error>\n"
 
 /* Each S3 error code has its own agent error and a detail naming the
@@ -827,22 +881,30 @@ static void test_s3_errors_say_what_happened(void **state)
         int want;
         const char *detail;
     } cases[] = {
-        {301, S3_ERR("PermanentRedirect", "The bucket you are attempting to access must be "
-                                          "addressed using the specified endpoint."),
+        {301,
+         S3_ERR("PermanentRedirect",
+                "The bucket you are attempting to access must be "
+                "addressed using the specified endpoint."),
          "eu-west-1", AGENT_ERR_REDIRECT, "redirect: bucket is in eu-west-1"},
         {307, S3_ERR("TemporaryRedirect", "Please re-send this request."), NULL,
          AGENT_ERR_REDIRECT, "redirect: bucket is in another region"},
-        {404, S3_ERR("NoSuchBucket", "The specified bucket does not exist"), NULL,
-         AGENT_ERR_NO_BUCKET, "no such bucket: bucket"},
-        {404, S3_ERR("NoSuchKey", "The specified key does not exist."), NULL, FOTA_ERR_NOENT,
-         "HTTP 404 NoSuchKey: The specified key does not exist.; no such object"},
+        {404, S3_ERR("NoSuchBucket", "The specified bucket does not exist"),
+         NULL, AGENT_ERR_NO_BUCKET, "no such bucket: bucket"},
+        {404, S3_ERR("NoSuchKey", "The specified key does not exist."), NULL,
+         FOTA_ERR_NOENT,
+         "HTTP 404 NoSuchKey: The specified key does not exist.; no such "
+         "object"},
         {403, S3_ERR("AccessDenied", "Access Denied"), NULL, FOTA_ERR_PERM,
          "access denied by the bucket policy"},
-        {403, S3_ERR("SignatureDoesNotMatch", "The request signature we calculated does not "
-                                              "match"), NULL, FOTA_ERR_AUTH,
-         "check the access key and secret"},
-        {500, S3_ERR("InternalError", "We encountered an internal error."), NULL, FOTA_ERR_IO,
-         "HTTP 500 InternalError: We encountered an internal error.; i/o error"},
+        {403,
+         S3_ERR("SignatureDoesNotMatch",
+                "The request signature we calculated does not "
+                "match"),
+         NULL, FOTA_ERR_AUTH, "check the access key and secret"},
+        {500, S3_ERR("InternalError", "We encountered an internal error."),
+         NULL, FOTA_ERR_IO,
+         "HTTP 500 InternalError: We encountered an internal error.; i/o "
+         "error"},
     };
 
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
@@ -852,7 +914,9 @@ static void test_s3_errors_say_what_happened(void **state)
         f->http.hdr_region = cases[i].region;
         assert_int_equal(agent_update_run_once(&f->u), cases[i].want);
         if (strstr(f->u.err_detail, cases[i].detail) == NULL ||
-            strncmp(f->u.err_detail, "GET http://s3.test/bucket/fw/manifest.json: HTTP ", 49) != 0)
+            strncmp(f->u.err_detail,
+                    "GET http://s3.test/bucket/fw/manifest.json: HTTP ",
+                    49) != 0)
             fail_msg("case %zu: detail \"%s\"", i, f->u.err_detail);
     }
     assert_string_equal(agent_update_strerror(AGENT_ERR_REDIRECT),
@@ -869,13 +933,16 @@ static void test_image_redirect_not_retried(void **state)
 
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
     f->http.force_image_status = 307;
-    f->http.err_body = S3_ERR("TemporaryRedirect", "Please re-send this request.");
+    f->http.err_body =
+        S3_ERR("TemporaryRedirect", "Please re-send this request.");
     f->http.hdr_region = "ap-south-1";
     assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_REDIRECT);
     assert_int_equal(f->http.image_gets, 1);
-    assert_non_null(strstr(f->u.err_detail, "/bucket/fw/1.1.0/slot-b.img: HTTP 307 "
-                                            "TemporaryRedirect"));
-    assert_non_null(strstr(f->u.err_detail, "redirect: bucket is in ap-south-1"));
+    assert_non_null(strstr(f->u.err_detail,
+                           "/bucket/fw/1.1.0/slot-b.img: HTTP 307 "
+                           "TemporaryRedirect"));
+    assert_non_null(
+        strstr(f->u.err_detail, "redirect: bucket is in ap-south-1"));
 }
 
 /* RequestTimeTooSkewed: the skew is computed from the server's Date, said,
@@ -891,13 +958,15 @@ static void test_clock_skew_uses_server_date(void **state)
     /* The device says 2023-11-14T22:13:20Z (1700000000); the server is
      * 1203 s earlier. */
     f->http.force_status = 403;
-    f->http.err_body = S3_ERR("RequestTimeTooSkewed", "The difference between the request "
-                                                      "time and the current time is too large.");
+    f->http.err_body = S3_ERR("RequestTimeTooSkewed",
+                              "The difference between the request "
+                              "time and the current time is too large.");
     f->http.hdr_date = "Tue, 14 Nov 2023 21:53:17 GMT";
     assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_CLOCK_SKEW);
     assert_string_equal(f->http.amz_date, "20231114T221320Z");
-    if (strstr(f->u.err_detail, "clock skew: device is 1203 s ahead (server Date "
-                                "Tue, 14 Nov 2023 21:53:17 GMT)") == NULL)
+    if (strstr(f->u.err_detail,
+               "clock skew: device is 1203 s ahead (server Date "
+               "Tue, 14 Nov 2023 21:53:17 GMT)") == NULL)
         fail_msg("detail \"%s\"", f->u.err_detail);
     assert_int_equal(f->u.clock_hint_s, -1203);
     f->http.force_status = 0;
@@ -908,7 +977,8 @@ static void test_clock_skew_uses_server_date(void **state)
     f->http.force_status = 403;
     f->http.hdr_date = "yesterday";
     assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_CLOCK_SKEW);
-    assert_non_null(strstr(f->u.err_detail, "clock skew: the server sent no usable Date"));
+    assert_non_null(
+        strstr(f->u.err_detail, "clock skew: the server sent no usable Date"));
 }
 
 /* A body that ends early is "connection dropped" with the byte counts. */
@@ -922,22 +992,28 @@ static void test_dropped_body_named(void **state)
     agent_start(f);
     f->http.drop_after = 5000;
     assert_true(agent_update_run_once(&f->u) < 0);
-    if (strstr(f->u.err_detail, "slot-b.img: platform error after 5000 of ") == NULL)
+    if (strstr(f->u.err_detail, "slot-b.img: platform error after 5000 of ") ==
+        NULL)
         fail_msg("detail \"%s\"", f->u.err_detail);
-    assert_int_equal(agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+    assert_int_equal(
+        agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
     assert_int_equal(t, 784111777u);
-    assert_int_equal(agent_update_parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &t), 0);
+    assert_int_equal(
+        agent_update_parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", &t), 0);
     assert_int_equal(t, 1709164800u);
-    assert_int_equal(agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", &t),
-                     FOTA_ERR_PROTO);
-    assert_int_equal(agent_update_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t),
-                     FOTA_ERR_PROTO);
+    assert_int_equal(
+        agent_update_parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC", &t),
+        FOTA_ERR_PROTO);
+    assert_int_equal(
+        agent_update_parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT", &t),
+        FOTA_ERR_PROTO);
 }
 
 /* ---- signed manifests ----------------------------------------------------------------- */
 
-static const uint8_t s_mseed[32] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6,
-                                    7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
+static const uint8_t s_mseed[32] = {9,  8,  7,  6,  5,  4,  3,  2,  1,  0,  1,
+                                    2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+                                    13, 14, 15, 16, 17, 18, 19, 20, 21, 22};
 static uint8_t s_mpub[32];
 
 /* Re-sign the published manifest with sequence and expiry (as `fota
@@ -949,8 +1025,9 @@ static void sign_published(fx_t *f, uint32_t seq, uint64_t expires, bool tamper)
     int n;
 
     assert_non_null(o);
-    n = snprintf(t, sizeof t, "%.*s,\"sequence\":%u,\"expires\":%llu", (int)o->len - 1,
-                 (const char *)o->data, seq, (unsigned long long)expires);
+    n = snprintf(t, sizeof t, "%.*s,\"sequence\":%u,\"expires\":%llu",
+                 (int)o->len - 1, (const char *)o->data, seq,
+                 (unsigned long long)expires);
     agent_manifest_sign_tail(t, (size_t)n, s_mseed, t + n);
     if (tamper)
         strstr(t, "\"security_counter\":1")[19] = '2';
@@ -972,7 +1049,8 @@ static void test_signed_manifest_sequence_persisted(void **state)
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
     sign_published(f, 5, 1700000000u + 3600u, false);
     if (agent_update_run_once(&f->u) != AGENT_OUT_UPDATED)
-        fail_msg("signed manifest: %s / %s", f->u.manifest.error, f->u.err_detail);
+        fail_msg("signed manifest: %s / %s", f->u.manifest.error,
+                 f->u.err_detail);
     assert_int_equal(f->u.rec.manifest_seq, 5);
     /* A restarted agent still knows 5: a replayed older manifest (of a
      * newer version) is refused, nothing downloaded. */
@@ -982,8 +1060,9 @@ static void test_signed_manifest_sequence_persisted(void **state)
     sign_published(f, 4, 1700000000u + 3600u, false);
     f->http.image_gets = 0;
     assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_REPLAYED);
-    assert_string_equal(f->u.err_detail,
-                        "manifest 1.2.0 refused: sequence 4 is below 5, the highest accepted");
+    assert_string_equal(
+        f->u.err_detail,
+        "manifest 1.2.0 refused: sequence 4 is below 5, the highest accepted");
     assert_int_equal(f->http.image_gets, 0);
     /* The same sequence again is the same release: accepted. */
     publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
@@ -1002,13 +1081,15 @@ static void test_signed_manifest_refusals(void **state)
     /* Expired one second ago by the device's clock. */
     sign_published(f, 1, 1700000000u - 1u, false);
     assert_int_equal(agent_update_run_once(&f->u), AGENT_ERR_MANIFEST_EXPIRED);
-    assert_string_equal(f->u.err_detail,
-                        "manifest 1.1.0 refused: expired at 2023-11-14T22:13:19Z");
+    assert_string_equal(
+        f->u.err_detail,
+        "manifest 1.1.0 refused: expired at 2023-11-14T22:13:19Z");
     /* Tampered after signing. */
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
     sign_published(f, 1, 1700000000u + 60u, true);
     assert_int_equal(agent_update_run_once(&f->u), FOTA_ERR_AUTH);
-    assert_non_null(strstr(f->u.err_detail, "signature: does not verify (manifest altered)"));
+    assert_non_null(strstr(f->u.err_detail,
+                           "signature: does not verify (manifest altered)"));
     assert_int_equal(f->http.image_gets, 0);
     assert_int_equal(f->u.stats.flashes, 0);
     assert_string_equal(agent_update_strerror(AGENT_ERR_MANIFEST_REPLAYED),
@@ -1028,7 +1109,8 @@ static void test_report_put_with_credentials(void **state)
     assert_non_null(fake_find(&f->http, "fw/reports/dev-1.json"));
     assert_non_null(strstr(f->http.last_put, "\"state\":\"updated\""));
     assert_non_null(strstr(f->http.last_put, "\"running_version\":\"1.1.0\""));
-    assert_non_null(strstr(f->http.last_put, "\"time\":\"2023-11-14T22:13:20Z\""));
+    assert_non_null(
+        strstr(f->http.last_put, "\"time\":\"2023-11-14T22:13:20Z\""));
     /* What the update fetched, and from where (the count is not reset
      * before the report is written). */
     {
@@ -1037,7 +1119,8 @@ static void test_report_put_with_credentials(void **state)
                  fake_find(&f->http, "fw/1.1.0/slot-b.img")->len);
         assert_non_null(strstr(f->http.last_put, want));
     }
-    assert_non_null(strstr(f->http.last_put, "\"artifact\":\"fw/1.1.0/slot-b.img\""));
+    assert_non_null(
+        strstr(f->http.last_put, "\"artifact\":\"fw/1.1.0/slot-b.img\""));
 }
 
 static void test_record_copies_and_crc(void **state)
@@ -1076,7 +1159,6 @@ static void test_record_copies_and_crc(void **state)
     agent_start(f);
     assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
 }
-
 
 /* A server that ignores If-Match (s3rver 3.7.1) serves the replaced
  * object's bytes with 206: the agent sees the ETag change on the resumed
@@ -1146,7 +1228,8 @@ static void test_target_survives_agent_restarts(void **state)
     for (int i = 0; i < 5; i++) {
         agent_sim_target_close(&f->tgt);
         assert_int_equal(agent_sim_target_open(&f->tgt, f->path), 0);
-        agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock, NULL, NULL);
+        agent_proto_init(&f->proto, &f->tgt.spi, &f->tgt.gpio, &f->tgt.clock,
+                         NULL, NULL);
         assert_int_equal(f->tgt.wire.mode, SIM_TARGET_UPDATE);
     }
     /* Nothing was written by the reopens (no boot, no trial recorded). */
@@ -1283,38 +1366,66 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utc_format),
-        cmocka_unit_test_setup_teardown(test_update_then_304_downloads_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_skip_other_product, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_then_304_downloads_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_other_product, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_skip_not_newer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_rollout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skip_sec_floor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_at_offset_after_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_412_restarts_from_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hash_mismatch_commits_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_signed_image_installed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unsigned_image_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tampered_signature_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_key_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_key_ignores_signature, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bootloader_refuses_unsigned_commit, setup,
+        cmocka_unit_test_setup_teardown(test_resume_at_offset_after_restart,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_412_restarts_from_zero, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_s3_errors_say_what_happened, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_signed_manifest_sequence_persisted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_signed_manifest_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_image_redirect_not_retried, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clock_skew_uses_server_date, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dropped_body_named, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_copies_and_crc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_etag_change_without_412_restarts_from_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_drop_resumes_at_last_unit_not_last_checkpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_target_survives_agent_restarts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_target_app_state_and_nrst_across_restarts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_target_file_is_exclusive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pending_trial_settles_before_decide, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_observe_without_resets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hash_mismatch_commits_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_image_installed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unsigned_image_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_signature_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_other_key_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_ignores_signature, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bootloader_refuses_unsigned_commit,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_observed_not_retried,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_s3_errors_say_what_happened, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_sequence_persisted,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_manifest_refusals, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_image_redirect_not_retried, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_clock_skew_uses_server_date, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dropped_body_named, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_record_copies_and_crc, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_etag_change_without_412_restarts_from_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_drop_resumes_at_last_unit_not_last_checkpoint, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_target_survives_agent_restarts,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_target_app_state_and_nrst_across_restarts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_target_file_is_exclusive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pending_trial_settles_before_decide, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_observe_without_resets, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,8 +34,9 @@
 #define FLASH_SR_PGPERR (1u << 6)
 #define FLASH_SR_PGSERR (1u << 7)
 #define FLASH_SR_BSY (1u << 16)
-#define FLASH_SR_ERRORS (FLASH_SR_OPERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | \
-                         FLASH_SR_PGPERR | FLASH_SR_PGSERR)
+#define FLASH_SR_ERRORS                                                        \
+    (FLASH_SR_OPERR | FLASH_SR_WRPERR | FLASH_SR_PGAERR | FLASH_SR_PGPERR |    \
+     FLASH_SR_PGSERR)
 
 /* FLASH_CR */
 #define FLASH_CR_PG (1u << 0)

@@ -36,8 +36,8 @@
 #define GPIO_OSPEED(n, s) ((s) << (2 * (n)))
 
 /* Four-bit alternate-function fields: AFRL for pins 0-7, AFRH for 8-15. */
-#define GPIO_AFR_MASK(n) (0xFu << (4 * ((n) & 7u)))
-#define GPIO_AFR(n, af) ((af) << (4 * ((n) & 7u)))
+#define GPIO_AFR_MASK(n) (0xFu << (4 * ((n)&7u)))
+#define GPIO_AFR(n, af) ((af) << (4 * ((n)&7u)))
 #define GPIO_AF5 0x5u /* SPI1/SPI2 */
 #define GPIO_AF7 0x7u /* USART1..3 */
 

@@ -31,7 +31,7 @@
 /* RCC_PLLCFGR: f_vco = f_in * N / M, f_sys = f_vco / P, f_usb = f_vco / Q */
 #define RCC_PLLCFGR_PLLM_SHIFT 0
 #define RCC_PLLCFGR_PLLN_SHIFT 6
-#define RCC_PLLCFGR_PLLP_SHIFT 16 /* 0: /2, 1: /4, 2: /6, 3: /8 */
+#define RCC_PLLCFGR_PLLP_SHIFT 16     /* 0: /2, 1: /4, 2: /6, 3: /8 */
 #define RCC_PLLCFGR_PLLSRC (1u << 22) /* 1 = HSE */
 #define RCC_PLLCFGR_PLLQ_SHIFT 24
 

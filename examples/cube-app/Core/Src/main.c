@@ -143,7 +143,8 @@ int main(void)
             int rc = fota_app_confirm();
             uint32_t after = buffer_check();
             log_puts(rc == 0 ? "cube: confirm ok\n" : "cube: confirm failed\n");
-            log_puts(before == 0 && after == 0 ? "cube: buffer ok\n" : "cube: buffer BAD ");
+            log_puts(before == 0 && after == 0 ? "cube: buffer ok\n"
+                                               : "cube: buffer BAD ");
             if (before || after) {
                 log_hex(after);
                 log_puts("\n");

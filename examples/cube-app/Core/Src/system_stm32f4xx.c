@@ -42,7 +42,8 @@ void SystemClock_Config(void)
     RCC_CR |= RCC_CR_PLLON;
     while (!(RCC_CR & RCC_CR_PLLRDY)) {
     }
-    FLASH_ACR = (1u << 8) | (1u << 9) | (1u << 10) | 5u; /* PRFTEN ICEN DCEN 5 WS */
+    FLASH_ACR =
+        (1u << 8) | (1u << 9) | (1u << 10) | 5u; /* PRFTEN ICEN DCEN 5 WS */
     RCC_CFGR = (RCC_CFGR & ~0xFCF3u) | (5u << 10) | (4u << 13) | 2u;
     while ((RCC_CFGR & RCC_CFGR_SWS_MASK) != RCC_CFGR_SWS_PLL) {
     }

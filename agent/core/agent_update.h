@@ -1,5 +1,5 @@
 /*
- * agent_update.h - the update agent's flow (DESIGN section 8): poll the
+ * agent_update.h - the update agent's flow (docs/agent.md): poll the
  * manifest, decide, fetch the inactive slot's image, verify it, flash,
  * commit and reset the target, observe the outcome, report it.
  *

@@ -1,6 +1,6 @@
 /*
  * boot_core.c - image verification, the boot decision, commit, confirm and
- * the bus write policy (DESIGN section 6, docs/boot-flow.md). The journal
+ * the bus write policy (docs/boot-flow.md). The journal
  * itself is in boot_journal.c.
  */
 #include "boot_core.h"

@@ -89,7 +89,7 @@ int boot_journal_append(boot_ctx_t *ctx, const fota_journal_rec_t *rec);
 int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
                       fota_image_hdr_t *hdr);
 
-/* The boot decision of DESIGN section 6, including its journal writes:
+/* The boot decision of docs/boot-flow.md, including its journal writes:
  * records a trial attempt before returning JUMP for a pending slot, reverts
  * and marks the image rejected when attempts are exhausted or it fails to
  * verify, records the factory state on first boot, and returns UPDATE_MODE

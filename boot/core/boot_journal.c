@@ -1,5 +1,5 @@
 /*
- * boot_journal.c - the metadata journal (DESIGN section 5, docs/journal.md).
+ * boot_journal.c - the metadata journal (docs/journal.md).
  *
  * The boot state is an append-only log of 64-byte records in sector 11 (the
  * main area, 2048 records), with sector 2 (the spare area) as the partner

@@ -1,5 +1,5 @@
 /*
- * fota_journal.h - the metadata journal record (DESIGN section 5).
+ * fota_journal.h - the metadata journal record (docs/journal.md).
  *
  * The boot state is an append-only journal of 64-byte records in sector 11,
  * with sector 2 as the compaction partner. A record is programmed word by

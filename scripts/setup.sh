@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libcmocka-dev
   clang libclang-rt-14-dev
   stm32flash socat
-  libunicorn-dev qemu-system-arm
+  libunicorn-dev libcapstone-dev qemu-system-arm
   libcurl4-openssl-dev libcjson-dev
   libgpiod-dev
   nodejs python3

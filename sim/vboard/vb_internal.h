@@ -10,6 +10,7 @@
 
 #include <unicorn/unicorn.h>
 
+#include "vb_m4timing.h"
 #include "vboard.h"
 
 /* The virtual clock counts ticks of 1/10.08 GHz: an integer number of
@@ -168,6 +169,12 @@ struct vboard {
 
     /* CRC unit */
     uint32_t crc_dr, crc_idr;
+
+    /* --- cycle timing (vb_m4timing.h) --- */
+    vb_m4_t *m4;         /* decoder and cost cache: kept across restores */
+    vb_m4_state_t m4s;   /* ART, pipeline, CRC busy: part of a snapshot */
+    uint64_t cycles;     /* CPU cycles of executed instructions since reset */
+    /* --- end cycle timing --- */
 };
 
 /* vb_periph.c */

@@ -517,6 +517,7 @@ static void vb_flash_write(vboard_t *b, uint32_t off, uint32_t v, uint32_t mask)
     switch (off) {
     case 0x00: /* ACR; the cache reset bits self-clear */
         b->f_acr = vb_merge(b->f_acr, v, mask) & 0x707u;
+        vb_m4_acr_write(&b->m4s, vb_merge(b->f_acr, v, mask)); /* cycle timing */
         vb_rcc_update(b);
         break;
     case 0x04: /* KEYR: any wrong value locks the interface until reset */

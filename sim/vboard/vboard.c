@@ -47,6 +47,44 @@ static void vb_apply_fixups(vboard_t *b)
     b->nfix = 0;
 }
 
+/* --- cycle timing (vb_m4timing.h) --- */
+static uint32_t vb_m4_reg(void *ctx, unsigned r)
+{
+    vboard_t *b = ctx;
+    uint32_t v = 0;
+
+    if (r <= 12)
+        uc_reg_read(b->uc, UC_ARM_REG_R0 + (int)r, &v);
+    return v;
+}
+
+/* The one place the clock advances for an executed instruction. */
+static void vb_advance_insn(vboard_t *b, uint32_t addr, uint32_t size)
+{
+    uint32_t c = 1;
+
+    b->insns++;
+    b->insns_total++;
+    if (b->cfg.cpi_model == VBOARD_CPI_M4 && b->m4) {
+        uint8_t code[4] = {0, 0, 0, 0};
+
+        if (size > 4 || vboard_read_mem(b, addr, code, size) != 0)
+            size = 2;
+        c = vb_m4_insn(b->m4, &b->m4s, addr, size, code, b->f_acr);
+    }
+    b->cycles += c;
+    b->ticks += (uint64_t)c * b->tpc;
+}
+
+/* Bus extras the instruction's cost does not include (flash data wait
+ * states, peripheral bridges, the CRC unit). */
+static void vb_advance_bus(vboard_t *b, uint32_t c)
+{
+    b->cycles += c;
+    b->ticks += (uint64_t)c * b->tpc;
+}
+/* --- end cycle timing --- */
+
 /*
  * Called before every instruction. Unicorn checks for a stop request right
  * after this hook, so stopping here means the instruction at addr has not
@@ -56,7 +94,6 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     vboard_t *b = ud;
 
-    (void)size;
     if (b->nfix)
         vb_apply_fixups(b);
     bool at_pc = b->stop_pc && (uint32_t)addr == b->stop_pc &&
@@ -82,9 +119,7 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
             return;
         }
     }
-    b->insns++;
-    b->insns_total++;
-    b->ticks += b->tpc;
+    vb_advance_insn(b, (uint32_t)addr, size);
 }
 
 /* Data reads from flash also stall while it is busy. */
@@ -95,11 +130,12 @@ static void vb_hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr,
 
     (void)uc;
     (void)type;
-    (void)addr;
     (void)size;
     (void)value;
     if (b->f_busy_until > b->ticks)
         vb_flash_stall(b);
+    if (b->cfg.cpi_model == VBOARD_CPI_M4) /* cycle timing */
+        vb_advance_bus(b, vb_m4_flash_data(&b->m4s, (uint32_t)addr, b->f_acr));
 }
 
 /* Stores to flash: the mapping is writable so Unicorn lets the raw value
@@ -171,14 +207,22 @@ static bool vb_hook_bad(uc_engine *uc, uc_mem_type type, uint64_t addr,
 static uint64_t vb_mmio_read_periph(uc_engine *uc, uint64_t off, unsigned size,
                                     void *ud)
 {
+    vboard_t *b = ud;
+
     (void)uc;
+    if (b->cfg.cpi_model == VBOARD_CPI_M4) /* cycle timing */
+        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, false));
     return vb_periph_read(ud, VB_PERIPH_BASE + (uint32_t)off, size);
 }
 
 static void vb_mmio_write_periph(uc_engine *uc, uint64_t off, unsigned size,
                                  uint64_t value, void *ud)
 {
+    vboard_t *b = ud;
+
     (void)uc;
+    if (b->cfg.cpi_model == VBOARD_CPI_M4) /* cycle timing */
+        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, true));
     vb_periph_write(ud, VB_PERIPH_BASE + (uint32_t)off, (uint32_t)value, size);
 }
 
@@ -311,6 +355,7 @@ void vboard_config_default(vboard_config_t *cfg)
     cfg->pll_lock_us = 100;
     cfg->junk_seed = 0xC0FFEEu;
     cfg->nss_high = true;
+    cfg->cpi_model = VBOARD_CPI_M4;
 }
 
 vboard_t *vboard_create(const vboard_config_t *cfg)
@@ -331,6 +376,10 @@ vboard_t *vboard_create(const vboard_config_t *cfg)
     b->shadow_periph = calloc(1, VB_PERIPH_SIZE);
     b->shadow_ppb = calloc(1, VB_PPB_SIZE);
     b->f_op_backup = malloc(0x20000);
+    if (b->cfg.cpi_model == VBOARD_CPI_M4 && !(b->m4 = vb_m4_create(vb_m4_reg, b))) {
+        vboard_destroy(b); /* cycle timing */
+        return NULL;
+    }
     b->uart_cap = 4096;
     b->uart_out = malloc(b->uart_cap);
     if (!b->flash || !b->sram || !b->ccm || !b->sys || !b->opt ||
@@ -362,6 +411,7 @@ void vboard_destroy(vboard_t *b)
         return;
     if (b->uc)
         uc_close(b->uc);
+    vb_m4_destroy(b->m4); /* cycle timing */
     free(b->flash);
     free(b->sram);
     free(b->ccm);
@@ -571,6 +621,8 @@ void vboard_reset(vboard_t *b, enum vboard_reset_kind kind)
     b->nfix = 0;
     vb_periph_reset(b, kind == VBOARD_RESET_POWER);
     b->insns = 0;
+    b->cycles = 0;                /* cycle timing */
+    vb_m4_state_reset(&b->m4s);
     b->halted = false;
     b->halt_code = -1;
     b->fault[0] = '\0';
@@ -664,6 +716,7 @@ static int vb_exec(vboard_t *b, uint64_t until_tick, uint64_t until_insn)
             uc_ctl_remove_cache(b->uc, b->tb_flush_lo, b->tb_flush_hi);
             uc_ctl_remove_cache(b->uc, b->tb_flush_lo - FOTA_FLASH_BASE,
                                 b->tb_flush_hi - FOTA_FLASH_BASE);
+            vb_m4_invalidate(b->m4, b->tb_flush_lo, b->tb_flush_hi); /* cycle timing */
             b->tb_flush_lo = b->tb_flush_hi = 0;
         }
         if (b->halted || b->fault[0] || b->pc_hit)
@@ -823,10 +876,16 @@ int vboard_spi_xfer(vboard_t *b, const uint8_t *tx, uint8_t *rx, size_t len)
     if (!b->powered)
         vboard_reset(b, VBOARD_RESET_POWER);
     byte_ticks = (8u * VB_TICK_HZ + b->spi_hz / 2) / b->spi_hz;
+    /* Byte i ends at t0 + (i + 1) byte times: the master's clock does not
+     * drift when the CPU's last instruction of a byte ends after it (cycle
+     * timing: instructions take several cycles). */
+    uint64_t end = b->ticks;
+
     for (size_t i = 0; i < len; i++) {
         uint8_t miso = 0xFF;
 
-        vb_spi_byte(b, tx ? tx[i] : 0x00, &miso, byte_ticks);
+        end += byte_ticks;
+        vb_spi_byte(b, tx ? tx[i] : 0x00, &miso, end > b->ticks ? end - b->ticks : 0);
         if (rx)
             rx[i] = miso;
     }
@@ -911,6 +970,11 @@ uint64_t vboard_insns(const vboard_t *b)
 uint64_t vboard_insns_total(const vboard_t *b)
 {
     return b->insns_total;
+}
+
+uint64_t vboard_cycles(const vboard_t *b)
+{
+    return b->cycles;
 }
 
 uint32_t vboard_hclk_hz(const vboard_t *b)
@@ -1044,6 +1108,7 @@ int vboard_restore(vboard_t *b, const vboard_snapshot_t *s)
     *b = s->board;
     /* The board's own buffers and host attachments stay. */
     b->uc = keep.uc;
+    b->m4 = keep.m4; /* cycle timing: the cost cache checks the code bytes */
     b->flash = keep.flash;
     b->sram = keep.sram;
     b->ccm = keep.ccm;

@@ -12,15 +12,7 @@
 #include "fw_cycles.h"
 #include "fw_mbox.h"
 #include "fw_regs.h"
-
-extern uint32_t _sdata, _edata, _ldata, _sbss, _ebss, _estack;
-void fw_reset(void);
-int main(void);
-
-__attribute__((section(".isr"), used)) static const void *const s_vectors[2] = {
-    &_estack, (const void *)fw_reset};
-
-__attribute__((section(".mbox"))) static volatile uint32_t s_mb[256];
+#include "fw_start.h"
 
 /* A word that points to itself (pointer chase), and a scratch area. */
 static uint32_t s_chase;
@@ -28,20 +20,6 @@ static uint32_t s_buf[8];
 /* 32 words in flash, 16-byte aligned (8 data-cache lines). */
 __attribute__((aligned(16))) static const uint32_t s_table[32] = {1, 2, 3, 4, 5, 6, 7, 8,
                                                                   9, 10, 11, 12, 13, 14, 15, 16};
-
-void fw_reset(void)
-{
-    uint32_t *s = &_ldata, *d = &_sdata;
-
-    while (d < &_edata)
-        *d++ = *s++;
-    for (d = &_sbss; d < &_ebss; d++)
-        *d = 0;
-    main();
-    FW_HALT(0xEE);
-    for (;;) {
-    }
-}
 
 #define R32(x) ".rept 32\n" x "\n.endr\n"
 #define R64(x) ".rept 64\n" x "\n.endr\n"

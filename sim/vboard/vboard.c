@@ -66,10 +66,18 @@ static void vb_advance_insn(vboard_t *b, uint32_t addr, uint32_t size)
     b->insns++;
     b->insns_total++;
     if (b->cfg.cpi_model == VBOARD_CPI_M4 && b->m4) {
-        uint8_t code[4] = {0, 0, 0, 0};
+        uint8_t buf[4] = {0, 0, 0, 0};
+        const uint8_t *code = buf;
+        uint32_t off = addr & (FOTA_FLASH_SIZE - 1u);
 
-        if (size > 4 || vboard_read_mem(b, addr, code, size) != 0)
+        if (size != 2 && size != 4)
             size = 2;
+        if (vb_in_flash(addr) && off + size <= FOTA_FLASH_SIZE)
+            code = &b->flash->mem[off];
+        else if (addr - VB_SRAM_BASE <= VB_SRAM_SIZE - size)
+            code = &b->sram[addr - VB_SRAM_BASE];
+        else
+            vboard_read_mem(b, addr, buf, size);
         c = vb_m4_insn(b->m4, &b->m4s, addr, size, code, b->f_acr);
     }
     b->cycles += c;

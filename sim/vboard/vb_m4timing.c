@@ -2,7 +2,7 @@
  * vb_m4timing.c - Cortex-M4 cycle model (see vb_m4timing.h).
  *
  * Static costs: Cortex-M4 TRM r0p1, 3.3.1 table 3-1 (zero wait state
- * memory) and the FPU's table (TRM 7.2.3), decoded once per address with
+ * memory) and the FPU chapter (TRM 7), decoded once per address with
  * Capstone and cached with the instruction bytes they were computed from.
  * Dynamic costs, from the executed instruction stream:
  *   - P, the pipeline refill after a PC write, charged when the next
@@ -289,7 +289,7 @@ static uint32_t vb_m4_classify(const cs_insn *in)
                           a->op_count > 1 ? vb_m4_gpr(a->operands[1].reg) : R_NONE,
                           a->op_count > 2 ? vb_m4_gpr(a->operands[2].reg) : R_NONE, 0,
                           false, t16);
-    /* FPU (TRM 7.2.3). */
+    /* FPU (TRM chapter 7). */
     case ARM_INS_VDIV:
     case ARM_INS_VSQRT:
         return vb_m4_pack(14, C_SYS, R_NONE, R_NONE, R_NONE, 0, false, t16);

@@ -12,8 +12,8 @@
  * wait states through the ART accelerator, bus extras; or one cycle each
  * with cpi_model VBOARD_CPI_1) at the HCLK the firmware configured (168 MHz
  * after its PLL set-up, 16 MHz HSI out of reset); flash BSY stalls, SPI
- * bytes and UART characters take their real time on the same clock. Nothing here sleeps:
- * simulated time only moves while the board runs.
+ * bytes and UART characters take their real time on the same clock.
+ * Nothing here sleeps: simulated time only moves while the board runs.
  *
  * Threading: a board is used from one thread. Functions return 0 (or a
  * count) on success and a negative FOTA_ERR_* code on failure.

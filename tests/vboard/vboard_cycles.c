@@ -29,7 +29,7 @@ static const char *const s_names[FWC_N] = {
     "empty", "alu", "mul", "mla", "umull", "umaal", "ldr", "ldr_chase", "str", "ldm",
     "stm", "pushpop", "branch", "loop", "udiv_big", "udiv_small", "crc", "flash_cold",
     "flash_prefetch16", "flash_prefetch32", "flash_art", "flash_data_off",
-    "flash_data_cold", "flash_data_warm"};
+    "flash_data_cold", "flash_data_warm", "svc"};
 
 /* Run the benchmark firmware on a board with the given timing model and
  * fetch its results into s_res. */
@@ -94,6 +94,9 @@ static void test_instruction_classes_match_the_trm(void **state)
      * no faster (the first finds the unit idle, the last is still being
      * computed when the block ends). */
     assert_in_range(s_res[FWC_CRC], 1 + 31 * 4, 32 * 6);
+    /* TRM 5.5.1: exception entry 12 cycles, return 10; each SVC round trip
+     * also runs the SVC (1) and the handler's BX LR (1 + P, P 0..2 more). */
+    assert_in_range(s_res[FWC_SVC], 8 * (1 + 12 + 1 + 10), 8 * (1 + 12 + 3 + 10));
 }
 
 static void test_flash_wait_states_and_the_art(void **state)
@@ -134,6 +137,9 @@ static void test_one_cycle_per_instruction_mode(void **state)
     assert_int_equal(s_res[FWC_CRC], 32);
     assert_int_equal(s_res[FWC_FL_COLD], 64);
     assert_int_equal(s_res[FWC_FD_OFF], 32);
+    /* Exception entry and return cost no time at one cycle per
+     * instruction: only the SVC and the BX LR count. */
+    assert_int_equal(s_res[FWC_SVC], 8 * 2);
 }
 
 static uint32_t insn16(vb_m4_t *m, vb_m4_state_t *s, uint32_t addr, uint16_t op)

@@ -69,6 +69,20 @@ FW_BENCH(b_fdata, ".ramfunc", "mov r5, %[t]",
          "100,104,108,112,116,120,124\n ldr r4, [r5, #\\o]\n .endr",
          [t] "r"(s_table))
 
+FW_BENCH(b_svc, ".ramfunc", "", R8("svc #0"))
+
+/* SVCall handler for b_svc: return at once. */
+__attribute__((section(".ramfunc"), naked, used)) static void fw_svc(void)
+{
+    __asm volatile("bx lr");
+}
+
+/* A vector table in SRAM (ARMv7-M B3.2.5: VTOR aligned to the table size
+ * rounded up to a power of two, at least 32 words) with SVCall (11). */
+__attribute__((aligned(128))) static const void *s_vtab[32];
+
+#define SCB_VTOR_REG REG(0xE000ED08)
+
 #define ACR_LAT5 5u
 #define ACR_PRFTEN (1u << 8)
 #define ACR_ICEN (1u << 9)
@@ -127,6 +141,12 @@ int main(void)
     fw_acr(ACR_LAT5 | ACR_PRFTEN | ACR_ICEN | ACR_DCEN);
     s_mb[FW_MB_RES + FWC_FD_COLD] = b_fdata() - e;
     s_mb[FW_MB_RES + FWC_FD_WARM] = b_fdata() - e;
+    s_vtab[0] = &_estack;
+    s_vtab[1] = (const void *)fw_reset;
+    s_vtab[11] = (const void *)((uintptr_t)fw_svc | 1u);
+    SCB_VTOR_REG = (uint32_t)(uintptr_t)s_vtab;
+    __asm volatile("dsb\n isb" ::: "memory");
+    s_mb[FW_MB_RES + FWC_SVC] = b_svc() - e;
     s_mb[FW_MB_MAGIC] = FW_MAGIC;
     FW_HALT(FW_CYCLES_HALT);
     return 0;

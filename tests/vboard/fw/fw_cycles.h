@@ -28,6 +28,7 @@ enum fwc {
     FWC_FD_OFF,    /* 32 x LDR of a flash table, data cache off */
     FWC_FD_COLD,   /* 32 x LDR of a flash table, data cache on, cold */
     FWC_FD_WARM,   /* the same again, cache warm */
+    FWC_SVC,       /* 8 x SVC into a handler that only returns (BX LR) */
     FWC_N
 };
 

@@ -5,7 +5,7 @@
  *
  *   fota board --flash FILE [--boot ELF] [--init-slot-a IMG]
  *              [--spi-socket PATH] [--uart stdout|none] [--uart2 stdout|none]
- *              [--max-seconds S]
+ *              [--max-seconds S] [--cpi m4|1]
  *
  * - the 1 MiB flash image lives in FILE: loaded at start (created erased if
  *   missing) and written back through a shared mapping after every run
@@ -14,6 +14,8 @@
  *   most the operation in flight, as a power cut would;
  * - USART1 TX goes to stdout; USART2 TX too, each line prefixed "[usart2] "
  *   (--uart2 none drops it);
+ * - instructions are timed by the Cortex-M4 cycle model (--cpi m4, the
+ *   default) or at one cycle each (--cpi 1, for comparison);
  * - the master's end of SPI1 and the NRST and PA4 (chip select / NSS
  *   strap) pins are served on a UNIX stream socket, one client at a time,
  *   with the framing of docs/virtual-board.md ("fota board").
@@ -269,7 +271,7 @@ static bool board_serve(int fd, vboard_t *b)
 int tool_cmd_board(int argc, char **argv)
 {
     const char *flash = NULL, *boot = NULL, *init_a = NULL, *sock = NULL;
-    const char *uart = "stdout", *uart2 = "stdout", *max_s = NULL;
+    const char *uart = "stdout", *uart2 = "stdout", *max_s = NULL, *cpi = "m4";
     bool help = false, created = false, uart2_line = true, faulted = false;
     const tool_opt_t opts[] = {
         {"flash", 0, &flash, NULL},
@@ -279,7 +281,9 @@ int tool_cmd_board(int argc, char **argv)
         {"uart", 0, &uart, NULL},
         {"uart2", 0, &uart2, NULL},
         {"max-seconds", 0, &max_s, NULL},
+        {"cpi", 0, &cpi, NULL},
     };
+    vboard_config_t cfg;
     const char *pos[1];
     size_t npos = 0;
     board_store_t st = {0};
@@ -295,11 +299,15 @@ int tool_cmd_board(int argc, char **argv)
         return TOOL_EXIT_USAGE;
     if (help || !flash || (strcmp(uart, "stdout") != 0 && strcmp(uart, "none") != 0) ||
         (strcmp(uart2, "stdout") != 0 && strcmp(uart2, "none") != 0) ||
-        (max_s && tool_parse_u32(max_s, &max_sec) != 0)) {
+        (max_s && tool_parse_u32(max_s, &max_sec) != 0) ||
+        (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0)) {
+        if (!help && strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0)
+            fprintf(stderr, "fota board: --cpi must be m4 or 1, not '%s'\n", cpi);
         fprintf(help ? stdout : stderr,
                 "usage: fota board --flash FILE [--boot ELF] [--init-slot-a IMG]\n"
                 "                  [--spi-socket PATH] [--uart stdout|none]\n"
                 "                  [--uart2 stdout|none] [--max-seconds S]\n"
+                "                  [--cpi m4|1]\n"
                 "Runs the virtual STM32F407 board: flash persisted in FILE, USART1 on\n"
                 "stdout, USART2 on stdout as \"[usart2] \" lines, SPI1/NRST/PA4 on a\n"
                 "UNIX socket (docs/virtual-board.md). Without a socket, a CPU that\n"
@@ -308,7 +316,9 @@ int tool_cmd_board(int argc, char **argv)
     }
     if (board_store_open(&st, flash, &created) != 0)
         return TOOL_EXIT_FAIL;
-    b = vboard_create(NULL);
+    vboard_config_default(&cfg);
+    cfg.cpi_model = strcmp(cpi, "1") == 0 ? VBOARD_CPI_1 : VBOARD_CPI_M4;
+    b = vboard_create(&cfg);
     if (!b)
         goto out;
     memcpy(vboard_flash(b)->mem, st.map, FOTA_FLASH_SIZE);

@@ -93,6 +93,9 @@ typedef struct vb_sys_ops {
     void (*leds)(vb_sys_t *s, uint8_t leds);
     /* Flash under translated code changed: drop [lo, hi). */
     void (*flush_code)(vb_sys_t *s, uint32_t lo, uint32_t hi);
+    /* FLASH_ACR written, acr as written (the self-clearing ICRST/DCRST bits
+     * included): the core's ART accelerator model follows it. */
+    void (*acr_write)(vb_sys_t *s, uint32_t acr);
 } vb_sys_ops_t;
 
 struct vb_sys {
@@ -180,6 +183,7 @@ uint32_t vb_rcc_bus_hz(const void *rcc, uint32_t hclk_hz, enum vb_gate bus);
 void vb_flashif_store(vb_sys_t *s, void *fl, uint32_t addr, unsigned size, uint64_t value);
 uint64_t vb_flashif_busy_until(const void *fl);
 unsigned vb_flashif_latency(const void *fl);
+uint32_t vb_flashif_acr(const void *fl); /* FLASH_ACR: LATENCY, PRFTEN, ICEN, DCEN */
 void vb_flashif_tear(vb_sys_t *s, void *fl);
 /* GPIO: pin levels and external drive. */
 int vb_gpio_level(const vb_sys_t *s, const vb_dev_t *d, const void *g, unsigned pin);

@@ -50,6 +50,11 @@ unsigned vb_flashif_latency(const void *st)
     return ((const vb_flashif_t *)st)->acr & 7u;
 }
 
+uint32_t vb_flashif_acr(const void *st)
+{
+    return ((const vb_flashif_t *)st)->acr;
+}
+
 static void fl_settle(const vb_sys_t *s, vb_flashif_t *f)
 {
     if (f->eop_pending && s->now >= f->busy_until) {
@@ -240,6 +245,7 @@ static void fl_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uin
     switch (off) {
     case FLASH_ACR: /* the cache reset bits self-clear */
         f->acr = vb_merge(f->acr, v, mask) & 0x707u;
+        s->ops->acr_write(s, vb_merge(f->acr, v, mask));
         break;
     case FLASH_KEYR: /* any wrong value locks the interface until reset */
         if (!(f->cr & FL_CR_LOCK) || f->key_lockout)

@@ -12,6 +12,7 @@
 #include <unicorn/unicorn.h>
 
 #include "vb_dev.h"
+#include "vb_m4timing.h"
 #include "vb_regs.h"
 #include "vboard.h"
 
@@ -70,6 +71,7 @@ struct vboard {
     uint32_t it_ring[4]; /* addresses of the last instructions (IT blocks) */
     unsigned it_pos;
     uint64_t exc_taken;
+    bool exc_tail;       /* a return just happened: an entry now tail-chains */
 
     /* board state */
     bool powered;
@@ -102,6 +104,12 @@ struct vboard {
     void *uart_sink_ctx;
     void (*uart2_sink)(void *ctx, uint8_t byte);
     void *uart2_sink_ctx;
+
+    /* --- cycle timing (vb_m4timing.h) --- */
+    vb_m4_t *m4;         /* decoder and cost cache: kept across restores */
+    vb_m4_state_t m4s;   /* ART, pipeline, CRC busy: part of a snapshot */
+    uint64_t cycles;     /* CPU cycles of executed instructions since reset */
+    /* --- end cycle timing --- */
 };
 
 /* Run the firmware for ticks of simulated time (vboard.c). */

@@ -378,6 +378,12 @@ static void svc_flush_code(vb_sys_t *s, uint32_t lo, uint32_t hi)
     b->stop_req = true;
 }
 
+/* RM0090 3.5.2: ICRST/DCRST empty the ART caches the cycle model keeps. */
+static void svc_acr_write(vb_sys_t *s, uint32_t acr)
+{
+    vb_m4_acr_write(&vb_of(s)->m4s, acr);
+}
+
 static const vb_sys_ops_t s_ops = {
     .irq = svc_irq,
     .pend = svc_pend,
@@ -394,22 +400,62 @@ static const vb_sys_ops_t s_ops = {
     .uart_tx = svc_uart_tx,
     .leds = svc_leds,
     .flush_code = svc_flush_code,
+    .acr_write = svc_acr_write,
 };
 
 /* ---------------------------------------------------------------- clock */
 
+/* Core register r (0..12) of the running CPU, for the divider's early
+ * termination in the cycle model. */
+static uint32_t vb_m4_reg(void *ctx, unsigned r)
+{
+    vboard_t *b = ctx;
+    uint32_t v = 0;
+
+    if (r <= 12)
+        uc_reg_read(b->uc, UC_ARM_REG_R0 + (int)r, &v);
+    return v;
+}
+
 /*
  * The clock advance for one executed instruction: the only place where
  * executing code moves time (stalls on a busy flash and WFI sleep are the
- * other, separate moves). Costs one HCLK cycle.
+ * other, separate moves; bus extras and exception entry/return add through
+ * vb_advance_bus). Costs the instruction's Cortex-M4 cycles
+ * (vb_m4timing.h), or one HCLK cycle with VBOARD_CPI_1.
  */
 static inline void vb_advance_insn(vboard_t *b, uint64_t addr, uint32_t size)
 {
-    (void)addr;
-    (void)size;
+    uint32_t c = 1;
+
     b->insns++;
     b->insns_total++;
-    b->sys.now += b->sys.tpc;
+    if (b->cfg.cpi_model == VBOARD_CPI_M4 && b->m4) {
+        uint32_t a = (uint32_t)addr, off = a & (FOTA_FLASH_SIZE - 1u);
+        uint8_t buf[4] = {0, 0, 0, 0};
+        const uint8_t *code = buf;
+
+        if (size != 2 && size != 4)
+            size = 2;
+        if (vb_in_flash(a) && off + size <= FOTA_FLASH_SIZE)
+            code = &b->flash->mem[off];
+        else if (a - VB_SRAM_BASE <= VB_SRAM_SIZE - size)
+            code = &b->sram[a - VB_SRAM_BASE];
+        else
+            vboard_read_mem(b, a, buf, size);
+        c = vb_m4_insn(b->m4, &b->m4s, a, size, code,
+                       vb_flashif_acr(VB_DEVST(b, VB_DEV_FLASH)));
+    }
+    b->cycles += c;
+    b->sys.now += (uint64_t)c * b->sys.tpc;
+}
+
+/* Cycles the instruction's own cost does not include: flash data wait
+ * states, the peripheral bridges, the CRC unit, exception entry/return. */
+static void vb_advance_bus(vboard_t *b, uint32_t c)
+{
+    b->cycles += c;
+    b->sys.now += (uint64_t)c * b->sys.tpc;
 }
 
 /* ----------------------------------------------------------- exceptions */
@@ -566,6 +612,13 @@ static void vb_exc_enter(vboard_t *b, unsigned exc, uint32_t ret)
     vb_scs_activate(c, exc);
     b->resume_pc = vec & ~1u;
     b->exc_taken++;
+    /* Cortex-M4 TRM 5.5.1: 12 cycles from the exception to the handler's
+     * first instruction (stacking and the vector fetch); 6 when it is
+     * tail-chained to a return (no unstacking and stacking in between). */
+    if (b->cfg.cpi_model == VBOARD_CPI_M4)
+        vb_advance_bus(b, b->exc_tail ? vb_m4_exception_tailchain(&b->m4s)
+                                      : vb_m4_exception_entry(&b->m4s));
+    b->exc_tail = false;
     memset(b->it_ring, 0, sizeof b->it_ring);
 }
 
@@ -632,6 +685,7 @@ static void vb_exc_return(vboard_t *b, uint32_t excret)
                     control, msp, psp);
     b->resume_pc = w[6] & ~1u;
     b->exc_check = true;
+    b->exc_tail = true; /* its cycles are counted by vb_exc_service */
     memset(b->it_ring, 0, sizeof b->it_ring);
 }
 
@@ -720,10 +774,11 @@ static void vb_hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr, i
 
     (void)uc;
     (void)type;
-    (void)addr;
     (void)size;
     (void)value;
     vb_flash_stall(b);
+    if (b->cfg.cpi_model == VBOARD_CPI_M4)
+        vb_advance_bus(b, vb_m4_flash_data(&b->m4s, (uint32_t)addr, vb_flashif_acr(VB_DEVST(b, VB_DEV_FLASH))));
 }
 
 /* Stores to flash: the mapping is writable so Unicorn lets the raw value
@@ -866,15 +921,23 @@ static bool vb_hook_bad(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 
 static uint64_t vb_mmio_read_periph(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
+    vboard_t *b = ud;
+
     (void)uc;
-    return vb_bus_read(ud, VB_PERIPH_BASE + (uint32_t)off, size);
+    if (b->cfg.cpi_model == VBOARD_CPI_M4)
+        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, false));
+    return vb_bus_read(b, VB_PERIPH_BASE + (uint32_t)off, size);
 }
 
 static void vb_mmio_write_periph(uc_engine *uc, uint64_t off, unsigned size, uint64_t value,
                                  void *ud)
 {
+    vboard_t *b = ud;
+
     (void)uc;
-    vb_bus_write(ud, VB_PERIPH_BASE + (uint32_t)off, (uint32_t)value, size);
+    if (b->cfg.cpi_model == VBOARD_CPI_M4)
+        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, true));
+    vb_bus_write(b, VB_PERIPH_BASE + (uint32_t)off, (uint32_t)value, size);
 }
 
 static uint64_t vb_mmio_read_ppb(uc_engine *uc, uint64_t off, unsigned size, void *ud)
@@ -1002,6 +1065,8 @@ void vboard_config_default(vboard_config_t *cfg)
     cfg->pll_lock_us = 100;
     cfg->junk_seed = 0xC0FFEEu;
     cfg->nss_high = true;
+    cfg->cpi_model = VBOARD_CPI_M4;
+    cfg->cpi_model = VBOARD_CPI_M4;
 }
 
 vboard_t *vboard_create(const vboard_config_t *cfg)
@@ -1036,6 +1101,8 @@ vboard_t *vboard_create(const vboard_config_t *cfg)
             for (uint32_t a = d->base; a < d->base + d->size; a += 0x400u)
                 b->periph_page[(a - VB_PERIPH_BASE) / 0x400u] = (uint8_t)(i + 1);
     }
+    if (b->cfg.cpi_model == VBOARD_CPI_M4)
+        ok = ok && (b->m4 = vb_m4_create(vb_m4_reg, b)) != NULL;
     if (vb_ndevices > VB_MAX_DEVICES || !ok || !b->flash || !b->sram || !b->ccm ||
         !b->sys_mem || !b->opt || !b->shadow_periph || !b->shadow_ppb) {
         vboard_destroy(b);
@@ -1067,6 +1134,7 @@ void vboard_destroy(vboard_t *b)
         return;
     if (b->uc)
         uc_close(b->uc);
+    vb_m4_destroy(b->m4);
     free(b->flash);
     free(b->sram);
     free(b->ccm);
@@ -1289,6 +1357,8 @@ void vboard_reset(vboard_t *b, enum vboard_reset_kind kind)
     b->nfix = 0;
     vb_devices_reset(b, kind == VBOARD_RESET_POWER);
     b->insns = 0;
+    b->cycles = 0;
+    vb_m4_state_reset(&b->m4s);
     b->halted = false;
     b->halt_code = -1;
     b->fault[0] = '\0';
@@ -1299,6 +1369,7 @@ void vboard_reset(vboard_t *b, enum vboard_reset_kind kind)
     b->exc_check = false;
     b->exc_take = 0;
     b->exc_return = 0;
+    b->exc_tail = false;
     b->sync_exc = 0;
     memset(b->it_ring, 0, sizeof b->it_ring);
     b->resets++;
@@ -1356,6 +1427,10 @@ static void vb_exc_service(vboard_t *b)
             break;
         vb_exc_enter(b, e, b->resume_pc);
     }
+    /* A return not tail-chained: Cortex-M4 TRM 5.5.1, 10 cycles. */
+    if (b->exc_tail && b->cfg.cpi_model == VBOARD_CPI_M4)
+        vb_advance_bus(b, vb_m4_exception_exit(&b->m4s));
+    b->exc_tail = false;
 }
 
 /* Whether a pending exception wakes a WFI (its priority is above the
@@ -1432,6 +1507,7 @@ static int vb_exec(vboard_t *b, uint64_t until_tick, uint64_t until_insn)
             uc_ctl_remove_cache(b->uc, b->tb_flush_lo, b->tb_flush_hi);
             uc_ctl_remove_cache(b->uc, b->tb_flush_lo - FOTA_FLASH_BASE,
                                 b->tb_flush_hi - FOTA_FLASH_BASE);
+            vb_m4_invalidate(b->m4, b->tb_flush_lo, b->tb_flush_hi);
             b->tb_flush_lo = b->tb_flush_hi = 0;
         }
         if (b->halted || b->fault[0] || b->pc_hit)
@@ -1639,17 +1715,23 @@ int vboard_spi_xfer(vboard_t *b, const uint8_t *tx, uint8_t *rx, size_t len)
     if (!b->powered)
         vboard_reset(b, VBOARD_RESET_POWER);
     byte_ticks = (8u * VB_TICK_HZ + b->spi_hz / 2) / b->spi_hz;
+    /* Byte i ends at t0 + (i + 1) byte times: the master's clock does not
+     * drift when the CPU's last instruction of a byte ends after it (cycle
+     * timing: instructions take several cycles). */
+    uint64_t end = b->sys.now;
+
     for (size_t i = 0; i < len; i++) {
         uint8_t mosi = tx ? tx[i] : 0x00, miso = 0xFF;
         bool stale = false, lost = false;
 
+        end += byte_ticks;
         if (!vb_spi_byte_begin(&b->sys, d, spi, &stale)) {
             if (b->spi_trace)
                 fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso ff (slave inactive)\n",
                         (double)vboard_now_ns(b) / 1e3, mosi);
-            vb_run_ticks(b, byte_ticks);
+            vb_run_ticks(b, end > b->sys.now ? end - b->sys.now : 0);
         } else {
-            vb_run_ticks(b, byte_ticks);
+            vb_run_ticks(b, end > b->sys.now ? end - b->sys.now : 0);
             miso = vb_spi_byte_end(&b->sys, d, spi, mosi, &lost);
             if (b->spi_trace)
                 fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso %02x%s%s\n",
@@ -1741,6 +1823,11 @@ uint64_t vboard_insns(const vboard_t *b)
 uint64_t vboard_insns_total(const vboard_t *b)
 {
     return b->insns_total;
+}
+
+uint64_t vboard_cycles(const vboard_t *b)
+{
+    return b->cycles;
 }
 
 uint32_t vboard_hclk_hz(const vboard_t *b)
@@ -1886,6 +1973,7 @@ int vboard_restore(vboard_t *b, const vboard_snapshot_t *s)
     *b = s->board;
     /* The board's own buffers and host attachments stay. */
     b->uc = keep.uc;
+    b->m4 = keep.m4; /* the cost cache checks the code bytes; m4s is restored */
     b->flash = keep.flash;
     b->sram = keep.sram;
     b->ccm = keep.ccm;

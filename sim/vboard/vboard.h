@@ -8,11 +8,13 @@
  * USART2, SysTick, NVIC/SCB with the ARMv7-M exception model, DWT cycle
  * counter, IWDG and the CRC unit. See docs/virtual-board.md.
  *
- * Time: one virtual clock for the whole board. Every instruction costs one
- * HCLK cycle at the clock the firmware configured (168 MHz after its PLL
- * set-up, 16 MHz HSI out of reset); flash BSY stalls, SPI bytes and UART
- * characters take their real time on the same clock. Nothing here sleeps:
- * simulated time only moves while the board runs.
+ * Time: one virtual clock for the whole board. Every instruction costs its
+ * Cortex-M4 cycles (vb_m4timing.h: the TRM's instruction timings, flash
+ * wait states through the ART accelerator, bus extras; or one cycle each
+ * with cpi_model VBOARD_CPI_1) at the HCLK the firmware configured (168 MHz
+ * after its PLL set-up, 16 MHz HSI out of reset); flash BSY stalls, SPI
+ * bytes and UART characters take their real time on the same clock.
+ * Nothing here sleeps: simulated time only moves while the board runs.
  *
  * Threading: a board is used from one thread. Functions return 0 (or a
  * count) on success and a negative FOTA_ERR_* code on failure.
@@ -36,7 +38,14 @@ typedef struct vboard_config {
     uint32_t pll_lock_us;     /* PLLON -> PLLRDY; DS8626 tLOCK ~100 us */
     uint32_t junk_seed;       /* seeds the SRAM contents after a power cut */
     bool nss_high;            /* initial PA4 (NSS) level driven by the master */
+    uint8_t cpi_model;        /* enum vboard_cpi_model */
 } vboard_config_t;
+
+/* How instructions are timed (docs/virtual-board.md "Cycle timing"). */
+enum vboard_cpi_model {
+    VBOARD_CPI_M4 = 0, /* Cortex-M4 cycle model with the ART accelerator */
+    VBOARD_CPI_1 = 1,  /* every instruction one cycle, no wait states */
+};
 
 /* Reset kinds. The RCC_CSR flags set by each are listed in the docs. */
 enum vboard_reset_kind {
@@ -79,7 +88,7 @@ typedef struct vboard_led_event {
 #define VBOARD_RST_IWDG (1u << 29)
 
 /* Defaults: typical flash timing, HSE works (2 ms start-up), PLL 100 us,
- * NSS high (not selected). */
+ * NSS high (not selected), Cortex-M4 cycle timing. */
 void vboard_config_default(vboard_config_t *cfg);
 
 /* A board with erased flash, powered off. cfg may be NULL (defaults).
@@ -233,6 +242,10 @@ void vboard_snapshot_free(vboard_snapshot_t *s);
 uint64_t vboard_now_ns(const vboard_t *b);
 uint64_t vboard_insns(const vboard_t *b);       /* since the last reset */
 uint64_t vboard_insns_total(const vboard_t *b); /* since creation */
+/* CPU cycles spent executing instructions since the last reset (wait
+ * states included; flash BSY stalls and WFI sleep excluded). Equals
+ * vboard_insns() with VBOARD_CPI_1. */
+uint64_t vboard_cycles(const vboard_t *b);
 uint32_t vboard_hclk_hz(const vboard_t *b);
 uint32_t vboard_pc(const vboard_t *b);
 uint32_t vboard_reg(const vboard_t *b, int uc_arm_reg); /* UC_ARM_REG_* */

@@ -11,9 +11,17 @@
  * image needs plus one word-program time per word, from the same flash
  * model timing functions the board charges. Deterministic.
  *
- * Usage: bench_vboard_update <fota tool> <fota-boot.elf> <fota-app-slot-a.bin>
- * Prints
+ * The update runs on the Cortex-M4 cycle model, then again at one cycle
+ * per instruction for comparison.
+ *
+ * Usage: bench_vboard_update [--cpi m4|1|both] <fota tool> <fota-boot.elf>
+ *                            <fota-app-slot-a.bin>
+ * Prints (from the first model run, m4 unless --cpi 1)
  *   vboard_update: bytes=262144 spi_hz=8000000 sim_s=<t> limit_s=<l> ratio=<r>
+ * and for each model
+ *   cpi: case=update model=<m4|1> cycles=<CPU cycles> instructions=<n> sim_s=<t>
+ * with the CPU cycles and instructions the bootloader executed in the
+ * timed window (vboard_cycles, vboard_insns).
  * Exit status 1 if the update fails.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -41,7 +49,14 @@ typedef struct bench {
     uint8_t img[IMAGE_BYTES];
     uint64_t t_erase_ns;
     uint64_t t_verified_ns;
+    uint64_t cyc_erase, cyc_verified, ins_erase, ins_verified;
 } bench_t;
+
+/* One model's figures. */
+typedef struct bench_result {
+    double sim_s, limit_s;
+    uint64_t cycles, insns;
+} bench_result_t;
 
 static int bench_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
@@ -57,45 +72,40 @@ static void bench_progress(void *ctx, int phase, uint32_t done, uint32_t total)
 
     (void)done;
     (void)total;
-    if (phase == AGENT_PHASE_ERASE)
+    if (phase == AGENT_PHASE_ERASE) {
         b->t_erase_ns = vboard_now_ns(b->board);
-    else if (phase == AGENT_PHASE_VERIFIED)
+        b->cyc_erase = vboard_cycles(b->board);
+        b->ins_erase = vboard_insns(b->board);
+    } else if (phase == AGENT_PHASE_VERIFIED) {
         b->t_verified_ns = vboard_now_ns(b->board);
+        b->cyc_verified = vboard_cycles(b->board);
+        b->ins_verified = vboard_insns(b->board);
+    }
 }
 
-int main(int argc, char **argv)
+/* The update on a board with timing model `model` (slot A image file
+ * img_a, bootloader boot_elf). Returns 0 or 1. */
+static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
+                      bench_result_t *res)
 {
-    char img_a[] = "/tmp/bench_vboard_XXXXXX";
-    char cmd[3072];
-    bench_t *b;
+    bench_t *b = calloc(1, sizeof *b);
     agent_flash_req_t req;
+    vboard_config_t cfg;
     vboard_until_t u = {.max_ns = 2000000000u, .uart_text = "confirm"};
     uint64_t limit_ns = 0, bytes = 0, overruns = 0, stale = 0;
-    int fd, n, rc = 1;
+    int n, rc = 1;
 
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n", argv[0]);
-        return 2;
-    }
-    b = calloc(1, sizeof *b);
-    fd = mkstemp(img_a);
-    if (!b || fd < 0)
+    if (!b)
         return 1;
-    close(fd);
-    snprintf(cmd, sizeof cmd,
-             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
-             argv[1], argv[3], img_a);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "vboard_update: packing %s failed\n", argv[3]);
-        goto out;
-    }
     n = sim_image_build(b->img, sizeof b->img, 1, 2, 0, 0,
                         IMAGE_BYTES - FOTA_IMAGE_HDR_SIZE, 7);
     if (n != (int)IMAGE_BYTES)
         goto out;
 
-    b->board = vboard_create(NULL); /* typical flash timings */
-    if (!b->board || vboard_load_elf(b->board, argv[2]) < 0 ||
+    vboard_config_default(&cfg); /* typical flash timings */
+    cfg.cpi_model = model;
+    b->board = vboard_create(&cfg);
+    if (!b->board || vboard_load_elf(b->board, boot_elf) < 0 ||
         vboard_load_bin(b->board, img_a, FOTA_SLOT_A_ADDR) < 0)
         goto out;
     vboard_set_nss(b->board, true);
@@ -129,23 +139,74 @@ int main(int argc, char **argv)
         limit_ns += sim_flash_erase_ns(vboard_flash(b->board), s);
     limit_ns += (uint64_t)(IMAGE_BYTES / 4) * sim_flash_prog_word_ns(vboard_flash(b->board));
 
-    double sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
-    double limit_s = (double)limit_ns / 1e9;
-    printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
-           IMAGE_BYTES, SPI_HZ, sim_s, limit_s, sim_s / limit_s);
-    fflush(stdout);
+    res->sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
+    res->limit_s = (double)limit_ns / 1e9;
+    res->cycles = b->cyc_verified - b->cyc_erase;
+    res->insns = b->ins_verified - b->ins_erase;
     vboard_spi_stats(b->board, &bytes, &overruns, &stale);
     fprintf(stderr,
-            "  (real bootloader: %llu SPI bytes, %llu transactions, %llu overruns, "
+            "  (%s model, real bootloader: %llu SPI bytes, %llu transactions, %llu overruns, "
             "%llu stale, %u NACKs, %u timeouts)\n",
-            (unsigned long long)bytes, (unsigned long long)b->va.xfers,
+            model == VBOARD_CPI_1 ? "1-CPI" : "M4", (unsigned long long)bytes,
+            (unsigned long long)b->va.xfers,
             (unsigned long long)overruns, (unsigned long long)stale,
             b->agent.stats.nacks, b->agent.stats.timeouts);
     rc = 0;
 out:
-    if (b && b->board)
+    if (b->board)
         vboard_destroy(b->board);
     free(b);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    char img_a[] = "/tmp/bench_vboard_XXXXXX";
+    char cmd[3072];
+    const char *cpi = "both";
+    uint8_t models[2] = {VBOARD_CPI_M4, VBOARD_CPI_1};
+    unsigned nmodels = 2;
+    bench_result_t r[2];
+    int fd, rc = 1;
+
+    if (argc == 6 && strcmp(argv[1], "--cpi") == 0) {
+        cpi = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
+    if (argc != 4 || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 &&
+                      strcmp(cpi, "both") != 0)) {
+        fprintf(stderr, "usage: %s [--cpi m4|1|both] <fota tool> <boot.elf> <app-slot-a.bin>\n",
+                argv[0]);
+        return 2;
+    }
+    if (strcmp(cpi, "both") != 0) {
+        nmodels = 1;
+        models[0] = strcmp(cpi, "1") == 0 ? VBOARD_CPI_1 : VBOARD_CPI_M4;
+    }
+    fd = mkstemp(img_a);
+    if (fd < 0)
+        return 1;
+    close(fd);
+    snprintf(cmd, sizeof cmd,
+             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
+             argv[1], argv[3], img_a);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "vboard_update: packing %s failed\n", argv[3]);
+        goto out;
+    }
+    for (unsigned m = 0; m < nmodels; m++)
+        if (run_update(models[m], argv[2], img_a, &r[m]) != 0)
+            goto out;
+    printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
+           IMAGE_BYTES, SPI_HZ, r[0].sim_s, r[0].limit_s, r[0].sim_s / r[0].limit_s);
+    for (unsigned m = 0; m < nmodels; m++)
+        printf("cpi: case=update model=%s cycles=%llu instructions=%llu sim_s=%.4f "
+               "ratio=%.4f\n",
+               models[m] == VBOARD_CPI_1 ? "1" : "m4", (unsigned long long)r[m].cycles,
+               (unsigned long long)r[m].insns, r[m].sim_s, r[m].sim_s / r[m].limit_s);
+    rc = 0;
+out:
     remove(img_a);
     return rc;
 }

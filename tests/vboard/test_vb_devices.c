@@ -32,6 +32,7 @@ typedef struct fake {
     uint8_t leds;
     uint8_t mem[64];
     uint32_t bus_last_addr, bus_read_val, bus_written;
+    uint32_t acr_written, acr_writes;
 } fake_t;
 
 static fake_t *F(vb_sys_t *s)
@@ -126,9 +127,15 @@ static void f_flush(vb_sys_t *s, uint32_t lo, uint32_t hi)
     (void)hi;
 }
 
-static const vb_sys_ops_t s_fops = {f_irq,    f_pend,      f_fault,      f_request, f_gate,
-                                    f_bus_hz, f_pin_af,    f_drq,        f_bus_read, f_bus_write,
-                                    f_dma_mem, f_clock,    f_uart_tx,    f_leds,    f_flush};
+static void f_acr(vb_sys_t *s, uint32_t acr)
+{
+    F(s)->acr_written = acr;
+    F(s)->acr_writes++;
+}
+
+static const vb_sys_ops_t s_fops = {
+    f_irq,     f_pend,  f_fault,   f_request, f_gate,  f_bus_hz, f_pin_af, f_drq,
+    f_bus_read, f_bus_write, f_dma_mem, f_clock, f_uart_tx, f_leds, f_flush, f_acr};
 
 static fake_t *fake_new(void)
 {
@@ -259,6 +266,13 @@ static void test_flashif(void **state)
     WR(d, fl, FLASH_KEYR, FL_KEY1);
     WR(d, fl, FLASH_KEYR, FL_KEY2);
     assert_true(RD(d, fl, FLASH_CR) & FL_CR_LOCK);
+    /* FLASH_ACR: the cache-reset bits reach the board (its ART model) as
+     * written and self-clear in the register. */
+    WR(d, fl, FLASH_ACR, 0x1805u);
+    assert_int_equal(f->acr_writes, 1);
+    assert_int_equal(f->acr_written, 0x1805u);
+    assert_int_equal(RD(d, fl, FLASH_ACR), 0x005u);
+    assert_int_equal(vb_flashif_acr(fl), 0x005u);
     free(fl);
     free(f);
 }

@@ -24,9 +24,16 @@
  *   boot_signed: first_boot_cycles=<s> signature_ms_at_168mhz=<(s-m) in ms>
  * where cycles are 168 MHz cycles of simulated time (the first ~0.1 ms
  * run at 16 MHz on the HSI while the PLL locks; stalls and UART waits
- * count as they do on the chip).
+ * count as they do on the chip), on the Cortex-M4 cycle model; then for
+ * each case (boot = (a), boot_first = (b), boot_signed = (c)) and each
+ * timing model (m4, and 1 = one cycle per instruction)
+ *   cpi: case=<case> model=<m4|1> cycles=<CPU cycles> instructions=<n> ms=<t>
+ * with the CPU cycles and instructions executed from reset to the
+ * application (vboard_cycles, vboard_insns) and the simulated time.
  *
- * Usage: vboard_boot_time [--quiet] <build-arm dir>
+ * Usage: vboard_boot_time [--quiet] [--cpi m4|1|both] <build-arm dir>
+ * (--cpi: the models to run, default both; the boot:/boot_signed: lines
+ * come from the first.)
  * Exit status non-zero if a boot does not reach the application or the
  * clock hand-over is wrong.
  */
@@ -54,6 +61,28 @@
 
 static char s_boot_elf[1024];
 static bool s_quiet;
+static uint8_t s_model; /* enum vboard_cpi_model of the boards made */
+
+/* What one boot cost. */
+typedef struct boot_cost {
+    uint64_t ns, cycles, insns;
+} boot_cost_t;
+
+static vboard_t *board_new(void)
+{
+    vboard_config_t cfg;
+
+    vboard_config_default(&cfg);
+    cfg.cpi_model = s_model;
+    return vboard_create(&cfg);
+}
+
+static void print_cpi(const char *name, const boot_cost_t *c)
+{
+    printf("cpi: case=%s model=%s cycles=%llu instructions=%llu ms=%.3f\n", name,
+           s_model == VBOARD_CPI_1 ? "1" : "m4", (unsigned long long)c->cycles,
+           (unsigned long long)c->insns, (double)c->ns / 1e6);
+}
 static sim_flash_t s_host;
 
 typedef struct pc_count {
@@ -118,8 +147,9 @@ static void print_profile(const char *what, uint64_t total_ns)
                all ? 100.0 * fn[j].n / all : 0.0, fn[j].name);
 }
 
-/* Boot b from power-on to entry; returns the simulated ns, 0 on failure. */
-static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what)
+/* Boot b from power-on to entry; returns the simulated ns, 0 on failure.
+ * cost (may be NULL) gets the boot's time, CPU cycles and instructions. */
+static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what, boot_cost_t *cost)
 {
     uint64_t t0;
 
@@ -141,6 +171,8 @@ static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what)
     }
     if (!s_quiet && strcmp(what, "warm-up") != 0)
         print_profile(what, vboard_now_ns(b) - t0);
+    if (cost)
+        *cost = (boot_cost_t){vboard_now_ns(b) - t0, vboard_cycles(b), vboard_insns(b)};
     return vboard_now_ns(b) - t0;
 }
 
@@ -163,7 +195,7 @@ static int check_handover(const sim_flash_t *flash, uint32_t entry,
         goto out;
     vboard_set_nss(b, true);
     vbr_flash_to_board(b, flash);
-    t = time_boot(b, entry, "warm-up");
+    t = time_boot(b, entry, "warm-up", NULL);
     if (!t)
         goto out;
     out = vboard_uart_output(b, NULL);
@@ -196,7 +228,7 @@ out:
  * by the host core trusting that key, then B's first boot on the
  * bootloader built with it. Returns the boot time (ns) or 0. */
 static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
-                                       const vbr_image_t *bimg)
+                                       const vbr_image_t *bimg, boot_cost_t *cost)
 {
     uint8_t seed[FOTA_ED25519_SEED_SIZE], pub[FOTA_ED25519_PUB_SIZE];
     char elf[1100], err[160];
@@ -220,7 +252,7 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
     }
     fota_ed25519_pubkey(pub, seed);
     snprintf(elf, sizeof elf, "%s/boot/fota-boot-testkey.elf", dir);
-    b = vboard_create(NULL);
+    b = board_new();
     if (!b || vboard_load_elf(b, elf) != 0) {
         fprintf(stderr, "boot-time: cannot load %s\n", elf);
         goto out;
@@ -237,7 +269,7 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
         goto out;
     }
     vbr_flash_to_board(b, &s_host);
-    t = time_boot(b, sb.entry, "(c) first boot after a commit, SHA-256 + Ed25519");
+    t = time_boot(b, sb.entry, "(c) first boot after a commit, SHA-256 + Ed25519", cost);
 out:
     boot_port_host_set_signing_key(NULL);
     vboard_destroy(b);
@@ -246,40 +278,17 @@ out:
     return t;
 }
 
-int main(int argc, char **argv)
+/* Cases (a), (b), (c) and the clock hand-over checks on boards with
+ * s_model: c[0..2] get their costs. Returns 0 or -1. */
+static int measure(const char *dir, const vbr_image_t *a, const vbr_image_t *bimg,
+                   boot_cost_t c[3])
 {
-    const char *dir = NULL;
-    char p[1200];
-    vbr_image_t a, bimg;
     boot_ctx_t ctx;
     boot_decision_t d;
     vboard_config_t cfg;
-    vboard_t *b = NULL;
-    uint64_t t_ok, t_first, t_signed;
-    int rc = 1;
+    vboard_t *b = board_new();
+    int rc = -1;
 
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quiet") == 0)
-            s_quiet = true;
-        else if (argv[i][0] != '-')
-            dir = argv[i];
-    }
-    if (!dir) {
-        fprintf(stderr, "usage: %s [--quiet] <build-arm dir>\n", argv[0]);
-        return 2;
-    }
-    snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", dir);
-    snprintf(p, sizeof p, "%s/app/fota-app-slot-a.bin", dir);
-    if (vbr_pack(&a, p, 0, 1, 0, 0, FOTA_SLOT_BODY_MAX, 0))
-        return 1;
-    snprintf(p, sizeof p, "%s/app/fota-app-slot-b.bin", dir);
-    if (vbr_pack(&bimg, p, 1, 2, 0, 0, FOTA_SLOT_BODY_MAX, 0))
-        return 1;
-    if (a.len != FOTA_SLOT_SIZE || bimg.len != FOTA_SLOT_SIZE) {
-        fprintf(stderr, "boot-time: images are not 384 KiB\n");
-        return 1;
-    }
-    b = vboard_create(NULL);
     if (!b || vboard_load_elf(b, s_boot_elf) != 0) {
         fprintf(stderr, "boot-time: cannot load %s\n", s_boot_elf);
         goto out;
@@ -291,7 +300,7 @@ int main(int argc, char **argv)
     sim_flash_init(&s_host, SIM_FLASH_TYPICAL);
     memcpy(s_host.mem, vboard_flash(b)->mem, FOTA_FLASH_SIZE);
     boot_port_host_bind(&s_host);
-    if (vbr_install(&s_host, &a) || boot_init(&ctx) || boot_decide(&ctx, &d) ||
+    if (vbr_install(&s_host, a) || boot_init(&ctx) || boot_decide(&ctx, &d) ||
         d.slot != 0 || ctx.state.slot[0].state != FOTA_SLOT_CONFIRMED ||
         ctx.state.slot[0].image_crc == 0) {
         fprintf(stderr, "boot-time: preparing the confirmed state failed\n");
@@ -300,42 +309,95 @@ int main(int argc, char **argv)
     vbr_flash_to_board(b, &s_host);
     /* The first power-on after the factory record may still do one-off
      * work; time the second, the steady state. */
-    if (!time_boot(b, a.entry, "warm-up"))
-        goto out;
-    t_ok = time_boot(b, a.entry, "(a) confirmed image, CRC check");
-    if (!t_ok)
+    if (!time_boot(b, a->entry, "warm-up", NULL) ||
+        !time_boot(b, a->entry, "(a) confirmed image, CRC check", &c[0]))
         goto out;
     vboard_config_default(&cfg);
+    cfg.cpi_model = s_model;
     cfg.hse_startup_us = SLOW_HSE_US;
-    if (t_ok >= SLOW_HSE_US * 1000ull || check_handover(&s_host, a.entry, &cfg))
+    if (c[0].ns >= SLOW_HSE_US * 1000ull || check_handover(&s_host, a->entry, &cfg))
         goto out;
     vboard_config_default(&cfg);
+    cfg.cpi_model = s_model;
     cfg.hse_fails = true;
-    if (check_handover(&s_host, a.entry, &cfg))
+    if (check_handover(&s_host, a->entry, &cfg))
         goto out;
 
     /* (b) B committed: its first boot verifies it fully. */
-    if (vbr_install(&s_host, &bimg) || boot_init(&ctx) || boot_commit(&ctx, 1)) {
+    if (vbr_install(&s_host, bimg) || boot_init(&ctx) || boot_commit(&ctx, 1)) {
         fprintf(stderr, "boot-time: preparing the committed state failed\n");
         goto out;
     }
     vbr_flash_to_board(b, &s_host);
-    t_first = time_boot(b, bimg.entry, "(b) first boot after a commit, SHA-256");
-    if (!t_first)
+    if (!time_boot(b, bimg->entry, "(b) first boot after a commit, SHA-256", &c[1]) ||
+        !time_signed_first_boot(dir, a, bimg, &c[2]))
         goto out;
-    t_signed = time_signed_first_boot(dir, &a, &bimg);
-    if (!t_signed)
-        goto out;
-    printf("boot: cycles=%llu ms_at_168mhz=%.3f first_boot_cycles=%llu\n",
-           (unsigned long long)(t_ok * 168u / 1000u), (double)t_ok / 1e6,
-           (unsigned long long)(t_first * 168u / 1000u));
-    printf("boot_signed: first_boot_cycles=%llu signature_ms_at_168mhz=%.3f\n",
-           (unsigned long long)(t_signed * 168u / 1000u),
-           ((double)t_signed - (double)t_first) / 1e6);
-    rc = t_first > t_ok && t_signed > t_first ? 0 : 1;
+    rc = c[1].ns > c[0].ns && c[2].ns > c[1].ns ? 0 : -1;
 out:
     boot_port_host_bind(NULL);
     vboard_destroy(b);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const cases[3] = {"boot", "boot_first", "boot_signed"};
+    const char *dir = NULL, *cpi = "both";
+    char p[1200];
+    vbr_image_t a, bimg;
+    uint8_t models[2];
+    unsigned nmodels;
+    boot_cost_t c[2][3];
+    int rc = 1;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quiet") == 0)
+            s_quiet = true;
+        else if (strcmp(argv[i], "--cpi") == 0 && i + 1 < argc)
+            cpi = argv[++i];
+        else if (argv[i][0] != '-')
+            dir = argv[i];
+    }
+    if (!dir || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 && strcmp(cpi, "both") != 0)) {
+        fprintf(stderr, "usage: %s [--quiet] [--cpi m4|1|both] <build-arm dir>\n", argv[0]);
+        return 2;
+    }
+    nmodels = strcmp(cpi, "both") == 0 ? 2 : 1;
+    models[0] = strcmp(cpi, "1") == 0 ? VBOARD_CPI_1 : VBOARD_CPI_M4;
+    models[1] = VBOARD_CPI_1;
+    snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", dir);
+    snprintf(p, sizeof p, "%s/app/fota-app-slot-a.bin", dir);
+    if (vbr_pack(&a, p, 0, 1, 0, 0, FOTA_SLOT_BODY_MAX, 0))
+        return 1;
+    snprintf(p, sizeof p, "%s/app/fota-app-slot-b.bin", dir);
+    if (vbr_pack(&bimg, p, 1, 2, 0, 0, FOTA_SLOT_BODY_MAX, 0)) {
+        vbr_image_free(&a);
+        return 1;
+    }
+    if (a.len != FOTA_SLOT_SIZE || bimg.len != FOTA_SLOT_SIZE) {
+        fprintf(stderr, "boot-time: images are not 384 KiB\n");
+        goto out;
+    }
+    for (unsigned m = 0; m < nmodels; m++) {
+        s_model = models[m];
+        if (measure(dir, &a, &bimg, c[m]) != 0)
+            goto out;
+        s_quiet = true; /* one profile (of the first model) is enough */
+    }
+    printf("boot: cycles=%llu ms_at_168mhz=%.3f first_boot_cycles=%llu\n",
+           (unsigned long long)(c[0][0].ns * 168u / 1000u), (double)c[0][0].ns / 1e6,
+           (unsigned long long)(c[0][1].ns * 168u / 1000u));
+    printf("boot_signed: first_boot_cycles=%llu signature_ms_at_168mhz=%.3f\n",
+           (unsigned long long)(c[0][2].ns * 168u / 1000u),
+           ((double)c[0][2].ns - (double)c[0][1].ns) / 1e6);
+    for (unsigned k = 0; k < 3; k++) {
+        for (unsigned m = 0; m < nmodels; m++) {
+            s_model = models[m];
+            print_cpi(cases[k], &c[m][k]);
+        }
+    }
+    rc = 0;
+out:
     vbr_image_free(&a);
     vbr_image_free(&bimg);
     return rc;

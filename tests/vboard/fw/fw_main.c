@@ -6,33 +6,11 @@
  */
 #include "fw_mbox.h"
 #include "fw_regs.h"
-
-extern uint32_t _sdata, _edata, _ldata, _sbss, _ebss, _estack;
-void fw_reset(void);
-int main(void);
-
-__attribute__((section(".isr"), used)) static const void *const s_vectors[2] = {
-    &_estack, (const void *)fw_reset};
-
-__attribute__((section(".mbox"))) static volatile uint32_t s_mb[256];
+#include "fw_start.h"
 
 static const uint32_t s_crc_data[8] = {0x00000000u, 0xFFFFFFFFu, 0x12345678u,
                                        0xDEADBEEFu, 0x01020304u, 0xA5A5A5A5u,
                                        0x80000001u, 0x7FFFFFFEu};
-
-void fw_reset(void)
-{
-    uint32_t *s = &_ldata, *d = &_sdata;
-
-    while (d < &_edata)
-        *d++ = *s++;
-    for (d = &_sbss; d < &_ebss; d++)
-        *d = 0;
-    main();
-    FW_HALT(0xEE);
-    for (;;) {
-    }
-}
 
 /* Wait until (reg & mask) == want, at most n polls. */
 static int fw_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t n)

@@ -63,8 +63,9 @@ static void app_leds_init(void)
         mode |= GPIO_MODE(n, GPIO_MODE_OUTPUT);
     }
     GPIO_MODER(GPIOD) = (GPIO_MODER(GPIOD) & ~mask) | mode;
-    GPIO_BSRR(GPIOD) = GPIO_BSRR_RESET(LED_GREEN) | GPIO_BSRR_RESET(LED_ORANGE) |
-                       GPIO_BSRR_RESET(LED_RED) | GPIO_BSRR_RESET(LED_BLUE);
+    GPIO_BSRR(GPIOD) = GPIO_BSRR_RESET(LED_GREEN) |
+                       GPIO_BSRR_RESET(LED_ORANGE) | GPIO_BSRR_RESET(LED_RED) |
+                       GPIO_BSRR_RESET(LED_BLUE);
 }
 
 static void app_led(unsigned pin, bool on)
@@ -141,9 +142,11 @@ int main(void)
      * mode. */
     app_led(LED_RED, !confirmed);
     uint32_t start = fw_ms();
-    bool late_pending = FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS != 0 && st == 0;
+    bool late_pending =
+        FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS != 0 && st == 0;
     for (;;) {
-        IWDG_KR = IWDG_KR_RESET; /* harmless if the bootloader did not start it */
+        IWDG_KR =
+            IWDG_KR_RESET; /* harmless if the bootloader did not start it */
         fota_app_poll();
         uint32_t t = fw_ms() - start;
         if (late_pending && fw_ms() + 1u > (uint32_t)FW_APP_CONFIRM_DELAY_MS) {
@@ -151,7 +154,8 @@ int main(void)
             if (fota_app_on_trial())
                 fw_uart_puts("app: confirm and reset\n");
             int rc = fota_app_confirm(); /* resets on a trial boot */
-            fw_uart_puts(rc == 0 ? "app: confirm ok\n" : "app: confirm failed\n");
+            fw_uart_puts(rc == 0 ? "app: confirm ok\n"
+                                 : "app: confirm failed\n");
             confirmed = rc == 0;
             app_led(LED_RED, !confirmed);
         }

@@ -77,8 +77,7 @@ static int app_test_image(int slot, fota_image_hdr_t *hdr)
  * absent (an emulator without it: DR does not read its reset value). */
 static int app_test_crc(int slot, const fota_image_hdr_t *hdr)
 {
-    const uint8_t *body =
-        (const uint8_t *)(uintptr_t)FOTA_SLOT_BODY_ADDR(slot);
+    const uint8_t *body = (const uint8_t *)(uintptr_t)FOTA_SLOT_BODY_ADDR(slot);
     RCC_AHB1ENR |= RCC_AHB1ENR_CRCEN;
     (void)RCC_AHB1ENR;
     CRC_CR = CRC_CR_RESET;

@@ -48,16 +48,16 @@
 #include "tool.h"
 #include "vboard.h"
 
-#define BOARD_SLICE_NS 16000u   /* one x32 word program */
-#define BOARD_MSG_MAX 4096u     /* payload bytes per message */
+#define BOARD_SLICE_NS 16000u /* one x32 word program */
+#define BOARD_MSG_MAX 4096u   /* payload bytes per message */
 
 /* Message types (docs/virtual-board.md). */
-#define MSG_XFER 'X'  /* MOSI bytes -> reply 'X' with as many MISO bytes */
-#define MSG_NSS 'N'   /* 1 byte: PA4 level (0 low = selected / strap) */
-#define MSG_NRST 'R'  /* 1 byte: 1 hold NRST low, 0 release (resets) */
-#define MSG_WAIT 'W'  /* u32 LE microseconds of simulated time to run */
-#define MSG_HZ 'H'    /* u32 LE SCK frequency */
-#define MSG_TIME 'T'  /* reply 'T' with u64 LE board time in ns */
+#define MSG_XFER 'X' /* MOSI bytes -> reply 'X' with as many MISO bytes */
+#define MSG_NSS 'N'  /* 1 byte: PA4 level (0 low = selected / strap) */
+#define MSG_NRST 'R' /* 1 byte: 1 hold NRST low, 0 release (resets) */
+#define MSG_WAIT 'W' /* u32 LE microseconds of simulated time to run */
+#define MSG_HZ 'H'   /* u32 LE SCK frequency */
+#define MSG_TIME 'T' /* reply 'T' with u64 LE board time in ns */
 #define MSG_OK 'K'
 #define MSG_ERR 'E'
 
@@ -128,7 +128,8 @@ static int board_store_open(board_store_t *st, const char *path, bool *created)
         close(fd);
         return FOTA_ERR_IO;
     }
-    st->map = mmap(NULL, FOTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    st->map =
+        mmap(NULL, FOTA_FLASH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (st->map == MAP_FAILED) {
         st->map = NULL;
@@ -170,7 +171,8 @@ static int board_listen(const char *path)
     memcpy(sa.sun_path, path, strlen(path));
     unlink(path);
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1) != 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        listen(fd, 1) != 0) {
         fprintf(stderr, "fota board: socket %s: %s\n", path, strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -215,7 +217,8 @@ static bool board_reply(int fd, uint8_t type, const uint8_t *data, uint16_t len)
 {
     uint8_t h[3] = {type, (uint8_t)len, (uint8_t)(len >> 8)};
 
-    return board_write_all(fd, h, 3) && (!len || board_write_all(fd, data, len));
+    return board_write_all(fd, h, 3) &&
+           (!len || board_write_all(fd, data, len));
 }
 
 /* Serve one message; false when the client is gone or misbehaved. */
@@ -274,14 +277,10 @@ int tool_cmd_board(int argc, char **argv)
     const char *uart = "stdout", *uart2 = "stdout", *max_s = NULL, *cpi = "m4";
     bool help = false, created = false, uart2_line = true, faulted = false;
     const tool_opt_t opts[] = {
-        {"flash", 0, &flash, NULL},
-        {"boot", 0, &boot, NULL},
-        {"init-slot-a", 0, &init_a, NULL},
-        {"spi-socket", 0, &sock, NULL},
-        {"uart", 0, &uart, NULL},
-        {"uart2", 0, &uart2, NULL},
-        {"max-seconds", 0, &max_s, NULL},
-        {"cpi", 0, &cpi, NULL},
+        {"flash", 0, &flash, NULL},        {"boot", 0, &boot, NULL},
+        {"init-slot-a", 0, &init_a, NULL}, {"spi-socket", 0, &sock, NULL},
+        {"uart", 0, &uart, NULL},          {"uart2", 0, &uart2, NULL},
+        {"max-seconds", 0, &max_s, NULL},  {"cpi", 0, &cpi, NULL},
     };
     vboard_config_t cfg;
     const char *pos[1];
@@ -294,24 +293,31 @@ int tool_cmd_board(int argc, char **argv)
     uint64_t sim0;
     bool dead_reported = false;
 
-    if (tool_parse_args("fota board", argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0,
-                        &npos, &help) != 0)
+    if (tool_parse_args("fota board", argc, argv, opts,
+                        sizeof opts / sizeof opts[0], pos, 0, &npos,
+                        &help) != 0)
         return TOOL_EXIT_USAGE;
-    if (help || !flash || (strcmp(uart, "stdout") != 0 && strcmp(uart, "none") != 0) ||
+    if (help || !flash ||
+        (strcmp(uart, "stdout") != 0 && strcmp(uart, "none") != 0) ||
         (strcmp(uart2, "stdout") != 0 && strcmp(uart2, "none") != 0) ||
         (max_s && tool_parse_u32(max_s, &max_sec) != 0) ||
         (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0)) {
         if (!help && strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0)
-            fprintf(stderr, "fota board: --cpi must be m4 or 1, not '%s'\n", cpi);
-        fprintf(help ? stdout : stderr,
-                "usage: fota board --flash FILE [--boot ELF] [--init-slot-a IMG]\n"
-                "                  [--spi-socket PATH] [--uart stdout|none]\n"
-                "                  [--uart2 stdout|none] [--max-seconds S]\n"
-                "                  [--cpi m4|1]\n"
-                "Runs the virtual STM32F407 board: flash persisted in FILE, USART1 on\n"
-                "stdout, USART2 on stdout as \"[usart2] \" lines, SPI1/NRST/PA4 on a\n"
-                "UNIX socket (docs/virtual-board.md). Without a socket, a CPU that\n"
-                "stops on a fault ends the board with exit status 1.\n");
+            fprintf(stderr, "fota board: --cpi must be m4 or 1, not '%s'\n",
+                    cpi);
+        fprintf(
+            help ? stdout : stderr,
+            "usage: fota board --flash FILE [--boot ELF] [--init-slot-a IMG]\n"
+            "                  [--spi-socket PATH] [--uart stdout|none]\n"
+            "                  [--uart2 stdout|none] [--max-seconds S]\n"
+            "                  [--cpi m4|1]\n"
+            "Runs the virtual STM32F407 board: flash persisted in FILE, USART1 "
+            "on\n"
+            "stdout, USART2 on stdout as \"[usart2] \" lines, SPI1/NRST/PA4 on "
+            "a\n"
+            "UNIX socket (docs/virtual-board.md). Without a socket, a CPU "
+            "that\n"
+            "stops on a fault ends the board with exit status 1.\n");
         return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
     }
     if (board_store_open(&st, flash, &created) != 0)
@@ -332,7 +338,8 @@ int tool_cmd_board(int argc, char **argv)
     }
     if (init_a) {
         if (!created) {
-            fprintf(stderr, "fota board: %s exists, --init-slot-a ignored\n", flash);
+            fprintf(stderr, "fota board: %s exists, --init-slot-a ignored\n",
+                    flash);
         } else if (vboard_load_bin(b, init_a, FOTA_SLOT_A_ADDR) != 0) {
             fprintf(stderr, "fota board: cannot load %s into slot A\n", init_a);
             goto out;
@@ -357,11 +364,13 @@ int tool_cmd_board(int argc, char **argv)
     sim0 = vboard_now_ns(b);
 
     while (!s_stop) {
-        double ahead = (double)(vboard_now_ns(b) - sim0) * 1e-9 - (board_wall_s() - wall0);
+        double ahead =
+            (double)(vboard_now_ns(b) - sim0) * 1e-9 - (board_wall_s() - wall0);
         struct pollfd pf[2];
         int nfd = 0, why;
 
-        if (max_sec && vboard_now_ns(b) - sim0 >= (uint64_t)max_sec * 1000000000u)
+        if (max_sec &&
+            vboard_now_ns(b) - sim0 >= (uint64_t)max_sec * 1000000000u)
             break;
         if (lfd >= 0) {
             pf[nfd].fd = cfd >= 0 ? cfd : lfd;
@@ -369,7 +378,8 @@ int tool_cmd_board(int argc, char **argv)
             nfd++;
         }
         /* Sleep only when simulated time is ahead of the wall clock. */
-        if (poll(pf, (nfds_t)nfd, ahead > 0.001 ? (int)(ahead * 1000) : 0) > 0) {
+        if (poll(pf, (nfds_t)nfd, ahead > 0.001 ? (int)(ahead * 1000) : 0) >
+            0) {
             if (cfd < 0) {
                 cfd = accept(lfd, NULL, NULL);
             } else if (!board_serve(cfd, b)) {
@@ -388,9 +398,11 @@ int tool_cmd_board(int argc, char **argv)
         if (ahead > 0.001)
             continue;
         why = vboard_run_ns(b, BOARD_SLICE_NS);
-        if (why == VBOARD_STOP_FAULT || why == VBOARD_STOP_HALT || why == VBOARD_STOP_IDLE) {
+        if (why == VBOARD_STOP_FAULT || why == VBOARD_STOP_HALT ||
+            why == VBOARD_STOP_IDLE) {
             if (!dead_reported)
-                fprintf(stderr, "fota board: CPU stopped (%s); NRST restarts it\n",
+                fprintf(stderr,
+                        "fota board: CPU stopped (%s); NRST restarts it\n",
                         vboard_fault(b) ? vboard_fault(b) : "halt");
             dead_reported = true;
             struct timespec ts = {0, 1000000};

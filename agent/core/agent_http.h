@@ -48,11 +48,11 @@
  * (status, <Code>, headers) to the second.
  */
 enum agent_http_err {
-    AGENT_ERR_CONNECT = -201,  /* connection refused or host unreachable */
-    AGENT_ERR_DNS = -202,      /* host name did not resolve */
-    AGENT_ERR_TLS = -203,      /* TLS handshake or certificate failed */
-    AGENT_ERR_DROPPED = -204,  /* connection dropped during the response */
-    AGENT_ERR_REDIRECT = -210, /* 301/307: the bucket is in another region */
+    AGENT_ERR_CONNECT = -201,    /* connection refused or host unreachable */
+    AGENT_ERR_DNS = -202,        /* host name did not resolve */
+    AGENT_ERR_TLS = -203,        /* TLS handshake or certificate failed */
+    AGENT_ERR_DROPPED = -204,    /* connection dropped during the response */
+    AGENT_ERR_REDIRECT = -210,   /* 301/307: the bucket is in another region */
     AGENT_ERR_CLOCK_SKEW = -211, /* RequestTimeTooSkewed: device clock off */
     AGENT_ERR_NO_BUCKET = -212,  /* NoSuchBucket */
 };
@@ -78,14 +78,14 @@ typedef struct agent_http_hdr {
 } agent_http_hdr_t;
 
 typedef struct agent_http_req {
-    int method;        /* enum agent_http_method */
-    const char *url;   /* absolute http:// or https:// URL, already
+    int method;      /* enum agent_http_method */
+    const char *url; /* absolute http:// or https:// URL, already
                         * percent-encoded as it goes on the wire */
-    bool has_range;    /* send Range: bytes=range_start-range_end */
+    bool has_range;  /* send Range: bytes=range_start-range_end */
     uint32_t range_start;
-    uint32_t range_end; /* inclusive, or AGENT_HTTP_RANGE_OPEN */
-    const char *if_none_match; /* ETag incl. quotes, or NULL */
-    const char *if_match;      /* ETag incl. quotes, or NULL */
+    uint32_t range_end;              /* inclusive, or AGENT_HTTP_RANGE_OPEN */
+    const char *if_none_match;       /* ETag incl. quotes, or NULL */
+    const char *if_match;            /* ETag incl. quotes, or NULL */
     const agent_http_hdr_t *headers; /* extra headers (SigV4 output...) */
     size_t n_headers;
     const uint8_t *body; /* PUT body (may be NULL when body_len is 0) */

@@ -97,16 +97,14 @@ int agent_http_parse_content_range(const char *v, size_t n, uint32_t *start,
     v += 6;
     n -= 6;
     slash = find(v, n, '/');
-    if (slash == NULL ||
-        !dec32(slash + 1, n - (size_t)(slash - v) - 1, &t))
+    if (slash == NULL || !dec32(slash + 1, n - (size_t)(slash - v) - 1, &t))
         return FOTA_ERR_PROTO;
     if (slash - v == 1 && v[0] == '*') {
         a = b = 0;
     } else {
         dash = find(v, (size_t)(slash - v), '-');
         if (dash == NULL || !dec32(v, (size_t)(dash - v), &a) ||
-            !dec32(dash + 1, (size_t)(slash - dash - 1), &b) || b < a ||
-            b >= t)
+            !dec32(dash + 1, (size_t)(slash - dash - 1), &b) || b < a || b >= t)
             return FOTA_ERR_PROTO;
     }
     *start = a;
@@ -200,9 +198,9 @@ void agent_http_hdrs_feed(agent_http_hdrs_t *h, const char *name,
             agent_http_parse_content_length(value, value_len, &h->length);
     } else if (name_is(name, name_len, "Content-Range")) {
         h->has_range = true;
-        h->range_bad = agent_http_parse_content_range(
-                           value, value_len, &h->range_start, &h->range_end,
-                           &h->range_total) != 0;
+        h->range_bad =
+            agent_http_parse_content_range(value, value_len, &h->range_start,
+                                           &h->range_end, &h->range_total) != 0;
     } else if (name_is(name, name_len, "Date")) {
         keep(h->date, value, value_len);
     } else if (name_is(name, name_len, "x-amz-bucket-region")) {

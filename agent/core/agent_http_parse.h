@@ -48,8 +48,7 @@ void agent_http_hdrs_reset(agent_http_hdrs_t *h);
  * blanks). Unknown names are ignored; a repeated header replaces the
  * earlier one. */
 void agent_http_hdrs_feed(agent_http_hdrs_t *h, const char *name,
-                          size_t name_len, const char *value,
-                          size_t value_len);
+                          size_t name_len, const char *value, size_t value_len);
 
 /* A raw header line as libcurl hands it over ("Name: value\r\n"): feeds
  * it when it is a header line. Returns true if it was one, false for a

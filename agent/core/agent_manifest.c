@@ -109,7 +109,8 @@ static int prescan(const char *text, size_t len, agent_manifest_t *m)
                 if (i + 1 >= len)
                     return bad_at(m, "unterminated escape", i);
                 if (text[i + 1] == 'u' && i + 5 < len && text[i + 2] == '0' &&
-                    text[i + 3] == '0' && text[i + 4] == '0' && text[i + 5] == '0')
+                    text[i + 3] == '0' && text[i + 4] == '0' &&
+                    text[i + 5] == '0')
                     return bad_at(m, "escaped NUL (\\u0000) in a string", i);
                 i++; /* the escaped character cannot end the string */
             }
@@ -321,7 +322,8 @@ static int parse_tree(const cJSON *root, agent_manifest_t *m)
     rc = get_str(m, root, NULL, "product", m->product, sizeof m->product);
     if (rc < 0)
         return rc;
-    rc = get_str(m, root, NULL, "version", m->version_str, sizeof m->version_str);
+    rc = get_str(m, root, NULL, "version", m->version_str,
+                 sizeof m->version_str);
     if (rc < 0)
         return rc;
     if (agent_manifest_parse_version(m->version_str, &m->version) < 0)
@@ -375,10 +377,11 @@ static int parse_signature(const cJSON *root, const char *text, size_t len,
     if (end < AGENT_MANIFEST_SIG_TAIL_LEN)
         return bad(m, NULL, "signature", "not the last member");
     tail = text + end - AGENT_MANIFEST_SIG_TAIL_LEN;
-    if (memcmp(tail, AGENT_MANIFEST_SIG_PREFIX, pre) != 0 || tail[pre + 16] != ':' ||
-        memcmp(text + end - 2, "\"}", 2) != 0)
-        return bad(m, NULL, "signature",
-                   "not the last member as ,\"signature\":\"ed25519:<id>:<sig>\"}");
+    if (memcmp(tail, AGENT_MANIFEST_SIG_PREFIX, pre) != 0 ||
+        tail[pre + 16] != ':' || memcmp(text + end - 2, "\"}", 2) != 0)
+        return bad(
+            m, NULL, "signature",
+            "not the last member as ,\"signature\":\"ed25519:<id>:<sig>\"}");
     if (fota_hex_decode(tail + pre, 16, m->key_id, sizeof m->key_id) < 0 ||
         fota_hex_decode(tail + pre + 17, 128, m->sig, sizeof m->sig) < 0)
         return bad(m, NULL, "signature", "key id or signature not hex");
@@ -388,8 +391,8 @@ static int parse_signature(const cJSON *root, const char *text, size_t len,
 }
 
 /* An integral JSON number up to 2^53 (held exactly by the double). */
-static int get_u64(agent_manifest_t *m, const cJSON *obj, const char *path, const char *name,
-                   uint64_t *out)
+static int get_u64(agent_manifest_t *m, const cJSON *obj, const char *path,
+                   const char *name, uint64_t *out)
 {
     const cJSON *it;
     int rc = required(m, obj, path, name, &it);
@@ -432,7 +435,8 @@ static int parse_rollout(const cJSON *root, agent_manifest_t *m)
     }
     rc = member(m, r, "rollout.", "spread_s", &it);
     if (rc == 0)
-        rc = get_uint(m, r, "rollout.", "spread_s", 0, 30u * 86400u, &m->spread_s);
+        rc = get_uint(m, r, "rollout.", "spread_s", 0, 30u * 86400u,
+                      &m->spread_s);
     if (rc < 0 && rc != FOTA_ERR_NOENT)
         return rc;
     rc = required(m, r, "rollout.", "phases", &phases);
@@ -488,17 +492,20 @@ static int parse_freshness(const cJSON *root, agent_manifest_t *m)
     return 0;
 }
 
-void agent_manifest_signed_hash(const char *text, size_t signed_len, uint8_t out[32])
+void agent_manifest_signed_hash(const char *text, size_t signed_len,
+                                uint8_t out[32])
 {
     fota_sha256_t sha;
 
     fota_sha256_init(&sha);
-    fota_sha256_update(&sha, AGENT_MANIFEST_SIG_CONTEXT, sizeof(AGENT_MANIFEST_SIG_CONTEXT) - 1);
+    fota_sha256_update(&sha, AGENT_MANIFEST_SIG_CONTEXT,
+                       sizeof(AGENT_MANIFEST_SIG_CONTEXT) - 1);
     fota_sha256_update(&sha, text, signed_len);
     fota_sha256_final(&sha, out);
 }
 
-void agent_manifest_sign_tail(const char *text, size_t signed_len, const uint8_t seed[32],
+void agent_manifest_sign_tail(const char *text, size_t signed_len,
+                              const uint8_t seed[32],
                               char out[AGENT_MANIFEST_SIG_TAIL_LEN + 1])
 {
     const size_t pre = sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1;
@@ -653,12 +660,14 @@ uint32_t agent_manifest_spread_delay(const char *device_id, uint32_t spread_s)
     if (device_id != NULL)
         fota_sha256_update(&sha, device_id, strlen(device_id));
     fota_sha256_final(&sha, d);
-    return (((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) | ((uint32_t)d[2] << 8) |
-            (uint32_t)d[3]) % spread_s;
+    return (((uint32_t)d[0] << 24) | ((uint32_t)d[1] << 16) |
+            ((uint32_t)d[2] << 8) | (uint32_t)d[3]) %
+           spread_s;
 }
 
-int agent_manifest_rollout_state(const agent_manifest_t *m, const char *device_id,
-                                 uint64_t now, uint64_t *wait_s, unsigned *phase_out)
+int agent_manifest_rollout_state(const agent_manifest_t *m,
+                                 const char *device_id, uint64_t now,
+                                 uint64_t *wait_s, unsigned *phase_out)
 {
     unsigned bucket;
     uint64_t at;
@@ -671,7 +680,8 @@ int agent_manifest_rollout_state(const agent_manifest_t *m, const char *device_i
     for (unsigned i = 0; i < m->n_phases; i++) {
         if (bucket >= m->phase[i].percent)
             continue;
-        at = m->phase[i].start + agent_manifest_spread_delay(device_id, m->spread_s);
+        at = m->phase[i].start +
+             agent_manifest_spread_delay(device_id, m->spread_s);
         if (phase_out)
             *phase_out = i;
         if (now >= at)

@@ -56,7 +56,8 @@
 enum agent_manifest_err {
     AGENT_ERR_MANIFEST_UNSIGNED = -220, /* a key is configured, no signature */
     AGENT_ERR_MANIFEST_EXPIRED = -221,  /* "expires" is in the past */
-    AGENT_ERR_MANIFEST_REPLAYED = -222, /* sequence below the highest accepted */
+    AGENT_ERR_MANIFEST_REPLAYED =
+        -222, /* sequence below the highest accepted */
 };
 
 /* Field limits (NUL included where a string is kept). */
@@ -76,7 +77,8 @@ enum agent_manifest_err {
 /* The signature member as it ends a signed manifest: ,"signature":"ed25519:
  * + 16 hex + ':' + 128 hex + '"' + '}'. */
 #define AGENT_MANIFEST_SIG_PREFIX ",\"signature\":\"ed25519:"
-#define AGENT_MANIFEST_SIG_TAIL_LEN (sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1 + 16 + 1 + 128 + 2)
+#define AGENT_MANIFEST_SIG_TAIL_LEN                                            \
+    (sizeof(AGENT_MANIFEST_SIG_PREFIX) - 1 + 16 + 1 + 128 + 2)
 /* Domain separation of the signed bytes. */
 #define AGENT_MANIFEST_SIG_CONTEXT "fota-manifest-v1\n"
 /* Room for the reason a manifest was refused (agent_manifest_t.error). */
@@ -98,7 +100,7 @@ typedef struct agent_manifest_phase {
 typedef struct agent_manifest {
     char product[AGENT_MANIFEST_PRODUCT_SIZE];
     char version_str[AGENT_MANIFEST_VERSION_SIZE]; /* as published */
-    fota_version_t version;                         /* parsed */
+    fota_version_t version;                        /* parsed */
     uint32_t security_counter;
     uint8_t rollout_percent; /* 0..100 */
     char published_at[AGENT_MANIFEST_DATE_SIZE];
@@ -108,14 +110,15 @@ typedef struct agent_manifest {
      * in order: percent and start never decrease. */
     uint8_t n_phases;
     agent_manifest_phase_t phase[AGENT_MANIFEST_PHASES_MAX];
-    uint32_t spread_s; /* devices wait H(device_id) mod spread_s after their phase starts */
+    uint32_t
+        spread_s; /* devices wait H(device_id) mod spread_s after their phase starts */
     bool halted;       /* no device starts this release */
-    uint32_t sequence;  /* 0 when absent */
-    uint64_t expires;   /* Unix seconds, 0 when absent */
-    bool is_signed;     /* a "signature" member was present (not verified) */
-    uint8_t key_id[8];  /* from the signature */
+    uint32_t sequence; /* 0 when absent */
+    uint64_t expires;  /* Unix seconds, 0 when absent */
+    bool is_signed;    /* a "signature" member was present (not verified) */
+    uint8_t key_id[8]; /* from the signature */
     uint8_t sig[64];
-    size_t signed_len;  /* bytes of the text the signature covers */
+    size_t signed_len; /* bytes of the text the signature covers */
     /* Why agent_manifest_parse() refused the text, NUL-terminated, e.g.
      * "slots.b.sha256: not 64 hex digits" or "nesting deeper than 8 levels
      * at byte 8"; "" after a success. */
@@ -159,12 +162,14 @@ int agent_manifest_verify(agent_manifest_t *m, const char *text, size_t len,
  * (AGENT_MANIFEST_SIG_TAIL_LEN characters and a NUL into out), signed
  * with the release-manifest key's 32-byte seed. For publishers and
  * tests; a device only verifies. */
-void agent_manifest_sign_tail(const char *text, size_t signed_len, const uint8_t seed[32],
+void agent_manifest_sign_tail(const char *text, size_t signed_len,
+                              const uint8_t seed[32],
                               char out[AGENT_MANIFEST_SIG_TAIL_LEN + 1]);
 
 /* The bytes a signature covers: SHA-256 of the context and the signed
  * prefix (used by the publisher to sign and by the agent to verify). */
-void agent_manifest_signed_hash(const char *text, size_t signed_len, uint8_t out[32]);
+void agent_manifest_signed_hash(const char *text, size_t signed_len,
+                                uint8_t out[32]);
 
 /*
  * Parse "major.minor.patch[+build]" (decimal, no sign, no leading '+',
@@ -197,8 +202,9 @@ uint32_t agent_manifest_spread_delay(const char *device_id, uint32_t spread_s);
 /* enum agent_rollout_state of device_id at now (Unix seconds); with
  * AGENT_ROLLOUT_WAIT, *wait_s (may be NULL) is how long until it may go
  * and *phase_out (may be NULL) the index of its phase. */
-int agent_manifest_rollout_state(const agent_manifest_t *m, const char *device_id,
-                                 uint64_t now, uint64_t *wait_s, unsigned *phase_out);
+int agent_manifest_rollout_state(const agent_manifest_t *m,
+                                 const char *device_id, uint64_t now,
+                                 uint64_t *wait_s, unsigned *phase_out);
 
 /* True when the device takes part in m's rollout:
  * bucket < m->rollout_percent (so 0% selects none and 100% selects all). */

@@ -27,8 +27,8 @@
 #include <stdint.h>
 
 /* The struct that contains member `member` (of type T) at address ptr. */
-#define AGENT_CONTAINER_OF(ptr, type, member) \
-    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define AGENT_CONTAINER_OF(ptr, type, member)                                  \
+    ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* ---- SPI master (mode 0, 8-bit, MSB first) ---------------------------- */
 

@@ -20,7 +20,7 @@
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SCOPE_TERM "aws4_request"
-#define FIELD_MAX 128   /* access key, secret, region, service: sanity cap */
+#define FIELD_MAX 128 /* access key, secret, region, service: sanity cap */
 #define SIGNED_LIST_MAX 384
 #define URL_MAX 1024
 
@@ -86,7 +86,8 @@ static int enc_next(enc_it_t *it)
         return -1;
     c = (uint8_t)it->p[it->i];
     if (it->decode && c == '%' && it->i + 2 < it->len &&
-        fota_hex_digit(it->p[it->i + 1]) >= 0 && fota_hex_digit(it->p[it->i + 2]) >= 0) {
+        fota_hex_digit(it->p[it->i + 1]) >= 0 &&
+        fota_hex_digit(it->p[it->i + 2]) >= 0) {
         c = (uint8_t)(fota_hex_digit(it->p[it->i + 1]) * 16 +
                       fota_hex_digit(it->p[it->i + 2]));
         it->i += 3;
@@ -242,8 +243,7 @@ static int qp_cmp(const qp_ent_t *a, const qp_ent_t *b)
     return enc_cmp(&ia, &ib);
 }
 
-static int add_hdr(hdr_ent_t *h, size_t *n, const char *name,
-                   const char *value)
+static int add_hdr(hdr_ent_t *h, size_t *n, const char *name, const char *value)
 {
     size_t nl = str_len(name);
 
@@ -423,8 +423,8 @@ static void put_scope(fota_sb_t *ob, const char *ts,
  */
 static int sign_common(const agent_sigv4_req_t *req,
                        const agent_sigv4_cred_t *cred, bool presign,
-                       uint32_t expires_s, char *signed_list,
-                       size_t signed_cap, char sig_hex[AGENT_SIGV4_HEX_SIZE],
+                       uint32_t expires_s, char *signed_list, size_t signed_cap,
+                       char sig_hex[AGENT_SIGV4_HEX_SIZE],
                        char creq_hex[AGENT_SIGV4_HEX_SIZE])
 {
     hdr_ent_t hdrs[AGENT_SIGV4_MAX_HEADERS];
@@ -457,8 +457,8 @@ static int sign_common(const agent_sigv4_req_t *req,
         if (rc == 0)
             rc = add_hdr(hdrs, &nh, "x-amz-date", req->timestamp);
         if (rc == 0 && str_len(cred->session_token) > 0)
-            rc = add_hdr(hdrs, &nh, "x-amz-security-token",
-                         cred->session_token);
+            rc =
+                add_hdr(hdrs, &nh, "x-amz-security-token", cred->session_token);
     }
     for (size_t i = 0; rc == 0 && i < req->n_headers; i++)
         rc = add_hdr(hdrs, &nh, req->headers[i].name, req->headers[i].value);
@@ -501,12 +501,12 @@ static int sign_common(const agent_sigv4_req_t *req,
             rc = add_qp(qps, &nq, "X-Amz-Date", 10, req->timestamp,
                         strlen(req->timestamp), false);
         if (rc == 0)
-            rc = add_qp(qps, &nq, "X-Amz-Expires", 13, expires,
-                        strlen(expires), false);
-        if (rc == 0 && str_len(cred->session_token) > 0)
-            rc = add_qp(qps, &nq, "X-Amz-Security-Token", 20,
-                        cred->session_token, strlen(cred->session_token),
+            rc = add_qp(qps, &nq, "X-Amz-Expires", 13, expires, strlen(expires),
                         false);
+        if (rc == 0 && str_len(cred->session_token) > 0)
+            rc =
+                add_qp(qps, &nq, "X-Amz-Security-Token", 20,
+                       cred->session_token, strlen(cred->session_token), false);
         if (rc == 0)
             rc = add_qp(qps, &nq, "X-Amz-SignedHeaders", 19, signed_list,
                         strlen(signed_list), false);
@@ -527,8 +527,7 @@ static int sign_common(const agent_sigv4_req_t *req,
             sink_putc(&sink, '&');
         sink_enc(&sink, qps[i].name, qps[i].name_len, qps[i].decode, false);
         sink_putc(&sink, '=');
-        sink_enc(&sink, qps[i].value, qps[i].value_len, qps[i].decode,
-                 false);
+        sink_enc(&sink, qps[i].value, qps[i].value_len, qps[i].decode, false);
     }
     sink_putc(&sink, '\n');
     for (size_t i = 0; i < nh; i++) {
@@ -565,8 +564,7 @@ static int sign_common(const agent_sigv4_req_t *req,
         return FOTA_ERR_NOMEM;
     fota_hmac_sha256(key, ob.len, req->timestamp, 8, mac);
     memset(key, 0, sizeof key);
-    fota_hmac_sha256(mac, sizeof mac, cred->region, strlen(cred->region),
-                     mac);
+    fota_hmac_sha256(mac, sizeof mac, cred->region, strlen(cred->region), mac);
     fota_hmac_sha256(mac, sizeof mac, cred->service, strlen(cred->service),
                      mac);
     fota_hmac_sha256(mac, sizeof mac, SCOPE_TERM, strlen(SCOPE_TERM), mac);
@@ -588,8 +586,8 @@ int agent_sigv4_authorization(const agent_sigv4_req_t *req,
 
     if (out == NULL)
         return FOTA_ERR_INVAL;
-    rc = sign_common(req, cred, false, 0, signed_list, sizeof signed_list,
-                     sig, creq);
+    rc = sign_common(req, cred, false, 0, signed_list, sizeof signed_list, sig,
+                     creq);
     if (rc < 0)
         return rc;
     if (creq_hash_hex != NULL)
@@ -730,15 +728,14 @@ int agent_sigv4_sign_url(const char *method, const char *url,
     req.query = query;
     req.headers = headers;
     req.n_headers = n_headers;
-    req.payload_hash = payload_hash != NULL ? payload_hash
-                                            : AGENT_SIGV4_EMPTY_SHA256;
+    req.payload_hash =
+        payload_hash != NULL ? payload_hash : AGENT_SIGV4_EMPTY_SHA256;
     req.timestamp = timestamp;
     rc = agent_sigv4_authorization(&req, cred, out->authorization,
                                    sizeof out->authorization, NULL);
     if (rc < 0)
         return rc;
     memcpy(out->date, timestamp, AGENT_SIGV4_TIMESTAMP_SIZE);
-    memcpy(out->content_sha256, req.payload_hash,
-           strlen(req.payload_hash) + 1);
+    memcpy(out->content_sha256, req.payload_hash, strlen(req.payload_hash) + 1);
     return 0;
 }

@@ -49,7 +49,7 @@
 #define AGENT_SIGV4_AUTH_SIZE 512
 
 /* Payload hash of a GET/HEAD (SHA-256 of the empty string). */
-#define AGENT_SIGV4_EMPTY_SHA256 \
+#define AGENT_SIGV4_EMPTY_SHA256                                               \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define AGENT_SIGV4_UNSIGNED_PAYLOAD "UNSIGNED-PAYLOAD"
 
@@ -60,7 +60,7 @@ typedef struct agent_sigv4_hdr {
 
 /* Who signs: the credential scope is <date>/<region>/<service>/aws4_request. */
 typedef struct agent_sigv4_cred {
-    const char *access_key;    /* AKIA... */
+    const char *access_key; /* AKIA... */
     const char *secret_key;
     const char *session_token; /* STS token or NULL; when set it is signed
                                 * as x-amz-security-token (send it too) */
@@ -70,12 +70,12 @@ typedef struct agent_sigv4_cred {
 
 /* What is signed. */
 typedef struct agent_sigv4_req {
-    const char *method;       /* "GET", "HEAD", "PUT" */
-    const char *host;         /* Host header value: "bucket.s3.amazonaws.com"
+    const char *method; /* "GET", "HEAD", "PUT" */
+    const char *host;   /* Host header value: "bucket.s3.amazonaws.com"
                                * or "127.0.0.1:4569" (port included when the
                                * URL has one) */
-    const char *path;         /* wire path starting with '/', no query */
-    const char *query;        /* wire query without '?', or NULL/"" */
+    const char *path;   /* wire path starting with '/', no query */
+    const char *query;  /* wire query without '?', or NULL/"" */
     const agent_sigv4_hdr_t *headers; /* other headers to sign (Range,
                                * Date, x-amz-storage-class...), or NULL */
     size_t n_headers;
@@ -122,7 +122,7 @@ int agent_sigv4_presign(const agent_sigv4_req_t *req,
 
 /* The headers a signed S3 request carries besides Host. */
 typedef struct agent_sigv4_signed {
-    char date[AGENT_SIGV4_TIMESTAMP_SIZE];        /* x-amz-date */
+    char date[AGENT_SIGV4_TIMESTAMP_SIZE];         /* x-amz-date */
     char content_sha256[AGENT_SIGV4_HEX_SIZE + 2]; /* x-amz-content-sha256 */
     char authorization[AGENT_SIGV4_AUTH_SIZE];     /* Authorization */
 } agent_sigv4_signed_t;

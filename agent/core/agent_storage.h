@@ -61,8 +61,8 @@ typedef struct agent_storage_ops {
     int (*rec_read)(struct agent_storage *self, unsigned copy, void *buf,
                     size_t len);
     /* Write record copy `copy`; durable when it returns 0. */
-    int (*rec_write)(struct agent_storage *self, unsigned copy,
-                     const void *buf, size_t len);
+    int (*rec_write)(struct agent_storage *self, unsigned copy, const void *buf,
+                     size_t len);
 } agent_storage_ops_t;
 
 typedef struct agent_storage {

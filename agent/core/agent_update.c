@@ -172,15 +172,18 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         put_ver(buf + 400 + 8 * i, &r->rejected[i]);
     fota_put_le32(buf + 464, r->manifest_seq);
-    fota_put_le32(buf + REC_OFF_CRC, fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
+    fota_put_le32(buf + REC_OFF_CRC,
+                  fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
 }
 
 int agent_upd_rec_decode(agent_upd_rec_t *r,
                          const uint8_t buf[AGENT_STORAGE_REC_SIZE])
 {
     memset(r, 0, sizeof(*r));
-    if (fota_get_le32(buf) != REC_MAGIC || fota_get_le16(buf + 4) != REC_FORMAT ||
-        fota_get_le32(buf + REC_OFF_CRC) != fota_crc32_ieee_update(0, buf, REC_OFF_CRC))
+    if (fota_get_le32(buf) != REC_MAGIC ||
+        fota_get_le16(buf + 4) != REC_FORMAT ||
+        fota_get_le32(buf + REC_OFF_CRC) !=
+            fota_crc32_ieee_update(0, buf, REC_OFF_CRC))
         return FOTA_ERR_CORRUPT;
     r->seq = fota_get_le32(buf + 8);
     r->phase = buf[12];
@@ -345,7 +348,8 @@ static int upd_prefixed_url(agent_update_t *u, const char *rest,
 static int upd_transport_error(agent_update_t *u, const char *method, int rc);
 
 /* Open a request on u->url, signed when credentials are configured. */
-static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method)
+static int upd_open(agent_update_t *u, agent_http_req_t *req,
+                    const char *method)
 {
     agent_http_hdr_t hdr[4];
     size_t n = 0;
@@ -390,10 +394,12 @@ static int upd_open(agent_update_t *u, agent_http_req_t *req, const char *method
         if (rc < 0)
             return rc;
         hdr[n++] = (agent_http_hdr_t){"x-amz-date", u->sig.date};
-        hdr[n++] = (agent_http_hdr_t){"x-amz-content-sha256", u->sig.content_sha256};
+        hdr[n++] =
+            (agent_http_hdr_t){"x-amz-content-sha256", u->sig.content_sha256};
         hdr[n++] = (agent_http_hdr_t){"Authorization", u->sig.authorization};
         if (u->cfg.session_token)
-            hdr[n++] = (agent_http_hdr_t){"x-amz-security-token", u->cfg.session_token};
+            hdr[n++] = (agent_http_hdr_t){"x-amz-security-token",
+                                          u->cfg.session_token};
     }
     req->headers = hdr;
     req->n_headers = n;
@@ -481,8 +487,8 @@ int agent_update_parse_http_date(const char *s, uint64_t *unix_s)
         return FOTA_ERR_PROTO;
     if (day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 || ss > 60)
         return FOTA_ERR_PROTO;
-    *unix_s = (uint64_t)days_from_civil(year, mon, day) * 86400u +
-              hh * 3600u + mm * 60u + ss;
+    *unix_s = (uint64_t)days_from_civil(year, mon, day) * 86400u + hh * 3600u +
+              mm * 60u + ss;
     return 0;
 }
 
@@ -543,7 +549,8 @@ static int upd_transport_error(agent_update_t *u, const char *method, int rc)
 }
 
 /* The image body stopped at pos of size bytes. */
-static void upd_body_error(agent_update_t *u, int rc, uint32_t pos, uint32_t size)
+static void upd_body_error(agent_update_t *u, int rc, uint32_t pos,
+                           uint32_t size)
 {
     fota_sb_t s;
     size_t n;
@@ -559,7 +566,8 @@ static void upd_body_error(agent_update_t *u, int rc, uint32_t pos, uint32_t siz
     fota_sb_puts(&s, " bytes");
 }
 
-static int upd_header(agent_update_t *u, const char *name, char *buf, size_t len)
+static int upd_header(agent_update_t *u, const char *name, char *buf,
+                      size_t len)
 {
     buf[0] = '\0';
     if (!u->p.http->ops->header)
@@ -606,7 +614,8 @@ static int upd_s3_error(agent_update_t *u, const char *method, int st)
     int rc = upd_http_error(st);
 
     while (n < sizeof(u->io) - 1) {
-        int r = u->p.http->ops->read(u->p.http, u->io + n, sizeof(u->io) - 1 - n);
+        int r =
+            u->p.http->ops->read(u->p.http, u->io + n, sizeof(u->io) - 1 - n);
         if (r <= 0)
             break;
         n += (size_t)r;
@@ -660,17 +669,28 @@ static int upd_s3_error(agent_update_t *u, const char *method, int st)
 const char *agent_update_strerror(int err)
 {
     switch (err) {
-    case AGENT_ERR_CONNECT: return "cannot connect (refused or unreachable)";
-    case AGENT_ERR_DNS: return "host name not resolved";
-    case AGENT_ERR_TLS: return "TLS handshake or certificate failed";
-    case AGENT_ERR_DROPPED: return "connection dropped";
-    case AGENT_ERR_REDIRECT: return "redirect: bucket in another region";
-    case AGENT_ERR_CLOCK_SKEW: return "clock skew";
-    case AGENT_ERR_NO_BUCKET: return "no such bucket";
-    case AGENT_ERR_MANIFEST_UNSIGNED: return "manifest not signed";
-    case AGENT_ERR_MANIFEST_EXPIRED: return "manifest expired";
-    case AGENT_ERR_MANIFEST_REPLAYED: return "manifest older than one accepted (replay)";
-    default: return fota_strerror(err);
+    case AGENT_ERR_CONNECT:
+        return "cannot connect (refused or unreachable)";
+    case AGENT_ERR_DNS:
+        return "host name not resolved";
+    case AGENT_ERR_TLS:
+        return "TLS handshake or certificate failed";
+    case AGENT_ERR_DROPPED:
+        return "connection dropped";
+    case AGENT_ERR_REDIRECT:
+        return "redirect: bucket in another region";
+    case AGENT_ERR_CLOCK_SKEW:
+        return "clock skew";
+    case AGENT_ERR_NO_BUCKET:
+        return "no such bucket";
+    case AGENT_ERR_MANIFEST_UNSIGNED:
+        return "manifest not signed";
+    case AGENT_ERR_MANIFEST_EXPIRED:
+        return "manifest expired";
+    case AGENT_ERR_MANIFEST_REPLAYED:
+        return "manifest older than one accepted (replay)";
+    default:
+        return fota_strerror(err);
     }
 }
 
@@ -782,7 +802,8 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     fota_sb_t s;
     int rc;
 
-    if (!u->cfg.report || !u->cfg.access_key || !u->cfg.access_key[0] || !u->p.utc)
+    if (!u->cfg.report || !u->cfg.access_key || !u->cfg.access_key[0] ||
+        !u->p.utc)
         return;
     if (u->p.utc->ops->now(u->p.utc, &now) < 0)
         now = 0;
@@ -826,7 +847,8 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     sb_json(&s, err ? u->err_detail : "");
     fota_sb_puts(&s, "\"");
     fota_sb_puts(&s, ",\"bytes_downloaded\":");
-    fota_sb_put_u64(&s, u->rec.downloaded ? u->rec.downloaded : u->report_downloaded);
+    fota_sb_put_u64(&s, u->rec.downloaded ? u->rec.downloaded
+                                          : u->report_downloaded);
     fota_sb_puts(&s, ",\"artifact\":");
     if (u->rec.key[0]) {
         fota_sb_puts(&s, "\"");
@@ -900,7 +922,8 @@ static int upd_finish(agent_update_t *u, int outcome)
     u->outcome = (uint8_t)outcome;
     u->last_error = 0;
     u->stats.errors = 0;
-    upd_log(u, AGENT_LOG_INFO, "cycle: ", agent_update_outcome_name(outcome), 0, false);
+    upd_log(u, AGENT_LOG_INFO, "cycle: ", agent_update_outcome_name(outcome), 0,
+            false);
     upd_event(u, AGENT_EV_OUTCOME, (uint32_t)outcome, 0);
     if (outcome == AGENT_OUT_UPDATED || outcome == AGENT_OUT_ROLLED_BACK)
         upd_report(u, outcome, 0);
@@ -989,7 +1012,8 @@ static uint8_t upd_rollout_skip(agent_update_t *u)
 
     if (u->p.utc && u->p.utc->ops->now(u->p.utc, &now) < 0)
         now = 0; /* time unknown: only phases that start at 0 are open */
-    st = agent_manifest_rollout_state(&u->manifest, u->cfg.device_id, now, &wait, &phase);
+    st = agent_manifest_rollout_state(&u->manifest, u->cfg.device_id, now,
+                                      &wait, &phase);
     if (st == AGENT_ROLLOUT_GO)
         return AGENT_SKIP_NONE;
     if (st == AGENT_ROLLOUT_HALTED)
@@ -1020,7 +1044,8 @@ static int upd_decide(agent_update_t *u)
 
     if (strncmp(m->product, u->cfg.product, sizeof(m->product)) != 0)
         skip = AGENT_SKIP_PRODUCT;
-    else if (upd_running(u, &run, NULL) && fota_version_cmp(&m->version, &run) <= 0)
+    else if (upd_running(u, &run, NULL) &&
+             fota_version_cmp(&m->version, &run) <= 0)
         skip = AGENT_SKIP_NOT_NEWER;
     else if (upd_is_rejected(u, &m->version))
         skip = AGENT_SKIP_REJECTED;
@@ -1030,7 +1055,8 @@ static int upd_decide(agent_update_t *u)
         skip = upd_rollout_skip(u);
     u->stats.last_skip = skip;
     if (skip != AGENT_SKIP_NONE) {
-        upd_log(u, AGENT_LOG_INFO, "decide: skip, ", agent_update_skip_name(skip), 0, false);
+        upd_log(u, AGENT_LOG_INFO, "decide: skip, ",
+                agent_update_skip_name(skip), 0, false);
         return 0;
     }
     return 1;
@@ -1046,7 +1072,8 @@ static int upd_take(agent_update_t *u)
     if (slot < 0 || slot >= FOTA_SLOT_COUNT)
         return FOTA_ERR_PROTO;
     ms = &m->slot[slot];
-    if (ms->size < FOTA_IMAGE_HDR_SIZE || ms->size % 4 || ms->size > FOTA_SLOT_SIZE)
+    if (ms->size < FOTA_IMAGE_HDR_SIZE || ms->size % 4 ||
+        ms->size > FOTA_SLOT_SIZE)
         return FOTA_ERR_CORRUPT;
     if (ms->size > u->p.storage->ops->size(u->p.storage))
         return FOTA_ERR_NOSPC;
@@ -1107,7 +1134,8 @@ static int upd_fetch_session(agent_update_t *u)
 {
     agent_storage_t *sto = u->p.storage;
     uint32_t unit = upd_unit(u);
-    uint32_t step = round_up(u->cfg.checkpoint_bytes ? u->cfg.checkpoint_bytes : unit, unit);
+    uint32_t step = round_up(
+        u->cfg.checkpoint_bytes ? u->cfg.checkpoint_bytes : unit, unit);
     uint32_t off = u->rec.downloaded;
     uint32_t size = u->rec.size;
     uint32_t pos, next_cp;
@@ -1161,7 +1189,8 @@ static int upd_fetch_session(agent_update_t *u)
             if (rc < 0)
                 goto out;
         } else if (strcmp(etag, u->rec.image_etag) != 0) {
-            upd_log(u, AGENT_LOG_WARN, "fetch: ETag changed to ", etag, 0, false);
+            upd_log(u, AGENT_LOG_WARN, "fetch: ETag changed to ", etag, 0,
+                    false);
             rc = FOTA_ERR_STALE;
             goto out;
         }
@@ -1194,7 +1223,8 @@ static int upd_fetch_session(agent_update_t *u)
     pos = off;
     next_cp = off + step;
     while (pos < size) {
-        uint32_t want = size - pos < sizeof(u->io) ? size - pos : (uint32_t)sizeof(u->io);
+        uint32_t want =
+            size - pos < sizeof(u->io) ? size - pos : (uint32_t)sizeof(u->io);
         int n = u->p.http->ops->read(u->p.http, u->io, want);
 
         if (n <= 0) {
@@ -1206,7 +1236,8 @@ static int upd_fetch_session(agent_update_t *u)
             upd_body_error(u, rc, pos, size);
             if (pos / unit * unit > u->rec.downloaded &&
                 upd_checkpoint(u, pos / unit * unit) < 0)
-                upd_log(u, AGENT_LOG_WARN, "fetch: checkpoint after drop failed", NULL, 0, false);
+                upd_log(u, AGENT_LOG_WARN,
+                        "fetch: checkpoint after drop failed", NULL, 0, false);
             goto out;
         }
         rc = sto->ops->write(sto, pos, u->io, (size_t)n);
@@ -1239,19 +1270,22 @@ static int upd_fetch(agent_update_t *u)
         if (rc == 0)
             return 0;
         if (rc == FOTA_ERR_STALE) {
-            upd_log(u, AGENT_LOG_WARN, "fetch: image changed, restarting at 0", NULL, 0, false);
+            upd_log(u, AGENT_LOG_WARN, "fetch: image changed, restarting at 0",
+                    NULL, 0, false);
             int r2 = upd_restart_download(u);
             if (r2 < 0)
                 return r2;
             continue;
         }
-        if (rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT || rc == FOTA_ERR_CORRUPT ||
-            rc == FOTA_ERR_NOMEM || rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC ||
+        if (rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT ||
+            rc == FOTA_ERR_CORRUPT || rc == FOTA_ERR_NOMEM ||
+            rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC ||
             rc == FOTA_ERR_PERM || rc == AGENT_ERR_REDIRECT ||
             rc == AGENT_ERR_CLOCK_SKEW || rc == AGENT_ERR_NO_BUCKET ||
             rc == AGENT_ERR_DNS || rc == AGENT_ERR_TLS)
             return rc; /* resuming cannot help */
-        upd_log(u, AGENT_LOG_WARN, "fetch: interrupted, resuming at checkpoint", NULL, rc, true);
+        upd_log(u, AGENT_LOG_WARN, "fetch: interrupted, resuming at checkpoint",
+                NULL, rc, true);
         /* Short pause before resuming; the cycle back-off handles the rest. */
         u->p.clock->ops->sleep_ms(u->p.clock, 100u << (i < 4 ? i : 4));
     }
@@ -1290,7 +1324,8 @@ static int upd_verify(agent_update_t *u)
     fota_sha256_update(&file_sha, hdr_buf, sizeof(hdr_buf));
     fota_image_hash_start(&img_sha, hdr_buf);
     for (uint32_t off = FOTA_IMAGE_HDR_SIZE; off < size;) {
-        uint32_t n = size - off < sizeof(u->io) ? size - off : (uint32_t)sizeof(u->io);
+        uint32_t n =
+            size - off < sizeof(u->io) ? size - off : (uint32_t)sizeof(u->io);
 
         rc = sto->ops->read(sto, off, u->io, n);
         if (rc < 0)
@@ -1320,7 +1355,8 @@ static int upd_read_staged(void *ctx, uint32_t off, void *buf, size_t len)
     return u->p.storage->ops->read(u->p.storage, off, buf, len);
 }
 
-static void upd_flash_progress(void *ctx, int phase, uint32_t done, uint32_t total)
+static void upd_flash_progress(void *ctx, int phase, uint32_t done,
+                               uint32_t total)
 {
     agent_update_t *u = ctx;
 
@@ -1394,7 +1430,8 @@ static uint32_t upd_staged_window_ms(agent_update_t *u)
 {
     fota_image_hdr_t hdr;
 
-    if (u->p.storage->ops->read(u->p.storage, 0, u->io, FOTA_IMAGE_HDR_SIZE) < 0 ||
+    if (u->p.storage->ops->read(u->p.storage, 0, u->io, FOTA_IMAGE_HDR_SIZE) <
+            0 ||
         fota_image_hdr_decode(&hdr, u->io) < 0)
         return FOTA_CONFIRM_WINDOW_DEFAULT_MS;
     return fota_image_confirm_window_ms(&hdr);
@@ -1475,7 +1512,8 @@ static int upd_settle_trial(agent_update_t *u)
                                    : FOTA_CONFIRM_WINDOW_DEFAULT_MS;
     int rc;
 
-    for (uint32_t i = 0; i < u->cfg.observe_tries && upd_trial_pending(u); i++) {
+    for (uint32_t i = 0; i < u->cfg.observe_tries && upd_trial_pending(u);
+         i++) {
         /* A trial is running: let it have its window before asking again
          * (asking never resets a running application). */
         tclk->ops->sleep_ms(tclk, window + u->cfg.observe_wait_ms);
@@ -1536,7 +1574,8 @@ static int upd_resume(agent_update_t *u, bool have_status)
     }
     rc = upd_verify(u);
     if (rc < 0) {
-        upd_log(u, AGENT_LOG_ERROR, "verify: staged image rejected", NULL, rc, true);
+        upd_log(u, AGENT_LOG_ERROR, "verify: staged image rejected", NULL, rc,
+                true);
         /* Nothing reached the target. Start over from 0, and re-read the
          * manifest next time (it may have been fixed). */
         (void)upd_restart_download(u);
@@ -1558,7 +1597,9 @@ static int upd_resume(agent_update_t *u, bool have_status)
             u->p.target->commit_refused) {
             if (u->p.target->commit_refused) {
                 u->stats.refused++;
-                upd_log(u, AGENT_LOG_ERROR, "commit: refused by the bootloader, release recorded as refused",
+                upd_log(u, AGENT_LOG_ERROR,
+                        "commit: refused by the bootloader, release recorded "
+                        "as refused",
                         NULL, rc, true);
             }
             upd_remember_rejected(u, &u->rec.version);
@@ -1606,7 +1647,8 @@ static int upd_check_manifest(agent_update_t *u, size_t len)
     fota_sb_puts(&s, m->version_str);
     fota_sb_puts(&s, " refused: ");
     if (!m->is_signed) {
-        fota_sb_puts(&s, "no signature, and a release-manifest key is configured");
+        fota_sb_puts(&s,
+                     "no signature, and a release-manifest key is configured");
         return AGENT_ERR_MANIFEST_UNSIGNED;
     }
     rc = agent_manifest_verify(m, u->text, len, u->cfg.manifest_pubkey);
@@ -1615,7 +1657,8 @@ static int upd_check_manifest(agent_update_t *u, size_t len)
         return rc;
     }
     if (!u->p.utc || u->p.utc->ops->now(u->p.utc, &now) < 0) {
-        fota_sb_puts(&s, "the time is not known, so its expiry cannot be checked");
+        fota_sb_puts(&s,
+                     "the time is not known, so its expiry cannot be checked");
         return FOTA_ERR_TIMEOUT;
     }
     if (m->expires == 0 || m->expires <= now) {
@@ -1663,9 +1706,11 @@ int agent_update_run_once(agent_update_t *u)
         }
         return upd_resume(u, false);
     }
-    rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena), &u->manifest);
+    rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena),
+                              &u->manifest);
     if (rc < 0) {
-        upd_log(u, AGENT_LOG_WARN, "manifest refused: ", u->manifest.error, 0, false);
+        upd_log(u, AGENT_LOG_WARN, "manifest refused: ", u->manifest.error, 0,
+                false);
         return upd_fail(u, rc);
     }
     rc = upd_check_manifest(u, len);
@@ -1673,7 +1718,8 @@ int agent_update_run_once(agent_update_t *u)
         return upd_fail(u, rc);
     if (u->rec.phase != AGENT_UPD_IDLE &&
         ver_eq(&u->manifest.version, &u->rec.version) &&
-        memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256, FOTA_SHA256_SIZE) == 0) {
+        memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256,
+               FOTA_SHA256_SIZE) == 0) {
         /* Same release as the one in progress (the manifest was
          * republished, or this is the first poll after a restart). */
         memcpy(u->rec.manifest_etag, etag, sizeof(etag));
@@ -1690,7 +1736,9 @@ int agent_update_run_once(agent_update_t *u)
          * remembered even though the new release replaces it. */
         if (upd_judge(u) == AGENT_OUT_ROLLED_BACK)
             upd_remember_rejected(u, &u->rec.version);
-        upd_log(u, AGENT_LOG_INFO, "poll: new release replaces the one in progress", NULL, 0, false);
+        upd_log(u, AGENT_LOG_INFO,
+                "poll: new release replaces the one in progress", NULL, 0,
+                false);
         u->rec.phase = AGENT_UPD_IDLE;
     }
     rc = upd_decide(u);
@@ -1733,10 +1781,11 @@ int agent_update_init(agent_update_t *u, const agent_update_cfg_t *cfg,
 {
     uint32_t h = 2166136261u;
 
-    if (!u || !cfg || !ports || !ports->http || !ports->storage || !ports->target ||
-        !ports->clock || !cfg->endpoint || !cfg->bucket || !cfg->device_id ||
-        !cfg->device_id[0] || !cfg->prefix || !cfg->product || !cfg->region ||
-        !cfg->fetch_attempts || !cfg->observe_tries)
+    if (!u || !cfg || !ports || !ports->http || !ports->storage ||
+        !ports->target || !ports->clock || !cfg->endpoint || !cfg->bucket ||
+        !cfg->device_id || !cfg->device_id[0] || !cfg->prefix ||
+        !cfg->product || !cfg->region || !cfg->fetch_attempts ||
+        !cfg->observe_tries)
         return FOTA_ERR_INVAL;
     memset(u, 0, sizeof(*u));
     u->cfg = *cfg;
@@ -1787,28 +1836,45 @@ uint32_t agent_update_next_delay_ms(agent_update_t *u)
 const char *agent_update_outcome_name(int outcome)
 {
     switch (outcome) {
-    case AGENT_OUT_NONE: return "none";
-    case AGENT_OUT_NOT_MODIFIED: return "not_modified";
-    case AGENT_OUT_UP_TO_DATE: return "up_to_date";
-    case AGENT_OUT_UPDATED: return "updated";
-    case AGENT_OUT_ROLLED_BACK: return "rolled_back";
-    case AGENT_OUT_ERROR: return "error";
-    case AGENT_OUT_REFUSED: return "refused";
-    default: return "unknown";
+    case AGENT_OUT_NONE:
+        return "none";
+    case AGENT_OUT_NOT_MODIFIED:
+        return "not_modified";
+    case AGENT_OUT_UP_TO_DATE:
+        return "up_to_date";
+    case AGENT_OUT_UPDATED:
+        return "updated";
+    case AGENT_OUT_ROLLED_BACK:
+        return "rolled_back";
+    case AGENT_OUT_ERROR:
+        return "error";
+    case AGENT_OUT_REFUSED:
+        return "refused";
+    default:
+        return "unknown";
     }
 }
 
 const char *agent_update_skip_name(int skip)
 {
     switch (skip) {
-    case AGENT_SKIP_NONE: return "none";
-    case AGENT_SKIP_PRODUCT: return "other product";
-    case AGENT_SKIP_NOT_NEWER: return "not newer";
-    case AGENT_SKIP_REJECTED: return "rejected before";
-    case AGENT_SKIP_SEC_FLOOR: return "security counter below floor";
-    case AGENT_SKIP_ROLLOUT: return "outside rollout";
-    case AGENT_SKIP_HALTED: return "rollout halted";
-    case AGENT_SKIP_WAITING: return "waiting for its rollout phase";
-    default: return "unknown";
+    case AGENT_SKIP_NONE:
+        return "none";
+    case AGENT_SKIP_PRODUCT:
+        return "other product";
+    case AGENT_SKIP_NOT_NEWER:
+        return "not newer";
+    case AGENT_SKIP_REJECTED:
+        return "rejected before";
+    case AGENT_SKIP_SEC_FLOOR:
+        return "security counter below floor";
+    case AGENT_SKIP_ROLLOUT:
+        return "outside rollout";
+    case AGENT_SKIP_HALTED:
+        return "rollout halted";
+    case AGENT_SKIP_WAITING:
+        return "waiting for its rollout phase";
+    default:
+        return "unknown";
     }
 }

@@ -95,19 +95,19 @@ typedef struct agent_update_cfg {
     const char *secret_key;
     const char *session_token; /* or NULL */
     const char *region;        /* "us-east-1" */
-    bool report;          /* PUT reports/<device-id>.json (needs keys) */
-    uint32_t http_timeout_ms;   /* per blocking HTTP call */
-    uint32_t interval_ms;       /* poll interval (jitter +-10%) */
-    uint32_t backoff_min_ms;    /* first back-off after an error */
-    uint32_t backoff_max_ms;    /* cap of the exponential back-off */
-    uint32_t fetch_attempts;    /* download sessions per cycle (resumes) */
-    uint32_t checkpoint_bytes;  /* persist progress at least this often
+    bool report;               /* PUT reports/<device-id>.json (needs keys) */
+    uint32_t http_timeout_ms;  /* per blocking HTTP call */
+    uint32_t interval_ms;      /* poll interval (jitter +-10%) */
+    uint32_t backoff_min_ms;   /* first back-off after an error */
+    uint32_t backoff_max_ms;   /* cap of the exponential back-off */
+    uint32_t fetch_attempts;   /* download sessions per cycle (resumes) */
+    uint32_t checkpoint_bytes; /* persist progress at least this often
                                    (rounded up to the erase unit) */
-    uint32_t observe_wait_ms;   /* target clock: after a commit, the interval
+    uint32_t observe_wait_ms;  /* target clock: after a commit, the interval
                                    between status reads until the trial ends
                                    (within the image's confirm window per
                                    attempt) */
-    uint32_t observe_tries;     /* status reads while the image is pending */
+    uint32_t observe_tries;    /* status reads while the image is pending */
     /* Ed25519 public key (32 bytes, must outlive the agent) the staged
      * image's signature must verify with (fota_ed25519_verify_image), after
      * its SHA-256 and before any byte goes to the target; FOTA_ERR_AUTH
@@ -141,24 +141,24 @@ enum agent_upd_phase {
 };
 
 typedef struct agent_upd_rec {
-    uint32_t seq;              /* copy sequence (newest wins) */
-    uint8_t phase;             /* enum agent_upd_phase */
-    uint8_t slot;              /* target slot the staged image is for */
+    uint32_t seq;  /* copy sequence (newest wins) */
+    uint8_t phase; /* enum agent_upd_phase */
+    uint8_t slot;  /* target slot the staged image is for */
     uint8_t n_rejected;
     char manifest_etag[AGENT_HTTP_ETAG_MAX]; /* "" = none stored */
     char image_etag[AGENT_HTTP_ETAG_MAX];    /* "" = not known yet */
     char key[AGENT_MANIFEST_KEY_SIZE];       /* object key of the image */
-    fota_version_t version;    /* release being installed */
+    fota_version_t version;                  /* release being installed */
     uint32_t sec_counter;
-    uint32_t size;             /* image bytes */
+    uint32_t size; /* image bytes */
     uint8_t sha256[FOTA_SHA256_SIZE];
-    uint32_t downloaded;       /* durable staged bytes */
-    uint32_t verified;         /* bytes verified in the target */
-    uint32_t restarts;         /* downloads restarted from 0 (412, hash) */
+    uint32_t downloaded; /* durable staged bytes */
+    uint32_t verified;   /* bytes verified in the target */
+    uint32_t restarts;   /* downloads restarted from 0 (412, hash) */
     fota_version_t rejected[AGENT_UPDATE_REJECT_MAX];
-    int32_t last_error;        /* last cycle's error (0 = none) */
-    uint32_t manifest_seq;     /* highest signed-manifest sequence accepted */
-    uint8_t last_outcome;      /* enum agent_update_outcome */
+    int32_t last_error;    /* last cycle's error (0 = none) */
+    uint32_t manifest_seq; /* highest signed-manifest sequence accepted */
+    uint8_t last_outcome;  /* enum agent_update_outcome */
 } agent_upd_rec_t;
 
 /* Encode/decode a record copy (explicit little-endian, CRC-32 at the
@@ -172,13 +172,13 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
 
 /* What a cycle ended with. */
 enum agent_update_outcome {
-    AGENT_OUT_NONE = 0,        /* no cycle ran yet */
-    AGENT_OUT_NOT_MODIFIED = 1,/* manifest unchanged (304), nothing to do */
-    AGENT_OUT_UP_TO_DATE = 2,  /* manifest read, nothing to install */
-    AGENT_OUT_UPDATED = 3,     /* new image confirmed by the target */
-    AGENT_OUT_ROLLED_BACK = 4, /* new image failed its trial, rolled back */
-    AGENT_OUT_ERROR = 5,       /* the cycle failed (see last_error) */
-    AGENT_OUT_REFUSED = 6,     /* the bootloader refused the image at commit
+    AGENT_OUT_NONE = 0,         /* no cycle ran yet */
+    AGENT_OUT_NOT_MODIFIED = 1, /* manifest unchanged (304), nothing to do */
+    AGENT_OUT_UP_TO_DATE = 2,   /* manifest read, nothing to install */
+    AGENT_OUT_UPDATED = 3,      /* new image confirmed by the target */
+    AGENT_OUT_ROLLED_BACK = 4,  /* new image failed its trial, rolled back */
+    AGENT_OUT_ERROR = 5,        /* the cycle failed (see last_error) */
+    AGENT_OUT_REFUSED = 6,      /* the bootloader refused the image at commit
                                   (verification): recorded, never retried */
 };
 
@@ -206,19 +206,19 @@ enum agent_update_event {
 
 typedef struct agent_update_stats {
     uint32_t cycles;
-    uint32_t manifest_gets;     /* manifest requests sent */
-    uint32_t not_modified;      /* 304 answers */
-    uint32_t image_requests;    /* image GETs sent */
-    uint32_t image_bytes;       /* image body bytes received */
-    uint32_t resumes;           /* downloads continued at an offset > 0 */
-    uint32_t restarts;          /* downloads restarted from 0 */
-    uint32_t flashes;           /* agent_proto_flash_image calls */
-    uint32_t reports;           /* report PUTs that succeeded */
-    uint32_t refused;           /* releases the bootloader refused at commit
+    uint32_t manifest_gets;  /* manifest requests sent */
+    uint32_t not_modified;   /* 304 answers */
+    uint32_t image_requests; /* image GETs sent */
+    uint32_t image_bytes;    /* image body bytes received */
+    uint32_t resumes;        /* downloads continued at an offset > 0 */
+    uint32_t restarts;       /* downloads restarted from 0 */
+    uint32_t flashes;        /* agent_proto_flash_image calls */
+    uint32_t reports;        /* report PUTs that succeeded */
+    uint32_t refused;        /* releases the bootloader refused at commit
                                    (recorded, never flashed again) */
-    uint32_t errors;            /* consecutive failed cycles */
-    uint8_t last_skip;          /* enum agent_skip of the last DECIDE */
-    int last_http;              /* status of the last HTTP answer */
+    uint32_t errors;         /* consecutive failed cycles */
+    uint8_t last_skip;       /* enum agent_skip of the last DECIDE */
+    int last_http;           /* status of the last HTTP answer */
 } agent_update_stats_t;
 
 typedef struct agent_update_ports {
@@ -237,14 +237,14 @@ typedef struct agent_update {
     agent_update_cfg_t cfg;
     agent_update_ports_t p;
     agent_update_stats_t stats;
-    agent_upd_rec_t rec;        /* persisted progress (RAM copy) */
-    unsigned rec_copy;          /* copy the next write goes to */
-    uint32_t rng;               /* jitter */
-    uint8_t outcome;            /* enum agent_update_outcome of the last cycle */
+    agent_upd_rec_t rec; /* persisted progress (RAM copy) */
+    unsigned rec_copy;   /* copy the next write goes to */
+    uint32_t rng;        /* jitter */
+    uint8_t outcome;     /* enum agent_update_outcome of the last cycle */
     int last_error;
-    fota_status_t status;       /* target status, last read */
+    fota_status_t status; /* target status, last read */
     bool status_valid;
-    fota_app_info_t app;        /* the running application's answer, when
+    fota_app_info_t app; /* the running application's answer, when
                                    the status came from it */
     bool app_valid;
     agent_manifest_t manifest;

@@ -25,9 +25,9 @@
 #include "fota/fota_journal.h"
 #include "fota/fota_proto.h"
 
-#define FOTA_APP_SOF 0xA6u        /* request start (not 0x5A: no AN4286 frame) */
-#define FOTA_APP_ANS 0xA7u        /* answer start */
-#define FOTA_APP_FILL 0x00u       /* what the application clocks out when idle */
+#define FOTA_APP_SOF 0xA6u  /* request start (not 0x5A: no AN4286 frame) */
+#define FOTA_APP_ANS 0xA7u  /* answer start */
+#define FOTA_APP_FILL 0x00u /* what the application clocks out when idle */
 #define FOTA_APP_CMD_STATUS 0x01u /* answer the status payload */
 #define FOTA_APP_CMD_UPDATE 0x02u /* answer, then request update mode */
 #define FOTA_APP_PROTO_VERSION 1u
@@ -53,12 +53,12 @@
 /* What the application reports about itself (decoded payload). */
 typedef struct fota_app_info {
     uint8_t proto_version;
-    uint8_t slot;            /* running slot */
-    uint8_t state;           /* enum fota_slot_state of the running slot */
-    uint8_t flags;           /* FOTA_APP_F_* */
-    fota_version_t version;  /* running image */
+    uint8_t slot;           /* running slot */
+    uint8_t state;          /* enum fota_slot_state of the running slot */
+    uint8_t flags;          /* FOTA_APP_F_* */
+    fota_version_t version; /* running image */
     uint32_t confirm_window_ms;
-    fota_status_t status;    /* as the bootloader's status block reads */
+    fota_status_t status; /* as the bootloader's status block reads */
 } fota_app_info_t;
 
 /* The newest intact journal record in the flash image at flash (the 1 MiB
@@ -81,10 +81,10 @@ int fota_app_status_decode(fota_app_info_t *info, const uint8_t *p, size_t len);
 
 /* The responder's byte-level state machine (one per SPI slave). */
 typedef struct fota_app_link {
-    uint8_t state;      /* internal */
+    uint8_t state; /* internal */
     uint8_t cmd;
-    uint8_t pos, len;   /* answer being clocked out */
-    bool update_due;    /* the UPDATE answer went out: request update mode */
+    uint8_t pos, len; /* answer being clocked out */
+    bool update_due;  /* the UPDATE answer went out: request update mode */
     uint8_t ans[FOTA_APP_FRAME_MAX];
 } fota_app_link_t;
 

@@ -60,7 +60,8 @@ typedef struct {
 
 typedef struct {
     csh cs;
-    insn_info_t *ram, *flash; /* per halfword of SRAM / the first MiB of flash */
+    insn_info_t *ram,
+        *flash; /* per halfword of SRAM / the first MiB of flash */
     uint64_t cycles, insns;
     bool prev_ls;
     uint32_t lines[8];
@@ -107,15 +108,23 @@ static void decode(est_t *e, vboard_t *b, uint32_t pc, insn_info_t *in)
         unsigned id = insn->id;
 
         for (int i = 0; i < a->op_count; i++)
-            if (a->operands[i].type == ARM_OP_REG && a->operands[i].reg == ARM_REG_PC &&
+            if (a->operands[i].type == ARM_OP_REG &&
+                a->operands[i].reg == ARM_REG_PC &&
                 (a->operands[i].access & CS_AC_WRITE))
                 in->writes_pc = 1;
         switch (id) {
-        case ARM_INS_LDR: case ARM_INS_LDRB: case ARM_INS_LDRH: case ARM_INS_LDRSB:
-        case ARM_INS_LDRSH: case ARM_INS_LDREX:
+        case ARM_INS_LDR:
+        case ARM_INS_LDRB:
+        case ARM_INS_LDRH:
+        case ARM_INS_LDRSB:
+        case ARM_INS_LDRSH:
+        case ARM_INS_LDREX:
             in->load = 1;
             /* fall through */
-        case ARM_INS_STR: case ARM_INS_STRB: case ARM_INS_STRH: case ARM_INS_STREX:
+        case ARM_INS_STR:
+        case ARM_INS_STRB:
+        case ARM_INS_STRH:
+        case ARM_INS_STREX:
             in->kind = K_LS;
             break;
         case ARM_INS_LDRD:
@@ -124,18 +133,31 @@ static void decode(est_t *e, vboard_t *b, uint32_t pc, insn_info_t *in)
         case ARM_INS_STRD:
             in->kind = K_LS2;
             break;
-        case ARM_INS_LDM: case ARM_INS_LDMDB: case ARM_INS_POP:
+        case ARM_INS_LDM:
+        case ARM_INS_LDMDB:
+        case ARM_INS_POP:
             in->load = 1;
             /* fall through */
-        case ARM_INS_STM: case ARM_INS_STMDB: case ARM_INS_PUSH:
+        case ARM_INS_STM:
+        case ARM_INS_STMDB:
+        case ARM_INS_PUSH:
             in->kind = K_MULTI;
-            in->nregs = (uint8_t)(a->op_count - (id == ARM_INS_POP || id == ARM_INS_PUSH ? 0 : 1));
+            in->nregs =
+                (uint8_t)(a->op_count -
+                          (id == ARM_INS_POP || id == ARM_INS_PUSH ? 0 : 1));
             break;
-        case ARM_INS_B: case ARM_INS_BL: case ARM_INS_BX: case ARM_INS_BLX:
-        case ARM_INS_CBZ: case ARM_INS_CBNZ: case ARM_INS_TBB: case ARM_INS_TBH:
+        case ARM_INS_B:
+        case ARM_INS_BL:
+        case ARM_INS_BX:
+        case ARM_INS_BLX:
+        case ARM_INS_CBZ:
+        case ARM_INS_CBNZ:
+        case ARM_INS_TBB:
+        case ARM_INS_TBH:
             in->kind = K_BRANCH;
             break;
-        case ARM_INS_UDIV: case ARM_INS_SDIV:
+        case ARM_INS_UDIV:
+        case ARM_INS_SDIV:
             in->kind = K_DIV;
             break;
         default:
@@ -150,7 +172,8 @@ static void decode(est_t *e, vboard_t *b, uint32_t pc, insn_info_t *in)
                     in->disp = (int16_t)a->operands[i].mem.disp;
                 }
             }
-            if (in->kind == K_MULTI && a->op_count > 0 && a->operands[0].type == ARM_OP_REG)
+            if (in->kind == K_MULTI && a->op_count > 0 &&
+                a->operands[0].type == ARM_OP_REG)
                 in->base = (uint8_t)a->operands[0].reg;
         }
     }
@@ -194,7 +217,8 @@ static int trace_call(est_t *e, vboard_t *b)
         if (pc == ret)
             return 0;
         if (in == NULL) {
-            fprintf(stderr, "bench_crypto_m4: pc 0x%08x outside SRAM and flash\n", pc);
+            fprintf(stderr,
+                    "bench_crypto_m4: pc 0x%08x outside SRAM and flash\n", pc);
             return -1;
         }
         if (in->kind == K_UNKNOWN)
@@ -207,7 +231,9 @@ static int trace_call(est_t *e, vboard_t *b)
         }
         rc = vboard_run_insns(b, 1);
         if (rc != VBOARD_STOP_INSNS) {
-            fprintf(stderr, "bench_crypto_m4: the firmware stopped (%d) inside the call: %s\n",
+            fprintf(stderr,
+                    "bench_crypto_m4: the firmware stopped (%d) inside the "
+                    "call: %s\n",
                     rc, vboard_fault(b) ? vboard_fault(b) : "no fault");
             return -1;
         }
@@ -228,7 +254,8 @@ static int trace_call(est_t *e, vboard_t *b)
         default:
             break;
         }
-        if ((in->kind == K_BRANCH || in->writes_pc) && (vboard_pc(b) & ~1u) != pc + in->size)
+        if ((in->kind == K_BRANCH || in->writes_pc) &&
+            (vboard_pc(b) & ~1u) != pc + in->size)
             cost += 2;
         if (in->load && addr >= 0x08000000u && addr < 0x08100000u)
             cost += flash_data(e, addr);
@@ -251,12 +278,14 @@ static uint32_t mb_get(vboard_t *b, unsigned word)
 
     if (vboard_read_mem(b, BC_MBOX_ADDR + 4u * word, v, 4) != 0)
         return 0xFFFFFFFFu;
-    return (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+    return (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 |
+           (uint32_t)v[3] << 24;
 }
 
 /* One run of cmd: instructions and estimated cycles of the measured call. */
-static int measure(const char *elf, uint32_t cmd, uint32_t len, const uint8_t pub[32],
-                   const uint8_t sig[64], const uint8_t *msg, est_t *e, vboard_t **out)
+static int measure(const char *elf, uint32_t cmd, uint32_t len,
+                   const uint8_t pub[32], const uint8_t sig[64],
+                   const uint8_t *msg, est_t *e, vboard_t **out)
 {
     vboard_config_t cfg;
     vboard_t *b;
@@ -285,14 +314,17 @@ static int measure(const char *elf, uint32_t cmd, uint32_t len, const uint8_t pu
         mb_write(b, BC_GO, &zero, 4);
         for (int i = 0; (fn = mb_get(b, BC_FN)) == 0; i++) {
             if (i == 1000 || vboard_run_insns(b, 10000) != VBOARD_STOP_INSNS) {
-                fprintf(stderr, "bench_crypto_m4: the firmware did not announce its call\n");
+                fprintf(stderr, "bench_crypto_m4: the firmware did not "
+                                "announce its call\n");
                 return -1;
             }
         }
         mb_write(b, BC_GO, &go, 4);
         u.pc = fn & ~1u;
         if (vboard_run(b, &u) != VBOARD_STOP_PC) {
-            fprintf(stderr, "bench_crypto_m4: the firmware did not reach 0x%08x\n", u.pc);
+            fprintf(stderr,
+                    "bench_crypto_m4: the firmware did not reach 0x%08x\n",
+                    u.pc);
             return -1;
         }
         u.pc = 0;
@@ -302,7 +334,8 @@ static int measure(const char *elf, uint32_t cmd, uint32_t len, const uint8_t pu
     e->ram = calloc(0x20000u / 2, sizeof *e->ram);
     e->flash = calloc(0x100000u / 2, sizeof *e->flash);
     if (e->ram == NULL || e->flash == NULL ||
-        cs_open(CS_ARCH_ARM, (cs_mode)(CS_MODE_THUMB | CS_MODE_MCLASS), &e->cs) != CS_ERR_OK) {
+        cs_open(CS_ARCH_ARM, (cs_mode)(CS_MODE_THUMB | CS_MODE_MCLASS),
+                &e->cs) != CS_ERR_OK) {
         fprintf(stderr, "bench_crypto_m4: out of memory or no Capstone\n");
         return -1;
     }
@@ -311,10 +344,12 @@ static int measure(const char *elf, uint32_t cmd, uint32_t len, const uint8_t pu
         return -1;
     if (vboard_insns(b) - start != e->insns) {
         fprintf(stderr, "bench_crypto_m4: stepped %llu of %llu instructions\n",
-                (unsigned long long)e->insns, (unsigned long long)(vboard_insns(b) - start));
+                (unsigned long long)e->insns,
+                (unsigned long long)(vboard_insns(b) - start));
         return -1;
     }
-    if (vboard_run(b, &u) != VBOARD_STOP_HALT || vboard_halt_code(b) != BC_HALT_DONE) {
+    if (vboard_run(b, &u) != VBOARD_STOP_HALT ||
+        vboard_halt_code(b) != BC_HALT_DONE) {
         fprintf(stderr, "bench_crypto_m4: the firmware did not finish\n");
         return -1;
     }
@@ -347,7 +382,9 @@ int main(int argc, char **argv)
     if (measure(argv[1], BC_CMD_VERIFY, sizeof msg, pub, sig, msg, &e, &b) != 0)
         return 1;
     if (mb_get(b, BC_RC) != 0) {
-        fprintf(stderr, "bench_crypto_m4: a valid signature was refused on the board (%d)\n",
+        fprintf(stderr,
+                "bench_crypto_m4: a valid signature was refused on the board "
+                "(%d)\n",
                 (int)mb_get(b, BC_RC));
         return 1;
     }
@@ -360,16 +397,20 @@ int main(int argc, char **argv)
     if (measure(argv[1], BC_CMD_VERIFY, sizeof msg, pub, sig, msg, &e, &b) != 0)
         return 1;
     if ((int)mb_get(b, BC_RC) != FOTA_ERR_AUTH) {
-        fprintf(stderr, "bench_crypto_m4: a tampered signature was not refused on the board\n");
+        fprintf(stderr, "bench_crypto_m4: a tampered signature was not refused "
+                        "on the board\n");
         return 1;
     }
     vboard_destroy(b);
-    printf("ed25519_verify: instructions=%llu cycles=%llu model=m4-estimate board_cycles=%u "
+    printf("ed25519_verify: instructions=%llu cycles=%llu model=m4-estimate "
+           "board_cycles=%u "
            "board_model=m4\n",
-           (unsigned long long)v_insns, (unsigned long long)v_cycles, (unsigned)v_board);
+           (unsigned long long)v_insns, (unsigned long long)v_cycles,
+           (unsigned)v_board);
 
     /* SHA-256 of the firmware's own flash, straight from flash. */
-    if (measure(argv[1], BC_CMD_SHA256, SHA_BYTES, NULL, NULL, NULL, &e, &b) != 0)
+    if (measure(argv[1], BC_CMD_SHA256, SHA_BYTES, NULL, NULL, NULL, &e, &b) !=
+        0)
         return 1;
     if (vboard_read_mem(b, BC_SHA_ADDR, flash, sizeof flash) != 0)
         return 1;
@@ -377,13 +418,17 @@ int main(int argc, char **argv)
     for (int i = 0; i < 8; i++) {
         uint32_t w = mb_get(b, BC_DIGEST + (unsigned)i);
 
-        if (memcmp(&want[4 * i], (uint8_t[4]){(uint8_t)w, (uint8_t)(w >> 8),
-                                              (uint8_t)(w >> 16), (uint8_t)(w >> 24)}, 4) != 0) {
-            fprintf(stderr, "bench_crypto_m4: SHA-256 on the board differs from the host's\n");
+        if (memcmp(&want[4 * i],
+                   (uint8_t[4]){(uint8_t)w, (uint8_t)(w >> 8),
+                                (uint8_t)(w >> 16), (uint8_t)(w >> 24)},
+                   4) != 0) {
+            fprintf(stderr, "bench_crypto_m4: SHA-256 on the board differs "
+                            "from the host's\n");
             return 1;
         }
     }
-    printf("sha256: bytes=%u instructions_per_byte=%.2f cycles_per_byte=%.2f model=m4-estimate "
+    printf("sha256: bytes=%u instructions_per_byte=%.2f cycles_per_byte=%.2f "
+           "model=m4-estimate "
            "board_cycles_per_byte=%.2f board_model=m4\n",
            SHA_BYTES, (double)e.insns / SHA_BYTES, (double)e.cycles / SHA_BYTES,
            (double)mb_get(b, BC_CYC) / SHA_BYTES);

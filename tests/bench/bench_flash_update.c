@@ -106,14 +106,16 @@ static int bench_run(bool write_memory, const char *path)
 
     double sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
     double limit_s = (double)limit_ns / 1e9;
-    printf("flash_update: bytes=%u sim_s=%.4f limit_s=%.4f ratio=%.4f path=%s\n",
-           IMAGE_BYTES, sim_s, limit_s, sim_s / limit_s, path);
+    printf(
+        "flash_update: bytes=%u sim_s=%.4f limit_s=%.4f ratio=%.4f path=%s\n",
+        IMAGE_BYTES, sim_s, limit_s, sim_s / limit_s, path);
     fflush(stdout);
-    fprintf(stderr,
-            "  (%s: %llu SPI bytes, %llu transactions, %u NACKs, %u timeouts)\n",
-            path, (unsigned long long)b->wire.bytes,
-            (unsigned long long)b->wire.xfers, b->agent.stats.nacks,
-            b->agent.stats.timeouts);
+    fprintf(
+        stderr,
+        "  (%s: %llu SPI bytes, %llu transactions, %u NACKs, %u timeouts)\n",
+        path, (unsigned long long)b->wire.bytes,
+        (unsigned long long)b->wire.xfers, b->agent.stats.nacks,
+        b->agent.stats.timeouts);
     rc = 0;
 out:
     free(b);

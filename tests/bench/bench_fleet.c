@@ -55,7 +55,7 @@ static uint32_t rnd(void)
 typedef struct dev {
     char id[24];
     uint32_t next_poll;
-    bool has_etag;   /* the ETag it holds is the current manifest's */
+    bool has_etag; /* the ETag it holds is the current manifest's */
     bool updated;
     unsigned seen_version; /* manifest generation it last read */
 } dev_t;
@@ -87,7 +87,8 @@ int main(void)
         dev_t *v = &d[i];
 
         for (uint32_t t = v->next_poll; t < DAY_S;
-             t += POLL_S * 9u / 10u + rnd() % (POLL_S / 5u + 1u)) { /* +-10% jitter */
+             t += POLL_S * 9u / 10u +
+                  rnd() % (POLL_S / 5u + 1u)) { /* +-10% jitter */
             unsigned g = t >= HALT_AT_S ? 2u : 1u;
 
             m.halted = t >= HALT_AT_S; /* fota fleet watch / release halt */
@@ -126,9 +127,11 @@ int main(void)
     printf("fleet: devices=%u sim_days=1 gets_per_device_day=%.1f peak_rps=%u "
            "usd_per_1000_devices_month=%.2f\n",
            DEVICES, (double)gets / DEVICES, peak, usd_month_1000);
-    printf("fleet_detail: gets=%llu puts=%llu bytes_out=%llu updated=%llu halted_at_s=%u "
+    printf("fleet_detail: gets=%llu puts=%llu bytes_out=%llu updated=%llu "
+           "halted_at_s=%u "
            "peak_rps_vs_s3_get_limit=%u/5500 avg_rps=%.1f\n",
-           (unsigned long long)gets, (unsigned long long)puts, (unsigned long long)bytes,
-           (unsigned long long)updates, HALT_AT_S, peak, (double)gets / DAY_S);
+           (unsigned long long)gets, (unsigned long long)puts,
+           (unsigned long long)bytes, (unsigned long long)updates, HALT_AT_S,
+           peak, (double)gets / DAY_S);
     return 0;
 }

@@ -117,7 +117,8 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
     }
     vboard_agent_init(&b->va, b->board);
     vboard_spi_set_hz(b->board, SPI_HZ);
-    agent_proto_init(&b->agent, &b->va.spi, &b->va.gpio, &b->va.clock, NULL, NULL);
+    agent_proto_init(&b->agent, &b->va.spi, &b->va.gpio, &b->va.clock, NULL,
+                     NULL);
 
     memset(&req, 0, sizeof req);
     req.read = bench_read;
@@ -137,7 +138,8 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
          (uint32_t)FOTA_SECTOR_ADDR(s) < FOTA_SLOT_B_ADDR + IMAGE_BYTES;
          s++)
         limit_ns += sim_flash_erase_ns(vboard_flash(b->board), s);
-    limit_ns += (uint64_t)(IMAGE_BYTES / 4) * sim_flash_prog_word_ns(vboard_flash(b->board));
+    limit_ns += (uint64_t)(IMAGE_BYTES / 4) *
+                sim_flash_prog_word_ns(vboard_flash(b->board));
 
     res->sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
     res->limit_s = (double)limit_ns / 1e9;
@@ -145,12 +147,13 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
     res->insns = b->ins_verified - b->ins_erase;
     vboard_spi_stats(b->board, &bytes, &overruns, &stale);
     fprintf(stderr,
-            "  (%s model, real bootloader: %llu SPI bytes, %llu transactions, %llu overruns, "
+            "  (%s model, real bootloader: %llu SPI bytes, %llu transactions, "
+            "%llu overruns, "
             "%llu stale, %u NACKs, %u timeouts)\n",
             model == VBOARD_CPI_1 ? "1-CPI" : "M4", (unsigned long long)bytes,
-            (unsigned long long)b->va.xfers,
-            (unsigned long long)overruns, (unsigned long long)stale,
-            b->agent.stats.nacks, b->agent.stats.timeouts);
+            (unsigned long long)b->va.xfers, (unsigned long long)overruns,
+            (unsigned long long)stale, b->agent.stats.nacks,
+            b->agent.stats.timeouts);
     rc = 0;
 out:
     if (b->board)
@@ -176,7 +179,9 @@ int main(int argc, char **argv)
     }
     if (argc != 4 || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 &&
                       strcmp(cpi, "both") != 0)) {
-        fprintf(stderr, "usage: %s [--cpi m4|1|both] <fota tool> <boot.elf> <app-slot-a.bin>\n",
+        fprintf(stderr,
+                "usage: %s [--cpi m4|1|both] <fota tool> <boot.elf> "
+                "<app-slot-a.bin>\n",
                 argv[0]);
         return 2;
     }
@@ -189,7 +194,8 @@ int main(int argc, char **argv)
         return 1;
     close(fd);
     snprintf(cmd, sizeof cmd,
-             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
+             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s "
+             ">/dev/null",
              argv[1], argv[3], img_a);
     if (system(cmd) != 0) {
         fprintf(stderr, "vboard_update: packing %s failed\n", argv[3]);
@@ -198,13 +204,17 @@ int main(int argc, char **argv)
     for (unsigned m = 0; m < nmodels; m++)
         if (run_update(models[m], argv[2], img_a, &r[m]) != 0)
             goto out;
-    printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
-           IMAGE_BYTES, SPI_HZ, r[0].sim_s, r[0].limit_s, r[0].sim_s / r[0].limit_s);
+    printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f "
+           "ratio=%.4f\n",
+           IMAGE_BYTES, SPI_HZ, r[0].sim_s, r[0].limit_s,
+           r[0].sim_s / r[0].limit_s);
     for (unsigned m = 0; m < nmodels; m++)
-        printf("cpi: case=update model=%s cycles=%llu instructions=%llu sim_s=%.4f "
+        printf("cpi: case=update model=%s cycles=%llu instructions=%llu "
+               "sim_s=%.4f "
                "ratio=%.4f\n",
-               models[m] == VBOARD_CPI_1 ? "1" : "m4", (unsigned long long)r[m].cycles,
-               (unsigned long long)r[m].insns, r[m].sim_s, r[m].sim_s / r[m].limit_s);
+               models[m] == VBOARD_CPI_1 ? "1" : "m4",
+               (unsigned long long)r[m].cycles, (unsigned long long)r[m].insns,
+               r[m].sim_s, r[m].sim_s / r[m].limit_s);
     rc = 0;
 out:
     remove(img_a);

@@ -37,8 +37,8 @@ static uint32_t fc_values(uint32_t val[FC_MAX_VALUES][8])
 {
     uint32_t n = 0, x = 0x9E3779B9u;
 
-    set_words(val[n++], 0, 0, 0);                              /* 0 */
-    set_words(val[n++], 0, 1, 0);                              /* 1 */
+    set_words(val[n++], 0, 0, 0); /* 0 */
+    set_words(val[n++], 0, 1, 0); /* 1 */
     set_words(val[n++], 0, 19, 0);
     set_words(val[n++], 0, 37, 0);
     set_words(val[n++], 0, 38, 0);
@@ -46,8 +46,8 @@ static uint32_t fc_values(uint32_t val[FC_MAX_VALUES][8])
     set_words(val[n++], 0xffffffffu, 0xffffffedu, 0x7fffffffu); /* p */
     set_words(val[n++], 0xffffffffu, 0xffffffeeu, 0x7fffffffu); /* p + 1 */
     set_words(val[n++], 0xffffffffu, 0xffffffffu, 0x7fffffffu); /* 2^255 - 1 */
-    set_words(val[n++], 0, 0, 0x80000000u);                    /* 2^255 */
-    set_words(val[n++], 0, 18, 0x80000000u);                   /* 2^255 + 18 */
+    set_words(val[n++], 0, 0, 0x80000000u);                     /* 2^255 */
+    set_words(val[n++], 0, 18, 0x80000000u);                    /* 2^255 + 18 */
     set_words(val[n++], 0xffffffffu, 0xffffffd9u, 0xffffffffu); /* 2^256 - 39 */
     set_words(val[n++], 0xffffffffu, 0xffffffdau, 0xffffffffu); /* 2^256 - 38 */
     set_words(val[n++], 0xffffffffu, 0xffffffffu, 0xffffffffu); /* 2^256 - 1 */
@@ -80,16 +80,19 @@ static void test_field_on_board(void **state)
     in.magic = FC_MAGIC;
     in.n = fc_values(in.val);
     {
-        static const uint32_t lens[FC_SHA_LENS] = {0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 200, 700};
+        static const uint32_t lens[FC_SHA_LENS] = {0,  1,   55,  56,  63,  64,
+                                                   65, 119, 120, 128, 200, 700};
 
         memcpy(in.sha_len, lens, sizeof lens);
         for (size_t i = 0; i < sizeof in.sha_in; i++)
             in.sha_in[i] = (uint8_t)(i * 131u + 7u);
     }
-    assert_int_equal(vboard_write_mem(b, FC_ADDR, &in, offsetof(fc_area_t, pack)), 0);
+    assert_int_equal(
+        vboard_write_mem(b, FC_ADDR, &in, offsetof(fc_area_t, pack)), 0);
     rc = vboard_run(b, &u);
     if (rc != VBOARD_STOP_HALT)
-        fail_msg("the firmware stopped (%d): %s", rc, vboard_fault(b) ? vboard_fault(b) : "");
+        fail_msg("the firmware stopped (%d): %s", rc,
+                 vboard_fault(b) ? vboard_fault(b) : "");
     assert_int_equal(vboard_halt_code(b), FC_HALT);
     assert_int_equal(vboard_read_mem(b, FC_ADDR, &out, sizeof out), 0);
     for (uint32_t i = 0; i < in.n; i++) {
@@ -107,15 +110,18 @@ static void test_field_on_board(void **state)
             fe_mul(&r, &a, &x);
             fe_pack(want, &r);
             if (memcmp(want, out.res[i][j][0], 32) != 0)
-                fail_msg("fe_mul of values %u, %u differs on the board", (unsigned)i, (unsigned)j);
+                fail_msg("fe_mul of values %u, %u differs on the board",
+                         (unsigned)i, (unsigned)j);
             fe_add(&r, &a, &x);
             fe_pack(want, &r);
             if (memcmp(want, out.res[i][j][1], 32) != 0)
-                fail_msg("fe_add of values %u, %u differs on the board", (unsigned)i, (unsigned)j);
+                fail_msg("fe_add of values %u, %u differs on the board",
+                         (unsigned)i, (unsigned)j);
             fe_sub(&r, &a, &x);
             fe_pack(want, &r);
             if (memcmp(want, out.res[i][j][2], 32) != 0)
-                fail_msg("fe_sub of values %u, %u differs on the board", (unsigned)i, (unsigned)j);
+                fail_msg("fe_sub of values %u, %u differs on the board",
+                         (unsigned)i, (unsigned)j);
         }
     }
     for (int o = 0; o < 4; o++) {
@@ -124,12 +130,14 @@ static void test_field_on_board(void **state)
 
             fota_sha256(in.sha_in + o, in.sha_len[k], want);
             if (memcmp(want, out.sha[o][k], 32) != 0)
-                fail_msg("SHA-256 of %u bytes at offset %d differs on the board",
-                         (unsigned)in.sha_len[k], o);
+                fail_msg(
+                    "SHA-256 of %u bytes at offset %d differs on the board",
+                    (unsigned)in.sha_len[k], o);
         }
     }
-    print_message("%u values, %u products, sums and differences equal on the board\n",
-                  (unsigned)in.n, (unsigned)(in.n * in.n));
+    print_message(
+        "%u values, %u products, sums and differences equal on the board\n",
+        (unsigned)in.n, (unsigned)(in.n * in.n));
     vboard_destroy(b);
 }
 

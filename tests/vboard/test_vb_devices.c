@@ -134,8 +134,9 @@ static void f_acr(vb_sys_t *s, uint32_t acr)
 }
 
 static const vb_sys_ops_t s_fops = {
-    f_irq,     f_pend,  f_fault,   f_request, f_gate,  f_bus_hz, f_pin_af, f_drq,
-    f_bus_read, f_bus_write, f_dma_mem, f_clock, f_uart_tx, f_leds, f_flush, f_acr};
+    f_irq,     f_pend, f_fault,    f_request,   f_gate,    f_bus_hz,
+    f_pin_af,  f_drq,  f_bus_read, f_bus_write, f_dma_mem, f_clock,
+    f_uart_tx, f_leds, f_flush,    f_acr};
 
 static fake_t *fake_new(void)
 {
@@ -178,7 +179,8 @@ static const vb_dev_t *row(const char *name)
 }
 
 #define RD(d, st, off) (d)->cls->read(&f->sys, (d), (st), (off))
-#define WR(d, st, off, v) (d)->cls->write(&f->sys, (d), (st), (off), (v), 0xFFFFFFFFu)
+#define WR(d, st, off, v)                                                      \
+    (d)->cls->write(&f->sys, (d), (st), (off), (v), 0xFFFFFFFFu)
 
 /* ------------------------------------------------------------- tests */
 
@@ -190,10 +192,12 @@ static void test_table(void **state)
     for (unsigned i = 0; i < vb_ndevices; i++)
         for (unsigned j = i + 1; j < vb_ndevices; j++) {
             const vb_dev_t *a = &vb_devices[i], *b = &vb_devices[j];
-            bool overlap = a->base < b->base + b->size && b->base < a->base + a->size;
+            bool overlap =
+                a->base < b->base + b->size && b->base < a->base + a->size;
 
             if (overlap)
-                assert_true(strcmp(a->name, "SysTick") == 0 && strcmp(b->name, "SCS") == 0);
+                assert_true(strcmp(a->name, "SysTick") == 0 &&
+                            strcmp(b->name, "SCS") == 0);
         }
     assert_string_equal(vb_devices[VB_DEV_USART1].name, "USART1");
     assert_int_equal(row("USART2")->base, 0x40004400u);
@@ -253,7 +257,8 @@ static void test_flashif(void **state)
     vb_flashif_store(&f->sys, fl, 0x08008000u, 4, 0x12345678u);
     assert_true(RD(d, fl, FLASH_SR) & FL_SR_BSY);
     assert_true(vb_flashif_busy_until(fl) > f->sys.now);
-    assert_int_equal(d->cls->stall(&f->sys, fl, FLASH_CR, true), vb_flashif_busy_until(fl));
+    assert_int_equal(d->cls->stall(&f->sys, fl, FLASH_CR, true),
+                     vb_flashif_busy_until(fl));
     f->sys.now = vb_flashif_busy_until(fl);
     assert_false(RD(d, fl, FLASH_SR) & FL_SR_BSY);
     assert_int_equal(f->flash.mem[0x8000], 0x78);
@@ -355,7 +360,8 @@ static void test_dma(void **state)
     WR(d, m, s0 + DMA_SxNDTR, 2);
     WR(d, m, s0 + DMA_SxPAR, SPI1_BASE + SPI_DR);
     WR(d, m, s0 + DMA_SxM0AR, 0x20000000u);
-    WR(d, m, s0 + DMA_SxCR, DMA_CR_EN | DMA_CR_MINC | DMA_CR_TCIE | (3u << DMA_CR_CHSEL_SHIFT));
+    WR(d, m, s0 + DMA_SxCR,
+       DMA_CR_EN | DMA_CR_MINC | DMA_CR_TCIE | (3u << DMA_CR_CHSEL_SHIFT));
     for (uint8_t v = 0x41; v <= 0x42; v++) {
         f->bus_read_val = v;
         f->sys.drq |= VB_DRQ_SPI1_RX;
@@ -396,7 +402,8 @@ static void test_usart(void **state)
     assert_int_equal(f->ntx, 2);
     assert_int_equal(f->tx_unit[0], 2);
     assert_memory_equal(f->tx, "hi", 2);
-    assert_false(RD(d2, u2, USART_SR) & US_SR_TXE); /* 'i' waits in the buffer */
+    assert_false(RD(d2, u2, USART_SR) &
+                 US_SR_TXE); /* 'i' waits in the buffer */
     assert_false(f->irq[38]);
     t0 = d2->cls->next_event(&f->sys, d2, u2);
     /* 10 bits * 0x45 * 2 periods of the 16 MHz clock (APB1 at 8 MHz). */
@@ -412,7 +419,8 @@ static void test_usart(void **state)
     /* USART1 RX: a byte arrives one character time later. */
     WR(d1, u1, USART_BRR, 0x8B);
     WR(d1, u1, USART_CR1, US_CR1_UE | US_CR1_RE | US_CR1_RXNEIE);
-    assert_int_equal(vb_usart_rx_push(&f->sys, d1, u1, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(vb_usart_rx_push(&f->sys, d1, u1, (const uint8_t *)"x", 1),
+                     0);
     assert_false(RD(d1, u1, USART_SR) & US_SR_RXNE);
     f->sys.now = d1->cls->next_event(&f->sys, d1, u1);
     d1->cls->event(&f->sys, d1, u1);
@@ -427,8 +435,10 @@ static void test_usart(void **state)
 static void test_crc_iwdg_pwr_dbgmcu(void **state)
 {
     fake_t *f = fake_new();
-    const vb_dev_t *dc = row("CRC"), *dw = row("IWDG"), *dp = row("PWR"), *dd = row("DBGMCU");
-    void *c = dev_new(f, dc), *w = dev_new(f, dw), *p = dev_new(f, dp), *g = dev_new(f, dd);
+    const vb_dev_t *dc = row("CRC"), *dw = row("IWDG"), *dp = row("PWR"),
+                   *dd = row("DBGMCU");
+    void *c = dev_new(f, dc), *w = dev_new(f, dw), *p = dev_new(f, dp),
+         *g = dev_new(f, dd);
 
     (void)state;
     /* STM32 CRC of the word 0x12345678 from the reset value. */
@@ -469,7 +479,8 @@ static void test_systick_dwt(void **state)
     WR(d, t, SYST_RVR, 999u);
     WR(d, t, SYST_CVR, 0);
     WR(d, t, SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_CLKSOURCE);
-    assert_int_equal(d->cls->next_event(&f->sys, d, t), VB_NEVER); /* no TICKINT */
+    assert_int_equal(d->cls->next_event(&f->sys, d, t),
+                     VB_NEVER); /* no TICKINT */
     WR(d, t, SYST_CSR, SYST_CSR_ENABLE | SYST_CSR_CLKSOURCE | SYST_CSR_TICKINT);
     ev = d->cls->next_event(&f->sys, d, t);
     assert_int_equal(ev - f->sys.now, 1000u * f->sys.tpc);
@@ -479,8 +490,10 @@ static void test_systick_dwt(void **state)
     d->cls->event(&f->sys, d, t);
     assert_int_equal(f->pends[15], 1);
     assert_true(RD(d, t, SYST_CSR) & SYST_CSR_COUNTFLAG);
-    assert_false(RD(d, t, SYST_CSR) & SYST_CSR_COUNTFLAG); /* cleared by the read */
-    assert_int_equal(d->cls->next_event(&f->sys, d, t) - f->sys.now, 1000u * f->sys.tpc);
+    assert_false(RD(d, t, SYST_CSR) &
+                 SYST_CSR_COUNTFLAG); /* cleared by the read */
+    assert_int_equal(d->cls->next_event(&f->sys, d, t) - f->sys.now,
+                     1000u * f->sys.tpc);
     WR(dd, w, DWT_CTRL, 1u);
     f->sys.now += 123u * f->sys.tpc;
     assert_int_equal(RD(dd, w, DWT_CYCCNT), 123u);
@@ -501,7 +514,8 @@ static void test_scs(void **state)
     /* IRQ 37 (USART1) at priority 0x40, IRQ 38 at 0x50; byte writes. */
     d->cls->write(&f->sys, d, c, NVIC_IPR + 36, 0x40u << 8, 0xFF00u);
     d->cls->write(&f->sys, d, c, NVIC_IPR + 36, 0x5Fu << 16, 0xFF0000u);
-    assert_int_equal(RD(d, c, NVIC_IPR + 36), (0x50u << 16) | (0x40u << 8)); /* 4 bits */
+    assert_int_equal(RD(d, c, NVIC_IPR + 36),
+                     (0x50u << 16) | (0x40u << 8)); /* 4 bits */
     vb_scs_level(c, 37, true);
     vb_scs_level(c, 38, true);
     assert_int_equal(vb_scs_best_pending(c), 0); /* not enabled */
@@ -587,11 +601,16 @@ static void test_syscfg_exti(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),        cmocka_unit_test(test_rcc),
-        cmocka_unit_test(test_flashif),      cmocka_unit_test(test_gpio),
-        cmocka_unit_test(test_spi),          cmocka_unit_test(test_dma),
-        cmocka_unit_test(test_usart),        cmocka_unit_test(test_crc_iwdg_pwr_dbgmcu),
-        cmocka_unit_test(test_systick_dwt),  cmocka_unit_test(test_scs),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_rcc),
+        cmocka_unit_test(test_flashif),
+        cmocka_unit_test(test_gpio),
+        cmocka_unit_test(test_spi),
+        cmocka_unit_test(test_dma),
+        cmocka_unit_test(test_usart),
+        cmocka_unit_test(test_crc_iwdg_pwr_dbgmcu),
+        cmocka_unit_test(test_systick_dwt),
+        cmocka_unit_test(test_scs),
         cmocka_unit_test(test_syscfg_exti),
     };
 

@@ -42,7 +42,8 @@ static void mb_set(vboard_t *b, unsigned word, uint32_t val)
 
 /* A powered board running the test firmware with cmd/param in the mailbox
  * (nothing has executed yet). */
-static vboard_t *board_for(uint32_t cmd, uint32_t param, const vboard_config_t *cfg)
+static vboard_t *board_for(uint32_t cmd, uint32_t param,
+                           const vboard_config_t *cfg)
 {
     vboard_t *b = vboard_create(cfg);
 
@@ -75,8 +76,8 @@ static void test_clock_uart_leds_crc_systick(void **state)
     (void)state;
     assert_int_equal(run_to_halt(b, 100000000u), VBOARD_STOP_HALT);
     assert_int_equal(vboard_halt_code(b), FW_CMD_CLOCK);
-    assert_int_equal(mb_get(b, FW_MB_RES + 0), 1);  /* ran from HSE */
-    assert_int_equal(mb_get(b, FW_MB_RES + 1), 2);  /* SWS = PLL */
+    assert_int_equal(mb_get(b, FW_MB_RES + 0), 1); /* ran from HSE */
+    assert_int_equal(mb_get(b, FW_MB_RES + 1), 2); /* SWS = PLL */
     assert_int_equal(vboard_hclk_hz(b), 168000000u);
     assert_non_null(strstr(vboard_uart_output(b, NULL), "hello vboard\r\n"));
     n = vboard_led_log(b, &ev);
@@ -129,11 +130,11 @@ static void test_flash_program_semantics(void **state)
     (void)state;
     assert_int_equal(run_to_halt(b, 100000000u), VBOARD_STOP_HALT);
     assert_int_equal(vboard_halt_code(b), FW_CMD_FLASH_PROG);
-    assert_int_equal(mb_get(b, FW_MB_RES + 0), 0x1);         /* EOP only */
-    assert_int_equal(mb_get(b, FW_MB_RES + 1), 0x12340000u); /* AND */
+    assert_int_equal(mb_get(b, FW_MB_RES + 0), 0x1);           /* EOP only */
+    assert_int_equal(mb_get(b, FW_MB_RES + 1), 0x12340000u);   /* AND */
     assert_int_equal(mb_get(b, FW_MB_RES + 2) & 0xF0u, 0x40u); /* PGPERR */
     assert_int_equal(mb_get(b, FW_MB_RES + 3) & 0xF0u, 0x80u); /* PGSERR */
-    assert_true(mb_get(b, FW_MB_RES + 4) & 0x80000000u);     /* LOCK */
+    assert_true(mb_get(b, FW_MB_RES + 4) & 0x80000000u);       /* LOCK */
     assert_int_equal(mb_get(b, FW_MB_RES + 5), 0xFFFFFFFFu);
     assert_int_equal(mb_get(b, FW_MB_RES + 6), 0xFFFFFFFFu);
     assert_int_equal(vboard_read_mem(b, 0x08020000u, w, 4), 0);
@@ -162,10 +163,12 @@ static void test_flash_erase_busy_stalls_flash_not_sram(void **state)
     assert_true(mb_get(b, FW_MB_RES + 2) > 100000u);
     assert_true(mb_get(b, FW_MB_RES + 3) >= erase_ns * 16u / 1000u);
     assert_int_equal(mb_get(b, FW_MB_RES + 4) & 0xF3u, 0);
-    assert_int_equal(vboard_read_mem(b, 0x08020000u + 0x1F000u, chk, sizeof chk), 0);
+    assert_int_equal(
+        vboard_read_mem(b, 0x08020000u + 0x1F000u, chk, sizeof chk), 0);
     for (size_t i = 0; i < sizeof chk; i++)
         assert_int_equal(chk[i], 0xFF);
-    assert_int_equal(vboard_read_mem(b, 0x08040000u + 0x100u, chk, sizeof chk), 0);
+    assert_int_equal(vboard_read_mem(b, 0x08040000u + 0x100u, chk, sizeof chk),
+                     0);
     for (size_t i = 0; i < sizeof chk; i++)
         assert_int_equal(chk[i], 0xFF);
     assert_int_equal(vboard_flash(b)->wear[5], 1);
@@ -225,7 +228,8 @@ static void test_spi_timing_stale_and_gaps(void **state)
 
         assert_int_equal(fscanf(trace, "spi %lf us %*[^\n]\n", &us), 1);
         end_ns = (uint64_t)(us * 1000.0 + 0.5);
-        assert_in_range(end_ns - t0, 1000u * (i + 1), 1000u * (i + 1) + 20u * 1000u / 168u);
+        assert_in_range(end_ns - t0, 1000u * (i + 1),
+                        1000u * (i + 1) + 20u * 1000u / 168u);
     }
     fclose(trace);
     assert_int_equal(rx[0], 0xA5);
@@ -282,8 +286,8 @@ static void test_spi_unselected_or_unconfigured_answers_ff(void **state)
     vboard_spi_set_cs(b, false);
     spi_xfer1(b, 0x10, &rx); /* NSS high: not selected */
     assert_int_equal(rx, 0xFF);
-    assert_int_equal(mb_get(b, FW_MB_RES + 0) == 0 ||
-                         mb_get(b, FW_MB_RES + 0) > 1000, 1);
+    assert_int_equal(
+        mb_get(b, FW_MB_RES + 0) == 0 || mb_get(b, FW_MB_RES + 0) > 1000, 1);
     vboard_spi_set_cs(b, true);
     spi_xfer1(b, 0x10, &rx);
     assert_int_equal(rx, 0xA5);
@@ -318,7 +322,7 @@ static void test_iwdg_resets_stuck_firmware(void **state)
     /* Flags add up until RMVF: the power-on reset is still there. */
     assert_true(mb_get(b, FW_MB_RES + 0) & (1u << 27));
     assert_int_equal(mb_get(b, FW_MB_RES + 1) & 0xFF000000u, 0); /* RMVF */
-    assert_int_equal(mb_get(b, FW_MB_RES + 2), 0x57C4u); /* SRAM kept */
+    assert_int_equal(mb_get(b, FW_MB_RES + 2), 0x57C4u);         /* SRAM kept */
     assert_int_equal(mb_get(b, FW_MB_BOOTS), 2);
     /* Five kicks, then 10 ms (80 x 125 us) without one. */
     assert_true(vboard_now_ns(b) > 10000000u);
@@ -407,7 +411,8 @@ static unsigned count_programmed(vboard_t *b)
             break;
     }
     if (k < 200) {
-        uint32_t w = (vboard_read_mem(b, 0x08020000u + 4u * k, v, 4), fota_get_le32(v));
+        uint32_t w =
+            (vboard_read_mem(b, 0x08020000u + 4u * k, v, 4), fota_get_le32(v));
 
         assert_int_equal(w & k, k); /* only some of its 1->0 bits landed */
         for (unsigned j = k + 1; j < 200; j++) {
@@ -502,8 +507,8 @@ static void test_stop_on_uart_text_and_pc(void **state)
     assert_int_equal(vboard_pc(b), target);
     assert_true(vboard_insns(b) <= 40);
     /* Resuming from there does not stop at once. */
-    assert_int_equal(vboard_run(b, &u), vboard_insns(b) < 40 ? VBOARD_STOP_PC
-                                                             : VBOARD_STOP_INSNS);
+    assert_int_equal(vboard_run(b, &u),
+                     vboard_insns(b) < 40 ? VBOARD_STOP_PC : VBOARD_STOP_INSNS);
     vboard_destroy(b);
 }
 
@@ -520,7 +525,8 @@ static void test_flash_image_roundtrip_and_sysmem(void **state)
     assert_int_equal(vboard_save_flash_image(a, path), 0);
     c = vboard_create(NULL);
     assert_int_equal(vboard_load_flash_image(c, path), 0);
-    assert_memory_equal(vboard_flash(a)->mem, vboard_flash(c)->mem, FOTA_FLASH_SIZE);
+    assert_memory_equal(vboard_flash(a)->mem, vboard_flash(c)->mem,
+                        FOTA_FLASH_SIZE);
     remove(path);
     /* Flash size word and UID are readable, option bytes hold RDP 0xAA. */
     assert_int_equal(vboard_read_mem(c, 0x1FFF7A22u, x, 2), 0);
@@ -607,8 +613,8 @@ static void test_snapshot_then_cut_matches_cut_from_start(void **state)
         vboard_power_cut_after(a, k);
         c = board_for(FW_CMD_FLASH_LOOP, 0, NULL);
         vboard_power_cut_after(c, base + k);
-        assert_memory_equal(vboard_flash(a)->mem + 0x20000, vboard_flash(c)->mem + 0x20000,
-                            0x1000);
+        assert_memory_equal(vboard_flash(a)->mem + 0x20000,
+                            vboard_flash(c)->mem + 0x20000, 0x1000);
         assert_int_equal(vboard_flash(a)->ops, vboard_flash(c)->ops);
         vboard_destroy(c);
     }
@@ -627,10 +633,12 @@ static void test_speed_report(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(vboard_run_insns(b, n), VBOARD_STOP_INSNS);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double s = (double)(t1.tv_sec - t0.tv_sec) +
+               (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
-    print_message("vboard speed: %.1f M instructions/s (%.2f x real time at 16 MHz)\n",
-                  (double)n / s / 1e6, (double)vboard_now_ns(b) / 1e9 / s);
+    print_message(
+        "vboard speed: %.1f M instructions/s (%.2f x real time at 16 MHz)\n",
+        (double)n / s / 1e6, (double)vboard_now_ns(b) / 1e9 / s);
     assert_int_equal(vboard_insns(b), n);
     vboard_destroy(b);
 }

@@ -47,7 +47,8 @@ static int setup(void **state)
     snprintf(s_flash, sizeof s_flash, "%s/flash.bin", s_dir);
     snprintf(s_sock, sizeof s_sock, "%s/spi.sock", s_dir);
     snprintf(cmd, sizeof cmd,
-             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s >/dev/null",
+             "%s image pack --slot a --version 1.0.0 --sec-counter 0 %s -o %s "
+             ">/dev/null",
              s_tool, s_app_bin, s_img);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -85,8 +86,8 @@ static bool wait_output(int fd, const char *text, int timeout_s)
     return strstr(s_out, text) != NULL;
 }
 
-static int msg(int fd, char type, const void *data, uint16_t len, uint8_t *reply,
-               uint16_t *reply_len)
+static int msg(int fd, char type, const void *data, uint16_t len,
+               uint8_t *reply, uint16_t *reply_len)
 {
     uint8_t h[3] = {(uint8_t)type, (uint8_t)len, (uint8_t)(len >> 8)};
     uint16_t n;
@@ -105,7 +106,8 @@ static int msg(int fd, char type, const void *data, uint16_t len, uint8_t *reply
 
 static void wait_us(int fd, uint32_t us)
 {
-    uint8_t p[4] = {(uint8_t)us, (uint8_t)(us >> 8), (uint8_t)(us >> 16), (uint8_t)(us >> 24)};
+    uint8_t p[4] = {(uint8_t)us, (uint8_t)(us >> 8), (uint8_t)(us >> 16),
+                    (uint8_t)(us >> 24)};
 
     assert_int_equal(msg(fd, 'W', p, 4, NULL, NULL), 'K');
 }
@@ -150,8 +152,8 @@ static void test_board_socket_and_flash_file(void **state)
         dup2(out[1], 1);
         close(out[0]);
         execl(s_tool, s_tool, "board", "--flash", s_flash, "--boot", s_boot_elf,
-              "--init-slot-a", s_img, "--spi-socket", s_sock, "--max-seconds", "60",
-              (char *)NULL);
+              "--init-slot-a", s_img, "--spi-socket", s_sock, "--max-seconds",
+              "60", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -188,7 +190,8 @@ static void test_board_socket_and_flash_file(void **state)
     xfer(sfd, 0x79);
     for (int i = 0; i < 4; i++)
         id[i] = xfer(sfd, 0x00);
-    print_message("get id over the socket: %02x %02x %02x %02x\n", id[0], id[1], id[2], id[3]);
+    print_message("get id over the socket: %02x %02x %02x %02x\n", id[0], id[1],
+                  id[2], id[3]);
     assert_int_equal(id[1], 1);
     assert_int_equal(id[2], 0x04);
     assert_int_equal(id[3], 0x13);
@@ -214,7 +217,8 @@ static void test_board_socket_and_flash_file(void **state)
     assert_int_equal(fseek(f, FOTA_SLOT_A_ADDR - FOTA_FLASH_BASE, SEEK_SET), 0);
     assert_int_equal(fread(buf, 1, 4, f), 4);
     assert_memory_not_equal(buf, "\xff\xff\xff\xff", 4);
-    assert_int_equal(fseek(f, FOTA_JOURNAL_MAIN_ADDR - FOTA_FLASH_BASE, SEEK_SET), 0);
+    assert_int_equal(
+        fseek(f, FOTA_JOURNAL_MAIN_ADDR - FOTA_FLASH_BASE, SEEK_SET), 0);
     assert_int_equal(fread(buf, 1, 64, f), 64);
     fclose(f);
     fota_journal_rec_t rec;
@@ -231,14 +235,16 @@ int main(int argc, char **argv)
     };
 
     if (argc != 4) {
-        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n", argv[0]);
+        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n",
+                argv[0]);
         return 2;
     }
     s_tool = argv[1];
     s_boot_elf = argv[2];
     s_app_bin = argv[3];
     if (access(s_boot_elf, R_OK) || access(s_app_bin, R_OK)) {
-        fprintf(stderr, "firmware not built (run make cross): %s %s\n", s_boot_elf, s_app_bin);
+        fprintf(stderr, "firmware not built (run make cross): %s %s\n",
+                s_boot_elf, s_app_bin);
         return 1;
     }
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -51,7 +51,7 @@
 #define SPI_SR_RXNE (1u << 0)
 #define SPI_SR_OVR (1u << 6)
 
-#define BUF 0x20010000u  /* DMA target in SRAM */
+#define BUF 0x20010000u /* DMA target in SRAM */
 #define BUF_LEN 64u
 #define SENTINEL 0xEEu
 
@@ -63,19 +63,22 @@ static void mbox_read(vboard_t *b, unsigned first, uint32_t *w, unsigned n)
     uint8_t raw[16];
 
     assert_true(n <= 4);
-    assert_int_equal(vboard_read_mem(b, FW_MBOX_ADDR + 4u * first, raw, 4u * n), 0);
+    assert_int_equal(vboard_read_mem(b, FW_MBOX_ADDR + 4u * first, raw, 4u * n),
+                     0);
     for (unsigned i = 0; i < n; i++)
         w[i] = fota_get_le32(raw + 4 * i);
 }
 
-static void mbox_write(vboard_t *b, unsigned first, const uint32_t *w, unsigned n)
+static void mbox_write(vboard_t *b, unsigned first, const uint32_t *w,
+                       unsigned n)
 {
     uint8_t raw[16];
 
     assert_true(n <= 4);
     for (unsigned i = 0; i < n; i++)
         fota_put_le32(raw + 4 * i, w[i]);
-    assert_int_equal(vboard_write_mem(b, FW_MBOX_ADDR + 4u * first, raw, 4u * n), 0);
+    assert_int_equal(
+        vboard_write_mem(b, FW_MBOX_ADDR + 4u * first, raw, 4u * n), 0);
 }
 
 static uint32_t mbox(vboard_t *b, unsigned word)
@@ -103,7 +106,8 @@ static uint32_t fw_op(vboard_t *b, uint32_t op, uint32_t addr, uint32_t val)
         if (mbox(b, FW_DMA_OP) == FW_DMA_OP_NONE)
             return mbox(b, FW_DMA_RES);
     }
-    fail_msg("firmware did not serve op %u at 0x%08x", (unsigned)op, (unsigned)addr);
+    fail_msg("firmware did not serve op %u at 0x%08x", (unsigned)op,
+             (unsigned)addr);
     return 0;
 }
 
@@ -151,8 +155,8 @@ static void clear_flags(vboard_t *b, unsigned s)
 
 /* Program stream s for peripheral-to-memory from SPI1_DR: n bytes to mem,
  * on channel ch, memory increment if minc, then enable it. */
-static void rx_stream(vboard_t *b, unsigned s, unsigned ch, bool minc, uint32_t mem,
-                      uint32_t n)
+static void rx_stream(vboard_t *b, unsigned s, unsigned ch, bool minc,
+                      uint32_t mem, uint32_t n)
 {
     wr(b, DMA_SCR(s), 0);
     clear_flags(b, s);
@@ -201,7 +205,8 @@ static void rx_counts_down_sets_flags_and_increments(void **state)
         assert_int_equal(mem8(b, BUF + i), 0x30 + i);
         assert_int_equal(mem8(b, BUF + i + 1), SENTINEL);
         /* Half transfer at NDTR = 4, transfer complete at 0 only. */
-        assert_int_equal(flags(b, 0), (i >= 3 ? F_HTIF : 0) | (i == 7 ? F_TCIF : 0));
+        assert_int_equal(flags(b, 0),
+                         (i >= 3 ? F_HTIF : 0) | (i == 7 ? F_TCIF : 0));
         /* The address register itself does not move (RM0090 10.5.7). */
         assert_int_equal(rd(b, DMA_SM0AR(0)), BUF);
     }
@@ -215,7 +220,8 @@ static void rx_counts_down_sets_flags_and_increments(void **state)
     assert_int_equal(rd(b, SPI1_SR) & (SPI_SR_RXNE | SPI_SR_OVR), SPI_SR_RXNE);
     send(b, 0x41);
     assert_int_equal(overruns(b), 1);
-    assert_int_equal(rd(b, SPI1_SR) & (SPI_SR_RXNE | SPI_SR_OVR), SPI_SR_RXNE | SPI_SR_OVR);
+    assert_int_equal(rd(b, SPI1_SR) & (SPI_SR_RXNE | SPI_SR_OVR),
+                     SPI_SR_RXNE | SPI_SR_OVR);
     /* DR then SR clears OVR; DR holds the byte before the lost one. */
     assert_int_equal(rd(b, SPI1_DR) & 0xFFu, 0x40);
     assert_true(rd(b, SPI1_SR) & SPI_SR_OVR);

@@ -55,8 +55,8 @@ static void test_exceptions(void **state)
     vboard_reset(b, VBOARD_RESET_POWER);
     rc = vboard_run_ns(b, 2000000000u);
     if (rc != VBOARD_STOP_HALT)
-        print_message("stop %d fault %s pc 0x%08x\n", rc, vboard_fault(b) ? vboard_fault(b) : "-",
-                      vboard_pc(b));
+        print_message("stop %d fault %s pc 0x%08x\n", rc,
+                      vboard_fault(b) ? vboard_fault(b) : "-", vboard_pc(b));
     out = vboard_uart2_output(b, &n);
     print_message("%s", out);
     assert_int_equal(rc, VBOARD_STOP_HALT);
@@ -103,7 +103,8 @@ static void test_snapshot_in_exceptions(void **state)
         assert_int_equal(vboard_load_elf(a, VB_EXC_FW_ELF), 0);
         vboard_reset(a, VBOARD_RESET_POWER);
         if (at[i].from)
-            assert_int_equal(vboard_run_insns(a, at[i].from), VBOARD_STOP_INSNS);
+            assert_int_equal(vboard_run_insns(a, at[i].from),
+                             VBOARD_STOP_INSNS);
         while ((vboard_reg(a, UC_ARM_REG_IPSR) & 0x1FFu) != at[i].ipsr ||
                vboard_reg(a, UC_ARM_REG_CONTROL) != at[i].control) {
             assert_int_equal(vboard_run_insns(a, 1), VBOARD_STOP_INSNS);
@@ -114,7 +115,8 @@ static void test_snapshot_in_exceptions(void **state)
         assert_int_equal(vboard_restore(b, snap), 0);
         vboard_snapshot_free(snap);
         assert_int_equal(vboard_reg(b, UC_ARM_REG_IPSR) & 0x1FFu, at[i].ipsr);
-        assert_int_equal(vboard_reg(b, UC_ARM_REG_SP), vboard_reg(a, UC_ARM_REG_SP));
+        assert_int_equal(vboard_reg(b, UC_ARM_REG_SP),
+                         vboard_reg(a, UC_ARM_REG_SP));
         assert_int_equal(vboard_run_ns(a, 2000000000u), VBOARD_STOP_HALT);
         assert_int_equal(vboard_run_ns(b, 2000000000u), VBOARD_STOP_HALT);
         assert_string_equal(vboard_uart2_output(b, NULL), read_expect());
@@ -127,8 +129,9 @@ static void test_snapshot_in_exceptions(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_exceptions),
-                                       cmocka_unit_test(test_snapshot_in_exceptions)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exceptions),
+        cmocka_unit_test(test_snapshot_in_exceptions)};
 
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,7 +29,8 @@ static const char *s_tool, *s_boot_elf, *s_app_bin;
 static char s_app_bin_b[1024];
 static char s_img[64], s_img_b[64];
 
-static int pack_one(char *img, const char *slot, const char *version, const char *bin)
+static int pack_one(char *img, const char *slot, const char *version,
+                    const char *bin)
 {
     char cmd[3072];
     int fd;
@@ -40,7 +41,8 @@ static int pack_one(char *img, const char *slot, const char *version, const char
         return -1;
     close(fd);
     snprintf(cmd, sizeof cmd,
-             "%s image pack --slot %s --version %s --sec-counter 0 %s -o %s >/dev/null",
+             "%s image pack --slot %s --version %s --sec-counter 0 %s -o %s "
+             ">/dev/null",
              s_tool, slot, version, bin, img);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -101,7 +103,8 @@ static void test_boots_to_app_banner_and_confirms(void **state)
     (void)state;
     assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
     print_message("app banner after %.3f ms simulated, %llu instructions\n",
-                  (double)vboard_now_ns(b) / 1e6, (unsigned long long)vboard_insns(b));
+                  (double)vboard_now_ns(b) / 1e6,
+                  (unsigned long long)vboard_insns(b));
     assert_int_equal(vboard_hclk_hz(b), 168000000u);
     u.max_ns = 2000000000u;
     u.uart_text = "confirm";
@@ -289,18 +292,22 @@ static void test_agent_full_update_on_real_bootloader(void **state)
     for (size_t off = 0; off < wm; off += 256) {
         size_t n = wm - off < 256 ? wm - off : 256;
 
-        assert_int_equal(agent_proto_write_memory(p, FOTA_SLOT_B_ADDR + (uint32_t)off,
-                                                  img + off, n), 0);
+        assert_int_equal(agent_proto_write_memory(
+                             p, FOTA_SLOT_B_ADDR + (uint32_t)off, img + off, n),
+                         0);
     }
     for (size_t off = wm; off < len; off += 1024) {
         size_t n = len - off < 1024 ? len - off : 1024;
 
-        assert_int_equal(agent_proto_stream_write(p, FOTA_SLOT_B_ADDR + (uint32_t)off,
-                                                  img + off, n), 0);
+        assert_int_equal(agent_proto_stream_write(
+                             p, FOTA_SLOT_B_ADDR + (uint32_t)off, img + off, n),
+                         0);
     }
-    assert_int_equal(agent_proto_get_checksum(p, FOTA_SLOT_B_ADDR, (uint32_t)len, &crc), 0);
+    assert_int_equal(
+        agent_proto_get_checksum(p, FOTA_SLOT_B_ADDR, (uint32_t)len, &crc), 0);
     assert_int_equal(crc, fota_crc32_st(img, len));
-    assert_int_equal(agent_proto_read_memory(p, FOTA_SLOT_B_ADDR + 512, rb, sizeof rb), 0);
+    assert_int_equal(
+        agent_proto_read_memory(p, FOTA_SLOT_B_ADDR + 512, rb, sizeof rb), 0);
     assert_memory_equal(rb, img + 512, sizeof rb);
     /* Not one byte of the data path lost. (Polls clocked while the engine
      * computes synchronously - the commit's SHA-256 - may be overrun:
@@ -312,9 +319,12 @@ static void test_agent_full_update_on_real_bootloader(void **state)
     assert_int_equal(agent_proto_status(p, &st), 0);
     assert_int_equal(st.slot[1].state, FOTA_SLOT_PENDING);
     assert_int_equal(st.slot[1].version.minor, 1);
-    print_message("update of %zu bytes: %.3f ms simulated, %llu SPI transactions, "
-                  "%u retries\n", len, (double)(vboard_now_ns(b) - t0) / 1e6,
-                  (unsigned long long)va.xfers, (unsigned)(p->stats.nacks + p->stats.timeouts));
+    print_message(
+        "update of %zu bytes: %.3f ms simulated, %llu SPI transactions, "
+        "%u retries\n",
+        len, (double)(vboard_now_ns(b) - t0) / 1e6,
+        (unsigned long long)va.xfers,
+        (unsigned)(p->stats.nacks + p->stats.timeouts));
     assert_int_equal(p->stats.nacks + p->stats.timeouts, 0);
 
     vboard_uart_clear(b);
@@ -338,7 +348,8 @@ int main(int argc, char **argv)
     };
 
     if (argc != 4) {
-        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n", argv[0]);
+        fprintf(stderr, "usage: %s <fota tool> <boot.elf> <app-slot-a.bin>\n",
+                argv[0]);
         return 2;
     }
     s_tool = argv[1];
@@ -350,14 +361,16 @@ int main(int argc, char **argv)
         char *a = strstr(s_app_bin_b, "slot-a.bin");
 
         if (!a) {
-            fprintf(stderr, "expected .../fota-app-slot-a.bin: %s\n", s_app_bin);
+            fprintf(stderr, "expected .../fota-app-slot-a.bin: %s\n",
+                    s_app_bin);
             return 2;
         }
         memcpy(a, "slot-b.bin", 10);
     }
-    if (access(s_boot_elf, R_OK) || access(s_app_bin, R_OK) || access(s_app_bin_b, R_OK)) {
-        fprintf(stderr, "firmware not built (run make cross): %s %s\n", s_boot_elf,
-                s_app_bin);
+    if (access(s_boot_elf, R_OK) || access(s_app_bin, R_OK) ||
+        access(s_app_bin_b, R_OK)) {
+        fprintf(stderr, "firmware not built (run make cross): %s %s\n",
+                s_boot_elf, s_app_bin);
         return 1;
     }
     return cmocka_run_group_tests(tests, pack_image, remove_image);

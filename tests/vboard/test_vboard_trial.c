@@ -52,7 +52,8 @@ typedef struct ta_params {
 
 /* The test application with its parameter block patched, packed for slot
  * A as `fota image pack --confirm-window-ms` would. */
-static void pack_trialapp(vbr_image_t *img, const ta_params_t *p, unsigned minor)
+static void pack_trialapp(vbr_image_t *img, const ta_params_t *p,
+                          unsigned minor)
 {
     uint8_t *raw = NULL;
     size_t len = 0, off;
@@ -73,7 +74,9 @@ static void pack_trialapp(vbr_image_t *img, const ta_params_t *p, unsigned minor
     o.sec_counter = 2;
     o.confirm_window_ms = p->window_ms;
     memset(img, 0, sizeof *img);
-    assert_int_equal(tool_image_pack(raw, len, &o, &img->data, &img->len, err, sizeof err), 0);
+    assert_int_equal(
+        tool_image_pack(raw, len, &o, &img->data, &img->len, err, sizeof err),
+        0);
     img->slot = SLOT_A;
     img->version = o.version;
     free(raw);
@@ -114,7 +117,8 @@ static void prepare_trial(const vbr_image_t *img)
 
 /* A powered board whose slot A holds the test application with p, on its
  * first trial boot (prepare_trial). */
-static vboard_t *board_on_trial(const ta_params_t *p, unsigned minor, vbr_image_t *img)
+static vboard_t *board_on_trial(const ta_params_t *p, unsigned minor,
+                                vbr_image_t *img)
 {
     vboard_t *b = new_board();
 
@@ -287,7 +291,8 @@ static void confirm_keeps_every_sram_byte(void **state)
     assert_int_equal(vboard_read_mem(b, FOTA_APP_SRAM_ADDR, ram, n), 0);
     size_t bad = 0;
     for (size_t off = 0; off < n; off += 4)
-        bad += fota_get_le32(ram + off) != TA_PATTERN((uint32_t)(FOTA_APP_SRAM_ADDR + off));
+        bad += fota_get_le32(ram + off) !=
+               TA_PATTERN((uint32_t)(FOTA_APP_SRAM_ADDR + off));
     assert_int_equal(bad, 0);
     board_journal(b, &ctx);
     assert_int_equal(ctx.state.active, SLOT_A);
@@ -318,7 +323,8 @@ static void bus_never_booted_image_protected(void **state)
     vbr_image_t img;
     vboard_agent_t va;
     fota_status_t st;
-    uint16_t sector_a = FOTA_SLOT_A_FIRST_SECTOR, sector_b = FOTA_SLOT_B_FIRST_SECTOR;
+    uint16_t sector_a = FOTA_SLOT_A_FIRST_SECTOR,
+             sector_b = FOTA_SLOT_B_FIRST_SECTOR;
     uint8_t zeros[256] = {0};
     vboard_t *b;
 
@@ -332,12 +338,14 @@ static void bus_never_booted_image_protected(void **state)
     assert_int_equal(st.journal_area, BOOT_AREA_NONE);
     assert_int_equal(st.inactive_slot, SLOT_B);
     assert_int_not_equal(agent_proto_extended_erase(bp, &sector_a, 1), 0);
-    assert_int_not_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024, zeros,
-                                                  sizeof zeros), 0);
+    assert_int_not_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024,
+                                                  zeros, sizeof zeros),
+                         0);
     assert_true(vbr_slot_holds(vboard_flash(b)->mem, SLOT_A, &img));
     /* The other slot (erased already) is the one to update. */
     (void)sector_b;
-    assert_int_equal(agent_proto_write_memory(bp, FOTA_SLOT_B_ADDR, zeros, sizeof zeros), 0);
+    assert_int_equal(
+        agent_proto_write_memory(bp, FOTA_SLOT_B_ADDR, zeros, sizeof zeros), 0);
     free(bp);
     vbr_image_free(&img);
     vboard_destroy(b);
@@ -367,15 +375,17 @@ static void bus_pending_slot_withdrawn_before_change(void **state)
     assert_int_equal(st.inactive_slot, SLOT_A);
     assert_int_equal(st.slot[SLOT_A].state, FOTA_SLOT_PENDING);
     /* Write Memory of zeros over the committed image: refused. */
-    assert_int_not_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024, zeros,
-                                                  sizeof zeros), 0);
+    assert_int_not_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024,
+                                                  zeros, sizeof zeros),
+                         0);
     assert_true(vbr_slot_holds(vboard_flash(b)->mem, SLOT_A, &img));
     /* An erase withdraws the commit, then the slot is writable. */
     assert_int_equal(agent_proto_extended_erase(bp, &sector_a, 1), 0);
     assert_int_equal(agent_proto_status(bp, &st), 0);
     assert_int_equal(st.slot[SLOT_A].state, FOTA_SLOT_EMPTY);
-    assert_int_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024, zeros,
-                                              sizeof zeros), 0);
+    assert_int_equal(agent_proto_write_memory(bp, FOTA_SLOT_A_ADDR + 1024,
+                                              zeros, sizeof zeros),
+                     0);
     /* The next boot is the confirmed slot B, no trial of slot A. */
     vboard_uart_clear(b);
     assert_int_equal(agent_proto_reboot(bp), 0);
@@ -417,21 +427,25 @@ static void commit_refused_with_the_reason(void **state)
          * way a host would, erase first (done here on the host model). */
         boot_ctx_t ctx;
         assert_int_equal(boot_init(&ctx), 0);
-        assert_int_equal(boot_erase_prepare(&ctx, 1u << FOTA_SLOT_A_FIRST_SECTOR), 0);
+        assert_int_equal(
+            boot_erase_prepare(&ctx, 1u << FOTA_SLOT_A_FIRST_SECTOR), 0);
         memset(&o, 0, sizeof o);
         o.slot = SLOT_A;
         o.version = (fota_version_t){2, 7, 0, 0};
         o.no_vector_check = true;
         uint8_t *raw = malloc(good.len - FOTA_IMAGE_HDR_SIZE);
         assert_non_null(raw);
-        memcpy(raw, good.data + FOTA_IMAGE_HDR_SIZE, good.len - FOTA_IMAGE_HDR_SIZE);
+        memcpy(raw, good.data + FOTA_IMAGE_HDR_SIZE,
+               good.len - FOTA_IMAGE_HDR_SIZE);
         if (reasons[i] == FOTA_IMG_SP)
             fota_put_le32(raw, FOTA_SRAM_ADDR + FOTA_SRAM_SIZE);
         else
             o.product = "other-board";
         memset(&bad, 0, sizeof bad);
-        assert_int_equal(tool_image_pack(raw, good.len - FOTA_IMAGE_HDR_SIZE, &o, &bad.data,
-                                         &bad.len, err, sizeof err), 0);
+        assert_int_equal(tool_image_pack(raw, good.len - FOTA_IMAGE_HDR_SIZE,
+                                         &o, &bad.data, &bad.len, err,
+                                         sizeof err),
+                         0);
         free(raw);
         bad.slot = SLOT_A;
         assert_int_equal(vbr_install(&s_host, &bad), 0);
@@ -442,7 +456,8 @@ static void commit_refused_with_the_reason(void **state)
         agent_proto_t *bp = bus_open(b, &va);
         int rc = agent_proto_commit(bp, SLOT_A);
         print_message("commit of a %s-refused image: %d (%s)\n",
-                      fota_image_reason_name(reasons[i]), rc, fota_strerror(rc));
+                      fota_image_reason_name(reasons[i]), rc,
+                      fota_strerror(rc));
         assert_int_equal(rc, FOTA_ERR_IMAGE(reasons[i]));
         assert_true(FOTA_ERR_IS_IMAGE(rc));
         assert_int_equal(agent_proto_status(bp, &st), 0);
@@ -473,7 +488,8 @@ static void power_cuts_during_trial_do_not_reject(void **state)
         board_journal(b, &ctx);
         assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_PENDING);
         assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 1);
-        assert_int_equal(ctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS, (unsigned)cut);
+        assert_int_equal(ctx.state.flags & FOTA_JOURNAL_F_PWR_REFUNDS,
+                         (unsigned)cut);
         report(b, r);
         assert_int_equal(r[TA_R_CONFIRM_RC], 0xFFFFFFFFu); /* not yet */
         vboard_reset(b, VBOARD_RESET_POWER);
@@ -504,7 +520,8 @@ int main(int argc, char **argv)
     };
 
     if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: %s <build-arm dir> <fw_trialapp.bin> [test]\n", argv[0]);
+        fprintf(stderr, "usage: %s <build-arm dir> <fw_trialapp.bin> [test]\n",
+                argv[0]);
         return 2;
     }
     snprintf(s_boot_elf, sizeof s_boot_elf, "%s/boot/fota-boot.elf", argv[1]);

@@ -15,8 +15,14 @@
 #include "tool_image.h"
 
 /* ELF32 little-endian field readers over a file loaded in memory. */
-static uint32_t rd32(const uint8_t *p) { return fota_get_le32(p); }
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const uint8_t *p)
+{
+    return fota_get_le32(p);
+}
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 
 /* Walk the ELF32 symbol table; fn returns true to stop. */
 static int elf_walk(const char *elf_path,
@@ -35,7 +41,8 @@ static int elf_walk(const char *elf_path,
     uint32_t shoff = rd32(&f[32]);
     uint16_t shentsize = rd16(&f[46]), shnum = rd16(&f[48]);
 
-    if (shentsize < 40 || shoff > len || (size_t)shnum * shentsize > len - shoff)
+    if (shentsize < 40 || shoff > len ||
+        (size_t)shnum * shentsize > len - shoff)
         goto out;
     rc = FOTA_ERR_NOENT;
     for (unsigned i = 0; i < shnum; i++) {
@@ -43,7 +50,8 @@ static int elf_walk(const char *elf_path,
 
         if (rd32(&sh[4]) != 2) /* SHT_SYMTAB */
             continue;
-        uint32_t off = rd32(&sh[16]), size = rd32(&sh[20]), link = rd32(&sh[24]);
+        uint32_t off = rd32(&sh[16]), size = rd32(&sh[20]),
+                 link = rd32(&sh[24]);
         uint32_t entsize = rd32(&sh[36]);
 
         if (link >= shnum || entsize < 16 || off > len || size > len - off) {
@@ -83,8 +91,8 @@ typedef struct by_name {
     uint32_t addr;
 } by_name_t;
 
-static bool match_name(void *ctx, const char *name, uint32_t value, uint32_t size,
-                       uint8_t info)
+static bool match_name(void *ctx, const char *name, uint32_t value,
+                       uint32_t size, uint8_t info)
 {
     by_name_t *q = ctx;
 
@@ -112,13 +120,14 @@ typedef struct by_addr {
     size_t len;
 } by_addr_t;
 
-static bool match_addr(void *ctx, const char *name, uint32_t value, uint32_t size,
-                       uint8_t info)
+static bool match_addr(void *ctx, const char *name, uint32_t value,
+                       uint32_t size, uint8_t info)
 {
     by_addr_t *q = ctx;
     uint32_t start = value & ~1u;
 
-    if ((info & 0xF) != 2 /* STT_FUNC */ || q->pc < start || q->pc - start >= size)
+    if ((info & 0xF) != 2 /* STT_FUNC */ || q->pc < start ||
+        q->pc - start >= size)
         return false;
     snprintf(q->name, q->len, "%s", name);
     return true;
@@ -167,7 +176,8 @@ int vbr_pack(vbr_image_t *img, const char *bin_path, int slot, unsigned maj,
     o.version.minor = (uint8_t)min;
     o.version.patch = (uint16_t)patch;
     o.flags = flags;
-    rc = tool_image_pack(raw, raw_len, &o, &img->data, &img->len, err, sizeof err);
+    rc = tool_image_pack(raw, raw_len, &o, &img->data, &img->len, err,
+                         sizeof err);
     free(raw);
     if (rc < 0) {
         fprintf(stderr, "pack %s: %s\n", bin_path, err);

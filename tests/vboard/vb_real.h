@@ -22,7 +22,7 @@ typedef struct vbr_image {
     size_t len;
     int slot;
     fota_version_t version;
-    uint32_t entry;          /* reset handler (Thumb bit cleared) */
+    uint32_t entry; /* reset handler (Thumb bit cleared) */
 } vbr_image_t;
 
 /* Address of the symbol name in an ELF32 file. Returns 0,

@@ -79,9 +79,10 @@ static vboard_t *board_new(void)
 
 static void print_cpi(const char *name, const boot_cost_t *c)
 {
-    printf("cpi: case=%s model=%s cycles=%llu instructions=%llu ms=%.3f\n", name,
-           s_model == VBOARD_CPI_1 ? "1" : "m4", (unsigned long long)c->cycles,
-           (unsigned long long)c->insns, (double)c->ns / 1e6);
+    printf("cpi: case=%s model=%s cycles=%llu instructions=%llu ms=%.3f\n",
+           name, s_model == VBOARD_CPI_1 ? "1" : "m4",
+           (unsigned long long)c->cycles, (unsigned long long)c->insns,
+           (double)c->ns / 1e6);
 }
 static sim_flash_t s_host;
 
@@ -140,8 +141,9 @@ static void print_profile(const char *what, uint64_t total_ns)
         all += s_pcs[i].n;
     }
     qsort(fn, nfn, sizeof fn[0], fn_cmp);
-    printf("boot-time profile, %s: %.3f ms to the application's first instruction\n", what,
-           (double)total_ns / 1e6);
+    printf("boot-time profile, %s: %.3f ms to the application's first "
+           "instruction\n",
+           what, (double)total_ns / 1e6);
     for (size_t j = 0; j < nfn && j < 10; j++)
         printf("  %6.3f ms %5.1f%%  %s\n", (double)fn[j].n * SAMPLE_NS / 1e6,
                all ? 100.0 * fn[j].n / all : 0.0, fn[j].name);
@@ -149,7 +151,8 @@ static void print_profile(const char *what, uint64_t total_ns)
 
 /* Boot b from power-on to entry; returns the simulated ns, 0 on failure.
  * cost (may be NULL) gets the boot's time, CPU cycles and instructions. */
-static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what, boot_cost_t *cost)
+static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what,
+                          boot_cost_t *cost)
 {
     uint64_t t0;
 
@@ -163,7 +166,9 @@ static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what, boot_co
         if (why == VBOARD_STOP_PC)
             break;
         if (why != VBOARD_STOP_TIME || vboard_now_ns(b) - t0 > 2000000000u) {
-            fprintf(stderr, "boot-time: %s: the application was not reached (%d); uart:\n%s\n",
+            fprintf(stderr,
+                    "boot-time: %s: the application was not reached (%d); "
+                    "uart:\n%s\n",
                     what, why, vboard_uart_output(b, NULL));
             return 0;
         }
@@ -172,7 +177,8 @@ static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what, boot_co
     if (!s_quiet && strcmp(what, "warm-up") != 0)
         print_profile(what, vboard_now_ns(b) - t0);
     if (cost)
-        *cost = (boot_cost_t){vboard_now_ns(b) - t0, vboard_cycles(b), vboard_insns(b)};
+        *cost = (boot_cost_t){vboard_now_ns(b) - t0, vboard_cycles(b),
+                              vboard_insns(b)};
     return vboard_now_ns(b) - t0;
 }
 
@@ -210,12 +216,14 @@ static int check_handover(const sim_flash_t *flash, uint32_t entry,
                     (unsigned)vboard_hclk_hz(b), out);
             goto out;
         }
-    } else if (vboard_hclk_hz(b) != 168000000u || t < cfg->hse_startup_us * 1000ull ||
-               strstr(out, "clk=hsi16")) {
+    } else if (vboard_hclk_hz(b) != 168000000u ||
+               t < cfg->hse_startup_us * 1000ull || strstr(out, "clk=hsi16")) {
         fprintf(stderr,
-                "boot-time: slow crystal: application at %.3f ms, crystal at %.3f ms, "
+                "boot-time: slow crystal: application at %.3f ms, crystal at "
+                "%.3f ms, "
                 "hclk %u\n",
-                (double)t / 1e6, cfg->hse_startup_us / 1e3, (unsigned)vboard_hclk_hz(b));
+                (double)t / 1e6, cfg->hse_startup_us / 1e3,
+                (unsigned)vboard_hclk_hz(b));
         goto out;
     }
     rc = 0;
@@ -228,7 +236,8 @@ out:
  * by the host core trusting that key, then B's first boot on the
  * bootloader built with it. Returns the boot time (ns) or 0. */
 static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
-                                       const vbr_image_t *bimg, boot_cost_t *cost)
+                                       const vbr_image_t *bimg,
+                                       boot_cost_t *cost)
 {
     uint8_t seed[FOTA_ED25519_SEED_SIZE], pub[FOTA_ED25519_PUB_SIZE];
     char elf[1100], err[160];
@@ -247,7 +256,8 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
     if (tool_key_load_seed(FOTA_TEST_KEY_PEM, seed) != 0 ||
         tool_image_sign(sa.data, sa.len, seed, err, sizeof err) != 0 ||
         tool_image_sign(sb.data, sb.len, seed, err, sizeof err) != 0) {
-        fprintf(stderr, "boot-time: signing with %s failed\n", FOTA_TEST_KEY_PEM);
+        fprintf(stderr, "boot-time: signing with %s failed\n",
+                FOTA_TEST_KEY_PEM);
         goto out;
     }
     fota_ed25519_pubkey(pub, seed);
@@ -265,11 +275,13 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
     if (vbr_install(&s_host, &sa) || boot_init(&ctx) || boot_decide(&ctx, &d) ||
         d.slot != 0 || vbr_install(&s_host, &sb) || boot_init(&ctx) ||
         boot_commit(&ctx, 1)) {
-        fprintf(stderr, "boot-time: preparing the signed committed state failed\n");
+        fprintf(stderr,
+                "boot-time: preparing the signed committed state failed\n");
         goto out;
     }
     vbr_flash_to_board(b, &s_host);
-    t = time_boot(b, sb.entry, "(c) first boot after a commit, SHA-256 + Ed25519", cost);
+    t = time_boot(b, sb.entry,
+                  "(c) first boot after a commit, SHA-256 + Ed25519", cost);
 out:
     boot_port_host_set_signing_key(NULL);
     vboard_destroy(b);
@@ -280,8 +292,8 @@ out:
 
 /* Cases (a), (b), (c) and the clock hand-over checks on boards with
  * s_model: c[0..2] get their costs. Returns 0 or -1. */
-static int measure(const char *dir, const vbr_image_t *a, const vbr_image_t *bimg,
-                   boot_cost_t c[3])
+static int measure(const char *dir, const vbr_image_t *a,
+                   const vbr_image_t *bimg, boot_cost_t c[3])
 {
     boot_ctx_t ctx;
     boot_decision_t d;
@@ -315,7 +327,8 @@ static int measure(const char *dir, const vbr_image_t *a, const vbr_image_t *bim
     vboard_config_default(&cfg);
     cfg.cpi_model = s_model;
     cfg.hse_startup_us = SLOW_HSE_US;
-    if (c[0].ns >= SLOW_HSE_US * 1000ull || check_handover(&s_host, a->entry, &cfg))
+    if (c[0].ns >= SLOW_HSE_US * 1000ull ||
+        check_handover(&s_host, a->entry, &cfg))
         goto out;
     vboard_config_default(&cfg);
     cfg.cpi_model = s_model;
@@ -329,7 +342,8 @@ static int measure(const char *dir, const vbr_image_t *a, const vbr_image_t *bim
         goto out;
     }
     vbr_flash_to_board(b, &s_host);
-    if (!time_boot(b, bimg->entry, "(b) first boot after a commit, SHA-256", &c[1]) ||
+    if (!time_boot(b, bimg->entry, "(b) first boot after a commit, SHA-256",
+                   &c[1]) ||
         !time_signed_first_boot(dir, a, bimg, &c[2]))
         goto out;
     rc = c[1].ns > c[0].ns && c[2].ns > c[1].ns ? 0 : -1;
@@ -358,8 +372,11 @@ int main(int argc, char **argv)
         else if (argv[i][0] != '-')
             dir = argv[i];
     }
-    if (!dir || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 && strcmp(cpi, "both") != 0)) {
-        fprintf(stderr, "usage: %s [--quiet] [--cpi m4|1|both] <build-arm dir>\n", argv[0]);
+    if (!dir || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 &&
+                 strcmp(cpi, "both") != 0)) {
+        fprintf(stderr,
+                "usage: %s [--quiet] [--cpi m4|1|both] <build-arm dir>\n",
+                argv[0]);
         return 2;
     }
     nmodels = strcmp(cpi, "both") == 0 ? 2 : 1;
@@ -385,7 +402,8 @@ int main(int argc, char **argv)
         s_quiet = true; /* one profile (of the first model) is enough */
     }
     printf("boot: cycles=%llu ms_at_168mhz=%.3f first_boot_cycles=%llu\n",
-           (unsigned long long)(c[0][0].ns * 168u / 1000u), (double)c[0][0].ns / 1e6,
+           (unsigned long long)(c[0][0].ns * 168u / 1000u),
+           (double)c[0][0].ns / 1e6,
            (unsigned long long)(c[0][1].ns * 168u / 1000u));
     printf("boot_signed: first_boot_cycles=%llu signature_ms_at_168mhz=%.3f\n",
            (unsigned long long)(c[0][2].ns * 168u / 1000u),

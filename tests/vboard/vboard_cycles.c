@@ -25,11 +25,31 @@
 
 static uint32_t s_res[FWC_N];
 
-static const char *const s_names[FWC_N] = {
-    "empty", "alu", "mul", "mla", "umull", "umaal", "ldr", "ldr_chase", "str", "ldm",
-    "stm", "pushpop", "branch", "loop", "udiv_big", "udiv_small", "crc", "flash_cold",
-    "flash_prefetch16", "flash_prefetch32", "flash_art", "flash_data_off",
-    "flash_data_cold", "flash_data_warm", "svc"};
+static const char *const s_names[FWC_N] = {"empty",
+                                           "alu",
+                                           "mul",
+                                           "mla",
+                                           "umull",
+                                           "umaal",
+                                           "ldr",
+                                           "ldr_chase",
+                                           "str",
+                                           "ldm",
+                                           "stm",
+                                           "pushpop",
+                                           "branch",
+                                           "loop",
+                                           "udiv_big",
+                                           "udiv_small",
+                                           "crc",
+                                           "flash_cold",
+                                           "flash_prefetch16",
+                                           "flash_prefetch32",
+                                           "flash_art",
+                                           "flash_data_off",
+                                           "flash_data_cold",
+                                           "flash_data_warm",
+                                           "svc"};
 
 /* Run the benchmark firmware on a board with the given timing model and
  * fetch its results into s_res. */
@@ -48,13 +68,16 @@ static void run_fw(uint8_t model)
     vboard_reset(b, VBOARD_RESET_POWER);
     assert_int_equal(vboard_run(b, &u), VBOARD_STOP_HALT);
     assert_int_equal(vboard_halt_code(b), FW_CYCLES_HALT);
-    assert_int_equal(vboard_read_mem(b, FW_MBOX_ADDR + 4u * FW_MB_MAGIC, &magic, 4), 0);
+    assert_int_equal(
+        vboard_read_mem(b, FW_MBOX_ADDR + 4u * FW_MB_MAGIC, &magic, 4), 0);
     assert_int_equal(magic, FW_MAGIC);
-    assert_int_equal(vboard_read_mem(b, FW_MBOX_ADDR + 4u * FW_MB_RES, s_res, sizeof s_res),
-                     0);
+    assert_int_equal(
+        vboard_read_mem(b, FW_MBOX_ADDR + 4u * FW_MB_RES, s_res, sizeof s_res),
+        0);
     for (unsigned i = 0; i < FWC_N; i++)
-        print_message("cycles: model=%s bench=%s cycles=%u\n", model == VBOARD_CPI_1 ? "1" : "m4",
-                      s_names[i], (unsigned)s_res[i]);
+        print_message("cycles: model=%s bench=%s cycles=%u\n",
+                      model == VBOARD_CPI_1 ? "1" : "m4", s_names[i],
+                      (unsigned)s_res[i]);
     /* The counters: at one cycle each they agree; on the M4 model there
      * are more cycles than instructions. */
     if (model == VBOARD_CPI_1)
@@ -74,13 +97,13 @@ static void test_instruction_classes_match_the_trm(void **state)
     assert_int_equal(s_res[FWC_MLA], 32);   /* MLA 1 */
     assert_int_equal(s_res[FWC_UMULL], 32); /* UMULL 1 */
     assert_int_equal(s_res[FWC_UMAAL], 32); /* UMAAL 1 */
-    assert_int_equal(s_res[FWC_STR], 32);   /* 3.3.2: STR Rx,[Ry,#imm] always 1 */
+    assert_int_equal(s_res[FWC_STR], 32); /* 3.3.2: STR Rx,[Ry,#imm] always 1 */
     /* LDR 2; 3.3.2: each following LDR not using the loaded register
      * for its address pipelines, one cycle less. */
     assert_int_equal(s_res[FWC_LDR], 2 + 31);
     assert_int_equal(s_res[FWC_LDR_CHASE], 32 * 2);
-    assert_int_equal(s_res[FWC_LDM], 8 * (1 + 4));        /* LDM 1 + N */
-    assert_int_equal(s_res[FWC_STM], 8 * (1 + 4));        /* STM 1 + N */
+    assert_int_equal(s_res[FWC_LDM], 8 * (1 + 4));         /* LDM 1 + N */
+    assert_int_equal(s_res[FWC_STM], 8 * (1 + 4));         /* STM 1 + N */
     assert_int_equal(s_res[FWC_PUSHPOP], 8 * 2 * (1 + 4)); /* PUSH, POP 1 + N */
     /* Ranges: B taken 1 + P, P = 1..3; BNE taken 1 + P, not taken 1. */
     assert_in_range(s_res[FWC_BRANCH], 32 * 2, 32 * 4);
@@ -96,7 +119,8 @@ static void test_instruction_classes_match_the_trm(void **state)
     assert_in_range(s_res[FWC_CRC], 1 + 31 * 4, 32 * 6);
     /* TRM 5.5.1: exception entry 12 cycles, return 10; each SVC round trip
      * also runs the SVC (1) and the handler's BX LR (1 + P, P 0..2 more). */
-    assert_in_range(s_res[FWC_SVC], 8 * (1 + 12 + 1 + 10), 8 * (1 + 12 + 3 + 10));
+    assert_in_range(s_res[FWC_SVC], 8 * (1 + 12 + 1 + 10),
+                    8 * (1 + 12 + 3 + 10));
 }
 
 static void test_flash_wait_states_and_the_art(void **state)
@@ -112,7 +136,8 @@ static void test_flash_wait_states_and_the_art(void **state)
     assert_in_range(s_res[FWC_FL_PRF16], 64, 64 + LAT + 1);
     /* 4 32-bit instructions a line take 4 cycles, less than the read's
      * LATENCY + 1: each of the 16 lines waits the difference. */
-    assert_in_range(s_res[FWC_FL_PRF32], 64 + 15 * (LAT + 1 - 4), 64 + 16 * (LAT + 1 - 4) + LAT + 1);
+    assert_in_range(s_res[FWC_FL_PRF32], 64 + 15 * (LAT + 1 - 4),
+                    64 + 16 * (LAT + 1 - 4) + LAT + 1);
     /* The instruction cache warm: flash runs as fast as SRAM. */
     assert_int_equal(s_res[FWC_FL_ART], 64);
     /* Data reads: no data cache, each read waits; cold, each of the 8

@@ -63,8 +63,10 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         return FOTA_ERR_INVAL;
     }
     if (c->spi_host != AGENT_ESP_VSPI && c->spi_host != AGENT_ESP_HSPI) {
-        ESP_LOGE(TAG, "configuration: SPI host %d is neither HSPI (2) nor "
-                      "VSPI (3); not starting", c->spi_host);
+        ESP_LOGE(TAG,
+                 "configuration: SPI host %d is neither HSPI (2) nor "
+                 "VSPI (3); not starting",
+                 c->spi_host);
         return FOTA_ERR_INVAL;
     }
     if (agent_esp_pins_check(&c->pins, &role, &why) != 0) {
@@ -72,9 +74,10 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         return FOTA_ERR_INVAL;
     }
     if (!agent_esp_spi_on_iomux(c->spi_host, &c->pins))
-        ESP_LOGW(TAG, "SPI pins are not %s's IO_MUX pins: routed through "
-                      "the GPIO matrix", c->spi_host == AGENT_ESP_HSPI ?
-                                               "HSPI" : "VSPI");
+        ESP_LOGW(TAG,
+                 "SPI pins are not %s's IO_MUX pins: routed through "
+                 "the GPIO matrix",
+                 c->spi_host == AGENT_ESP_HSPI ? "HSPI" : "VSPI");
 
     /* The signer key first: a malformed one must stop the agent before it
      * touches the target, rather than silently run without signatures. */
@@ -82,8 +85,9 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         rc = fota_hex_decode(c->sign_pubkey_hex, strlen(c->sign_pubkey_hex),
                              a->sign_pubkey, sizeof a->sign_pubkey);
         if (rc < 0) {
-            ESP_LOGE(TAG, "signing public key: need exactly %u hex digits "
-                          "(got %u characters%s); not starting",
+            ESP_LOGE(TAG,
+                     "signing public key: need exactly %u hex digits "
+                     "(got %u characters%s); not starting",
                      (unsigned)(2 * sizeof a->sign_pubkey),
                      (unsigned)strlen(c->sign_pubkey_hex),
                      rc == FOTA_ERR_CORRUPT ? ", not all hex" : "");
@@ -113,16 +117,15 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         ESP_LOGE(TAG, "NRST/BOOT0 GPIO setup failed: %d", rc);
         return rc;
     }
-    rc = agent_esp_spi_open(&a->spi,
-                            c->spi_host == AGENT_ESP_HSPI ? SPI2_HOST : SPI3_HOST,
-                            c->pins.mosi, c->pins.miso, c->pins.sck,
-                            c->pins.cs, (int)c->spi_hz);
+    rc = agent_esp_spi_open(
+        &a->spi, c->spi_host == AGENT_ESP_HSPI ? SPI2_HOST : SPI3_HOST,
+        c->pins.mosi, c->pins.miso, c->pins.sck, c->pins.cs, (int)c->spi_hz);
     if (rc < 0) {
         ESP_LOGE(TAG, "SPI setup failed: %d", rc);
         return rc;
     }
-    rc = agent_esp_storage_open(&a->storage, c->staging_label,
-                                c->nvs_namespace);
+    rc =
+        agent_esp_storage_open(&a->storage, c->staging_label, c->nvs_namespace);
     if (rc < 0) {
         ESP_LOGE(TAG, "staging partition '%s' / NVS: %d", c->staging_label, rc);
         return rc;

@@ -47,7 +47,10 @@ static esp_err_t on_event(esp_http_client_event_t *evt)
 
 /* Headers the port itself sets per request (removed before each new one). */
 static const char *const s_own_headers[] = {
-    "Range", "If-None-Match", "If-Match", "Content-Type",
+    "Range",
+    "If-None-Match",
+    "If-Match",
+    "Content-Type",
 };
 
 static int http_open(agent_http_t *self, const agent_http_req_t *req)
@@ -96,8 +99,8 @@ static int http_open(agent_http_t *self, const agent_http_req_t *req)
         err = esp_http_client_set_method(h->client, method);
     if (err == ESP_OK)
         err = esp_http_client_set_timeout_ms(
-            h->client, (int)(req->timeout_ms ? req->timeout_ms
-                                             : h->default_timeout_ms));
+            h->client,
+            (int)(req->timeout_ms ? req->timeout_ms : h->default_timeout_ms));
     if (err == ESP_OK && req->has_range) {
         if (req->range_end == AGENT_HTTP_RANGE_OPEN)
             snprintf(range, sizeof range, "bytes=%lu-",
@@ -136,9 +139,9 @@ static int http_open(agent_http_t *self, const agent_http_req_t *req)
         size_t off = 0;
 
         while (off < req->body_len) {
-            int w = esp_http_client_write(h->client,
-                                          (const char *)req->body + off,
-                                          (int)(req->body_len - off));
+            int w =
+                esp_http_client_write(h->client, (const char *)req->body + off,
+                                      (int)(req->body_len - off));
             if (w <= 0) {
                 rc = FOTA_ERR_IO;
                 goto fail;

@@ -201,8 +201,7 @@ uint32_t agent_esp_wait_left_us(int64_t start_us, int64_t now_us,
 
 bool agent_esp_yield_due(int64_t *last_us, int64_t now_us)
 {
-    if (now_us - *last_us < (int64_t)AGENT_ESP_YIELD_US &&
-        now_us >= *last_us)
+    if (now_us - *last_us < (int64_t)AGENT_ESP_YIELD_US && now_us >= *last_us)
         return false;
     *last_us = now_us;
     return true;

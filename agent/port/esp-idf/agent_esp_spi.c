@@ -162,10 +162,10 @@ int agent_esp_spi_open(agent_esp_spi_t *s, spi_host_device_t host, int mosi,
         goto out;
 
     memset(&dev, 0, sizeof dev);
-    dev.mode = 0;               /* CPOL 0, CPHA 0, as the STM32 slave */
+    dev.mode = 0; /* CPOL 0, CPHA 0, as the STM32 slave */
     dev.clock_speed_hz = hz;
-    dev.spics_io_num = -1;      /* CS is ours (see above) */
-    dev.queue_size = 1;         /* polling only */
+    dev.spics_io_num = -1; /* CS is ours (see above) */
+    dev.queue_size = 1;    /* polling only */
     err = spi_bus_add_device(host, &dev, &s->dev);
     if (err != ESP_OK) {
         spi_bus_free(host);

@@ -46,21 +46,24 @@ static bool in_range(const agent_esp_storage_t *st, uint32_t off, size_t len)
 
 static uint32_t st_size(agent_storage_t *self)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
 
     return st->part->size;
 }
 
 static uint32_t st_erase_unit(agent_storage_t *self)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
 
     return st->part->erase_size;
 }
 
 static int st_read(agent_storage_t *self, uint32_t off, void *buf, size_t len)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
 
     if (!in_range(st, off, len))
         return FOTA_ERR_RANGE;
@@ -70,7 +73,8 @@ static int st_read(agent_storage_t *self, uint32_t off, void *buf, size_t len)
 static int st_write(agent_storage_t *self, uint32_t off, const void *buf,
                     size_t len)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
 
     if (!in_range(st, off, len))
         return FOTA_ERR_RANGE;
@@ -79,7 +83,8 @@ static int st_write(agent_storage_t *self, uint32_t off, const void *buf,
 
 static int st_erase(agent_storage_t *self, uint32_t off, uint32_t len)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
 
     if (!in_range(st, off, len))
         return FOTA_ERR_RANGE;
@@ -118,7 +123,8 @@ static int nvs_status(esp_err_t err)
 static int st_rec_read(agent_storage_t *self, unsigned copy, void *buf,
                        size_t len)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
     agent_esp_nvs_verdict_t v;
     size_t n = len;
     esp_err_t err;
@@ -133,9 +139,10 @@ static int st_rec_read(agent_storage_t *self, unsigned copy, void *buf,
     case AGENT_ESP_NVS_ABSENT:
         return v.rc;
     case AGENT_ESP_NVS_ERASE_KEY:
-        ESP_LOGW(TAG, "NVS %s: %s (%u bytes, want %u); erased, continuing "
-                      "without it", rec_key(copy), v.why, (unsigned)n,
-                 (unsigned)len);
+        ESP_LOGW(TAG,
+                 "NVS %s: %s (%u bytes, want %u); erased, continuing "
+                 "without it",
+                 rec_key(copy), v.why, (unsigned)n, (unsigned)len);
         err = nvs_erase_key(st->nvs, rec_key(copy));
         if (err == ESP_OK)
             err = nvs_commit(st->nvs);
@@ -153,7 +160,8 @@ static int st_rec_read(agent_storage_t *self, unsigned copy, void *buf,
 static int st_rec_write(agent_storage_t *self, unsigned copy, const void *buf,
                         size_t len)
 {
-    agent_esp_storage_t *st = AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
+    agent_esp_storage_t *st =
+        AGENT_CONTAINER_OF(self, agent_esp_storage_t, base);
     esp_err_t err;
 
     if (copy > 1)
@@ -176,16 +184,16 @@ static const agent_storage_ops_t s_storage_ops = {
 };
 
 /* One credential string: ns/key into buf. */
-static int cred_get(nvs_handle_t h, const char *ns, const char *key,
-                    char *buf, size_t size, bool required)
+static int cred_get(nvs_handle_t h, const char *ns, const char *key, char *buf,
+                    size_t size, bool required)
 {
     agent_esp_nvs_verdict_t v;
     size_t n = size;
     esp_err_t err;
 
     err = nvs_get_str(h, key, buf, &n);
-    if (!required && (err == ESP_ERR_NVS_NOT_FOUND ||
-                      (err == ESP_OK && n <= 1))) {
+    if (!required &&
+        (err == ESP_ERR_NVS_NOT_FOUND || (err == ESP_OK && n <= 1))) {
         buf[0] = '\0'; /* optional and absent or empty */
         return 0;
     }
@@ -193,8 +201,10 @@ static int cred_get(nvs_handle_t h, const char *ns, const char *key,
     if (v.action == AGENT_ESP_NVS_USE)
         return 0;
     buf[0] = '\0';
-    ESP_LOGE(TAG, "%s/%s: %s (%s); provision it (docs/hardware.md, "
-                  "credentials)", ns, key, v.why, esp_err_to_name(err));
+    ESP_LOGE(TAG,
+             "%s/%s: %s (%s); provision it (docs/hardware.md, "
+             "credentials)",
+             ns, key, v.why, esp_err_to_name(err));
     return v.rc;
 }
 
@@ -207,13 +217,15 @@ int agent_esp_creds_load(agent_esp_creds_t *cr, const char *ns, bool need_s3)
     memset(cr, 0, sizeof *cr);
     err = nvs_open(ns, NVS_READONLY, &h);
     if (err != ESP_OK) {
-        ESP_LOGE(TAG, "credentials namespace '%s': %s; provision it "
-                      "(docs/hardware.md, credentials)", ns,
-                 esp_err_to_name(err));
+        ESP_LOGE(TAG,
+                 "credentials namespace '%s': %s; provision it "
+                 "(docs/hardware.md, credentials)",
+                 ns, esp_err_to_name(err));
         return err == ESP_ERR_NVS_NOT_FOUND ? FOTA_ERR_NOENT
                                             : FOTA_ERR_PLATFORM(err);
     }
-    rc = cred_get(h, ns, "wifi_ssid", cr->wifi_ssid, sizeof cr->wifi_ssid, true);
+    rc =
+        cred_get(h, ns, "wifi_ssid", cr->wifi_ssid, sizeof cr->wifi_ssid, true);
     if (rc == 0)
         rc = cred_get(h, ns, "wifi_pass", cr->wifi_pass, sizeof cr->wifi_pass,
                       false);

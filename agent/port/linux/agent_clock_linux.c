@@ -24,7 +24,8 @@ static const agent_clock_linux_sys_t s_sys = {
 
 static uint32_t linux_now_ms(agent_clock_t *self)
 {
-    agent_clock_linux_t *c = AGENT_CONTAINER_OF(self, agent_clock_linux_t, base);
+    agent_clock_linux_t *c =
+        AGENT_CONTAINER_OF(self, agent_clock_linux_t, base);
     struct timespec ts = {0, 0};
 
     /* CLOCK_MONOTONIC cannot fail with a valid id and pointer. */
@@ -37,7 +38,8 @@ static uint32_t linux_now_ms(agent_clock_t *self)
 
 static void linux_sleep_ms(agent_clock_t *self, uint32_t ms)
 {
-    agent_clock_linux_t *c = AGENT_CONTAINER_OF(self, agent_clock_linux_t, base);
+    agent_clock_linux_t *c =
+        AGENT_CONTAINER_OF(self, agent_clock_linux_t, base);
     struct timespec req;
     struct timespec rem;
 

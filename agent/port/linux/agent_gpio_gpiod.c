@@ -179,8 +179,7 @@ int agent_gpio_gpiod_open(agent_gpio_gpiod_t *g, const agent_gpiod_sys_t *sys,
     memset(g, 0, sizeof *g);
     g->base.ops = &s_gpio_ops;
     /* NRST starts released: opening the port must not reset the target. */
-    rc = agent_gpiod_line_open(&g->nrst, sys, nrst_spec, true, 1,
-                               "fota-nrst");
+    rc = agent_gpiod_line_open(&g->nrst, sys, nrst_spec, true, 1, "fota-nrst");
     if (rc < 0)
         return rc;
     if (boot0_spec != NULL) {

@@ -33,11 +33,11 @@ typedef struct http_curl {
     CURLM *multi;
     CURL *easy;
     struct curl_slist *hdrs;
-    bool open;     /* a request is open (open() succeeded, no close()) */
-    bool added;    /* easy handle is in the multi handle */
-    bool done;     /* transfer finished (result holds how) */
+    bool open;      /* a request is open (open() succeeded, no close()) */
+    bool added;     /* easy handle is in the multi handle */
+    bool done;      /* transfer finished (result holds how) */
     bool head_done; /* final (non-1xx) response head received */
-    bool paused;   /* write callback refused a chunk */
+    bool paused;    /* write callback refused a chunk */
     CURLcode result;
     long status;
     long new_conns;
@@ -409,7 +409,8 @@ static int op_read(agent_http_t *h, uint8_t *buf, size_t len)
             if (s->rd == s->wr)
                 s->rd = s->wr = 0;
             /* Room for a whole chunk again: let libcurl hand it over. */
-            if (s->paused && sizeof s->buf - (s->wr - s->rd) >= CURL_MAX_WRITE_SIZE) {
+            if (s->paused &&
+                sizeof s->buf - (s->wr - s->rd) >= CURL_MAX_WRITE_SIZE) {
                 s->paused = false;
                 curl_easy_pause(s->easy, CURLPAUSE_CONT);
             }

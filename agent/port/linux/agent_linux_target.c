@@ -18,8 +18,8 @@ int agent_linux_target_open(agent_linux_target_t *t,
     if (what == NULL)
         what = &dummy;
     *what = "";
-    if (t == NULL || cfg == NULL || cfg->spi_dev == NULL ||
-        cfg->nrst == NULL || cfg->cs == NULL)
+    if (t == NULL || cfg == NULL || cfg->spi_dev == NULL || cfg->nrst == NULL ||
+        cfg->cs == NULL)
         return FOTA_ERR_INVAL;
     memset(t, 0, sizeof *t);
     agent_clock_linux_init(&t->clock, NULL);
@@ -27,7 +27,8 @@ int agent_linux_target_open(agent_linux_target_t *t,
     /* CS first and deasserted, so nothing is selected (and the strap is
      * not set) while the rest comes up. */
     *what = "cs";
-    rc = agent_gpiod_line_open(&t->cs, cfg->gpiod_sys, cfg->cs, false, 1, "fota-cs");
+    rc = agent_gpiod_line_open(&t->cs, cfg->gpiod_sys, cfg->cs, false, 1,
+                               "fota-cs");
     if (rc < 0)
         goto out;
     t->cs_open = true;
@@ -37,8 +38,8 @@ int agent_linux_target_open(agent_linux_target_t *t,
         goto out;
     t->gpio_open = true;
     *what = "spi";
-    rc = agent_spi_spidev_open(&t->spi, cfg->spi_sys, cfg->spi_dev, cfg->hz, cfg->no_cs,
-                               agent_gpiod_line_set_cb, &t->cs);
+    rc = agent_spi_spidev_open(&t->spi, cfg->spi_sys, cfg->spi_dev, cfg->hz,
+                               cfg->no_cs, agent_gpiod_line_set_cb, &t->cs);
     if (rc < 0)
         goto out;
     t->spi_open = true;

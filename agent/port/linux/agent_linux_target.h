@@ -16,12 +16,12 @@
 #include "agent_spi_spidev.h"
 
 typedef struct agent_linux_target_cfg {
-    const char *spi_dev;  /* "/dev/spidev0.0" */
-    const char *nrst;     /* "gpiochip0:17" (open drain) */
-    const char *cs;       /* "gpiochip0:8" (CS + update-mode strap) */
-    const char *boot0;    /* "gpiochip0:27" or NULL when not wired */
-    uint32_t hz;          /* SPI clock */
-    bool no_cs;           /* set SPI_NO_CS on the controller */
+    const char *spi_dev; /* "/dev/spidev0.0" */
+    const char *nrst;    /* "gpiochip0:17" (open drain) */
+    const char *cs;      /* "gpiochip0:8" (CS + update-mode strap) */
+    const char *boot0;   /* "gpiochip0:27" or NULL when not wired */
+    uint32_t hz;         /* SPI clock */
+    bool no_cs;          /* set SPI_NO_CS on the controller */
     /* System-call tables; NULL = the real ones. Tests pass fakes. */
     const agent_spidev_sys_t *spi_sys;
     const agent_gpiod_sys_t *gpiod_sys;

@@ -42,7 +42,8 @@ static int sf_pread(int fd, uint32_t off, void *buf, size_t len)
     size_t done = 0;
 
     while (done < len) {
-        ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)off + (off_t)done);
+        ssize_t n =
+            pread(fd, (char *)buf + done, len - done, (off_t)off + (off_t)done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -144,15 +145,16 @@ static int sf_rec_write(agent_storage_t *self, unsigned copy, const void *buf,
 }
 
 static const agent_storage_ops_t s_ops = {
-    sf_size, sf_unit, sf_read, sf_write, sf_erase, sf_sync, sf_rec_read,
-    sf_rec_write,
+    sf_size,  sf_unit, sf_read,     sf_write,
+    sf_erase, sf_sync, sf_rec_read, sf_rec_write,
 };
 
 static int sf_open_file(const char *dir, const char *name, int *fd)
 {
     char path[PATH_MAX];
 
-    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+        sizeof(path))
         return FOTA_ERR_NOMEM;
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     return *fd < 0 ? FOTA_ERR_PLATFORM(errno) : 0;

@@ -83,7 +83,8 @@ int main(void)
         fota_sha256((const void *)BC_SHA_ADDR, len, digest);
         s_mb[BC_CYC] = DWT_CYCCNT - c0;
         for (int i = 0; i < 8; i++)
-            s_mb[BC_DIGEST + i] = (uint32_t)digest[4 * i] | (uint32_t)digest[4 * i + 1] << 8 |
+            s_mb[BC_DIGEST + i] = (uint32_t)digest[4 * i] |
+                                  (uint32_t)digest[4 * i + 1] << 8 |
                                   (uint32_t)digest[4 * i + 2] << 16 |
                                   (uint32_t)digest[4 * i + 3] << 24;
     }

@@ -182,9 +182,8 @@ static void s_ack(void)
 static void s_busy_ack(uint64_t until_us)
 {
     assert_true(s_fake.n_steps < MAX_STEPS);
-    s_fake.steps[s_fake.n_steps++] =
-        (step_t){STEP_BUSY_ACK, FOTA_PROTO_DUMMY, FOTA_PROTO_ACK, false,
-                 until_us};
+    s_fake.steps[s_fake.n_steps++] = (step_t){STEP_BUSY_ACK, FOTA_PROTO_DUMMY,
+                                              FOTA_PROTO_ACK, false, until_us};
     sx(FOTA_PROTO_ACK, FOTA_PROTO_BUSY);
 }
 
@@ -442,8 +441,7 @@ static void test_go_bytes(void **state)
 }
 
 /* The Special request of opcode with data, as the slave expects it. */
-static void s_special_req(uint8_t cmd, uint16_t op, const uint8_t *d,
-                          size_t n)
+static void s_special_req(uint8_t cmd, uint16_t op, const uint8_t *d, size_t n)
 {
     uint8_t b[2 + 128];
 
@@ -590,8 +588,7 @@ static void test_nack_on_every_attempt_gives_nack(void **state)
         s_send_xor(code, 2);
         s_ack_reply(FOTA_PROTO_NACK); /* policy: running slot */
     }
-    assert_int_equal(agent_proto_extended_erase(&s_t, &sec, 1),
-                     FOTA_ERR_NACK);
+    assert_int_equal(agent_proto_extended_erase(&s_t, &sec, 1), FOTA_ERR_NACK);
     check_script_done();
     assert_int_equal(s_t.stats.nacks, 4);
 }
@@ -729,14 +726,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sync_bytes, setup),
         cmocka_unit_test_setup(test_sync_accepts_nack, setup),
-        cmocka_unit_test_setup(test_enter_update_pulses_nrst_with_cs_low, setup),
+        cmocka_unit_test_setup(test_enter_update_pulses_nrst_with_cs_low,
+                               setup),
         cmocka_unit_test_setup(test_get_version_bytes, setup),
         cmocka_unit_test_setup(test_get_bytes, setup),
         cmocka_unit_test_setup(test_get_id_bytes, setup),
         cmocka_unit_test_setup(test_read_memory_bytes, setup),
         cmocka_unit_test_setup(test_write_memory_pads_and_xors, setup),
         cmocka_unit_test_setup(test_write_memory_rejects_bad_args, setup),
-        cmocka_unit_test_setup(test_extended_erase_bytes_and_long_deadline, setup),
+        cmocka_unit_test_setup(test_extended_erase_bytes_and_long_deadline,
+                               setup),
         cmocka_unit_test_setup(test_get_checksum_bytes, setup),
         cmocka_unit_test_setup(test_go_bytes, setup),
         cmocka_unit_test_setup(test_status_decodes_block, setup),

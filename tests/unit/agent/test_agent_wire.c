@@ -253,16 +253,19 @@ static void test_commands_against_engine(void **state)
     assert_int_equal(agent_proto_get(&f->agent, &v, cmds, sizeof(cmds), &n), 0);
     assert_true(n >= 10);
     assert_non_null(memchr(cmds, FOTA_CMD_GET_CHECKSUM, n));
-    assert_int_equal(agent_proto_read_memory(&f->agent, FOTA_SLOT_A_ADDR, buf,
-                                             sizeof(buf)), 0);
+    assert_int_equal(
+        agent_proto_read_memory(&f->agent, FOTA_SLOT_A_ADDR, buf, sizeof(buf)),
+        0);
     assert_memory_equal(buf, f->img_a, sizeof(buf));
     /* Policy: the running slot cannot be erased or written. */
     assert_int_equal(agent_proto_extended_erase(&f->agent, &running, 1),
                      FOTA_ERR_NACK);
-    assert_int_equal(agent_proto_write_memory(&f->agent, FOTA_SLOT_A_ADDR,
-                                              buf, 16), FOTA_ERR_NACK);
-    assert_int_equal(agent_proto_stream_write(&f->agent, FOTA_SLOT_A_ADDR,
-                                              buf, 16), FOTA_ERR_NACK);
+    assert_int_equal(
+        agent_proto_write_memory(&f->agent, FOTA_SLOT_A_ADDR, buf, 16),
+        FOTA_ERR_NACK);
+    assert_int_equal(
+        agent_proto_stream_write(&f->agent, FOTA_SLOT_A_ADDR, buf, 16),
+        FOTA_ERR_NACK);
     /* The link still works after the refusals. */
     assert_int_equal(agent_proto_get_version(&f->agent, &v), 0);
     assert_false(check_invariants(f));
@@ -272,8 +275,8 @@ static void test_wrong_slot_image_refused(void **state)
 {
     fx_t *f = *state;
     agent_flash_req_t r = make_req(f, false);
-    int n = sim_image_build(f->img_b, sizeof(f->img_b), 0, 2, 0, 1, BODY_SIZE,
-                            5);
+    int n =
+        sim_image_build(f->img_b, sizeof(f->img_b), 0, 2, 0, 1, BODY_SIZE, 5);
 
     assert_true(n > 0);
     assert_int_equal(agent_proto_flash_image(&f->agent, &r), FOTA_ERR_RANGE);
@@ -498,8 +501,8 @@ static void test_fault_agent_restart_mid_transfer(void **state)
         if (check_invariants(f))
             continue; /* killed after the commit: nothing left to do */
         /* ... and a fresh agent starting over succeeds. */
-        agent_proto_init(&f->agent, &f->wire.spi, &f->wire.gpio,
-                         &f->wire.clock, NULL, NULL);
+        agent_proto_init(&f->agent, &f->wire.spi, &f->wire.gpio, &f->wire.clock,
+                         NULL, NULL);
         assert_int_equal(agent_proto_flash_image(&f->agent, &r), 0);
         assert_true(check_invariants(f));
     }
@@ -600,14 +603,15 @@ static void test_uart_link(void **state)
     uart_cmd(f, FOTA_CMD_READ_MEMORY, ack);
     uart_send_xor(f, addr, 4);
     uart_expect(f, &ack, 1, 10);
-    const uint8_t nn[] = {sizeof(data) - 1, (uint8_t)~(sizeof(data) - 1)};
+    const uint8_t nn[] = {sizeof(data) - 1, (uint8_t) ~(sizeof(data) - 1)};
     uart_send(f, nn, 2);
     uart_expect(f, &ack, 1, 10);
     uart_expect(f, data, sizeof(data), 100);
 
     uint32_t crc = fota_crc32_st(data, sizeof(data));
-    uint8_t ans[6] = {FOTA_PROTO_ACK, (uint8_t)(crc >> 24), (uint8_t)(crc >> 16),
-                      (uint8_t)(crc >> 8), (uint8_t)crc, 0};
+    uint8_t ans[6] = {FOTA_PROTO_ACK,       (uint8_t)(crc >> 24),
+                      (uint8_t)(crc >> 16), (uint8_t)(crc >> 8),
+                      (uint8_t)crc,         0};
     ans[5] = ans[1] ^ ans[2] ^ ans[3] ^ ans[4];
     const uint8_t len[] = {0, 0, 0, sizeof(data)};
     uart_cmd(f, FOTA_CMD_GET_CHECKSUM, ack);
@@ -625,23 +629,39 @@ static void test_uart_link(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_stream_update_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_memory_update_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_update_at_datasheet_maximum_timings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reboot_runs_new_image_on_trial, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_commands_against_engine, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wrong_slot_image_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_corruption_past_frame_checks_is_caught, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_persistent_corruption_never_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_undetectable_double_flip_is_caught, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_mosi_bit_flips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_miso_bit_flips, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_dropped_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_duplicated_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_mixed_heavy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_update_commits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_write_memory_update_commits, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_update_at_datasheet_maximum_timings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reboot_runs_new_image_on_trial,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commands_against_engine, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_slot_image_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_corruption_past_frame_checks_is_caught, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_persistent_corruption_never_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undetectable_double_flip_is_caught,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_mosi_bit_flips, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_miso_bit_flips, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_dropped_bytes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_duplicated_bytes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fault_mixed_heavy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fault_busy_stall, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_target_reset_mid_frame, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fault_agent_restart_mid_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_target_reset_mid_frame,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_agent_restart_mid_transfer,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_uart_link, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

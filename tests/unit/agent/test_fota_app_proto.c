@@ -41,8 +41,8 @@ static void put_header(int slot, uint8_t major, uint8_t minor, uint32_t window)
     fota_put_le32(h + 48, window);
 }
 
-static void put_record(uint32_t addr, uint32_t seq, uint8_t active, uint8_t b_state,
-                       uint8_t attempts)
+static void put_record(uint32_t addr, uint32_t seq, uint8_t active,
+                       uint8_t b_state, uint8_t attempts)
 {
     fota_journal_rec_t r;
 
@@ -100,7 +100,8 @@ static uint8_t clock_byte(fota_app_link_t *l, uint8_t *dr, uint8_t mosi)
 }
 
 /* Clock a request: start, command, check byte. */
-static void clock_request(fota_app_link_t *l, uint8_t *dr, uint8_t cmd, uint8_t check)
+static void clock_request(fota_app_link_t *l, uint8_t *dr, uint8_t cmd,
+                          uint8_t check)
 {
     clock_byte(l, dr, FOTA_APP_SOF);
     clock_byte(l, dr, cmd);
@@ -213,7 +214,8 @@ static void test_status_from_journal(void **state)
     put_record(FOTA_JOURNAL_MAIN_ADDR, 7, 0, FOTA_SLOT_PENDING, 2);
     put_record(FOTA_JOURNAL_MAIN_ADDR + 64, 8, 1, FOTA_SLOT_CONFIRMED, 0);
     at(FOTA_JOURNAL_MAIN_ADDR + 64 + 20)[0] ^= 0x01; /* CRC breaks */
-    assert_int_equal(fota_app_status_build(s_flash, 1, FOTA_APP_F_CONFIRMED_NOW, p), 0);
+    assert_int_equal(
+        fota_app_status_build(s_flash, 1, FOTA_APP_F_CONFIRMED_NOW, p), 0);
     assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)), 0);
     assert_int_equal(info.slot, 1);
     assert_int_equal(info.state, FOTA_SLOT_PENDING);
@@ -240,15 +242,19 @@ static void test_status_refusals(void **state)
     assert_int_equal(fota_app_status_build(s_flash, 1, 0, p), FOTA_ERR_CORRUPT);
     assert_int_equal(fota_app_status_build(s_flash, 2, 0, p), FOTA_ERR_CORRUPT);
     assert_int_equal(fota_app_status_build(s_flash, 0, 0, p), 0);
-    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p) - 1), FOTA_ERR_PROTO);
+    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p) - 1),
+                     FOTA_ERR_PROTO);
     p[0] = 9;
-    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)), FOTA_ERR_PROTO);
+    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)),
+                     FOTA_ERR_PROTO);
     p[0] = FOTA_APP_PROTO_VERSION;
     p[1] = 2; /* slot */
-    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)), FOTA_ERR_CORRUPT);
+    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)),
+                     FOTA_ERR_CORRUPT);
     p[1] = 0;
     fota_put_le32(p + 12, FOTA_CONFIRM_WINDOW_MAX_MS + 1);
-    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)), FOTA_ERR_CORRUPT);
+    assert_int_equal(fota_app_status_decode(&info, p, sizeof(p)),
+                     FOTA_ERR_CORRUPT);
 }
 
 int main(void)
@@ -258,7 +264,8 @@ int main(void)
         cmocka_unit_test(test_link_refuses_bad_complement_and_unknown),
         cmocka_unit_test(test_link_update_due_after_last_byte),
         cmocka_unit_test(test_link_new_request_mid_answer),
-        cmocka_unit_test_setup_teardown(test_status_from_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_from_journal, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_status_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,8 +18,8 @@
 static uint32_t s_chase;
 static uint32_t s_buf[8];
 /* 32 words in flash, 16-byte aligned (8 data-cache lines). */
-__attribute__((aligned(16))) static const uint32_t s_table[32] = {1, 2, 3, 4, 5, 6, 7, 8,
-                                                                  9, 10, 11, 12, 13, 14, 15, 16};
+__attribute__((aligned(16))) static const uint32_t s_table[32] = {
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 #define R32(x) ".rept 32\n" x "\n.endr\n"
 #define R64(x) ".rept 64\n" x "\n.endr\n"
@@ -27,17 +27,18 @@ __attribute__((aligned(16))) static const uint32_t s_table[32] = {1, 2, 3, 4, 5,
 
 /* fn(): the raw CYCCNT difference around body (with r4-r7 set up first
  * and a NOP on either side of the block). */
-#define FW_BENCH(fn, sect, setup, body, ...)                                              \
-    __attribute__((section(sect), noinline, long_call)) static uint32_t fn(void)          \
-    {                                                                                     \
-        uint32_t t0, t1;                                                                  \
-        __asm volatile(setup "\n.balign 16\n"                                             \
-                             "ldr %[t0], [%[dwt]]\n nop\n" body "\n nop\n"                \
-                             "ldr %[t1], [%[dwt]]\n"                                      \
-                       : [t0] "=&r"(t0), [t1] "=&r"(t1)                                   \
-                       : [dwt] "r"(&DWT_CYCCNT), ##__VA_ARGS__                            \
-                       : "r4", "r5", "r6", "r7", "r8", "memory", "cc");                         \
-        return t1 - t0;                                                                   \
+#define FW_BENCH(fn, sect, setup, body, ...)                                   \
+    __attribute__((section(sect), noinline, long_call)) static uint32_t fn(    \
+        void)                                                                  \
+    {                                                                          \
+        uint32_t t0, t1;                                                       \
+        __asm volatile(setup "\n.balign 16\n"                                  \
+                             "ldr %[t0], [%[dwt]]\n nop\n" body "\n nop\n"     \
+                             "ldr %[t1], [%[dwt]]\n"                           \
+                       : [t0] "=&r"(t0), [t1] "=&r"(t1)                        \
+                       : [dwt] "r"(&DWT_CYCCNT), ##__VA_ARGS__                 \
+                       : "r4", "r5", "r6", "r7", "r8", "memory", "cc");        \
+        return t1 - t0;                                                        \
     }
 
 FW_BENCH(b_empty, ".ramfunc", "", "")
@@ -45,14 +46,21 @@ FW_BENCH(b_alu, ".ramfunc", "movs r4, #0", R32("adds r4, r4, #1"))
 FW_BENCH(b_mul, ".ramfunc", "movs r4, #3\n movs r5, #5", R32("mul r4, r4, r5"))
 FW_BENCH(b_mla, ".ramfunc", "movs r4, #3\n movs r5, #5\n movs r6, #7",
          R32("mla r4, r5, r6, r4"))
-FW_BENCH(b_umull, ".ramfunc", "movs r6, #3\n movs r7, #5", R32("umull r4, r5, r6, r7"))
-FW_BENCH(b_umaal, ".ramfunc", "movs r4, #0\n movs r5, #0\n movs r6, #3\n movs r7, #5",
+FW_BENCH(b_umull, ".ramfunc", "movs r6, #3\n movs r7, #5",
+         R32("umull r4, r5, r6, r7"))
+FW_BENCH(b_umaal, ".ramfunc",
+         "movs r4, #0\n movs r5, #0\n movs r6, #3\n movs r7, #5",
          R32("umaal r4, r5, r6, r7"))
-FW_BENCH(b_ldr, ".ramfunc", "mov r5, %[buf]", R32("ldr r4, [r5, #4]"), [buf] "r"(s_buf))
-FW_BENCH(b_chase, ".ramfunc", "mov r4, %[p]", R32("ldr r4, [r4]"), [p] "r"(&s_chase))
-FW_BENCH(b_str, ".ramfunc", "mov r5, %[buf]", R32("str r4, [r5, #8]"), [buf] "r"(s_buf))
-FW_BENCH(b_ldm, ".ramfunc", "mov r8, %[buf]", R8("ldm r8, {r4-r7}"), [buf] "r"(s_buf))
-FW_BENCH(b_stm, ".ramfunc", "mov r8, %[buf]", R8("stm r8, {r4-r7}"), [buf] "r"(s_buf))
+FW_BENCH(b_ldr, ".ramfunc", "mov r5, %[buf]",
+         R32("ldr r4, [r5, #4]"), [buf] "r"(s_buf))
+FW_BENCH(b_chase, ".ramfunc", "mov r4, %[p]",
+         R32("ldr r4, [r4]"), [p] "r"(&s_chase))
+FW_BENCH(b_str, ".ramfunc", "mov r5, %[buf]",
+         R32("str r4, [r5, #8]"), [buf] "r"(s_buf))
+FW_BENCH(b_ldm, ".ramfunc", "mov r8, %[buf]",
+         R8("ldm r8, {r4-r7}"), [buf] "r"(s_buf))
+FW_BENCH(b_stm, ".ramfunc", "mov r8, %[buf]",
+         R8("stm r8, {r4-r7}"), [buf] "r"(s_buf))
 FW_BENCH(b_pushpop, ".ramfunc", "", R8("push {r4-r7}\n pop {r4-r7}"))
 FW_BENCH(b_branch, ".ramfunc", "", R32("b 1f\n nop\n 1:"))
 FW_BENCH(b_loop, ".ramfunc", "", "movs r4, #32\n 1: subs r4, r4, #1\n bne 1b")
@@ -60,14 +68,16 @@ FW_BENCH(b_udiv_big, ".ramfunc", "mov r5, #0xFFFFFFFF\n movs r6, #1",
          R8("udiv r4, r5, r6"))
 FW_BENCH(b_udiv_small, ".ramfunc", "movs r5, #1\n mov r6, #0xFFFFFFFF",
          R8("udiv r4, r5, r6"))
-FW_BENCH(b_crc, ".ramfunc", "mov r5, %[crc]\n movs r4, #1", R32("str r4, [r5]"),
-         [crc] "r"(&CRC_DR))
+FW_BENCH(b_crc, ".ramfunc", "mov r5, %[crc]\n movs r4, #1",
+         R32("str r4, [r5]"), [crc] "r"(&CRC_DR))
 FW_BENCH(b_flash16, ".text", "movs r4, #0", R64("adds r4, r4, #1"))
 FW_BENCH(b_flash32, ".text", "movs r4, #0", R64("adds.w r4, r4, #1"))
-FW_BENCH(b_fdata, ".ramfunc", "mov r5, %[t]",
-         ".irp o, 0,4,8,12,16,20,24,28,32,36,40,44,48,52,56,60,64,68,72,76,80,84,88,92,96,"
-         "100,104,108,112,116,120,124\n ldr r4, [r5, #\\o]\n .endr",
-         [t] "r"(s_table))
+FW_BENCH(
+    b_fdata, ".ramfunc", "mov r5, %[t]",
+    ".irp o, "
+    "0,4,8,12,16,20,24,28,32,36,40,44,48,52,56,60,64,68,72,76,80,84,88,92,96,"
+    "100,104,108,112,116,120,124\n ldr r4, [r5, #\\o]\n .endr",
+    [t] "r"(s_table))
 
 FW_BENCH(b_svc, ".ramfunc", "", R8("svc #0"))
 

@@ -19,10 +19,10 @@ __attribute__((section(".mbox"))) static volatile uint32_t s_mb[256];
 
 static void fw_dma_serve(void)
 {
-    RCC_AHB1ENR |= 1u | (1u << 22); /* GPIOA, DMA2 */
-    RCC_APB2ENR |= 1u << 12;        /* SPI1 */
-    GPIOA(0x00) = (GPIOA(0x00) & ~0xFF00u) | 0xAA00u;             /* PA4-7 AF */
-    GPIOA(0x20) = (GPIOA(0x20) & ~0xFFFF0000u) | 0x55550000u;     /* AF5 */
+    RCC_AHB1ENR |= 1u | (1u << 22);                           /* GPIOA, DMA2 */
+    RCC_APB2ENR |= 1u << 12;                                  /* SPI1 */
+    GPIOA(0x00) = (GPIOA(0x00) & ~0xFF00u) | 0xAA00u;         /* PA4-7 AF */
+    GPIOA(0x20) = (GPIOA(0x20) & ~0xFFFF0000u) | 0x55550000u; /* AF5 */
     SPI1_CR1 = 1u << 6; /* slave, mode 0, hardware NSS, SPE */
     SPI1_DR = 0xA5;
     s_mb[FW_DMA_READY] = FW_DMA_MAGIC;

@@ -5,11 +5,11 @@
 #ifndef FW_DMA_H
 #define FW_DMA_H
 #define FW_DMA_OP 0
-#define FW_DMA_READY 1  /* FW_DMA_MAGIC once the firmware set up SPI1 */
+#define FW_DMA_READY 1 /* FW_DMA_MAGIC once the firmware set up SPI1 */
 #define FW_DMA_ADDR 2
 #define FW_DMA_VAL 3
-#define FW_DMA_RES 4    /* result of FW_DMA_OP_READ */
-#define FW_DMA_DONE 5   /* operations performed */
+#define FW_DMA_RES 4  /* result of FW_DMA_OP_READ */
+#define FW_DMA_DONE 5 /* operations performed */
 #define FW_DMA_MAGIC 0xD3A2F00Du
 
 enum fw_dma_op {

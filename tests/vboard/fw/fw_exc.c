@@ -35,12 +35,27 @@ static int main_exc(void);
 #define USART2_BRR REG(0x40004408)
 #define USART2_CR1 REG(0x4000440C)
 
-__attribute__((section(".isr"), used)) static const void *const s_vectors[16 + 3] = {
-    &_estack,           (const void *)fw_reset,   (const void *)fw_fault,
-    (const void *)fw_fault, (const void *)fw_fault, (const void *)fw_fault,
-    (const void *)fw_fault, 0, 0, 0, 0, (const void *)fw_svc, 0, 0,
-    (const void *)fw_pendsv, (const void *)fw_systick, (const void *)fw_irq0,
-    (const void *)fw_irq1, (const void *)fw_irq2};
+__attribute__((section(".isr"),
+               used)) static const void *const s_vectors[16 + 3] = {
+    &_estack,
+    (const void *)fw_reset,
+    (const void *)fw_fault,
+    (const void *)fw_fault,
+    (const void *)fw_fault,
+    (const void *)fw_fault,
+    (const void *)fw_fault,
+    0,
+    0,
+    0,
+    0,
+    (const void *)fw_svc,
+    0,
+    0,
+    (const void *)fw_pendsv,
+    (const void *)fw_systick,
+    (const void *)fw_irq0,
+    (const void *)fw_irq1,
+    (const void *)fw_irq2};
 
 __attribute__((section(".mbox"))) static volatile uint32_t s_mb[256];
 
@@ -177,7 +192,8 @@ static void log_line(const char *name)
 static uint32_t s_stack[2][128];
 uint32_t *volatile s_task_sp[2];
 volatile uint32_t s_cur;
-static volatile uint32_t s_switches, s_count[2], s_alt_ok = 1, s_last = 2, s_sp_ok = 1;
+static volatile uint32_t s_switches, s_count[2], s_alt_ok = 1, s_last = 2,
+                                                 s_sp_ok = 1;
 
 /* PendSV: save r4-r11 of the running task on its PSP, switch to the other
  * one. */

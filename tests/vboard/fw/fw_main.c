@@ -13,7 +13,8 @@ static const uint32_t s_crc_data[8] = {0x00000000u, 0xFFFFFFFFu, 0x12345678u,
                                        0x80000001u, 0x7FFFFFFEu};
 
 /* Wait until (reg & mask) == want, at most n polls. */
-static int fw_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want, uint32_t n)
+static int fw_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want,
+                   uint32_t n)
 {
     while (n--)
         if ((*reg & mask) == want)
@@ -50,7 +51,7 @@ static void fw_uart_init(uint32_t pclk2)
     RCC_AHB1ENR |= 1u;
     RCC_APB2ENR |= 1u << 4;
     GPIOA(0x00) = (GPIOA(0x00) & ~(0xFu << 18)) | (0xAu << 18); /* PA9/10 AF */
-    GPIOA(0x24) = (GPIOA(0x24) & ~0xFF0u) | 0x770u;               /* AF7 */
+    GPIOA(0x24) = (GPIOA(0x24) & ~0xFF0u) | 0x770u;             /* AF7 */
     USART1_BRR = (pclk2 + 57600u) / 115200u;
     USART1_CR1 = (1u << 13) | (1u << 3) | (1u << 2);
 }
@@ -187,7 +188,7 @@ static void fw_cmd_flash_erase(void)
 
 static void fw_cmd_flash_key(void)
 {
-    FLASH_KEYR = 0x11111111u;   /* wrong: locked until reset */
+    FLASH_KEYR = 0x11111111u; /* wrong: locked until reset */
     FLASH_KEYR = 0x45670123u;
     FLASH_KEYR = 0xCDEF89ABu;
     s_mb[FW_MB_RES + 0] = FLASH_CR;
@@ -197,7 +198,7 @@ static void fw_spi_init(void)
 {
     RCC_AHB1ENR |= 1u;
     RCC_APB2ENR |= 1u << 12;
-    GPIOA(0x00) = (GPIOA(0x00) & ~0xFF00u) | 0xAA00u; /* PA4-7 AF */
+    GPIOA(0x00) = (GPIOA(0x00) & ~0xFF00u) | 0xAA00u;         /* PA4-7 AF */
     GPIOA(0x20) = (GPIOA(0x20) & ~0xFFFF0000u) | 0x55550000u; /* AF5 */
     SPI1_CR1 = 1u << 6; /* slave, mode 0, hardware NSS, SPE */
 }
@@ -258,8 +259,8 @@ static void fw_cmd_iwdg(void)
         return;
     }
     IWDG_KR = 0x5555u;
-    IWDG_PR = 0;       /* LSI / 4: 125 us per count */
-    IWDG_RLR = 79;     /* 10 ms */
+    IWDG_PR = 0;   /* LSI / 4: 125 us per count */
+    IWDG_RLR = 79; /* 10 ms */
     fw_wait(&IWDG_SR, 3u, 0u, 100000);
     IWDG_KR = 0xCCCCu;
     for (unsigned i = 0; i < 5; i++) {

@@ -16,12 +16,14 @@
 extern uint32_t _estack;
 void ta_reset(void);
 
-__attribute__((section(".vectors"), used)) static const void *const s_vectors[2] = {
+__attribute__((section(".vectors"),
+               used)) static const void *const s_vectors[2] = {
     &_estack, (const void *)ta_reset};
 
 /* Patched by the test; volatile so the compiler reads the flash words. */
-__attribute__((section(".params"), used)) static const volatile uint32_t
-    s_param[TA_P_WORDS] = {TA_PARAM_MAGIC, 0, 0, 0};
+__attribute__((section(".params"),
+               used)) static const volatile uint32_t s_param[TA_P_WORDS] = {
+    TA_PARAM_MAGIC, 0, 0, 0};
 
 #define REPORT ((volatile uint32_t *)TA_REPORT_ADDR)
 

@@ -6,10 +6,12 @@
 
 #define TA_PARAM_MAGIC 0x50415254u /* "TRAP" */
 /* Parameter words (after the magic). */
-#define TA_P_CONFIRM_MS 1 /* call the bootloader's confirm after this long; 0: never */
-#define TA_P_FILL_RAM 2   /* 1: fill SRAM 0x20000000..0x2001FFEF with a pattern
+#define TA_P_CONFIRM_MS                                                        \
+    1 /* call the bootloader's confirm after this long; 0: never */
+#define TA_P_FILL_RAM                                                          \
+    2                    /* 1: fill SRAM 0x20000000..0x2001FFEF with a pattern
                            * before the confirm and check it after */
-#define TA_P_FEED_IWDG 3  /* 1: feed the IWDG in the main loop */
+#define TA_P_FEED_IWDG 3 /* 1: feed the IWDG in the main loop */
 #define TA_P_WORDS 4
 
 #define TA_REPORT_ADDR 0x10000000u
@@ -26,6 +28,6 @@
 
 /* The SRAM pattern: a function of the address, never the erased or zero
  * value. */
-#define TA_PATTERN(addr) (((addr) * 2654435761u) ^ 0x5A5A0F0Fu)
+#define TA_PATTERN(addr) (((addr)*2654435761u) ^ 0x5A5A0F0Fu)
 
 #endif

@@ -65,7 +65,7 @@ typedef struct agent_esp_spi {
     int cs_pin;
     bool bus_held;
     int64_t last_yield_us; /* agent_esp_yield_due() */
-    uint8_t *dma_tx; /* AGENT_ESP_SPI_CHUNK bytes, DMA-capable */
+    uint8_t *dma_tx;       /* AGENT_ESP_SPI_CHUNK bytes, DMA-capable */
     uint8_t *dma_rx;
 } agent_esp_spi_t;
 
@@ -81,7 +81,7 @@ int agent_esp_spi_open(agent_esp_spi_t *s, spi_host_device_t host, int mosi,
 typedef struct agent_esp_gpio {
     agent_gpio_t base;
     int nrst_pin;
-    int boot0_pin; /* -1: not wired */
+    int boot0_pin;       /* -1: not wired */
     int64_t nrst_low_us; /* when NRST went low; -1: released */
 } agent_esp_gpio_t;
 
@@ -179,16 +179,16 @@ int agent_esp_creds_load(agent_esp_creds_t *cr, const char *ns, bool need_s3);
 typedef struct agent_esp_cfg {
     const char *endpoint; /* "https://s3.eu-west-1.amazonaws.com" */
     const char *bucket;
-    const char *prefix;   /* no trailing '/' */
+    const char *prefix; /* no trailing '/' */
     const char *region;
     const char *access_key; /* NULL or "": anonymous / presigned */
     const char *secret_key;
-    bool report;            /* PUT reports/<device-id>.json (SigV4 only) */
-    const char *device_id;  /* NULL or "": esp32-<MAC> */
+    bool report;                 /* PUT reports/<device-id>.json (SigV4 only) */
+    const char *device_id;       /* NULL or "": esp32-<MAC> */
     const char *sign_pubkey_hex; /* 64 hex digits; NULL or "": none */
-    const char *product;    /* product id of images and manifest */
+    const char *product;         /* product id of images and manifest */
     uint32_t poll_interval_s;
-    int spi_host;           /* AGENT_ESP_VSPI or AGENT_ESP_HSPI */
+    int spi_host; /* AGENT_ESP_VSPI or AGENT_ESP_HSPI */
     agent_esp_pins_t pins;
     uint32_t spi_hz;
     const char *staging_label; /* data partition for the staged image */

@@ -45,8 +45,8 @@ enum agent_esp_nvs_action {
 };
 
 typedef struct agent_esp_nvs_verdict {
-    int action; /* enum agent_esp_nvs_action */
-    int rc;     /* FOTA_ERR_* the port returns (0 for USE) */
+    int action;      /* enum agent_esp_nvs_action */
+    int rc;          /* FOTA_ERR_* the port returns (0 for USE) */
     const char *why; /* for the log line; static text */
 } agent_esp_nvs_verdict_t;
 

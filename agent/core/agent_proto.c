@@ -296,15 +296,21 @@ static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms)
     return rc;
 }
 
-int agent_proto_sync(agent_proto_t *t)
+/* Synchronise within timeout_ms, counted as a resync. */
+static int agent_sync_within(agent_proto_t *t, uint32_t timeout_ms)
 {
-    int rc = agent_sync_once(t, t->cfg.sync_timeout_ms);
+    int rc = agent_sync_once(t, timeout_ms);
 
     t->stats.resyncs++;
     t->synced = rc == 0;
     if (rc < 0)
         agent_log(t, AGENT_LOG_WARN, "sync: target does not answer");
     return rc;
+}
+
+int agent_proto_sync(agent_proto_t *t)
+{
+    return agent_sync_within(t, t->cfg.sync_timeout_ms);
 }
 
 int agent_proto_enter_update(agent_proto_t *t)
@@ -327,7 +333,12 @@ int agent_proto_enter_update(agent_proto_t *t)
             return rc;
         t->stats.resets++;
         t->clock->ops->sleep_ms(t->clock, t->cfg.boot_wait_ms);
-        rc = agent_proto_sync(t);
+        /* The pin reset ended whatever the target was doing (an erase
+         * included): a bootloader that came up listens and ACKs the sync
+         * at once, like any command without flash work. One that missed
+         * the 0x5A (a late boot, a reset that went nowhere) never ACKs,
+         * so waiting out the erase deadline only delays the next pulse. */
+        rc = agent_sync_within(t, t->cfg.ack_timeout_ms);
         if (rc == 0)
             return 0;
         if (!agent_retryable(rc))

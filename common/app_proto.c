@@ -28,7 +28,8 @@ static const uint8_t *flash_at(const uint8_t *flash, uint32_t addr)
 }
 
 static void scan_area(const uint8_t *flash, uint32_t addr, uint32_t size,
-                      uint8_t area, fota_journal_rec_t *best, uint8_t *best_area)
+                      uint8_t area, fota_journal_rec_t *best,
+                      uint8_t *best_area)
 {
     for (uint32_t off = 0; off + FOTA_JOURNAL_REC_SIZE <= size;
          off += FOTA_JOURNAL_REC_SIZE) {
@@ -53,8 +54,10 @@ int fota_app_journal_newest(const uint8_t *flash, fota_journal_rec_t *rec,
     uint8_t a = 0;
 
     memset(rec, 0, sizeof(*rec));
-    scan_area(flash, FOTA_JOURNAL_MAIN_ADDR, FOTA_JOURNAL_MAIN_SIZE, 1, rec, &a);
-    scan_area(flash, FOTA_JOURNAL_SPARE_ADDR, FOTA_JOURNAL_SPARE_SIZE, 2, rec, &a);
+    scan_area(flash, FOTA_JOURNAL_MAIN_ADDR, FOTA_JOURNAL_MAIN_SIZE, 1, rec,
+              &a);
+    scan_area(flash, FOTA_JOURNAL_SPARE_ADDR, FOTA_JOURNAL_SPARE_SIZE, 2, rec,
+              &a);
     *area = a;
     return a ? 0 : FOTA_ERR_NOENT;
 }
@@ -66,7 +69,8 @@ static bool slot_hdr_valid(const uint8_t *flash, int slot)
     uint32_t body = fota_get_le32(h + HDR_OFF_BODY_SIZE);
 
     return fota_get_le32(h + HDR_OFF_MAGIC) == FOTA_IMAGE_MAGIC &&
-           fota_get_le32(h + HDR_OFF_LOAD_ADDR) == (uint32_t)FOTA_SLOT_BODY_ADDR(slot) &&
+           fota_get_le32(h + HDR_OFF_LOAD_ADDR) ==
+               (uint32_t)FOTA_SLOT_BODY_ADDR(slot) &&
            body != 0 && body % 4u == 0 && body <= (uint32_t)FOTA_SLOT_BODY_MAX;
 }
 
@@ -181,7 +185,8 @@ static uint8_t link_idle(fota_app_link_t *l, uint8_t rx)
 }
 
 /* The request is complete: build the answer frame. */
-static bool link_answer(fota_app_link_t *l, fota_app_answer_fn answer, void *ctx)
+static bool link_answer(fota_app_link_t *l, fota_app_answer_fn answer,
+                        void *ctx)
 {
     int n = answer(ctx, l->cmd, l->ans + 2, sizeof(l->ans) - 3);
     uint8_t x;

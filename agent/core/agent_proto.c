@@ -22,7 +22,7 @@
 
 /* Worst case of draining the engine's two queued streaming chunks:
  * 2 x 1024 bytes = 512 words at 100 us. */
-#define AGENT_DRAIN_MAX_MS \
+#define AGENT_DRAIN_MAX_MS                                                     \
     ((2u * AGENT_STREAM_CHUNK / 4u * AGENT_WORD_PROG_MAX_US + 999u) / 1000u)
 
 void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
@@ -221,8 +221,7 @@ static int agent_send_bulk(agent_proto_t *t, size_t hdr, size_t n,
 }
 
 /* Address (4 bytes MSB first) + XOR, then the ACK. */
-static int agent_send_addr(agent_proto_t *t, uint32_t addr,
-                           uint32_t timeout_ms)
+static int agent_send_addr(agent_proto_t *t, uint32_t addr, uint32_t timeout_ms)
 {
     fota_put_be32(t->buf, addr);
     return agent_send_block(t, 4, timeout_ms);
@@ -355,7 +354,8 @@ int agent_proto_enter_update(agent_proto_t *t)
  * answer: filler or the bootloader's bytes until the deadline), or
  * FOTA_ERR_PROTO (a damaged answer). Always one byte per transaction: the
  * responder is a polled slave. CS stays as the caller left it. */
-static int agent_app_once(agent_proto_t *t, uint8_t cmd, uint8_t *out, size_t cap)
+static int agent_app_once(agent_proto_t *t, uint8_t cmd, uint8_t *out,
+                          size_t cap)
 {
     const uint8_t req[3] = {FOTA_APP_SOF, cmd, (uint8_t)(0xFFu ^ cmd)};
     const uint8_t dummy = 0x00;
@@ -481,7 +481,8 @@ int agent_proto_enter_update_gently(agent_proto_t *t)
             if (agent_proto_sync(t) == 0)
                 return 0;
         }
-        agent_log(t, AGENT_LOG_WARN, "enter update: no bootloader after the request");
+        agent_log(t, AGENT_LOG_WARN,
+                  "enter update: no bootloader after the request");
     } else if (rc < 0 && rc != FOTA_ERR_NOENT) {
         return rc;
     }
@@ -515,13 +516,13 @@ static bool agent_done(agent_proto_t *t, int rc, uint32_t attempt)
 /* Run one idempotent command attempt, `call` (an int expression), until
  * agent_done() says stop; rc holds the last result. Commands that must not
  * be resent once fully sent (Go, Special) keep their own loops. */
-#define AGENT_WITH_RETRIES(t, rc, call)              \
-    for (uint32_t attempt_ = 0;; attempt_++) {       \
-        (rc) = agent_begin(t);                       \
-        if ((rc) == 0)                               \
-            (rc) = (call);                           \
-        if (agent_done((t), (rc), attempt_))         \
-            break;                                   \
+#define AGENT_WITH_RETRIES(t, rc, call)                                        \
+    for (uint32_t attempt_ = 0;; attempt_++) {                                 \
+        (rc) = agent_begin(t);                                                 \
+        if ((rc) == 0)                                                         \
+            (rc) = (call);                                                     \
+        if (agent_done((t), (rc), attempt_))                                   \
+            break;                                                             \
     }
 
 /* ---- commands ---------------------------------------------------------------- */
@@ -621,7 +622,7 @@ static int agent_read_memory_once(agent_proto_t *t, uint32_t addr, void *buf,
     rc = agent_send_addr(t, addr, t->cfg.ack_timeout_ms);
     if (rc < 0)
         return rc;
-    uint8_t nn[2] = {(uint8_t)(len - 1), (uint8_t)~(len - 1)};
+    uint8_t nn[2] = {(uint8_t)(len - 1), (uint8_t) ~(len - 1)};
     rc = agent_send(t, nn, 2);
     if (rc < 0)
         return rc;
@@ -688,8 +689,8 @@ static int agent_write_memory_once(agent_proto_t *t, uint32_t addr,
                            agent_prog_deadline(t, (uint32_t)(padded / 4)));
 }
 
-int agent_proto_write_memory(agent_proto_t *t, uint32_t addr,
-                             const void *data, size_t len)
+int agent_proto_write_memory(agent_proto_t *t, uint32_t addr, const void *data,
+                             size_t len)
 {
     int rc;
 
@@ -702,8 +703,8 @@ int agent_proto_write_memory(agent_proto_t *t, uint32_t addr,
     return rc;
 }
 
-static int agent_erase_once(agent_proto_t *t, const uint16_t *sectors,
-                            size_t n, uint32_t deadline_ms)
+static int agent_erase_once(agent_proto_t *t, const uint16_t *sectors, size_t n,
+                            uint32_t deadline_ms)
 {
     int rc = agent_send_cmd(t, FOTA_CMD_EXTENDED_ERASE, t->cfg.ack_timeout_ms);
 
@@ -721,8 +722,8 @@ static int agent_erase_once(agent_proto_t *t, const uint16_t *sectors,
 int agent_proto_extended_erase(agent_proto_t *t, const uint16_t *sectors,
                                size_t n)
 {
-    uint32_t deadline_ms = t->cfg.ack_timeout_ms + t->cfg.margin_ms +
-                           AGENT_DRAIN_MAX_MS;
+    uint32_t deadline_ms =
+        t->cfg.ack_timeout_ms + t->cfg.margin_ms + AGENT_DRAIN_MAX_MS;
     int rc;
 
     if (!sectors || n == 0 || n > FOTA_FLASH_SECTORS)
@@ -850,8 +851,9 @@ static int agent_special_once(agent_proto_t *t, uint8_t cmd, uint16_t opcode,
         memcpy(t->buf + 2, d1, l1);
     if (cmd == FOTA_CMD_SPECIAL)
         *sent = true;
-    rc = agent_send_block(t, 2 + l1, cmd == FOTA_CMD_SPECIAL ? deadline_ms
-                                                             : t->cfg.ack_timeout_ms);
+    rc = agent_send_block(t, 2 + l1,
+                          cmd == FOTA_CMD_SPECIAL ? deadline_ms
+                                                  : t->cfg.ack_timeout_ms);
     if (rc < 0)
         return rc;
     if (cmd == FOTA_CMD_EXTENDED_SPECIAL) {
@@ -885,8 +887,8 @@ static int agent_special_run(agent_proto_t *t, uint8_t cmd, uint16_t opcode,
         rc = agent_begin(t);
         if (rc == 0)
             rc = agent_special_once(t, cmd, opcode, d1, l1, d2, l2, out,
-                                    out_cap, out_len, status,
-                                    cmd_deadline_ms, deadline_ms, &sent);
+                                    out_cap, out_len, status, cmd_deadline_ms,
+                                    deadline_ms, &sent);
         if (rc < 0 && sent && !retry_after_sent && rc != FOTA_ERR_NACK) {
             t->synced = false;
             return rc;
@@ -897,25 +899,25 @@ static int agent_special_run(agent_proto_t *t, uint8_t cmd, uint16_t opcode,
 }
 
 int agent_proto_special(agent_proto_t *t, uint16_t opcode, const void *data,
-                        size_t len, void *out, size_t out_cap,
-                        size_t *out_len, uint8_t *status)
+                        size_t len, void *out, size_t out_cap, size_t *out_len,
+                        uint8_t *status)
 {
     uint8_t st = 0;
     int rc;
 
     if (len > FOTA_PROTO_SPECIAL_MAX1 || (len && !data))
         return FOTA_ERR_INVAL;
-    rc = agent_special_run(t, FOTA_CMD_SPECIAL, opcode, data, len, NULL, 0,
-                           out, out_cap, out_len, &st, t->cfg.ack_timeout_ms,
+    rc = agent_special_run(t, FOTA_CMD_SPECIAL, opcode, data, len, NULL, 0, out,
+                           out_cap, out_len, &st, t->cfg.ack_timeout_ms,
                            agent_prog_deadline(t, 0), false);
     if (status)
         *status = st;
     return rc;
 }
 
-int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode,
-                            const void *d1, size_t l1, const void *d2,
-                            size_t l2, uint8_t *status)
+int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode, const void *d1,
+                            size_t l1, const void *d2, size_t l2,
+                            uint8_t *status)
 {
     uint8_t st = 0;
     int rc;
@@ -923,8 +925,8 @@ int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode,
     if (l1 > FOTA_PROTO_SPECIAL_MAX1 || l2 > FOTA_PROTO_SPECIAL_MAX2 ||
         (l1 && !d1) || (l2 && !d2))
         return FOTA_ERR_INVAL;
-    rc = agent_special_run(t, FOTA_CMD_EXTENDED_SPECIAL, opcode, d1, l1, d2,
-                           l2, NULL, 0, NULL, &st, agent_prog_deadline(t, 0),
+    rc = agent_special_run(t, FOTA_CMD_EXTENDED_SPECIAL, opcode, d1, l1, d2, l2,
+                           NULL, 0, NULL, &st, agent_prog_deadline(t, 0),
                            agent_prog_deadline(t, 0), false);
     if (status)
         *status = st;
@@ -940,10 +942,10 @@ int agent_proto_status(agent_proto_t *t, fota_status_t *st)
     uint8_t res = 0;
     int rc;
 
-    rc = agent_special_run(t, FOTA_CMD_SPECIAL, FOTA_OP_STATUS, NULL, 0, NULL,
-                           0, block, sizeof(block), &n, &res,
-                           t->cfg.ack_timeout_ms, agent_prog_deadline(t, 0),
-                           true);
+    rc =
+        agent_special_run(t, FOTA_CMD_SPECIAL, FOTA_OP_STATUS, NULL, 0, NULL, 0,
+                          block, sizeof(block), &n, &res, t->cfg.ack_timeout_ms,
+                          agent_prog_deadline(t, 0), true);
     if (rc < 0)
         return rc;
     if (res != FOTA_RESULT_OK)
@@ -971,8 +973,8 @@ static int agent_commit(agent_proto_t *t, int slot, const uint32_t *expect_crc)
 
     if (slot < 0 || slot >= FOTA_SLOT_COUNT)
         return FOTA_ERR_INVAL;
-    rc = agent_special_run(t, FOTA_CMD_SPECIAL, FOTA_OP_COMMIT, &data, 1,
-                           NULL, 0, NULL, 0, &n, &res, t->cfg.ack_timeout_ms,
+    rc = agent_special_run(t, FOTA_CMD_SPECIAL, FOTA_OP_COMMIT, &data, 1, NULL,
+                           0, NULL, 0, &n, &res, t->cfg.ack_timeout_ms,
                            deadline_ms, false);
     if (agent_retryable(rc)) {
         fota_status_t st = {0};
@@ -1015,8 +1017,8 @@ int agent_proto_reboot(agent_proto_t *t)
     return rc2;
 }
 
-int agent_proto_stream_write(agent_proto_t *t, uint32_t addr,
-                             const void *data, size_t len)
+int agent_proto_stream_write(agent_proto_t *t, uint32_t addr, const void *data,
+                             size_t len)
 {
     uint8_t a[4];
     uint8_t res = 0;
@@ -1030,8 +1032,8 @@ int agent_proto_stream_write(agent_proto_t *t, uint32_t addr,
      * answer was lost programs identical words again (harmless). */
     rc = agent_special_run(t, FOTA_CMD_EXTENDED_SPECIAL, FOTA_OP_STREAM_WRITE,
                            a, 4, data, len, NULL, 0, NULL, &res,
-                           agent_prog_deadline(t, 0),
-                           t->cfg.ack_timeout_ms, true);
+                           agent_prog_deadline(t, 0), t->cfg.ack_timeout_ms,
+                           true);
     if (rc < 0)
         return rc;
     return res == FOTA_RESULT_OK ? 0 : -(int)res;
@@ -1104,7 +1106,8 @@ static int agent_flash_pass(agent_proto_t *t, const agent_flash_req_t *req)
     if (rc < 0)
         return rc;
 
-    size_t step = req->use_write_memory ? FOTA_PROTO_MAX_RW : AGENT_STREAM_CHUNK;
+    size_t step =
+        req->use_write_memory ? FOTA_PROTO_MAX_RW : AGENT_STREAM_CHUNK;
     for (uint32_t off = 0; off < req->len; off += (uint32_t)step) {
         size_t n = req->len - off < step ? req->len - off : step;
 
@@ -1149,8 +1152,8 @@ int agent_proto_flash_image(agent_proto_t *t, const agent_flash_req_t *req)
 {
     int rc = FOTA_ERR_TIMEOUT;
 
-    if (!req || !req->read || req->len < FOTA_IMAGE_HDR_SIZE ||
-        req->len % 4 || req->len > FOTA_SLOT_SIZE)
+    if (!req || !req->read || req->len < FOTA_IMAGE_HDR_SIZE || req->len % 4 ||
+        req->len > FOTA_SLOT_SIZE)
         return FOTA_ERR_INVAL;
     /* A failed pass (a transfer damaged past the frame checks, a target
      * reset that lost queued chunks, a sticky stream error) is repeated

@@ -43,8 +43,9 @@
 #define AGENT_STREAM_CHUNK FOTA_PROTO_SPECIAL_MAX2
 
 typedef struct agent_proto_cfg {
-    uint32_t retries;         /* attempts per command, >= 1 */
-    uint32_t sync_attempts;   /* reset + sync attempts when entering update mode */
+    uint32_t retries; /* attempts per command, >= 1 */
+    uint32_t
+        sync_attempts; /* reset + sync attempts when entering update mode */
     uint32_t ack_timeout_ms;  /* deadline for an ACK that needs no flash work */
     uint32_t sync_timeout_ms; /* deadline for the sync ACK: the target may be
                                  finishing an erase it was given before */
@@ -71,18 +72,17 @@ typedef struct agent_proto_cfg {
 
 /* Counters for tests, logs and the benchmark. */
 typedef struct agent_proto_stats {
-    uint32_t commands;   /* command frames sent */
-    uint32_t nacks;      /* NACKs received */
-    uint32_t timeouts;   /* ACK deadlines missed */
-    uint32_t resyncs;    /* re-synchronisations */
-    uint32_t resets;     /* NRST pulses driven */
-    uint32_t app_requests; /* application exchanges sent */
-    uint32_t app_answers;  /* ... answered by a running application */
+    uint32_t commands;          /* command frames sent */
+    uint32_t nacks;             /* NACKs received */
+    uint32_t timeouts;          /* ACK deadlines missed */
+    uint32_t resyncs;           /* re-synchronisations */
+    uint32_t resets;            /* NRST pulses driven */
+    uint32_t app_requests;      /* application exchanges sent */
+    uint32_t app_answers;       /* ... answered by a running application */
     uint32_t app_update_resets; /* update mode entered at the application's
                                    own request (a software reset) */
-    uint32_t reboots;    /* FOTA_OP_REBOOT served (a software reset) */
+    uint32_t reboots;           /* FOTA_OP_REBOOT served (a software reset) */
 } agent_proto_stats_t;
-
 
 typedef struct agent_proto {
     agent_spi_t *spi;
@@ -91,7 +91,7 @@ typedef struct agent_proto {
     agent_log_t *log; /* may be NULL */
     agent_proto_cfg_t cfg;
     agent_proto_stats_t stats;
-    bool synced;      /* the link is known to be at a frame boundary */
+    bool synced;         /* the link is known to be at a frame boundary */
     bool commit_refused; /* the last COMMIT was answered with a refusal: a
                             verdict on the image itself (final for that
                             release; agent_proto_flash_image returns it
@@ -181,8 +181,8 @@ int agent_proto_go(agent_proto_t *t, uint32_t addr);
 /* Write Memory (0x31): len (1..256) bytes at addr (word-aligned); the
  * length is padded to a multiple of 4 with 0xFF. Returns after the target
  * programmed and acknowledged the data. */
-int agent_proto_write_memory(agent_proto_t *t, uint32_t addr,
-                             const void *data, size_t len);
+int agent_proto_write_memory(agent_proto_t *t, uint32_t addr, const void *data,
+                             size_t len);
 
 /* Extended Erase (0x44) of n (1..12) sector numbers; returns after all are
  * erased (deadline: the sum of their datasheet maxima plus margin). */
@@ -199,14 +199,14 @@ int agent_proto_get_checksum(agent_proto_t *t, uint32_t addr, uint32_t len,
  * it does not fit) and its status to *status (first status byte, 0 if the
  * target sent none). */
 int agent_proto_special(agent_proto_t *t, uint16_t opcode, const void *data,
-                        size_t len, void *out, size_t out_cap,
-                        size_t *out_len, uint8_t *status);
+                        size_t len, void *out, size_t out_cap, size_t *out_len,
+                        uint8_t *status);
 
 /* Extended Special (0x51): opcode, buffer 1 (<= 128) and buffer 2
  * (<= 1024); *status gets the first status byte (0 if none). */
-int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode,
-                            const void *d1, size_t l1, const void *d2,
-                            size_t l2, uint8_t *status);
+int agent_proto_ext_special(agent_proto_t *t, uint16_t opcode, const void *d1,
+                            size_t l1, const void *d2, size_t l2,
+                            uint8_t *status);
 
 /* ---- FOTA operations ---- */
 
@@ -226,20 +226,20 @@ int agent_proto_reboot(agent_proto_t *t);
  * Returns when the target accepted the chunk (it programs it in the
  * background); a non-zero sticky stream error reported by the target is
  * returned as its FOTA_ERR_*. */
-int agent_proto_stream_write(agent_proto_t *t, uint32_t addr,
-                             const void *data, size_t len);
+int agent_proto_stream_write(agent_proto_t *t, uint32_t addr, const void *data,
+                             size_t len);
 
 /* ---- High level: write an image into the inactive slot ---- */
 
 /* Phases reported to the progress callback. */
 enum agent_phase {
-    AGENT_PHASE_CONNECT = 0, /* resetting into update mode, status */
-    AGENT_PHASE_ERASE = 1,   /* erase of the needed sectors starts */
-    AGENT_PHASE_WRITE = 2,   /* done/total bytes written so far */
-    AGENT_PHASE_VERIFY = 3,  /* Get Checksum starts */
-    AGENT_PHASE_VERIFIED = 4,/* checksum matched */
-    AGENT_PHASE_COMMIT = 5,  /* commit starts */
-    AGENT_PHASE_DONE = 6,    /* committed (and rebooted if asked) */
+    AGENT_PHASE_CONNECT = 0,  /* resetting into update mode, status */
+    AGENT_PHASE_ERASE = 1,    /* erase of the needed sectors starts */
+    AGENT_PHASE_WRITE = 2,    /* done/total bytes written so far */
+    AGENT_PHASE_VERIFY = 3,   /* Get Checksum starts */
+    AGENT_PHASE_VERIFIED = 4, /* checksum matched */
+    AGENT_PHASE_COMMIT = 5,   /* commit starts */
+    AGENT_PHASE_DONE = 6,     /* committed (and rebooted if asked) */
 };
 
 typedef struct agent_flash_req {

@@ -103,7 +103,8 @@ static void wait_cs_released(void)
 
 static int refresh_status(void)
 {
-    return fota_app_status_build(flash_base(), s_app.slot, s_app.flags, s_app.status);
+    return fota_app_status_build(flash_base(), s_app.slot, s_app.flags,
+                                 s_app.status);
 }
 
 static int answer(void *ctx, uint8_t cmd, uint8_t *payload, size_t cap)
@@ -134,7 +135,8 @@ static void spi1_init(void)
     mode |= (2u << 10) | (2u << 12) | (2u << 14);
     GPIOA_AFRL = (GPIOA_AFRL & ~0xFFF00000u) | 0x55500000u;
     GPIOA_OSPEEDR |= 0xFCu << 8;
-    GPIOA_PUPDR = (GPIOA_PUPDR & ~(0xFFu << 8)) | (1u << 8) | (2u << 10) | (2u << 14);
+    GPIOA_PUPDR =
+        (GPIOA_PUPDR & ~(0xFFu << 8)) | (1u << 8) | (2u << 10) | (2u << 14);
     GPIOA_MODER = mode;
 
     /* Slave, CPOL 0 CPHA 0, 8 bits, MSB first, software NSS with SSI = 0:

@@ -30,9 +30,11 @@ extern "C" {
 #endif
 
 /* How the SPI1 responder is driven. */
-#define FOTA_APP_POLLED 0u /* the main loop calls fota_app_poll() often
+#define FOTA_APP_POLLED                                                        \
+    0u /* the main loop calls fota_app_poll() often
                               (every few microseconds while the agent talks) */
-#define FOTA_APP_IRQ 1u    /* SPI1_IRQHandler calls fota_app_spi1_irq(); the
+#define FOTA_APP_IRQ                                                           \
+    1u /* SPI1_IRQHandler calls fota_app_spi1_irq(); the
                               library enables the RXNE/error interrupts and
                               NVIC line 35 (RM0090 table 61) */
 

@@ -30,8 +30,8 @@ static uint32_t crc_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     return 0;
 }
 
-static void crc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void crc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_crc_t *c = st;
 

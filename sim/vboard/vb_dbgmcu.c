@@ -13,8 +13,8 @@ static uint32_t dbg_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     return off == DBGMCU_IDCODE ? 0x10076413u : 0;
 }
 
-static void dbg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void dbg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     (void)s;
     (void)d;

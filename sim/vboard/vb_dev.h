@@ -29,8 +29,8 @@
  * ticks per cycle at 168 MHz (60), 84 MHz, 16 MHz (630), 8 MHz (1260) and
  * per LSI period at 32 kHz (315000), so no clock the firmware uses drifts. */
 #define VB_TICK_HZ 10080000000ull
-#define VB_NS_TO_TICKS(ns) ((ns) * 252u / 25u)
-#define VB_TICKS_TO_NS(t) ((t) * 25u / 252u)
+#define VB_NS_TO_TICKS(ns) ((ns)*252u / 25u)
+#define VB_TICKS_TO_NS(t) ((t)*25u / 252u)
 #define VB_NEVER UINT64_MAX
 
 #define VB_HSI_HZ 16000000u
@@ -48,10 +48,10 @@ enum vb_gate {
 
 /* Requests a peripheral makes to the board. */
 enum vb_req {
-    VB_REQ_STOP = 1,      /* end the running slice before the next instruction */
-    VB_REQ_SYSRESET,      /* AIRCR.SYSRESETREQ */
-    VB_REQ_IWDG_RESET,    /* the independent watchdog expired */
-    VB_REQ_POWER_CUT,     /* an armed flash-model cut fired */
+    VB_REQ_STOP = 1,   /* end the running slice before the next instruction */
+    VB_REQ_SYSRESET,   /* AIRCR.SYSRESETREQ */
+    VB_REQ_IWDG_RESET, /* the independent watchdog expired */
+    VB_REQ_POWER_CUT,  /* an armed flash-model cut fired */
 };
 
 /* DMA request lines (RM0090 table 43), as bits of vb_sys_t.drq. */
@@ -100,30 +100,32 @@ typedef struct vb_sys_ops {
 
 struct vb_sys {
     const vb_sys_ops_t *ops;
-    uint64_t now;          /* board clock in ticks; only the board moves it */
-    uint32_t tpc;          /* ticks per HCLK cycle */
+    uint64_t now; /* board clock in ticks; only the board moves it */
+    uint32_t tpc; /* ticks per HCLK cycle */
     uint32_t hclk_hz;
-    uint32_t reset_flags;  /* RCC_CSR[31:24], kept across resets */
-    bool nss_high;         /* PA4 level driven by the SPI master */
-    uint32_t drq;          /* DMA request lines now asserted (vb_drq) */
+    uint32_t reset_flags; /* RCC_CSR[31:24], kept across resets */
+    bool nss_high;        /* PA4 level driven by the SPI master */
+    uint32_t drq;         /* DMA request lines now asserted (vb_drq) */
     const vboard_config_t *cfg;
-    sim_flash_t *flash;    /* main flash cells and timing */
-    uint8_t *opt;          /* option bytes (0x1FFFC000) */
+    sim_flash_t *flash; /* main flash cells and timing */
+    uint8_t *opt;       /* option bytes (0x1FFFC000) */
 };
 
 typedef struct vb_dev_class {
     size_t state_size;
     void (*reset)(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on);
     uint32_t (*read)(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off);
-    void (*write)(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                  uint32_t mask);
+    void (*write)(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                  uint32_t v, uint32_t mask);
     /* Tick of the next event the board must serve (VB_NEVER: none); NULL
      * when the device has no timed behaviour. */
-    uint64_t (*next_event)(const vb_sys_t *s, const vb_dev_t *d, const void *st);
+    uint64_t (*next_event)(const vb_sys_t *s, const vb_dev_t *d,
+                           const void *st);
     void (*event)(vb_sys_t *s, const vb_dev_t *d, void *st);
     /* An access that holds the bus until the returned tick (0: none), e.g.
      * FLASH_CR written while the flash is busy. */
-    uint64_t (*stall)(const vb_sys_t *s, const void *st, uint32_t off, bool write);
+    uint64_t (*stall)(const vb_sys_t *s, const void *st, uint32_t off,
+                      bool write);
 } vb_dev_class_t;
 
 struct vb_dev {
@@ -169,10 +171,10 @@ static inline uint64_t vb_ns_to_ticks_ceil(uint64_t ns)
 }
 
 /* Classes (one per vb_<device>.c). */
-extern const vb_dev_class_t vb_rcc_class, vb_pwr_class, vb_flashif_class, vb_gpio_class,
-    vb_spi_class, vb_dma_class, vb_usart_class, vb_crc_class, vb_iwdg_class,
-    vb_systick_class, vb_scs_class, vb_dwt_class, vb_dbgmcu_class, vb_syscfg_class,
-    vb_exti_class;
+extern const vb_dev_class_t vb_rcc_class, vb_pwr_class, vb_flashif_class,
+    vb_gpio_class, vb_spi_class, vb_dma_class, vb_usart_class, vb_crc_class,
+    vb_iwdg_class, vb_systick_class, vb_scs_class, vb_dwt_class,
+    vb_dbgmcu_class, vb_syscfg_class, vb_exti_class;
 
 /* Calls the board core makes into particular devices. */
 /* RCC: clock gates and bus clocks. */
@@ -180,13 +182,16 @@ bool vb_rcc_gate_on(const void *rcc, enum vb_gate gate, unsigned bit);
 uint32_t vb_rcc_bus_hz(const void *rcc, uint32_t hclk_hz, enum vb_gate bus);
 /* FLASH interface: a CPU store into flash memory, the end of the operation
  * in flight, and tearing it on a reset. */
-void vb_flashif_store(vb_sys_t *s, void *fl, uint32_t addr, unsigned size, uint64_t value);
+void vb_flashif_store(vb_sys_t *s, void *fl, uint32_t addr, unsigned size,
+                      uint64_t value);
 uint64_t vb_flashif_busy_until(const void *fl);
 unsigned vb_flashif_latency(const void *fl);
-uint32_t vb_flashif_acr(const void *fl); /* FLASH_ACR: LATENCY, PRFTEN, ICEN, DCEN */
+uint32_t vb_flashif_acr(
+    const void *fl); /* FLASH_ACR: LATENCY, PRFTEN, ICEN, DCEN */
 void vb_flashif_tear(vb_sys_t *s, void *fl);
 /* GPIO: pin levels and external drive. */
-int vb_gpio_level(const vb_sys_t *s, const vb_dev_t *d, const void *g, unsigned pin);
+int vb_gpio_level(const vb_sys_t *s, const vb_dev_t *d, const void *g,
+                  unsigned pin);
 bool vb_gpio_af(const void *g, unsigned pin, unsigned af);
 void vb_gpio_drive(void *g, unsigned pin, int level);
 /* SPI1 slave: one byte clocked by the master, in two halves around the
@@ -194,16 +199,18 @@ void vb_gpio_drive(void *g, unsigned pin, int level);
 bool vb_spi_byte_begin(vb_sys_t *s, const vb_dev_t *d, void *spi, bool *stale);
 uint8_t vb_spi_byte_end(vb_sys_t *s, const vb_dev_t *d, void *spi, uint8_t mosi,
                         bool *lost);
-void vb_spi_stats(const void *spi, uint64_t *bytes, uint64_t *overruns, uint64_t *stale);
+void vb_spi_stats(const void *spi, uint64_t *bytes, uint64_t *overruns,
+                  uint64_t *stale);
 /* DMA2: serve the request lines now asserted. */
 void vb_dma_serve(vb_sys_t *s, const vb_dev_t *d, void *dma);
 /* USART: queue bytes for RX. Returns 0 or FOTA_ERR_NOMEM. */
-int vb_usart_rx_push(vb_sys_t *s, const vb_dev_t *d, void *u, const uint8_t *data,
-                     size_t len);
+int vb_usart_rx_push(vb_sys_t *s, const vb_dev_t *d, void *u,
+                     const uint8_t *data, size_t len);
 /* SYSCFG: the GPIO port (0 = A) EXTICR selects for EXTI line 0-15. */
 unsigned vb_syscfg_exti_port(const void *syscfg, unsigned line);
 /* EXTI: an edge on line (rising or falling). */
-void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *exti, unsigned line, bool rising);
+void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *exti, unsigned line,
+                  bool rising);
 /* IWDG: stopped while NRST is held low. */
 void vb_iwdg_halt(void *w);
 /* SysTick and DWT count HCLK cycles: rebase before HCLK changes. */

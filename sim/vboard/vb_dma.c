@@ -23,11 +23,11 @@
 
 typedef struct vb_dma {
     uint32_t cr[8], ndtr[8], par[8], m0ar[8], m1ar[8], fcr[8];
-    uint32_t isr[2];  /* LISR, HISR */
-    uint32_t mptr[8]; /* memory address of the next transfer */
+    uint32_t isr[2];   /* LISR, HISR */
+    uint32_t mptr[8];  /* memory address of the next transfer */
     uint32_t start[8]; /* NDTR when the stream was enabled */
-    uint64_t bytes;   /* items moved */
-    bool serving;     /* inside vb_dma_serve (a transfer moves request lines) */
+    uint64_t bytes;    /* items moved */
+    bool serving; /* inside vb_dma_serve (a transfer moves request lines) */
 } vb_dma_t;
 
 static const uint8_t s_flag_shift[4] = {0, 6, 16, 22};
@@ -47,7 +47,8 @@ static void dma_lines(vb_sys_t *s, const vb_dma_t *m)
         uint32_t f = dma_flags(m, n), cr = m->cr[n];
         bool on = ((cr & DMA_CR_TCIE) && (f & DMA_F_TCIF)) ||
                   ((cr & DMA_CR_HTIE) && (f & DMA_F_HTIF)) ||
-                  ((cr & DMA_CR_TEIE) && (f & DMA_F_TEIF)) || ((cr & 2u) && (f & 4u));
+                  ((cr & DMA_CR_TEIE) && (f & DMA_F_TEIF)) ||
+                  ((cr & 2u) && (f & 4u));
 
         s->ops->irq(s, s_stream_irq[n], on);
     }
@@ -73,8 +74,9 @@ static bool dma_spi_stream(vb_sys_t *s, vb_dma_t *m, unsigned n, unsigned dir)
         return false;
     if (m->par[n] != SPI1_BASE + SPI_DR) {
         snprintf(msg, sizeof msg,
-                 "DMA2 stream %u serves SPI1 with PAR 0x%08x, not SPI1_DR (not modelled)", n,
-                 (unsigned)m->par[n]);
+                 "DMA2 stream %u serves SPI1 with PAR 0x%08x, not SPI1_DR (not "
+                 "modelled)",
+                 n, (unsigned)m->par[n]);
         s->ops->fault(s, msg);
         return false;
     }
@@ -86,7 +88,8 @@ static bool dma_spi_stream(vb_sys_t *s, vb_dma_t *m, unsigned n, unsigned dir)
  * is a transfer error that disables the stream, as on silicon. */
 static uint8_t *dma_mem(vb_sys_t *s, vb_dma_t *m, unsigned n)
 {
-    uint8_t *p = s->ops->dma_mem(s, m->mptr[n], !(m->cr[n] & (1u << DMA_CR_DIR_SHIFT)));
+    uint8_t *p =
+        s->ops->dma_mem(s, m->mptr[n], !(m->cr[n] & (1u << DMA_CR_DIR_SHIFT)));
 
     if (!p) {
         dma_flag(m, n, DMA_F_TEIF);
@@ -179,8 +182,8 @@ static uint32_t dma_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void dma_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void dma_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_dma_t *m = st;
     unsigned n;
@@ -213,16 +216,19 @@ static void dma_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, ui
             break;
         }
         if ((v & DMA_CR_EN) &&
-            (((v >> DMA_CR_PSIZE_SHIFT) & 3u) || ((v >> DMA_CR_MSIZE_SHIFT) & 3u) ||
-             (v & DMA_CR_DBM))) {
+            (((v >> DMA_CR_PSIZE_SHIFT) & 3u) ||
+             ((v >> DMA_CR_MSIZE_SHIFT) & 3u) || (v & DMA_CR_DBM))) {
             snprintf(msg, sizeof msg,
-                     "DMA2 stream %u: only byte-wide, single-buffer transfers are modelled", n);
+                     "DMA2 stream %u: only byte-wide, single-buffer transfers "
+                     "are modelled",
+                     n);
             s->ops->fault(s, msg);
         }
         if ((v & DMA_CR_EN) && m->ndtr[n] == 0)
             v &= ~DMA_CR_EN; /* nothing to transfer: the stream stays off */
         if ((v & DMA_CR_EN) && dma_flags(m, n)) {
-            snprintf(msg, sizeof msg, "DMA2 stream %u enabled with its flags not cleared", n);
+            snprintf(msg, sizeof msg,
+                     "DMA2 stream %u enabled with its flags not cleared", n);
             s->ops->fault(s, msg);
         }
         m->cr[n] = v;

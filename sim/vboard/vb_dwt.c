@@ -33,8 +33,8 @@ static uint32_t dwt_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     return 0;
 }
 
-static void dwt_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void dwt_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_dwt_t *w = st;
 

@@ -30,7 +30,8 @@ static void exti_lines(vb_sys_t *s, const vb_exti_t *e)
     s->ops->irq(s, 40, (act & 0xFC00u) != 0);
 }
 
-void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *st, unsigned line, bool rising)
+void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *st, unsigned line,
+                  bool rising)
 {
     vb_exti_t *e = st;
 
@@ -41,7 +42,8 @@ void vb_exti_edge(vb_sys_t *s, const vb_dev_t *d, void *st, unsigned line, bool 
     exti_lines(s, e);
 }
 
-static uint32_t exti_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
+static uint32_t exti_read(vb_sys_t *s, const vb_dev_t *d, void *st,
+                          uint32_t off)
 {
     vb_exti_t *e = st;
 
@@ -65,8 +67,8 @@ static uint32_t exti_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off
     }
 }
 
-static void exti_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                       uint32_t mask)
+static void exti_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                       uint32_t v, uint32_t mask)
 {
     vb_exti_t *e = st;
     uint32_t w = v & mask & EXTI_LINES;

@@ -90,7 +90,8 @@ static bool fl_refuses(const vb_flashif_t *f)
 }
 
 /* A CPU store into main flash (the board has already waited out BSY). */
-void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size, uint64_t value)
+void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size,
+                      uint64_t value)
 {
     vb_flashif_t *f = st;
     uint32_t cr = f->cr;
@@ -100,7 +101,8 @@ void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size, uint6
 
     fl_settle(s, f);
     fl_sync_clock(s);
-    if ((cr & FL_CR_LOCK) || !(cr & FL_CR_PG) || (cr & (FL_CR_SER | FL_CR_MER))) {
+    if ((cr & FL_CR_LOCK) || !(cr & FL_CR_PG) ||
+        (cr & (FL_CR_SER | FL_CR_MER))) {
         f->sr |= FL_SR_PGSERR;
         return;
     }
@@ -175,7 +177,8 @@ static void fl_erase(vb_sys_t *s, vb_flashif_t *f, uint32_t cr)
      * between slices (the CPU cannot be fetching from flash while it is
      * busy). */
     s->ops->flush_code(s, (uint32_t)FOTA_SECTOR_ADDR(sector),
-                       (uint32_t)FOTA_SECTOR_ADDR(sector) + (uint32_t)FOTA_SECTOR_SIZE(sector));
+                       (uint32_t)FOTA_SECTOR_ADDR(sector) +
+                           (uint32_t)FOTA_SECTOR_SIZE(sector));
     fl_started(s, f, sim_flash_start_erase(s->flash, sector));
 }
 
@@ -235,8 +238,8 @@ static uint32_t fl_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void fl_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                     uint32_t mask)
+static void fl_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                     uint32_t v, uint32_t mask)
 {
     vb_flashif_t *f = st;
 
@@ -317,11 +320,13 @@ static void fl_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uin
 }
 
 /* Writing CR while busy stalls the AHB until the operation ends. */
-static uint64_t fl_stall(const vb_sys_t *s, const void *st, uint32_t off, bool write)
+static uint64_t fl_stall(const vb_sys_t *s, const void *st, uint32_t off,
+                         bool write)
 {
     const vb_flashif_t *f = st;
 
-    return write && off == FLASH_CR && f->busy_until > s->now ? f->busy_until : 0;
+    return write && off == FLASH_CR && f->busy_until > s->now ? f->busy_until
+                                                              : 0;
 }
 
 static void fl_reset(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on)

@@ -15,7 +15,8 @@ typedef struct vb_gpio {
     int8_t ext[16]; /* driven level from outside, -1 = undriven */
 } vb_gpio_t;
 
-int vb_gpio_level(const vb_sys_t *s, const vb_dev_t *d, const void *st, unsigned pin)
+int vb_gpio_level(const vb_sys_t *s, const vb_dev_t *d, const void *st,
+                  unsigned pin)
 {
     const vb_gpio_t *g = st;
     unsigned mode = (g->moder >> (2 * pin)) & 3u;
@@ -64,7 +65,8 @@ static void gpio_leds(vb_sys_t *s, const vb_gpio_t *g)
     s->ops->leds(s, leds);
 }
 
-static uint32_t gpio_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
+static uint32_t gpio_read(vb_sys_t *s, const vb_dev_t *d, void *st,
+                          uint32_t off)
 {
     vb_gpio_t *g = st;
     uint32_t idr = 0;
@@ -95,8 +97,8 @@ static uint32_t gpio_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off
     }
 }
 
-static void gpio_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                       uint32_t mask)
+static void gpio_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                       uint32_t v, uint32_t mask)
 {
     vb_gpio_t *g = st;
 

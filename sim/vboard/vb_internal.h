@@ -49,11 +49,12 @@ struct vboard {
     uint8_t periph_page[VB_PERIPH_PAGES]; /* row + 1 per 1 KiB page, 0 none */
 
     /* clock (sys.now is the time) */
-    uint64_t insns;      /* since the last reset */
+    uint64_t insns; /* since the last reset */
     uint64_t insns_total;
     uint64_t stop_tick, stop_insn; /* the current slice's limits */
-    uint32_t stop_pc;    /* 0 = none */
-    uint64_t run_start_insns; /* a PC stop never fires on the first instruction */
+    uint32_t stop_pc;              /* 0 = none */
+    uint64_t
+        run_start_insns; /* a PC stop never fires on the first instruction */
     bool stop_req;       /* a peripheral asked the CPU to stop */
     bool hook_stopped;
     bool pc_hit;
@@ -62,16 +63,17 @@ struct vboard {
     uint32_t tb_flush_lo, tb_flush_hi; /* translated code to drop */
 
     /* exceptions */
-    bool exc_check;      /* something may be pending: poll before each instruction */
+    bool exc_check; /* something may be pending: poll before each instruction */
     unsigned exc_take;   /* an exception to enter before the next instruction */
     uint32_t exc_return; /* EXC_RETURN branched to, 0 none */
-    unsigned sync_exc;   /* an instruction raised an exception (SVC, UsageFault) */
-    uint32_t sync_pc;    /* its return address */
+    unsigned
+        sync_exc;     /* an instruction raised an exception (SVC, UsageFault) */
+    uint32_t sync_pc; /* its return address */
     uint32_t sync_cfsr;  /* the UsageFault status bit */
     uint32_t it_ring[4]; /* addresses of the last instructions (IT blocks) */
     unsigned it_pos;
     uint64_t exc_taken;
-    bool exc_tail;       /* a return just happened: an entry now tail-chains */
+    bool exc_tail; /* a return just happened: an entry now tail-chains */
 
     /* board state */
     bool powered;
@@ -79,7 +81,7 @@ struct vboard {
     bool halted;
     int halt_code;
     char fault[160];
-    bool reset_pending;  /* SYSRESETREQ */
+    bool reset_pending; /* SYSRESETREQ */
     bool iwdg_reset_pending;
     bool power_cut_pending;
     uint64_t resets, power_cuts;
@@ -106,9 +108,9 @@ struct vboard {
     void *uart2_sink_ctx;
 
     /* --- cycle timing (vb_m4timing.h) --- */
-    vb_m4_t *m4;         /* decoder and cost cache: kept across restores */
-    vb_m4_state_t m4s;   /* ART, pipeline, CRC busy: part of a snapshot */
-    uint64_t cycles;     /* CPU cycles of executed instructions since reset */
+    vb_m4_t *m4;       /* decoder and cost cache: kept across restores */
+    vb_m4_state_t m4s; /* ART, pipeline, CRC busy: part of a snapshot */
+    uint64_t cycles;   /* CPU cycles of executed instructions since reset */
     /* --- end cycle timing --- */
 };
 

@@ -23,7 +23,8 @@ static void iwdg_reload(const vb_sys_t *s, vb_iwdg_t *w)
     w->expiry = s->now + (uint64_t)(w->rlr + 1u) * (4u << w->pr) * lsi_ticks();
 }
 
-static uint32_t iwdg_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
+static uint32_t iwdg_read(vb_sys_t *s, const vb_dev_t *d, void *st,
+                          uint32_t off)
 {
     vb_iwdg_t *w = st;
 
@@ -34,14 +35,15 @@ static uint32_t iwdg_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off
     case IWDG_RLR:
         return w->rlr;
     case IWDG_SR:
-        return (s->now < w->pvu_until ? 1u : 0u) | (s->now < w->rvu_until ? 2u : 0u);
+        return (s->now < w->pvu_until ? 1u : 0u) |
+               (s->now < w->rvu_until ? 2u : 0u);
     default:
         return 0;
     }
 }
 
-static void iwdg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                       uint32_t mask)
+static void iwdg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                       uint32_t v, uint32_t mask)
 {
     vb_iwdg_t *w = st;
     /* The register update crosses into the LSI domain: PVU/RVU stay set
@@ -99,7 +101,8 @@ static void iwdg_reset(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on)
         iwdg_reload(s, w);
 }
 
-static uint64_t iwdg_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *st)
+static uint64_t iwdg_next_event(const vb_sys_t *s, const vb_dev_t *d,
+                                const void *st)
 {
     const vb_iwdg_t *w = st;
 

@@ -36,7 +36,7 @@
 
 /* Decoded instruction info (cached per halfword address). */
 #define I_VALID (1u << 31)
-#define I_BASE(i) ((i) & 0xFu)
+#define I_BASE(i) ((i)&0xFu)
 #define I_CLASS(i) (((i) >> 4) & 0xFu)
 #define I_DEST(i) (((i) >> 8) & 0xFu)
 #define I_RN(i) (((i) >> 12) & 0xFu)
@@ -54,7 +54,7 @@ enum {
     C_LSM = 4,  /* LDRD/STRD, LDM/STM/PUSH/POP, FP loads/stores */
     C_DIV = 5,  /* SDIV/UDIV (Rn, Rm in the register fields) */
     C_IT = 6,
-    C_SYS = 7,  /* barriers, system, hints, FP arithmetic */
+    C_SYS = 7, /* barriers, system, hints, FP arithmetic */
 };
 
 /* Cached entry: the bytes the info was decoded from, and the info. */
@@ -96,8 +96,8 @@ vb_m4_t *vb_m4_create(vb_m4_reg_fn reg, void *reg_ctx)
     m->sram = calloc(VB_M4_SRAM_SIZE / 2, sizeof *m->sram);
     m->sys = calloc(VB_M4_SYS_SIZE / 2, sizeof *m->sys);
     if (!m->flash || !m->sram || !m->sys ||
-        cs_open(CS_ARCH_ARM, (cs_mode)(CS_MODE_THUMB | CS_MODE_MCLASS), &m->cs) !=
-            CS_ERR_OK) {
+        cs_open(CS_ARCH_ARM, (cs_mode)(CS_MODE_THUMB | CS_MODE_MCLASS),
+                &m->cs) != CS_ERR_OK) {
         m->cs = 0;
         vb_m4_destroy(m);
         return NULL;
@@ -141,7 +141,8 @@ void vb_m4_invalidate(vb_m4_t *m, uint32_t lo, uint32_t hi)
     if (!m || hi <= lo || !vb_m4_is_flash(lo))
         return;
     lo &= VB_M4_FLASH_SIZE - 1u;
-    hi = lo + (hi - lo > VB_M4_FLASH_SIZE - lo ? VB_M4_FLASH_SIZE - lo : hi - lo);
+    hi = lo +
+         (hi - lo > VB_M4_FLASH_SIZE - lo ? VB_M4_FLASH_SIZE - lo : hi - lo);
     memset(&m->flash[lo >> 1], 0, ((hi - lo + 1u) >> 1) * sizeof *m->flash);
 }
 
@@ -176,13 +177,15 @@ static unsigned vb_m4_list_words(const cs_arm *a, unsigned first, bool *has_pc)
     return n;
 }
 
-static uint32_t vb_m4_pack(unsigned base, unsigned cls, unsigned dest, unsigned rn,
-                           unsigned rm, unsigned p, bool pcw, bool t16)
+static uint32_t vb_m4_pack(unsigned base, unsigned cls, unsigned dest,
+                           unsigned rn, unsigned rm, unsigned p, bool pcw,
+                           bool t16)
 {
     if (base > 15)
         base = 15;
-    return I_VALID | base | (cls << 4) | ((dest & 0xFu) << 8) | ((rn & 0xFu) << 12) |
-           ((rm & 0xFu) << 16) | ((p & 3u) << 20) | (pcw ? I_PCW : 0) | (t16 ? I_T16 : 0);
+    return I_VALID | base | (cls << 4) | ((dest & 0xFu) << 8) |
+           ((rn & 0xFu) << 12) | ((rm & 0xFu) << 16) | ((p & 3u) << 20) |
+           (pcw ? I_PCW : 0) | (t16 ? I_T16 : 0);
 }
 
 /* The TRM's static cost and class of one decoded instruction. */
@@ -250,7 +253,8 @@ static uint32_t vb_m4_classify(const cs_insn *in)
     case ARM_INS_STRD:
     case ARM_INS_LDREXD:
     case ARM_INS_STREXD:
-        return vb_m4_pack(3, C_LSM, R_NONE, rn, rm, 0, false, t16); /* 1 + N, N = 2 */
+        return vb_m4_pack(3, C_LSM, R_NONE, rn, rm, 0, false,
+                          t16); /* 1 + N, N = 2 */
     /* Multiple: 1 + N; with the PC loaded 1 + N + P. */
     case ARM_INS_POP:
     case ARM_INS_PUSH:
@@ -280,15 +284,16 @@ static uint32_t vb_m4_classify(const cs_insn *in)
     case ARM_INS_VSTR: {
         unsigned r = a->op_count ? a->operands[0].reg : 0;
 
-        return vb_m4_pack(r >= ARM_REG_D0 && r <= ARM_REG_D31 ? 3 : 2, C_LSM, R_NONE, rn,
-                          R_NONE, 0, false, t16);
+        return vb_m4_pack(r >= ARM_REG_D0 && r <= ARM_REG_D31 ? 3 : 2, C_LSM,
+                          R_NONE, rn, R_NONE, 0, false, t16);
     }
     case ARM_INS_SDIV:
     case ARM_INS_UDIV:
-        return vb_m4_pack(2, C_DIV, op0,
-                          a->op_count > 1 ? vb_m4_gpr(a->operands[1].reg) : R_NONE,
-                          a->op_count > 2 ? vb_m4_gpr(a->operands[2].reg) : R_NONE, 0,
-                          false, t16);
+        return vb_m4_pack(
+            2, C_DIV, op0,
+            a->op_count > 1 ? vb_m4_gpr(a->operands[1].reg) : R_NONE,
+            a->op_count > 2 ? vb_m4_gpr(a->operands[2].reg) : R_NONE, 0, false,
+            t16);
     /* FPU (TRM chapter 7). */
     case ARM_INS_VDIV:
     case ARM_INS_VSQRT:
@@ -345,7 +350,8 @@ static uint32_t vb_m4_decode(vb_m4_t *m, uint32_t addr, uint32_t size,
     uint64_t a = addr;
 
     if (!cs_disasm_iter(m->cs, &p, &n, &a, m->insn))
-        return vb_m4_pack(1, C_SYS, R_NONE, R_NONE, R_NONE, 0, false, size == 2);
+        return vb_m4_pack(1, C_SYS, R_NONE, R_NONE, R_NONE, 0, false,
+                          size == 2);
     return vb_m4_classify(m->insn);
 }
 
@@ -454,7 +460,8 @@ uint32_t vb_m4_insn(vb_m4_t *m, vb_m4_state_t *s, uint32_t addr, uint32_t size,
                     const uint8_t *code, uint32_t acr)
 {
     vb_m4_entry_t *e = vb_m4_slot(m, addr);
-    uint32_t raw = code[0] | (uint32_t)code[1] << 8, info, prev = s->prev_info, c;
+    uint32_t raw = code[0] | (uint32_t)code[1] << 8, info, prev = s->prev_info,
+             c;
     bool taken = false;
 
     if (size == 4)
@@ -479,11 +486,12 @@ uint32_t vb_m4_insn(vb_m4_t *m, vb_m4_state_t *s, uint32_t addr, uint32_t size,
     }
     if (s->prev_addr && !taken) {
         unsigned cls = I_CLASS(info), pcls = I_CLASS(prev), pd = I_DEST(prev);
-        bool ls = cls == C_LDR || cls == C_STRI || cls == C_STRR || cls == C_LSM;
+        bool ls =
+            cls == C_LDR || cls == C_STRI || cls == C_STRR || cls == C_LSM;
         bool dep = pd != R_NONE && (pd == I_RN(info) || pd == I_RM(info));
 
-        if (pcls == C_LDR && (cls == C_LDR || cls == C_STRI || cls == C_STRR) && !dep &&
-            c > 1)
+        if (pcls == C_LDR && (cls == C_LDR || cls == C_STRI || cls == C_STRR) &&
+            !dep && c > 1)
             c--;
         if (pcls == C_ALU && ls && dep)
             c++;

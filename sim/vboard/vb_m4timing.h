@@ -51,19 +51,19 @@
 #define VB_M4_DC_LINES 8u
 
 typedef struct vb_m4_state {
-    uint64_t cycles;        /* core cycles modelled since the last reset */
-    uint64_t use;           /* LRU stamp */
-    uint32_t prev_addr;     /* previous instruction (0: none) */
+    uint64_t cycles;    /* core cycles modelled since the last reset */
+    uint64_t use;       /* LRU stamp */
+    uint32_t prev_addr; /* previous instruction (0: none) */
     uint32_t prev_size;
     uint32_t prev_info;
-    uint32_t line;          /* flash line being executed + 1 (0: none) */
-    uint32_t pf_line;       /* line in (or on its way to) the prefetch buffer + 1 */
-    uint64_t pf_ready;      /* cycle at which pf_line is available */
+    uint32_t line;     /* flash line being executed + 1 (0: none) */
+    uint32_t pf_line;  /* line in (or on its way to) the prefetch buffer + 1 */
+    uint64_t pf_ready; /* cycle at which pf_line is available */
     uint32_t ic_tag[VB_M4_IC_SETS][VB_M4_IC_WAYS]; /* line + 1, 0 = empty */
     uint64_t ic_use[VB_M4_IC_SETS][VB_M4_IC_WAYS];
     uint32_t dc_tag[VB_M4_DC_LINES];
     uint64_t dc_use[VB_M4_DC_LINES];
-    uint64_t crc_ready;     /* cycle at which the CRC unit is free */
+    uint64_t crc_ready; /* cycle at which the CRC unit is free */
     uint64_t ic_hits, ic_misses, dc_hits, dc_misses, flash_stalls;
 } vb_m4_state_t;
 

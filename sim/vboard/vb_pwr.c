@@ -20,8 +20,8 @@ static uint32_t pwr_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     return 0;
 }
 
-static void pwr_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void pwr_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_pwr_t *p = st;
 

@@ -9,9 +9,11 @@
 #include "vb_regs.h"
 
 typedef struct vb_rcc {
-    uint32_t cr, pllcfgr, cfgr, ahb1enr, ahb2enr, apb1enr, apb2enr, csr_low, bdcr;
+    uint32_t cr, pllcfgr, cfgr, ahb1enr, ahb2enr, apb1enr, apb2enr, csr_low,
+        bdcr;
     uint64_t hse_ready_at, pll_ready_at;
-    uint32_t other[256]; /* registers nobody models read back what was written */
+    uint32_t
+        other[256]; /* registers nobody models read back what was written */
 } vb_rcc_t;
 
 static bool rcc_hse_ready(const vb_sys_t *s, const vb_rcc_t *r)
@@ -116,7 +118,8 @@ static uint32_t rcc_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     rcc_update(s, r);
     switch (off) {
     case RCC_CR:
-        return r->cr | RCC_CR_HSIRDY | (rcc_hse_ready(s, r) ? RCC_CR_HSERDY : 0) |
+        return r->cr | RCC_CR_HSIRDY |
+               (rcc_hse_ready(s, r) ? RCC_CR_HSERDY : 0) |
                (rcc_pll_ready(s, r) ? RCC_CR_PLLRDY : 0);
     case RCC_PLLCFGR:
         return r->pllcfgr;
@@ -133,14 +136,15 @@ static uint32_t rcc_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     case RCC_BDCR:
         return r->bdcr;
     case RCC_CSR: /* LSION, LSIRDY (the LSI starts at once) and the flags */
-        return s->reset_flags | (r->csr_low & 1u) | ((r->csr_low & 1u) ? 2u : 0u);
+        return s->reset_flags | (r->csr_low & 1u) |
+               ((r->csr_low & 1u) ? 2u : 0u);
     default:
         return r->other[(off & 0x3FFu) / 4];
     }
 }
 
-static void rcc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void rcc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_rcc_t *r = st;
 
@@ -156,17 +160,20 @@ static void rcc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, ui
             r->hse_ready_at =
                 s->cfg->hse_fails
                     ? VB_NEVER
-                    : s->now + VB_NS_TO_TICKS((uint64_t)s->cfg->hse_startup_us * 1000u);
+                    : s->now + VB_NS_TO_TICKS((uint64_t)s->cfg->hse_startup_us *
+                                              1000u);
         if ((now & RCC_CR_PLLON) && !(old & RCC_CR_PLLON)) {
-            uint64_t src = (r->pllcfgr & RCC_PLLCFGR_SRC_HSE)
-                               ? ((now & RCC_CR_HSEON) ? r->hse_ready_at : VB_NEVER)
-                               : 0;
+            uint64_t src =
+                (r->pllcfgr & RCC_PLLCFGR_SRC_HSE)
+                    ? ((now & RCC_CR_HSEON) ? r->hse_ready_at : VB_NEVER)
+                    : 0;
             uint64_t start = src > s->now ? src : s->now;
 
             r->pll_ready_at =
                 start == VB_NEVER
                     ? VB_NEVER
-                    : start + VB_NS_TO_TICKS((uint64_t)s->cfg->pll_lock_us * 1000u);
+                    : start +
+                          VB_NS_TO_TICKS((uint64_t)s->cfg->pll_lock_us * 1000u);
         }
         /* The clock feeding SYSCLK cannot be switched off. */
         if (((r->cfgr >> 2) & 3u) == 2)
@@ -204,7 +211,8 @@ static void rcc_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, ui
         r->csr_low = vb_merge(r->csr_low, v, mask) & 1u;
         break;
     default:
-        r->other[(off & 0x3FFu) / 4] = vb_merge(r->other[(off & 0x3FFu) / 4], v, mask);
+        r->other[(off & 0x3FFu) / 4] =
+            vb_merge(r->other[(off & 0x3FFu) / 4], v, mask);
         break;
     }
     rcc_update(s, r);
@@ -220,14 +228,15 @@ static void rcc_reset(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on)
     memset(r, 0, sizeof *r);
     r->cr = 0x00000083u;
     r->pllcfgr = 0x24003010u;
-    r->ahb1enr = 0x00100000u; /* CCMDATARAMEN */
+    r->ahb1enr = 0x00100000u;      /* CCMDATARAMEN */
     r->bdcr = power_on ? 0 : bdcr; /* backup domain: kept over a system reset */
     r->hse_ready_at = VB_NEVER;
     r->pll_ready_at = VB_NEVER;
 }
 
 /* A pending clock switch changes the instruction rate. */
-static uint64_t rcc_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *st)
+static uint64_t rcc_next_event(const vb_sys_t *s, const vb_dev_t *d,
+                               const void *st)
 {
     const vb_rcc_t *r = st;
     uint32_t sw = r->cfgr & 3u;

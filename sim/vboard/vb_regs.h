@@ -98,8 +98,9 @@
 #define FL_CR_EOPIE (1u << 24)
 #define FL_CR_ERRIE (1u << 25)
 #define FL_CR_LOCK (1u << 31)
-#define FL_CR_RW (FL_CR_PG | FL_CR_SER | FL_CR_MER | FL_CR_SNB_MASK | (3u << 8) | \
-                  FL_CR_EOPIE | FL_CR_ERRIE)
+#define FL_CR_RW                                                               \
+    (FL_CR_PG | FL_CR_SER | FL_CR_MER | FL_CR_SNB_MASK | (3u << 8) |           \
+     FL_CR_EOPIE | FL_CR_ERRIE)
 #define FL_KEY1 0x45670123u
 #define FL_KEY2 0xCDEF89ABu
 #define FL_OPTKEY1 0x08192A3Bu

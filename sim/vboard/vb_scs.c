@@ -61,7 +61,8 @@ bool vb_scs_enabled(const vb_scs_t *c, unsigned exc)
 
 /* Execution priority from the active exceptions and the masks (B1.5.4);
  * 256 = thread mode with nothing boosting it. */
-int vb_scs_exec_prio(const vb_scs_t *c, uint32_t primask, uint32_t basepri, uint32_t faultmask)
+int vb_scs_exec_prio(const vb_scs_t *c, uint32_t primask, uint32_t basepri,
+                     uint32_t faultmask)
 {
     int pri = 256, boost = 256;
 
@@ -193,13 +194,14 @@ static uint32_t scs_prio_word(const vb_scs_t *c, unsigned first_exc)
     return v;
 }
 
-static void scs_prio_write(vb_scs_t *c, unsigned first_exc, uint32_t v, uint32_t mask,
-                           uint32_t implemented)
+static void scs_prio_write(vb_scs_t *c, unsigned first_exc, uint32_t v,
+                           uint32_t mask, uint32_t implemented)
 {
     for (unsigned i = 0; i < 4; i++) {
         unsigned e = first_exc + i;
 
-        if (e < VB_NEXC && ((mask >> (8 * i)) & 0xFFu) && ((implemented >> i) & 1u))
+        if (e < VB_NEXC && ((mask >> (8 * i)) & 0xFFu) &&
+            ((implemented >> i) & 1u))
             c->prio[e] = (uint8_t)((v >> (8 * i)) & VB_PRIO_MASK);
     }
 }
@@ -218,11 +220,12 @@ static uint32_t scs_icsr(const vb_scs_t *c)
 
 static uint32_t scs_shcsr(const vb_scs_t *c)
 {
-    return c->shcsr_en | (c->active[4] ? 1u << 0 : 0) | (c->active[5] ? 1u << 1 : 0) |
-           (c->active[6] ? 1u << 3 : 0) | (c->active[11] ? 1u << 7 : 0) |
-           (c->active[14] ? 1u << 10 : 0) | (c->active[15] ? 1u << 11 : 0) |
-           (c->pending[6] ? 1u << 12 : 0) | (c->pending[4] ? 1u << 13 : 0) |
-           (c->pending[5] ? 1u << 14 : 0) | (c->pending[11] ? 1u << 15 : 0);
+    return c->shcsr_en | (c->active[4] ? 1u << 0 : 0) |
+           (c->active[5] ? 1u << 1 : 0) | (c->active[6] ? 1u << 3 : 0) |
+           (c->active[11] ? 1u << 7 : 0) | (c->active[14] ? 1u << 10 : 0) |
+           (c->active[15] ? 1u << 11 : 0) | (c->pending[6] ? 1u << 12 : 0) |
+           (c->pending[4] ? 1u << 13 : 0) | (c->pending[5] ? 1u << 14 : 0) |
+           (c->pending[11] ? 1u << 15 : 0);
 }
 
 static uint32_t scs_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
@@ -279,8 +282,8 @@ static uint32_t scs_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void scs_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void scs_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_scs_t *c = st;
     uint32_t w = v & mask;
@@ -381,7 +384,8 @@ static void scs_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, ui
             scs_set_pending(c, 16 + (w & 0x1FFu), true);
         break;
     default:
-        c->other[(off & 0xFFFu) / 4] = vb_merge(c->other[(off & 0xFFFu) / 4], v, mask);
+        c->other[(off & 0xFFFu) / 4] =
+            vb_merge(c->other[(off & 0xFFFu) / 4], v, mask);
         break;
     }
 }

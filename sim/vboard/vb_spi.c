@@ -22,7 +22,8 @@ typedef struct vb_spi {
 static void spi_lines(vb_sys_t *s, const vb_dev_t *d, const vb_spi_t *p)
 {
     bool irq = ((p->cr2 & SPI_CR2_RXNEIE) && p->rxne) ||
-               ((p->cr2 & SPI_CR2_TXEIE) && p->txe) || ((p->cr2 & SPI_CR2_ERRIE) && p->ovr);
+               ((p->cr2 & SPI_CR2_TXEIE) && p->txe) ||
+               ((p->cr2 & SPI_CR2_ERRIE) && p->ovr);
 
     s->ops->drq(s, VB_DRQ_SPI1_RX, (p->cr2 & SPI_CR2_RXDMAEN) && p->rxne);
     s->ops->drq(s, VB_DRQ_SPI1_TX, (p->cr2 & SPI_CR2_TXDMAEN) && p->txe);
@@ -71,7 +72,8 @@ bool vb_spi_byte_begin(vb_sys_t *s, const vb_dev_t *d, void *st, bool *stale)
     return true;
 }
 
-uint8_t vb_spi_byte_end(vb_sys_t *s, const vb_dev_t *d, void *st, uint8_t mosi, bool *lost)
+uint8_t vb_spi_byte_end(vb_sys_t *s, const vb_dev_t *d, void *st, uint8_t mosi,
+                        bool *lost)
 {
     vb_spi_t *p = st;
     uint8_t out = p->shift;
@@ -101,7 +103,8 @@ uint8_t vb_spi_byte_end(vb_sys_t *s, const vb_dev_t *d, void *st, uint8_t mosi, 
     return out;
 }
 
-void vb_spi_stats(const void *st, uint64_t *bytes, uint64_t *overruns, uint64_t *stale)
+void vb_spi_stats(const void *st, uint64_t *bytes, uint64_t *overruns,
+                  uint64_t *stale)
 {
     const vb_spi_t *p = st;
 
@@ -151,8 +154,8 @@ static uint32_t spi_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void spi_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                      uint32_t mask)
+static void spi_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                      uint32_t v, uint32_t mask)
 {
     vb_spi_t *p = st;
 

@@ -18,7 +18,8 @@ unsigned vb_syscfg_exti_port(const void *st, unsigned line)
     return (c->exticr[(line / 4) & 3u] >> (4 * (line % 4))) & 0xFu;
 }
 
-static uint32_t syscfg_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
+static uint32_t syscfg_read(vb_sys_t *s, const vb_dev_t *d, void *st,
+                            uint32_t off)
 {
     vb_syscfg_t *c = st;
 
@@ -35,8 +36,8 @@ static uint32_t syscfg_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t o
     return 0;
 }
 
-static void syscfg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                         uint32_t mask)
+static void syscfg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                         uint32_t v, uint32_t mask)
 {
     vb_syscfg_t *c = st;
 
@@ -53,7 +54,8 @@ static void syscfg_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
         c->cmpcr = vb_merge(c->cmpcr, v, mask) & 1u;
 }
 
-static void syscfg_reset(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on)
+static void syscfg_reset(vb_sys_t *s, const vb_dev_t *d, void *st,
+                         bool power_on)
 {
     vb_syscfg_t *c = st;
 

@@ -93,8 +93,8 @@ static uint32_t st_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void st_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                     uint32_t mask)
+static void st_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                     uint32_t v, uint32_t mask)
 {
     vb_systick_t *t = st;
 
@@ -128,13 +128,15 @@ static void st_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uin
 }
 
 /* The tick of the next 1->0 step, while it would pend the exception. */
-static uint64_t st_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *st)
+static uint64_t st_next_event(const vb_sys_t *s, const vb_dev_t *d,
+                              const void *st)
 {
     const vb_systick_t *t = st;
     uint64_t per, n;
 
     (void)d;
-    if ((t->csr & (SYST_CSR_ENABLE | SYST_CSR_TICKINT)) != (SYST_CSR_ENABLE | SYST_CSR_TICKINT))
+    if ((t->csr & (SYST_CSR_ENABLE | SYST_CSR_TICKINT)) !=
+        (SYST_CSR_ENABLE | SYST_CSR_TICKINT))
         return VB_NEVER;
     per = st_period(s, t);
     if (t->base_val)

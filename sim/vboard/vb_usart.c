@@ -27,13 +27,16 @@ typedef struct vb_usart {
     uint64_t rx_last;
 } vb_usart_t;
 
-static uint64_t us_char_ticks(vb_sys_t *s, const vb_dev_t *d, const vb_usart_t *u)
+static uint64_t us_char_ticks(vb_sys_t *s, const vb_dev_t *d,
+                              const vb_usart_t *u)
 {
-    uint32_t bits = 1u + ((u->cr1 & US_CR1_M) ? 9u : 8u) + (((u->cr2 >> 12) & 3u) == 2 ? 2u : 1u);
+    uint32_t bits = 1u + ((u->cr1 & US_CR1_M) ? 9u : 8u) +
+                    (((u->cr2 >> 12) & 3u) == 2 ? 2u : 1u);
     uint32_t brr = u->brr ? u->brr : 1u;
 
     /* OVER8 = 0: baud = fPCLK / BRR. */
-    return (uint64_t)bits * brr * (VB_TICK_HZ / s->ops->bus_hz(s, (enum vb_gate)d->gate));
+    return (uint64_t)bits * brr *
+           (VB_TICK_HZ / s->ops->bus_hz(s, (enum vb_gate)d->gate));
 }
 
 static void us_update(vb_sys_t *s, const vb_dev_t *d, vb_usart_t *u)
@@ -70,14 +73,16 @@ static bool us_tc(const vb_sys_t *s, const vb_usart_t *u)
 
 static void us_line(vb_sys_t *s, const vb_dev_t *d, const vb_usart_t *u)
 {
-    bool on = ((u->cr1 & US_CR1_TXEIE) && us_txe(u)) || ((u->cr1 & US_CR1_TCIE) && us_tc(s, u)) ||
+    bool on = ((u->cr1 & US_CR1_TXEIE) && us_txe(u)) ||
+              ((u->cr1 & US_CR1_TCIE) && us_tc(s, u)) ||
               ((u->cr1 & US_CR1_RXNEIE) && (u->rxne || u->ore));
 
     if (d->irq >= 0)
         s->ops->irq(s, (unsigned)d->irq, on);
 }
 
-int vb_usart_rx_push(vb_sys_t *s, const vb_dev_t *d, void *st, const uint8_t *data, size_t len)
+int vb_usart_rx_push(vb_sys_t *s, const vb_dev_t *d, void *st,
+                     const uint8_t *data, size_t len)
 {
     vb_usart_t *u = st;
 
@@ -127,8 +132,8 @@ static uint32_t us_read(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off)
     }
 }
 
-static void us_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uint32_t v,
-                     uint32_t mask)
+static void us_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
+                     uint32_t v, uint32_t mask)
 {
     vb_usart_t *u = st;
 
@@ -146,7 +151,8 @@ static void us_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uin
             u->buf_full = true;
             s->ops->uart_tx(s, d->unit, c, false);
         } else {
-            s->ops->uart_tx(s, d->unit, c, true); /* TXE was 0: overwrites the buffer */
+            s->ops->uart_tx(s, d->unit, c,
+                            true); /* TXE was 0: overwrites the buffer */
         }
         break;
     }
@@ -172,7 +178,8 @@ static void us_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off, uin
 }
 
 /* Only a change an enabled interrupt can see needs an event. */
-static uint64_t us_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *st)
+static uint64_t us_next_event(const vb_sys_t *s, const vb_dev_t *d,
+                              const void *st)
 {
     const vb_usart_t *u = st;
     uint64_t ev = VB_NEVER;
@@ -181,7 +188,8 @@ static uint64_t us_next_event(const vb_sys_t *s, const vb_dev_t *d, const void *
     if ((u->cr1 & (US_CR1_TXEIE | US_CR1_TCIE)) && u->shift_end > s->now)
         ev = u->shift_end;
     if ((u->cr1 & US_CR1_RXNEIE) && u->rxq_n && u->rxq_at[u->rxq_head] < ev)
-        ev = u->rxq_at[u->rxq_head] > s->now ? u->rxq_at[u->rxq_head] : s->now + 1;
+        ev = u->rxq_at[u->rxq_head] > s->now ? u->rxq_at[u->rxq_head]
+                                             : s->now + 1;
     return ev;
 }
 

@@ -35,20 +35,22 @@ void vb_set_fault(vboard_t *b, const char *fmt, ...)
 
 static bool vb_in_flash(uint64_t addr)
 {
-    return addr < FOTA_FLASH_SIZE || (addr >= FOTA_FLASH_BASE && addr < FOTA_FLASH_END);
+    return addr < FOTA_FLASH_SIZE ||
+           (addr >= FOTA_FLASH_BASE && addr < FOTA_FLASH_END);
 }
 
 static void vb_apply_fixups(vboard_t *b)
 {
     for (unsigned i = 0; i < b->nfix; i++)
-        memcpy(&b->flash->mem[b->fix[i].addr - FOTA_FLASH_BASE], b->fix[i].bytes,
-               b->fix[i].len);
+        memcpy(&b->flash->mem[b->fix[i].addr - FOTA_FLASH_BASE],
+               b->fix[i].bytes, b->fix[i].len);
     b->nfix = 0;
 }
 
 /* ---------------------------------------------------------- device table */
 
-static const vb_dev_t *vb_find_dev(const vboard_t *b, uint32_t addr, unsigned *idx)
+static const vb_dev_t *vb_find_dev(const vboard_t *b, uint32_t addr,
+                                   unsigned *idx)
 {
     if (addr >= VB_PERIPH_BASE && addr < VB_PERIPH_BASE + VB_PERIPH_SIZE) {
         unsigned r = b->periph_page[(addr - VB_PERIPH_BASE) / 0x400u];
@@ -70,7 +72,8 @@ static const vb_dev_t *vb_find_dev(const vboard_t *b, uint32_t addr, unsigned *i
 static bool vb_gate_on(vboard_t *b, const vb_dev_t *d)
 {
     return d->gate == VB_GATE_NONE ||
-           vb_rcc_gate_on(VB_DEVST(b, VB_DEV_RCC), (enum vb_gate)d->gate, d->gate_bit);
+           vb_rcc_gate_on(VB_DEVST(b, VB_DEV_RCC), (enum vb_gate)d->gate,
+                          d->gate_bit);
 }
 
 static uint64_t vb_next_event(const vboard_t *b)
@@ -95,7 +98,8 @@ static void vb_service_events(vboard_t *b)
     for (unsigned i = 0; i < vb_ndevices; i++) {
         const vb_dev_t *d = &vb_devices[i];
 
-        if (d->cls->event && d->cls->next_event(&b->sys, d, b->dev[i]) <= b->sys.now)
+        if (d->cls->event &&
+            d->cls->next_event(&b->sys, d, b->dev[i]) <= b->sys.now)
             d->cls->event(&b->sys, d, b->dev[i]);
     }
 }
@@ -132,8 +136,9 @@ static uint32_t vb_reg_read(vboard_t *b, uint32_t reg)
     const vb_dev_t *d = vb_find_dev(b, reg, &i);
 
     if (!d) {
-        uint8_t *p = reg >= VB_PPB_BASE ? &b->shadow_ppb[reg - VB_PPB_BASE]
-                                        : &b->shadow_periph[reg - VB_PERIPH_BASE];
+        uint8_t *p = reg >= VB_PPB_BASE
+                         ? &b->shadow_ppb[reg - VB_PPB_BASE]
+                         : &b->shadow_periph[reg - VB_PERIPH_BASE];
         return fota_get_le32(p);
     }
     if (!vb_gate_on(b, d)) {
@@ -141,7 +146,8 @@ static uint32_t vb_reg_read(vboard_t *b, uint32_t reg)
         return 0;
     }
     if (d->cls->stall)
-        vb_stall_until(b, d->cls->stall(&b->sys, b->dev[i], reg - d->base, false));
+        vb_stall_until(b,
+                       d->cls->stall(&b->sys, b->dev[i], reg - d->base, false));
     return d->cls->read(&b->sys, d, b->dev[i], reg - d->base);
 }
 
@@ -152,8 +158,9 @@ static void vb_reg_write(vboard_t *b, uint32_t reg, uint32_t v, uint32_t mask)
     uint64_t ev;
 
     if (!d) {
-        uint8_t *p = reg >= VB_PPB_BASE ? &b->shadow_ppb[reg - VB_PPB_BASE]
-                                        : &b->shadow_periph[reg - VB_PERIPH_BASE];
+        uint8_t *p = reg >= VB_PPB_BASE
+                         ? &b->shadow_ppb[reg - VB_PPB_BASE]
+                         : &b->shadow_periph[reg - VB_PERIPH_BASE];
         fota_put_le32(p, vb_merge(fota_get_le32(p), v, mask));
         return;
     }
@@ -162,7 +169,8 @@ static void vb_reg_write(vboard_t *b, uint32_t reg, uint32_t v, uint32_t mask)
         return;
     }
     if (d->cls->stall)
-        vb_stall_until(b, d->cls->stall(&b->sys, b->dev[i], reg - d->base, true));
+        vb_stall_until(b,
+                       d->cls->stall(&b->sys, b->dev[i], reg - d->base, true));
     d->cls->write(&b->sys, d, b->dev[i], reg - d->base, v, mask);
     if (i == VB_DEV_SCS)
         b->exc_check = true;
@@ -181,10 +189,12 @@ static uint32_t vb_bus_read(vboard_t *b, uint32_t addr, unsigned size)
     return size >= 4 ? v : v & ((1u << (size * 8u)) - 1u);
 }
 
-static void vb_bus_write(vboard_t *b, uint32_t addr, uint32_t val, unsigned size)
+static void vb_bus_write(vboard_t *b, uint32_t addr, uint32_t val,
+                         unsigned size)
 {
     uint32_t shift = (addr & 3u) * 8u;
-    uint32_t mask = size >= 4 ? 0xFFFFFFFFu : ((1u << (size * 8u)) - 1u) << shift;
+    uint32_t mask =
+        size >= 4 ? 0xFFFFFFFFu : ((1u << (size * 8u)) - 1u) << shift;
 
     vb_reg_write(b, addr & ~3u, val << shift, mask);
 }
@@ -303,8 +313,9 @@ static void svc_clock_changed(vb_sys_t *s, uint32_t hz)
     if (!s->tpc)
         s->tpc = 1;
     if (lat < need)
-        vb_set_fault(b, "FLASH_ACR LATENCY=%u too low for HCLK %u Hz (needs %u)", lat, hz,
-                     need);
+        vb_set_fault(b,
+                     "FLASH_ACR LATENCY=%u too low for HCLK %u Hz (needs %u)",
+                     lat, hz, need);
 }
 
 static void vb_capture_byte(vb_capture_t *c, uint8_t ch, bool replace)
@@ -342,7 +353,8 @@ static void svc_uart_tx(vb_sys_t *s, unsigned unit, uint8_t ch, bool replace)
         return;
     if (b->uart_sink)
         b->uart_sink(b->uart_sink_ctx, ch);
-    if (b->uart_wait && strstr(b->uart[1].out + b->uart_match_from, b->uart_wait)) {
+    if (b->uart_wait &&
+        strstr(b->uart[1].out + b->uart_match_from, b->uart_wait)) {
         b->uart_hit = true;
         b->stop_req = true;
     }
@@ -481,8 +493,8 @@ static void vb_wr(vboard_t *b, int reg, uint32_t v)
  * take effect; rewriting the flags at the end makes it re-derive the
  * translation flags (handler mode, privilege) from the new state.
  */
-static void vb_cpu_set_mode(vboard_t *b, uint32_t xpsr, uint32_t control, uint32_t msp,
-                            uint32_t psp)
+static void vb_cpu_set_mode(vboard_t *b, uint32_t xpsr, uint32_t control,
+                            uint32_t msp, uint32_t psp)
 {
     vb_wr(b, UC_ARM_REG_IPSR, 1);
     vb_wr(b, UC_ARM_REG_CONTROL, control & 4u);
@@ -521,7 +533,8 @@ static bool vb_in_it_block(const vboard_t *b)
 static int vb_exec_prio(const vboard_t *b)
 {
     return vb_scs_exec_prio(VB_SCS(b), vb_rd(b, UC_ARM_REG_PRIMASK),
-                            vb_rd(b, UC_ARM_REG_BASEPRI), vb_rd(b, UC_ARM_REG_FAULTMASK));
+                            vb_rd(b, UC_ARM_REG_BASEPRI),
+                            vb_rd(b, UC_ARM_REG_FAULTMASK));
 }
 
 /* The exception to take now (0: none). Clears exc_check when nothing is
@@ -541,7 +554,8 @@ static unsigned vb_exc_poll(vboard_t *b)
     return e;
 }
 
-static bool vb_stack_words(vboard_t *b, uint32_t sp, const uint32_t *w, unsigned n)
+static bool vb_stack_words(vboard_t *b, uint32_t sp, const uint32_t *w,
+                           unsigned n)
 {
     uint8_t buf[26 * 4];
 
@@ -561,11 +575,13 @@ static bool vb_stack_words(vboard_t *b, uint32_t sp, const uint32_t *w, unsigned
 static void vb_exc_enter(vboard_t *b, unsigned exc, uint32_t ret)
 {
     vb_scs_t *c = VB_SCS(b);
-    uint32_t control = vb_rd(b, UC_ARM_REG_CONTROL), xpsr = vb_rd(b, UC_ARM_REG_XPSR);
+    uint32_t control = vb_rd(b, UC_ARM_REG_CONTROL),
+             xpsr = vb_rd(b, UC_ARM_REG_XPSR);
     uint32_t msp = vb_rd(b, UC_ARM_REG_MSP), psp = vb_rd(b, UC_ARM_REG_PSP);
     bool handler = (xpsr & 0x1FFu) != 0, fpca = (control & 4u) != 0;
     bool on_psp = !handler && (control & 2u);
-    uint32_t sp = on_psp ? psp : msp, frame = fpca ? 0x68u : 0x20u, nsp, w[26], vec;
+    uint32_t sp = on_psp ? psp : msp, frame = fpca ? 0x68u : 0x20u, nsp, w[26],
+             vec;
     bool align8 = (c->ccr & SCB_CCR_STKALIGN) != 0;
     uint32_t realign = align8 && (sp & 4u);
     uint8_t vb[4];
@@ -591,14 +607,15 @@ static void vb_exc_enter(vboard_t *b, unsigned exc, uint32_t ret)
         w[25] = 0;
     }
     if (!vb_stack_words(b, nsp, w, frame / 4)) {
-        vb_set_fault(b, "exception %u: stacking to 0x%08x failed (SP outside SRAM/CCM)", exc,
-                     nsp);
+        vb_set_fault(
+            b, "exception %u: stacking to 0x%08x failed (SP outside SRAM/CCM)",
+            exc, nsp);
         return;
     }
     if (vboard_read_mem(b, (c->vtor + 4u * exc) & ~3u, vb, 4) != 0 ||
         !((vec = fota_get_le32(vb)) & 1u)) {
-        vb_set_fault(b, "exception %u: vector at 0x%08x is not a Thumb address", exc,
-                     c->vtor + 4u * exc);
+        vb_set_fault(b, "exception %u: vector at 0x%08x is not a Thumb address",
+                     exc, c->vtor + 4u * exc);
         return;
     }
     if (on_psp)
@@ -606,7 +623,8 @@ static void vb_exc_enter(vboard_t *b, unsigned exc, uint32_t ret)
     else
         msp = nsp;
     vb_wr(b, UC_ARM_REG_LR,
-          0xFFFFFFE1u | (fpca ? 0 : 0x10u) | (handler ? 0 : 8u) | (on_psp ? 4u : 0));
+          0xFFFFFFE1u | (fpca ? 0 : 0x10u) | (handler ? 0 : 8u) |
+              (on_psp ? 4u : 0));
     vb_cpu_set_mode(b, (xpsr & 0xF80F0000u & ~0x0600FC00u) | (1u << 24) | exc,
                     control & ~6u, msp, psp);
     vb_scs_activate(c, exc);
@@ -633,20 +651,25 @@ static void vb_exc_enter(vboard_t *b, unsigned exc, uint32_t ret)
 static void vb_exc_return(vboard_t *b, uint32_t excret)
 {
     vb_scs_t *c = VB_SCS(b);
-    uint32_t xpsr = vb_rd(b, UC_ARM_REG_XPSR), control = vb_rd(b, UC_ARM_REG_CONTROL);
+    uint32_t xpsr = vb_rd(b, UC_ARM_REG_XPSR),
+             control = vb_rd(b, UC_ARM_REG_CONTROL);
     uint32_t msp = vb_rd(b, UC_ARM_REG_MSP), psp = vb_rd(b, UC_ARM_REG_PSP);
     unsigned exc = xpsr & 0x1FFu, kind = excret & 0xFu;
     bool fp = !(excret & 0x10u), to_psp = kind == 0xD;
     uint32_t sp, frame = fp ? 0x68u : 0x20u, w[26];
     uint8_t buf[26 * 4];
 
-    if ((excret & 0xFFFFFFE0u) != 0xFFFFFFE0u || (kind != 1 && kind != 9 && kind != 0xD)) {
-        vb_set_fault(b, "exception return with invalid EXC_RETURN 0x%08x (INVPC)", excret);
+    if ((excret & 0xFFFFFFE0u) != 0xFFFFFFE0u ||
+        (kind != 1 && kind != 9 && kind != 0xD)) {
+        vb_set_fault(b,
+                     "exception return with invalid EXC_RETURN 0x%08x (INVPC)",
+                     excret);
         return;
     }
     if (!exc || !vb_scs_deactivate(c, exc)) {
-        vb_set_fault(b, "exception return 0x%08x from exception %u, which is not active",
-                     excret, exc);
+        vb_set_fault(
+            b, "exception return 0x%08x from exception %u, which is not active",
+            excret, exc);
         return;
     }
     sp = to_psp ? psp : msp;
@@ -657,8 +680,11 @@ static void vb_exc_return(vboard_t *b, uint32_t excret)
     for (unsigned i = 0; i < frame / 4; i++)
         w[i] = fota_get_le32(&buf[4 * i]);
     if (kind != 1 && c->depth && !(c->ccr & 1u)) {
-        vb_set_fault(b, "exception return to thread mode with exception %u still active "
-                        "(INVPC)", vb_scs_current(c));
+        vb_set_fault(
+            b,
+            "exception return to thread mode with exception %u still active "
+            "(INVPC)",
+            vb_scs_current(c));
         return;
     }
     sp += frame + ((w[7] >> 9) & 1u ? 4u : 0u);
@@ -674,15 +700,17 @@ static void vb_exc_return(vboard_t *b, uint32_t excret)
     vb_wr(b, UC_ARM_REG_LR, w[5]);
     if (fp) {
         for (int i = 0; i < 8; i++) {
-            uint64_t dv = (uint64_t)w[8 + 2 * i] | ((uint64_t)w[9 + 2 * i] << 32);
+            uint64_t dv =
+                (uint64_t)w[8 + 2 * i] | ((uint64_t)w[9 + 2 * i] << 32);
 
             uc_reg_write(b->uc, UC_ARM_REG_D0 + i, &dv);
         }
         vb_wr(b, UC_ARM_REG_FPSCR, w[24]);
     }
     control = (control & 1u) | (to_psp ? 2u : 0) | (fp ? 4u : 0);
-    vb_cpu_set_mode(b, (w[7] & ~(1u << 9) & ~0x1FFu) | (kind == 1 ? (w[7] & 0x1FFu) : 0),
-                    control, msp, psp);
+    vb_cpu_set_mode(
+        b, (w[7] & ~(1u << 9) & ~0x1FFu) | (kind == 1 ? (w[7] & 0x1FFu) : 0),
+        control, msp, psp);
     b->resume_pc = w[6] & ~1u;
     b->exc_check = true;
     b->exc_tail = true; /* its cycles are counted by vb_exc_service */
@@ -705,8 +733,11 @@ static void vb_exc_sync(vboard_t *b, unsigned exc, uint32_t ret, uint32_t cfsr)
         vb_scs_fault_status(c, cfsr, 0);
     if (!vb_scs_enabled(c, exc) || vb_scs_group(c, vb_scs_prio(c, exc)) >= ep) {
         if (ep <= -1) {
-            vb_set_fault(b, "lockup: exception %u at pc 0x%08x with HardFault unable to "
-                            "preempt", exc, ret);
+            vb_set_fault(
+                b,
+                "lockup: exception %u at pc 0x%08x with HardFault unable to "
+                "preempt",
+                exc, ret);
             return;
         }
         vb_scs_fault_status(c, 0, 1u << 30); /* FORCED */
@@ -736,9 +767,11 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 
     if (b->nfix)
         vb_apply_fixups(b);
-    bool at_pc = b->stop_pc && (uint32_t)addr == b->stop_pc && b->insns != b->run_start_insns;
+    bool at_pc = b->stop_pc && (uint32_t)addr == b->stop_pc &&
+                 b->insns != b->run_start_insns;
 
-    if (b->stop_req || b->insns >= b->stop_insn || b->sys.now >= b->stop_tick || at_pc) {
+    if (b->stop_req || b->insns >= b->stop_insn || b->sys.now >= b->stop_tick ||
+        at_pc) {
         if (at_pc)
             b->pc_hit = true;
         vb_hook_stop(b, uc, addr);
@@ -755,7 +788,8 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     }
     /* Single bank: an instruction fetch from flash waits for BSY to clear
      * (or for an earlier event, which is then served first). */
-    if (vb_flashif_busy_until(VB_DEVST(b, VB_DEV_FLASH)) > b->sys.now && vb_in_flash(addr)) {
+    if (vb_flashif_busy_until(VB_DEVST(b, VB_DEV_FLASH)) > b->sys.now &&
+        vb_in_flash(addr)) {
         vb_flash_stall(b);
         if (b->stop_req) {
             vb_hook_stop(b, uc, addr);
@@ -767,8 +801,8 @@ static void vb_hook_code(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 }
 
 /* Data reads from flash also stall while it is busy. */
-static void vb_hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                               int64_t value, void *ud)
+static void vb_hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr,
+                               int size, int64_t value, void *ud)
 {
     vboard_t *b = ud;
 
@@ -778,14 +812,16 @@ static void vb_hook_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr, i
     (void)value;
     vb_flash_stall(b);
     if (b->cfg.cpi_model == VBOARD_CPI_M4)
-        vb_advance_bus(b, vb_m4_flash_data(&b->m4s, (uint32_t)addr, vb_flashif_acr(VB_DEVST(b, VB_DEV_FLASH))));
+        vb_advance_bus(
+            b, vb_m4_flash_data(&b->m4s, (uint32_t)addr,
+                                vb_flashif_acr(VB_DEVST(b, VB_DEV_FLASH))));
 }
 
 /* Stores to flash: the mapping is writable so Unicorn lets the raw value
  * through after this hook; the model decides what the cells really hold and
  * a fixup restores that before the next instruction. */
-static void vb_hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                                int64_t value, void *ud)
+static void vb_hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr,
+                                int size, int64_t value, void *ud)
 {
     vboard_t *b = ud;
     uint32_t a = (uint32_t)addr;
@@ -797,7 +833,8 @@ static void vb_hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, 
     if (size <= 0 || size > 8 || a + (uint32_t)size > FOTA_FLASH_END)
         return;
     vb_flash_stall(b);
-    vb_flashif_store(&b->sys, VB_DEVST(b, VB_DEV_FLASH), a, (unsigned)size, (uint64_t)value);
+    vb_flashif_store(&b->sys, VB_DEVST(b, VB_DEV_FLASH), a, (unsigned)size,
+                     (uint64_t)value);
     if (b->nfix < VB_MAX_FIXUPS) {
         vb_fixup_t *fx = &b->fix[b->nfix++];
 
@@ -857,8 +894,11 @@ static void vb_hook_intr(uc_engine *uc, uint32_t intno, void *ud)
             b->exc_return = pc | 1u;
             return;
         }
-        vb_set_fault(b, "instruction fetch from 0x%08x (prefetch abort; bus faults are "
-                        "not delivered to the firmware)", pc);
+        vb_set_fault(
+            b,
+            "instruction fetch from 0x%08x (prefetch abort; bus faults are "
+            "not delivered to the firmware)",
+            pc);
         return;
     case VB_EXCP_SWI: /* the PC is the return address, after the SVC */
         b->sync_exc = 11;
@@ -887,15 +927,16 @@ static void vb_hook_intr(uc_engine *uc, uint32_t intno, void *ud)
     default:
         break;
     }
-    if (b->sync_exc == 6) { /* UsageFault: the return address is the instruction */
+    if (b->sync_exc ==
+        6) { /* UsageFault: the return address is the instruction */
         b->sync_pc = pc;
         return;
     }
     vb_set_fault(b, "exception %u at pc 0x%08x (not modelled)", intno, pc);
 }
 
-static bool vb_hook_bad(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
-                        int64_t value, void *ud)
+static bool vb_hook_bad(uc_engine *uc, uc_mem_type type, uint64_t addr,
+                        int size, int64_t value, void *ud)
 {
     vboard_t *b = ud;
     uint32_t pc = 0;
@@ -911,43 +952,48 @@ static bool vb_hook_bad(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
         uc_emu_stop(uc);
         return false;
     }
-    vb_set_fault(b, "bus fault: %s at 0x%08x (pc 0x%08x)",
-                 type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT   ? "fetch"
-                 : type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT ? "write"
-                                                                               : "read",
-                 (uint32_t)addr, pc);
+    vb_set_fault(
+        b, "bus fault: %s at 0x%08x (pc 0x%08x)",
+        type == UC_MEM_FETCH_UNMAPPED || type == UC_MEM_FETCH_PROT   ? "fetch"
+        : type == UC_MEM_WRITE_UNMAPPED || type == UC_MEM_WRITE_PROT ? "write"
+                                                                     : "read",
+        (uint32_t)addr, pc);
     return false;
 }
 
-static uint64_t vb_mmio_read_periph(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+static uint64_t vb_mmio_read_periph(uc_engine *uc, uint64_t off, unsigned size,
+                                    void *ud)
 {
     vboard_t *b = ud;
 
     (void)uc;
     if (b->cfg.cpi_model == VBOARD_CPI_M4)
-        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, false));
+        vb_advance_bus(
+            b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, false));
     return vb_bus_read(b, VB_PERIPH_BASE + (uint32_t)off, size);
 }
 
-static void vb_mmio_write_periph(uc_engine *uc, uint64_t off, unsigned size, uint64_t value,
-                                 void *ud)
+static void vb_mmio_write_periph(uc_engine *uc, uint64_t off, unsigned size,
+                                 uint64_t value, void *ud)
 {
     vboard_t *b = ud;
 
     (void)uc;
     if (b->cfg.cpi_model == VBOARD_CPI_M4)
-        vb_advance_bus(b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, true));
+        vb_advance_bus(
+            b, vb_m4_periph(&b->m4s, VB_PERIPH_BASE + (uint32_t)off, true));
     vb_bus_write(b, VB_PERIPH_BASE + (uint32_t)off, (uint32_t)value, size);
 }
 
-static uint64_t vb_mmio_read_ppb(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+static uint64_t vb_mmio_read_ppb(uc_engine *uc, uint64_t off, unsigned size,
+                                 void *ud)
 {
     (void)uc;
     return vb_bus_read(ud, VB_PPB_BASE + (uint32_t)off, size);
 }
 
-static void vb_mmio_write_ppb(uc_engine *uc, uint64_t off, unsigned size, uint64_t value,
-                              void *ud)
+static void vb_mmio_write_ppb(uc_engine *uc, uint64_t off, unsigned size,
+                              uint64_t value, void *ud)
 {
     (void)uc;
     vb_bus_write(ud, VB_PPB_BASE + (uint32_t)off, (uint32_t)value, size);
@@ -972,7 +1018,8 @@ static int vb_engine_open(vboard_t *b)
     if (!e)
         e = uc_mem_map_ptr(uc, 0, FOTA_FLASH_SIZE, UC_PROT_ALL, b->flash->mem);
     if (!e)
-        e = uc_mem_map_ptr(uc, VB_SRAM_BASE, VB_SRAM_SIZE, UC_PROT_ALL, b->sram);
+        e = uc_mem_map_ptr(uc, VB_SRAM_BASE, VB_SRAM_SIZE, UC_PROT_ALL,
+                           b->sram);
     if (!e)
         e = uc_mem_map_ptr(uc, VB_CCM_BASE, VB_CCM_SIZE,
                            UC_PROT_READ | UC_PROT_WRITE, b->ccm);
@@ -992,8 +1039,7 @@ static int vb_engine_open(vboard_t *b)
                         1, 0);
     if (!e)
         e = uc_hook_add(uc, &b->h_fwrite, UC_HOOK_MEM_WRITE,
-                        (void *)vb_hook_flash_write, b, 0,
-                        FOTA_FLASH_SIZE - 1);
+                        (void *)vb_hook_flash_write, b, 0, FOTA_FLASH_SIZE - 1);
     if (!e)
         e = uc_hook_add(uc, &b->h_fwrite, UC_HOOK_MEM_WRITE,
                         (void *)vb_hook_flash_write, b, FOTA_FLASH_BASE,
@@ -1097,14 +1143,17 @@ vboard_t *vboard_create(const vboard_config_t *cfg)
 
         b->dev[i] = calloc(1, d->cls->state_size);
         ok = ok && b->dev[i];
-        if (d->base >= VB_PERIPH_BASE && d->base < VB_PERIPH_BASE + VB_PERIPH_SIZE)
+        if (d->base >= VB_PERIPH_BASE &&
+            d->base < VB_PERIPH_BASE + VB_PERIPH_SIZE)
             for (uint32_t a = d->base; a < d->base + d->size; a += 0x400u)
-                b->periph_page[(a - VB_PERIPH_BASE) / 0x400u] = (uint8_t)(i + 1);
+                b->periph_page[(a - VB_PERIPH_BASE) / 0x400u] =
+                    (uint8_t)(i + 1);
     }
     if (b->cfg.cpi_model == VBOARD_CPI_M4)
         ok = ok && (b->m4 = vb_m4_create(vb_m4_reg, b)) != NULL;
-    if (vb_ndevices > VB_MAX_DEVICES || !ok || !b->flash || !b->sram || !b->ccm ||
-        !b->sys_mem || !b->opt || !b->shadow_periph || !b->shadow_ppb) {
+    if (vb_ndevices > VB_MAX_DEVICES || !ok || !b->flash || !b->sram ||
+        !b->ccm || !b->sys_mem || !b->opt || !b->shadow_periph ||
+        !b->shadow_ppb) {
         vboard_destroy(b);
         return NULL;
     }
@@ -1200,11 +1249,13 @@ int vboard_write_mem(vboard_t *b, uint32_t addr, const void *src, size_t len)
     return 0;
 }
 
-int vboard_program_flash(vboard_t *b, uint32_t addr, const void *src, size_t len)
+int vboard_program_flash(vboard_t *b, uint32_t addr, const void *src,
+                         size_t len)
 {
     const uint8_t *s = src;
 
-    if (addr < FOTA_FLASH_BASE || addr > FOTA_FLASH_END || len > FOTA_FLASH_END - addr)
+    if (addr < FOTA_FLASH_BASE || addr > FOTA_FLASH_END ||
+        len > FOTA_FLASH_END - addr)
         return FOTA_ERR_RANGE;
     for (size_t i = 0; i < len; i++)
         b->flash->mem[addr - FOTA_FLASH_BASE + i] &= s[i];
@@ -1250,7 +1301,8 @@ int vboard_load_elf(vboard_t *b, const char *path)
     uint16_t phentsize = fota_get_le16(&e[42]);
     uint16_t phnum = fota_get_le16(&e[44]);
 
-    if (phentsize < 32 || phoff > len || (size_t)phnum * phentsize > len - phoff) {
+    if (phentsize < 32 || phoff > len ||
+        (size_t)phnum * phentsize > len - phoff) {
         rc = FOTA_ERR_CORRUPT;
         goto out;
     }
@@ -1594,7 +1646,8 @@ uint64_t vboard_power_cut_after(vboard_t *b, uint64_t n)
     return start;
 }
 
-void vboard_arm_flash_cut(vboard_t *b, uint64_t op, enum sim_cut_mode mode, uint32_t seed)
+void vboard_arm_flash_cut(vboard_t *b, uint64_t op, enum sim_cut_mode mode,
+                          uint32_t seed)
 {
     sim_flash_arm_cut(b->flash, op, mode, seed, NULL);
 }
@@ -1638,9 +1691,11 @@ static void vb_pin_edge(vboard_t *b, unsigned port, unsigned pin, int before)
 {
     int after = vboard_get_pin(b, port, pin);
 
-    if (after == before || vb_syscfg_exti_port(b->dev[VB_DEV_SYSCFG], pin) != port)
+    if (after == before ||
+        vb_syscfg_exti_port(b->dev[VB_DEV_SYSCFG], pin) != port)
         return;
-    vb_exti_edge(&b->sys, &vb_devices[VB_DEV_EXTI], b->dev[VB_DEV_EXTI], pin, after > before);
+    vb_exti_edge(&b->sys, &vb_devices[VB_DEV_EXTI], b->dev[VB_DEV_EXTI], pin,
+                 after > before);
 }
 
 void vboard_set_nss(vboard_t *b, bool high)
@@ -1692,7 +1747,8 @@ void vb_run_ticks(vboard_t *b, uint64_t ticks)
     while (b->sys.now < until) {
         int rc = vb_exec(b, until, VB_NEVER);
 
-        if (rc == VBOARD_STOP_HALT || rc == VBOARD_STOP_FAULT || rc == VBOARD_STOP_IDLE) {
+        if (rc == VBOARD_STOP_HALT || rc == VBOARD_STOP_FAULT ||
+            rc == VBOARD_STOP_IDLE) {
             b->sys.now = until; /* a dead CPU does not stop the clock */
             break;
         }
@@ -1727,7 +1783,8 @@ int vboard_spi_xfer(vboard_t *b, const uint8_t *tx, uint8_t *rx, size_t len)
         end += byte_ticks;
         if (!vb_spi_byte_begin(&b->sys, d, spi, &stale)) {
             if (b->spi_trace)
-                fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso ff (slave inactive)\n",
+                fprintf(b->spi_trace,
+                        "spi %12.3f us mosi %02x miso ff (slave inactive)\n",
                         (double)vboard_now_ns(b) / 1e3, mosi);
             vb_run_ticks(b, end > b->sys.now ? end - b->sys.now : 0);
         } else {
@@ -1735,8 +1792,8 @@ int vboard_spi_xfer(vboard_t *b, const uint8_t *tx, uint8_t *rx, size_t len)
             miso = vb_spi_byte_end(&b->sys, d, spi, mosi, &lost);
             if (b->spi_trace)
                 fprintf(b->spi_trace, "spi %12.3f us mosi %02x miso %02x%s%s\n",
-                        (double)vboard_now_ns(b) / 1e3, mosi, miso, stale ? " stale" : "",
-                        lost ? " OVERRUN" : "");
+                        (double)vboard_now_ns(b) / 1e3, mosi, miso,
+                        stale ? " stale" : "", lost ? " OVERRUN" : "");
         }
         if (rx)
             rx[i] = miso;
@@ -1749,7 +1806,8 @@ void vboard_spi_trace(vboard_t *b, FILE *f)
     b->spi_trace = f;
 }
 
-void vboard_spi_stats(const vboard_t *b, uint64_t *bytes, uint64_t *overruns, uint64_t *stale)
+void vboard_spi_stats(const vboard_t *b, uint64_t *bytes, uint64_t *overruns,
+                      uint64_t *stale)
 {
     vb_spi_stats(b->dev[VB_DEV_SPI1], bytes, overruns, stale);
 }
@@ -1768,7 +1826,8 @@ void vboard_uart_clear(vboard_t *b)
     b->uart[1].out[0] = '\0';
 }
 
-void vboard_uart_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), void *ctx)
+void vboard_uart_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte),
+                          void *ctx)
 {
     b->uart_sink = sink;
     b->uart_sink_ctx = ctx;
@@ -1776,8 +1835,8 @@ void vboard_uart_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), vo
 
 int vboard_uart_send(vboard_t *b, const void *data, size_t len)
 {
-    return vb_usart_rx_push(&b->sys, &vb_devices[VB_DEV_USART1], b->dev[VB_DEV_USART1], data,
-                            len);
+    return vb_usart_rx_push(&b->sys, &vb_devices[VB_DEV_USART1],
+                            b->dev[VB_DEV_USART1], data, len);
 }
 
 const char *vboard_uart2_output(const vboard_t *b, size_t *len)
@@ -1787,7 +1846,8 @@ const char *vboard_uart2_output(const vboard_t *b, size_t *len)
     return b->uart[2].out;
 }
 
-void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), void *ctx)
+void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte),
+                           void *ctx)
 {
     b->uart2_sink = sink;
     b->uart2_sink_ctx = ctx;
@@ -1879,17 +1939,19 @@ uint64_t vboard_unclocked_accesses(const vboard_t *b)
 /* The CPU state: CONTROL first, so that MSP and PSP land in their banks;
  * the mode (IPSR in xPSR) is put back last with vb_cpu_set_mode. */
 static const int s_snap_regs32[] = {
-    UC_ARM_REG_CONTROL, UC_ARM_REG_MSP,     UC_ARM_REG_PSP,       UC_ARM_REG_R0,
-    UC_ARM_REG_R1,      UC_ARM_REG_R2,      UC_ARM_REG_R3,        UC_ARM_REG_R4,
-    UC_ARM_REG_R5,      UC_ARM_REG_R6,      UC_ARM_REG_R7,        UC_ARM_REG_R8,
-    UC_ARM_REG_R9,      UC_ARM_REG_R10,     UC_ARM_REG_R11,       UC_ARM_REG_R12,
-    UC_ARM_REG_LR,      UC_ARM_REG_XPSR,    UC_ARM_REG_ITSTATE,   UC_ARM_REG_PRIMASK,
-    UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
+    UC_ARM_REG_CONTROL,   UC_ARM_REG_MSP,     UC_ARM_REG_PSP,
+    UC_ARM_REG_R0,        UC_ARM_REG_R1,      UC_ARM_REG_R2,
+    UC_ARM_REG_R3,        UC_ARM_REG_R4,      UC_ARM_REG_R5,
+    UC_ARM_REG_R6,        UC_ARM_REG_R7,      UC_ARM_REG_R8,
+    UC_ARM_REG_R9,        UC_ARM_REG_R10,     UC_ARM_REG_R11,
+    UC_ARM_REG_R12,       UC_ARM_REG_LR,      UC_ARM_REG_XPSR,
+    UC_ARM_REG_ITSTATE,   UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI,
+    UC_ARM_REG_FAULTMASK, UC_ARM_REG_FPSCR,
 };
 #define VB_SNAP_NREGS (sizeof s_snap_regs32 / sizeof s_snap_regs32[0])
 
 struct vboard_snapshot {
-    struct vboard board;    /* scalar state; its pointers are not used */
+    struct vboard board; /* scalar state; its pointers are not used */
     sim_flash_t flash;
     uint8_t sram[VB_SRAM_SIZE];
     uint8_t ccm[VB_CCM_SIZE];
@@ -1965,7 +2027,9 @@ int vboard_restore(vboard_t *b, const vboard_snapshot_t *s)
         keep.uart[u].out = n;
         b->uart[u].out = n;
     }
-    leds = s->board.led_cap ? realloc(b->led_log, s->board.led_cap * sizeof *leds) : b->led_log;
+    leds = s->board.led_cap
+               ? realloc(b->led_log, s->board.led_cap * sizeof *leds)
+               : b->led_log;
     if (s->board.led_cap && !leds)
         return FOTA_ERR_NOMEM;
     keep.led_log = leds;

@@ -32,13 +32,13 @@
 typedef struct vboard vboard_t;
 
 typedef struct vboard_config {
-    uint8_t flash_timing;     /* enum sim_flash_timing (typical or maximum) */
-    bool hse_fails;           /* the 8 MHz crystal never starts (HSERDY stays 0) */
-    uint32_t hse_startup_us;  /* HSEON -> HSERDY; DS8626 tSU(HSE) typ 2 ms */
-    uint32_t pll_lock_us;     /* PLLON -> PLLRDY; DS8626 tLOCK ~100 us */
-    uint32_t junk_seed;       /* seeds the SRAM contents after a power cut */
-    bool nss_high;            /* initial PA4 (NSS) level driven by the master */
-    uint8_t cpi_model;        /* enum vboard_cpi_model */
+    uint8_t flash_timing; /* enum sim_flash_timing (typical or maximum) */
+    bool hse_fails;       /* the 8 MHz crystal never starts (HSERDY stays 0) */
+    uint32_t hse_startup_us; /* HSEON -> HSERDY; DS8626 tSU(HSE) typ 2 ms */
+    uint32_t pll_lock_us;    /* PLLON -> PLLRDY; DS8626 tLOCK ~100 us */
+    uint32_t junk_seed;      /* seeds the SRAM contents after a power cut */
+    bool nss_high;           /* initial PA4 (NSS) level driven by the master */
+    uint8_t cpi_model;       /* enum vboard_cpi_model */
 } vboard_config_t;
 
 /* How instructions are timed (docs/virtual-board.md "Cycle timing"). */
@@ -55,22 +55,23 @@ enum vboard_reset_kind {
 
 /* Why vboard_run() returned. */
 enum vboard_stop {
-    VBOARD_STOP_TIME = 0,   /* the time limit was reached */
-    VBOARD_STOP_INSNS = 1,  /* the instruction limit was reached */
-    VBOARD_STOP_PC = 2,     /* the PC reached the requested address */
-    VBOARD_STOP_UART = 3,   /* the requested text appeared on USART1 TX */
-    VBOARD_STOP_HALT = 4,   /* BKPT executed (vboard_halt_code() has its imm8) */
-    VBOARD_STOP_FAULT = 5,  /* the emulated CPU faulted (vboard_fault()) */
-    VBOARD_STOP_IDLE = 6,   /* WFI with no limit and nothing that can wake it */
+    VBOARD_STOP_TIME = 0,  /* the time limit was reached */
+    VBOARD_STOP_INSNS = 1, /* the instruction limit was reached */
+    VBOARD_STOP_PC = 2,    /* the PC reached the requested address */
+    VBOARD_STOP_UART = 3,  /* the requested text appeared on USART1 TX */
+    VBOARD_STOP_HALT = 4,  /* BKPT executed (vboard_halt_code() has its imm8) */
+    VBOARD_STOP_FAULT = 5, /* the emulated CPU faulted (vboard_fault()) */
+    VBOARD_STOP_IDLE = 6,  /* WFI with no limit and nothing that can wake it */
 };
 
 /* Stop conditions for vboard_run(); zero/NULL fields are unused. At least
  * one of max_ns / max_insns / pc / uart_text must be set. */
 typedef struct vboard_until {
-    uint64_t max_ns;        /* run at most this much simulated time */
-    uint64_t max_insns;     /* execute at most this many instructions */
-    uint32_t pc;            /* stop before executing this address (0 = unset) */
-    const char *uart_text;  /* stop once USART1 TX (since the call) contains it */
+    uint64_t max_ns;    /* run at most this much simulated time */
+    uint64_t max_insns; /* execute at most this many instructions */
+    uint32_t pc;        /* stop before executing this address (0 = unset) */
+    const char
+        *uart_text; /* stop once USART1 TX (since the call) contains it */
 } vboard_until_t;
 
 /* One change of the Discovery LEDs (PD12 green, PD13 orange, PD14 red,
@@ -116,7 +117,8 @@ int vboard_save_flash_image(const vboard_t *b, const char *path);
 
 /* Program bytes straight into flash (AND semantics, no time, no counters):
  * factory programming. Returns 0 or FOTA_ERR_RANGE. */
-int vboard_program_flash(vboard_t *b, uint32_t addr, const void *src, size_t len);
+int vboard_program_flash(vboard_t *b, uint32_t addr, const void *src,
+                         size_t len);
 
 /* The flash model itself (content, wear, operation counter, timing). */
 sim_flash_t *vboard_flash(vboard_t *b);
@@ -211,7 +213,8 @@ int vboard_uart_send(vboard_t *b, const void *data, size_t len);
 /* USART2 (PA2 TX, PA3 RX, APB1): a second log port. Captured TX since
  * power-on, and a sink for each TX byte (may be NULL). */
 const char *vboard_uart2_output(const vboard_t *b, size_t *len);
-void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte), void *ctx);
+void vboard_uart2_set_sink(vboard_t *b, void (*sink)(void *ctx, uint8_t byte),
+                           void *ctx);
 
 /* Exceptions the board has taken since creation (interrupts, SVC, faults;
  * each tail-chained one counts). */
@@ -249,10 +252,10 @@ uint64_t vboard_cycles(const vboard_t *b);
 uint32_t vboard_hclk_hz(const vboard_t *b);
 uint32_t vboard_pc(const vboard_t *b);
 uint32_t vboard_reg(const vboard_t *b, int uc_arm_reg); /* UC_ARM_REG_* */
-uint32_t vboard_reset_flags(const vboard_t *b);  /* RCC_CSR[31:24] bits */
+uint32_t vboard_reset_flags(const vboard_t *b); /* RCC_CSR[31:24] bits */
 uint64_t vboard_reset_count(const vboard_t *b);
-int vboard_halt_code(const vboard_t *b);         /* BKPT imm8, or -1 */
-const char *vboard_fault(const vboard_t *b);     /* NULL when none */
+int vboard_halt_code(const vboard_t *b);     /* BKPT imm8, or -1 */
+const char *vboard_fault(const vboard_t *b); /* NULL when none */
 /* Accesses to peripherals whose RCC clock was off (ignored, read 0). */
 uint64_t vboard_unclocked_accesses(const vboard_t *b);
 

@@ -11,8 +11,8 @@ void vboard_advance_ns(vboard_t *b, uint64_t ns)
     vb_run_ticks(b, VB_NS_TO_TICKS(ns));
 }
 
-static int vba_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx, size_t len,
-                    uint32_t timeout_ms)
+static int vba_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
+                    size_t len, uint32_t timeout_ms)
 {
     vboard_agent_t *a = AGENT_CONTAINER_OF(self, vboard_agent_t, spi);
 
@@ -70,7 +70,8 @@ static int vba_uart_read(agent_uart_t *self, uint8_t *rx, size_t len,
                          uint32_t timeout_ms)
 {
     vboard_agent_t *a = AGENT_CONTAINER_OF(self, vboard_agent_t, uart);
-    uint64_t deadline = vboard_now_ns(a->board) + (uint64_t)timeout_ms * 1000000u;
+    uint64_t deadline =
+        vboard_now_ns(a->board) + (uint64_t)timeout_ms * 1000000u;
     size_t got = 0;
 
     for (;;) {
@@ -89,7 +90,8 @@ static int vba_uart_read(agent_uart_t *self, uint8_t *rx, size_t len,
     return (int)got;
 }
 
-static const agent_spi_ops_t s_spi_ops = {.xfer = vba_xfer, .set_cs = vba_set_cs};
+static const agent_spi_ops_t s_spi_ops = {.xfer = vba_xfer,
+                                          .set_cs = vba_set_cs};
 static const agent_gpio_ops_t s_gpio_ops = {.set = vba_gpio_set};
 static const agent_clock_ops_t s_clock_ops = {.now_ms = vba_now_ms,
                                               .sleep_ms = vba_sleep_ms};

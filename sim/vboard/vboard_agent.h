@@ -22,7 +22,7 @@
 typedef struct vboard_agent {
     vboard_t *board;
     uint32_t xfer_gap_ns;
-    size_t uart_rd;       /* next USART1 TX byte the agent has not read */
+    size_t uart_rd; /* next USART1 TX byte the agent has not read */
     uint64_t xfers;
     /* Pass these to agent_proto_init() and friends. */
     agent_spi_t spi;

@@ -97,11 +97,11 @@ static struct {
     agent_board_client_t bc;
     bool connected;
     bool board_failed;
-    pthread_t owner;        /* the thread whose clock is the board's */
-    uint64_t real0_ns;      /* CLOCK_MONOTONIC when the board connected */
-    uint64_t board0_ns;     /* the board's clock then */
-    uint64_t last_virt_ns;  /* last virtual time handed out */
-    int64_t after_ns;       /* virtual - real once the board is gone */
+    pthread_t owner;       /* the thread whose clock is the board's */
+    uint64_t real0_ns;     /* CLOCK_MONOTONIC when the board connected */
+    uint64_t board0_ns;    /* the board's clock then */
+    uint64_t last_virt_ns; /* last virtual time handed out */
+    int64_t after_ns;      /* virtual - real once the board is gone */
 
     int spi_fd; /* the fd handed out for the spidev path, -1 if not open */
     uint8_t mode;
@@ -216,7 +216,8 @@ static int board(void)
         rc = agent_board_client_read_ns(&g.bc, &g.board0_ns);
     t_in_board = false;
     if (rc < 0) {
-        fprintf(stderr, "vhw: cannot reach the board at %s (%d)\n", g.socket, rc);
+        fprintf(stderr, "vhw: cannot reach the board at %s (%d)\n", g.socket,
+                rc);
         return -1;
     }
     g.real0_ns = real_ns();
@@ -510,7 +511,8 @@ void gpiod_chip_close(struct gpiod_chip *chip)
     ((void (*)(struct gpiod_chip *))next_sym("gpiod_chip_close"))(chip);
 }
 
-struct gpiod_line *gpiod_chip_get_line(struct gpiod_chip *chip, unsigned int offset)
+struct gpiod_line *gpiod_chip_get_line(struct gpiod_chip *chip,
+                                       unsigned int offset)
 {
     if (chip != &g.chip_obj)
         return ((struct gpiod_line * (*)(struct gpiod_chip *, unsigned))
@@ -571,13 +573,14 @@ static int line_drive(struct gpiod_line *l, int value)
     return 0;
 }
 
-int gpiod_line_request_output_flags(struct gpiod_line *line, const char *consumer,
-                                    int flags, int default_val)
+int gpiod_line_request_output_flags(struct gpiod_line *line,
+                                    const char *consumer, int flags,
+                                    int default_val)
 {
     if (!is_our_line(line))
-        return ((int (*)(struct gpiod_line *, const char *, int, int))
-                    next_sym("gpiod_line_request_output_flags"))(line, consumer, flags,
-                                                                  default_val);
+        return ((int (*)(struct gpiod_line *, const char *, int, int))next_sym(
+            "gpiod_line_request_output_flags"))(line, consumer, flags,
+                                                default_val);
     if (line->requested) {
         errno = EBUSY;
         return -1;
@@ -593,8 +596,8 @@ int gpiod_line_request_output_flags(struct gpiod_line *line, const char *consume
 int gpiod_line_set_value(struct gpiod_line *line, int value)
 {
     if (!is_our_line(line))
-        return ((int (*)(struct gpiod_line *, int))next_sym("gpiod_line_set_value"))(line,
-                                                                                   value);
+        return ((int (*)(struct gpiod_line *, int))next_sym(
+            "gpiod_line_set_value"))(line, value);
     if (!line->requested) {
         errno = EPERM;
         return -1;
@@ -638,7 +641,8 @@ static uint64_t virt_ns(void)
         if (rc < 0)
             board_lost();
     }
-    v = rc == 0 ? g.real0_ns + (b - g.board0_ns) : (uint64_t)((int64_t)real_ns() + g.after_ns);
+    v = rc == 0 ? g.real0_ns + (b - g.board0_ns)
+                : (uint64_t)((int64_t)real_ns() + g.after_ns);
     if (v < g.last_virt_ns)
         v = g.last_virt_ns;
     g.last_virt_ns = v;
@@ -679,7 +683,8 @@ static int virt_sleep(uint64_t ns)
 
 static bool bad_timespec(const struct timespec *ts)
 {
-    return ts == NULL || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L;
+    return ts == NULL || ts->tv_sec < 0 || ts->tv_nsec < 0 ||
+           ts->tv_nsec >= 1000000000L;
 }
 
 int nanosleep(const struct timespec *req, struct timespec *rem)
@@ -690,7 +695,8 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
         errno = EINVAL;
         return -1;
     }
-    return virt_sleep((uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec);
+    return virt_sleep((uint64_t)req->tv_sec * 1000000000u +
+                      (uint64_t)req->tv_nsec);
 }
 
 int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
@@ -699,8 +705,9 @@ int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
     uint64_t want, now;
 
     if (!is_board_clock(clk))
-        return ((int (*)(clockid_t, int, const struct timespec *, struct timespec *))
-                    next_sym("clock_nanosleep"))(clk, flags, req, rem);
+        return ((int (*)(clockid_t, int, const struct timespec *,
+                         struct timespec *))next_sym("clock_nanosleep"))(
+            clk, flags, req, rem);
     if (bad_timespec(req))
         return EINVAL;
     want = (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec;
@@ -731,9 +738,11 @@ __attribute__((destructor)) static void vhw_report(void)
             "opens=%lu messages=%lu transfers=%lu bytes=%lu max_message=%lu "
             "emsgsize=%lu mode=%u bits=%u max_speed_hz=%u cs_asserts=%lu "
             "nrst_pulses=%lu board_ms=%llu violations=%u\n",
-            g.opens, g.messages, g.transfers, g.bytes, g.max_message, g.emsgsize,
-            g.mode, g.bits, g.max_speed_seen, g.cs_asserts, g.nrst_pulses,
-            (unsigned long long)((g.last_virt_ns - g.real0_ns) / 1000000u), g.violations);
+            g.opens, g.messages, g.transfers, g.bytes, g.max_message,
+            g.emsgsize, g.mode, g.bits, g.max_speed_seen, g.cs_asserts,
+            g.nrst_pulses,
+            (unsigned long long)((g.last_virt_ns - g.real0_ns) / 1000000u),
+            g.violations);
     for (unsigned i = 0; i < g.violations && i < VHW_MAX_VIOLATIONS; i++)
         fprintf(f, "violation: %s\n", g.violation[i]);
     fclose(f);

@@ -66,7 +66,8 @@ static int bc_write_all(agent_board_client_t *c, const uint8_t *p, size_t n)
 }
 
 /* Read exactly n bytes before the host-clock deadline. */
-static int bc_read_all(agent_board_client_t *c, uint8_t *p, size_t n, uint64_t deadline)
+static int bc_read_all(agent_board_client_t *c, uint8_t *p, size_t n,
+                       uint64_t deadline)
 {
     while (n) {
         uint64_t now = bc_host_ms();
@@ -76,7 +77,8 @@ static int bc_read_all(agent_board_client_t *c, uint8_t *p, size_t n, uint64_t d
 
         if (now >= deadline)
             return bc_fail(c, FOTA_ERR_TIMEOUT);
-        pr = poll(&pf, 1, (int)(deadline - now > 60000u ? 60000u : deadline - now));
+        pr = poll(&pf, 1,
+                  (int)(deadline - now > 60000u ? 60000u : deadline - now));
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0)
@@ -95,7 +97,8 @@ static int bc_read_all(agent_board_client_t *c, uint8_t *p, size_t n, uint64_t d
 }
 
 /* Put one message header + payload at out; returns its length. */
-static size_t bc_frame(uint8_t *out, uint8_t type, const uint8_t *payload, uint16_t len)
+static size_t bc_frame(uint8_t *out, uint8_t type, const uint8_t *payload,
+                       uint16_t len)
 {
     out[0] = type;
     fota_put_le16(out + 1, len);
@@ -106,8 +109,8 @@ static size_t bc_frame(uint8_t *out, uint8_t type, const uint8_t *payload, uint1
 
 /* Read one reply, which must be of type want with exactly len payload
  * bytes (into data, may be NULL when len is 0). */
-static int bc_reply(agent_board_client_t *c, uint8_t want, uint8_t *data, uint16_t len,
-                    uint64_t deadline)
+static int bc_reply(agent_board_client_t *c, uint8_t want, uint8_t *data,
+                    uint16_t len, uint64_t deadline)
 {
     uint8_t h[3];
     int rc = bc_read_all(c, h, 3, deadline);
@@ -115,13 +118,15 @@ static int bc_reply(agent_board_client_t *c, uint8_t want, uint8_t *data, uint16
     if (rc < 0)
         return rc;
     if (h[0] != want || fota_get_le16(h + 1) != len)
-        return bc_fail(c, FOTA_ERR_PROTO); /* out of step: nothing after is trusted */
+        return bc_fail(
+            c, FOTA_ERR_PROTO); /* out of step: nothing after is trusted */
     return len ? bc_read_all(c, data, len, deadline) : 0;
 }
 
 /* One request expecting K. */
-static int bc_simple(agent_board_client_t *c, uint8_t type, const uint8_t *payload,
-                     uint16_t len, uint64_t extra_wall_ms)
+static int bc_simple(agent_board_client_t *c, uint8_t type,
+                     const uint8_t *payload, uint16_t len,
+                     uint64_t extra_wall_ms)
 {
     uint8_t msg[3 + 4];
     int rc;
@@ -131,7 +136,8 @@ static int bc_simple(agent_board_client_t *c, uint8_t type, const uint8_t *paylo
     rc = bc_write_all(c, msg, bc_frame(msg, type, payload, len));
     if (rc < 0)
         return rc;
-    return bc_reply(c, BC_OK, NULL, 0, bc_host_ms() + AGENT_BOARD_REPLY_MS + extra_wall_ms);
+    return bc_reply(c, BC_OK, NULL, 0,
+                    bc_host_ms() + AGENT_BOARD_REPLY_MS + extra_wall_ms);
 }
 
 /* Run the board for us microseconds of simulated time. */
@@ -143,7 +149,8 @@ static int bc_wait_us(agent_board_client_t *c, uint64_t us)
         int rc;
 
         fota_put_le32(p, step);
-        rc = bc_simple(c, BC_WAIT, p, 4, (uint64_t)step * BC_WAIT_WALL_FACTOR / 1000u);
+        rc = bc_simple(c, BC_WAIT, p, 4,
+                       (uint64_t)step * BC_WAIT_WALL_FACTOR / 1000u);
         if (rc < 0)
             return rc;
         /* The board ran at least that long (its clock also moves between
@@ -173,10 +180,11 @@ static int bc_read_time(agent_board_client_t *c, uint64_t *ns)
 
 /* ---- spi ---- */
 
-static int bc_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx, size_t len,
-                   uint32_t timeout_ms)
+static int bc_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
+                   size_t len, uint32_t timeout_ms)
 {
-    agent_board_client_t *c = AGENT_CONTAINER_OF(self, agent_board_client_t, spi);
+    agent_board_client_t *c =
+        AGENT_CONTAINER_OF(self, agent_board_client_t, spi);
     static uint8_t msg[3 + 4 + 3 + BC_MSG_MAX];
     uint8_t gap[4];
     size_t done = 0;
@@ -189,7 +197,8 @@ static int bc_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx, size_t len
         return FOTA_ERR_IO;
     c->xfers++;
     while (done < len) {
-        uint16_t n = (uint16_t)(len - done > BC_MSG_MAX ? BC_MSG_MAX : len - done);
+        uint16_t n =
+            (uint16_t)(len - done > BC_MSG_MAX ? BC_MSG_MAX : len - done);
         size_t m = 0;
         int rc;
 
@@ -206,7 +215,8 @@ static int bc_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx, size_t len
         m += 3u + n;
         rc = bc_write_all(c, msg, m);
         if (rc == 0 && done == 0 && c->xfer_gap_us)
-            rc = bc_reply(c, BC_OK, NULL, 0, bc_host_ms() + AGENT_BOARD_REPLY_MS);
+            rc = bc_reply(c, BC_OK, NULL, 0,
+                          bc_host_ms() + AGENT_BOARD_REPLY_MS);
         /* msg is free again once written: read MISO into it unless the
          * caller wants it. */
         if (rc == 0)
@@ -221,7 +231,8 @@ static int bc_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx, size_t len
 
 static int bc_set_cs(agent_spi_t *self, bool asserted)
 {
-    agent_board_client_t *c = AGENT_CONTAINER_OF(self, agent_board_client_t, spi);
+    agent_board_client_t *c =
+        AGENT_CONTAINER_OF(self, agent_board_client_t, spi);
     uint8_t level = asserted ? 0u : 1u;
 
     return bc_simple(c, BC_NSS, &level, 1, 0);
@@ -231,7 +242,8 @@ static int bc_set_cs(agent_spi_t *self, bool asserted)
 
 static int bc_gpio_set(agent_gpio_t *self, unsigned pin, int level)
 {
-    agent_board_client_t *c = AGENT_CONTAINER_OF(self, agent_board_client_t, gpio);
+    agent_board_client_t *c =
+        AGENT_CONTAINER_OF(self, agent_board_client_t, gpio);
     uint8_t hold = level == 0 ? 1u : 0u;
 
     if (pin != AGENT_PIN_NRST)
@@ -243,7 +255,8 @@ static int bc_gpio_set(agent_gpio_t *self, unsigned pin, int level)
 
 static uint32_t bc_now_ms(agent_clock_t *self)
 {
-    agent_board_client_t *c = AGENT_CONTAINER_OF(self, agent_board_client_t, clock);
+    agent_board_client_t *c =
+        AGENT_CONTAINER_OF(self, agent_board_client_t, clock);
     uint64_t ns;
 
     if (!c->failed && bc_read_time(c, &ns) == 0)
@@ -255,7 +268,8 @@ static uint32_t bc_now_ms(agent_clock_t *self)
 
 static void bc_sleep_ms(agent_clock_t *self, uint32_t ms)
 {
-    agent_board_client_t *c = AGENT_CONTAINER_OF(self, agent_board_client_t, clock);
+    agent_board_client_t *c =
+        AGENT_CONTAINER_OF(self, agent_board_client_t, clock);
     struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
 
     if (!c->failed && bc_wait_us(c, (uint64_t)ms * 1000u) == 0)
@@ -265,7 +279,8 @@ static void bc_sleep_ms(agent_clock_t *self, uint32_t ms)
         ;
 }
 
-static const agent_spi_ops_t s_bc_spi_ops = {.xfer = bc_xfer, .set_cs = bc_set_cs};
+static const agent_spi_ops_t s_bc_spi_ops = {.xfer = bc_xfer,
+                                             .set_cs = bc_set_cs};
 static const agent_gpio_ops_t s_bc_gpio_ops = {.set = bc_gpio_set};
 static const agent_clock_ops_t s_bc_clock_ops = {.now_ms = bc_now_ms,
                                                  .sleep_ms = bc_sleep_ms};
@@ -280,7 +295,8 @@ int agent_board_client_set_hz(agent_board_client_t *c, uint32_t hz)
     return bc_simple(c, BC_HZ, p, 4, 0);
 }
 
-int agent_board_client_open(agent_board_client_t *c, const char *path, uint32_t hz)
+int agent_board_client_open(agent_board_client_t *c, const char *path,
+                            uint32_t hz)
 {
     struct sockaddr_un sa;
     int rc;

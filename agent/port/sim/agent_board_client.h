@@ -47,11 +47,11 @@
 
 typedef struct agent_board_client {
     int fd;
-    bool failed;          /* a transport error happened: everything fails */
+    bool failed; /* a transport error happened: everything fails */
     uint32_t xfer_gap_us;
-    uint64_t open_ns;     /* board time when connected */
-    uint64_t last_ns;     /* last board time seen */
-    uint64_t fail_host_ms;/* host monotonic ms at the failure */
+    uint64_t open_ns;      /* board time when connected */
+    uint64_t last_ns;      /* last board time seen */
+    uint64_t fail_host_ms; /* host monotonic ms at the failure */
     uint64_t xfers;
     /* Pass these to agent_proto_init(). */
     agent_spi_t spi;
@@ -67,7 +67,8 @@ typedef struct agent_board_client {
  * board is not running), FOTA_ERR_TIMEOUT (no answer: another client is
  * connected) or another FOTA_ERR_*.
  */
-int agent_board_client_open(agent_board_client_t *c, const char *path, uint32_t hz);
+int agent_board_client_open(agent_board_client_t *c, const char *path,
+                            uint32_t hz);
 
 /* Set the board's SCK rate (Hz, > 0), which paces its byte transfers. */
 int agent_board_client_set_hz(agent_board_client_t *c, uint32_t hz);

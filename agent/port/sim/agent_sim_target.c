@@ -110,7 +110,8 @@ static int st_app_answer(void *ctx, uint8_t cmd, uint8_t *payload, size_t cap)
     agent_sim_target_t *t = ctx;
 
     if (cmd == FOTA_APP_CMD_STATUS && cap >= FOTA_APP_STATUS_PAYLOAD) {
-        if (fota_app_status_build(t->flash->mem, t->wire.app_slot, 0, payload) < 0)
+        if (fota_app_status_build(t->flash->mem, t->wire.app_slot, 0, payload) <
+            0)
             return -1;
         t->app_answers++;
         return (int)FOTA_APP_STATUS_PAYLOAD;
@@ -137,8 +138,9 @@ static void st_app_xfer(agent_sim_target_t *t, const uint8_t *tx, uint8_t *rx,
         if (rx)
             rx[i] = out;
     }
-    sim_wire_advance_ns(w, (uint64_t)w->cfg.xfer_overhead_ns +
-                               (uint64_t)len * 8u * 1000000000u / w->cfg.sck_hz);
+    sim_wire_advance_ns(w,
+                        (uint64_t)w->cfg.xfer_overhead_ns +
+                            (uint64_t)len * 8u * 1000000000u / w->cfg.sck_hz);
     if (t->app_link.update_due) {
         /* fota_app_request_update_mode(): a software reset with the
          * request word; CS is held, so the model's boot stays in update
@@ -215,7 +217,8 @@ static const agent_clock_ops_t s_clock_ops = {st_now_ms, st_sleep_ms};
  * or extending it). A new file or a raw 1 MiB flash image gets a fresh
  * model around its content; a file of the older layout (the model
  * without the state word) is extended and powers on like a new one. */
-static int map_flash(const char *path, bool lock, int *fd_out, sim_flash_t **out)
+static int map_flash(const char *path, bool lock, int *fd_out,
+                     sim_flash_t **out)
 {
     size_t size = ST_FILE_SIZE;
     struct stat sb;

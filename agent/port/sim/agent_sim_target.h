@@ -54,19 +54,19 @@
 
 typedef struct agent_sim_target {
     sim_wire_t wire;
-    sim_flash_t *flash;   /* the mapped file */
+    sim_flash_t *flash; /* the mapped file */
     int fd;
-    uint32_t app_run_ms;  /* virtual time the application runs before it
+    uint32_t app_run_ms;   /* virtual time the application runs before it
                              confirms or crashes */
-    uint32_t handled_boot;/* wire.target_boots the app already acted on */
+    uint32_t handled_boot; /* wire.target_boots the app already acted on */
     uint32_t app_confirms;
     uint32_t app_crashes;
     /* The modelled application's SPI1 responder: the library's own state
      * machine (common/app_proto.c) on the model's flash. */
     fota_app_link_t app_link;
-    uint8_t app_next;     /* byte the responder clocks out next */
+    uint8_t app_next; /* byte the responder clocks out next */
     uint32_t app_answers;
-    agent_spi_t spi;      /* pass these to agent_proto_init() */
+    agent_spi_t spi; /* pass these to agent_proto_init() */
     agent_gpio_t gpio;
     agent_clock_t clock;
 } agent_sim_target_t;

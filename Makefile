@@ -84,7 +84,13 @@ bench: build
 
 .PHONY: demo
 # The update demo: S3 API server, the real firmware on fota board, update and rollback.
-demo: build
+# The host build runs quietly first (its log is kept; shown on failure),
+# so the demo's own story is what the terminal shows.
+demo: setup
+	@echo "demo: building the host tools (log: $(BUILD)/demo-build.log)"
+	@{ $(CMAKE_HOST) && cmake --build $(BUILD) -j $(JOBS); } >$(BUILD).demo-build.log 2>&1 || \
+	  { tail -n 40 $(BUILD).demo-build.log; echo "demo: build failed"; exit 1; }
+	@mkdir -p $(BUILD) && mv -f $(BUILD).demo-build.log $(BUILD)/demo-build.log
 	@bash scripts/demo.sh
 
 .PHONY: flash-bootloader flash-app

@@ -88,9 +88,9 @@ bench: build
 # so the demo's own story is what the terminal shows.
 demo: setup
 	@echo "demo: building the host tools (log: $(BUILD)/demo-build.log)"
-	@{ $(CMAKE_HOST) && cmake --build $(BUILD) -j $(JOBS); } >$(BUILD).demo-build.log 2>&1 || \
-	  { tail -n 40 $(BUILD).demo-build.log; echo "demo: build failed"; exit 1; }
-	@mkdir -p $(BUILD) && mv -f $(BUILD).demo-build.log $(BUILD)/demo-build.log
+	@mkdir -p $(BUILD)
+	@{ $(CMAKE_HOST) && cmake --build $(BUILD) -j $(JOBS); } >$(BUILD)/demo-build.log 2>&1 || \
+	  { tail -n 40 $(BUILD)/demo-build.log; echo "demo: build failed"; exit 1; }
 	@bash scripts/demo.sh
 
 .PHONY: flash-bootloader flash-app

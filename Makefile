@@ -44,7 +44,7 @@ check: build
 test: build cross
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) \
 	  --output-junit $(CURDIR)/$(BUILD)/ctest-junit.xml; rc=$$?; \
-	  bash $(CURDIR)/scripts/ctest-slowest.sh $(BUILD) $(CURDIR)/$(BUILD)/ctest-junit.xml; \
+	  bash $(CURDIR)/scripts/ctest-slowest.sh $(CURDIR)/$(BUILD) $(CURDIR)/$(BUILD)/ctest-junit.xml; \
 	  exit $$rc
 
 # The full power-cut sweep (make test runs a bounded subset).

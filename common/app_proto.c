@@ -74,22 +74,6 @@ static bool slot_hdr_valid(const uint8_t *flash, int slot)
            body != 0 && body % 4u == 0 && body <= (uint32_t)FOTA_SLOT_BODY_MAX;
 }
 
-static void put_version(uint8_t *p, const fota_version_t *v)
-{
-    p[0] = v->major;
-    p[1] = v->minor;
-    fota_put_le16(p + 2, v->patch);
-    fota_put_le32(p + 4, v->build);
-}
-
-static void get_version(fota_version_t *v, const uint8_t *p)
-{
-    v->major = p[0];
-    v->minor = p[1];
-    v->patch = fota_get_le16(p + 2);
-    v->build = fota_get_le32(p + 4);
-}
-
 int fota_app_status_build(const uint8_t *flash, int slot, uint8_t flags,
                           uint8_t out[FOTA_APP_STATUS_PAYLOAD])
 {
@@ -103,7 +87,7 @@ int fota_app_status_build(const uint8_t *flash, int slot, uint8_t flags,
     if (slot < 0 || slot >= FOTA_SLOT_COUNT || !slot_hdr_valid(flash, slot))
         return FOTA_ERR_CORRUPT;
     h = flash_at(flash, (uint32_t)FOTA_SLOT_ADDR(slot));
-    get_version(&v, h + HDR_OFF_VERSION);
+    fota_version_get(&v, h + HDR_OFF_VERSION);
     window = fota_get_le32(h + HDR_OFF_CONFIRM_WINDOW);
     if (window == 0)
         window = FOTA_CONFIRM_WINDOW_DEFAULT_MS;
@@ -139,7 +123,7 @@ int fota_app_status_build(const uint8_t *flash, int slot, uint8_t flags,
     out[1] = (uint8_t)slot;
     out[2] = area ? rec.slot[slot].state : (uint8_t)FOTA_SLOT_EMPTY;
     out[3] = flags;
-    put_version(out + 4, &v);
+    fota_version_put(out + 4, &v);
     fota_put_le32(out + 12, window);
     fota_status_encode(&st, out + FOTA_APP_INFO_SIZE);
     return 0;
@@ -154,7 +138,7 @@ int fota_app_status_decode(fota_app_info_t *info, const uint8_t *p, size_t len)
     info->slot = p[1];
     info->state = p[2];
     info->flags = p[3];
-    get_version(&info->version, p + 4);
+    fota_version_get(&info->version, p + 4);
     info->confirm_window_ms = fota_get_le32(p + 12);
     if (info->slot >= FOTA_SLOT_COUNT || info->state > FOTA_SLOT_REJECTED ||
         info->confirm_window_ms == 0 ||

@@ -107,22 +107,6 @@ void agent_update_format_utc(uint64_t unix_s, bool iso, char *out)
 
 /* ---- record codec --------------------------------------------------------------- */
 
-static void put_ver(uint8_t *p, const fota_version_t *v)
-{
-    p[0] = v->major;
-    p[1] = v->minor;
-    fota_put_le16(p + 2, v->patch);
-    fota_put_le32(p + 4, v->build);
-}
-
-static void get_ver(fota_version_t *v, const uint8_t *p)
-{
-    v->major = p[0];
-    v->minor = p[1];
-    v->patch = fota_get_le16(p + 2);
-    v->build = fota_get_le32(p + 4);
-}
-
 static void put_str(uint8_t *p, const char *s, size_t field)
 {
     size_t n = strlen(s);
@@ -161,7 +145,7 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     put_str(buf + 16, r->manifest_etag, AGENT_HTTP_ETAG_MAX);
     put_str(buf + 96, r->image_etag, AGENT_HTTP_ETAG_MAX);
     put_str(buf + 176, r->key, AGENT_MANIFEST_KEY_SIZE);
-    put_ver(buf + 336, &r->version);
+    fota_version_put(buf + 336, &r->version);
     fota_put_le32(buf + 344, r->sec_counter);
     fota_put_le32(buf + 348, r->size);
     memcpy(buf + 352, r->sha256, FOTA_SHA256_SIZE);
@@ -170,7 +154,7 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     fota_put_le32(buf + 392, r->restarts);
     fota_put_le32(buf + 396, (uint32_t)r->last_error);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
-        put_ver(buf + 400 + 8 * i, &r->rejected[i]);
+        fota_version_put(buf + 400 + 8 * i, &r->rejected[i]);
     fota_put_le32(buf + 464, r->manifest_seq);
     fota_put_le32(buf + REC_OFF_CRC,
                   fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
@@ -197,7 +181,7 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
         get_str(r->image_etag, buf + 96, AGENT_HTTP_ETAG_MAX) < 0 ||
         get_str(r->key, buf + 176, AGENT_MANIFEST_KEY_SIZE) < 0)
         goto bad;
-    get_ver(&r->version, buf + 336);
+    fota_version_get(&r->version, buf + 336);
     r->sec_counter = fota_get_le32(buf + 344);
     r->size = fota_get_le32(buf + 348);
     memcpy(r->sha256, buf + 352, FOTA_SHA256_SIZE);
@@ -206,7 +190,7 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
     r->restarts = fota_get_le32(buf + 392);
     r->last_error = (int32_t)fota_get_le32(buf + 396);
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
-        get_ver(&r->rejected[i], buf + 400 + 8 * i);
+        fota_version_get(&r->rejected[i], buf + 400 + 8 * i);
     r->manifest_seq = fota_get_le32(buf + 464);
     if (r->downloaded > r->size)
         goto bad;

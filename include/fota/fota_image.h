@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "fota_layout.h"
+#include "fota_le.h"
 #include "fota_sha256.h"
 
 #define FOTA_IMAGE_MAGIC 0x41544F46u /* bytes 'F','O','T','A' */
@@ -69,6 +70,24 @@ typedef struct fota_version {
     uint16_t patch;
     uint32_t build;
 } fota_version_t;
+
+/* A version as 8 bytes (major, minor, patch LE16, build LE32): the layout
+ * of the header's version field, reused by the records that carry one. */
+static inline void fota_version_put(uint8_t p[8], const fota_version_t *v)
+{
+    p[0] = v->major;
+    p[1] = v->minor;
+    fota_put_le16(p + 2, v->patch);
+    fota_put_le32(p + 4, v->build);
+}
+
+static inline void fota_version_get(fota_version_t *v, const uint8_t p[8])
+{
+    v->major = p[0];
+    v->minor = p[1];
+    v->patch = fota_get_le16(p + 2);
+    v->build = fota_get_le32(p + 4);
+}
 
 typedef struct fota_image_hdr {
     uint32_t magic;

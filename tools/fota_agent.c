@@ -8,6 +8,8 @@
  *              [--target sim:FILE|board:SOCK | --spi ...] [--observe-ms N]
  *              [--json] [--quiet]
  *              [--config FILE]   (key=value options; the command line wins)
+ *              [--gateway-product P [--gateway-dir DIR]
+ *               [--gateway-version V] [--gateway-attempts N]]
  *   fota agent sim-install --flash FILE --slot a|b IMAGE
  *   fota agent sim-status --flash FILE [--json]
  */
@@ -20,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_gateway.h"
+#include "agent_gw_file.h"
 #include "agent_http_curl.h"
 #include "agent_sim_target.h"
 #include "agent_storage_file.h"
@@ -284,6 +288,9 @@ static void usage_run(FILE *out)
         "                  [--pubkey PUB] [--manifest-pubkey PUB] [--json] "
         "[--quiet]\n"
         "                  [--verbose] [--config FILE]\n"
+        "                  [--gateway-product P [--gateway-dir DIR] "
+        "[--gateway-version V]\n"
+        "                   [--gateway-attempts N]]\n"
         "       fota agent sim-install --flash FILE [--slot a|b] IMAGE\n"
         "       fota agent sim-status --flash FILE [--json]\n"
         "Run the update agent: poll <prefix>/manifest.json, download, verify, "
@@ -348,6 +355,22 @@ static void usage_run(FILE *out)
         "older\n"
         "                          than one accepted before (the manifest "
         "key)\n"
+        "      --gateway-product P  update this gateway too: the manifest's "
+        "gateway\n"
+        "                          target for product P is installed into "
+        "the other\n"
+        "                          file-backed slot; the agent then exits "
+        "with 75\n"
+        "                          (restart me) and the next start must "
+        "reach S3 and\n"
+        "                          the target or, after the attempts, it "
+        "rolls back\n"
+        "      --gateway-dir DIR   the gateway's slots and boot record\n"
+        "                          (default <state-dir>/gateway)\n"
+        "      --gateway-version V  the factory version (no boot record "
+        "yet; 1.0.0)\n"
+        "      --gateway-attempts N  trial cycles before a rollback "
+        "(default 3)\n"
         "      --json              summary as one JSON object\n"
         "      --config FILE       options from FILE first (the command line "
         "wins)\n"
@@ -408,6 +431,34 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
     fflush(stdout);
 }
 
+/* The gateway side of the run (--gateway-product), after the agent's. */
+static void print_gateway(const agent_gateway_t *g, bool json)
+{
+    char run[40];
+
+    tool_format_version(&g->info.running, run, sizeof(run));
+    if (json)
+        printf("{\"gateway_outcome\":\"%s\",\"gateway_running\":\"%s\","
+               "\"gateway_pending\":%s,\"gateway_attempts\":%u,"
+               "\"gateway_restart\":%s}\n",
+               agent_gateway_outcome_name(g->outcome), run,
+               g->info.pending_verify ? "true" : "false",
+               (unsigned)g->info.attempts, g->restart ? "true" : "false");
+    else
+        printf("%sgateway: outcome=%s running=%s pending=%s attempts=%u "
+               "restart=%s%s%s\n",
+               tool_journal_prefix(g->outcome == AGENT_GW_ERROR ? 4 : 6),
+               agent_gateway_outcome_name(g->outcome), run,
+               g->info.pending_verify ? "yes" : "no",
+               (unsigned)g->info.attempts, g->restart ? "yes" : "no",
+               g->why ? " why=" : "", g->why ? g->why : "");
+    fflush(stdout);
+}
+
+/* Exit status asking the service manager to start the agent again (the
+ * gateway switched images): EX_TEMPFAIL of sysexits.h. */
+#define AGENT_EXIT_RESTART 75
+
 static tool_agent_conf_t s_conf; /* --config's options, while running */
 
 static int cmd_run_args(int argc, char **argv)
@@ -420,6 +471,8 @@ static int cmd_run_args(int argc, char **argv)
     const char *region = getenv("AWS_REGION");
     const char *observe_s = NULL, *checkpoint_s = NULL, *timeout_s = NULL;
     const char *pub_path = NULL, *mpub_path = NULL, *config_path = NULL;
+    const char *gw_product = NULL, *gw_dir = NULL, *gw_version = "1.0.0",
+               *gw_attempts_s = NULL;
     uint8_t mpub[FOTA_ED25519_PUB_SIZE];
     uint8_t pub[FOTA_ED25519_PUB_SIZE];
     bool once = false, json = false, help = false, no_report = false;
@@ -447,6 +500,10 @@ static int cmd_run_args(int argc, char **argv)
         {"pubkey", 0, &pub_path, NULL},
         {"config", 0, &config_path, NULL},
         {"manifest-pubkey", 0, &mpub_path, NULL},
+        {"gateway-product", 0, &gw_product, NULL},
+        {"gateway-dir", 0, &gw_dir, NULL},
+        {"gateway-version", 0, &gw_version, NULL},
+        {"gateway-attempts", 0, &gw_attempts_s, NULL},
         TOOL_TARGET_OPTS(&ta),
     };
     agent_update_cfg_t cfg;
@@ -456,6 +513,12 @@ static int cmd_run_args(int argc, char **argv)
     agent_proto_t *proto = NULL;
     agent_update_t *u = NULL;
     agent_http_t *http = NULL;
+    agent_gateway_t gw;
+    agent_gateway_cfg_t gw_cfg;
+    agent_gw_file_t gwf;
+    fota_version_t gw_factory;
+    char gw_dir_buf[AGENT_GW_FILE_PATH_MAX];
+    bool gw_open = false;
     uint32_t interval = 0, cycles = 0, v;
     uint32_t t0;
     ui_t ui = {isatty(2) != 0, -1, 0};
@@ -488,6 +551,21 @@ static int cmd_run_args(int argc, char **argv)
     }
     if (!interval_s)
         once = true;
+    agent_gateway_default_cfg(&gw_cfg);
+    gw_cfg.product = gw_product;
+    if (gw_product &&
+        (!*gw_product || strlen(gw_product) >= AGENT_MANIFEST_GW_PRODUCT_SIZE ||
+         agent_manifest_parse_version(gw_version, &gw_factory) < 0 ||
+         (gw_attempts_s && (tool_parse_u32(gw_attempts_s, &gw_cfg.max_attempts) <
+                                0 ||
+                            gw_cfg.max_attempts == 0)))) {
+        fprintf(stderr,
+                "fota agent: bad gateway options: --gateway-product 1..%d "
+                "characters, --gateway-version major.minor.patch[+build], "
+                "--gateway-attempts >= 1\n",
+                AGENT_MANIFEST_GW_PRODUCT_SIZE - 1);
+        return TOOL_EXIT_USAGE;
+    }
     if (!region || !*region)
         region = getenv("AWS_DEFAULT_REGION");
     agent_update_default_cfg(&cfg);
@@ -560,10 +638,32 @@ static int cmd_run_args(int argc, char **argv)
         fprintf(stderr, "fota agent: %s\n", fota_strerror(rc));
         goto out_http;
     }
+    if (gw_product) {
+        if (!gw_dir) {
+            snprintf(gw_dir_buf, sizeof(gw_dir_buf), "%s/gateway", state_dir);
+            gw_dir = gw_dir_buf;
+        }
+        rc = agent_gw_file_open(&gwf, gw_dir, &gw_factory, 64u << 20,
+                                gw_cfg.max_attempts);
+        if (rc == 0)
+            gw_open = true;
+        if (rc == 0)
+            rc = agent_gateway_init(&gw, &gw_cfg, &gwf.base, u);
+        if (rc < 0) {
+            fprintf(stderr, "fota agent: gateway slots %s: %s\n", gw_dir,
+                    fota_strerror(rc));
+            goto out_http;
+        }
+        if (gwf.rolled_back_at_open)
+            fprintf(stderr,
+                    "%sgateway: the trial image was started %u times "
+                    "without proving itself: rolled back\n",
+                    tool_journal_prefix(3), (unsigned)gw_cfg.max_attempts);
+    }
     t0 = host_now_ms(NULL);
     for (uint32_t n = 0;; n++) {
-        rc = agent_update_run_once(u);
-        if (once || (cycles && n + 1 >= cycles))
+        rc = gw_open ? agent_gateway_run_once(&gw) : agent_update_run_once(u);
+        if (once || (cycles && n + 1 >= cycles) || (gw_open && gw.restart))
             break;
         uint32_t d = agent_update_next_delay_ms(u);
         if (!s_quiet)
@@ -575,7 +675,16 @@ static int cmd_run_args(int argc, char **argv)
     exit_code = u->outcome == AGENT_OUT_ERROR || u->outcome == AGENT_OUT_REFUSED
                     ? TOOL_EXIT_FAIL
                     : TOOL_EXIT_OK;
+    if (gw_open) {
+        print_gateway(&gw, json);
+        if (gw.restart)
+            exit_code = AGENT_EXIT_RESTART;
+        else if (gw.outcome == AGENT_GW_ERROR)
+            exit_code = TOOL_EXIT_FAIL;
+    }
 out_http:
+    if (gw_open)
+        agent_gw_file_close(&gwf);
     agent_http_curl_destroy(http);
 out_t:
     tool_target_close(t);

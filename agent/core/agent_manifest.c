@@ -228,16 +228,14 @@ static int get_object(agent_manifest_t *m, const cJSON *obj, const char *path,
     return 0;
 }
 
-static int parse_slot(agent_manifest_t *m, const cJSON *slots, const char *path,
-                      const char *name, agent_manifest_slot_t *out)
+/* The members every downloadable artifact has: "key", "size", "sha256"
+ * (an STM32 slot image, the gateway's own image). */
+static int parse_artifact(agent_manifest_t *m, const cJSON *s,
+                          const char *path, agent_manifest_slot_t *out)
 {
-    const cJSON *s;
     const cJSON *h;
-    int rc = get_object(m, slots, "slots.", name, &s);
+    int rc = get_str(m, s, path, "key", out->key, sizeof out->key);
 
-    if (rc < 0)
-        return rc;
-    rc = get_str(m, s, path, "key", out->key, sizeof out->key);
     if (rc < 0)
         return rc;
     /* Keys are relative to the bucket; a leading '/' would produce "//". */
@@ -254,6 +252,46 @@ static int parse_slot(agent_manifest_t *m, const cJSON *slots, const char *path,
         fota_hex_decode(h->valuestring, 2 * FOTA_SHA256_SIZE, out->sha256,
                         FOTA_SHA256_SIZE) < 0)
         return bad(m, path, "sha256", "not 64 hex digits");
+    return 0;
+}
+
+static int parse_slot(agent_manifest_t *m, const cJSON *slots, const char *path,
+                      const char *name, agent_manifest_slot_t *out)
+{
+    const cJSON *s;
+    int rc = get_object(m, slots, "slots.", name, &s);
+
+    return rc < 0 ? rc : parse_artifact(m, s, path, out);
+}
+
+/* The optional "gateway" object: the gateway's own firmware, installed by
+ * the gateway into its second slot (agent_gateway.h). Same rules as a
+ * slot, plus the gateway's product and version. */
+static int parse_gateway(const cJSON *root, agent_manifest_t *m)
+{
+    agent_manifest_gateway_t *g = &m->gateway;
+    const cJSON *o;
+    int rc = member(m, root, NULL, "gateway", &o);
+
+    if (rc == FOTA_ERR_NOENT)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (!cJSON_IsObject(o))
+        return bad(m, NULL, "gateway", "not an object");
+    rc = get_str(m, o, "gateway.", "product", g->product, sizeof g->product);
+    if (rc < 0)
+        return rc;
+    rc = get_str(m, o, "gateway.", "version", g->version_str,
+                 sizeof g->version_str);
+    if (rc < 0)
+        return rc;
+    if (agent_manifest_parse_version(g->version_str, &g->version) < 0)
+        return bad(m, "gateway.", "version", "not major.minor.patch[+build]");
+    rc = parse_artifact(m, o, "gateway.", &g->image);
+    if (rc < 0)
+        return rc;
+    m->has_gateway = true;
     return 0;
 }
 
@@ -615,6 +653,8 @@ int agent_manifest_parse(const char *text, size_t len, void *arena,
         rc = parse_rollout(root, out);
     if (rc == 0)
         rc = parse_freshness(root, out);
+    if (rc == 0)
+        rc = parse_gateway(root, out);
     if (rc == 0)
         rc = parse_signature(root, text, len, out);
 

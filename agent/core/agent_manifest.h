@@ -19,7 +19,10 @@
  *     "slots": {
  *       "a": {"key": "releases/1.2.0+45/slot-a.img", "size": N, "sha256": "hex"},
  *       "b": {"key": "releases/1.2.0+45/slot-b.img", "size": N, "sha256": "hex"}
- *     }
+ *     },
+ *     "gateway": {                      optional: the gateway's own image
+ *       "product": "linux-gateway", "version": "2.1.0",
+ *       "key": "releases/1.2.0+45/gateway.bin", "size": N, "sha256": "hex"}
  *     ,"signature":"ed25519:<key id, 16 hex>:<signature, 128 hex>"
  *   }
  * Signed manifests (docs/security.md): "signature" is the last member and
@@ -90,6 +93,16 @@ typedef struct agent_manifest_slot {
     uint8_t sha256[FOTA_SHA256_SIZE];  /* SHA-256 of the whole .img file */
 } agent_manifest_slot_t;
 
+/* The gateway's own firmware ("gateway" member, agent_gateway.h). */
+#define AGENT_MANIFEST_GW_PRODUCT_SIZE 32
+
+typedef struct agent_manifest_gateway {
+    char product[AGENT_MANIFEST_GW_PRODUCT_SIZE]; /* gateway hardware id */
+    char version_str[AGENT_MANIFEST_VERSION_SIZE];
+    fota_version_t version;
+    agent_manifest_slot_t image; /* key, size, sha256 of the image file */
+} agent_manifest_gateway_t;
+
 #define AGENT_MANIFEST_PHASES_MAX 4
 
 typedef struct agent_manifest_phase {
@@ -115,6 +128,8 @@ typedef struct agent_manifest {
     bool halted;       /* no device starts this release */
     uint32_t sequence; /* 0 when absent */
     uint64_t expires;  /* Unix seconds, 0 when absent */
+    bool has_gateway;  /* a "gateway" member was present */
+    agent_manifest_gateway_t gateway;
     bool is_signed;    /* a "signature" member was present (not verified) */
     uint8_t key_id[8]; /* from the signature */
     uint8_t sig[64];

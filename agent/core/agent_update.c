@@ -226,6 +226,12 @@ static void upd_log(agent_update_t *u, int level, const char *a, const char *b,
     u->p.log->ops->write(u->p.log, level, msg);
 }
 
+void agent_update_log(agent_update_t *u, int level, const char *a,
+                      const char *b, int32_t v, bool with_v)
+{
+    upd_log(u, level, a, b, v, with_v);
+}
+
 static void upd_event(agent_update_t *u, int ev, uint32_t done, uint32_t total)
 {
     if (u->p.event)
@@ -693,6 +699,7 @@ static int upd_app_status(agent_update_t *u)
     u->status_valid = true;
     u->app = info;
     u->app_valid = true;
+    u->target_reached = true;
     return 0;
 }
 
@@ -713,6 +720,7 @@ static int upd_boot_status(agent_update_t *u)
     if (rc < 0)
         goto out;
     u->status_valid = true;
+    u->target_reached = true;
     rc = agent_proto_reboot(u->p.target);
 out:
     if (rc < 0) {
@@ -731,6 +739,11 @@ static int upd_target_status(agent_update_t *u)
     if (upd_app_status(u) == 0)
         return 0;
     return upd_boot_status(u);
+}
+
+int agent_update_target_status(agent_update_t *u)
+{
+    return upd_target_status(u);
 }
 
 /* The version the target runs confirmed, or false in the factory state. */
@@ -953,6 +966,7 @@ static int upd_poll(agent_update_t *u, bool *changed, size_t *len, char *etag)
         return rc;
     st = u->stats.last_http;
     upd_event(u, AGENT_EV_POLL, (uint32_t)st, 0);
+    u->s3_reached = st == 200 || st == 304;
     if (st == 304) {
         u->stats.not_modified++;
         goto out;
@@ -1114,6 +1128,32 @@ static int upd_checkpoint(agent_update_t *u, uint32_t pos)
 /* One download session from rec.downloaded. Returns 0 when the whole image
  * is staged, FOTA_ERR_STALE when the object changed (the caller restarts),
  * or another error. */
+int agent_update_get_range(agent_update_t *u, const char *key, uint32_t off,
+                           uint32_t end, const char *if_match)
+{
+    agent_http_req_t req;
+    int rc = upd_url(u, key, NULL, NULL);
+
+    if (rc < 0)
+        return rc;
+    memset(&req, 0, sizeof(req));
+    req.method = AGENT_HTTP_GET;
+    req.has_range = true;
+    req.range_start = off;
+    req.range_end = end;
+    req.if_match = if_match && if_match[0] ? if_match : NULL;
+    rc = upd_open(u, &req, "GET");
+    if (rc < 0)
+        return rc;
+    if (u->stats.last_http == 200 || u->stats.last_http == 206)
+        return 0;
+    rc = u->stats.last_http == 412 || u->stats.last_http == 416
+             ? FOTA_ERR_STALE
+             : upd_s3_error(u, "GET", u->stats.last_http);
+    u->p.http->ops->close(u->p.http);
+    return rc;
+}
+
 static int upd_fetch_session(agent_update_t *u)
 {
     agent_storage_t *sto = u->p.storage;
@@ -1123,7 +1163,6 @@ static int upd_fetch_session(agent_update_t *u)
     uint32_t off = u->rec.downloaded;
     uint32_t size = u->rec.size;
     uint32_t pos, next_cp;
-    agent_http_req_t req;
     char etag[AGENT_HTTP_ETAG_MAX];
     int rc, st;
 
@@ -1132,30 +1171,14 @@ static int upd_fetch_session(agent_update_t *u)
     rc = sto->ops->erase(sto, off, round_up(size, unit) - off);
     if (rc < 0)
         return rc;
-    rc = upd_url(u, u->rec.key, NULL, NULL);
-    if (rc < 0)
-        return rc;
-    memset(&req, 0, sizeof(req));
-    req.method = AGENT_HTTP_GET;
-    req.has_range = true;
-    req.range_start = off;
-    req.range_end = size - 1u;
-    req.if_match = u->rec.image_etag[0] ? u->rec.image_etag : NULL;
     if (off)
         u->stats.resumes++;
     u->stats.image_requests++;
-    rc = upd_open(u, &req, "GET");
+    rc = agent_update_get_range(u, u->rec.key, off, size - 1u,
+                                u->rec.image_etag);
     if (rc < 0)
         return rc;
     st = u->stats.last_http;
-    if (st == 412 || st == 416) {
-        rc = FOTA_ERR_STALE;
-        goto out;
-    }
-    if (st != 206 && st != 200) {
-        rc = upd_s3_error(u, "GET", st);
-        goto out;
-    }
     /* Every 206/200 must carry the ETag the download started with: S3
      * answers 412 to a stale If-Match, but some servers (s3rver 3.7.1)
      * ignore If-Match on GET and would hand us the bytes of a replaced
@@ -1243,6 +1266,16 @@ out:
     return rc;
 }
 
+bool agent_update_error_resumable(int rc)
+{
+    return !(rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT ||
+             rc == FOTA_ERR_CORRUPT || rc == FOTA_ERR_NOMEM ||
+             rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC ||
+             rc == FOTA_ERR_PERM || rc == AGENT_ERR_REDIRECT ||
+             rc == AGENT_ERR_CLOCK_SKEW || rc == AGENT_ERR_NO_BUCKET ||
+             rc == AGENT_ERR_DNS || rc == AGENT_ERR_TLS);
+}
+
 static int upd_fetch(agent_update_t *u)
 {
     int rc = FOTA_ERR_IO;
@@ -1261,12 +1294,7 @@ static int upd_fetch(agent_update_t *u)
                 return r2;
             continue;
         }
-        if (rc == FOTA_ERR_AUTH || rc == FOTA_ERR_NOENT ||
-            rc == FOTA_ERR_CORRUPT || rc == FOTA_ERR_NOMEM ||
-            rc == FOTA_ERR_INVAL || rc == FOTA_ERR_NOSPC ||
-            rc == FOTA_ERR_PERM || rc == AGENT_ERR_REDIRECT ||
-            rc == AGENT_ERR_CLOCK_SKEW || rc == AGENT_ERR_NO_BUCKET ||
-            rc == AGENT_ERR_DNS || rc == AGENT_ERR_TLS)
+        if (!agent_update_error_resumable(rc))
             return rc; /* resuming cannot help */
         upd_log(u, AGENT_LOG_WARN, "fetch: interrupted, resuming at checkpoint",
                 NULL, rc, true);
@@ -1677,6 +1705,8 @@ int agent_update_run_once(agent_update_t *u)
     u->stats.cycles++;
     u->stats.last_skip = AGENT_SKIP_NONE;
     u->err_detail[0] = '\0';
+    u->s3_reached = false;
+    u->target_reached = false;
     rc = upd_poll(u, &changed, &len, etag);
     if (rc < 0)
         return upd_fail(u, rc);
@@ -1690,6 +1720,7 @@ int agent_update_run_once(agent_update_t *u)
         }
         return upd_resume(u, false);
     }
+    u->manifest_accepted = false;
     rc = agent_manifest_parse(u->text, len, u->arena, sizeof(u->arena),
                               &u->manifest);
     if (rc < 0) {
@@ -1700,6 +1731,7 @@ int agent_update_run_once(agent_update_t *u)
     rc = upd_check_manifest(u, len);
     if (rc < 0)
         return upd_fail(u, rc);
+    u->manifest_accepted = true;
     if (u->rec.phase != AGENT_UPD_IDLE &&
         ver_eq(&u->manifest.version, &u->rec.version) &&
         memcmp(u->manifest.slot[u->rec.slot].sha256, u->rec.sha256,

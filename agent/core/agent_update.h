@@ -264,6 +264,14 @@ typedef struct agent_update {
     /* Bytes the finished update downloaded, kept for its report after the
      * record's count is reset. */
     uint32_t report_downloaded;
+    /* What the last cycle proved (agent_gateway.h uses them to accept a
+     * gateway image on trial): the manifest GET was answered 200 or 304,
+     * the target answered a status read. */
+    bool s3_reached;
+    bool target_reached;
+    /* u->manifest passed the parse and the signed-manifest checks (it
+     * stays set over 304 cycles, which keep the manifest read before). */
+    bool manifest_accepted;
 } agent_update_t;
 
 /* Bind the agent to its configuration (copied; the strings it points to
@@ -282,6 +290,25 @@ int agent_update_run_once(agent_update_t *u);
  * after a successful cycle, otherwise min(max, min * 2^(errors-1)) with
  * +-25% jitter. */
 uint32_t agent_update_next_delay_ms(agent_update_t *u);
+
+/* For agent_gateway.c, which shares the agent's transport and target:
+ * - agent_update_get_range: GET bytes [off, end] of object key (bucket-
+ *   relative), signed like every request, If-Match if_match (NULL or ""
+ *   for none). On 200/206 returns 0 with the body open (read it through
+ *   u->p.http, then close); 412/416 give FOTA_ERR_STALE, any other answer
+ *   its error (u->err_detail says what), the request closed.
+ * - agent_update_target_status: read the target's status (its running
+ *   application first, the bootloader otherwise) into u->status.
+ * - agent_update_error_resumable: whether another Range request may help
+ *   after a download failed with rc (not for refusals: auth, missing
+ *   object, corrupt data, no space, redirect, clock skew, DNS, TLS).
+ * - agent_update_log: one line to the agent's log ("<a><b>[ <v> (why)]"). */
+bool agent_update_error_resumable(int rc);
+int agent_update_get_range(agent_update_t *u, const char *key, uint32_t off,
+                           uint32_t end, const char *if_match);
+int agent_update_target_status(agent_update_t *u);
+void agent_update_log(agent_update_t *u, int level, const char *a,
+                      const char *b, int32_t v, bool with_v);
 
 /* Names for logs and reports. */
 const char *agent_update_outcome_name(int outcome);

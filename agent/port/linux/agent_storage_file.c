@@ -58,7 +58,8 @@ static int sf_pread(int fd, uint32_t off, void *buf, size_t len)
     return 0;
 }
 
-static int sf_pwrite(int fd, uint32_t off, const void *buf, size_t len)
+int agent_storage_file_pwrite(int fd, uint32_t off, const void *buf,
+                              size_t len)
 {
     size_t done = 0;
 
@@ -88,7 +89,7 @@ static int sf_write(agent_storage_t *self, uint32_t off, const void *buf,
     agent_storage_file_t *s = sf(self);
     int rc = sf_check(s, off, len);
 
-    return rc < 0 ? rc : sf_pwrite(s->data_fd, off, buf, len);
+    return rc < 0 ? rc : agent_storage_file_pwrite(s->data_fd, off, buf, len);
 }
 
 static int sf_erase(agent_storage_t *self, uint32_t off, uint32_t len)
@@ -103,7 +104,7 @@ static int sf_erase(agent_storage_t *self, uint32_t off, uint32_t len)
         return FOTA_ERR_INVAL;
     memset(ff, 0xFF, sizeof(ff));
     for (uint32_t o = off; o < off + len; o += SF_UNIT) {
-        rc = sf_pwrite(s->data_fd, o, ff, SF_UNIT);
+        rc = agent_storage_file_pwrite(s->data_fd, o, ff, SF_UNIT);
         if (rc < 0)
             return rc;
     }
@@ -138,7 +139,7 @@ static int sf_rec_write(agent_storage_t *self, unsigned copy, const void *buf,
 
     if (copy > 1)
         return FOTA_ERR_INVAL;
-    rc = sf_pwrite(s->rec_fd[copy], 0, buf, len);
+    rc = agent_storage_file_pwrite(s->rec_fd[copy], 0, buf, len);
     if (rc < 0)
         return rc;
     return fsync(s->rec_fd[copy]) < 0 ? FOTA_ERR_PLATFORM(errno) : 0;

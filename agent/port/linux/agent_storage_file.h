@@ -36,4 +36,9 @@ int agent_storage_file_open(agent_storage_file_t *s, const char *dir,
 
 void agent_storage_file_close(agent_storage_file_t *s);
 
+/* pwrite() all len bytes at off (retried on EINTR and short writes).
+ * Returns 0 or FOTA_ERR_PLATFORM(errno). */
+int agent_storage_file_pwrite(int fd, uint32_t off, const void *buf,
+                              size_t len);
+
 #endif /* AGENT_STORAGE_FILE_H */

@@ -646,6 +646,77 @@ static void test_rollout_phases(void **state)
     assert_string_equal(m.error, "rollout.halted: not true or false");
 }
 
+/* The optional "gateway" member: parsed with the release, and every
+ * hostile value refused with the member named. */
+static void test_gateway_target(void **state)
+{
+    (void)state;
+    static const char gw[] =
+        "\"gateway\": {\"product\": \"linux-gateway\", \"version\": "
+        "\"2.1.0+7\", \"key\": \"releases/1.2.0+45/gateway.bin\", "
+        "\"size\": 4096, \"sha256\": \"" SHA_B "\"},\n  \"slots\"";
+    static const struct {
+        const char *from;
+        const char *to;
+        const char *why;
+    } cases[] = {
+        {"\"product\": \"linux-gateway\", ", "", "gateway.product: missing"},
+        {"\"linux-gateway\"", "[]", "gateway.product: not a string"},
+        {"\"linux-gateway\"",
+         "\"linux-gateway-with-a-name-longer-than-31\"",
+         "gateway.product: too long"},
+        {"\"2.1.0+7\"", "\"2.1\"", "gateway.version: not major.minor"},
+        {"\"2.1.0+7\"", "\"2.1.0-rc1\"", "gateway.version: not major.minor"},
+        {"\"size\": 4096", "\"size\": 0", "gateway.size: out of range"},
+        {"\"size\": 4096", "\"size\": 4294967296",
+         "gateway.size: out of range"},
+        {"\"size\": 4096", "\"size\": 4096.5", "gateway.size: not an integer"},
+        {"\"key\": \"releases/1.2.0+45/gateway.bin\"",
+         "\"key\": \"/releases/gateway.bin\"", "gateway.key: starts with '/'"},
+        {"\"key\": \"releases/1.2.0+45/gateway.bin\", ", "",
+         "gateway.key: missing"},
+        {"\"" SHA_B "\"", "\"abc\"", "gateway.sha256: not 64 hex digits"},
+        {"\"gateway\": {", "\"gateway\": 1, \"x\": {",
+         "gateway: not an object"},
+        {"\"version\": \"2.1.0+7\", ",
+         "\"version\": \"2.1.0+7\", \"version\": \"2.2.0\", ",
+         "gateway.version: member repeated"},
+    };
+    char text[4096], bad[4096];
+    agent_manifest_t m;
+
+    /* Without the member: no gateway target. */
+    assert_int_equal(parse(s_valid, &m), 0);
+    assert_false(m.has_gateway);
+    snprintf(text, sizeof text, "%s", mutate("\"slots\"", gw));
+    assert_int_equal(parse(text, &m), 0);
+    assert_true(m.has_gateway);
+    assert_string_equal(m.gateway.product, "linux-gateway");
+    assert_string_equal(m.gateway.version_str, "2.1.0+7");
+    assert_int_equal(m.gateway.version.major, 2);
+    assert_int_equal(m.gateway.version.minor, 1);
+    assert_int_equal(m.gateway.version.build, 7);
+    assert_string_equal(m.gateway.image.key, "releases/1.2.0+45/gateway.bin");
+    assert_int_equal(m.gateway.image.size, 4096);
+    assert_int_equal(m.gateway.image.sha256[0], 0xff);
+    assert_int_equal(m.gateway.image.sha256[31], 0x00);
+    /* The STM32 part is unchanged by it. */
+    assert_int_equal(m.slot[1].size, 66052);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *at = strstr(text, cases[i].from);
+
+        assert_non_null(at);
+        snprintf(bad, sizeof bad, "%.*s%s%s", (int)(at - text), text,
+                 cases[i].to, at + strlen(cases[i].from));
+        if (parse(bad, &m) != FOTA_ERR_CORRUPT)
+            fail_msg("case %zu (%s) accepted", i, cases[i].to);
+        assert_false(m.has_gateway);
+        if (strncmp(m.error, cases[i].why, strlen(cases[i].why)) != 0)
+            fail_msg("case %zu: error \"%s\", want \"%s...\"", i, m.error,
+                     cases[i].why);
+    }
+}
+
 static void test_parse_version(void **state)
 {
     (void)state;
@@ -681,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_stack_bounded),
         cmocka_unit_test(test_signed_manifest),
         cmocka_unit_test(test_rollout_phases),
+        cmocka_unit_test(test_gateway_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

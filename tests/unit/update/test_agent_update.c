@@ -17,6 +17,7 @@
 
 #include "agent_sim_target.h"
 #include "boot_port_host.h"
+#include "agent_gateway.h"
 #include "agent_update.h"
 #include "fota/fota_config.h"
 #include "fota/fota_ed25519.h"
@@ -1362,6 +1363,292 @@ static void test_observe_without_resets(void **state)
     assert_int_equal(f->u.app.state, FOTA_SLOT_CONFIRMED);
 }
 
+/* ---- the gateway updates itself (agent_gateway.h) ------------------------ */
+
+#define GW_MAX 30000u
+
+/* The gateway's two slots in RAM, with a trace of what the core asked. */
+typedef struct ram_gw {
+    agent_gw_t base;
+    agent_gw_info_t info;
+    uint8_t slot[GW_MAX];
+    uint32_t len, max;
+    bool open, finished, booted_new;
+    fota_version_t boot_version;
+    unsigned begins, aborts, valids, rollbacks, reboots;
+} ram_gw_t;
+
+static ram_gw_t *rg(agent_gw_t *s)
+{
+    return AGENT_CONTAINER_OF(s, ram_gw_t, base);
+}
+static int g_info(agent_gw_t *s, agent_gw_info_t *o)
+{
+    *o = rg(s)->info;
+    return 0;
+}
+static int g_begin(agent_gw_t *s, uint32_t size)
+{
+    ram_gw_t *g = rg(s);
+
+    g->begins++;
+    if (size > g->max)
+        return FOTA_ERR_NOSPC;
+    g->open = true;
+    g->finished = false;
+    g->len = 0;
+    return 0;
+}
+static int g_write(agent_gw_t *s, const void *buf, size_t len)
+{
+    ram_gw_t *g = rg(s);
+
+    assert_true(g->open);
+    assert_true(g->len + len <= g->max);
+    memcpy(g->slot + g->len, buf, len);
+    g->len += (uint32_t)len;
+    return 0;
+}
+static int g_finish(agent_gw_t *s)
+{
+    ram_gw_t *g = rg(s);
+
+    assert_true(g->open);
+    g->open = false;
+    g->finished = true;
+    return 0;
+}
+static void g_abort(agent_gw_t *s)
+{
+    rg(s)->open = false;
+    rg(s)->aborts++;
+}
+static int g_set_boot(agent_gw_t *s, const fota_version_t *v)
+{
+    ram_gw_t *g = rg(s);
+
+    assert_true(g->finished);
+    g->booted_new = true;
+    g->boot_version = *v;
+    return 0;
+}
+static int g_valid(agent_gw_t *s)
+{
+    rg(s)->valids++;
+    rg(s)->info.pending_verify = false;
+    rg(s)->info.attempts = 0;
+    return 0;
+}
+static int g_attempt(agent_gw_t *s)
+{
+    rg(s)->info.attempts++;
+    return 0;
+}
+static int g_rollback(agent_gw_t *s)
+{
+    ram_gw_t *g = rg(s);
+
+    g->rollbacks++;
+    g->info.has_rejected = true;
+    g->info.rejected = g->info.running;
+    g->info.running = (fota_version_t){1, 0, 0, 0};
+    g->info.pending_verify = false;
+    return 0;
+}
+static int g_reboot(agent_gw_t *s)
+{
+    rg(s)->reboots++;
+    return 0;
+}
+static const agent_gw_ops_t s_gw_ops = {g_info,   g_begin,    g_write,
+                                        g_finish, g_abort,    g_set_boot,
+                                        g_valid,  g_attempt,  g_rollback,
+                                        g_reboot};
+
+/* Add a "gateway" target (product, version, an image of len bytes made
+ * from seed) to the published manifest; bad_sha publishes a wrong hash. */
+static void publish_gateway(fx_t *f, const char *product, const char *version,
+                            uint32_t len, uint8_t seed, bool bad_sha)
+{
+    obj_t *m = fake_find(&f->http, "fw/manifest.json");
+    static uint8_t img[GW_MAX];
+    char man[3072], hex[65];
+    uint8_t dig[32];
+
+    assert_non_null(m);
+    assert_true(len <= GW_MAX);
+    for (uint32_t i = 0; i < len; i++)
+        img[i] = (uint8_t)(i * 7u + seed);
+    fota_sha256(img, len, dig);
+    if (bad_sha)
+        dig[0] ^= 1;
+    fota_hex_encode(dig, 32, hex);
+    fake_put_obj(&f->http, "fw/gw/gateway.bin", img, len);
+    snprintf(man, sizeof(man),
+             "%.*s,\"gateway\":{\"product\":\"%s\",\"version\":\"%s\","
+             "\"key\":\"fw/gw/gateway.bin\",\"size\":%u,\"sha256\":\"%s\"}}",
+             (int)m->len - 1, (const char *)m->data, product, version, len,
+             hex);
+    fake_put_obj(&f->http, "fw/manifest.json", man, strlen(man));
+}
+
+static void gw_start(fx_t *f, ram_gw_t *g, agent_gateway_t *gw)
+{
+    agent_gateway_cfg_t cfg;
+
+    memset(g, 0, sizeof(*g));
+    g->base.ops = &s_gw_ops;
+    g->max = GW_MAX;
+    g->info.running = (fota_version_t){1, 0, 0, 0};
+    agent_gateway_default_cfg(&cfg);
+    cfg.product = "test-gw";
+    assert_int_equal(agent_gateway_init(gw, &cfg, &g->base, &f->u), 0);
+}
+
+/* STM32 first, then the gateway: one release updates both; the gateway's
+ * bytes arrive whole (a dropped connection resumes at the byte), the new
+ * slot is booted on trial and the agent asks for a restart. */
+static void test_gateway_installed_after_stm32(void **state)
+{
+    fx_t *f = *state;
+    static ram_gw_t g;
+    agent_gateway_t gw;
+    obj_t *o;
+
+    gw_start(f, &g, &gw);
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 25000, 3, false);
+    assert_int_equal(agent_gateway_run_once(&gw), AGENT_OUT_UPDATED);
+    /* The STM32 update ran first and finished (no drop there yet). */
+    assert_int_equal(f->u.rec.phase, AGENT_UPD_IDLE);
+    assert_int_equal(gw.outcome, AGENT_GW_INSTALLED);
+    assert_true(gw.restart);
+    assert_int_equal(g.reboots, 1);
+    assert_true(g.booted_new);
+    assert_int_equal(g.boot_version.major, 2);
+    o = fake_find(&f->http, "fw/gw/gateway.bin");
+    assert_int_equal(g.len, o->len);
+    assert_memory_equal(g.slot, o->data, o->len);
+
+    /* Again, with a connection that drops part-way: resumed, same bytes. */
+    gw_start(f, &g, &gw);
+    f->http.drop_after = 9000;
+    f->http.nranges = 0;
+    assert_true(agent_gateway_run_once(&gw) >= 0);
+    assert_int_equal(gw.outcome, AGENT_GW_INSTALLED);
+    assert_int_equal(gw.resumes, 1);
+    assert_int_equal(f->http.ranges[f->http.nranges - 1], 9000);
+    assert_memory_equal(g.slot, o->data, o->len);
+}
+
+/* What the gateway refuses or postpones: another product, not newer, the
+ * version rolled back before, a hash that does not match, too large, and
+ * an STM32 update that has not settled. */
+static void test_gateway_refusals(void **state)
+{
+    fx_t *f = *state;
+    static ram_gw_t g;
+    agent_gateway_t gw;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "other-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
+    assert_string_equal(gw.why, "gateway target is for another product");
+    assert_int_equal(g.begins, 0);
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "1.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_UP_TO_DATE);
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    g.info.has_rejected = true;
+    g.info.rejected = (fota_version_t){2, 0, 0, 0};
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
+    assert_string_equal(gw.why, "this version was rolled back before");
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, true);
+    gw_start(f, &g, &gw);
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_ERROR);
+    assert_int_equal(gw.last_error, FOTA_ERR_CORRUPT);
+    assert_int_equal(g.aborts, 1);
+    assert_false(g.booted_new);
+    assert_false(gw.restart);
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    g.max = 999;
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_ERROR);
+    assert_int_equal(gw.last_error, FOTA_ERR_NOSPC);
+    assert_false(g.booted_new);
+
+    /* A newer STM32 release whose images cannot be fetched: the gateway
+     * waits for the STM32 to settle. */
+    publish(f, 1, 2, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    f->http.force_image_status = 503;
+    assert_true(agent_gateway_run_once(&gw) < 0);
+    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
+    assert_string_equal(gw.why, "waiting for the STM32 update to settle");
+    assert_int_equal(g.begins, 0);
+}
+
+/* A trial image is marked valid only by a cycle that reached S3 and the
+ * STM32; after max_attempts cycles that did not, the port rolls back. */
+static void test_gateway_trial_proven_or_rolled_back(void **state)
+{
+    fx_t *f = *state;
+    static ram_gw_t g;
+    agent_gateway_t gw;
+
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    g.info.pending_verify = true;
+    g.info.running = (fota_version_t){2, 0, 0, 0};
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_PROVEN);
+    assert_int_equal(g.valids, 1);
+    /* Proven: a 304 cycle after it installs nothing. */
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_UP_TO_DATE);
+    assert_int_equal(g.begins, 0);
+
+    /* S3 answers 403 (the new image signs wrongly, say): never proven. */
+    gw_start(f, &g, &gw);
+    g.info.pending_verify = true;
+    g.info.running = (fota_version_t){2, 0, 0, 0};
+    f->http.force_status = 403;
+    for (unsigned i = 1; i < 3; i++) {
+        assert_true(agent_gateway_run_once(&gw) < 0);
+        assert_int_equal(gw.outcome, AGENT_GW_TRIAL_FAILED);
+        assert_string_equal(gw.why, "S3 not reached");
+        assert_int_equal(g.info.attempts, i);
+        assert_false(gw.restart);
+    }
+    assert_true(agent_gateway_run_once(&gw) < 0);
+    assert_int_equal(gw.outcome, AGENT_GW_ROLLED_BACK);
+    assert_int_equal(g.rollbacks, 1);
+    assert_int_equal(g.valids, 0);
+    assert_true(gw.restart);
+    /* Back on 1.0.0, S3 reachable again: 2.0.0 is not taken again. */
+    f->http.force_status = 0;
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
+    assert_string_equal(gw.why, "this version was rolled back before");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1426,6 +1713,12 @@ int main(void)
             test_pending_trial_settles_before_decide, setup, teardown),
         cmocka_unit_test_setup_teardown(test_observe_without_resets, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_installed_after_stm32,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_refusals, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_gateway_trial_proven_or_rolled_back, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,8 @@ static void publish_usage(FILE *f)
         "[--allow-downgrade]\n"
         "                            [--manifest-key SEED [--expires-in S]]\n"
         "                            [--phases P@T,... [--spread S]]\n"
-        "                            [--json]\n"
+        "                            [--gateway-image FILE --gateway-version V\n"
+        "                             --gateway-product P] [--json]\n"
         "\n"
         "Verify a release pair (slot-a linked for slot A, slot-b for slot B, "
         "same\n"
@@ -39,6 +40,7 @@ static void publish_usage(FILE *f)
         "upload\n"
         "  <prefix>/<version>/slot-a.img\n"
         "  <prefix>/<version>/slot-b.img\n"
+        "  <prefix>/<version>/gateway-<V>.bin   (with --gateway-image)\n"
         "  <prefix>/manifest.json          (last, so devices never see a "
         "manifest\n"
         "                                   that names missing objects)\n"
@@ -77,6 +79,16 @@ static void publish_usage(FILE *f)
         "      --spread S        devices start H(device id) mod S seconds "
         "after their\n"
         "                        phase opens (bounds the request rate)\n"
+        "      --gateway-image FILE  the gateway's own firmware, published as "
+        "the\n"
+        "                        manifest's \"gateway\" target: gateways of "
+        "product P\n"
+        "                        running an older version install it after "
+        "the\n"
+        "                        STM32 update (docs/agent.md)\n"
+        "      --gateway-version V  its version (major.minor.patch[+build])\n"
+        "      --gateway-product P  the gateway product it is for, e.g. "
+        "esp32-gateway\n"
         "      --allow-downgrade publish a version older than the one the "
         "current\n"
         "                        manifest names (refused otherwise)\n"
@@ -127,7 +139,7 @@ static void print_publish_json(const char *endpoint, const char *bucket,
                                const char *prefix,
                                const tool_release_info_t *info,
                                unsigned rollout, const char *published_at,
-                               const uploaded_t up[3])
+                               const uploaded_t *up, int n_up)
 {
     tool_json_t j;
 
@@ -143,7 +155,7 @@ static void print_publish_json(const char *endpoint, const char *bucket,
     tool_json_uint(&j, "rollout_percent", rollout);
     tool_json_str(&j, "published_at", published_at);
     tool_json_begin_arr(&j, "uploaded");
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < n_up; i++) {
         tool_json_begin_obj(&j, NULL);
         tool_json_str(&j, "name", up[i].name);
         tool_json_str(&j, "key", up[i].key);
@@ -275,6 +287,9 @@ static int cmd_publish(int argc, char **argv)
     uint8_t mseed[FOTA_ED25519_SEED_SIZE];
     uint32_t expires_in = 30u * 86400u;
     tool_manifest_sign_t sign = {0};
+    const char *gw_path = NULL, *gw_version = NULL, *gw_product = NULL;
+    tool_release_gateway_t gw = {0};
+    uint8_t *gw_img = NULL;
     const tool_opt_t opts[] = {
         {"endpoint", 0, &endpoint, NULL},
         {"bucket", 0, &bucket, NULL},
@@ -290,6 +305,9 @@ static int cmd_publish(int argc, char **argv)
         {"region", 0, &region, NULL},
         {"json", 'j', NULL, &json},
         {"require-signature", 0, &pub_path, NULL},
+        {"gateway-image", 0, &gw_path, NULL},
+        {"gateway-version", 0, &gw_version, NULL},
+        {"gateway-product", 0, &gw_product, NULL},
     };
     const char *pos[1];
     size_t npos;
@@ -302,8 +320,12 @@ static int cmd_publish(int argc, char **argv)
     tool_release_info_t info;
     tool_s3_t s3;
     tool_s3_result_t res;
-    uploaded_t up[3];
-    bool curl_up = false, unchanged[2] = {false, false};
+    /* Uploaded in this order: slot-a, slot-b, the gateway image when
+     * there is one, the manifest last. */
+    uploaded_t up[4];
+    const uint8_t *body[4];
+    int n_up = 3, mi = 2;
+    bool curl_up = false, unchanged[4] = {false, false, false, false};
     int ret = TOOL_EXIT_USAGE;
 
     if (tool_parse_args("fota release publish", argc, argv, opts,
@@ -363,6 +385,12 @@ static int cmd_publish(int argc, char **argv)
     }
     if (sign.has_rollout)
         rollout = sign.percent[sign.n_phases - 1];
+    if ((gw_path != NULL || gw_version != NULL || gw_product != NULL) &&
+        (gw_path == NULL || gw_version == NULL || gw_product == NULL)) {
+        fprintf(stderr, "fota release publish: --gateway-image, "
+                        "--gateway-version and --gateway-product go together\n");
+        goto out;
+    }
 
     /* Everything is checked before the first byte goes out: images, the
      * manifest, the credentials. */
@@ -394,6 +422,16 @@ static int cmd_publish(int argc, char **argv)
     for (int s = 0; s < 2; s++)
         if (tool_read_file(path[s], &img[s], &len[s]) != 0)
             goto out;
+    if (gw_path != NULL) {
+        if (tool_read_file(gw_path, &gw_img, &gw.size) != 0)
+            goto out;
+        gw.product = gw_product;
+        gw.version_str = gw_version;
+        fota_sha256(gw_img, gw.size, gw.sha256);
+        sign.gateway = &gw;
+        n_up = 4;
+        mi = 3;
+    }
     if (tool_release_check_pair((const uint8_t *const *)img, len, &info, err,
                                 sizeof err) != 0) {
         fprintf(stderr, "fota release publish: refused: %s\n", err);
@@ -465,38 +503,50 @@ static int cmd_publish(int argc, char **argv)
         up[s].size = len[s];
         fota_hex_encode(info.sha256[s], FOTA_SHA256_SIZE, up[s].sha256);
     }
-    up[2].name = "manifest";
-    tool_release_manifest_key(prefix, up[2].key, sizeof up[2].key);
-    up[2].size = manifest_len;
+    if (sign.gateway != NULL) {
+        up[2].name = "gateway";
+        tool_release_gateway_key(prefix, info.version_str, gw_version,
+                                 up[2].key, sizeof up[2].key);
+        up[2].size = gw.size;
+        fota_hex_encode(gw.sha256, FOTA_SHA256_SIZE, up[2].sha256);
+        body[2] = gw_img;
+    }
+    up[mi].name = "manifest";
+    tool_release_manifest_key(prefix, up[mi].key, sizeof up[mi].key);
+    up[mi].size = manifest_len;
     {
         uint8_t d[FOTA_SHA256_SIZE];
         fota_sha256((const uint8_t *)manifest, manifest_len, d);
-        fota_hex_encode(d, FOTA_SHA256_SIZE, up[2].sha256);
+        fota_hex_encode(d, FOTA_SHA256_SIZE, up[mi].sha256);
     }
+    body[0] = img[0];
+    body[1] = img[1];
+    body[mi] = (const uint8_t *)manifest;
 
     /* A version's images are never replaced: a device half-way through
      * downloading one would otherwise mix two builds (its If-Match stops
      * it, but only after the wasted transfer). The same bytes again are
      * fine: that is how a rollout percentage is changed. */
-    for (int s = 0; s < 2; s++) {
-        if (check_existing(&s3, &up[s], img[s], len[s], &unchanged[s]) != 0)
+    for (int i = 0; i < mi; i++) {
+        if (check_existing(&s3, &up[i], body[i], up[i].size, &unchanged[i]) !=
+            0)
             goto out;
     }
     /* Images first, the manifest last: a failure part-way leaves at most
      * unreferenced objects, never a manifest naming missing ones. */
-    for (int i = 0; i < 3; i++) {
-        const uint8_t *body = i < 2 ? img[i] : (const uint8_t *)manifest;
+    for (int i = 0; i < n_up; i++) {
         const char *type =
-            i < 2 ? "application/octet-stream" : "application/json";
+            i < mi ? "application/octet-stream" : "application/json";
 
-        if (i < 2 && unchanged[i]) {
+        if (i < mi && unchanged[i]) {
             if (!json)
                 printf("unchanged %-7s %s (%zu bytes) ETag %s\n", up[i].name,
                        up[i].key, up[i].size,
                        up[i].etag[0] ? up[i].etag : "(none)");
             continue;
         }
-        if (tool_s3_put(&s3, up[i].key, body, up[i].size, type, &res) != 0) {
+        if (tool_s3_put(&s3, up[i].key, body[i], up[i].size, type, &res) !=
+            0) {
             fprintf(stderr, "fota release publish: upload of %s failed: %s\n",
                     up[i].name, res.message);
             if (i > 0)
@@ -512,18 +562,19 @@ static int cmd_publish(int argc, char **argv)
     }
     if (json) {
         print_publish_json(s3.endpoint, bucket, prefix, &info, rollout,
-                           published_at, up);
+                           published_at, up, n_up);
     } else {
         printf("published %s %s (security counter %lu, rollout %lu%%) to "
                "%s/%s/%s\n",
                info.product, info.version_str, (unsigned long)info.sec_counter,
-               (unsigned long)rollout, s3.endpoint, bucket, up[2].key);
+               (unsigned long)rollout, s3.endpoint, bucket, up[mi].key);
     }
     ret = TOOL_EXIT_OK;
 out:
     if (curl_up)
         curl_global_cleanup();
     free(manifest);
+    free(gw_img);
     free(img[0]);
     free(img[1]);
     return ret;

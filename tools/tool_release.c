@@ -156,6 +156,14 @@ int tool_release_image_key(const char *prefix, const char *version_str,
     return n < 0 || (size_t)n >= out_len ? FOTA_ERR_NOMEM : 0;
 }
 
+int tool_release_gateway_key(const char *prefix, const char *version_str,
+                             const char *gw_version, char *out, size_t out_len)
+{
+    int n = snprintf(out, out_len, "%s/%s/gateway-%s.bin", prefix,
+                     version_str, gw_version);
+    return n < 0 || (size_t)n >= out_len ? FOTA_ERR_NOMEM : 0;
+}
+
 int tool_release_manifest_key(const char *prefix, char *out, size_t out_len)
 {
     int n = snprintf(out, out_len, "%s/manifest.json", prefix);
@@ -175,8 +183,9 @@ void tool_release_utc_now(char *out, size_t out_len)
 static int check_manifest(const char *text, size_t len,
                           const tool_release_info_t *info,
                           const char keys[2][AGENT_MANIFEST_KEY_SIZE],
-                          unsigned rollout, const tool_manifest_sign_t *sign,
-                          char *err, size_t err_len)
+                          const char *gw_key, unsigned rollout,
+                          const tool_manifest_sign_t *sign, char *err,
+                          size_t err_len)
 {
     /* uint64_t elements: the arena must be aligned like any object. */
     static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
@@ -209,6 +218,25 @@ static int check_manifest(const char *text, size_t len,
         m.rollout_percent != rollout) {
         snprintf(err, err_len,
                  "the manifest reads back with different release fields");
+        return FOTA_ERR_CORRUPT;
+    }
+    if (sign != NULL && sign->gateway != NULL) {
+        const tool_release_gateway_t *gw = sign->gateway;
+
+        if (!m.has_gateway || strcmp(m.gateway.product, gw->product) != 0 ||
+            strcmp(m.gateway.version_str, gw->version_str) != 0 ||
+            strcmp(m.gateway.image.key, gw_key) != 0 ||
+            m.gateway.image.size != gw->size ||
+            memcmp(m.gateway.image.sha256, gw->sha256, FOTA_SHA256_SIZE) !=
+                0) {
+            snprintf(err, err_len,
+                     "the manifest reads back with different gateway fields: "
+                     "%s",
+                     m.error);
+            return FOTA_ERR_CORRUPT;
+        }
+    } else if (m.has_gateway) {
+        snprintf(err, err_len, "the manifest reads back with a gateway target");
         return FOTA_ERR_CORRUPT;
     }
     for (int s = 0; s < 2; s++) {
@@ -262,7 +290,8 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                           const tool_manifest_sign_t *sign, char **text,
                           size_t *len, char *err, size_t err_len)
 {
-    char keys[2][AGENT_MANIFEST_KEY_SIZE];
+    char keys[2][AGENT_MANIFEST_KEY_SIZE], gw_key[AGENT_MANIFEST_KEY_SIZE];
+    const tool_release_gateway_t *gw = sign != NULL ? sign->gateway : NULL;
     char hex[2 * FOTA_SHA256_SIZE + 1];
     char *buf = NULL;
     size_t blen = 0;
@@ -290,6 +319,44 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                      prefix, AGENT_MANIFEST_KEY_SIZE - 1);
             return FOTA_ERR_INVAL;
         }
+    }
+    if (gw != NULL) {
+        fota_version_t v;
+        size_t n = gw->product ? strlen(gw->product) : 0;
+
+        for (size_t i = 0; i < n; i++)
+            if (gw->product[i] < 0x20 || gw->product[i] > 0x7e)
+                n = 0;
+        if (n == 0 || n >= AGENT_MANIFEST_GW_PRODUCT_SIZE) {
+            snprintf(err, err_len,
+                     "gateway product must be 1..%d printable characters",
+                     AGENT_MANIFEST_GW_PRODUCT_SIZE - 1);
+            return FOTA_ERR_INVAL;
+        }
+        if (gw->version_str == NULL ||
+            strlen(gw->version_str) >= AGENT_MANIFEST_VERSION_SIZE ||
+            agent_manifest_parse_version(gw->version_str, &v) != 0) {
+            snprintf(err, err_len,
+                     "gateway version '%s' is not major.minor.patch[+build]",
+                     gw->version_str ? gw->version_str : "");
+            return FOTA_ERR_INVAL;
+        }
+        if (gw->size == 0 || gw->size > UINT32_MAX) {
+            snprintf(err, err_len, "gateway image size %zu cannot be published",
+                     gw->size);
+            return FOTA_ERR_INVAL;
+        }
+        if (tool_release_gateway_key(prefix, info->version_str,
+                                     gw->version_str, gw_key,
+                                     sizeof gw_key) != 0) {
+            snprintf(err, err_len,
+                     "the gateway image key would exceed the manifest's %d "
+                     "characters",
+                     AGENT_MANIFEST_KEY_SIZE - 1);
+            return FOTA_ERR_INVAL;
+        }
+    } else {
+        gw_key[0] = '\0';
     }
 
     /* The tool's JSON writer, into memory: the same escaping as --json. */
@@ -334,6 +401,16 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         tool_json_end_obj(&j);
     }
     tool_json_end_obj(&j);
+    if (gw != NULL) {
+        tool_json_begin_obj(&j, "gateway");
+        tool_json_str(&j, "product", gw->product);
+        tool_json_str(&j, "version", gw->version_str);
+        tool_json_str(&j, "key", gw_key);
+        tool_json_uint(&j, "size", gw->size);
+        fota_hex_encode(gw->sha256, FOTA_SHA256_SIZE, hex);
+        tool_json_str(&j, "sha256", hex);
+        tool_json_end_obj(&j);
+    }
     tool_json_end_obj(&j);
     if (fclose(f) != 0 || buf == NULL) {
         free(buf);
@@ -352,7 +429,7 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
         return FOTA_ERR_NOMEM;
     }
     rc = check_manifest(buf, blen, info,
-                        (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys,
+                        (const char(*)[AGENT_MANIFEST_KEY_SIZE])keys, gw_key,
                         rollout_percent, sign, err, err_len);
     if (rc != 0) {
         free(buf);

@@ -60,6 +60,21 @@ int tool_release_manifest_key(const char *prefix, char *out, size_t out_len);
  * produced. On success *text is malloc'd (free() it, NUL-terminated) and
  * *len set. Returns 0, or a FOTA_ERR_* code with the reason in err.
  */
+/* The gateway's own image, published beside the STM32 slots (the
+ * manifest's "gateway" member, docs/cloud.md). Strings are borrowed. */
+typedef struct tool_release_gateway {
+    const char *product;     /* gateway product id, 1..31 printable chars */
+    const char *version_str; /* major.minor.patch[+build] */
+    size_t size;             /* image file size (> 0) */
+    uint8_t sha256[FOTA_SHA256_SIZE];
+} tool_release_gateway_t;
+
+/* Object key of the gateway image:
+ * "<prefix>/<version>/gateway-<gateway version>.bin". */
+int tool_release_gateway_key(const char *prefix, const char *version_str,
+                             const char *gw_version, char *out,
+                             size_t out_len);
+
 /* How a manifest is signed (docs/security.md): the release-manifest key,
  * the sequence and the expiry it carries. */
 typedef struct tool_manifest_sign {
@@ -74,6 +89,9 @@ typedef struct tool_manifest_sign {
     unsigned n_phases;
     uint8_t percent[4];
     uint64_t start[4];
+    /* The "gateway" member, or NULL (despite the struct's name: what the
+     * manifest carries besides the STM32 pair). */
+    const tool_release_gateway_t *gateway;
 } tool_manifest_sign_t;
 
 /* sign may be NULL (an unsigned manifest, as before signing existed). */

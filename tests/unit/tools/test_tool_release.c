@@ -472,6 +472,73 @@ static void test_publish_and_read_back(void **state)
     free(img[1]);
 }
 
+/* --gateway-image: the gateway's own image is uploaded before the manifest
+ * and named by its "gateway" member; incomplete or bad options upload
+ * nothing. */
+static void test_publish_gateway_target(void **state)
+{
+    static uint64_t arena[AGENT_MANIFEST_ARENA_SIZE / sizeof(uint64_t)];
+    static const uint8_t gwbin[] = "gateway firmware 2.1.0 for the test";
+    char a[128], b[128], g[128];
+    uint8_t h[FOTA_SHA256_SIZE];
+    buf_t man, obj;
+    agent_manifest_t m;
+    FILE *f;
+
+    (void)state;
+    make_bucket("rel-gw");
+    make_image("a.img", 0, VERSION, "3", 3000, 1);
+    make_image("b.img", 1, VERSION, "3", 3100, 2);
+    path(a, sizeof a, "a.img");
+    path(b, sizeof b, "b.img");
+    path(g, sizeof g, "gw.bin");
+    f = fopen(g, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(gwbin, 1, sizeof gwbin, f), sizeof gwbin);
+    fclose(f);
+
+    /* All three options or none. */
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-gw", a, b, "--gateway-image", g,
+                             "--gateway-version", "2.1.0", NULL),
+                     2);
+    assert_non_null(strstr(s_err, "go together"));
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-gw", a, b, "--gateway-image", g,
+                             "--gateway-version", "2.1", "--gateway-product",
+                             "linux-gateway", NULL),
+                     1);
+    assert_non_null(strstr(s_err, "gateway version '2.1'"));
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-gw", a, b, "--gateway-image", g,
+                             "--gateway-version", "2.1.0", "--gateway-product",
+                             "a-gateway-product-name-of-32-chr", NULL),
+                     1);
+    assert_non_null(strstr(s_err, "gateway product must be 1..31"));
+    assert_int_equal(count_keys("rel-gw"), 0);
+
+    assert_int_equal(PUBLISH(CREDS_OK, "rel-gw", a, b, "--gateway-image", g,
+                             "--gateway-version", "2.1.0", "--gateway-product",
+                             "linux-gateway", NULL),
+                     0);
+    assert_int_equal(count_keys("rel-gw"), 4);
+    assert_non_null(strstr(s_out, "uploaded gateway"));
+    get_object("rel-gw", PREFIX "/manifest.json", &man);
+    assert_int_equal(agent_manifest_parse((const char *)man.data, man.len,
+                                          arena, sizeof arena, &m),
+                     0);
+    assert_true(m.has_gateway);
+    assert_string_equal(m.gateway.product, "linux-gateway");
+    assert_string_equal(m.gateway.version_str, "2.1.0");
+    assert_string_equal(m.gateway.image.key,
+                        PREFIX "/" VERSION "/gateway-2.1.0.bin");
+    assert_int_equal(m.gateway.image.size, sizeof gwbin);
+    fota_sha256(gwbin, sizeof gwbin, h);
+    assert_memory_equal(m.gateway.image.sha256, h, sizeof h);
+    get_object("rel-gw", m.gateway.image.key, &obj);
+    assert_int_equal(obj.len, sizeof gwbin);
+    assert_memory_equal(obj.data, gwbin, sizeof gwbin);
+    free(obj.data);
+    free(man.data);
+}
+
 static void test_republish_and_conflict(void **state)
 {
     char a[128], b[128], b2[128];
@@ -895,6 +962,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_publish_and_read_back),
+        cmocka_unit_test(test_publish_gateway_target),
         cmocka_unit_test(test_republish_and_conflict),
         cmocka_unit_test(test_mismatched_pairs_refused),
         cmocka_unit_test(test_credentials_and_server_errors),

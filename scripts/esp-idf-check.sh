@@ -94,6 +94,8 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
     lwip/port/include lwip/port/freertos/include lwip/port/esp32xx/include lwip/port/esp32/include \
     lwip/lwip/src/include/compat/posix json/cJSON esp_pm/include esp_phy/include \
     esp_coex/include esp_mm/include esp_security/include esp_blockdev/include \
+    app_update/include esp_app_format/include bootloader_support/include \
+    esp_bootloader_format/include \
     esp_libc/platform_include; do
     [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
   done

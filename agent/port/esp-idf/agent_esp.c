@@ -36,6 +36,7 @@ void agent_esp_default_cfg(agent_esp_cfg_t *c)
     c->spi_hz = 8000000;
     c->staging_label = "fota_stage";
     c->nvs_namespace = "fota";
+    c->gateway_attempts = 3;
 }
 
 int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
@@ -168,6 +169,23 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         ESP_LOGE(TAG, "agent init failed: %d", rc);
         return rc;
     }
+    if (set(c->gateway_product)) {
+        agent_gateway_cfg_t gcfg;
+
+        agent_gateway_default_cfg(&gcfg);
+        gcfg.product = c->gateway_product;
+        if (c->gateway_attempts)
+            gcfg.max_attempts = c->gateway_attempts;
+        rc = agent_esp_ota_open(&a->ota);
+        if (rc == 0)
+            rc = agent_gateway_init(&a->gateway, &gcfg, &a->ota.base,
+                                    &a->update);
+        if (rc < 0) {
+            ESP_LOGE(TAG, "gateway self-update setup failed: %d", rc);
+            return rc;
+        }
+        a->gateway_on = true;
+    }
     ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI%d %lu Hz, signatures %s",
              a->device_id, a->base_url, c->prefix, c->spi_host,
              (unsigned long)c->spi_hz,
@@ -180,8 +198,15 @@ void agent_esp_task(void *arg)
     agent_esp_t *a = arg;
 
     for (;;) {
-        int rc = agent_update_run_once(&a->update);
+        int rc = a->gateway_on ? agent_gateway_run_once(&a->gateway)
+                               : agent_update_run_once(&a->update);
         uint32_t delay_ms = agent_update_next_delay_ms(&a->update);
+
+        if (a->gateway_on && a->gateway.outcome != AGENT_GW_NONE)
+            ESP_LOGI(TAG, "gateway: %s%s%s",
+                     agent_gateway_outcome_name(a->gateway.outcome),
+                     a->gateway.why ? ": " : "",
+                     a->gateway.why ? a->gateway.why : "");
 
         if (rc < 0)
             ESP_LOGW(TAG, "cycle failed: %s (%d); next try in %lu s",

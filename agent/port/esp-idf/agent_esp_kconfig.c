@@ -46,6 +46,8 @@ int agent_esp_start(agent_esp_t *a)
     c.spi_hz = FOTA_ESP_SPI_HZ;
     c.staging_label = FOTA_ESP_STAGING_LABEL;
     c.nvs_namespace = FOTA_ESP_NVS_NAMESPACE;
+    c.gateway_product = FOTA_ESP_GATEWAY_PRODUCT;
+    c.gateway_attempts = FOTA_ESP_GATEWAY_ATTEMPTS;
     if (FOTA_ESP_SIGV4) {
         /* The key comes from NVS, never from the image. */
         rc = agent_esp_creds_load(&a->creds, FOTA_ESP_CRED_NAMESPACE, true);

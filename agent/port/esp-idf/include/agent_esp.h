@@ -20,6 +20,10 @@
  *   log      ESP_LOG
  *   http     esp_http_client (open / fetch_headers / read), TLS checked
  *            against the ESP-IDF certificate bundle
+ *   ota      the gateway's own images (agent_gateway.h) on ota_0/ota_1 and
+ *            otadata: esp_ota_begin/write/end, esp_ota_set_boot_partition,
+ *            esp_ota_mark_app_valid_cancel_rollback, the bootloader's
+ *            rollback (CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE)
  *   storage  a data partition for the staged image, NVS for the two copies
  *            of the progress record (a copy of the wrong size is erased
  *            and forgotten), NVS strings for the credentials
@@ -46,9 +50,11 @@
 #include "agent_storage.h"
 #include "agent_update.h"
 #include "agent_esp_logic.h"
+#include "agent_gateway.h"
 #include "fota/fota_ed25519.h"
 #include "driver/spi_master.h"
 #include "esp_http_client.h"
+#include "esp_ota_ops.h"
 #include "esp_partition.h"
 #include "nvs.h"
 
@@ -156,6 +162,20 @@ typedef struct agent_esp_storage {
 int agent_esp_storage_open(agent_esp_storage_t *st, const char *label,
                            const char *nvs_namespace);
 
+/* ---- the gateway's own OTA slots ---- */
+
+typedef struct agent_esp_ota {
+    agent_gw_t base;
+    const esp_partition_t *part; /* being written */
+    esp_ota_handle_t handle;
+    bool open;
+    uint32_t attempts; /* trial cycles of this boot that proved nothing */
+} agent_esp_ota_t;
+
+/* Check that the partition table has the two OTA app slots. Returns 0 or
+ * FOTA_ERR_NOSPC (logged). */
+int agent_esp_ota_open(agent_esp_ota_t *o);
+
 /* ---- credentials (NVS strings, never in the image) ---- */
 
 typedef struct agent_esp_creds {
@@ -193,11 +213,17 @@ typedef struct agent_esp_cfg {
     uint32_t spi_hz;
     const char *staging_label; /* data partition for the staged image */
     const char *nvs_namespace; /* progress record */
+    /* The gateway updates itself when set: the manifest's gateway target
+     * for this product is installed into the other OTA slot. NULL or "":
+     * the ESP32 firmware is left alone. */
+    const char *gateway_product;
+    uint32_t gateway_attempts; /* trial cycles before a rollback (>= 1) */
 } agent_esp_cfg_t;
 
 /* Defaults: VSPI at its IO_MUX pins, CS 5, NRST 4, no BOOT0, 8 MHz,
  * partition "fota_stage", NVS namespace "fota", product FOTA_PRODUCT_ID,
- * 300 s polls, anonymous. endpoint/bucket/prefix are left NULL. */
+ * 300 s polls, anonymous, no gateway self-update (3 trial cycles when it
+ * is on). endpoint/bucket/prefix are left NULL. */
 void agent_esp_default_cfg(agent_esp_cfg_t *c);
 
 typedef struct agent_esp {
@@ -210,6 +236,9 @@ typedef struct agent_esp {
     agent_esp_storage_t storage;
     agent_proto_t proto;
     agent_update_t update;
+    agent_esp_ota_t ota;
+    agent_gateway_t gateway;
+    bool gateway_on; /* cfg.gateway_product was set */
     char device_id[AGENT_UPDATE_ID_SIZE];
     char base_url[AGENT_UPDATE_URL_SIZE];
     /* Decoded sign_pubkey_hex; the core's cfg points here, so it lives as

@@ -16,6 +16,12 @@
 static FotaAgentConfig cfg;
 static FotaAgentCredentials creds;
 
+// The gateway updates itself too (cfg.gateway_product below): a new
+// sketch image boots on trial, and the agent marks it valid only after it
+// reached S3 and the STM32. arduino-esp32 would mark every image valid at
+// start unless this says the sketch verifies it later.
+extern "C" bool verifyRollbackLater() { return true; }
+
 void setup()
 {
   fota_agent_default_config(&cfg);
@@ -39,6 +45,11 @@ void setup()
   cfg.prefix = "fw/stm32f407";
   cfg.region = "eu-west-1";
   cfg.poll_interval_s = 300;
+  // The release's "gateway" target for this product is installed into the
+  // other OTA slot; the sketch's version is its app description's
+  // (PROJECT_VER: build with -DPROJECT_VER="x.y.z" or the board's
+  // default, 0.0.0 when it does not parse).
+  cfg.gateway_product = "esp32-gateway";
   // The sketch uses no SPI itself; if it did (the global SPI is VSPI):
   // fota_agent_use_hspi(&cfg);
   if (fota_agent_begin(&cfg) != 0)

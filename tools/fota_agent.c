@@ -556,9 +556,9 @@ static int cmd_run_args(int argc, char **argv)
     if (gw_product &&
         (!*gw_product || strlen(gw_product) >= AGENT_MANIFEST_GW_PRODUCT_SIZE ||
          agent_manifest_parse_version(gw_version, &gw_factory) < 0 ||
-         (gw_attempts_s && (tool_parse_u32(gw_attempts_s, &gw_cfg.max_attempts) <
-                                0 ||
-                            gw_cfg.max_attempts == 0)))) {
+         (gw_attempts_s &&
+          (tool_parse_u32(gw_attempts_s, &gw_cfg.max_attempts) < 0 ||
+           gw_cfg.max_attempts == 0)))) {
         fprintf(stderr,
                 "fota agent: bad gateway options: --gateway-product 1..%d "
                 "characters, --gateway-version major.minor.patch[+build], "

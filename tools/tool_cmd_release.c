@@ -31,7 +31,8 @@ static void publish_usage(FILE *f)
         "[--allow-downgrade]\n"
         "                            [--manifest-key SEED [--expires-in S]]\n"
         "                            [--phases P@T,... [--spread S]]\n"
-        "                            [--gateway-image FILE --gateway-version V\n"
+        "                            [--gateway-image FILE --gateway-version "
+        "V\n"
         "                             --gateway-product P] [--json]\n"
         "\n"
         "Verify a release pair (slot-a linked for slot A, slot-b for slot B, "
@@ -387,8 +388,9 @@ static int cmd_publish(int argc, char **argv)
         rollout = sign.percent[sign.n_phases - 1];
     if ((gw_path != NULL || gw_version != NULL || gw_product != NULL) &&
         (gw_path == NULL || gw_version == NULL || gw_product == NULL)) {
-        fprintf(stderr, "fota release publish: --gateway-image, "
-                        "--gateway-version and --gateway-product go together\n");
+        fprintf(stderr,
+                "fota release publish: --gateway-image, "
+                "--gateway-version and --gateway-product go together\n");
         goto out;
     }
 
@@ -545,8 +547,7 @@ static int cmd_publish(int argc, char **argv)
                        up[i].etag[0] ? up[i].etag : "(none)");
             continue;
         }
-        if (tool_s3_put(&s3, up[i].key, body[i], up[i].size, type, &res) !=
-            0) {
+        if (tool_s3_put(&s3, up[i].key, body[i], up[i].size, type, &res) != 0) {
             fprintf(stderr, "fota release publish: upload of %s failed: %s\n",
                     up[i].name, res.message);
             if (i > 0)

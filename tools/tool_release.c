@@ -159,8 +159,8 @@ int tool_release_image_key(const char *prefix, const char *version_str,
 int tool_release_gateway_key(const char *prefix, const char *version_str,
                              const char *gw_version, char *out, size_t out_len)
 {
-    int n = snprintf(out, out_len, "%s/%s/gateway-%s.bin", prefix,
-                     version_str, gw_version);
+    int n = snprintf(out, out_len, "%s/%s/gateway-%s.bin", prefix, version_str,
+                     gw_version);
     return n < 0 || (size_t)n >= out_len ? FOTA_ERR_NOMEM : 0;
 }
 
@@ -227,8 +227,7 @@ static int check_manifest(const char *text, size_t len,
             strcmp(m.gateway.version_str, gw->version_str) != 0 ||
             strcmp(m.gateway.image.key, gw_key) != 0 ||
             m.gateway.image.size != gw->size ||
-            memcmp(m.gateway.image.sha256, gw->sha256, FOTA_SHA256_SIZE) !=
-                0) {
+            memcmp(m.gateway.image.sha256, gw->sha256, FOTA_SHA256_SIZE) != 0) {
             snprintf(err, err_len,
                      "the manifest reads back with different gateway fields: "
                      "%s",
@@ -346,9 +345,8 @@ int tool_release_manifest(const tool_release_info_t *info, const char *prefix,
                      gw->size);
             return FOTA_ERR_INVAL;
         }
-        if (tool_release_gateway_key(prefix, info->version_str,
-                                     gw->version_str, gw_key,
-                                     sizeof gw_key) != 0) {
+        if (tool_release_gateway_key(prefix, info->version_str, gw->version_str,
+                                     gw_key, sizeof gw_key) != 0) {
             snprintf(err, err_len,
                      "the gateway image key would exceed the manifest's %d "
                      "characters",

@@ -72,8 +72,7 @@ typedef struct tool_release_gateway {
 /* Object key of the gateway image:
  * "<prefix>/<version>/gateway-<gateway version>.bin". */
 int tool_release_gateway_key(const char *prefix, const char *version_str,
-                             const char *gw_version, char *out,
-                             size_t out_len);
+                             const char *gw_version, char *out, size_t out_len);
 
 /* How a manifest is signed (docs/security.md): the release-manifest key,
  * the sequence and the expiry it carries. */

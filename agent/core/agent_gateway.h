@@ -43,10 +43,10 @@
 
 /* What the port knows about the gateway's own images. */
 typedef struct agent_gw_info {
-    fota_version_t running; /* version of the image that runs now */
-    bool pending_verify;    /* it runs on trial, not marked valid yet */
-    uint32_t attempts;      /* trial cycles that did not prove it */
-    bool has_rejected;      /* an image was rolled back ... */
+    fota_version_t running;  /* version of the image that runs now */
+    bool pending_verify;     /* it runs on trial, not marked valid yet */
+    uint32_t attempts;       /* trial cycles that did not prove it */
+    bool has_rejected;       /* an image was rolled back ... */
     fota_version_t rejected; /* ... this version */
 } agent_gw_info_t;
 
@@ -88,12 +88,12 @@ typedef struct agent_gw {
 
 /* What the gateway side of the last cycle did (agent_gateway_t.outcome). */
 enum agent_gw_outcome {
-    AGENT_GW_NONE = 0,       /* nothing to do (no gateway target) */
-    AGENT_GW_UP_TO_DATE = 1, /* the target is not newer than the running */
-    AGENT_GW_SKIPPED = 2,    /* another product, rejected, rollout, STM32
+    AGENT_GW_NONE = 0,         /* nothing to do (no gateway target) */
+    AGENT_GW_UP_TO_DATE = 1,   /* the target is not newer than the running */
+    AGENT_GW_SKIPPED = 2,      /* another product, rejected, rollout, STM32
                                  not settled: see agent_gateway_t.why */
-    AGENT_GW_INSTALLED = 3,  /* new image in the other slot, restarting */
-    AGENT_GW_PROVEN = 4,     /* the trial image reached S3 and the STM32:
+    AGENT_GW_INSTALLED = 3,    /* new image in the other slot, restarting */
+    AGENT_GW_PROVEN = 4,       /* the trial image reached S3 and the STM32:
                                  marked valid */
     AGENT_GW_TRIAL_FAILED = 5, /* a trial cycle did not prove it (counted) */
     AGENT_GW_ROLLED_BACK = 6,  /* max_attempts reached: previous image */

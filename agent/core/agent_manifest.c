@@ -230,8 +230,8 @@ static int get_object(agent_manifest_t *m, const cJSON *obj, const char *path,
 
 /* The members every downloadable artifact has: "key", "size", "sha256"
  * (an STM32 slot image, the gateway's own image). */
-static int parse_artifact(agent_manifest_t *m, const cJSON *s,
-                          const char *path, agent_manifest_slot_t *out)
+static int parse_artifact(agent_manifest_t *m, const cJSON *s, const char *path,
+                          agent_manifest_slot_t *out)
 {
     const cJSON *h;
     int rc = get_str(m, s, path, "key", out->key, sizeof out->key);

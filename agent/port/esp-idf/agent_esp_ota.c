@@ -48,8 +48,10 @@ static void desc_version(const esp_app_desc_t *d, fota_version_t *v)
     memcpy(s, d->version, sizeof d->version);
     s[sizeof d->version] = '\0';
     if (agent_manifest_parse_version(s, v) < 0) {
-        ESP_LOGW(TAG, "app version \"%s\" is not major.minor.patch[+build]: "
-                      "taken as 0.0.0", s);
+        ESP_LOGW(TAG,
+                 "app version \"%s\" is not major.minor.patch[+build]: "
+                 "taken as 0.0.0",
+                 s);
         memset(v, 0, sizeof *v);
     }
 }

@@ -81,8 +81,8 @@ static int rec_save(agent_gw_file_t *g)
             GW_RECORD_MAGIC "\nactive %c\nversion-a %s\nversion-b %s\n"
                             "pending %d\nattempts %lu\nstarts %lu\n"
                             "rejected %s\n",
-            "ab"[g->active], v[0], v[1], g->pending ? 1 : 0,
-            (unsigned long)g->attempts, (unsigned long)g->starts, rej);
+            "ab"[g->active], v[0], v[1], g -> pending ? 1 : 0,
+            (unsigned long)g -> attempts, (unsigned long)g -> starts, rej);
     if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
         rc = FOTA_ERR_PLATFORM(errno);
         fclose(f);
@@ -322,13 +322,13 @@ static int gf_reboot(agent_gw_t *self)
 }
 
 static const agent_gw_ops_t s_ops = {
-    gf_info,      gf_begin,    gf_write,       gf_finish,   gf_abort,
-    gf_set_boot,  gf_mark_valid, gf_note_attempt, gf_rollback, gf_reboot,
+    gf_info,     gf_begin,      gf_write,        gf_finish,   gf_abort,
+    gf_set_boot, gf_mark_valid, gf_note_attempt, gf_rollback, gf_reboot,
 };
 
 int agent_gw_file_open(agent_gw_file_t *g, const char *dir,
-                       const fota_version_t *factory_version,
-                       uint32_t max_size, uint32_t max_attempts)
+                       const fota_version_t *factory_version, uint32_t max_size,
+                       uint32_t max_attempts)
 {
     int rc;
 

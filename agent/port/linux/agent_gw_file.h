@@ -56,8 +56,8 @@ typedef struct agent_gw_file {
  * (g->rolled_back_at_open). Returns 0, FOTA_ERR_CORRUPT for a boot record
  * that does not parse (named on stderr), or FOTA_ERR_PLATFORM(errno). */
 int agent_gw_file_open(agent_gw_file_t *g, const char *dir,
-                       const fota_version_t *factory_version,
-                       uint32_t max_size, uint32_t max_attempts);
+                       const fota_version_t *factory_version, uint32_t max_size,
+                       uint32_t max_attempts);
 
 void agent_gw_file_close(agent_gw_file_t *g);
 

@@ -58,8 +58,7 @@ static int sf_pread(int fd, uint32_t off, void *buf, size_t len)
     return 0;
 }
 
-int agent_storage_file_pwrite(int fd, uint32_t off, const void *buf,
-                              size_t len)
+int agent_storage_file_pwrite(int fd, uint32_t off, const void *buf, size_t len)
 {
     size_t done = 0;
 

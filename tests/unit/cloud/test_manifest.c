@@ -662,8 +662,7 @@ static void test_gateway_target(void **state)
     } cases[] = {
         {"\"product\": \"linux-gateway\", ", "", "gateway.product: missing"},
         {"\"linux-gateway\"", "[]", "gateway.product: not a string"},
-        {"\"linux-gateway\"",
-         "\"linux-gateway-with-a-name-longer-than-31\"",
+        {"\"linux-gateway\"", "\"linux-gateway-with-a-name-longer-than-31\"",
          "gateway.product: too long"},
         {"\"2.1.0+7\"", "\"2.1\"", "gateway.version: not major.minor"},
         {"\"2.1.0+7\"", "\"2.1.0-rc1\"", "gateway.version: not major.minor"},

@@ -1460,10 +1460,9 @@ static int g_reboot(agent_gw_t *s)
     rg(s)->reboots++;
     return 0;
 }
-static const agent_gw_ops_t s_gw_ops = {g_info,   g_begin,    g_write,
-                                        g_finish, g_abort,    g_set_boot,
-                                        g_valid,  g_attempt,  g_rollback,
-                                        g_reboot};
+static const agent_gw_ops_t s_gw_ops = {
+    g_info,     g_begin, g_write,   g_finish,   g_abort,
+    g_set_boot, g_valid, g_attempt, g_rollback, g_reboot};
 
 /* Add a "gateway" target (product, version, an image of len bytes made
  * from seed) to the published manifest; bad_sha publishes a wrong hash. */
@@ -1715,8 +1714,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_gateway_installed_after_stm32,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_gateway_refusals, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_gateway_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_gateway_trial_proven_or_rolled_back, setup, teardown),
     };

@@ -686,6 +686,13 @@ static int cmd_show(int argc, char **argv)
                    tool_slot_name(s), m.slot[s].key,
                    (unsigned long)m.slot[s].size, hex);
         }
+        if (m.has_gateway) {
+            fota_hex_encode(m.gateway.image.sha256, FOTA_SHA256_SIZE, hex);
+            printf("  gateway           %s %s: %s, %lu bytes, sha256 %s\n",
+                   m.gateway.product, m.gateway.version_str,
+                   m.gateway.image.key, (unsigned long)m.gateway.image.size,
+                   hex);
+        }
     }
     ret = TOOL_EXIT_OK;
 out:

@@ -532,6 +532,12 @@ static void test_publish_gateway_target(void **state)
     assert_int_equal(m.gateway.image.size, sizeof gwbin);
     fota_sha256(gwbin, sizeof gwbin, h);
     assert_memory_equal(m.gateway.image.sha256, h, sizeof h);
+    assert_int_equal(run(CREDS_OK, "release", "show", "--endpoint", s_url,
+                         "--bucket", "rel-gw", "--prefix", PREFIX, NULL),
+                     0);
+    assert_non_null(strstr(s_out,
+                           "gateway           linux-gateway 2.1.0: " PREFIX
+                           "/" VERSION "/gateway-2.1.0.bin, 36 bytes"));
     get_object("rel-gw", m.gateway.image.key, &obj);
     assert_int_equal(obj.len, sizeof gwbin);
     assert_memory_equal(obj.data, gwbin, sizeof gwbin);

@@ -382,9 +382,10 @@ static void usage_run(FILE *out)
     tool_target_usage(out);
 }
 
+/* With json and more, the object is left open for print_gateway(). */
 static void print_summary(const agent_update_t *u, const tool_target_t *t,
                           const agent_proto_t *proto, uint64_t wall_ms,
-                          bool json)
+                          bool json, bool more)
 {
     unsigned resets = (unsigned)agent_proto_target_resets(proto);
     const fota_status_t *st = &u->status;
@@ -402,7 +403,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
             "\"not_modified\":%u,\"image_requests\":%u,\"image_bytes\":%u,"
             "\"resumes\":%u,\"restarts\":%u,\"flashes\":%u,\"reports\":%u,"
             "\"refused\":%u,\"target_resets\":%u,\"hw_time_ms\":%llu,\"wall_"
-            "ms\":%llu}\n",
+            "ms\":%llu%s",
             agent_update_outcome_name(u->outcome),
             u->last_error ? agent_update_strerror(u->last_error) : "none", run,
             slot, u->stats.cycles, u->stats.manifest_gets,
@@ -410,7 +411,7 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
             u->stats.image_bytes, u->stats.resumes, u->stats.restarts,
             u->stats.flashes, u->stats.reports, u->stats.refused, resets,
             (unsigned long long)(tool_target_time_ns(t) / 1000000u),
-            (unsigned long long)wall_ms);
+            (unsigned long long)wall_ms, more ? "," : "}\n");
     } else {
         printf("%sagent: outcome=%s error=%s running=%s slot=%s cycles=%u "
                "manifest_gets=%u "
@@ -431,19 +432,21 @@ static void print_summary(const agent_update_t *u, const tool_target_t *t,
     fflush(stdout);
 }
 
-/* The gateway side of the run (--gateway-product), after the agent's. */
+/* The gateway side of the run (--gateway-product), after the agent's: a
+ * line of its own, or the last members of the JSON object. */
 static void print_gateway(const agent_gateway_t *g, bool json)
 {
     char run[40];
 
     tool_format_version(&g->info.running, run, sizeof(run));
     if (json)
-        printf("{\"gateway_outcome\":\"%s\",\"gateway_running\":\"%s\","
+        printf("\"gateway_outcome\":\"%s\",\"gateway_running\":\"%s\","
                "\"gateway_pending\":%s,\"gateway_attempts\":%u,"
-               "\"gateway_restart\":%s}\n",
+               "\"gateway_restart\":%s,\"gateway_why\":\"%s\"}\n",
                agent_gateway_outcome_name(g->outcome), run,
                g->info.pending_verify ? "true" : "false",
-               (unsigned)g->info.attempts, g->restart ? "true" : "false");
+               (unsigned)g->info.attempts, g->restart ? "true" : "false",
+               g->why ? g->why : "");
     else
         printf("%sgateway: outcome=%s running=%s pending=%s attempts=%u "
                "restart=%s%s%s\n",
@@ -671,7 +674,7 @@ static int cmd_run_args(int argc, char **argv)
                     d);
         host_sleep_ms(NULL, d);
     }
-    print_summary(u, t, proto, host_now_ms(NULL) - t0, json);
+    print_summary(u, t, proto, host_now_ms(NULL) - t0, json, gw_open);
     exit_code = u->outcome == AGENT_OUT_ERROR || u->outcome == AGENT_OUT_REFUSED
                     ? TOOL_EXIT_FAIL
                     : TOOL_EXIT_OK;

@@ -67,7 +67,11 @@ s_both() {
   [ "$(boot pending)" = 0 ] || why "still pending: $(cat "$D/state/gateway/boot")" || return 1
   gw_agent
   [ "$rc" = 0 ] && [ "$(gw_field outcome)" = up-to-date ] && [ "$(field image_requests "$out")" = 0 ] ||
-    why "third run: exit $rc: $out"
+    why "third run: exit $rc: $out" || return 1
+  # --json: one object carrying both sides.
+  out=$(agent --once --gateway-product $GWP --json) || why "json run: $out" || return 1
+  python3 -c 'import json, sys; o = json.loads(sys.argv[1]); sys.exit(0 if o["outcome"] == "up_to_date" and o["gateway_outcome"] == "up-to-date" and o["gateway_running"] == "2.0.0" and o["gateway_pending"] is False else 1)' "$out" ||
+    why "json: $out"
 }
 s_rollback() {
   fresh gwback; gw_release 1.1.0 2.0.0 || return 1

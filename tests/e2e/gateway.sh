@@ -15,6 +15,7 @@
 #    the rejected one again.
 #  - crash: a trial image that never gets to its first cycle (the agent
 #    dies before it) is rolled back at the start after the attempts.
+#  - options: bad --gateway-* values stop the start (exit 2) by name.
 # Ends with "e2e: scenarios=<N> passed=<P>"; exit status 0 only if all pass.
 #   tests/e2e/gateway.sh [build-dir] [scenario-name-substring]
 set -uo pipefail
@@ -114,7 +115,19 @@ s_crash() {
   [ "$(gw_field running)" = 1.0.0 ] && [ "$(gw_field outcome)" = skipped ] || why "$out"
 }
 
+s_options() {
+  fresh gwopts
+  local bad
+  for bad in "--gateway-product ''" "--gateway-product a-gateway-product-name-of-32-chr" \
+    "--gateway-product $GWP --gateway-version 1.0" "--gateway-product $GWP --gateway-attempts 0"; do
+    out=$(eval "\"$FOTA\" agent $(agent_args) --once $bad" 2>&1); rc=$?
+    [ "$rc" = 2 ] && grep -q "bad gateway options" <<<"$out" || why "$bad: exit $rc: $out" || return 1
+  done
+  [ ! -e "$D/state/gateway" ] || why "a refused start created the gateway slots"
+}
+
 check gateway_updates_with_stm32 s_both
 check gateway_rollback_when_s3_unreachable s_rollback
 check gateway_rollback_when_start_dies s_crash
+check gateway_bad_options_refused s_options
 e2e_summary

@@ -238,8 +238,11 @@ static bool gw_wanted(agent_gateway_t *g, int cycle_rc)
     }
     /* STM32 first: the proven gateway finishes the STM32's update (and
      * its observation) before it replaces itself. */
-    if (cycle_rc < 0 || u->rec.phase != AGENT_UPD_IDLE ||
-        strncmp(m->product, u->cfg.product, sizeof(m->product)) != 0) {
+    if (strncmp(m->product, u->cfg.product, sizeof(m->product)) != 0) {
+        g->why = "the release is for another STM32 product";
+        return false;
+    }
+    if (cycle_rc < 0 || u->rec.phase != AGENT_UPD_IDLE) {
         g->why = "waiting for the STM32 update to settle";
         return false;
     }

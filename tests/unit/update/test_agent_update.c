@@ -1557,6 +1557,15 @@ static void test_gateway_refusals(void **state)
     assert_string_equal(gw.why, "gateway target is for another product");
     assert_int_equal(g.begins, 0);
 
+    /* A release for another STM32 product carries nothing for us. */
+    publish(f, 1, 1, 1, 0, "other-board", 100, false, NULL);
+    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
+    gw_start(f, &g, &gw);
+    agent_gateway_run_once(&gw);
+    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
+    assert_string_equal(gw.why, "the release is for another STM32 product");
+    assert_int_equal(g.begins, 0);
+
     publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
     publish_gateway(f, "test-gw", "1.0.0", 1000, 1, false);
     gw_start(f, &g, &gw);

@@ -1545,60 +1545,55 @@ static void test_gateway_installed_after_stm32(void **state)
  * an STM32 update that has not settled. */
 static void test_gateway_refusals(void **state)
 {
+    static const struct {
+        const char *stm32_product, *gw_product, *gw_version;
+        bool bad_sha, rejected;
+        uint32_t slot_max;
+        int outcome, err;
+        const char *why;
+    } cases[] = {
+        {FOTA_PRODUCT_ID, "other-gw", "2.0.0", false, false, GW_MAX,
+         AGENT_GW_SKIPPED, 0, "gateway target is for another product"},
+        /* A release for another STM32 product carries nothing for us. */
+        {"other-board", "test-gw", "2.0.0", false, false, GW_MAX,
+         AGENT_GW_SKIPPED, 0, "the release is for another STM32 product"},
+        {FOTA_PRODUCT_ID, "test-gw", "1.0.0", false, false, GW_MAX,
+         AGENT_GW_UP_TO_DATE, 0, NULL},
+        {FOTA_PRODUCT_ID, "test-gw", "2.0.0", false, true, GW_MAX,
+         AGENT_GW_SKIPPED, 0, "this version was rolled back before"},
+        {FOTA_PRODUCT_ID, "test-gw", "2.0.0", true, false, GW_MAX,
+         AGENT_GW_ERROR, FOTA_ERR_CORRUPT,
+         "gateway image SHA-256 differs from the manifest"},
+        {FOTA_PRODUCT_ID, "test-gw", "2.0.0", false, false, 999, AGENT_GW_ERROR,
+         FOTA_ERR_NOSPC, "image larger than the slot"},
+    };
     fx_t *f = *state;
     static ram_gw_t g;
     agent_gateway_t gw;
 
-    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
-    publish_gateway(f, "other-gw", "2.0.0", 1000, 1, false);
-    gw_start(f, &g, &gw);
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
-    assert_string_equal(gw.why, "gateway target is for another product");
-    assert_int_equal(g.begins, 0);
-
-    /* A release for another STM32 product carries nothing for us. */
-    publish(f, 1, 1, 1, 0, "other-board", 100, false, NULL);
-    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
-    gw_start(f, &g, &gw);
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
-    assert_string_equal(gw.why, "the release is for another STM32 product");
-    assert_int_equal(g.begins, 0);
-
-    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
-    publish_gateway(f, "test-gw", "1.0.0", 1000, 1, false);
-    gw_start(f, &g, &gw);
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_UP_TO_DATE);
-
-    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
-    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
-    gw_start(f, &g, &gw);
-    g.info.has_rejected = true;
-    g.info.rejected = (fota_version_t){2, 0, 0, 0};
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_SKIPPED);
-    assert_string_equal(gw.why, "this version was rolled back before");
-
-    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
-    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, true);
-    gw_start(f, &g, &gw);
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_ERROR);
-    assert_int_equal(gw.last_error, FOTA_ERR_CORRUPT);
-    assert_int_equal(g.aborts, 1);
-    assert_false(g.booted_new);
-    assert_false(gw.restart);
-
-    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
-    publish_gateway(f, "test-gw", "2.0.0", 1000, 1, false);
-    gw_start(f, &g, &gw);
-    g.max = 999;
-    agent_gateway_run_once(&gw);
-    assert_int_equal(gw.outcome, AGENT_GW_ERROR);
-    assert_int_equal(gw.last_error, FOTA_ERR_NOSPC);
-    assert_false(g.booted_new);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        publish(f, 1, 1, 1, 0, cases[i].stm32_product, 100, false, NULL);
+        publish_gateway(f, cases[i].gw_product, cases[i].gw_version, 1000, 1,
+                        cases[i].bad_sha);
+        gw_start(f, &g, &gw);
+        g.max = cases[i].slot_max;
+        if (cases[i].rejected) {
+            g.info.has_rejected = true;
+            g.info.rejected = (fota_version_t){2, 0, 0, 0};
+        }
+        agent_gateway_run_once(&gw);
+        if (gw.outcome != cases[i].outcome || gw.last_error != cases[i].err)
+            fail_msg("case %zu: outcome %d error %d", i, gw.outcome,
+                     gw.last_error);
+        if (cases[i].why)
+            assert_string_equal(gw.why, cases[i].why);
+        /* Nothing booted, no restart, no slot left open (a hash mismatch
+         * drops the one it wrote). */
+        assert_false(g.booted_new);
+        assert_false(gw.restart);
+        assert_false(g.open);
+        assert_int_equal(g.aborts, cases[i].bad_sha ? 1 : 0);
+    }
 
     /* A newer STM32 release whose images cannot be fetched: the gateway
      * waits for the STM32 to settle. */

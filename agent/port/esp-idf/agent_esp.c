@@ -180,11 +180,10 @@ int agent_esp_start_cfg(agent_esp_t *a, const agent_esp_cfg_t *c)
         if (rc == 0)
             rc = agent_gateway_init(&a->gateway, &gcfg, &a->ota.base,
                                     &a->update);
-        if (rc < 0) {
-            ESP_LOGE(TAG, "gateway self-update setup failed: %d", rc);
-            return rc;
-        }
-        a->gateway_on = true;
+        /* The STM32's updates do not depend on it: go on without. */
+        if (rc < 0)
+            ESP_LOGE(TAG, "gateway self-update off: setup failed (%d)", rc);
+        a->gateway_on = rc == 0;
     }
     ESP_LOGI(TAG, "agent %s: %s%s/manifest.json, SPI%d %lu Hz, signatures %s",
              a->device_id, a->base_url, c->prefix, c->spi_host,

@@ -1125,9 +1125,7 @@ static int upd_checkpoint(agent_update_t *u, uint32_t pos)
     return rec_save(u);
 }
 
-/* One download session from rec.downloaded. Returns 0 when the whole image
- * is staged, FOTA_ERR_STALE when the object changed (the caller restarts),
- * or another error. */
+/* A signed Range GET (agent_update.h). */
 int agent_update_get_range(agent_update_t *u, const char *key, uint32_t off,
                            uint32_t end, const char *if_match)
 {
@@ -1154,6 +1152,9 @@ int agent_update_get_range(agent_update_t *u, const char *key, uint32_t off,
     return rc;
 }
 
+/* One download session from rec.downloaded. Returns 0 when the whole image
+ * is staged, FOTA_ERR_STALE when the object changed (the caller restarts),
+ * or another error. */
 static int upd_fetch_session(agent_update_t *u)
 {
     agent_storage_t *sto = u->p.storage;

@@ -285,6 +285,45 @@ s_signed() {
   running | grep -q "slot B, version 1.2.0" || why "not on 1.2.0: $(running)"
 }
 
+# ---- fleet status arithmetic on RGW --------------------------------------------
+
+# putreport <prefix> <device> <json>: a device report as the agent writes it.
+putreport() { printf '%s\n' "$3" > "$work/rep.json" && s3put "$1/reports/$2.json" "$work/rep.json" application/json; }
+s_status_aggregates() {
+  # Crafted reports: four timed 1.2.0 updates (median is the lower one of
+  # the sorted times), one 1.2.0 failure (counted, not timed), one report
+  # of an older agent without phase_ms and one with a malformed one (both
+  # counted, neither timed), and 1.1.0 rejected by three of them.
+  # (On RGW: s3rver 3.7.1 answers 500 to a truncated ListObjectsV2 page.)
+  on_rgw || return 1
+  local P=p-status r t
+  D="$work/status"; mkdir -p "$D"
+  t() { echo "\"phase_ms\":{\"check\":$1,\"download\":$2,\"flash\":$3,\"trial\":$4}"; }
+  r='"running_version":"1.2.0","target_version":"1.2.0"'
+  putreport $P d1 "{\"state\":\"updated\",$r,\"rejected\":[\"1.1.0\"],$(t 4 400 40 4000)}" &&
+    putreport $P d2 "{\"state\":\"updated\",$r,\"rejected\":[],$(t 1 100 10 1000)}" &&
+    putreport $P d3 "{\"state\":\"updated\",$r,\"rejected\":[\"1.0.5\",\"1.1.0\"],$(t 3 300 30 3000)}" &&
+    putreport $P d4 "{\"state\":\"updated\",$r,\"rejected\":[],$(t 2 200 20 4294967295)}" &&
+    putreport $P d5 "{\"state\":\"error\",$r,\"rejected\":[\"1.1.0\"],$(t 9 9 9 9)}" &&
+    putreport $P d6 "{\"state\":\"updated\",$r,\"rejected\":[]}" &&
+    putreport $P d7 "{\"state\":\"updated\",$r,\"rejected\":[],\"phase_ms\":{\"check\":-1}}" ||
+    why "putting reports failed" || return 1
+  out=$(fcmd fleet status --prefix $P --page-size 3) || why "status: $out" || return 1
+  grep -qx "fleet: reports=7 unreadable=0 list_pages=3" <<<"$out" &&
+    grep -qx "fleet: version=1.2.0 devices=7 updated=6 rolled_back=0 failed=1 pending=0 rejected_by=0" <<<"$out" &&
+    grep -qx "fleet: version=1.1.0 devices=0 updated=0 rolled_back=0 failed=0 pending=0 rejected_by=3" <<<"$out" &&
+    grep -qx "fleet: version=1.0.5 devices=0 updated=0 rolled_back=0 failed=0 pending=0 rejected_by=1" <<<"$out" &&
+    grep -qx "fleet_times: version=1.2.0 timed=4 check_ms_p50=2 check_ms_max=4 download_ms_p50=200 download_ms_max=400 flash_ms_p50=20 flash_ms_max=40 trial_ms_p50=3000 trial_ms_max=4294967295" <<<"$out" &&
+    [ "$(grep -c '^fleet_times:' <<<"$out")" = 1 ] || why "status: $out" || return 1
+  out=$(fcmd fleet status --prefix $P --json) || why "status --json: $out" || return 1
+  python3 -c 'import json,sys
+v={x["version"]: x for x in json.load(sys.stdin)["versions"]}
+t=v["1.2.0"]["phase_ms"]
+assert t["timed"]==4 and t["download"]=={"p50":200,"max":400} and t["trial"]["max"]==4294967295, t
+assert v["1.1.0"]["rejected_by"]==3 and v["1.1.0"]["phase_ms"]=={"timed":0}, v' <<<"$out" ||
+    why "status --json: $out"
+}
+
 # ---- staged rollout and the fleet commands on RGW ------------------------------
 
 # bucket <device-id> <version>: the device's rollout bucket (as the agent
@@ -383,6 +422,7 @@ if [ -z "${FLEET_NO_RGW:-}" ]; then
   check rgw_signed_manifest_replay_tamper_unsigned_expired s_signed
   check rgw_two_phases_second_waits s_phases
   check rgw_fleet_watch_halts_after_rollbacks s_watch_halts
+  check rgw_fleet_status_aggregates_reports s_status_aggregates
 fi
 
 e2e_summary

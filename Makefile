@@ -82,6 +82,13 @@ bench: build
 	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/vboard/lsan.supp" \
 	  $(BUILD)/tests/vboard/vboard_boot_time $(CROSS)
 
+.PHONY: bench-rgw
+# Load test of a real S3: N simulated devices (the agent core) polling a
+# local Ceph RGW through a phased, halted rollout (tests/bench/fleet_rgw.sh;
+# FLEET_RGW_DEVICES, FLEET_RGW_DURATION_S, FLEET_RGW_POLL_MS).
+bench-rgw: build
+	@bash tests/bench/fleet_rgw.sh $(BUILD)
+
 .PHONY: demo
 # The update demo: S3 API server, the real firmware on fota board, update and rollback.
 # The host build runs quietly first (its log is kept; shown on failure),

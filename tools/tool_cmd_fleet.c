@@ -1,8 +1,9 @@
 /*
  * tool_cmd_fleet.c - `fota fleet status|watch`: read the devices' reports
  * (<prefix>/reports/<device-id>.json, ListObjectsV2 with pagination),
- * count them per release, and halt a rollout on AWS IoT Jobs-style abort
- * criteria ("rolled_back+failed > 5% after 20").
+ * count them per release (with the devices that rejected it and the
+ * median and longest time of each update phase), and halt a rollout on
+ * AWS IoT Jobs-style abort criteria ("rolled_back+failed > 5% after 20").
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "agent_manifest.h"
+#include "agent_update.h"
 #include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "tool.h"
@@ -29,6 +31,11 @@ typedef struct ver_count {
     char version[32];
     unsigned devices;
     unsigned c[C_COUNT];
+    unsigned rejected_by; /* reports listing it under "rejected" */
+    /* phase_ms of its finished updates (updated or rolled back), one
+     * array per enum agent_upd_time, ntimed entries each */
+    uint32_t *ms[AGENT_TIME_COUNT];
+    unsigned ntimed, cap;
 } ver_count_t;
 
 typedef struct fleet {
@@ -70,6 +77,110 @@ static ver_count_t *ver_slot(fleet_t *f, const char *version)
     return &f->v[f->nv++];
 }
 
+/* Each version string of the report's "rejected" array, given to
+ * ver_slot(); stops at the first malformed entry. */
+static void count_rejected(fleet_t *f, const char *body)
+{
+    const char *p = strstr(body, "\"rejected\":[");
+    char ver[32];
+
+    if (p == NULL)
+        return;
+    p += strlen("\"rejected\":[");
+    while (*p == '"') {
+        const char *e = strchr(p + 1, '"');
+        ver_count_t *v;
+
+        if (e == NULL || (size_t)(e - p - 1) >= sizeof ver)
+            return;
+        memcpy(ver, p + 1, (size_t)(e - p - 1));
+        ver[e - p - 1] = '\0';
+        v = ver_slot(f, ver);
+        if (v != NULL)
+            v->rejected_by++;
+        p = e + 1;
+        if (*p != ',')
+            return;
+        p++;
+    }
+}
+
+/* The report's "phase_ms":{"check":N,...}: true with every phase read. */
+static bool report_phase_ms(const char *body, uint32_t ms[AGENT_TIME_COUNT])
+{
+    const char *p = strstr(body, "\"phase_ms\":{");
+    const char *end;
+
+    if (p == NULL)
+        return false;
+    p += strlen("\"phase_ms\":");
+    end = strchr(p, '}');
+    if (end == NULL)
+        return false;
+    for (int t = 0; t < AGENT_TIME_COUNT; t++) {
+        char pat[24];
+        const char *q;
+        char *e;
+        unsigned long n;
+
+        snprintf(pat, sizeof pat, "\"%s\":", agent_update_time_name(t));
+        q = strstr(p, pat);
+        if (q == NULL || q > end)
+            return false;
+        q += strlen(pat);
+        if (*q < '0' || *q > '9')
+            return false;
+        n = strtoul(q, &e, 10);
+        if (e > end || n > UINT32_MAX)
+            return false;
+        ms[t] = (uint32_t)n;
+    }
+    return true;
+}
+
+static void add_times(ver_count_t *v, const uint32_t ms[AGENT_TIME_COUNT])
+{
+    if (v->ntimed == v->cap) {
+        unsigned cap = v->cap ? 2 * v->cap : 16;
+
+        for (int t = 0; t < AGENT_TIME_COUNT; t++) {
+            uint32_t *n = realloc(v->ms[t], cap * sizeof *n);
+            if (n == NULL)
+                return; /* counted, not timed */
+            v->ms[t] = n;
+        }
+        v->cap = cap;
+    }
+    for (int t = 0; t < AGENT_TIME_COUNT; t++)
+        v->ms[t][v->ntimed] = ms[t];
+    v->ntimed++;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Sort each phase's times; p50 is the lower median. */
+static void phase_stats(ver_count_t *v, int t, uint32_t *p50, uint32_t *max)
+{
+    qsort(v->ms[t], v->ntimed, sizeof v->ms[t][0], cmp_u32);
+    *p50 = v->ms[t][(v->ntimed - 1) / 2];
+    *max = v->ms[t][v->ntimed - 1];
+}
+
+static void fleet_free(fleet_t *f)
+{
+    if (f == NULL)
+        return;
+    for (unsigned i = 0; i < f->nv; i++)
+        for (int t = 0; t < AGENT_TIME_COUNT; t++)
+            free(f->v[i].ms[t]);
+    free(f);
+}
+
 /* One report: counted under the release it was about (target_version,
  * else the version it runs). */
 static int on_key(void *ctx, const char *key)
@@ -79,6 +190,8 @@ static int on_key(void *ctx, const char *key)
     uint8_t *body = NULL;
     size_t len = 0;
     char state[24], target[32], running[32];
+    uint32_t ms[AGENT_TIME_COUNT];
+    bool timed;
     ver_count_t *v;
     int c;
 
@@ -92,6 +205,8 @@ static int on_key(void *ctx, const char *key)
     report_str((const char *)body, "state", state, sizeof state);
     report_str((const char *)body, "target_version", target, sizeof target);
     report_str((const char *)body, "running_version", running, sizeof running);
+    timed = report_phase_ms((const char *)body, ms);
+    count_rejected(f, (const char *)body);
     free(body);
     v = ver_slot(f, target[0] ? target : running[0] ? running : "none");
     if (v == NULL)
@@ -102,6 +217,8 @@ static int on_key(void *ctx, const char *key)
         : strcmp(state, "error") == 0       ? C_FAILED
                                             : C_PENDING;
     v->c[c]++;
+    if (timed && (c == C_UPDATED || c == C_ROLLED_BACK))
+        add_times(v, ms);
     return 0;
 }
 
@@ -156,8 +273,10 @@ static int fleet_list(const char *name, fleet_args_t *a, fleet_t *f)
     return 0;
 }
 
-static void print_counts(const fleet_t *f, const fleet_args_t *a)
+static void print_counts(fleet_t *f, const fleet_args_t *a)
 {
+    uint32_t p50, max;
+
     if (a->json) {
         tool_json_t j;
 
@@ -173,6 +292,17 @@ static void print_counts(const fleet_t *f, const fleet_args_t *a)
             tool_json_uint(&j, "devices", f->v[i].devices);
             for (int c = 0; c < C_COUNT; c++)
                 tool_json_uint(&j, s_cname[c], f->v[i].c[c]);
+            tool_json_uint(&j, "rejected_by", f->v[i].rejected_by);
+            tool_json_begin_obj(&j, "phase_ms");
+            tool_json_uint(&j, "timed", f->v[i].ntimed);
+            for (int t = 0; f->v[i].ntimed && t < AGENT_TIME_COUNT; t++) {
+                phase_stats(&f->v[i], t, &p50, &max);
+                tool_json_begin_obj(&j, agent_update_time_name(t));
+                tool_json_uint(&j, "p50", p50);
+                tool_json_uint(&j, "max", max);
+                tool_json_end_obj(&j);
+            }
+            tool_json_end_obj(&j);
             tool_json_end_obj(&j);
         }
         tool_json_end_arr(&j);
@@ -181,12 +311,23 @@ static void print_counts(const fleet_t *f, const fleet_args_t *a)
     }
     printf("fleet: reports=%u unreadable=%u list_pages=%u\n", f->reports,
            f->unreadable, a->pages);
-    for (unsigned i = 0; i < f->nv; i++)
+    for (unsigned i = 0; i < f->nv; i++) {
         printf("fleet: version=%s devices=%u updated=%u rolled_back=%u "
-               "failed=%u pending=%u\n",
+               "failed=%u pending=%u rejected_by=%u\n",
                f->v[i].version, f->v[i].devices, f->v[i].c[C_UPDATED],
                f->v[i].c[C_ROLLED_BACK], f->v[i].c[C_FAILED],
-               f->v[i].c[C_PENDING]);
+               f->v[i].c[C_PENDING], f->v[i].rejected_by);
+        if (f->v[i].ntimed == 0)
+            continue;
+        printf("fleet_times: version=%s timed=%u", f->v[i].version,
+               f->v[i].ntimed);
+        for (int t = 0; t < AGENT_TIME_COUNT; t++) {
+            phase_stats(&f->v[i], t, &p50, &max);
+            printf(" %s_ms_p50=%u %s_ms_max=%u", agent_update_time_name(t), p50,
+                   agent_update_time_name(t), max);
+        }
+        printf("\n");
+    }
 }
 
 static int parse_common(const char *name, int argc, char **argv,
@@ -230,7 +371,12 @@ static int cmd_status(int argc, char **argv)
                "1000),\n"
                "read every report and print per release: devices, updated, "
                "rolled\n"
-               "back, failed (state error) and pending (any other state).\n");
+               "back, failed (state error), pending (any other state) and the "
+               "devices\n"
+               "that rejected it; then the median and longest time of each "
+               "update\n"
+               "phase (check, download, flash, trial) of its finished "
+               "updates.\n");
         return TOOL_EXIT_OK;
     }
     f = calloc(1, sizeof *f);
@@ -242,7 +388,7 @@ static int cmd_status(int argc, char **argv)
     if (rc == 0)
         print_counts(f, &a);
     curl_global_cleanup();
-    free(f);
+    fleet_free(f);
     return rc;
 }
 
@@ -392,7 +538,7 @@ static int cmd_watch(int argc, char **argv)
 out:
     free(body);
     curl_global_cleanup();
-    free(f);
+    fleet_free(f);
     return rc;
 }
 

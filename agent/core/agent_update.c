@@ -128,9 +128,10 @@ static int get_str(char *s, const uint8_t *p, size_t field)
  *   14 n_rejected, 15 last_outcome, 16 manifest_etag[80], 96 image_etag[80],
  *   176 key[160], 336 version[8], 344 sec_counter, 348 size, 352 sha256[32],
  *   384 downloaded, 388 verified, 392 restarts, 396 last_error,
- *   400 rejected[8][8], 464 manifest_seq, 468..507 zero, 508 CRC-32 (IEEE)
- *   of bytes 0..507. (Records written before manifest_seq existed hold 0
- *   there, which accepts any sequence once.) */
+ *   400 rejected[8][8], 464 manifest_seq, 468 phase_ms[4], 484..507 zero,
+ *   508 CRC-32 (IEEE) of bytes 0..507. (Records written before
+ *   manifest_seq existed hold 0 there, which accepts any sequence once;
+ *   before phase_ms, 0 times.) */
 void agent_upd_rec_encode(const agent_upd_rec_t *r,
                           uint8_t buf[AGENT_STORAGE_REC_SIZE])
 {
@@ -156,6 +157,8 @@ void agent_upd_rec_encode(const agent_upd_rec_t *r,
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         fota_version_put(buf + 400 + 8 * i, &r->rejected[i]);
     fota_put_le32(buf + 464, r->manifest_seq);
+    for (unsigned i = 0; i < AGENT_TIME_COUNT; i++)
+        fota_put_le32(buf + 468 + 4 * i, r->phase_ms[i]);
     fota_put_le32(buf + REC_OFF_CRC,
                   fota_crc32_ieee_update(0, buf, REC_OFF_CRC));
 }
@@ -192,6 +195,8 @@ int agent_upd_rec_decode(agent_upd_rec_t *r,
     for (unsigned i = 0; i < AGENT_UPDATE_REJECT_MAX; i++)
         fota_version_get(&r->rejected[i], buf + 400 + 8 * i);
     r->manifest_seq = fota_get_le32(buf + 464);
+    for (unsigned i = 0; i < AGENT_TIME_COUNT; i++)
+        r->phase_ms[i] = fota_get_le32(buf + 468 + 4 * i);
     if (r->downloaded > r->size)
         goto bad;
     return 0;
@@ -787,6 +792,18 @@ static void upd_remember_rejected(agent_update_t *u, const fota_version_t *v)
     u->rec.rejected[u->rec.n_rejected++] = *v;
 }
 
+/* ---- phase times ----------------------------------------------------------------- */
+
+/* Add the time since t0 on clock c to phase t of the update in rec. */
+static void upd_time_add(agent_update_t *u, int t, agent_clock_t *c,
+                         uint32_t t0)
+{
+    uint32_t d = c->ops->now_ms(c) - t0;
+    uint32_t *p = &u->rec.phase_ms[t];
+
+    *p = UINT32_MAX - *p < d ? UINT32_MAX : *p + d;
+}
+
 /* ---- report ---------------------------------------------------------------------- */
 
 static void upd_report(agent_update_t *u, int outcome, int err)
@@ -858,6 +875,14 @@ static void upd_report(agent_update_t *u, int outcome, int err)
     fota_sb_put_u64(&s, u->rec.manifest_seq);
     fota_sb_puts(&s, ",\"download_restarts\":");
     fota_sb_put_u64(&s, u->rec.restarts);
+    fota_sb_puts(&s, ",\"phase_ms\":{");
+    for (int i = 0; i < AGENT_TIME_COUNT; i++) {
+        fota_sb_puts(&s, i ? ",\"" : "\"");
+        fota_sb_puts(&s, agent_update_time_name(i));
+        fota_sb_puts(&s, "\":");
+        fota_sb_put_u64(&s, u->rec.phase_ms[i]);
+    }
+    fota_sb_puts(&s, "}");
     fota_sb_puts(&s, ",\"cycles\":");
     fota_sb_put_u64(&s, u->stats.cycles);
     fota_sb_puts(&s, ",\"time\":\"");
@@ -1085,6 +1110,8 @@ static int upd_take(agent_update_t *u)
     memcpy(u->rec.sha256, ms->sha256, FOTA_SHA256_SIZE);
     u->rec.downloaded = 0;
     u->rec.verified = 0;
+    memset(u->rec.phase_ms, 0, sizeof(u->rec.phase_ms));
+    upd_time_add(u, AGENT_TIME_CHECK, u->p.clock, u->cycle_t0);
     upd_log(u, AGENT_LOG_INFO, "decide: installing ", m->version_str, 0, false);
     return rec_save(u);
 }
@@ -1475,13 +1502,12 @@ static int upd_boot_listening_status(agent_update_t *u)
  * attempts, is simply asked more often; the budget covers every attempt
  * at twice the window the image declares (the IWDG fires no earlier than
  * the window, later on a slow LSI). No read costs an attempt. */
-static int upd_observe(agent_update_t *u)
+static int upd_observe_from(agent_update_t *u, uint32_t start)
 {
     agent_clock_t *tclk = u->p.target->clock;
     uint32_t window = upd_staged_window_ms(u);
     uint32_t budget = 2u * window * (FOTA_TRIAL_ATTEMPTS + 1u);
     uint32_t step = u->cfg.observe_wait_ms ? u->cfg.observe_wait_ms : 500u;
-    uint32_t start = tclk->ops->now_ms(tclk);
     int rc = FOTA_ERR_TIMEOUT;
 
     for (;;) {
@@ -1500,6 +1526,17 @@ static int upd_observe(agent_update_t *u)
         if (tclk->ops->now_ms(tclk) - start >= budget)
             return rc;
     }
+}
+
+/* The observer, its time counted as AGENT_TIME_TRIAL. */
+static int upd_observe(agent_update_t *u)
+{
+    agent_clock_t *tclk = u->p.target->clock;
+    uint32_t t0 = tclk->ops->now_ms(tclk);
+    int rc = upd_observe_from(u, t0);
+
+    upd_time_add(u, AGENT_TIME_TRIAL, tclk, t0);
+    return rc;
 }
 
 /* Whether a slot is PENDING: a committed image whose trial has not ended. */
@@ -1542,6 +1579,8 @@ static int upd_settle_trial(agent_update_t *u)
 /* Continue the persisted update after reconciling it with the target. */
 static int upd_resume(agent_update_t *u, bool have_status)
 {
+    agent_clock_t *tclk = u->p.target->clock;
+    uint32_t t0;
     int rc, j;
 
     if (!have_status) {
@@ -1580,12 +1619,16 @@ static int upd_resume(agent_update_t *u, bool have_status)
         (void)rec_save(u);
         return upd_fail(u, FOTA_ERR_STALE);
     }
+    t0 = u->p.clock->ops->now_ms(u->p.clock);
     if (u->rec.phase == AGENT_UPD_DOWNLOADING) {
         rc = upd_fetch(u);
-        if (rc < 0)
+        if (rc < 0) {
+            upd_time_add(u, AGENT_TIME_DOWNLOAD, u->p.clock, t0);
             goto failed;
+        }
     }
     rc = upd_verify(u);
+    upd_time_add(u, AGENT_TIME_DOWNLOAD, u->p.clock, t0);
     if (rc < 0) {
         upd_log(u, AGENT_LOG_ERROR, "verify: staged image rejected", NULL, rc,
                 true);
@@ -1601,7 +1644,9 @@ static int upd_resume(agent_update_t *u, bool have_status)
     if (rc < 0)
         return upd_fail(u, rc);
     upd_event(u, AGENT_EV_VERIFIED, u->rec.size, u->rec.size);
+    t0 = tclk->ops->now_ms(tclk);
     rc = upd_flash(u);
+    upd_time_add(u, AGENT_TIME_FLASH, tclk, t0);
     if (rc < 0) {
         /* The bootloader refused this release for good (it failed its
          * trial before, or its signature is not by the bootloader's key):
@@ -1704,6 +1749,7 @@ int agent_update_run_once(agent_update_t *u)
     int rc;
 
     u->stats.cycles++;
+    u->cycle_t0 = u->p.clock->ops->now_ms(u->p.clock);
     u->stats.last_skip = AGENT_SKIP_NONE;
     u->err_detail[0] = '\0';
     u->s3_reached = false;
@@ -1894,4 +1940,12 @@ const char *agent_update_skip_name(int skip)
     default:
         return "unknown";
     }
+}
+
+const char *agent_update_time_name(int t)
+{
+    static const char *const names[AGENT_TIME_COUNT] = {"check", "download",
+                                                        "flash", "trial"};
+
+    return t >= 0 && t < AGENT_TIME_COUNT ? names[t] : "?";
 }

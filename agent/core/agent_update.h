@@ -140,6 +140,21 @@ enum agent_upd_phase {
     AGENT_UPD_OBSERVING = 4,   /* committed and rebooted: outcome pending */
 };
 
+/* Phases of an update whose time the record keeps (rec.phase_ms, the
+ * report's "phase_ms"): CHECK, the poll and decision of the cycle that took
+ * the release (agent clock); DOWNLOAD, fetch and verify, summed over every
+ * session and cycle (agent clock); FLASH, erase, write, commit and reboot
+ * of the target; TRIAL, from the reboot to the verdict (both on the target
+ * link's clock: simulated time on the simulated target, the same monotonic
+ * clock as the agent's on hardware). Milliseconds, saturating. */
+enum agent_upd_time {
+    AGENT_TIME_CHECK = 0,
+    AGENT_TIME_DOWNLOAD = 1,
+    AGENT_TIME_FLASH = 2,
+    AGENT_TIME_TRIAL = 3,
+    AGENT_TIME_COUNT = 4,
+};
+
 typedef struct agent_upd_rec {
     uint32_t seq;  /* copy sequence (newest wins) */
     uint8_t phase; /* enum agent_upd_phase */
@@ -159,6 +174,8 @@ typedef struct agent_upd_rec {
     int32_t last_error;    /* last cycle's error (0 = none) */
     uint32_t manifest_seq; /* highest signed-manifest sequence accepted */
     uint8_t last_outcome;  /* enum agent_update_outcome */
+    uint32_t phase_ms[AGENT_TIME_COUNT]; /* enum agent_upd_time, of the
+                                            release in version */
 } agent_upd_rec_t;
 
 /* Encode/decode a record copy (explicit little-endian, CRC-32 at the
@@ -272,6 +289,8 @@ typedef struct agent_update {
     /* u->manifest passed the parse and the signed-manifest checks (it
      * stays set over 304 cycles, which keep the manifest read before). */
     bool manifest_accepted;
+    /* The agent clock at the start of the current cycle (AGENT_TIME_CHECK). */
+    uint32_t cycle_t0;
 } agent_update_t;
 
 /* Bind the agent to its configuration (copied; the strings it points to
@@ -318,5 +337,7 @@ const char *agent_update_strerror(int err);
  * Returns 0, FOTA_ERR_PROTO if malformed, FOTA_ERR_INVAL for NULL. */
 int agent_update_parse_http_date(const char *s, uint64_t *unix_s);
 const char *agent_update_skip_name(int skip);
+/* "check", "download", "flash", "trial" (enum agent_upd_time), or "?". */
+const char *agent_update_time_name(int t);
 
 #endif /* AGENT_UPDATE_H */

@@ -33,6 +33,7 @@ e2e_summary() {
 e2e_proxy_start() {
   PLOG="$work/proxy.log" PCTL="$work/proxy.json"
   : > "$PLOG"
+  rm -f "$work/proxy.port" # a previous proxy's port is not this one's
   node "$root/tests/e2e/faultproxy.js" --upstream "$1" --control "$PCTL" \
     --log "$PLOG" --port-file "$work/proxy.port" 2>"$work/proxy.err" &
   proxy_pid=$!

@@ -105,23 +105,106 @@ s_downgrade() {
 # ---- on a real S3: Ceph RGW -----------------------------------------------------
 
 RGW=
-# on_rgw: the following fixtures and agents use RGW directly (no proxy).
+# on_rgw: the following fixtures and agents use RGW directly; the fault
+# proxy ($PROXY) now forwards to RGW too.
 on_rgw() {
   if [ -z "$RGW" ]; then
     local t0=$SECONDS
     RGW=$(bash "$root/scripts/rgw-local.sh" start "$BUCKET") || { RGW=; return 1; }
     echo "  rgw: started in $((SECONDS - t0)) s at $RGW"
+    e2e_proxy_stop
+    e2e_proxy_start "$RGW" || { RGW=; return 1; }
   fi
   ENDPOINT=$RGW AGENT_ENDPOINT=$RGW AK=FOTARGW SK=FOTARGWSECRET
+}
+# report_ms <report file> <phase>: the phase's time in a device report.
+report_ms() { sed -n "s/.*\"phase_ms\":{[^}]*\"$2\":\([0-9]*\).*/\1/p" "$1"; }
+# etag_of <key>: the object's ETag as RGW gives it (with the quotes).
+etag_of() {
+  curl -s -o /dev/null -D - -I --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AK:$SK" \
+    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+    "$ENDPOINT/$BUCKET/$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'
+}
+# multipart_put <key> <file>: upload the file as a one-part multipart upload
+# with awscli (S3 and RGW refuse parts under 5 MiB except the last, so a
+# small image makes one part); its ETag becomes "<md5 of the part MD5s>-1".
+multipart_put() {
+  local up part
+  export AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$SK" AWS_DEFAULT_REGION=us-east-1
+  up=$(aws --endpoint-url "$ENDPOINT" s3api create-multipart-upload --bucket "$BUCKET" \
+    --key "$1" --query UploadId --output text) || return 1
+  part=$(aws --endpoint-url "$ENDPOINT" s3api upload-part --bucket "$BUCKET" --key "$1" \
+    --part-number 1 --upload-id "$up" --body "$2" --query ETag --output text) || return 1
+  aws --endpoint-url "$ENDPOINT" s3api complete-multipart-upload --bucket "$BUCKET" \
+    --key "$1" --upload-id "$up" \
+    --multipart-upload "{\"Parts\":[{\"ETag\":$part,\"PartNumber\":1}]}" >/dev/null
 }
 s_rgw_happy() {
   on_rgw || why "RGW did not start" || return 1
   fresh rgw-happy; release "$D/rel" 1.1.0 2 0 200000 || return 1
   out=$(agent --once) || why "agent failed: $out" || return 1
   [ "$(field outcome "$out")" = updated ] && running | grep -q "slot B, version 1.1.0" || why "$out" || return 1
-  # The report landed under the device's own key, SigV4-checked by RGW.
+  # The report landed under the device's own key, SigV4-checked by RGW,
+  # with the time of each phase (the trial at least one observe wait).
   [ "$(s3get "$PREFIX/reports/dev-$PREFIX.json" "$D/rep.json")" = 200 ] &&
-    grep -q '"state":"updated"' "$D/rep.json" || why "report: $(cat "$D/rep.json")"
+    grep -q '"state":"updated"' "$D/rep.json" || why "report: $(cat "$D/rep.json")" || return 1
+  local p
+  for p in check download flash trial; do
+    [ "$(report_ms "$D/rep.json" $p)" -gt 0 ] 2>/dev/null || why "$p time: $(cat "$D/rep.json")" || return 1
+  done
+}
+s_rgw_replaced_multipart() {
+  # A download cut every 30,000 bytes (four sessions) keeps what is
+  # durable; the image is then
+  # replaced by the same bytes uploaded as a multipart upload (ETag
+  # "...-1"). The resumed request's If-Match names the old ETag: RGW answers
+  # 412 and the agent starts again at 0 under the new ETag, is cut again,
+  # resumes with If-Match "...-1" (206) and installs; the report counts the
+  # restart.
+  on_rgw || return 1
+  fresh rgw-412; release "$D/rel" 1.1.0 2 0 200000 || return 1
+  local key old new r
+  key=$(image_key 1.1.0 b)
+  faults '[{"match":"1.1.0/slot-b.img","cut_after":30000,"count":9}]'
+  out=$(AGENT_ENDPOINT=$PROXY agent --once) && { why "cut agent succeeded: $out"; return 1; }
+  grep -q "error=connection dropped " <<<"$out" || why "$out" || return 1
+  old=$(etag_of "$key")
+  multipart_put "$key" "$D/rel/1.1.0/slot-b.img" || why "multipart upload failed" || return 1
+  new=$(etag_of "$key")
+  [[ "$new" == *'-1"' ]] && [ "$new" != "$old" ] || why "ETag $old -> $new" || return 1
+  mark
+  faults '[{"match":"1.1.0/slot-b.img","skip":1,"cut_after":70000}]'
+  out=$(AGENT_ENDPOINT=$PROXY agent --once) || why "agent failed: $out" || return 1
+  [ "$(field outcome "$out")" = updated ] && [ "$(field restarts "$out")" = 1 ] &&
+    [ "$(field resumes "$out")" = 2 ] || why "$out" || return 1
+  [ "$(statuses 1.1.0/slot-b.img)" = "412 206 206 " ] || why "statuses: $(statuses 1.1.0/slot-b.img)" || return 1
+  read -r -a r <<<"$(ranges 1.1.0/slot-b.img)"
+  [ "${#r[@]}" = 3 ] && [ "${r[0]}" -gt 0 ] && [ "${r[1]}" = 0 ] && [ "${r[2]}" -gt 0 ] ||
+    why "ranges: ${r[*]}" || return 1
+  plog | grep -F 1.1.0/slot-b.img | head -1 | grep -qF "\"if_match\":\"${old//\"/\\\"}\"" &&
+    plog | grep -F 1.1.0/slot-b.img | tail -1 | grep -qF "\"if_match\":\"${new//\"/\\\"}\"" ||
+    why "If-Match: $(plog | grep -F 1.1.0/slot-b.img)" || return 1
+  said "fetch: image changed, restarting at 0" || return 1
+  [ "$(s3get "$PREFIX/reports/dev-$PREFIX.json" "$D/rep.json")" = 200 ] &&
+    grep -q '"download_restarts":1,' "$D/rep.json" &&
+    grep -q "\"bytes_downloaded\":$(stat -c %s "$D/rel/1.1.0/slot-b.img")," "$D/rep.json" ||
+    why "report: $(cat "$D/rep.json")"
+}
+s_rgw_tilde_key() {
+  # A prefix with '~' (unreserved: SigV4 leaves it unencoded). The project
+  # signs and sends it as '~' and RGW accepts every request; curl's signer
+  # given the same path as %7E signs it as written and RGW, which
+  # canonicalises it back to '~', refuses the signature.
+  on_rgw || return 1
+  fresh rgw-tilde; PREFIX="p-rgw~tilde"
+  release "$D/rel" 1.1.0 2 0 65536 || return 1
+  out=$(agent --once) || why "agent failed: $out" || return 1
+  [ "$(field outcome "$out")" = updated ] && [ "$(field reports "$out")" = 1 ] || why "$out" || return 1
+  out=$(fcmd fleet status --prefix "$PREFIX") || why "status: $out" || return 1
+  grep -q "fleet: version=1.1.0 devices=1 updated=1 " <<<"$out" || why "status: $out" || return 1
+  [ "$(s3get "p-rgw~tilde/manifest.json" "$D/m.json")" = 200 ] || why "GET with ~ refused" || return 1
+  [ "$(s3get "p-rgw%7Etilde/manifest.json" "$D/m7e.json")" = 403 ] &&
+    grep -q "<Code>SignatureDoesNotMatch</Code>" "$D/m7e.json" || why "%7E: $(cat "$D/m7e.json")"
 }
 s_rgw_wrong_secret() {
   on_rgw || return 1
@@ -202,6 +285,45 @@ s_signed() {
   running | grep -q "slot B, version 1.2.0" || why "not on 1.2.0: $(running)"
 }
 
+# ---- fleet status arithmetic on RGW --------------------------------------------
+
+# putreport <prefix> <device> <json>: a device report as the agent writes it.
+putreport() { printf '%s\n' "$3" > "$work/rep.json" && s3put "$1/reports/$2.json" "$work/rep.json" application/json; }
+s_status_aggregates() {
+  # Crafted reports: four timed 1.2.0 updates (median is the lower one of
+  # the sorted times), one 1.2.0 failure (counted, not timed), one report
+  # of an older agent without phase_ms and one with a malformed one (both
+  # counted, neither timed), and 1.1.0 rejected by three of them.
+  # (On RGW: s3rver 3.7.1 answers 500 to a truncated ListObjectsV2 page.)
+  on_rgw || return 1
+  local P=p-status r t
+  D="$work/status"; mkdir -p "$D"
+  t() { echo "\"phase_ms\":{\"check\":$1,\"download\":$2,\"flash\":$3,\"trial\":$4}"; }
+  r='"running_version":"1.2.0","target_version":"1.2.0"'
+  putreport $P d1 "{\"state\":\"updated\",$r,\"rejected\":[\"1.1.0\"],$(t 4 400 40 4000)}" &&
+    putreport $P d2 "{\"state\":\"updated\",$r,\"rejected\":[],$(t 1 100 10 1000)}" &&
+    putreport $P d3 "{\"state\":\"updated\",$r,\"rejected\":[\"1.0.5\",\"1.1.0\"],$(t 3 300 30 3000)}" &&
+    putreport $P d4 "{\"state\":\"updated\",$r,\"rejected\":[],$(t 2 200 20 4294967295)}" &&
+    putreport $P d5 "{\"state\":\"error\",$r,\"rejected\":[\"1.1.0\"],$(t 9 9 9 9)}" &&
+    putreport $P d6 "{\"state\":\"updated\",$r,\"rejected\":[]}" &&
+    putreport $P d7 "{\"state\":\"updated\",$r,\"rejected\":[],\"phase_ms\":{\"check\":-1}}" ||
+    why "putting reports failed" || return 1
+  out=$(fcmd fleet status --prefix $P --page-size 3) || why "status: $out" || return 1
+  grep -qx "fleet: reports=7 unreadable=0 list_pages=3" <<<"$out" &&
+    grep -qx "fleet: version=1.2.0 devices=7 updated=6 rolled_back=0 failed=1 pending=0 rejected_by=0" <<<"$out" &&
+    grep -qx "fleet: version=1.1.0 devices=0 updated=0 rolled_back=0 failed=0 pending=0 rejected_by=3" <<<"$out" &&
+    grep -qx "fleet: version=1.0.5 devices=0 updated=0 rolled_back=0 failed=0 pending=0 rejected_by=1" <<<"$out" &&
+    grep -qx "fleet_times: version=1.2.0 timed=4 check_ms_p50=2 check_ms_max=4 download_ms_p50=200 download_ms_max=400 flash_ms_p50=20 flash_ms_max=40 trial_ms_p50=3000 trial_ms_max=4294967295" <<<"$out" &&
+    [ "$(grep -c '^fleet_times:' <<<"$out")" = 1 ] || why "status: $out" || return 1
+  out=$(fcmd fleet status --prefix $P --json) || why "status --json: $out" || return 1
+  python3 -c 'import json,sys
+v={x["version"]: x for x in json.load(sys.stdin)["versions"]}
+t=v["1.2.0"]["phase_ms"]
+assert t["timed"]==4 and t["download"]=={"p50":200,"max":400} and t["trial"]["max"]==4294967295, t
+assert v["1.1.0"]["rejected_by"]==3 and v["1.1.0"]["phase_ms"]=={"timed":0}, v' <<<"$out" ||
+    why "status --json: $out"
+}
+
 # ---- staged rollout and the fleet commands on RGW ------------------------------
 
 # bucket <device-id> <version>: the device's rollout bucket (as the agent
@@ -258,8 +380,13 @@ s_watch_halts() {
   done
   out=$(fcmd fleet status --prefix p-watch --page-size 2) || why "status: $out" || return 1
   grep -q "fleet: reports=3 unreadable=0 list_pages=2" <<<"$out" &&
-    grep -q "fleet: version=1.1.0 devices=3 updated=0 rolled_back=3 failed=0 pending=0" <<<"$out" ||
+    grep -q "fleet: version=1.1.0 devices=3 updated=0 rolled_back=3 failed=0 pending=0 rejected_by=3" <<<"$out" &&
+    grep -Eq "fleet_times: version=1.1.0 timed=3 check_ms_p50=[0-9]+ .* trial_ms_p50=[1-9][0-9]* trial_ms_max=[1-9]" <<<"$out" ||
     why "status: $out" || return 1
+  out=$(fcmd fleet status --prefix p-watch --json) || why "status --json: $out" || return 1
+  python3 -c 'import json,sys; v=json.load(sys.stdin)["versions"][0]; t=v["phase_ms"]
+assert v["rejected_by"]==3 and t["timed"]==3 and t["trial"]["p50"]>0 and t["trial"]["max"]>=t["trial"]["p50"], v' <<<"$out" ||
+    why "status --json: $out" || return 1
   out=$(fcmd fleet watch --prefix p-watch --halt-if 'rolled_back+failed > 50% after 4' \
     --manifest-key "$work/manifest.key") || why "watch: $out" || return 1
   grep -q "too few finished yet" <<<"$out" && grep -q "continues" <<<"$out" || why "watch: $out" || return 1
@@ -287,12 +414,15 @@ check dropped_body_named s_dropped
 check publish_refuses_downgrade s_downgrade
 if [ -z "${FLEET_NO_RGW:-}" ]; then
   check rgw_signed_update_and_report s_rgw_happy
+  check rgw_412_on_replaced_image_multipart_etag s_rgw_replaced_multipart
+  check rgw_tilde_key_signed_as_unreserved s_rgw_tilde_key
   check rgw_wrong_secret_named s_rgw_wrong_secret
   check rgw_clock_skew_then_server_time s_rgw_clock_skew
   check rgw_no_such_bucket_named s_rgw_no_bucket
   check rgw_signed_manifest_replay_tamper_unsigned_expired s_signed
   check rgw_two_phases_second_waits s_phases
   check rgw_fleet_watch_halts_after_rollbacks s_watch_halts
+  check rgw_fleet_status_aggregates_reports s_status_aggregates
 fi
 
 e2e_summary

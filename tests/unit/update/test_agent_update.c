@@ -73,6 +73,7 @@ typedef struct fake_http {
     bool saw_if_none_match;
     unsigned n412;
     char last_put[1024];
+    uint32_t open_ms; /* agent-clock ms each request takes (0: none) */
 } fake_http_t;
 
 static fake_http_t *fh(agent_http_t *self)
@@ -105,12 +106,15 @@ static void fake_put_obj(fake_http_t *h, const char *key, const void *data,
     snprintf(o->etag, sizeof(o->etag), "\"etag-%u\"", ++h->etag_gen);
 }
 
+static uint32_t s_ms;
+
 static int f_open(agent_http_t *self, const agent_http_req_t *req)
 {
     fake_http_t *h = fh(self);
     const char *p = strstr(req->url, "/bucket/");
     obj_t *o;
 
+    s_ms += h->open_ms;
     assert_non_null(p);
     p += strlen("/bucket/");
     h->open = true;
@@ -362,7 +366,6 @@ static const agent_storage_ops_t s_sto_ops = {
 
 /* ---- clocks ------------------------------------------------------------------------- */
 
-static uint32_t s_ms;
 static uint32_t c_now(agent_clock_t *c)
 {
     (void)c;
@@ -632,11 +635,14 @@ static void test_resume_at_offset_after_restart(void **state)
     f->cfg.fetch_attempts = 1;
     agent_start(f);
     f->http.drop_after = 12345;
+    f->http.open_ms = 5;
     assert_true(agent_update_run_once(&f->u) < 0);
     assert_int_equal(f->u.rec.phase, AGENT_UPD_DOWNLOADING);
     /* Only durable, unit-aligned bytes are claimed. */
     assert_int_equal(f->u.rec.downloaded, 12288);
     rec = f->u.rec;
+    /* The first session's download time is kept with the progress. */
+    assert_true(rec.phase_ms[AGENT_TIME_DOWNLOAD] >= f->http.open_ms);
     /* Restart: a fresh agent context on the same storage. */
     f->cfg.fetch_attempts = 4;
     memset(&f->u, 0xA5, sizeof(f->u));
@@ -649,6 +655,11 @@ static void test_resume_at_offset_after_restart(void **state)
     assert_int_equal(f->http.ranges[before], 12288);
     assert_int_equal(f->u.stats.resumes, 1);
     assert_int_equal(f->u.stats.restarts, 0);
+    /* Download time summed over both agent runs: the first run's plus 5 ms
+     * per image request of the second. */
+    assert_int_equal(f->u.rec.phase_ms[AGENT_TIME_DOWNLOAD],
+                     rec.phase_ms[AGENT_TIME_DOWNLOAD] +
+                         5u * (f->http.nranges - before));
 }
 
 static void test_412_restarts_from_zero(void **state)
@@ -1124,6 +1135,64 @@ static void test_report_put_with_credentials(void **state)
         strstr(f->http.last_put, "\"artifact\":\"fw/1.1.0/slot-b.img\""));
 }
 
+/* The report's "phase_ms" of the update it is about; *out the text. */
+static void want_phase_ms(const agent_upd_rec_t *r, char *out, size_t size)
+{
+    snprintf(out, size,
+             "\"phase_ms\":{\"check\":%u,\"download\":%u,\"flash\":%u,"
+             "\"trial\":%u}",
+             r->phase_ms[AGENT_TIME_CHECK], r->phase_ms[AGENT_TIME_DOWNLOAD],
+             r->phase_ms[AGENT_TIME_FLASH], r->phase_ms[AGENT_TIME_TRIAL]);
+}
+
+/* Each phase's time: every request takes 3 ms of the agent clock, so the
+ * check is the one manifest GET and the download one 3 ms per image GET;
+ * flash and trial run on the simulated target's clock (the trial at least
+ * one observe wait). A rollback's report names the rejected version and
+ * the times of that update alone. */
+static void test_report_phase_times_and_rejected(void **state)
+{
+    fx_t *f = *state;
+    char want[160];
+    unsigned gets;
+
+    f->cfg.access_key = "AKIDEXAMPLE";
+    f->cfg.secret_key = "secret";
+    f->cfg.report = true;
+    agent_start(f);
+    f->http.open_ms = 3;
+    publish(f, 1, 1, 1, 0, FOTA_PRODUCT_ID, 100, false, NULL);
+    gets = f->http.image_gets;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_UPDATED);
+    assert_int_equal(f->u.rec.phase_ms[AGENT_TIME_CHECK], 3);
+    assert_true(f->http.image_gets > gets);
+    assert_int_equal(f->u.rec.phase_ms[AGENT_TIME_DOWNLOAD],
+                     3u * (f->http.image_gets - gets));
+    assert_true(f->u.rec.phase_ms[AGENT_TIME_FLASH] > 0);
+    assert_true(f->u.rec.phase_ms[AGENT_TIME_TRIAL] >= f->cfg.observe_wait_ms);
+    want_phase_ms(&f->u.rec, want, sizeof want);
+    assert_non_null(strstr(f->http.last_put, want));
+    assert_non_null(strstr(f->http.last_put, "\"rejected\":[]"));
+
+    publish(f, 1, 2, 1, FOTA_IMAGE_F_NO_CONFIRM, FOTA_PRODUCT_ID, 100, false,
+            NULL);
+    gets = f->http.image_gets;
+    assert_int_equal(agent_update_run_once(&f->u), AGENT_OUT_ROLLED_BACK);
+    assert_int_equal(f->u.rec.phase_ms[AGENT_TIME_CHECK], 3);
+    assert_int_equal(f->u.rec.phase_ms[AGENT_TIME_DOWNLOAD],
+                     3u * (f->http.image_gets - gets));
+    /* The simulated application crashes at once on every attempt: the
+     * verdict comes at the first status read after the reboot. */
+    assert_true(f->u.rec.phase_ms[AGENT_TIME_TRIAL] >= f->cfg.observe_wait_ms);
+    assert_true(f->tgt.app_crashes >= 1);
+    want_phase_ms(&f->u.rec, want, sizeof want);
+    assert_non_null(strstr(f->http.last_put, want));
+    assert_non_null(strstr(f->http.last_put, "\"state\":\"rolled_back\""));
+    assert_non_null(strstr(f->http.last_put, "\"rejected\":[\"1.2.0\"]"));
+    assert_string_equal(agent_update_time_name(AGENT_TIME_TRIAL), "trial");
+    assert_string_equal(agent_update_time_name(AGENT_TIME_COUNT), "?");
+}
+
 static void test_record_copies_and_crc(void **state)
 {
     fx_t *f = *state;
@@ -1138,8 +1207,16 @@ static void test_record_copies_and_crc(void **state)
     r.downloaded = 8192;
     strcpy(r.manifest_etag, "\"abc\"");
     strcpy(r.key, "fw/x.img");
+    r.phase_ms[AGENT_TIME_CHECK] = 11;
+    r.phase_ms[AGENT_TIME_TRIAL] = 0xFFFFFFFFu;
     agent_upd_rec_encode(&r, buf);
+    /* phase_ms at 468 (little-endian), before the CRC at 508. */
+    assert_int_equal(fota_get_le32(buf + 468), 11);
+    assert_int_equal(fota_get_le32(buf + 480), 0xFFFFFFFFu);
     assert_int_equal(agent_upd_rec_decode(&back, buf), 0);
+    assert_int_equal(back.phase_ms[AGENT_TIME_CHECK], 11);
+    assert_int_equal(back.phase_ms[AGENT_TIME_DOWNLOAD], 0);
+    assert_int_equal(back.phase_ms[AGENT_TIME_TRIAL], 0xFFFFFFFFu);
     assert_int_equal(back.downloaded, 8192);
     assert_string_equal(back.manifest_etag, "\"abc\"");
     buf[200] ^= 1;
@@ -1685,6 +1762,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_http_errors_back_off, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_report_phase_times_and_rejected,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_put_with_credentials, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_s3_errors_say_what_happened, setup,

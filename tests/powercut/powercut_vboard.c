@@ -9,24 +9,40 @@
  *
  * Method. Each scenario's starting flash is prepared with the host boot core
  * on a flash model (same journal format) and copied into the board. A
- * survey run from power-on stops at every entry of boot_journal_append (an
- * SRAM function: the same address whether the bootloader's decision or the
- * application's confirm call runs it) and at its return: each such call is
- * a window [k0, k1) of instruction counts. Inside a window it also finds
- * every flash wait (fw_flash_wait_idle, entry to return).
+ * survey run from power-on stops at every entry of the journal append (the
+ * bootloader's SRAM boot_journal_append for its own records, the API
+ * table's flash-resident fota_api_boot_journal_append for the
+ * application's confirm) and at its return: each such call is a window
+ * [k0, k1) of instruction counts. Inside a window it also finds every flash
+ * wait (the polling loop of the copy that runs, entry to return) and marks
+ * in it each instruction where another WAIT_K_FINE CPU cycles have passed.
  *
- * Cut points: every instruction of the window outside the waits; inside a
- * wait (a polling loop whose only progress is the flash operation in
- * flight) its first and last 8 instructions and 48 (full run: 64) spread over it. Plus,
- * for every flash operation of the window, a cut armed at that operation:
- * SIM_CUT_BEFORE and three SIM_CUT_TORN seeds. A snapshot at k0 means the
- * boot prefix runs once per window, not once per cut.
+ * Cut points, sorted and each instruction once: every instruction of the
+ * window outside the waits; inside a wait (a polling loop whose only
+ * progress is the flash operation in flight) its first and last 8
+ * instructions and one cut every WAIT_K_FULL cycles (the middle of a wait
+ * shorter than that): cuts by simulated time, as power really fails,
+ * whatever one polling iteration costs on the Cortex-M4 model. Plus, for
+ * every flash operation of the window, cuts armed at that operation: three
+ * SIM_CUT_TORN seeds (the bounded run: SIM_CUT_BEFORE and one seed). A
+ * snapshot at k0 means the boot prefix runs once per window, not once per
+ * cut.
+ *
+ * Scenarios beyond the journal appends: trial-reset (the application
+ * confirms with fota_app_confirm(): the confirm, then its planned reset,
+ * which must be exactly one and land in a confirmed boot of the new image
+ * with no further journal write); observe (during the trial the agent
+ * polls the application's status on SPI1 as agent_proto_app_status()
+ * does, one byte per transaction; a cut in every gap and right after every
+ * byte while the application answers, then a poll in the confirmed boot
+ * after the planned reset; every answer must decode and give the slot,
+ * version and state expected).
  *
  * Check after each cut: a cold boot of the surviving flash until the
  * application's first instruction (its reset handler) or update mode,
  * bounded in simulated time. The cold boot starts from a snapshot of a
  * power-on boot taken at boot_init's entry (nothing before that reads the
- * journal or the slots), with the cut flash copied in; every 64th cut (8th
+ * journal or the slots), with the cut flash copied in; every 128th cut (24th
  * in the bounded run) is also cold booted from power-on to the application
  * banner, and the two must agree. The booted slot must verify fully on the
  * flash and hold exactly a known image (else bricked; update mode counts as
@@ -38,7 +54,9 @@
  * whose attempt is on record may run again while the power-loss bound
  * allows, even with no attempts left (docs/boot-flow.md).
  *
- * Usage: powercut_vboard [--full] [--verbose] <build-arm dir>
+ * Usage: powercut_vboard [--full] [--verbose] [--count] [--scenario NAME]
+ *        <build-arm dir>
+ * --count surveys and counts the cut points without cutting.
  * Last line: powercut-vboard: cuts=<N> bricked=<B> wrong_image=<W>
  * Exit status non-zero if B or W > 0 or the harness itself failed.
  */
@@ -573,7 +591,11 @@ static bool run_to_cycle(uint64_t target, uint32_t wret, uint64_t lim)
                             .max_insns = ns > 1 ? lim - k : 1,
                             .max_ns = ns > 1 ? ns - 1 : 0};
 
-        if (vboard_run(s_run, &u) == VBOARD_STOP_PC)
+        int why = vboard_run(s_run, &u);
+
+        /* A halt or fault inside a wait makes no progress: stop marking
+         * (the window's own end check reports it). */
+        if (why == VBOARD_STOP_PC || vboard_insns(s_run) == k)
             return false;
     }
 }
@@ -619,7 +641,7 @@ static int survey_window(window_t *w, uint32_t wait_pc, uint64_t cap)
     /* Second pass over the window for the waits: the polling loop of the
      * copy of the append that runs (wait_pc: the SRAM one, or the API
      * table's flash-resident one, where the CPU stalls on its own fetches
-     * while the flash is busy, RM0090 3.5.x: so that loop sees an
+     * while the flash is busy, RM0090 3.5: so that loop sees an
      * operation in flight for one instruction boundary only). */
     w->wait = calloc(MAX_WAITS, sizeof *w->wait);
     if (!w->wait || vboard_restore(s_run, w->snap) != 0)

@@ -9,24 +9,40 @@
  *
  * Method. Each scenario's starting flash is prepared with the host boot core
  * on a flash model (same journal format) and copied into the board. A
- * survey run from power-on stops at every entry of boot_journal_append (an
- * SRAM function: the same address whether the bootloader's decision or the
- * application's confirm call runs it) and at its return: each such call is
- * a window [k0, k1) of instruction counts. Inside a window it also finds
- * every flash wait (fw_flash_wait_idle, entry to return).
+ * survey run from power-on stops at every entry of the journal append (the
+ * bootloader's SRAM boot_journal_append for its own records, the API
+ * table's flash-resident fota_api_boot_journal_append for the
+ * application's confirm) and at its return: each such call is a window
+ * [k0, k1) of instruction counts. Inside a window it also finds every flash
+ * wait (the polling loop of the copy that runs, entry to return) and marks
+ * in it each instruction where another WAIT_K_FINE CPU cycles have passed.
  *
- * Cut points: every instruction of the window outside the waits; inside a
- * wait (a polling loop whose only progress is the flash operation in
- * flight) its first and last 8 instructions and 48 (full run: 64) spread over it. Plus,
- * for every flash operation of the window, a cut armed at that operation:
- * SIM_CUT_BEFORE and three SIM_CUT_TORN seeds. A snapshot at k0 means the
- * boot prefix runs once per window, not once per cut.
+ * Cut points, sorted and each instruction once: every instruction of the
+ * window outside the waits; inside a wait (a polling loop whose only
+ * progress is the flash operation in flight) its first and last 8
+ * instructions and one cut every WAIT_K_FULL cycles (the middle of a wait
+ * shorter than that): cuts by simulated time, as power really fails,
+ * whatever one polling iteration costs on the Cortex-M4 model. Plus, for
+ * every flash operation of the window, cuts armed at that operation: three
+ * SIM_CUT_TORN seeds (the bounded run: SIM_CUT_BEFORE and one seed). A
+ * snapshot at k0 means the boot prefix runs once per window, not once per
+ * cut.
+ *
+ * Scenarios beyond the journal appends: trial-reset (the application
+ * confirms with fota_app_confirm(): the confirm, then its planned reset,
+ * which must be exactly one and land in a confirmed boot of the new image
+ * with no further journal write); observe (during the trial the agent
+ * polls the application's status on SPI1 as agent_proto_app_status()
+ * does, one byte per transaction; a cut in every gap and right after every
+ * byte while the application answers, then a poll in the confirmed boot
+ * after the planned reset; every answer must decode and give the slot,
+ * version and state expected).
  *
  * Check after each cut: a cold boot of the surviving flash until the
  * application's first instruction (its reset handler) or update mode,
  * bounded in simulated time. The cold boot starts from a snapshot of a
  * power-on boot taken at boot_init's entry (nothing before that reads the
- * journal or the slots), with the cut flash copied in; every 64th cut (8th
+ * journal or the slots), with the cut flash copied in; every 128th cut (24th
  * in the bounded run) is also cold booted from power-on to the application
  * banner, and the two must agree. The booted slot must verify fully on the
  * flash and hold exactly a known image (else bricked; update mode counts as
@@ -38,7 +54,9 @@
  * whose attempt is on record may run again while the power-loss bound
  * allows, even with no attempts left (docs/boot-flow.md).
  *
- * Usage: powercut_vboard [--full] [--verbose] <build-arm dir>
+ * Usage: powercut_vboard [--full] [--verbose] [--count] [--scenario NAME]
+ *        <build-arm dir>
+ * --count surveys and counts the cut points without cutting.
  * Last line: powercut-vboard: cuts=<N> bricked=<B> wrong_image=<W>
  * Exit status non-zero if B or W > 0 or the harness itself failed.
  */
@@ -55,6 +73,7 @@
 
 #include "boot_core.h"
 #include "boot_port_host.h"
+#include "fota/fota_app_proto.h"
 #include "fota/fota_config.h"
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
@@ -63,10 +82,15 @@
 #include "vboard.h"
 
 #define WAIT_EDGE 8 /* instructions cut at each end of a wait */
-/* Cuts spread over a wait's middle: the full run samples waits more densely
- * (its figure must reach 50,000 cuts; the bounded run stays quick). */
-#define WAIT_SPREAD_BOUNDED 48
-#define WAIT_SPREAD_FULL 64
+/* Inside a wait, one cut each time another WAIT_K_FULL cycles of it have
+ * passed (simulated CPU cycles, so a wait gets cuts in proportion to how
+ * long it lasts on the chip, whatever one polling iteration costs). */
+#define WAIT_K_FULL 40000u
+/* The survey marks a wait every WAIT_K_FINE cycles; the full run cuts at
+ * every (WAIT_K_FULL / WAIT_K_FINE)-th mark, and a wait shorter than
+ * WAIT_K_FULL (a word program) at its middle mark. The bounded run cuts at
+ * the middle mark of every other wait. */
+#define WAIT_K_FINE 500u
 #define TORN_SEEDS 3
 #define MAX_WINDOWS 4
 #define MAX_WAITS 4096
@@ -80,19 +104,24 @@
 static vbr_image_t s_a1;   /* slot A v1.0.0, confirms */
 static vbr_image_t s_b2;   /* slot B v2.0.0, confirms */
 static vbr_image_t s_b2nc; /* slot B v2.0.0, never confirms */
+/* slot B v2.0.0, confirms 100 ms after boot with fota_app_confirm():
+ * confirm, then the planned reset into a confirmed boot */
+static vbr_image_t s_b2late;
 
 /* s_sym_api_append: the API table's flash-resident copy of the append
  * (fota_api_*), which an application's confirm runs. */
-static uint32_t s_sym_append, s_sym_api_append, s_sym_wait, s_sym_init;
+static uint32_t s_sym_append, s_sym_api_append, s_sym_wait, s_sym_api_wait,
+    s_sym_init;
 static char s_boot_elf[1024];
 
-static bool s_full, s_verbose;
-static uint64_t s_wait_spread = WAIT_SPREAD_BOUNDED;
+static bool s_full, s_verbose, s_count_only;
+static const char *s_only; /* --scenario NAME */
 
 /* ---- totals ---- */
 
 static struct {
     uint64_t cuts, bricked, wrong, spot_checks, spot_mismatch, harness;
+    uint64_t insn_cuts, wait_cuts, armed_cuts, poll_cuts; /* cuts by kind */
 } s_tot;
 static unsigned s_reports;
 
@@ -103,10 +132,13 @@ typedef struct scenario {
     const char *what;
     int (*prep)(sim_flash_t *f);
     const vbr_image_t *img_b; /* image the scenario put in slot B (or NULL) */
-    bool b_allowed; /* may slot B boot (before its confirm / rejection)? */
-    int nwin;       /* journal appends to sweep from power-on */
-    bool heavy;     /* compaction: truncated in the bounded run */
-    bool full_only; /* left out of the bounded run */
+    bool b_allowed;     /* may slot B boot (before its confirm / rejection)? */
+    int nwin;           /* journal appends to sweep from power-on */
+    bool heavy;         /* compaction: truncated in the bounded run */
+    bool full_only;     /* left out of the bounded run */
+    bool planned_reset; /* the app's confirm resets into a confirmed boot */
+    bool observe;       /* the agent polls the app's status during a trial */
+    int bounded_win0;   /* first window the bounded run sweeps */
 } scenario_t;
 
 static sim_flash_t s_prep; /* scenario preparation (host boot core) */
@@ -191,6 +223,13 @@ static int prep_rollback(sim_flash_t *f)
     return prep_pending(f, &ctx, &s_b2nc, FOTA_TRIAL_ATTEMPTS);
 }
 
+static int prep_trial_late(sim_flash_t *f)
+{
+    boot_ctx_t ctx;
+
+    return prep_pending(f, &ctx, &s_b2late, 0);
+}
+
 static int prep_compact_trial(sim_flash_t *f)
 {
     boot_ctx_t ctx;
@@ -208,20 +247,56 @@ static int prep_compact_confirm(sim_flash_t *f)
 }
 
 static const scenario_t s_scen[] = {
-    {"factory", "first boot records the factory image", prep_factory, NULL,
-     false, 1, false, false},
-    {"trial", "trial-attempt record, then the app's confirm via the API table",
-     prep_trial, &s_b2, true, 2, false, false},
-    {"last-attempt", "last trial attempt of an image that never confirms",
-     prep_last_attempt, &s_b2nc, true, 1, false, false},
-    {"rollback", "attempts exhausted: rollback record", prep_rollback, &s_b2nc,
-     false, 1, false, false},
-    {"compact-trial",
-     "sector 11 full: the trial record compacts, then the confirm",
-     prep_compact_trial, &s_b2, true, 2, true, true},
-    {"compact-confirm",
-     "one record left: the trial record fills it, the confirm compacts",
-     prep_compact_confirm, &s_b2, true, 2, true, false},
+    {.name = "factory",
+     .what = "first boot records the factory image",
+     .prep = prep_factory,
+     .nwin = 1},
+    {.name = "trial",
+     .what = "trial record, then fota_app_confirm_keep_running() (API table)",
+     .prep = prep_trial,
+     .img_b = &s_b2,
+     .b_allowed = true,
+     .nwin = 2},
+    {.name = "trial-reset",
+     .what = "trial record, fota_app_confirm(), its reset: confirmed",
+     .prep = prep_trial_late,
+     .img_b = &s_b2late,
+     .b_allowed = true,
+     .nwin = 2,
+     .planned_reset = true,
+     .bounded_win0 = 1},
+    {.name = "observe",
+     .what = "agent polls the app's status on SPI1 during the trial",
+     .prep = prep_trial_late,
+     .img_b = &s_b2late,
+     .b_allowed = true,
+     .observe = true},
+    {.name = "last-attempt",
+     .what = "last trial attempt of an image that never confirms",
+     .prep = prep_last_attempt,
+     .img_b = &s_b2nc,
+     .b_allowed = true,
+     .nwin = 1},
+    {.name = "rollback",
+     .what = "attempts exhausted: rollback record",
+     .prep = prep_rollback,
+     .img_b = &s_b2nc,
+     .nwin = 1},
+    {.name = "compact-trial",
+     .what = "sector 11 full: the trial record compacts, then the confirm",
+     .prep = prep_compact_trial,
+     .img_b = &s_b2,
+     .b_allowed = true,
+     .nwin = 2,
+     .heavy = true,
+     .full_only = true},
+    {.name = "compact-confirm",
+     .what = "one record left: the trial record fills it, the confirm compacts",
+     .prep = prep_compact_confirm,
+     .img_b = &s_b2,
+     .b_allowed = true,
+     .nwin = 2,
+     .heavy = true},
 };
 
 /* ---- boards ---- */
@@ -466,7 +541,9 @@ static void check_cut(const scenario_t *sc, const uint8_t *mem,
 /* ---- survey ---- */
 
 typedef struct wait {
-    uint64_t start, end; /* instruction counts: entry, return */
+    uint64_t start, end;   /* instruction counts: entry, return */
+    uint64_t cstart, cend; /* CPU cycles at entry and return */
+    size_t s0, ns;         /* its cycle samples: w->samp[s0 .. s0 + ns) */
 } wait_t;
 
 typedef struct window {
@@ -476,11 +553,74 @@ typedef struct window {
     vboard_snapshot_t *snap; /* at k0 */
     size_t nwait;
     wait_t *wait;
+    size_t nsamp, capsamp;
+    uint64_t *samp; /* instruction counts where a cycle target was reached */
 } window_t;
+
+static bool push_u64(uint64_t **v, size_t *n, size_t *cap, uint64_t x)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 1024;
+        uint64_t *p = realloc(*v, nc * sizeof *p);
+
+        if (!p)
+            return false;
+        *v = p;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = x;
+    return true;
+}
+
+/* Run s_run one step towards cycle count target inside a wait that
+ * returns to wret, at most up to instruction count lim: coarsely by time
+ * (inside a wait the clock moves only by executed cycles at a fixed HCLK),
+ * then one instruction at a time. Returns false once the wait has
+ * returned (or lim is reached) before the target. */
+static bool run_to_cycle(uint64_t target, uint32_t wret, uint64_t lim)
+{
+    for (;;) {
+        uint64_t c = vboard_cycles(s_run), k = vboard_insns(s_run);
+
+        if (vboard_pc(s_run) == wret || k >= lim)
+            return false;
+        if (c >= target)
+            return true;
+        uint64_t ns = (target - c) * 1000000000ull / vboard_hclk_hz(s_run);
+        vboard_until_t u = {.pc = wret,
+                            .max_insns = ns > 1 ? lim - k : 1,
+                            .max_ns = ns > 1 ? ns - 1 : 0};
+
+        int why = vboard_run(s_run, &u);
+
+        /* A halt or fault inside a wait makes no progress: stop marking
+         * (the window's own end check reports it). */
+        if (why == VBOARD_STOP_PC || vboard_insns(s_run) == k)
+            return false;
+    }
+}
+
+/* From s_run at a wait's entry (return address wret): run to its return,
+ * at most to instruction count lim, and record where each k-cycle mark of
+ * the wait is first reached. */
+static int survey_wait(window_t *w, wait_t *wt, uint32_t wret, uint64_t lim)
+{
+    wt->start = vboard_insns(s_run);
+    wt->cstart = vboard_cycles(s_run);
+    wt->s0 = w->nsamp;
+    for (uint64_t t = wt->cstart + WAIT_K_FINE; run_to_cycle(t, wret, lim);
+         t += WAIT_K_FINE)
+        if (!push_u64(&w->samp, &w->nsamp, &w->capsamp, vboard_insns(s_run)))
+            return FOTA_ERR_NOMEM;
+    wt->ns = w->nsamp - wt->s0;
+    wt->end = vboard_insns(s_run);
+    wt->cend = vboard_cycles(s_run);
+    return 0;
+}
 
 /* From s_run at a boot_journal_append entry: find the return and the flash
  * waits. cap > 0 truncates the window. Leaves s_run at k1. */
-static int survey_window(window_t *w, uint64_t cap)
+static int survey_window(window_t *w, uint32_t wait_pc, uint64_t cap)
 {
     uint32_t ret = vboard_reg(s_run, UC_ARM_REG_LR) & ~1u;
     vboard_until_t u = {.pc = ret, .max_ns = SURVEY_BOUND_NS, .max_insns = cap};
@@ -498,90 +638,175 @@ static int survey_window(window_t *w, uint64_t cap)
     w->k1 = vboard_insns(s_run);
     w->op1 = vboard_flash(s_run)->ops;
 
-    /* Second pass over the window for the waits. */
+    /* Second pass over the window for the waits: the polling loop of the
+     * copy of the append that runs (wait_pc: the SRAM one, or the API
+     * table's flash-resident one, where the CPU stalls on its own fetches
+     * while the flash is busy, RM0090 3.5: so that loop sees an
+     * operation in flight for one instruction boundary only). */
     w->wait = calloc(MAX_WAITS, sizeof *w->wait);
     if (!w->wait || vboard_restore(s_run, w->snap) != 0)
         return FOTA_ERR_NOMEM;
     w->nwait = 0;
     while (vboard_insns(s_run) < w->k1 && w->nwait < MAX_WAITS) {
-        vboard_until_t we = {.pc = s_sym_wait,
+        vboard_until_t we = {.pc = wait_pc,
                              .max_insns = w->k1 - vboard_insns(s_run)};
+        int rc;
 
         if (vboard_run(s_run, &we) != VBOARD_STOP_PC)
             break;
         wait_t *wt = &w->wait[w->nwait];
         uint32_t wret = vboard_reg(s_run, UC_ARM_REG_LR) & ~1u;
 
-        wt->start = vboard_insns(s_run);
-        vboard_until_t wr = {.pc = wret, .max_insns = w->k1 - wt->start};
-
-        vboard_run(s_run, &wr);
-        wt->end = vboard_insns(s_run);
+        rc = survey_wait(w, wt, wret, w->k1);
+        if (rc != 0)
+            return rc;
         w->nwait++;
     }
     return vboard_insns(s_run) == w->k1 ? 0 : FOTA_ERR_INVAL;
 }
 
-/* Cut points of a window, ascending; returns the count (array malloc'd). */
-static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out)
+static int cmp_u64(const void *a, const void *b)
 {
-    size_t cap = 1024, n = 0, wi = 0;
-    uint64_t *v = malloc(cap * sizeof *v);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-    for (uint64_t k = w->k0; v && k < w->k1;) {
+    return x < y ? -1 : x > y;
+}
+
+/* Cut points of a window, ascending and distinct; returns the count (array
+ * malloc'd; *in_waits: how many of them lie inside a wait). Full run:
+ * every instruction outside the waits; in a wait its first and last
+ * WAIT_EDGE instructions and one cut every WAIT_K_FULL cycles (the middle
+ * of a shorter wait). Bounded run: every stride-th instruction outside the
+ * waits and the middle of every other wait. */
+static size_t cut_points(const window_t *w, uint64_t stride, uint64_t **out,
+                         size_t *in_waits)
+{
+    size_t cap = 0, n = 0, wi = 0, nw = 0;
+    uint64_t *v = NULL;
+    bool ok = true;
+
+    for (uint64_t k = w->k0; ok && k < w->k1;) {
         while (wi < w->nwait && w->wait[wi].end <= k)
             wi++;
-        if (n + WAIT_EDGE * 2 + s_wait_spread + 2 > cap) {
-            uint64_t *p = realloc(v, (cap *= 2) * sizeof *v);
-
-            if (!p) {
-                free(v);
-                v = NULL;
-                break;
-            }
-            v = p;
-        }
         if (wi < w->nwait && k >= w->wait[wi].start) {
             const wait_t *wt = &w->wait[wi];
-            uint64_t len = wt->end - wt->start;
 
-            if (len <= 2 * WAIT_EDGE + s_wait_spread) {
-                for (uint64_t j = wt->start; j < wt->end; j += stride)
-                    v[n++] = j;
-            } else if (stride == 1) {
-                for (uint64_t j = 0; j < WAIT_EDGE; j++)
-                    v[n++] = wt->start + j;
-                for (uint64_t j = 1; j <= s_wait_spread; j++)
-                    v[n++] = wt->start + WAIT_EDGE +
-                             j * (len - 2 * WAIT_EDGE) / (s_wait_spread + 1);
-                for (uint64_t j = WAIT_EDGE; j > 0; j--)
-                    v[n++] = wt->end - j;
-            } else if (wi % 2 == 0) {
-                /* Bounded run: one cut in the middle of every other wait. */
-                v[n++] = wt->start + len / 2;
+            if (s_full) {
+                for (uint64_t j = wt->start;
+                     ok && j < wt->end && j < wt->start + WAIT_EDGE; j++)
+                    ok = push_u64(&v, &n, &cap, j);
+                for (uint64_t j = wt->end > wt->start + WAIT_EDGE
+                                      ? wt->end - WAIT_EDGE
+                                      : wt->start + WAIT_EDGE;
+                     ok && j < wt->end; j++)
+                    ok = push_u64(&v, &n, &cap, j);
             }
+            const uint64_t *mk = w->samp + wt->s0;
+            size_t every = WAIT_K_FULL / WAIT_K_FINE;
+
+            if (s_full && wt->ns >= every)
+                for (size_t j = every - 1; ok && j < wt->ns; j += every)
+                    ok = push_u64(&v, &n, &cap, mk[j]);
+            else if (wt->ns && (s_full || wi % 2 == 0))
+                ok = push_u64(&v, &n, &cap, mk[wt->ns / 2]);
             k = wt->end;
             continue;
         }
-        v[n++] = k;
+        ok = push_u64(&v, &n, &cap, k);
         k += stride;
     }
+    if (!ok) {
+        free(v);
+        *out = NULL;
+        return 0;
+    }
+    /* A cycle sample may fall on an edge instruction (a short wait): each
+     * instruction is cut once. */
+    if (n)
+        qsort(v, n, sizeof *v, cmp_u64);
+    size_t m = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || v[i] != v[m - 1])
+            v[m++] = v[i];
+    wi = 0;
+    for (size_t i = 0; i < m; i++) {
+        while (wi < w->nwait && w->wait[wi].end <= v[i])
+            wi++;
+        nw += wi < w->nwait && v[i] >= w->wait[wi].start;
+    }
+    *in_waits = nw;
     *out = v;
-    return v ? n : 0;
+    return m;
 }
 
 static uint8_t s_uncut[FOTA_FLASH_SIZE];
 
+/* Cut s_run's power now on a copy of the board (snapshot, cut, judge,
+ * restore): what a power cut at this instant leaves. */
+static int cut_copy(const scenario_t *sc, const char *where, bool verify)
+{
+    vboard_snapshot_t *snap = vboard_snapshot(s_run);
+
+    if (!snap)
+        return FOTA_ERR_NOMEM;
+    if (verify)
+        memcpy(s_uncut, vboard_flash(s_run)->mem, FOTA_FLASH_SIZE);
+    vboard_power_cut_after(s_run, 0);
+    if (verify &&
+        memcmp(s_uncut, vboard_flash(s_run)->mem, FOTA_FLASH_SIZE) != 0) {
+        s_tot.harness++;
+        printf("powercut-vboard: %s: %s: a cut with no operation in flight "
+               "changed the flash\n",
+               sc->name, where);
+    }
+    check_cut(sc, vboard_flash(s_run)->mem, where);
+    vboard_restore(s_run, snap);
+    vboard_snapshot_free(snap);
+    return 0;
+}
+
 static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
 {
     uint64_t *pts = NULL, stride = s_full ? 1 : 293;
-    size_t n = cut_points(w, stride, &pts);
-    uint64_t before = s_tot.cuts;
+    size_t in_waits = 0, n = cut_points(w, stride, &pts, &in_waits);
+    uint64_t before = s_tot.cuts, wait_cycles = 0, armed = 0;
     char where[96];
+    int rc = 0;
 
-    if (!pts || vboard_restore(s_run, w->snap) != 0)
+    for (size_t i = 0; i < w->nwait; i++)
+        wait_cycles += w->wait[i].cend - w->wait[i].cstart;
+    /* Cuts armed at each flash operation of the window: SIM_CUT_BEFORE and
+     * torn seeds. The full run leaves SIM_CUT_BEFORE out: it leaves the
+     * flash as the instruction cut just before the operation's start,
+     * which the full run makes already. */
+    uint64_t op_stride = s_full ? 1 : 11;
+    int v0 = s_full ? 1 : 0, v1 = s_full ? TORN_SEEDS : 1;
+
+    for (uint64_t op = w->op0; op < w->op1; op += op_stride)
+        armed += (uint64_t)(v1 - v0 + 1);
+    if (s_verbose || s_count_only)
+        printf("powercut-vboard:   window %d: %llu instructions%s, %zu waits "
+               "(%llu cycles), %llu flash ops; cut points: %zu instructions "
+               "(%zu in waits), %llu armed\n",
+               wi, (unsigned long long)(w->k1 - w->k0),
+               w->truncated ? " (truncated)" : "", w->nwait,
+               (unsigned long long)wait_cycles,
+               (unsigned long long)(w->op1 - w->op0), n, in_waits,
+               (unsigned long long)armed);
+    if (!pts || vboard_restore(s_run, w->snap) != 0) {
+        free(pts);
         return FOTA_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
+    }
+    if (s_count_only) {
+        s_tot.cuts += n + armed;
+        s_tot.insn_cuts += n - in_waits;
+        s_tot.wait_cuts += in_waits;
+        s_tot.armed_cuts += armed;
+        free(pts);
+        return 0;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         uint64_t k = pts[i], cur = vboard_insns(s_run);
 
         if (k > cur)
@@ -599,38 +824,17 @@ static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
         bool in_flight = fl->busy_until_ns >= vboard_now_ns(s_run);
         bool verify = !in_flight && (!s_full || (i % 64) == 0);
 
-        if (!in_flight && !verify) {
+        if (!in_flight && !verify)
             check_cut(sc, fl->mem, where);
-            continue;
-        }
-        vboard_snapshot_t *snap = vboard_snapshot(s_run);
-
-        if (!snap) {
-            free(pts);
-            return FOTA_ERR_NOMEM;
-        }
-        if (verify)
-            memcpy(s_uncut, fl->mem, FOTA_FLASH_SIZE);
-        vboard_power_cut_after(s_run, 0);
-        if (verify &&
-            memcmp(s_uncut, vboard_flash(s_run)->mem, FOTA_FLASH_SIZE) != 0) {
-            s_tot.harness++;
-            printf("powercut-vboard: %s: %s: a cut with no operation in flight "
-                   "changed "
-                   "the flash\n",
-                   sc->name, where);
-        }
-        check_cut(sc, vboard_flash(s_run)->mem, where);
-        vboard_restore(s_run, snap);
-        vboard_snapshot_free(snap);
+        else
+            rc = cut_copy(sc, where, verify);
     }
     free(pts);
+    s_tot.insn_cuts += n - in_waits;
+    s_tot.wait_cuts += in_waits;
 
-    /* Cuts armed at each flash operation of the window. */
-    uint64_t op_stride = s_full ? 1 : 11;
-
-    for (uint64_t op = w->op0; op < w->op1; op += op_stride) {
-        for (int v = 0; v <= (s_full ? TORN_SEEDS : 1); v++) {
+    for (uint64_t op = w->op0; rc == 0 && op < w->op1; op += op_stride) {
+        for (int v = v0; v <= v1; v++) {
             enum sim_cut_mode mode = v == 0 ? SIM_CUT_BEFORE : SIM_CUT_TORN;
             uint64_t cuts0;
 
@@ -653,17 +857,176 @@ static int sweep_window(const scenario_t *sc, const window_t *w, int wi)
                      wi, (unsigned long long)(op - w->op0),
                      v == 0 ? "before" : "torn", v);
             check_cut(sc, vboard_flash(s_run)->mem, where);
+            s_tot.armed_cuts++;
         }
     }
     if (s_verbose)
-        printf("powercut-vboard:   window %d: %llu instructions%s, %zu waits, "
-               "%llu flash "
-               "ops, %llu cuts\n",
-               wi, (unsigned long long)(w->k1 - w->k0),
-               w->truncated ? " (truncated)" : "", w->nwait,
-               (unsigned long long)(w->op1 - w->op0),
+        printf("powercut-vboard:   window %d: %llu cuts\n", wi,
                (unsigned long long)(s_tot.cuts - before));
+    return rc;
+}
+
+/* ---- the application's status exchange (docs/protocol.md 10a) ---- */
+
+#define POLL_GAP_NS 10000u /* the agent's gap before each byte (vboard_agent) */
+#define POLL_MAX_BYTES 4096u
+
+/* One cut during a poll (nothing is in flight: the flash must come out of
+ * the cut unchanged, and it is judged like every other cut). */
+static int poll_cut(const scenario_t *sc, const char *where)
+{
+    s_tot.poll_cuts++;
+    if (s_count_only) {
+        s_tot.cuts++;
+        return 0;
+    }
+    return cut_copy(sc, where, true);
+}
+
+/* The agent's status request to the running application on s_run, one
+ * byte per transaction after a gap, as agent_proto_app_status() clocks
+ * it, with power cuts in the gaps and right after bytes (the application
+ * is receiving or answering). The answer must decode and say that slot B
+ * runs version 2 in state want. Returns 0 or a FOTA_ERR_* (harness). */
+static int poll_status(const scenario_t *sc, int pi, uint8_t want)
+{
+    const uint8_t req[3] = {FOTA_APP_SOF, FOTA_APP_CMD_STATUS,
+                            (uint8_t)(0xFFu ^ FOTA_APP_CMD_STATUS)};
+    uint8_t frame[FOTA_APP_FRAME_MAX];
+    size_t got = 0, need = 0;
+    unsigned fill = 0, every = s_full ? 1u : 16u;
+    char where[96];
+    int rc = 0;
+    fota_app_info_t info;
+
+    vboard_spi_set_cs(s_run, true);
+    for (unsigned i = 0; rc == 0 && i < POLL_MAX_BYTES; i++) {
+        uint8_t tx = i < sizeof req ? req[i] : 0x00, rx = 0;
+        bool cut = i % every == 0;
+
+        vboard_run_ns(s_run, POLL_GAP_NS / 2);
+        if (cut && s_full) {
+            snprintf(where, sizeof where, "poll %d gap before byte %u", pi, i);
+            rc = poll_cut(sc, where);
+        }
+        vboard_run_ns(s_run, POLL_GAP_NS - POLL_GAP_NS / 2);
+        if (rc == 0)
+            rc = vboard_spi_xfer(s_run, &tx, &rx, 1);
+        if (rc == 0 && cut) {
+            snprintf(where, sizeof where, "poll %d after byte %u", pi, i);
+            rc = poll_cut(sc, where);
+        }
+        if (i < sizeof req)
+            continue;
+        if (got == 0 && rx != FOTA_APP_ANS) {
+            fill++; /* filler until the answer starts */
+            continue;
+        }
+        frame[got++] = rx;
+        if (got == 2)
+            need = 3u + rx;
+        if (need > sizeof frame) {
+            rc = FOTA_ERR_PROTO;
+            break;
+        }
+        if (need && got == need)
+            break;
+    }
+    vboard_spi_set_cs(s_run, false);
+    uint8_t x = 0;
+
+    for (size_t j = 1; j < got; j++)
+        x ^= frame[j];
+    if (rc == 0 && (!need || got != need || x != 0 ||
+                    fota_app_status_decode(&info, frame + 2, need - 3) != 0))
+        rc = FOTA_ERR_PROTO;
+    if (rc == 0 &&
+        (info.slot != 1 || info.state != want || info.version.major != 2))
+        rc = FOTA_ERR_INVAL;
+    if (s_verbose)
+        printf("powercut-vboard:   poll %d: %u filler bytes, answer of %zu "
+               "bytes: state %u, rc %d\n",
+               pi, fill, got, rc == 0 ? info.state : 0u, rc);
+    if (rc != 0) {
+        s_tot.harness++;
+        printf("powercut-vboard: %s: poll %d: no valid status answer "
+               "(state %u expected): %d\n",
+               sc->name, pi, want, rc);
+    }
+    return rc;
+}
+
+/* After the application's confirm through fota_app_confirm(): its planned
+ * reset, exactly one, into a confirmed boot of slot B with no journal
+ * append on the way. Returns 0 or FOTA_ERR_INVAL (reported). */
+static int planned_reset(const scenario_t *sc)
+{
+    uint64_t r0 = vboard_reset_count(s_run);
+    vboard_until_t u = {
+        .pc = s_sym_append, .uart_text = "fota-app", .max_ns = SURVEY_BOUND_NS};
+    vboard_until_t eol = {.uart_text = "\n", .max_ns = 10000000u};
+    boot_ctx_t ctx;
+    size_t len0 = 0;
+    int why;
+
+    vboard_uart_output(s_run, &len0);
+    why = vboard_run(s_run, &u);
+    if (why == VBOARD_STOP_UART)
+        why = vboard_run(s_run, &eol);
+    const char *ln = strstr(vboard_uart_output(s_run, NULL) + len0, "fota-app");
+
+    if (why != VBOARD_STOP_UART || !ln || !strstr(ln, "slot B") ||
+        vboard_reset_count(s_run) != r0 + 1 ||
+        vbr_journal_read(vboard_flash(s_run)->mem, &ctx) != 0 ||
+        ctx.state.active != 1 ||
+        ctx.state.slot[1].state != FOTA_SLOT_CONFIRMED) {
+        s_tot.harness++;
+        printf("powercut-vboard: %s: no single planned reset into a confirmed "
+               "boot of slot B after the confirm (stop %d, resets %llu); "
+               "uart:\n%s\n",
+               sc->name, why,
+               (unsigned long long)(vboard_reset_count(s_run) - r0),
+               vboard_uart_output(s_run, NULL) + len0);
+        return FOTA_ERR_INVAL;
+    }
     return 0;
+}
+
+/* The observe scenario: from power-on, the trial boot of slot B; the
+ * agent polls the application's status every period until the
+ * application confirms, then once more in the confirmed boot after its
+ * planned reset. */
+static int observe(const scenario_t *sc)
+{
+    uint64_t period = s_full ? 20000000ull : 60000000ull;
+    vboard_until_t ban = {.uart_text = "fota-app", .max_ns = SURVEY_BOUND_NS};
+    int rc = 0, pi = 0;
+
+    if (vboard_run(s_run, &ban) != VBOARD_STOP_UART)
+        rc = FOTA_ERR_INVAL;
+    while (rc == 0) {
+        vboard_until_t u = {.pc = s_sym_api_append, .max_ns = period};
+        int why = vboard_run(s_run, &u);
+
+        if (why == VBOARD_STOP_PC)
+            break;
+        if (why != VBOARD_STOP_TIME || pi > 64)
+            rc = FOTA_ERR_INVAL;
+        else
+            rc = poll_status(sc, pi++, FOTA_SLOT_PENDING);
+    }
+    if (rc == 0)
+        rc = planned_reset(sc);
+    if (rc == 0) {
+        /* The banner comes before fota_app_init(): give it time. */
+        vboard_run_ns(s_run, 20000000u);
+        rc = poll_status(sc, pi++, FOTA_SLOT_CONFIRMED);
+    }
+    if (rc != 0)
+        printf("powercut-vboard: %s: the observed trial did not run as "
+               "expected (%d polls)\n",
+               sc->name, pi);
+    return rc;
 }
 
 static int run_scenario(const scenario_t *sc)
@@ -691,7 +1054,8 @@ static int run_scenario(const scenario_t *sc)
     for (nwin = 0; nwin < sc->nwin; nwin++) {
         /* The first append is the bootloader's; a second one is the
          * application's confirm through the API table. */
-        vboard_until_t u = {.pc = nwin == 0 ? s_sym_append : s_sym_api_append,
+        bool api = nwin > 0;
+        vboard_until_t u = {.pc = api ? s_sym_api_append : s_sym_append,
                             .max_ns = SURVEY_BOUND_NS};
 
         if (vboard_run(s_run, &u) != VBOARD_STOP_PC) {
@@ -701,18 +1065,25 @@ static int run_scenario(const scenario_t *sc)
             rc = FOTA_ERR_INVAL;
             break;
         }
-        rc = survey_window(&win[nwin], cap);
+        rc = survey_window(&win[nwin], api ? s_sym_api_wait : s_sym_wait, cap);
         if (rc != 0) {
             printf("powercut-vboard: %s: survey of append %d failed\n",
                    sc->name, nwin);
             break;
         }
     }
-    for (int i = 0; rc == 0 && i < nwin; i++)
+    if (rc == 0 && sc->planned_reset)
+        rc = planned_reset(sc);
+    if (rc == 0 && sc->observe)
+        rc = observe(sc);
+    /* (The bounded run may leave out windows another scenario sweeps the
+     * same way: trial-reset's trial record is trial's.) */
+    for (int i = s_full ? 0 : sc->bounded_win0; rc == 0 && i < nwin; i++)
         rc = sweep_window(sc, &win[i], i);
     for (int i = 0; i < nwin; i++) {
         vboard_snapshot_free(win[i].snap);
         free(win[i].wait);
+        free(win[i].samp);
     }
     printf("powercut-vboard: %-15s %-66s cuts=%llu bricked=%llu "
            "wrong_image=%llu (%lds)\n",
@@ -739,6 +1110,10 @@ static int load(const char *dir)
                 s_boot_elf);
         return -1;
     }
+    /* The API table's own copy of the polling loop, if it has one. */
+    if (vbr_elf_symbol(s_boot_elf, "fota_api_fw_flash_wait_idle",
+                       &s_sym_api_wait) != 0)
+        s_sym_api_wait = s_sym_wait;
     snprintf(p, sizeof p, "%s/app/fota-app-slot-a.bin", dir);
     if (vbr_pack(&s_a1, p, 0, 1, 0, 0, 0, 0))
         return -1;
@@ -747,6 +1122,9 @@ static int load(const char *dir)
         return -1;
     snprintf(p, sizeof p, "%s/app/fota-app-noconfirm-slot-b.bin", dir);
     if (vbr_pack(&s_b2nc, p, 1, 2, 0, 0, 0, FOTA_IMAGE_F_NO_CONFIRM))
+        return -1;
+    snprintf(p, sizeof p, "%s/app/fota-app-soon-slot-b.bin", dir);
+    if (vbr_pack(&s_b2late, p, 1, 2, 0, 0, 0, 0))
         return -1;
     /* The bootloader as the factory programs it; everything else erased. */
     b = new_board();
@@ -777,16 +1155,21 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--full") == 0) {
             s_full = true;
-            s_wait_spread = WAIT_SPREAD_FULL;
         } else if (strcmp(argv[i], "--verbose") == 0)
             s_verbose = true;
+        else if (strcmp(argv[i], "--count") == 0)
+            s_count_only = true;
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            s_only = argv[++i];
         else if (!dir && argv[i][0] != '-')
             dir = argv[i];
         else
             dir = NULL, i = argc;
     }
     if (!dir) {
-        fprintf(stderr, "usage: %s [--full] [--verbose] <build-arm dir>\n",
+        fprintf(stderr,
+                "usage: %s [--full] [--verbose] [--count] [--scenario NAME] "
+                "<build-arm dir>\n",
                 argv[0]);
         return 2;
     }
@@ -797,9 +1180,18 @@ int main(int argc, char **argv)
            "board\n",
            s_full ? "full" : "bounded");
     fflush(stdout);
+    size_t ran = 0;
+
     for (size_t i = 0; i < sizeof s_scen / sizeof s_scen[0]; i++)
-        if (s_full || !s_scen[i].full_only)
+        if (s_only ? strcmp(s_only, s_scen[i].name) == 0
+                   : (s_full || !s_scen[i].full_only)) {
             failed |= run_scenario(&s_scen[i]) != 0;
+            ran++;
+        }
+    if (!ran) {
+        fprintf(stderr, "powercut-vboard: no scenario named '%s'\n", s_only);
+        return 2;
+    }
     printf("powercut-vboard: distinct flash states booted %llu, spot cold "
            "boots from "
            "power-on %llu, disagreeing %llu, harness errors %llu, %lds\n",
@@ -807,6 +1199,14 @@ int main(int argc, char **argv)
            (unsigned long long)s_tot.spot_checks,
            (unsigned long long)s_tot.spot_mismatch,
            (unsigned long long)s_tot.harness, (long)(time(NULL) - t0));
+    printf("powercut-vboard: cut points: %llu instructions outside flash "
+           "waits, %llu inside them (by cycles), %llu armed at flash "
+           "operations, %llu during status polls%s\n",
+           (unsigned long long)s_tot.insn_cuts,
+           (unsigned long long)s_tot.wait_cuts,
+           (unsigned long long)s_tot.armed_cuts,
+           (unsigned long long)s_tot.poll_cuts,
+           s_count_only ? " (counted, not cut)" : "");
     printf("powercut-vboard: cuts=%llu bricked=%llu wrong_image=%llu\n",
            (unsigned long long)s_tot.cuts, (unsigned long long)s_tot.bricked,
            (unsigned long long)s_tot.wrong);
@@ -816,6 +1216,7 @@ int main(int argc, char **argv)
     vbr_image_free(&s_a1);
     vbr_image_free(&s_b2);
     vbr_image_free(&s_b2nc);
+    vbr_image_free(&s_b2late);
     free(s_cache);
     return (failed || s_tot.bricked || s_tot.wrong || s_tot.spot_mismatch ||
             s_tot.harness)

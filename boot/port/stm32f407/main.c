@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "boot_core.h"
+#include "boot_fih.h"
 #include "boot_port.h"
 #include "boot_proto.h"
 #include "fota/fota_err.h"
@@ -200,6 +201,7 @@ static int fw_factory_fallback(boot_decision_t *d)
     d->msp = msp;
     d->entry = entry;
     d->confirm_window_ms = fota_image_confirm_window_ms(&hdr[best]);
+    d->gate = FIH_SUCCESS;
     return 0;
 }
 
@@ -315,7 +317,10 @@ int main(void)
             fw_update_mode();
         fw_log("factory state, journal not writable: booting unrecorded\n");
     }
-    if (d.action != BOOT_ACTION_JUMP || d.slot < 0)
+    /* The gate's verdict, tested twice here and twice again right before
+     * the jump (boot_fih.h): a glitch must defeat every one of them. */
+    volatile fih_int gate = d.gate;
+    if (d.action != BOOT_ACTION_JUMP || d.slot < 0 || FIH_FAILED(gate))
         fw_update_mode();
 
     fw_clock_handover();
@@ -332,5 +337,7 @@ int main(void)
         fw_iwdg_for_window(d.confirm_window_ms, &pr, &rlr);
         fw_port_iwdg_start(pr, rlr);
     }
+    if (FIH_FAILED(gate))
+        fw_update_mode();
     fw_jump(&d);
 }

@@ -484,6 +484,9 @@ static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
 
     if (FIH_FAILED(v1) || !slot_ok(slot))
         return FOTA_ERR_CORRUPT;
+    /* Defined even if a glitch let a failed re-read through. */
+    memset(&hdr2, 0, sizeof hdr2);
+    memset(&vec2, 0, sizeof vec2);
     v = fih_rc(check_meta(ctx, slot, &hdr2, &vec2, buf));
     if (FIH_FAILED(v) || FIH_FAILED(v1))
         return FOTA_ERR_CORRUPT;

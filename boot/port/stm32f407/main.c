@@ -11,6 +11,7 @@
 #include "boot_fih.h"
 #include "boot_port.h"
 #include "boot_proto.h"
+#include "fota/fota_assert.h"
 #include "fota/fota_err.h"
 #include "fota/fota_image_check.h"
 #include "fota/fota_layout.h"
@@ -122,6 +123,60 @@ static bool fw_take_noinit_request(void)
     MMIO32(FW_NOINIT_ADDR) = 0;
     MMIO32(FW_NOINIT_ADDR + 4) = 0;
     return req;
+}
+
+/* FOTA_ASSERT / FOTA_UNREACHABLE (include/fota/fota_assert.h): a bug in
+ * the bootloader itself. It may fire in the SRAM code while a flash
+ * operation runs, so it touches nothing in flash: it leaves a bug report
+ * in the no-init window (magic, complement, file, line) and resets. A
+ * program or erase cut by the reset is a torn operation the journal
+ * tolerates as it does a power cut. The next boot logs the report and
+ * goes to update mode: never a jump after a detected bug, and a host can
+ * still reach the device. */
+FW_RAMFUNC void fota_assert_failed(const char *file, int line)
+{
+    fw_irq_disable();
+    MMIO32(FW_NOINIT_ADDR) = FW_REQ_BUG_MAGIC;
+    MMIO32(FW_NOINIT_ADDR + 4) = ~(uint32_t)FW_REQ_BUG_MAGIC;
+    MMIO32(FW_NOINIT_ADDR + 8) = (uint32_t)file;
+    MMIO32(FW_NOINIT_ADDR + 12) = (uint32_t)line;
+    /* ARMv7-M ARM B3.2.6: AIRCR.SYSRESETREQ, after the stores complete. */
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
+
+/* The report fota_assert_failed left before the reset, if any (cleared).
+ * The file name is printed only if it points into the bootloader's flash
+ * or SRAM image, at most FW_BUG_FILE_MAX printable characters. */
+#define FW_BUG_FILE_MAX 40u
+static bool fw_take_bug_report(void)
+{
+    bool bug = MMIO32(FW_NOINIT_ADDR) == FW_REQ_BUG_MAGIC &&
+               MMIO32(FW_NOINIT_ADDR + 4) == ~(uint32_t)FW_REQ_BUG_MAGIC;
+    uint32_t file = MMIO32(FW_NOINIT_ADDR + 8);
+    uint32_t line = MMIO32(FW_NOINIT_ADDR + 12);
+
+    for (uint32_t i = 0; i < FOTA_NOINIT_SIZE; i += 4)
+        MMIO32(FW_NOINIT_ADDR + i) = 0;
+    if (!bug)
+        return false;
+    fw_log("firmware bug at ");
+    if ((file >= FOTA_BOOT_ADDR && file < FOTA_BOOT_ADDR + FOTA_BOOT_SIZE) ||
+        (file >= FW_BOOT_RAM_ADDR && file < FW_NOINIT_ADDR)) {
+        const char *f = (const char *)file;
+        for (uint32_t i = 0; i < FW_BUG_FILE_MAX && f[i] >= ' ' && f[i] < 0x7F;
+             i++)
+            fw_log_putc(f[i]);
+    } else {
+        fw_log_puts("?");
+    }
+    fw_log_putc(':');
+    fw_log_dec(line);
+    fw_log_puts(" in the last boot\n");
+    return true;
 }
 
 static void fw_log_reset_cause(uint32_t csr)
@@ -277,7 +332,8 @@ int main(void)
 {
     uint32_t csr = RCC_CSR;
     RCC_CSR |= RCC_CSR_RMVF;
-    bool app_req = fw_take_noinit_request();
+    bool bug = MMIO32(FW_NOINIT_ADDR) == FW_REQ_BUG_MAGIC;
+    bool app_req = !bug && fw_take_noinit_request();
     (void)fw_clock_setup();
     fw_systick_start();
     fw_uart_init();
@@ -291,6 +347,8 @@ int main(void)
     fw_log_dec(FW_BOOT_VERSION_PATCH);
     fw_log_reset_cause(csr);
     fw_log_puts("\n");
+    if (bug && fw_take_bug_report())
+        fw_update_mode();
 
     bool strap = fw_strap_update_requested();
     int rc = boot_init(&s_ctx);

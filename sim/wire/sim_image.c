@@ -9,6 +9,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_sha256.h"
 
 int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
@@ -29,12 +30,8 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
         return FOTA_ERR_NOMEM;
     body_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
 
-    for (uint32_t i = 0; i < body_size; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        body[i] = (uint8_t)(x >> 24);
-    }
+    for (uint32_t i = 0; i < body_size; i++)
+        body[i] = (uint8_t)(fota_prng_next(&x) >> 24);
     /* Vector table: initial MSP at the top of SRAM, reset handler (thumb)
      * inside the body. */
     fota_put_le32(body, FOTA_NOINIT_ADDR);

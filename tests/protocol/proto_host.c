@@ -11,6 +11,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_image.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_proto.h"
 #include "fota/fota_sha256.h"
 
@@ -29,12 +30,7 @@ void proto_image_build(uint8_t *out, int slot, uint32_t body_size,
     uint8_t *body = out + FOTA_IMAGE_HDR_SIZE;
     uint32_t x = seed * 2654435761u + 1u;
 
-    for (uint32_t i = 0; i < body_size; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        body[i] = (uint8_t)x;
-    }
+    fota_prng_fill(&x, body, body_size);
     /* A plausible vector table: initial MSP at the top of SRAM, reset
      * handler inside the body (thumb bit set). */
     fota_put_le32(body, FOTA_NOINIT_ADDR);

@@ -163,15 +163,22 @@ static bool fw_take_bug_report(void)
         MMIO32(FW_NOINIT_ADDR + i) = 0;
     if (!bug)
         return false;
+    /* Where the name may lie: the bootloader's flash, or its SRAM below
+     * the window. Reads stop at the region's end. */
+    uint32_t end =
+        file >= FOTA_BOOT_ADDR && file < FOTA_BOOT_ADDR + FOTA_BOOT_SIZE
+            ? FOTA_BOOT_ADDR + FOTA_BOOT_SIZE
+        : file >= FW_BOOT_RAM_ADDR && file < FW_NOINIT_ADDR ? FW_NOINIT_ADDR
+                                                            : 0;
     fw_log("firmware bug at ");
-    if ((file >= FOTA_BOOT_ADDR && file < FOTA_BOOT_ADDR + FOTA_BOOT_SIZE) ||
-        (file >= FW_BOOT_RAM_ADDR && file < FW_NOINIT_ADDR)) {
-        const char *f = (const char *)file;
-        for (uint32_t i = 0; i < FW_BUG_FILE_MAX && f[i] >= ' ' && f[i] < 0x7F;
-             i++)
-            fw_log_putc(f[i]);
-    } else {
+    if (end == 0)
         fw_log_puts("?");
+    for (uint32_t a = file, n = 0; end != 0 && a < end && n < FW_BUG_FILE_MAX;
+         a++, n++) {
+        char c = *(const char *)a;
+        if (c < ' ' || c >= 0x7F)
+            break;
+        fw_log_putc(c);
     }
     fw_log_putc(':');
     fw_log_dec(line);

@@ -132,6 +132,42 @@ void fota_image_hash_start(fota_sha256_t *sha,
     fota_sha256_update(sha, buf, FOTA_IMAGE_HASHED_HDR_LEN);
 }
 
+void fota_image_hdr_init(fota_image_hdr_t *hdr, int slot, uint32_t body_size,
+                         const char *product)
+{
+    size_t n = 0;
+
+    memset(hdr, 0, sizeof *hdr);
+    hdr->magic = FOTA_IMAGE_MAGIC;
+    hdr->hdr_version = FOTA_IMAGE_HDR_VERSION;
+    hdr->hdr_size = FOTA_IMAGE_HDR_SIZE;
+    hdr->body_size = body_size;
+    hdr->load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
+    while (n < FOTA_IMAGE_PRODUCT_LEN && product[n] != '\0')
+        n++;
+    memcpy(hdr->product, product, n);
+}
+
+void fota_image_reseal(uint8_t buf[FOTA_IMAGE_HDR_SIZE], const uint8_t *body,
+                       uint32_t body_size)
+{
+    fota_sha256_t sha;
+
+    fota_image_hash_start(&sha, buf);
+    fota_sha256_update(&sha, body, body_size);
+    fota_sha256_final(&sha, buf + FOTA_IMAGE_OFF_SHA256);
+}
+
+void fota_image_seal(fota_image_hdr_t *hdr, uint8_t buf[FOTA_IMAGE_HDR_SIZE],
+                     const uint8_t *body)
+{
+    /* The hash covers header bytes [0, 64), which do not hold the hash
+     * itself: encode, hash, then the digest goes into its field. */
+    fota_image_hdr_encode(hdr, buf);
+    fota_image_reseal(buf, body, hdr->body_size);
+    memcpy(hdr->sha256, buf + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE);
+}
+
 uint32_t fota_image_confirm_window_ms(const fota_image_hdr_t *h)
 {
     return h->confirm_window_ms != 0 ? h->confirm_window_ms

@@ -3,6 +3,7 @@
 #   common/      include/fota/ and freestanding C headers only
 #   boot/core/   that, plus its own headers (boot/core/)
 #   agent/core/  that, plus its own headers and cJSON
+#   boot_proto_state.h (the engine's internals): boot_proto.[ch] and tests
 # A core that includes a port, the simulator, the tools or an OS header
 # fails the check. Prints "includes: files=<N> violations=<V>"; exit 1 on
 # any violation.
@@ -33,9 +34,23 @@ check() {
   done
 }
 
+# private <header> <regex of the files that may include it directly>: a
+# part's internal header, used outside the part only by the tests.
+private() {
+  local hdr=$1 allowed=$2 f
+  for f in $(git grep -l "#[[:space:]]*include[[:space:]]*\"$hdr\"" -- '*.c' '*.h'); do
+    printf '%s' "$f" | grep -Eq "$allowed" && continue
+    echo "includes: $f: \"$hdr\" is internal to $allowed"
+    bad=$((bad + 1))
+  done
+}
+
 check common/ 'fota/[a-z0-9_]+\.h'
 check boot/core/ 'fota/[a-z0-9_]+\.h|boot_[a-z0-9_]+\.h'
 check agent/core/ 'fota/[a-z0-9_]+\.h|agent_[a-z0-9_]+\.h|cJSON\.h'
+
+# The engine's state layout: boot_proto.h exposes it for sizeof only.
+private boot_proto_state.h '^(boot/core/boot_proto\.[ch]|tests/)'
 
 echo "includes: files=$files violations=$bad"
 [ "$bad" -eq 0 ]

@@ -38,7 +38,14 @@ else
   rc=0
   mapfile -t tidy < <(git ls-files "${cores[@]}" | grep -E '\.c$')
   for f in "${tidy[@]}"; do
-    clang-tidy -p "$BUILD" --quiet "$f" 2>/dev/null | grep -E 'warning:|error:' && rc=1
+    # Not a pipeline into grep: under pipefail an error finding (clang-tidy
+    # exits 1) would make the pipeline fail and the finding pass.
+    out=$(clang-tidy -p "$BUILD" --quiet "$f" 2>/dev/null)
+    st=$?
+    if grep -E 'warning:|error:' <<<"$out" || [ "$st" -ne 0 ]; then
+      echo "lint: clang-tidy: $f (exit $st)"
+      rc=1
+    fi
   done
   step "clang-tidy files=${#tidy[@]}" $rc
 fi

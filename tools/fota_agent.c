@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent_clock_linux.h"
 #include "agent_gateway.h"
 #include "agent_gw_file.h"
 #include "agent_http_curl.h"
@@ -38,27 +39,8 @@ int tool_cmd_agent(int argc, char **argv);
 
 /* ---- host ports ---------------------------------------------------------------- */
 
-static uint32_t host_now_ms(agent_clock_t *self)
-{
-    struct timespec ts;
-
-    (void)self;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u +
-                      (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-static void host_sleep_ms(agent_clock_t *self, uint32_t ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
-
-    (void)self;
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-static const agent_clock_ops_t s_clock_ops = {host_now_ms, host_sleep_ms};
-static agent_clock_t s_clock = {&s_clock_ops};
+/* The update flow's clock: the Linux port's (CLOCK_MONOTONIC, nanosleep). */
+static agent_clock_linux_t s_clock;
 
 /* FOTA_AGENT_CLOCK_OFFSET_S (seconds, may be negative) shifts the UTC the
  * agent believes in: a device with a wrong clock, for tests and
@@ -631,7 +613,8 @@ static int cmd_run_args(int argc, char **argv)
     ports.http = http;
     ports.storage = &sto.base;
     ports.target = proto;
-    ports.clock = &s_clock;
+    agent_clock_linux_init(&s_clock, NULL);
+    ports.clock = &s_clock.base;
     ports.utc = &s_utc;
     ports.log = &s_log;
     ports.event = ui_event;
@@ -663,7 +646,7 @@ static int cmd_run_args(int argc, char **argv)
                     "without proving itself: rolled back\n",
                     tool_journal_prefix(3), (unsigned)gw_cfg.max_attempts);
     }
-    t0 = host_now_ms(NULL);
+    t0 = s_clock.base.ops->now_ms(&s_clock.base);
     for (uint32_t n = 0;; n++) {
         rc = gw_open ? agent_gateway_run_once(&gw) : agent_update_run_once(u);
         if (once || (cycles && n + 1 >= cycles) || (gw_open && gw.restart))
@@ -672,9 +655,10 @@ static int cmd_run_args(int argc, char **argv)
         if (!s_quiet)
             fprintf(stderr, "%snext poll in %u ms\n", tool_journal_prefix(7),
                     d);
-        host_sleep_ms(NULL, d);
+        s_clock.base.ops->sleep_ms(&s_clock.base, d);
     }
-    print_summary(u, t, proto, host_now_ms(NULL) - t0, json, gw_open);
+    print_summary(u, t, proto, s_clock.base.ops->now_ms(&s_clock.base) - t0,
+                  json, gw_open);
     exit_code = u->outcome == AGENT_OUT_ERROR || u->outcome == AGENT_OUT_REFUSED
                     ? TOOL_EXIT_FAIL
                     : TOOL_EXIT_OK;

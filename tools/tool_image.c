@@ -62,7 +62,6 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
                     size_t *img_len, char *err, size_t err_len)
 {
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
     const char *product = opts->product ? opts->product : FOTA_PRODUCT_ID;
     size_t body_len, total;
     uint8_t *buf = NULL;
@@ -116,21 +115,12 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
     /* Pad as erased flash so the padded image equals what flash would read. */
     memset(buf + FOTA_IMAGE_HDR_SIZE + raw_len, 0xFF, body_len - raw_len);
 
-    memset(&hdr, 0, sizeof hdr);
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, opts->slot, (uint32_t)body_len, product);
     hdr.version = opts->version;
     hdr.sec_counter = opts->sec_counter;
-    hdr.body_size = (uint32_t)body_len;
-    hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(opts->slot);
     hdr.flags = opts->flags;
     hdr.confirm_window_ms = opts->confirm_window_ms;
-    memcpy(hdr.product, product, strlen(product));
-    hdr.tlv_size = 0;
 
-    /* The hash covers header bytes [0, 64), which do not include the hash
-     * itself: encode, hash, then encode again with the hash filled in. */
     /* The bootloader's own verdict on the header and vector table (the
      * vector words only when they are checked at all). */
     {
@@ -148,11 +138,7 @@ int tool_image_pack(const uint8_t *raw, size_t raw_len,
             return fota_image_reason_err(why_r);
         }
     }
-    fota_image_hdr_encode(&hdr, buf);
-    fota_image_hash_start(&sha, buf);
-    fota_sha256_update(&sha, buf + FOTA_IMAGE_HDR_SIZE, body_len);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, buf);
+    fota_image_seal(&hdr, buf, buf + FOTA_IMAGE_HDR_SIZE);
 
     *img = buf;
     *img_len = total;

@@ -12,6 +12,7 @@
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_sha256.h"
 #include "fota/fota_text.h"
 
@@ -1864,13 +1865,7 @@ int agent_update_init(agent_update_t *u, const agent_update_cfg_t *cfg,
 
 static uint32_t upd_rand(agent_update_t *u)
 {
-    uint32_t x = u->rng;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    u->rng = x;
-    return x;
+    return fota_prng_next(&u->rng);
 }
 
 /* base scaled by a random factor in [1 - pct/100, 1 + pct/100]. */

@@ -4,6 +4,7 @@
  * itself is in boot_journal.c.
  */
 #include "boot_core.h"
+#include "boot_fih.h"
 #include "boot_port.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_ed25519.h"
@@ -86,14 +87,14 @@ static int check_hash(boot_ctx_t *ctx, int slot, const fota_image_hdr_t *hdr,
 static int check_signature(const fota_image_hdr_t *hdr, boot_measure_t *m)
 {
     const uint8_t *key = boot_signing_key();
-    int rc;
+    volatile fih_int sig;
 
     if (key == NULL) {
         m->signature = BOOT_SIG_NO_KEY;
         return 0;
     }
-    rc = fota_ed25519_verify_image(hdr, key);
-    if (rc != 0)
+    sig = fih_rc(fota_ed25519_verify_image(hdr, key));
+    if (FIH_FAILED(sig))
         return FOTA_ERR_AUTH;
     m->signature = BOOT_SIG_OK;
     return 0;
@@ -426,8 +427,9 @@ static void decision_update_mode(boot_decision_t *out)
  * (32-bit words, the kind word tested before and after), so one skipped or
  * corrupted instruction cannot pass both.
  */
-static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
-                          const fota_image_hdr_t *hdr, const boot_measure_t *m)
+static fih_int measure_holds(const boot_ctx_t *ctx, int slot, bool full,
+                             const fota_image_hdr_t *hdr,
+                             const boot_measure_t *m)
 {
     /* A quick check without a recorded CRC fell back to the hash; a full
      * one never accepts a CRC. */
@@ -437,7 +439,7 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
     uint32_t crc;
 
     if (m->kind != want)
-        return false;
+        return FIH_FAILURE;
     if (want == BOOT_MEASURED_SHA) {
         for (size_t i = 0; i < FOTA_SHA256_SIZE; i += 4)
             diff |=
@@ -447,10 +449,10 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
                 (boot_signing_key() != NULL ? BOOT_SIG_OK : BOOT_SIG_NO_KEY);
     } else {
         if (!recorded_crc(ctx, slot, &crc))
-            return false;
+            return FIH_FAILURE;
         diff = m->crc ^ crc;
     }
-    return diff == 0 && m->kind == want;
+    return fih_bool(diff == 0 && m->kind == want);
 }
 
 /*
@@ -462,8 +464,11 @@ static bool measure_holds(const boot_ctx_t *ctx, int slot, bool full,
  * table from flash, compares them with what the first pass concluded, and
  * compares the kept measurement with the reference a second time
  * (measure_holds). A glitch that skipped a check once must skip a second,
- * differently written one too. docs/security.md has the argument. Fills
- * out only when everything agrees.
+ * differently written one too. docs/security.md has the argument. Every
+ * verdict here is a tagged word tested twice through volatile (boot_fih.h),
+ * so the optimiser keeps each re-check; tests/vboard/check_fih.py finds
+ * them in the built bootloader. Fills out (out->gate = FIH_SUCCESS) only
+ * when everything agrees.
  */
 static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
                         const fota_image_hdr_t *hdr1,
@@ -473,24 +478,32 @@ static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
     uint8_t buf[FOTA_IMAGE_HDR_SIZE];
     fota_image_hdr_t hdr2;
     boot_vectors_t vec2;
-    volatile int rc2;
+    /* v1: the first pass's verdict; v: each re-check in turn. */
+    volatile fih_int v1 = fih_rc(rc1);
+    volatile fih_int v;
 
-    if (rc1 != 0 || !slot_ok(slot))
+    if (FIH_FAILED(v1) || !slot_ok(slot))
         return FOTA_ERR_CORRUPT;
-    rc2 = check_meta(ctx, slot, &hdr2, &vec2, buf);
-    if (rc2 != 0 || rc1 != 0)
+    /* Defined even if a glitch let a failed re-read through. */
+    memset(&hdr2, 0, sizeof hdr2);
+    memset(&vec2, 0, sizeof vec2);
+    v = fih_rc(check_meta(ctx, slot, &hdr2, &vec2, buf));
+    if (FIH_FAILED(v) || FIH_FAILED(v1))
         return FOTA_ERR_CORRUPT;
-    if (!measure_holds(ctx, slot, full, &hdr2, m1))
+    v = measure_holds(ctx, slot, full, &hdr2, m1);
+    if (FIH_FAILED(v))
         return FOTA_ERR_CORRUPT;
-    if (vec2.msp != vec1->msp || vec2.entry != vec1->entry ||
-        hdr2.body_size != hdr1->body_size ||
-        memcmp(hdr2.sha256, hdr1->sha256, FOTA_SHA256_SIZE) != 0)
+    v = fih_bool(vec2.msp == vec1->msp && vec2.entry == vec1->entry &&
+                 hdr2.body_size == hdr1->body_size &&
+                 memcmp(hdr2.sha256, hdr1->sha256, FOTA_SHA256_SIZE) == 0);
+    if (FIH_FAILED(v))
         return FOTA_ERR_CORRUPT;
-    /* The journal must agree that this slot may run: it is the active
-     * confirmed slot, or the pending one on trial. */
-    if (trial ? ctx->state.slot[slot].state != FOTA_SLOT_PENDING
-              : (ctx->state.active != slot ||
-                 ctx->state.slot[slot].state != FOTA_SLOT_CONFIRMED))
+    /* The slot choice: the journal must agree that this slot may run: it
+     * is the active confirmed slot, or the pending one on trial. */
+    v = fih_bool(trial ? ctx->state.slot[slot].state == FOTA_SLOT_PENDING
+                       : (ctx->state.active == slot &&
+                          ctx->state.slot[slot].state == FOTA_SLOT_CONFIRMED));
+    if (FIH_FAILED(v) || FIH_FAILED(v1))
         return FOTA_ERR_CORRUPT;
 
     memset(out, 0, sizeof(*out));
@@ -501,6 +514,7 @@ static int confirm_jump(boot_ctx_t *ctx, int slot, bool full, bool trial,
     out->msp = vec2.msp;
     out->entry = vec2.entry;
     out->confirm_window_ms = fota_image_confirm_window_ms(&hdr2);
+    out->gate = v1;
     return 0;
 }
 

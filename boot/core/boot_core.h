@@ -60,6 +60,8 @@ typedef struct boot_decision {
     uint32_t entry;       /* reset handler address from the vector table */
     uint32_t confirm_window_ms; /* the image's effective confirm window
                                    (fota_image_confirm_window_ms) */
+    uint32_t gate; /* FIH_SUCCESS (boot_fih.h) once the gate before the jump
+                      passed; the port tests it again before jumping */
 } boot_decision_t;
 
 /* Bus operations the write policy rules on. */

@@ -24,6 +24,7 @@
  */
 #include "boot_core.h"
 #include "boot_port.h"
+#include "fota/fota_assert.h"
 #include "fota/fota_nomalloc.h"
 
 #define REC_SIZE FOTA_JOURNAL_REC_SIZE
@@ -251,8 +252,7 @@ int boot_journal_append(boot_ctx_t *ctx, const fota_journal_rec_t *rec)
             rc = erase_main(ctx);
         break;
     default:
-        rc = FOTA_ERR_INVAL;
-        break;
+        FOTA_UNREACHABLE(); /* boot_init sets area to one of the three */
     }
     if (rc < 0)
         goto out;

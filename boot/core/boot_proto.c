@@ -19,6 +19,7 @@
 #include "boot_proto.h"
 
 #include "boot_port.h"
+#include "fota/fota_assert.h"
 #include "fota/fota_config.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
@@ -311,7 +312,7 @@ static void bp_next_phase(boot_proto_t *p)
         p->rx_cap = FOTA_PROTO_STREAM_MAX;
         return;
     default:
-        bp_go_idle(p);
+        FOTA_UNREACHABLE(); /* phases that end their command */
         return;
     }
 }
@@ -597,7 +598,7 @@ static void bp_phase_done(boot_proto_t *p)
         bp_stream_buf2(p, fota_get_be16(p->rx_hdr));
         return;
     default:
-        bp_go_idle(p);
+        FOTA_UNREACHABLE(); /* PH_NONE: no phase was received */
         return;
     }
 }
@@ -916,7 +917,7 @@ static void bp_flash_done(boot_proto_t *p, int st)
         }
         return;
     default:
-        return;
+        FOTA_UNREACHABLE(); /* FL_NONE: only called with an op */
     }
 }
 

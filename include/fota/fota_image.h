@@ -125,6 +125,25 @@ int fota_image_check_slot(const fota_image_hdr_t *hdr, int slot);
 void fota_image_hash_start(fota_sha256_t *sha,
                            const uint8_t buf[FOTA_IMAGE_HDR_SIZE]);
 
+/* A header for a body of body_size bytes linked for slot (0/1): magic,
+ * header version and size, body size, load address and product (at most
+ * FOTA_IMAGE_PRODUCT_LEN characters of it); every other field 0. */
+void fota_image_hdr_init(fota_image_hdr_t *hdr, int slot, uint32_t body_size,
+                         const char *product);
+
+/* Seal an image the way `fota image pack` does: encode hdr into buf, hash
+ * header bytes [0, 64) and hdr->body_size bytes of body, store the digest
+ * in hdr->sha256 and encode again. The one sealing function of the tool,
+ * the simulator and the tests. */
+void fota_image_seal(fota_image_hdr_t *hdr, uint8_t buf[FOTA_IMAGE_HDR_SIZE],
+                     const uint8_t *body);
+
+/* Recompute the digest of an encoded header in place (buf's SHA-256
+ * field) over its bytes [0, 64) and body_size bytes of body, leaving every
+ * other byte as it is: for tests that patch an encoded header. */
+void fota_image_reseal(uint8_t buf[FOTA_IMAGE_HDR_SIZE], const uint8_t *body,
+                       uint32_t body_size);
+
 /* The effective confirm window of an image: its header's value, or
  * FOTA_CONFIRM_WINDOW_DEFAULT_MS when that is 0. Not clamped: a value above
  * FOTA_CONFIRM_WINDOW_MAX_MS is returned as is (the image check refuses

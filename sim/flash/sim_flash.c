@@ -12,6 +12,7 @@
 
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 
 /* DS8626 table 44 (x32 parallelism, 2.7-3.6 V), in ns. */
 #define PROG_WORD_TYP_NS 16000ull
@@ -23,19 +24,9 @@
 #define ERASE_128K_TYP_NS 1000000000ull
 #define ERASE_128K_MAX_NS 2000000000ull
 
-/* A small deterministic generator (xorshift32) for the torn patterns. The
- * state is derived from the seed and the operation's address so that two
- * seeds give different patterns and one seed always gives the same one. */
-static uint32_t sim_rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *s = x;
-    return x;
-}
-
+/* The torn patterns come from fota_prng_next. Its state is derived from
+ * the seed and the operation's address so that two seeds give different
+ * patterns and one seed always gives the same one. */
 static uint32_t sim_rng_seed(uint32_t seed, uint32_t salt)
 {
     /* Mix so that nearby seeds and addresses diverge at once; never 0,
@@ -173,7 +164,7 @@ static void sim_apply_word(sim_flash_t *f, uint32_t addr, uint32_t word,
     }
     if (torn) {
         uint32_t s = sim_rng_seed(f->cut_seed, addr);
-        clear &= sim_rng_next(&s);
+        clear &= fota_prng_next(&s);
     }
     sim_set_word(f, addr, old & ~clear);
     f->words_programmed++;
@@ -195,12 +186,12 @@ static void sim_apply_erase(sim_flash_t *f, unsigned sector, bool torn)
      * eight) set a random subset of its bits back to 1. */
     uint32_t s = sim_rng_seed(f->cut_seed, base ^ 0xE5E5E5E5u);
     for (uint32_t off = 0; off < size; off += 4) {
-        uint32_t r = sim_rng_next(&s);
+        uint32_t r = fota_prng_next(&s);
         uint32_t old = sim_word_at(f, base + off);
         uint32_t v;
 
         if ((r & 7u) == 0)
-            v = old | sim_rng_next(&s);
+            v = old | fota_prng_next(&s);
         else if (r & 8u)
             v = 0xFFFFFFFFu;
         else

@@ -10,6 +10,7 @@
 
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "vb_dev.h"
 #include "vb_regs.h"
 
@@ -194,7 +195,7 @@ void vb_flashif_tear(vb_sys_t *s, void *st)
         if (f->op_kind == 1) {
             uint32_t clear = f->op_old & ~f->op_new;
 
-            r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+            (void)fota_prng_next(&r);
             fota_put_le32(&s->flash->mem[f->op_addr - FOTA_FLASH_BASE],
                           f->op_old & ~(clear & r));
         } else {
@@ -205,7 +206,7 @@ void vb_flashif_tear(vb_sys_t *s, void *st)
                 uint32_t old = fota_get_le32(&f->op_backup[off]);
                 uint32_t v;
 
-                r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+                (void)fota_prng_next(&r);
                 v = (r & 3u) == 0 ? old | r : (r & 4u) ? 0xFFFFFFFFu : old;
                 fota_put_le32(&s->flash->mem[base - FOTA_FLASH_BASE + off], v);
             }

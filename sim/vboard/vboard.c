@@ -13,6 +13,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "vb_internal.h"
 #include "vb_scs.h"
 
@@ -1067,13 +1068,7 @@ static int vb_engine_open(vboard_t *b)
 
 static uint32_t vb_junk(vboard_t *b)
 {
-    uint32_t x = b->junk_state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    b->junk_state = x ? x : 0x1234567u;
-    return b->junk_state;
+    return fota_prng_next(&b->junk_state);
 }
 
 static void vb_fill_junk(vboard_t *b, uint8_t *p, size_t n)

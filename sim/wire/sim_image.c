@@ -9,6 +9,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_sha256.h"
 
 int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
@@ -16,7 +17,6 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
                     uint32_t seed)
 {
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
     size_t len = (size_t)FOTA_IMAGE_HDR_SIZE + body_size;
     uint8_t *body = buf + FOTA_IMAGE_HDR_SIZE;
     uint32_t body_addr;
@@ -29,33 +29,18 @@ int sim_image_build(uint8_t *buf, size_t cap, int slot, uint8_t major,
         return FOTA_ERR_NOMEM;
     body_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
 
-    for (uint32_t i = 0; i < body_size; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        body[i] = (uint8_t)(x >> 24);
-    }
+    for (uint32_t i = 0; i < body_size; i++)
+        body[i] = (uint8_t)(fota_prng_next(&x) >> 24);
     /* Vector table: initial MSP at the top of SRAM, reset handler (thumb)
      * inside the body. */
     fota_put_le32(body, FOTA_NOINIT_ADDR);
     fota_put_le32(body + 4, body_addr + (body_size > 0x200 ? 0x101u : 0x9u));
 
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, slot, body_size, FOTA_PRODUCT_ID);
     hdr.version.major = major;
     hdr.version.minor = minor;
     hdr.sec_counter = sec;
-    hdr.body_size = body_size;
-    hdr.load_addr = body_addr;
-    strncpy(hdr.product, FOTA_PRODUCT_ID, sizeof(hdr.product));
-    hdr.tlv_size = 0;
-    fota_image_hdr_encode(&hdr, buf);
-    fota_image_hash_start(&sha, buf);
-    fota_sha256_update(&sha, body, body_size);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, buf);
+    fota_image_seal(&hdr, buf, body);
     return (int)len;
 }
 

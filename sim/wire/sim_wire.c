@@ -7,6 +7,7 @@
 
 #include "boot_port_host.h"
 #include "fota/fota_err.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_proto.h"
 
 /* What MISO reads when no bootloader drives it (pull-up, or an
@@ -41,10 +42,7 @@ void sim_wire_set_faults(sim_wire_t *w, const sim_wire_faults_t *faults)
         w->faults = *faults;
     else
         sim_wire_no_faults(&w->faults);
-    /* xorshift32 must not start at 0. */
-    w->rng = w->faults.seed * 2654435761u + 0x9E3779B9u;
-    if (!w->rng)
-        w->rng = 1;
+    w->rng = fota_prng_seed(w->faults.seed * 2654435761u + 0x9E3779B9u);
     w->stall_done = false;
     w->reset_done = false;
     w->stall_until_ns = 0;
@@ -54,13 +52,7 @@ void sim_wire_set_faults(sim_wire_t *w, const sim_wire_faults_t *faults)
 
 static uint32_t wire_rand(sim_wire_t *w)
 {
-    uint32_t x = w->rng;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    w->rng = x;
-    return x;
+    return fota_prng_next(&w->rng);
 }
 
 /* ---- target ----------------------------------------------------------------- */

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "agent_manifest.h"
+#include "fota/fota_prng.h"
 
 #define DEVICES 10000u
 #define DAY_S 86400u
@@ -46,10 +47,7 @@ static uint32_t s_rng = 0x12345678u;
 
 static uint32_t rnd(void)
 {
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 17;
-    s_rng ^= s_rng << 5;
-    return s_rng;
+    return fota_prng_next(&s_rng);
 }
 
 typedef struct dev {

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "../../common/ed25519.c"
+#include "fota/fota_prng.h"
 #include "fota/fota_sha256.h"
 
 #include "fe_check.h"
@@ -54,12 +55,8 @@ static uint32_t fc_values(uint32_t val[FC_MAX_VALUES][8])
     set_words(val[n++], 0, 0, 0xffffffffu);
     set_words(val[n++], 0xffffffffu, 0, 0);
     while (n < FC_MAX_VALUES) {
-        for (int i = 0; i < 8; i++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            val[n][i] = x;
-        }
+        for (int i = 0; i < 8; i++)
+            val[n][i] = fota_prng_next(&x);
         n++;
     }
     return n;

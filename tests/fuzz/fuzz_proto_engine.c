@@ -113,27 +113,17 @@ static void install_slot_a(sim_flash_t *f)
 {
     static uint8_t img[FOTA_IMAGE_HDR_SIZE + 2048];
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
 
     for (size_t i = FOTA_IMAGE_HDR_SIZE; i < sizeof img; i++)
         img[i] = (uint8_t)(i * 7);
     fota_put_le32(img + FOTA_IMAGE_HDR_SIZE, FOTA_NOINIT_ADDR);
     fota_put_le32(img + FOTA_IMAGE_HDR_SIZE + 4,
                   FOTA_SLOT_BODY_ADDR(0) + 0x101);
-    memset(&hdr, 0, sizeof hdr);
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, 0, sizeof img - FOTA_IMAGE_HDR_SIZE,
+                        FOTA_PRODUCT_ID);
     hdr.version.major = 1;
     hdr.sec_counter = 1;
-    hdr.body_size = sizeof img - FOTA_IMAGE_HDR_SIZE;
-    hdr.load_addr = FOTA_SLOT_BODY_ADDR(0);
-    strncpy(hdr.product, FOTA_PRODUCT_ID, FOTA_IMAGE_PRODUCT_LEN);
-    fota_image_hdr_encode(&hdr, img);
-    fota_image_hash_start(&sha, img);
-    fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE, hdr.body_size);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, img);
+    fota_image_seal(&hdr, img, img + FOTA_IMAGE_HDR_SIZE);
     for (size_t off = 0; off < sizeof img; off += 4)
         __real_sim_flash_program_word(f, FOTA_SLOT_A_ADDR + (uint32_t)off,
                                       fota_get_le32(img + off));

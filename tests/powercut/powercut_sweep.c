@@ -102,7 +102,6 @@ static const image_t *image_get(int slot, uint32_t ver, uint32_t body_size,
                                 uint32_t flags)
 {
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
     image_t *im;
     uint32_t body = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
 
@@ -129,22 +128,11 @@ static const image_t *image_get(int slot, uint32_t ver, uint32_t body_size,
         fota_put_le32(b + off, mix32(ver * 0x10001u + (uint32_t)slot * 0x3777u +
                                      off * 0x9E3779B9u));
 
-    memset(&hdr, 0, sizeof(hdr));
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, slot, body_size, FOTA_PRODUCT_ID);
     hdr.version = ver_of(ver);
     hdr.sec_counter = SEC_COUNTER;
-    hdr.body_size = body_size;
-    hdr.load_addr = body;
     hdr.flags = flags;
-    memcpy(hdr.product, FOTA_PRODUCT_ID, sizeof(FOTA_PRODUCT_ID) - 1);
-    hdr.tlv_size = 0;
-    fota_image_hdr_encode(&hdr, im->bytes);
-    fota_image_hash_start(&sha, im->bytes);
-    fota_sha256_update(&sha, b, body_size);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, im->bytes);
+    fota_image_seal(&hdr, im->bytes, b);
     return im;
 }
 

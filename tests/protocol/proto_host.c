@@ -11,6 +11,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_image.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_proto.h"
 #include "fota/fota_sha256.h"
 
@@ -25,37 +26,21 @@ void proto_image_build(uint8_t *out, int slot, uint32_t body_size,
                        uint8_t major, uint8_t minor, uint32_t seed)
 {
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
     uint8_t *body = out + FOTA_IMAGE_HDR_SIZE;
     uint32_t x = seed * 2654435761u + 1u;
 
-    for (uint32_t i = 0; i < body_size; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        body[i] = (uint8_t)x;
-    }
+    fota_prng_fill(&x, body, body_size);
     /* A plausible vector table: initial MSP at the top of SRAM, reset
      * handler inside the body (thumb bit set). */
     fota_put_le32(body, FOTA_NOINIT_ADDR);
     fota_put_le32(body + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
 
-    memset(&hdr, 0, sizeof hdr);
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, slot, body_size, FOTA_PRODUCT_ID);
     hdr.version.major = major;
     hdr.version.minor = minor;
     hdr.version.build = seed;
     hdr.sec_counter = 1;
-    hdr.body_size = body_size;
-    hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
-    strncpy(hdr.product, FOTA_PRODUCT_ID, FOTA_IMAGE_PRODUCT_LEN);
-    fota_image_hdr_encode(&hdr, out);
-    fota_image_hash_start(&sha, out);
-    fota_sha256_update(&sha, body, body_size);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, out);
+    fota_image_seal(&hdr, out, body);
 }
 
 void proto_image_install(sim_flash_t *f, int slot, const uint8_t *img,

@@ -22,7 +22,6 @@ static int pack(const char *body_path, int slot, const char *ver,
     uint8_t *body = NULL;
     uint8_t hbuf[FOTA_IMAGE_HDR_SIZE];
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
     unsigned major, minor, patch;
     long size;
     size_t padded;
@@ -47,21 +46,11 @@ static int pack(const char *body_path, int slot, const char *ver,
     if (body == NULL || fread(body, 1, (size_t)size, in) != (size_t)size)
         goto out;
 
-    memset(&hdr, 0, sizeof hdr);
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, slot, (uint32_t)padded, FOTA_PRODUCT_ID);
     hdr.version.major = (uint8_t)major;
     hdr.version.minor = (uint8_t)minor;
     hdr.version.patch = (uint16_t)patch;
-    hdr.body_size = (uint32_t)padded;
-    hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
-    strncpy(hdr.product, FOTA_PRODUCT_ID, sizeof hdr.product);
-    fota_image_hdr_encode(&hdr, hbuf);
-    fota_image_hash_start(&sha, hbuf);
-    fota_sha256_update(&sha, body, padded);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, hbuf);
+    fota_image_seal(&hdr, hbuf, body);
 
     out = fopen(out_path, "wb");
     if (out == NULL || fwrite(hbuf, 1, sizeof hbuf, out) != sizeof hbuf ||

@@ -209,6 +209,54 @@ static void test_nss_strap_enters_update_mode_and_syncs(void **state)
     vboard_destroy(b);
 }
 
+/* A bug report that fota_assert_failed left in the no-init window before
+ * a reset (magic "BUG!", complement, file name address, line) is logged by
+ * the next boot, which then stays in update mode instead of booting the
+ * valid image. The file name is one the bootloader's flash holds; a
+ * pointer outside the bootloader prints as "?". */
+static void test_bug_report_logged_then_update_mode(void **state)
+{
+    static const char name[] = "boot_journal.c";
+    static uint8_t flash[FOTA_BOOT_SIZE];
+    vboard_t *b = real_board(false);
+    vboard_until_t u = {.max_ns = 200000000u, .uart_text = "update mode"};
+    uint32_t rep[4] = {0x21475542u, ~0x21475542u, 0, 4242};
+    const uint8_t *hit;
+    const char *out;
+
+    (void)state;
+    assert_int_equal(vboard_read_mem(b, FOTA_BOOT_ADDR, flash, sizeof flash),
+                     0);
+    hit = NULL;
+    for (size_t i = 0; hit == NULL && i + sizeof name <= sizeof flash; i++)
+        if (memcmp(flash + i, name, sizeof name) == 0)
+            hit = flash + i;
+    assert_non_null(hit);
+    rep[2] = FOTA_BOOT_ADDR + (uint32_t)(hit - flash);
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(vboard_write_mem(b, FOTA_NOINIT_ADDR, rep, sizeof rep),
+                         0);
+        vboard_uart_clear(b);
+        vboard_reset(b, VBOARD_RESET_PIN);
+        assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+        out = vboard_uart_output(b, NULL);
+        assert_non_null(strstr(out, round == 0 ? "firmware bug at "
+                                                 "boot_journal.c:4242 in the "
+                                                 "last boot"
+                                               : "firmware bug at ?:4242 in "
+                                                 "the last boot"));
+        assert_null(strstr(out, "boot slot"));
+        rep[2] = 0x12345678u; /* not the bootloader's */
+    }
+    /* The report is gone: the next reset boots the image. */
+    vboard_uart_clear(b);
+    vboard_reset(b, VBOARD_RESET_PIN);
+    u.uart_text = "boot slot A";
+    assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+    assert_null(vboard_fault(b));
+    vboard_destroy(b);
+}
+
 /* The agent's protocol client, through the same ports as on the simulated
  * wire, resets the real bootloader into update mode (CS strap + NRST
  * pulse) and synchronises with it. */
@@ -342,6 +390,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_boots_to_app_banner_and_confirms),
         cmocka_unit_test(test_nss_strap_enters_update_mode_and_syncs),
+        cmocka_unit_test(test_bug_report_logged_then_update_mode),
         cmocka_unit_test(test_agent_protocol_client_on_real_bootloader),
         cmocka_unit_test(test_snapshot_mid_boot_is_exact),
         cmocka_unit_test(test_agent_full_update_on_real_bootloader),

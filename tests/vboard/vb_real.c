@@ -11,6 +11,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "tool.h"
 #include "tool_image.h"
 
@@ -164,10 +165,7 @@ int vbr_pack(vbr_image_t *img, const char *bin_path, int slot, unsigned maj,
         raw = p;
         /* A filler that is neither erased nor constant, so a check that
          * skipped part of the body could not pass by luck. */
-        for (size_t i = raw_len; i < pad_body; i++) {
-            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-            raw[i] = (uint8_t)x;
-        }
+        fota_prng_fill(&x, raw + raw_len, pad_body - raw_len);
         raw_len = pad_body;
     }
     memset(&o, 0, sizeof o);

@@ -8,12 +8,23 @@
 
 #include "boot_port.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "fota/fota_assert.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
+
+/* FOTA_ASSERT / FOTA_UNREACHABLE on the host: a bug stops the program
+ * where it is found (include/fota/fota_assert.h). */
+void fota_assert_failed(const char *file, int line)
+{
+    fprintf(stderr, "%s:%d: firmware bug\n", file, line);
+    abort();
+}
 
 static sim_flash_t *s_flash;
 static uint32_t s_wdt_kicks;

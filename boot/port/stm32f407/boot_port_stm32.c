@@ -21,6 +21,7 @@
 
 #include "boot_core.h"
 #include "boot_port.h"
+#include "fota/fota_assert.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
@@ -31,6 +32,7 @@
 #include "regs/flash.h"
 #include "regs/iwdg.h"
 #include "regs/rcc.h"
+#include "regs/scb.h"
 
 /* Loop bounds (no timer may be running: the API table path). One poll of
  * FLASH_SR is at least a few cycles, so at 168 MHz these are >= 100 us for
@@ -56,6 +58,21 @@ enum fw_flash_op {
 #if FW_API_COPY
 /* No operation is ever in flight and no hook is set in the API copy. */
 #define FW_OP_BUSY() false
+
+/* FOTA_ASSERT in the confirm path the application calls: no log (the
+ * UART is the application's) and no RAM of the application's touched, so
+ * a system reset (ARMv7-M ARM B3.2.6, AIRCR.SYSRESETREQ). The bootloader
+ * then sees the journal as the last complete record left it. */
+void fota_assert_failed(const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
 #else
 static uint8_t s_op;
 static void (*s_idle_hook)(void);

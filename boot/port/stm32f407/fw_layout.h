@@ -41,5 +41,8 @@
 /* No-init request words: word 0 = magic, word 1 = its complement, so random
  * power-on RAM content is not mistaken for a request. */
 #define FW_REQ_UPDATE_MAGIC 0x54445055 /* "UPDT" */
+/* The bootloader's own bug report (main.c, fota_assert_failed): words 2
+ * and 3 hold the file name's address and the line. */
+#define FW_REQ_BUG_MAGIC 0x21475542 /* "BUG!" */
 
 #endif /* FW_LAYOUT_H */

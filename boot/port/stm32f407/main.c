@@ -8,8 +8,10 @@
 #include <stdint.h>
 
 #include "boot_core.h"
+#include "boot_fih.h"
 #include "boot_port.h"
 #include "boot_proto.h"
+#include "fota/fota_assert.h"
 #include "fota/fota_err.h"
 #include "fota/fota_image_check.h"
 #include "fota/fota_layout.h"
@@ -123,6 +125,67 @@ static bool fw_take_noinit_request(void)
     return req;
 }
 
+/* FOTA_ASSERT / FOTA_UNREACHABLE (include/fota/fota_assert.h): a bug in
+ * the bootloader itself. It may fire in the SRAM code while a flash
+ * operation runs, so it touches nothing in flash: it leaves a bug report
+ * in the no-init window (magic, complement, file, line) and resets. A
+ * program or erase cut by the reset is a torn operation the journal
+ * tolerates as it does a power cut. The next boot logs the report and
+ * goes to update mode: never a jump after a detected bug, and a host can
+ * still reach the device. */
+FW_RAMFUNC void fota_assert_failed(const char *file, int line)
+{
+    fw_irq_disable();
+    MMIO32(FW_NOINIT_ADDR) = FW_REQ_BUG_MAGIC;
+    MMIO32(FW_NOINIT_ADDR + 4) = ~(uint32_t)FW_REQ_BUG_MAGIC;
+    MMIO32(FW_NOINIT_ADDR + 8) = (uint32_t)file;
+    MMIO32(FW_NOINIT_ADDR + 12) = (uint32_t)line;
+    /* ARMv7-M ARM B3.2.6: AIRCR.SYSRESETREQ, after the stores complete. */
+    __asm__ volatile("dsb" ::: "memory");
+    SCB_AIRCR = SCB_AIRCR_VECTKEY | SCB_AIRCR_SYSRESETREQ;
+    __asm__ volatile("dsb" ::: "memory");
+    for (;;) {
+    }
+}
+
+/* The report fota_assert_failed left before the reset, if any (cleared).
+ * The file name is printed only if it points into the bootloader's flash
+ * or SRAM image, at most FW_BUG_FILE_MAX printable characters. */
+#define FW_BUG_FILE_MAX 40u
+static bool fw_take_bug_report(void)
+{
+    bool bug = MMIO32(FW_NOINIT_ADDR) == FW_REQ_BUG_MAGIC &&
+               MMIO32(FW_NOINIT_ADDR + 4) == ~(uint32_t)FW_REQ_BUG_MAGIC;
+    uint32_t file = MMIO32(FW_NOINIT_ADDR + 8);
+    uint32_t line = MMIO32(FW_NOINIT_ADDR + 12);
+
+    for (uint32_t i = 0; i < FOTA_NOINIT_SIZE; i += 4)
+        MMIO32(FW_NOINIT_ADDR + i) = 0;
+    if (!bug)
+        return false;
+    /* Where the name may lie: the bootloader's flash, or its SRAM below
+     * the window. Reads stop at the region's end. */
+    uint32_t end =
+        file >= FOTA_BOOT_ADDR && file < FOTA_BOOT_ADDR + FOTA_BOOT_SIZE
+            ? FOTA_BOOT_ADDR + FOTA_BOOT_SIZE
+        : file >= FW_BOOT_RAM_ADDR && file < FW_NOINIT_ADDR ? FW_NOINIT_ADDR
+                                                            : 0;
+    fw_log("firmware bug at ");
+    if (end == 0)
+        fw_log_puts("?");
+    for (uint32_t a = file, n = 0; end != 0 && a < end && n < FW_BUG_FILE_MAX;
+         a++, n++) {
+        char c = *(const char *)a;
+        if (c < ' ' || c >= 0x7F)
+            break;
+        fw_log_putc(c);
+    }
+    fw_log_putc(':');
+    fw_log_dec(line);
+    fw_log_puts(" in the last boot\n");
+    return true;
+}
+
 static void fw_log_reset_cause(uint32_t csr)
 {
     fw_log_puts(" reset=");
@@ -200,6 +263,7 @@ static int fw_factory_fallback(boot_decision_t *d)
     d->msp = msp;
     d->entry = entry;
     d->confirm_window_ms = fota_image_confirm_window_ms(&hdr[best]);
+    d->gate = FIH_SUCCESS;
     return 0;
 }
 
@@ -275,7 +339,8 @@ int main(void)
 {
     uint32_t csr = RCC_CSR;
     RCC_CSR |= RCC_CSR_RMVF;
-    bool app_req = fw_take_noinit_request();
+    bool bug = MMIO32(FW_NOINIT_ADDR) == FW_REQ_BUG_MAGIC;
+    bool app_req = !bug && fw_take_noinit_request();
     (void)fw_clock_setup();
     fw_systick_start();
     fw_uart_init();
@@ -289,6 +354,8 @@ int main(void)
     fw_log_dec(FW_BOOT_VERSION_PATCH);
     fw_log_reset_cause(csr);
     fw_log_puts("\n");
+    if (bug && fw_take_bug_report())
+        fw_update_mode();
 
     bool strap = fw_strap_update_requested();
     int rc = boot_init(&s_ctx);
@@ -315,7 +382,10 @@ int main(void)
             fw_update_mode();
         fw_log("factory state, journal not writable: booting unrecorded\n");
     }
-    if (d.action != BOOT_ACTION_JUMP || d.slot < 0)
+    /* The gate's verdict, tested twice here and twice again right before
+     * the jump (boot_fih.h): a glitch must defeat every one of them. */
+    volatile fih_int gate = d.gate;
+    if (d.action != BOOT_ACTION_JUMP || d.slot < 0 || FIH_FAILED(gate))
         fw_update_mode();
 
     fw_clock_handover();
@@ -332,5 +402,7 @@ int main(void)
         fw_iwdg_for_window(d.confirm_window_ms, &pr, &rlr);
         fw_port_iwdg_start(pr, rlr);
     }
+    if (FIH_FAILED(gate))
+        fw_update_mode();
     fw_jump(&d);
 }

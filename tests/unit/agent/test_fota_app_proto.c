@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "fota/fota_config.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image.h"
 #include "fota/fota_journal.h"
 #include "fota/fota_layout.h"
 #include "fota/fota_le.h"
@@ -29,16 +31,13 @@ static uint8_t *at(uint32_t addr)
 /* A slot header fit for the slot (the fields the payload reads). */
 static void put_header(int slot, uint8_t major, uint8_t minor, uint32_t window)
 {
-    uint8_t *h = at((uint32_t)FOTA_SLOT_ADDR(slot));
+    fota_image_hdr_t hdr;
 
-    fota_put_le32(h, FOTA_IMAGE_MAGIC);
-    h[8] = major;
-    h[9] = minor;
-    fota_put_le16(h + 10, 0);
-    fota_put_le32(h + 12, 0);
-    fota_put_le32(h + 20, 4096);
-    fota_put_le32(h + 24, (uint32_t)FOTA_SLOT_BODY_ADDR(slot));
-    fota_put_le32(h + 48, window);
+    fota_image_hdr_init(&hdr, slot, 4096, FOTA_PRODUCT_ID);
+    hdr.version.major = major;
+    hdr.version.minor = minor;
+    hdr.confirm_window_ms = window;
+    fota_image_hdr_encode(&hdr, at((uint32_t)FOTA_SLOT_ADDR(slot)));
 }
 
 static void put_record(uint32_t addr, uint32_t seq, uint8_t active,

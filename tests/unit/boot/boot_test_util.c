@@ -100,8 +100,6 @@ void tbu_image_write(int slot, const tbu_image_t *img)
 {
     uint8_t hbuf[FOTA_IMAGE_HDR_SIZE];
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
-    uint32_t body_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
     int link_slot = img->load_slot >= 0 ? img->load_slot : slot;
     uint8_t *body = malloc(img->body_size);
     const char *product = img->product ? img->product : FOTA_PRODUCT_ID;
@@ -117,23 +115,12 @@ void tbu_image_write(int slot, const tbu_image_t *img)
                   img->entry
                       ? img->entry
                       : (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot) + 0x101u);
-    (void)body_addr;
 
-    memset(&hdr, 0, sizeof hdr);
-    hdr.magic = FOTA_IMAGE_MAGIC;
-    hdr.hdr_version = FOTA_IMAGE_HDR_VERSION;
-    hdr.hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(&hdr, link_slot, img->body_size, product);
     hdr.version = img->version;
     hdr.sec_counter = img->sec_counter;
-    hdr.body_size = img->body_size;
-    hdr.load_addr = (uint32_t)FOTA_SLOT_BODY_ADDR(link_slot);
     hdr.confirm_window_ms = img->confirm_window_ms;
-    strncpy(hdr.product, product, FOTA_IMAGE_PRODUCT_LEN);
-    hdr.tlv_size = 0;
-    fota_image_hdr_encode(&hdr, hbuf);
-    fota_image_hash_start(&sha, hbuf);
-    fota_sha256_update(&sha, body, img->body_size);
-    fota_sha256_final(&sha, hdr.sha256);
+    fota_image_seal(&hdr, hbuf, body);
     if (img->bad_hash)
         hdr.sha256[5] ^= 0x40;
     if (img->sign_seed != NULL)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "boot_core.h"
+#include "boot_fih.h"
 #include "boot_port.h"
 #include "boot_port_host.h"
 #include "boot_test_util.h"
@@ -40,12 +41,14 @@ static void assert_jump(const boot_decision_t *d, int slot, bool trial)
     assert_int_equal(d->vector_addr, FOTA_SLOT_BODY_ADDR(slot));
     assert_int_equal(d->msp, FOTA_NOINIT_ADDR);
     assert_int_equal(d->entry, FOTA_SLOT_BODY_ADDR(slot) + 0x101u);
+    assert_int_equal(d->gate, FIH_SUCCESS);
 }
 
 static void assert_update_mode(const boot_decision_t *d)
 {
     assert_int_equal(d->action, BOOT_ACTION_UPDATE_MODE);
     assert_int_equal(d->slot, -1);
+    assert_int_not_equal(d->gate, FIH_SUCCESS);
 }
 
 /* Factory state with slot A (v1.0, counter 1) confirmed. */

@@ -112,12 +112,8 @@ static void both_refuse(const uint8_t *img, size_t len, int reason)
  * field itself would. */
 static void rehash(uint8_t *img, size_t len)
 {
-    fota_sha256_t sha;
-
-    fota_image_hash_start(&sha, img);
-    fota_sha256_update(&sha, img + FOTA_IMAGE_HDR_SIZE,
-                       len - FOTA_IMAGE_HDR_SIZE);
-    fota_sha256_final(&sha, img + FOTA_IMAGE_OFF_SHA256);
+    fota_image_reseal(img, img + FOTA_IMAGE_HDR_SIZE,
+                      (uint32_t)(len - FOTA_IMAGE_HDR_SIZE));
 }
 
 static void good_image_passes_both(void **state)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "fota/fota_crc32.h"
+#include "fota/fota_prng.h"
 
 static const char s_check[] = "123456789";
 
@@ -61,17 +62,12 @@ static uint32_t ref_ieee(const uint8_t *p, size_t len)
     return ~crc;
 }
 
-/* Deterministic pseudo-random bytes (xorshift32). */
+/* Deterministic pseudo-random bytes. */
 static void fill(uint8_t *p, size_t len, uint32_t seed)
 {
-    uint32_t x = seed ? seed : 1u;
+    uint32_t x = fota_prng_seed(seed);
 
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (uint8_t)x;
-    }
+    fota_prng_fill(&x, p, len);
 }
 
 static void test_ieee_check_value(void **state)

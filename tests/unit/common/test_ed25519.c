@@ -23,6 +23,7 @@
 #include "fota/fota_ed25519.h"
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "fota/fota_sha512.h"
 #include "fota/fota_text.h"
 
@@ -366,15 +367,12 @@ static void test_off_curve(void **state)
 
 /* ---- round trip --------------------------------------------------------------- */
 
-static uint64_t s_rng;
+static uint32_t s_rng;
 
+/* Reproducible from the printed seed. */
 static uint8_t rnd8(void)
 {
-    /* xorshift64: reproducible from the printed seed. */
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return (uint8_t)(s_rng >> 24);
+    return (uint8_t)(fota_prng_next(&s_rng) >> 24);
 }
 
 /* A random seed and len-byte message, its public key and signature. */
@@ -394,7 +392,7 @@ static void test_round_trip(void **state)
     uint8_t seed[32], pub[32], other[32], sig[64], msg[300];
 
     (void)state;
-    s_rng = (uint64_t)time(NULL) | 1u;
+    s_rng = fota_prng_seed((uint32_t)time(NULL));
     print_message("round trip seed %llu\n", (unsigned long long)s_rng);
     for (int it = 0; it < 16; it++) {
         size_t len = rnd8() + (size_t)(rnd8() & 1) * 40;
@@ -536,7 +534,7 @@ static void test_openssl_differential(void **state)
     uint8_t seed[32], pub[32], opub[32], sig[64], osig[64], bad[64], msg[200];
 
     (void)state;
-    s_rng = (uint64_t)time(NULL) * 2654435761u | 1u;
+    s_rng = fota_prng_seed((uint32_t)time(NULL) * 2654435761u);
     print_message("differential seed %llu\n", (unsigned long long)s_rng);
     for (int it = 0; it < 48; it++) {
         size_t len = rnd8() % sizeof msg;

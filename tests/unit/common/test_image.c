@@ -12,6 +12,7 @@
 
 #include "fota/fota_err.h"
 #include "fota/fota_image.h"
+#include "fota/fota_prng.h"
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -34,22 +35,15 @@ static void wr16(uint8_t *p, uint16_t v)
  * offset shows up. */
 static void sample(fota_image_hdr_t *h)
 {
-    memset(h, 0, sizeof *h);
-    h->magic = FOTA_IMAGE_MAGIC;
-    h->hdr_version = FOTA_IMAGE_HDR_VERSION;
-    h->hdr_size = FOTA_IMAGE_HDR_SIZE;
+    fota_image_hdr_init(h, 1, 0x00012340u, "stm32f407-disco");
     h->version.major = 0x12;
     h->version.minor = 0x34;
     h->version.patch = 0x5678;
     h->version.build = 0x9ABCDEF0u;
     h->sec_counter = 0x11223344u;
-    h->body_size = 0x00012340u;
-    h->load_addr = FOTA_SLOT_BODY_ADDR(1);
     h->flags = 0xA5A5005Au;
-    memcpy(h->product, "stm32f407-disco", 15);
     for (int i = 0; i < FOTA_SHA256_SIZE; i++)
         h->sha256[i] = (uint8_t)(0xC0 + i);
-    h->tlv_size = 0;
 }
 
 static void test_layout_offsets(void **state)
@@ -419,9 +413,7 @@ static void test_tlv_walk_never_escapes(void **state)
     uint32_t x = 0x1234567u;
     for (int round = 0; round < 2000; round++) {
         for (size_t i = 0; i < sizeof h.tlv; i++) {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
+            (void)fota_prng_next(&x);
             /* Small lengths so records chain. */
             h.tlv[i] = (uint8_t)((i % 4 == 3)   ? 0
                                  : (i % 4 == 2) ? x % 24
@@ -470,6 +462,66 @@ static void test_confirm_window(void **state)
     assert_int_equal(fota_image_confirm_window_ms(&d), 12000);
 }
 
+/* hdr_init fills the fixed fields and cuts the product at 16 characters. */
+static void test_hdr_init(void **state)
+{
+    fota_image_hdr_t h;
+
+    (void)state;
+    memset(&h, 0x5A, sizeof h);
+    fota_image_hdr_init(&h, 0, 4096, "a-product-id-longer-than-16");
+    assert_int_equal(h.magic, FOTA_IMAGE_MAGIC);
+    assert_int_equal(h.hdr_version, FOTA_IMAGE_HDR_VERSION);
+    assert_int_equal(h.hdr_size, FOTA_IMAGE_HDR_SIZE);
+    assert_int_equal(h.body_size, 4096);
+    assert_int_equal(h.load_addr, FOTA_SLOT_BODY_ADDR(0));
+    assert_memory_equal(h.product, "a-product-id-lon", FOTA_IMAGE_PRODUCT_LEN);
+    assert_int_equal(h.sec_counter, 0);
+    assert_int_equal(h.flags, 0);
+    assert_int_equal(h.tlv_size, 0);
+    fota_image_hdr_init(&h, 1, 8, "p");
+    assert_int_equal(h.load_addr, FOTA_SLOT_BODY_ADDR(1));
+    assert_int_equal(h.product[0], 'p');
+    assert_int_equal(h.product[1], 0);
+}
+
+/* seal stores SHA-256(header bytes [0, 64) || body) in the struct and the
+ * buffer; reseal recomputes it after an edit and leaves the rest alone. */
+static void test_seal_and_reseal(void **state)
+{
+    fota_image_hdr_t h, d;
+    uint8_t b[FOTA_IMAGE_HDR_SIZE], before[FOTA_IMAGE_HDR_SIZE];
+    uint8_t body[256], want[FOTA_SHA256_SIZE];
+    fota_sha256_t sha;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)(i * 13u + 7u);
+    fota_image_hdr_init(&h, 0, sizeof body, "stm32f407-disco");
+    h.sec_counter = 3;
+    fota_image_seal(&h, b, body);
+    fota_sha256_init(&sha);
+    fota_sha256_update(&sha, b, 64);
+    fota_sha256_update(&sha, body, sizeof body);
+    fota_sha256_final(&sha, want);
+    assert_memory_equal(h.sha256, want, FOTA_SHA256_SIZE);
+    assert_int_equal(fota_image_hdr_decode(&d, b), 0);
+    assert_memory_equal(d.sha256, want, FOTA_SHA256_SIZE);
+    assert_int_equal(d.sec_counter, 3);
+
+    memcpy(before, b, sizeof b);
+    fota_image_reseal(b, body, sizeof body);
+    assert_memory_equal(b, before, sizeof b);
+    body[100] ^= 1;
+    fota_image_reseal(b, body, sizeof body);
+    assert_memory_not_equal(b + FOTA_IMAGE_OFF_SHA256,
+                            before + FOTA_IMAGE_OFF_SHA256, FOTA_SHA256_SIZE);
+    assert_memory_equal(b, before, FOTA_IMAGE_OFF_SHA256);
+    assert_memory_equal(b + FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE,
+                        before + FOTA_IMAGE_OFF_SHA256 + FOTA_SHA256_SIZE,
+                        sizeof b - FOTA_IMAGE_OFF_SHA256 - FOTA_SHA256_SIZE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +537,8 @@ int main(void)
         cmocka_unit_test(test_tlv_malformed),
         cmocka_unit_test(test_tlv_walk_never_escapes),
         cmocka_unit_test(test_confirm_window),
+        cmocka_unit_test(test_hdr_init),
+        cmocka_unit_test(test_seal_and_reseal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_image_check.h"
 #include "fota/fota_le.h"
+#include "fota/fota_prng.h"
 #include "tool.h"
 #include "tool_image.h"
 #include "tool_json.h"
@@ -31,12 +32,7 @@ static uint8_t *make_raw(int slot, size_t len, uint32_t seed)
     uint32_t x = seed | 1u;
 
     assert_non_null(p);
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (uint8_t)x;
-    }
+    fota_prng_fill(&x, p, len);
     if (len >= 8) {
         fota_put_le32(p, FOTA_NOINIT_ADDR);
         fota_put_le32(p + 4, (uint32_t)FOTA_SLOT_BODY_ADDR(slot) + 0x9u);

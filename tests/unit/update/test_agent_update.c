@@ -411,16 +411,11 @@ static size_t mk_image(uint8_t *buf, int slot, uint8_t major, uint8_t minor,
     int len =
         sim_image_build(buf, IMG_MAX, slot, major, minor, sec, BODY, seed);
     fota_image_hdr_t hdr;
-    fota_sha256_t sha;
 
     assert_true(len > 0);
     assert_int_equal(fota_image_hdr_decode(&hdr, buf), 0);
     hdr.flags = flags;
-    fota_image_hdr_encode(&hdr, buf);
-    fota_image_hash_start(&sha, buf);
-    fota_sha256_update(&sha, buf + FOTA_IMAGE_HDR_SIZE, BODY);
-    fota_sha256_final(&sha, hdr.sha256);
-    fota_image_hdr_encode(&hdr, buf);
+    fota_image_seal(&hdr, buf, buf + FOTA_IMAGE_HDR_SIZE);
     return (size_t)len;
 }
 

@@ -123,6 +123,11 @@ void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
  * answered), or a port error. */
 int agent_proto_enter_update(agent_proto_t *t);
 
+/* Reset the target into a normal boot: CS released (no strap), NRST
+ * pulsed low; the bootloader runs its boot decision. Counts in
+ * stats.resets. Returns 0 or a port error. */
+int agent_proto_reset(agent_proto_t *t);
+
 /* Synchronise with a target already in update mode (CS pulse, 0x5A, ACK
  * procedure; a NACK also proves the engine is listening). Returns 0 or
  * FOTA_ERR_TIMEOUT / a port error. */
@@ -218,6 +223,15 @@ int agent_proto_status(agent_proto_t *t, fota_status_t *st);
  * (the slot is pending: success). Returns 0 or the target's verdict as a
  * FOTA_ERR_* (e.g. FOTA_ERR_CORRUPT, FOTA_ERR_REJECTED, FOTA_ERR_PERM). */
 int agent_proto_commit(agent_proto_t *t, int slot);
+
+/* FOTA_OP_CONFIRM: the pending slot (on trial, or committed and not yet
+ * booted) becomes the confirmed active one. FOTA_OP_ROLLBACK: the pending
+ * slot is marked rejected and the confirmed one stays active. Neither is
+ * sent twice: if the answer is lost, the status decides (no slot pending
+ * any more: success). Return 0, FOTA_ERR_NOENT (nothing pending), the
+ * target's other verdict as a FOTA_ERR_*, or a link error. */
+int agent_proto_confirm(agent_proto_t *t);
+int agent_proto_rollback(agent_proto_t *t);
 
 /* FOTA_OP_REBOOT, then CS released so that the target boots normally. */
 int agent_proto_reboot(agent_proto_t *t);

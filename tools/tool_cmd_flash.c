@@ -57,6 +57,11 @@ static void usage(FILE *f)
         "                          instead of the streaming extension\n"
         "      --no-reboot         leave the target in update mode after "
         "commit\n"
+        "      --nrst-reset        always enter update mode by an NRST "
+        "pulse with\n"
+        "                          CS held, even when an application "
+        "answers\n"
+        "                          (checks the NRST wiring)\n"
         "      --json              print one JSON object (outcome, slot, "
         "version,\n"
         "                          bytes, rebooted, target_resets, error) "
@@ -194,11 +199,13 @@ int tool_cmd_flash(int argc, char **argv)
     tool_target_args_t ta = {0};
     tool_target_sel_t sel;
     bool write_memory = false, no_reboot = false, json = false;
+    bool nrst_reset = false;
     bool verbose = false, help = false;
     const tool_opt_t opts[] = {
         {"write-memory", 0, NULL, &write_memory},
         {"no-reboot", 0, NULL, &no_reboot},
         {"json", 0, NULL, &json},
+        {"nrst-reset", 0, NULL, &nrst_reset},
         {"verbose", 'v', NULL, &verbose},
         TOOL_TARGET_OPTS(&ta),
     };
@@ -260,7 +267,8 @@ int tool_cmd_flash(int argc, char **argv)
     /* A running application is asked to enter update mode (one software
      * reset it makes itself); NRST is pulsed only when nothing answers. */
     fprintf(stderr, "fota flash: entering update mode\n");
-    rc = agent_proto_enter_update_gently(&proto);
+    rc = nrst_reset ? agent_proto_enter_update(&proto)
+                    : agent_proto_enter_update_gently(&proto);
     if (rc == 0)
         rc = agent_proto_status(&proto, &st);
     if (rc < 0) {

@@ -81,7 +81,9 @@ static void usage(FILE *f, const char *prog, enum dev_cmd cmd)
         "back.\n",
         "Confirm the pending slot (on trial, or committed and not booted\n"
         "yet): it becomes the active confirmed slot and the security floor\n"
-        "rises to its counter. Nothing to do when no slot is pending.\n",
+        "rises to its counter. A trial running now is asked to confirm\n"
+        "itself (it resets into its confirmed boot); otherwise the\n"
+        "bootloader confirms. Nothing to do when no slot is pending.\n",
         "Reject the pending slot (its version is never committed there\n"
         "again) and keep the confirmed slot active. Fails when no slot is\n"
         "pending.\n",
@@ -276,6 +278,45 @@ static int dev_test(dctl_t *d)
     return dev_finish(d, !d->no_reboot);
 }
 
+/* How long `confirm` waits for an application that confirmed at its
+ * request to answer again from its confirmed boot. */
+#define DEV_APP_BACK_MS 10000u
+#define DEV_APP_POLL_MS 100u
+
+/* confirm through the running application on trial (FOTA_APP_CMD_CONFIRM):
+ * it confirms and resets into the confirmed boot, then answers again.
+ * Returns 0 done (d->st from the application afterwards), 1 when the
+ * application cannot do it (the bootloader must), or an error. */
+static int dev_app_confirm(dctl_t *d)
+{
+    agent_clock_t *clk = d->proto->clock;
+    int rc = agent_proto_app_confirm(d->proto);
+
+    if (rc == FOTA_ERR_NOENT || rc == 1)
+        return 1; /* an older library, or nothing for it to confirm */
+    if (rc < 0) {
+        fprintf(stderr, "%s: application confirm: %s\n", d->prog,
+                fota_strerror(rc));
+        return rc;
+    }
+    for (uint32_t t = 0; t < DEV_APP_BACK_MS; t += DEV_APP_POLL_MS) {
+        clk->ops->sleep_ms(clk, DEV_APP_POLL_MS);
+        if (agent_proto_app_status(d->proto, &d->app) == 0 &&
+            d->app.state == FOTA_SLOT_CONFIRMED) {
+            d->st = d->app.status;
+            d->rebooted = true; /* by the application, into its confirmed
+                                   boot */
+            d->note = "confirmed by the running application";
+            return 0;
+        }
+    }
+    fprintf(stderr,
+            "%s: the application accepted the confirm but did not come back "
+            "confirmed within %u ms\n",
+            d->prog, DEV_APP_BACK_MS);
+    return FOTA_ERR_TIMEOUT;
+}
+
 /* confirm and rollback: both act on the pending slot. The running
  * application's status tells first whether there is one, so a device
  * with nothing pending is not reset for nothing. */
@@ -295,6 +336,14 @@ static int dev_pending_op(dctl_t *d)
         fprintf(stderr, "%s: no slot is pending: nothing to roll back\n",
                 d->prog);
         return FOTA_ERR_NOENT;
+    }
+    /* A trial running now confirms itself at our request: one reset (its
+     * own, into the confirmed boot) instead of update mode and a reboot. */
+    if (rc == 0 && confirm && !d->no_reboot && d->from_app &&
+        d->app.state == FOTA_SLOT_PENDING) {
+        rc = dev_app_confirm(d);
+        if (rc <= 0)
+            return rc;
     }
     rc = dev_enter_boot(d);
     if (rc < 0)

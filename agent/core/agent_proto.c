@@ -53,7 +53,8 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
 
 uint32_t agent_proto_target_resets(const agent_proto_t *t)
 {
-    return t->stats.resets + t->stats.app_update_resets + t->stats.reboots;
+    return t->stats.resets + t->stats.app_update_resets + t->stats.reboots +
+           t->stats.app_confirm_resets;
 }
 
 void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
@@ -454,6 +455,32 @@ int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info)
         return rc;
     t->stats.app_answers++;
     return 0;
+}
+
+int agent_proto_app_confirm(agent_proto_t *t)
+{
+    uint8_t p[FOTA_APP_CONFIRM_PAYLOAD];
+    int rc = agent_app_exchange(t, FOTA_APP_CMD_CONFIRM, p, sizeof(p), true);
+    int rc2;
+
+    if (rc < 0)
+        return rc;
+    /* CS stays low for a moment after the last byte: the application
+     * serves that byte (which makes the confirm due) before it sees the
+     * exchange end; it waits for CS high before its reset, which would
+     * otherwise be the update-mode strap. */
+    t->clock->ops->sleep_ms(t->clock, 1);
+    rc2 = t->spi->ops->set_cs(t->spi, false);
+    if (rc2 < 0)
+        return rc2;
+    if (rc < (int)sizeof(p))
+        return FOTA_ERR_PROTO;
+    t->stats.app_answers++;
+    if (p[0] == FOTA_APP_CONFIRM_ACCEPTED) {
+        t->stats.app_confirm_resets++;
+        return 0;
+    }
+    return p[0] == FOTA_APP_CONFIRM_CONFIRMED ? 1 : FOTA_ERR_PROTO;
 }
 
 int agent_proto_probe_boot(agent_proto_t *t)

@@ -10,8 +10,11 @@
 #      from the bootloader: B pending with all its attempts;
 #   3. confirm: B confirmed and active before any trial boot; reset boots
 #      it as a confirmed image;
-#   4. test: the old image in A is committed for a trial, the reboot runs
-#      it as a trial, it confirms itself;
+#   4. test: the old image in A (an application that would confirm only
+#      5 s after boot) is committed for a trial, the reboot runs it as a
+#      trial; confirm then asks the running application, which confirms
+#      and resets into its confirmed boot (one reset, before its own
+#      confirm was due);
 #   5. test --no-reboot then rollback: B rejected (its version kept), A
 #      keeps running; a second rollback and a confirm with nothing pending
 #      reset nothing; committing the rejected version again is refused.
@@ -37,7 +40,7 @@ BOARD_FOTA=$(board_fota "$root" "$FOTA") || die "no firmware"
 ATTEMPTS=$(sed -n 's/^#define FOTA_TRIAL_ATTEMPTS \([0-9]*\)$/\1/p' "$root/include/fota/fota_config.h")
 [ -n "$ATTEMPTS" ] || die "FOTA_TRIAL_ATTEMPTS not found"
 "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 \
-  "$CROSS/app/fota-app-slot-a.bin" -o "$work/a.img" >/dev/null || die "pack a"
+  "$CROSS/app/fota-app-late-slot-a.bin" -o "$work/a.img" >/dev/null || die "pack a"
 "$FOTA" image pack --slot b --version 1.1.0 --sec-counter 1 \
   "$CROSS/app/fota-app-slot-b.bin" -o "$work/b.img" >/dev/null || die "pack b"
 
@@ -75,7 +78,7 @@ mark() { stat -c %s "$D/uart.log"; }
 # since <mark> <text> <seconds>: the UART shows text after byte mark.
 since() {
   local i
-  for i in $(seq $(($3 * 10))); do
+  for i in $(seq 0 $(($3 * 10))); do
     python3 - "$D/uart.log" "$1" "$2" <<'PY' && return 0
 import sys
 f = open(sys.argv[1], "rb"); f.seek(int(sys.argv[2]))
@@ -87,7 +90,7 @@ PY
 }
 
 status_from_app() {
-  uart_wait_log "$D/uart.log" "" "app: confirm ok" 60 || why "board: $(cat "$D/board.err" "$D/uart.log")" || return 1
+  uart_wait_log "$D/uart.log" "" "app: self-test pass" 60 || why "board: $(cat "$D/board.err" "$D/uart.log")" || return 1
   local b0; b0=$(boots)
   dev s1 status
   expect s1 0 'j["outcome"] == "ok"' 'j["target_resets"] == 0' \
@@ -148,13 +151,23 @@ test_runs_a_trial() {
   expect t1 0 'j["rebooted"] is True' 'j["target_resets"] == 2' \
     'slot("A")["state"] == "pending" and slot("A")["version"] == "1.0.0"' \
     "slot('A')['attempts_left'] == $ATTEMPTS" 'j["status"]["active_slot"] == "B"' || return 1
-  since "$m" "boot: trial boot slot A" 30 &&
-    uart_wait_log "$D/uart.log" "boot: trial boot slot A" "app: confirm ok" 60 ||
+  since "$m" "boot: trial boot slot A" 30 && since "$m" "app: self-test pass" 60 ||
     why "UART: $(tail -8 "$D/uart.log")" || return 1
   dev s4 status
-  expect s4 0 'j["status"]["source"] == "app"' 'j["status"]["running_slot"] == "A"' \
-    'j["status"]["active_slot"] == "A"' 'slot("A")["state"] == "confirmed"' \
-    'slot("B")["state"] == "confirmed" and slot("B")["version"] == "1.1.0"'
+  expect s4 0 'j["status"]["running_slot"] == "A"' 'j["status"]["on_trial"] is True' \
+    "slot('A')['state'] == 'pending' and slot('A')['attempts_left'] == $ATTEMPTS - 1" || return 1
+  m=$(mark)
+  dev c3 confirm
+  expect c3 0 'j["note"] == "confirmed by the running application"' \
+    'j["target_resets"] == 1' 'j["rebooted"] is True' \
+    'j["status"]["source"] == "app"' 'j["status"]["running_slot"] == "A"' \
+    'j["status"]["on_trial"] is False' 'j["status"]["active_slot"] == "A"' \
+    'slot("A")["state"] == "confirmed" and slot("A")["attempts_left"] == 0' \
+    'slot("B")["state"] == "confirmed" and slot("B")["version"] == "1.1.0"' || return 1
+  # Its reset went into a confirmed boot; its own late confirm never ran.
+  since "$m" "boot: boot slot A" 30 || why "UART: $(tail -8 "$D/uart.log")" || return 1
+  ! since "$m" "app: confirm and reset" 0 || why "the application confirmed itself first" || return 1
+  ! since "$m" "boot: update mode" 0 || why "the bootloader was asked instead"
 }
 
 rollback_rejects() {
@@ -165,7 +178,7 @@ rollback_rejects() {
   expect rb1 0 'j["rebooted"] is True' 'j["target_resets"] == 1' \
     'slot("B")["state"] == "rejected" and slot("B")["version"] == "1.1.0"' \
     'slot("B")["attempts_left"] == 0' 'j["status"]["active_slot"] == "A"' || return 1
-  since "$m" "boot: boot slot A" 30 && since "$m" "app: confirm ok" 60 ||
+  since "$m" "boot: boot slot A" 30 && since "$m" "app: self-test pass" 60 ||
     why "UART: $(tail -8 "$D/uart.log")" || return 1
   dev s5 status
   expect s5 0 'j["status"]["source"] == "app"' 'j["status"]["running_slot"] == "A"' \
@@ -181,14 +194,14 @@ rollback_rejects() {
   m=$(mark)
   dev t3 test
   expect t3 1 'j["outcome"] == "error"' '"reject" in j["error"]' || return 1
-  since "$m" "boot: boot slot A" 30 && since "$m" "app: confirm ok" 60 ||
+  since "$m" "boot: boot slot A" 30 && since "$m" "app: self-test pass" 60 ||
     why "A did not come back: $(tail -8 "$D/uart.log")"
 }
 
 check status_answered_by_the_running_app_without_reset status_from_app
 check flash_json_one_reset_then_bootloader_status flash_then_pending
 check confirm_before_trial_then_reset confirm_then_reset
-check test_commits_the_old_image_for_a_trial test_runs_a_trial
+check test_runs_a_trial_confirm_asks_the_app test_runs_a_trial
 check rollback_rejects_and_noops_reset_nothing rollback_rejects
 echo "device-control: checks=$total passed=$passed"
 [ "$total" = "$passed" ]

@@ -3,6 +3,9 @@
 #
 #   list(APPEND CMAKE_PREFIX_PATH /path/to/fota-f407/cmake)   # or -D...
 #   find_package(fota-f407 REQUIRED)
+#
+# or, from an installed prefix P (`cmake --install build --prefix P`, which
+# puts this file in P/share/fota-f407/cmake), CMAKE_PREFIX_PATH=P.
 #   add_executable(myapp main.c startup_stm32f407xx.s ...)
 #   fota_add_application(myapp VERSION 1.2.3 [SEC_COUNTER 1]
 #                        [SIGN_KEY key.pem] [CONFIRM_WINDOW_MS 8000]
@@ -10,9 +13,10 @@
 #
 # (or include(/path/to/fota-f407/cmake/fota-f407-config.cmake) directly).
 # It needs nothing from this repository's build tree: the library sources,
-# headers and linker templates are read from the source tree, and the host
-# tool `fota` is found as FOTA_TOOL (a cache variable; default: `fota` on
-# the PATH).
+# headers and linker templates are read from the kit's root (the directory
+# above this file: the source tree, or P/share/fota-f407), and the host
+# tool `fota` is FOTA_TOOL (a cache variable; default: P/bin/fota when this
+# file was installed with it, otherwise `fota` on the PATH).
 #
 # fota_add_application() links <target> for slot A and a copy of it,
 # <target>-slot-b, for slot B (same sources, options and libraries), both
@@ -27,16 +31,19 @@ set(fota-f407_FOUND TRUE)
 set(FOTA_F407_LIB_DIR "${FOTA_F407_ROOT}/lib/fota_app")
 set(FOTA_F407_LD_DIR "${FOTA_F407_LIB_DIR}/ld")
 set(FOTA_F407_INCLUDE_DIRS "${FOTA_F407_LIB_DIR}" "${FOTA_F407_ROOT}/include")
-# The library: its own sources plus the journal record, status block and
-# CRC code it shares with the bootloader.
-set(FOTA_F407_SOURCES
-  "${FOTA_F407_LIB_DIR}/fota_app.c"
-  "${FOTA_F407_ROOT}/common/app_proto.c"
-  "${FOTA_F407_ROOT}/common/journal_rec.c"
-  "${FOTA_F407_ROOT}/common/proto_status.c"
-  "${FOTA_F407_ROOT}/common/crc32.c")
+include("${CMAKE_CURRENT_LIST_DIR}/fota-f407-sources.cmake")
+set(FOTA_F407_SOURCES)
+foreach(f ${FOTA_F407_KIT_SOURCES})
+  list(APPEND FOTA_F407_SOURCES "${FOTA_F407_ROOT}/${f}")
+endforeach()
 
-set(FOTA_TOOL "fota" CACHE FILEPATH "The fota host tool (fota image pack/sign)")
+# Installed: the tool sits in P/bin next to P/share/fota-f407.
+get_filename_component(_fota_f407_bin "${FOTA_F407_ROOT}/../../bin/fota" ABSOLUTE)
+if(FOTA_F407_ROOT MATCHES "/share/fota-f407$" AND EXISTS "${_fota_f407_bin}")
+  set(FOTA_TOOL "${_fota_f407_bin}" CACHE FILEPATH "The fota host tool (fota image pack/sign)")
+else()
+  set(FOTA_TOOL "fota" CACHE FILEPATH "The fota host tool (fota image pack/sign)")
+endif()
 
 # fota_app: the library as an object library, once per project.
 if(NOT TARGET fota_f407_app)

@@ -213,6 +213,8 @@ uint8_t fota_app_link_byte(fota_app_link_t *l, uint8_t rx,
             /* This byte carried the last answer byte out. */
             if (l->cmd == FOTA_APP_CMD_UPDATE)
                 l->update_due = true;
+            else if (l->cmd == FOTA_APP_CMD_CONFIRM)
+                l->confirm_due = true;
             fota_app_link_abort(l);
             return FOTA_APP_FILL;
         }

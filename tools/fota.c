@@ -20,6 +20,8 @@ static const tool_cmd_t s_groups[] = {
     {"key", "make image signing keys and show their public half", tool_cmd_key},
     {"flash", "write an image into the target's inactive slot over SPI",
      tool_cmd_flash},
+    {"device", "show a device's slots; test, confirm, roll back, reset",
+     tool_cmd_device},
     {"agent", "run the update agent against S3 and the (simulated) target",
      tool_cmd_agent},
 };

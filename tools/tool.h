@@ -47,6 +47,7 @@ int tool_cmd_fleet(int argc, char **argv);
 int tool_cmd_flash(int argc, char **argv);
 int tool_cmd_board(int argc, char **argv);
 int tool_cmd_key(int argc, char **argv);
+int tool_cmd_device(int argc, char **argv);
 
 /* ---- signing keys (tool_cmd_key.c) ---- */
 

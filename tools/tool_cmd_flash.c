@@ -23,6 +23,7 @@
 #include "fota/fota_err.h"
 #include "fota/fota_layout.h"
 #include "tool.h"
+#include "tool_json.h"
 #include "tool_target.h"
 
 #define FLASH_MAX_IMAGES 2
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: fota flash <image> [<image>] --target sim:<flash-file>\n"
+        "usage: fota flash <image> [<image>] --target "
+        "sim:<flash-file>|board:<socket>\n"
         "       fota flash <image> [<image>] --spi /dev/spidevB.C --nrst "
         "CHIP:LINE\n"
         "                  --cs-gpio CHIP:LINE [--boot0 CHIP:LINE] [--hz N] "
@@ -39,7 +41,10 @@ static void usage(FILE *f)
         "\n"
         "Write an image into the target's inactive slot over the SPI "
         "bootloader\n"
-        "protocol: reset into update mode (CS held low across an NRST pulse),\n"
+        "protocol: enter update mode (a running application that links "
+        "the\n"
+        "application library is asked to reset into it; only when nothing\n"
+        "answers is NRST pulsed with CS held low, the update-mode strap),\n"
         "erase the sectors the image needs, stream it, compare Get Checksum "
         "with\n"
         "the image's CRC, commit it and reboot the target into its trial "
@@ -52,31 +57,23 @@ static void usage(FILE *f)
         "                          instead of the streaming extension\n"
         "      --no-reboot         leave the target in update mode after "
         "commit\n"
+        "      --nrst-reset        always enter update mode by an NRST "
+        "pulse with\n"
+        "                          CS held, even when an application "
+        "answers\n"
+        "                          (checks the NRST wiring)\n"
+        "      --json              print one JSON object (outcome, slot, "
+        "version,\n"
+        "                          bytes, rebooted, target_resets, error) "
+        "instead of\n"
+        "                          the figure line\n"
         "  -v, --verbose           log every protocol retry and resync\n"
         "  -h, --help              this help\n"
         "target:\n");
     tool_target_usage(f);
 }
 
-/* ---- log, progress, image source ---- */
-
-typedef struct flash_log {
-    agent_log_t base;
-    bool verbose;
-} flash_log_t;
-
-static void log_write(agent_log_t *self, int level, const char *msg)
-{
-    flash_log_t *l = AGENT_CONTAINER_OF(self, flash_log_t, base);
-    static const char *const names[] = {"error", "warn", "info", "debug"};
-
-    if (level > AGENT_LOG_WARN && !l->verbose)
-        return;
-    fprintf(stderr, "fota flash: %s: %s\n",
-            (level >= 0 && level <= 3) ? names[level] : "log", msg);
-}
-
-static const agent_log_ops_t s_log_ops = {.write = log_write};
+/* ---- progress, image source ---- */
 
 typedef struct image {
     const char *path;
@@ -164,15 +161,51 @@ static int load_image(image_t *img, const char *path)
     return 0;
 }
 
+/* The one JSON object of --json: what happened, whatever the outcome. */
+static void print_json(const char *outcome, const image_t *img, int slot,
+                       uint32_t resets, bool rebooted, int rc)
+{
+    tool_json_t j;
+    char ver[32];
+
+    tool_json_init(&j, stdout);
+    tool_json_begin_obj(&j, NULL);
+    tool_json_str(&j, "outcome", outcome);
+    if (slot == 0 || slot == 1)
+        tool_json_str(&j, "slot", tool_slot_name(slot));
+    else
+        tool_json_null(&j, "slot");
+    if (img != NULL) {
+        tool_format_version(&img->hdr.version, ver, sizeof ver);
+        tool_json_str(&j, "image", img->path);
+        tool_json_str(&j, "version", ver);
+        tool_json_uint(&j, "bytes", img->len);
+    } else {
+        tool_json_null(&j, "image");
+        tool_json_null(&j, "version");
+        tool_json_uint(&j, "bytes", 0);
+    }
+    tool_json_bool(&j, "rebooted", rebooted);
+    tool_json_uint(&j, "target_resets", resets);
+    if (rc < 0)
+        tool_json_str(&j, "error", fota_strerror(rc));
+    else
+        tool_json_null(&j, "error");
+    tool_json_end_obj(&j);
+}
+
 int tool_cmd_flash(int argc, char **argv)
 {
     tool_target_args_t ta = {0};
     tool_target_sel_t sel;
-    bool write_memory = false, no_reboot = false;
+    bool write_memory = false, no_reboot = false, json = false;
+    bool nrst_reset = false;
     bool verbose = false, help = false;
     const tool_opt_t opts[] = {
         {"write-memory", 0, NULL, &write_memory},
         {"no-reboot", 0, NULL, &no_reboot},
+        {"json", 0, NULL, &json},
+        {"nrst-reset", 0, NULL, &nrst_reset},
         {"verbose", 'v', NULL, &verbose},
         TOOL_TARGET_OPTS(&ta),
     };
@@ -182,19 +215,22 @@ int tool_cmd_flash(int argc, char **argv)
     size_t nimgs = 0;
     const image_t *img = NULL;
     tool_target_t tg;
-    flash_log_t log = {.base = {.ops = &s_log_ops}, .verbose = false};
+    tool_target_log_t log;
     static agent_proto_t proto; /* 2 KiB of buffers: keep it off the stack */
     agent_flash_req_t req;
     fota_status_t st;
     uint32_t last_pct = 0;
     double t0, t1;
     uint64_t sim_t0 = 0;
+    bool opened = false;
+    int slot = -1;
     int ret = TOOL_EXIT_USAGE;
-    int rc;
+    int rc = 0;
     size_t i;
 
     memset(&tg, 0, sizeof tg);
     memset(imgs, 0, sizeof imgs);
+    memset(&req, 0, sizeof req);
     if (tool_parse_args("fota flash", argc, argv, opts,
                         sizeof opts / sizeof opts[0], pos, FLASH_MAX_IMAGES,
                         &npos, &help) != 0)
@@ -203,7 +239,7 @@ int tool_cmd_flash(int argc, char **argv)
         usage(stdout);
         return TOOL_EXIT_OK;
     }
-    log.verbose = verbose;
+    tool_target_log_init(&log, "fota flash", verbose);
     if (npos == 0) {
         fprintf(stderr, "fota flash: need an image file (see --help)\n");
         return TOOL_EXIT_USAGE;
@@ -213,7 +249,8 @@ int tool_cmd_flash(int argc, char **argv)
 
     ret = TOOL_EXIT_FAIL;
     for (i = 0; i < npos; i++) {
-        if (load_image(&imgs[i], pos[i]) < 0)
+        rc = load_image(&imgs[i], pos[i]);
+        if (rc < 0)
             goto out;
         nimgs++;
     }
@@ -221,13 +258,17 @@ int tool_cmd_flash(int argc, char **argv)
     rc = tool_target_open("fota flash", &tg, &sel);
     if (rc < 0)
         goto out;
+    opened = true;
     if (tg.sim)
         sim_t0 = tool_target_time_ns(&tg);
     t0 = wall_s();
 
     agent_proto_init(&proto, tg.spi, tg.gpio, tg.clock, &log.base, NULL);
-    fprintf(stderr, "fota flash: resetting the target into update mode\n");
-    rc = agent_proto_enter_update(&proto);
+    /* A running application is asked to enter update mode (one software
+     * reset it makes itself); NRST is pulsed only when nothing answers. */
+    fprintf(stderr, "fota flash: entering update mode\n");
+    rc = nrst_reset ? agent_proto_enter_update(&proto)
+                    : agent_proto_enter_update_gently(&proto);
     if (rc == 0)
         rc = agent_proto_status(&proto, &st);
     if (rc < 0) {
@@ -237,6 +278,7 @@ int tool_cmd_flash(int argc, char **argv)
                 fota_strerror(rc));
         goto out_release;
     }
+    slot = st.inactive_slot;
     for (i = 0; i < nimgs; i++)
         if (imgs[i].slot == st.inactive_slot)
             img = &imgs[i];
@@ -246,13 +288,13 @@ int tool_cmd_flash(int argc, char **argv)
                 "is linked for it (pass the slot-%s build)\n",
                 tool_slot_name(st.inactive_slot),
                 st.inactive_slot == 0 ? "a" : "b");
+        rc = FOTA_ERR_RANGE;
         goto out_release;
     }
     fprintf(stderr, "fota flash: active slot %s, writing %s into slot %s\n",
             st.active_slot <= 1 ? tool_slot_name(st.active_slot) : "none",
             img->path, tool_slot_name(st.inactive_slot));
 
-    memset(&req, 0, sizeof req);
     req.read = image_read;
     req.read_ctx = (void *)img;
     req.len = (uint32_t)img->len;
@@ -281,7 +323,7 @@ int tool_cmd_flash(int argc, char **argv)
     if (tg.sim)
         agent_sim_target_settle(tg.simt); /* the booted image runs */
     t1 = wall_s();
-    {
+    if (!json) {
         char ver[32];
 
         tool_format_version(&img->hdr.version, ver, sizeof ver);
@@ -293,9 +335,11 @@ int tool_cmd_flash(int argc, char **argv)
         if (tg.sim)
             printf(" sim_s=%.3f",
                    (double)(tool_target_time_ns(&tg) - sim_t0) / 1e9);
-        printf(" wall_s=%.3f resyncs=%u nacks=%u timeouts=%u\n", t1 - t0,
-               (unsigned)proto.stats.resyncs, (unsigned)proto.stats.nacks,
-               (unsigned)proto.stats.timeouts);
+        printf(" wall_s=%.3f resyncs=%u nacks=%u timeouts=%u "
+               "target_resets=%u\n",
+               t1 - t0, (unsigned)proto.stats.resyncs,
+               (unsigned)proto.stats.nacks, (unsigned)proto.stats.timeouts,
+               (unsigned)agent_proto_target_resets(&proto));
     }
     ret = TOOL_EXIT_OK;
 
@@ -303,6 +347,12 @@ out_release:
     if (ret != TOOL_EXIT_OK || no_reboot)
         (void)agent_proto_release(&proto);
 out:
+    if (json)
+        print_json(ret == TOOL_EXIT_OK              ? "committed"
+                   : proto.commit_refused && opened ? "refused"
+                                                    : "error",
+                   img, slot, opened ? agent_proto_target_resets(&proto) : 0,
+                   ret == TOOL_EXIT_OK && req.reboot, rc);
     /* A simulated target keeps whatever state a failure left, as the real
      * chip would. */
     tool_target_close(&tg);

@@ -216,3 +216,23 @@ uint64_t tool_target_time_ns(const tool_target_t *tg)
         return agent_board_client_time_ns(&tg->bc);
     return tg->sim && tg->sim_open ? agent_sim_target_time_ns(tg->simt) : 0;
 }
+
+static void target_log_write(agent_log_t *self, int level, const char *msg)
+{
+    tool_target_log_t *l = AGENT_CONTAINER_OF(self, tool_target_log_t, base);
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+
+    if (level > AGENT_LOG_WARN && !l->verbose)
+        return;
+    fprintf(stderr, "%s: %s: %s\n", l->prog,
+            (level >= 0 && level <= 3) ? names[level] : "log", msg);
+}
+
+static const agent_log_ops_t s_target_log_ops = {.write = target_log_write};
+
+void tool_target_log_init(tool_target_log_t *l, const char *prog, bool verbose)
+{
+    l->base.ops = &s_target_log_ops;
+    l->prog = prog;
+    l->verbose = verbose;
+}

@@ -102,4 +102,14 @@ void tool_target_close(tool_target_t *tg);
  * to the last time the agent read or advanced its clock); 0 for hardware. */
 uint64_t tool_target_time_ns(const tool_target_t *tg);
 
+/* The protocol client's log for the target commands: "<prog>: <level>:
+ * <msg>" on stderr; info and debug lines only when verbose. */
+typedef struct tool_target_log {
+    agent_log_t base;
+    const char *prog;
+    bool verbose;
+} tool_target_log_t;
+
+void tool_target_log_init(tool_target_log_t *l, const char *prog, bool verbose);
+
 #endif /* TOOL_TARGET_H */

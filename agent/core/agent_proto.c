@@ -53,7 +53,8 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
 
 uint32_t agent_proto_target_resets(const agent_proto_t *t)
 {
-    return t->stats.resets + t->stats.app_update_resets + t->stats.reboots;
+    return t->stats.resets + t->stats.app_update_resets + t->stats.reboots +
+           t->stats.app_confirm_resets;
 }
 
 void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
@@ -347,6 +348,23 @@ int agent_proto_enter_update(agent_proto_t *t)
     return rc;
 }
 
+int agent_proto_reset(agent_proto_t *t)
+{
+    int rc;
+
+    t->synced = false;
+    rc = t->spi->ops->set_cs(t->spi, false);
+    if (rc == 0)
+        rc = t->gpio->ops->set(t->gpio, AGENT_PIN_NRST, 0);
+    if (rc < 0)
+        return rc;
+    t->clock->ops->sleep_ms(t->clock, t->cfg.reset_pulse_ms);
+    rc = t->gpio->ops->set(t->gpio, AGENT_PIN_NRST, 1);
+    if (rc == 0)
+        t->stats.resets++;
+    return rc;
+}
+
 /* ---- a running application ------------------------------------------------ */
 
 /* One exchange with the application responder: request cmd, read the
@@ -437,6 +455,32 @@ int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info)
         return rc;
     t->stats.app_answers++;
     return 0;
+}
+
+int agent_proto_app_confirm(agent_proto_t *t)
+{
+    uint8_t p[FOTA_APP_CONFIRM_PAYLOAD];
+    int rc = agent_app_exchange(t, FOTA_APP_CMD_CONFIRM, p, sizeof(p), true);
+    int rc2;
+
+    if (rc < 0)
+        return rc;
+    /* CS stays low for a moment after the last byte: the application
+     * serves that byte (which makes the confirm due) before it sees the
+     * exchange end; it waits for CS high before its reset, which would
+     * otherwise be the update-mode strap. */
+    t->clock->ops->sleep_ms(t->clock, 1);
+    rc2 = t->spi->ops->set_cs(t->spi, false);
+    if (rc2 < 0)
+        return rc2;
+    if (rc < (int)sizeof(p))
+        return FOTA_ERR_PROTO;
+    t->stats.app_answers++;
+    if (p[0] == FOTA_APP_CONFIRM_ACCEPTED) {
+        t->stats.app_confirm_resets++;
+        return 0;
+    }
+    return p[0] == FOTA_APP_CONFIRM_CONFIRMED ? 1 : FOTA_ERR_PROTO;
 }
 
 int agent_proto_probe_boot(agent_proto_t *t)
@@ -995,6 +1039,43 @@ static int agent_commit(agent_proto_t *t, int slot, const uint32_t *expect_crc)
 int agent_proto_commit(agent_proto_t *t, int slot)
 {
     return agent_commit(t, slot, NULL);
+}
+
+/* A journal-only operation without data (confirm, rollback): one append
+ * that may compact (erase of the spare and main areas). */
+static int agent_journal_op(agent_proto_t *t, uint16_t opcode)
+{
+    uint32_t deadline_ms = agent_prog_deadline(t, 0) + AGENT_ERASE_16K_MAX_MS +
+                           AGENT_ERASE_128K_MAX_MS;
+    uint8_t res = 0;
+    size_t n = 0;
+    int rc;
+
+    rc = agent_special_run(t, FOTA_CMD_SPECIAL, opcode, NULL, 0, NULL, 0, NULL,
+                           0, &n, &res, t->cfg.ack_timeout_ms, deadline_ms,
+                           false);
+    if (agent_retryable(rc)) {
+        fota_status_t st = {0};
+
+        if (agent_proto_status(t, &st) == 0 &&
+            st.slot[0].state != FOTA_SLOT_PENDING &&
+            st.slot[1].state != FOTA_SLOT_PENDING)
+            return 0;
+        return rc;
+    }
+    if (rc < 0)
+        return rc;
+    return res == FOTA_RESULT_OK ? 0 : -(int)res;
+}
+
+int agent_proto_confirm(agent_proto_t *t)
+{
+    return agent_journal_op(t, FOTA_OP_CONFIRM);
+}
+
+int agent_proto_rollback(agent_proto_t *t)
+{
+    return agent_journal_op(t, FOTA_OP_ROLLBACK);
 }
 
 int agent_proto_reboot(agent_proto_t *t)

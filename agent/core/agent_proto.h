@@ -72,16 +72,19 @@ typedef struct agent_proto_cfg {
 
 /* Counters for tests, logs and the benchmark. */
 typedef struct agent_proto_stats {
-    uint32_t commands;          /* command frames sent */
-    uint32_t nacks;             /* NACKs received */
-    uint32_t timeouts;          /* ACK deadlines missed */
-    uint32_t resyncs;           /* re-synchronisations */
-    uint32_t resets;            /* NRST pulses driven */
-    uint32_t app_requests;      /* application exchanges sent */
-    uint32_t app_answers;       /* ... answered by a running application */
-    uint32_t app_update_resets; /* update mode entered at the application's
+    uint32_t commands;           /* command frames sent */
+    uint32_t nacks;              /* NACKs received */
+    uint32_t timeouts;           /* ACK deadlines missed */
+    uint32_t resyncs;            /* re-synchronisations */
+    uint32_t resets;             /* NRST pulses driven */
+    uint32_t app_requests;       /* application exchanges sent */
+    uint32_t app_answers;        /* ... answered by a running application */
+    uint32_t app_update_resets;  /* update mode entered at the application's
                                    own request (a software reset) */
-    uint32_t reboots;           /* FOTA_OP_REBOOT served (a software reset) */
+    uint32_t reboots;            /* FOTA_OP_REBOOT served (a software reset) */
+    uint32_t app_confirm_resets; /* a trial confirmed at the host's request
+                                    by the application (its reset into the
+                                    confirmed boot) */
 } agent_proto_stats_t;
 
 typedef struct agent_proto {
@@ -123,6 +126,11 @@ void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
  * answered), or a port error. */
 int agent_proto_enter_update(agent_proto_t *t);
 
+/* Reset the target into a normal boot: CS released (no strap), NRST
+ * pulsed low; the bootloader runs its boot decision. Counts in
+ * stats.resets. Returns 0 or a port error. */
+int agent_proto_reset(agent_proto_t *t);
+
 /* Synchronise with a target already in update mode (CS pulse, 0x5A, ACK
  * procedure; a NACK also proves the engine is listening). Returns 0 or
  * FOTA_ERR_TIMEOUT / a port error. */
@@ -140,6 +148,15 @@ int agent_proto_release(agent_proto_t *t);
  * within cfg.app_tries exchanges (the bootloader runs, or the application
  * does not link the library), or a port error. */
 int agent_proto_app_status(agent_proto_t *t, fota_app_info_t *info);
+
+/* Ask the running application to confirm its image (FOTA_APP_CMD_CONFIRM,
+ * `fota device confirm`). Returns 0 when it accepted: it runs a trial and
+ * confirms once the answer is out, then resets into the confirmed boot
+ * (counted in target resets; the caller reads the status again to see the
+ * outcome); 1 when it runs confirmed already (nothing done);
+ * FOTA_ERR_NOENT when no application answers (or its library predates the
+ * command), FOTA_ERR_PROTO for an unknown answer, or a port error. */
+int agent_proto_app_confirm(agent_proto_t *t);
 
 /* Whether the bootloader listens in update mode now (CS asserted, 0x5A,
  * ACK or NACK within cfg.app_timeout_ms). Returns 0 synchronised with CS
@@ -218,6 +235,15 @@ int agent_proto_status(agent_proto_t *t, fota_status_t *st);
  * (the slot is pending: success). Returns 0 or the target's verdict as a
  * FOTA_ERR_* (e.g. FOTA_ERR_CORRUPT, FOTA_ERR_REJECTED, FOTA_ERR_PERM). */
 int agent_proto_commit(agent_proto_t *t, int slot);
+
+/* FOTA_OP_CONFIRM: the pending slot (on trial, or committed and not yet
+ * booted) becomes the confirmed active one. FOTA_OP_ROLLBACK: the pending
+ * slot is marked rejected and the confirmed one stays active. Neither is
+ * sent twice: if the answer is lost, the status decides (no slot pending
+ * any more: success). Return 0, FOTA_ERR_NOENT (nothing pending), the
+ * target's other verdict as a FOTA_ERR_*, or a link error. */
+int agent_proto_confirm(agent_proto_t *t);
+int agent_proto_rollback(agent_proto_t *t);
 
 /* FOTA_OP_REBOOT, then CS released so that the target boots normally. */
 int agent_proto_reboot(agent_proto_t *t);

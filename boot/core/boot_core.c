@@ -327,6 +327,32 @@ static void base_state(const boot_ctx_t *ctx, fota_journal_rec_t *rec)
     }
 }
 
+/* A commit on a never-booted device: the other slot's image, when it
+ * verifies in full, is what the factory decision would have booted and
+ * confirmed, so rec names it the confirmed active slot with its counter as
+ * the floor (decide_factory's record), and a trial that fails falls back to
+ * it. Without one the fallback is the other, empty slot and a failed trial
+ * ends in update mode. Returns 0 or FOTA_ERR_ROLLBACK (the committed
+ * image's counter is below the factory image's). */
+static int factory_fallback(boot_ctx_t *ctx, int slot,
+                            const fota_image_hdr_t *hdr,
+                            fota_journal_rec_t *rec)
+{
+    int other = 1 - slot;
+    fota_image_hdr_t fh;
+
+    rec->active = (uint8_t)other;
+    if (boot_verify_image(ctx, other, true, &fh) != 0)
+        return 0;
+    if (hdr->sec_counter < fh.sec_counter)
+        return FOTA_ERR_ROLLBACK;
+    rec->sec_floor = fh.sec_counter;
+    rec->slot[other].state = FOTA_SLOT_CONFIRMED;
+    rec->slot[other].version = fh.version;
+    rec->slot[other].image_crc = image_crc(other, &fh);
+    return 0;
+}
+
 int boot_commit(boot_ctx_t *ctx, int slot)
 {
     fota_image_hdr_t hdr;
@@ -348,10 +374,11 @@ int boot_commit(boot_ctx_t *ctx, int slot)
     }
 
     base_state(ctx, &rec);
-    if (ctx->area == BOOT_AREA_NONE)
-        /* Nothing confirmed yet: the fallback "active" slot is the other,
-         * empty one, so a failed trial ends in update mode. */
-        rec.active = (uint8_t)(1 - slot);
+    if (ctx->area == BOOT_AREA_NONE) {
+        rc = factory_fallback(ctx, slot, &hdr, &rec);
+        if (rc < 0)
+            goto out;
+    }
     rec.slot[slot].state = FOTA_SLOT_PENDING;
     rec.slot[slot].version = hdr.version;
     rec.slot[slot].image_crc = image_crc(slot, &hdr);
@@ -693,4 +720,35 @@ out:
     if (rc == FOTA_ERR_CORRUPT)
         rc = 0; /* a failed second check is a verdict, not an error */
     return rc;
+}
+
+/* ---- confirm and rollback from the bus ---- */
+
+/* The pending slot (committed, trial not ended), or -1. */
+static int pending_slot(const boot_ctx_t *ctx)
+{
+    for (int s = 0; s < FOTA_SLOT_COUNT; s++)
+        if (slot_pending(ctx, s))
+            return s;
+    return -1;
+}
+
+int boot_bus_confirm(boot_ctx_t *ctx)
+{
+    int slot;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    slot = pending_slot(ctx);
+    return slot < 0 ? FOTA_ERR_NOENT : boot_confirm(ctx, slot);
+}
+
+int boot_bus_rollback(boot_ctx_t *ctx)
+{
+    int slot;
+
+    if (ctx == NULL)
+        return FOTA_ERR_INVAL;
+    slot = pending_slot(ctx);
+    return slot < 0 ? FOTA_ERR_NOENT : revert(ctx, slot);
 }

@@ -127,10 +127,14 @@ int boot_erase_prepare(boot_ctx_t *ctx, uint16_t sector_mask);
 void boot_factory_scan(boot_ctx_t *ctx);
 
 /* Commit the image in the inactive slot: full verification, then a record
- * that makes it pending with FOTA_TRIAL_ATTEMPTS attempts. Returns 0,
- * FOTA_ERR_PERM (slot is not the inactive one), a verification error, or
- * FOTA_ERR_REJECTED if this exact version was rejected in that slot
- * before. */
+ * that makes it pending with FOTA_TRIAL_ATTEMPTS attempts. On a
+ * never-booted device (empty journal) the record also names the factory
+ * image in the other slot, when it verifies, as the confirmed fallback with
+ * its security counter as the floor, as its first boot would have
+ * recorded; a committed image below that floor is refused. Returns 0,
+ * FOTA_ERR_PERM (slot is not the inactive one), a verification error,
+ * FOTA_ERR_ROLLBACK, or FOTA_ERR_REJECTED if this exact version was
+ * rejected in that slot before. */
 int boot_commit(boot_ctx_t *ctx, int slot);
 
 /* Confirm the running slot (called by the application after its
@@ -138,5 +142,16 @@ int boot_commit(boot_ctx_t *ctx, int slot);
  * floor rises to its counter. Confirming an already-confirmed active slot
  * is a no-op returning 0. Returns FOTA_ERR_PERM for any other slot. */
 int boot_confirm(boot_ctx_t *ctx, int slot);
+
+/* FOTA_OP_CONFIRM from the bus: confirm the pending slot (on trial, or
+ * committed and not yet booted) as boot_confirm does. Returns 0,
+ * FOTA_ERR_NOENT when no slot is pending, or boot_confirm's error. */
+int boot_bus_confirm(boot_ctx_t *ctx);
+
+/* FOTA_OP_ROLLBACK from the bus: mark the pending slot rejected (its
+ * version kept) and end the trial, so the next boot runs the confirmed
+ * slot (update mode when there is none). Returns 0, FOTA_ERR_NOENT when no
+ * slot is pending, or the journal error. */
+int boot_bus_rollback(boot_ctx_t *ctx);
 
 #endif /* BOOT_CORE_H */

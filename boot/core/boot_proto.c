@@ -571,7 +571,8 @@ static void bp_phase_done(boot_proto_t *p)
         uint16_t op = fota_get_be16(b);
         bool ok = p->cmd == FOTA_CMD_SPECIAL
                       ? (op == FOTA_OP_STATUS || op == FOTA_OP_COMMIT ||
-                         op == FOTA_OP_REBOOT)
+                         op == FOTA_OP_REBOOT || op == FOTA_OP_CONFIRM ||
+                         op == FOTA_OP_ROLLBACK)
                       : op == FOTA_OP_STREAM_WRITE;
 
         p->opcode = op;
@@ -1014,6 +1015,10 @@ static void bp_special_run(boot_proto_t *p)
         /* The one synchronous flash use: the journal append must not be
          * interleaved with anything else. */
         rc = boot_commit(p->ctx, p->buf[2]);
+    else if (p->opcode == FOTA_OP_CONFIRM)
+        rc = boot_bus_confirm(p->ctx); /* journal append, like commit */
+    else if (p->opcode == FOTA_OP_ROLLBACK)
+        rc = boot_bus_rollback(p->ctx);
     else
         then = CONT_REBOOT;
     fota_put_be16(a, 0);

@@ -30,6 +30,9 @@
 #define FOTA_APP_FILL 0x00u /* what the application clocks out when idle */
 #define FOTA_APP_CMD_STATUS 0x01u /* answer the status payload */
 #define FOTA_APP_CMD_UPDATE 0x02u /* answer, then request update mode */
+#define FOTA_APP_CMD_CONFIRM                                                   \
+    0x03u /* answer, then confirm (a trial: and reset into the confirmed       \
+             boot) */
 #define FOTA_APP_PROTO_VERSION 1u
 
 /* Status payload: 16 bytes about the running application, then the
@@ -46,6 +49,12 @@
 #define FOTA_APP_INFO_SIZE 16u
 #define FOTA_APP_STATUS_PAYLOAD (FOTA_APP_INFO_SIZE + FOTA_STATUS_SIZE)
 #define FOTA_APP_UPDATE_PAYLOAD 1u
+/* Confirm answer byte: the application confirms once the answer is out
+ * (ACCEPTED: it runs a trial, and resets into the confirmed boot), or there
+ * is nothing to confirm (CONFIRMED: it runs confirmed already). */
+#define FOTA_APP_CONFIRM_PAYLOAD 1u
+#define FOTA_APP_CONFIRM_ACCEPTED 0x00u
+#define FOTA_APP_CONFIRM_CONFIRMED 0x01u
 #define FOTA_APP_F_CONFIRMED_NOW 0x01u
 /* Longest answer frame: marker, length, payload, XOR. */
 #define FOTA_APP_FRAME_MAX (FOTA_APP_STATUS_PAYLOAD + 3u)
@@ -85,6 +94,7 @@ typedef struct fota_app_link {
     uint8_t cmd;
     uint8_t pos, len; /* answer being clocked out */
     bool update_due;  /* the UPDATE answer went out: request update mode */
+    bool confirm_due; /* the CONFIRM answer went out: confirm */
     uint8_t ans[FOTA_APP_FRAME_MAX];
 } fota_app_link_t;
 
@@ -96,7 +106,8 @@ typedef int (*fota_app_answer_fn)(void *ctx, uint8_t cmd, uint8_t *payload,
 void fota_app_link_init(fota_app_link_t *l);
 
 /* One byte received from the host; returns the byte to clock out next.
- * Sets l->update_due once the whole UPDATE answer has been sent. */
+ * Sets l->update_due (l->confirm_due) once the whole UPDATE (CONFIRM)
+ * answer has been sent. */
 uint8_t fota_app_link_byte(fota_app_link_t *l, uint8_t rx,
                            fota_app_answer_fn answer, void *ctx);
 

@@ -53,6 +53,10 @@
 #define FOTA_OP_COMMIT 0x4601 /* Special: slot u8 -> result */
 #define FOTA_OP_REBOOT                                                         \
     0x4602 /* Special: -> result, then re-run the boot decision */
+#define FOTA_OP_CONFIRM                                                        \
+    0x4603 /* Special: -> result; confirm the pending (trial) slot */
+#define FOTA_OP_ROLLBACK                                                       \
+    0x4604 /* Special: -> result; reject the pending slot, keep the confirmed */
 #define FOTA_OP_STREAM_WRITE                                                   \
     0x4610 /* Extended Special: streaming write, see docs/protocol.md */
 

@@ -118,6 +118,11 @@ static int answer(void *ctx, uint8_t cmd, uint8_t *payload, size_t cap)
         payload[0] = 0; /* accepted */
         return (int)FOTA_APP_UPDATE_PAYLOAD;
     }
+    if (cmd == FOTA_APP_CMD_CONFIRM && cap >= FOTA_APP_CONFIRM_PAYLOAD) {
+        payload[0] = fota_app_on_trial() ? FOTA_APP_CONFIRM_ACCEPTED
+                                         : FOTA_APP_CONFIRM_CONFIRMED;
+        return (int)FOTA_APP_CONFIRM_PAYLOAD;
+    }
     return -1;
 }
 
@@ -207,6 +212,14 @@ static void spi1_service(void)
     }
     if (s_app.link.update_due)
         fota_app_request_update_mode();
+    if (s_app.link.confirm_due) {
+        /* The host's confirm (`fota device confirm`): on a trial this
+         * resets into the confirmed boot once the host released CS; a
+         * refusal leaves the trial running, which the host sees in the
+         * status. */
+        s_app.link.confirm_due = false;
+        (void)fota_app_confirm();
+    }
 }
 
 void fota_app_poll(void)
@@ -215,13 +228,16 @@ void fota_app_poll(void)
 
     if (s_app.slot < 0)
         return;
+    /* A byte clocked while CS was low belongs to the exchange: serve it
+     * before a rising CS ends the exchange, or the byte that completes an
+     * answer (and makes a CONFIRM or UPDATE due) would be dropped. */
+    if (s_app.mode == FOTA_APP_POLLED)
+        spi1_service();
     /* A rising CS ends whatever the host was saying. */
     high = (GPIOA_IDR & (1u << NSS_PIN)) != 0;
     if (high && !s_app.nss_high)
         fota_app_link_abort(&s_app.link);
     s_app.nss_high = high;
-    if (s_app.mode == FOTA_APP_POLLED)
-        spi1_service();
 }
 
 void fota_app_spi1_irq(void)

@@ -9,11 +9,12 @@
  *  - tells the application whether it runs as a trial, from which slot,
  *    which version, with which confirm window and how many attempts left;
  *  - asks the bootloader for update mode (API table + 16);
- *  - answers the update agent's status / enter-update-mode exchange on SPI1
- *    while the application runs, so the agent never has to reset a running
- *    application to learn its state (docs/protocol.md, "Talking to a
- *    running application"). Polled (fota_app_poll() from the main loop) or
- *    interrupt-driven (fota_app_spi1_irq() from SPI1_IRQHandler).
+ *  - answers the update agent's status / enter-update-mode / confirm
+ *    exchange on SPI1 while the application runs, so the agent never has
+ *    to reset a running application to learn its state (docs/protocol.md,
+ *    "Talking to a running application"). Polled (fota_app_poll() from the
+ *    main loop) or interrupt-driven (fota_app_spi1_irq() from
+ *    SPI1_IRQHandler).
  *
  * SPI1 belongs to the library: PA4 (CS from the agent, input with pull-up),
  * PA5 SCK, PA6 MISO, PA7 MOSI on AF5, slave, mode 0, 8 bits, software NSS.

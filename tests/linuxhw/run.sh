@@ -54,11 +54,13 @@ banners() { grep -c "^fota-boot" "$UART"; }
 
 # NRST not wired: the reset never reaches the chip, the application keeps
 # running and never answers; the tool says so and points at the guide.
+# (--nrst-reset: without it the running application would be asked to
+# enter update mode and no NRST pulse would be needed.)
 nrst_open() {
   local before out
   before=$(banners)
   out=$(vflash nrst-open "$work/nrst.report" "$work/1.1.0.img" --spi /dev/spidev0.0 \
-    "${PIN_ARGS[@]}" 2>&1) && why "flash succeeded without NRST: $out" && return 1
+    --nrst-reset "${PIN_ARGS[@]}" 2>&1) && why "flash succeeded without NRST: $out" && return 1
   grep -q "no answer from the bootloader" <<<"$out" && grep -q "docs/hardware.md" <<<"$out" ||
     why "error: $out" || return 1
   [ "$(banners)" = "$before" ] || why "the chip was reset: $(tail -4 "$UART")" || return 1

@@ -178,6 +178,50 @@ static void test_link_update_due_after_last_byte(void **state)
     assert_true(l.update_due);
 }
 
+static int answer_confirm(void *ctx, uint8_t cmd, uint8_t *payload, size_t cap)
+{
+    (void)ctx;
+    (void)cap;
+    if (cmd != FOTA_APP_CMD_CONFIRM)
+        return -1;
+    payload[0] = FOTA_APP_CONFIRM_ACCEPTED;
+    return (int)FOTA_APP_CONFIRM_PAYLOAD;
+}
+
+/* CONFIRM: due once its check byte went out, never for an UPDATE or a
+ * CONFIRM the host gave up on half way. */
+static void test_link_confirm_due_after_last_byte(void **state)
+{
+    fota_app_link_t l;
+    const uint8_t req[3] = {FOTA_APP_SOF, FOTA_APP_CMD_CONFIRM, 0xFC};
+    uint8_t dr = FOTA_APP_FILL, out[4];
+
+    (void)state;
+    fota_app_link_init(&l);
+    for (int i = 0; i < 3; i++)
+        dr = fota_app_link_byte(&l, req[i], answer_confirm, NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_false(l.confirm_due);
+        out[i] = dr;
+        dr = fota_app_link_byte(&l, 0x00, answer_confirm, NULL);
+    }
+    assert_int_equal(out[0], FOTA_APP_ANS);
+    assert_int_equal(out[1], FOTA_APP_CONFIRM_PAYLOAD);
+    assert_int_equal(out[2], FOTA_APP_CONFIRM_ACCEPTED);
+    assert_true(l.confirm_due);
+    assert_false(l.update_due);
+
+    /* Aborted before the check byte went out: nothing due. */
+    fota_app_link_init(&l);
+    for (int i = 0; i < 3; i++)
+        dr = fota_app_link_byte(&l, req[i], answer_confirm, NULL);
+    for (int i = 0; i < 3; i++)
+        dr = fota_app_link_byte(&l, 0x00, answer_confirm, NULL);
+    fota_app_link_abort(&l);
+    (void)fota_app_link_byte(&l, 0x00, answer_confirm, NULL);
+    assert_false(l.confirm_due);
+}
+
 static void test_link_new_request_mid_answer(void **state)
 {
     fota_app_link_t l;
@@ -262,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_link_answers_after_request),
         cmocka_unit_test(test_link_refuses_bad_complement_and_unknown),
         cmocka_unit_test(test_link_update_due_after_last_byte),
+        cmocka_unit_test(test_link_confirm_due_after_last_byte),
         cmocka_unit_test(test_link_new_request_mid_answer),
         cmocka_unit_test_setup_teardown(test_status_from_journal, setup,
                                         teardown),

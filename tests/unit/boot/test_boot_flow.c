@@ -778,6 +778,126 @@ static void power_loss_refunds_are_bounded(void **state)
     assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
 }
 
+/* A never-booted device (empty journal, held in update mode at its first
+ * power-on) with a factory image in A gets an update committed into B: the
+ * record names A, confirmed, as the fallback with A's counter as the
+ * floor, so a B that never confirms rolls back to A, not into update
+ * mode. */
+static void commit_on_never_booted_device_falls_back_to_factory(void **state)
+{
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    (void)state;
+    write_image(SLOT_A, 3, 0, 3);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(ctx.area, BOOT_AREA_NONE);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+    write_image(SLOT_B, 4, 0, 3);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(ctx.state.slot[SLOT_A].version.major, 3);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_PENDING);
+    assert_int_equal(ctx.state.sec_floor, 3);
+    for (int i = 0; i < FOTA_TRIAL_ATTEMPTS; i++) {
+        tbu_reboot(&ctx, &d);
+        assert_jump(&d, SLOT_B, true);
+    }
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_REJECTED);
+    assert_int_equal(boot_inactive_slot(&ctx), SLOT_B);
+}
+
+/* The same commit with the update's counter below the factory image's is
+ * refused, as it would be after the factory boot raised the floor; a
+ * factory image that fails its hash is no fallback. */
+static void commit_on_never_booted_device_checks_factory(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    write_image(SLOT_A, 1, 0, 5);
+    assert_int_equal(boot_init(&ctx), 0);
+    write_image(SLOT_B, 2, 0, 4);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), FOTA_ERR_ROLLBACK);
+    assert_int_equal(ctx.area, BOOT_AREA_NONE);
+    write_image(SLOT_B, 2, 0, 5);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.sec_floor, 5);
+
+    /* A's body damaged (the header check passes, the hash does not). */
+    sim_flash_init(f, SIM_FLASH_TYPICAL);
+    write_image(SLOT_A, 1, 0, 1);
+    tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 64);
+    assert_int_equal(boot_init(&ctx), 0);
+    assert_int_equal(ctx.factory_slot, SLOT_A);
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(ctx.state.active, SLOT_A);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_EMPTY);
+    assert_int_equal(ctx.state.sec_floor, 0);
+    for (int i = 0; i < FOTA_TRIAL_ATTEMPTS; i++) {
+        tbu_reboot(&ctx, &d);
+        assert_jump(&d, SLOT_B, true);
+    }
+    tbu_reboot(&ctx, &d);
+    assert_update_mode(&d);
+}
+
+/* FOTA_OP_CONFIRM / FOTA_OP_ROLLBACK: confirm or reject the pending slot,
+ * before its first trial boot or during its trial. */
+static void bus_confirm_and_rollback(void **state)
+{
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    (void)state;
+    factory_a(&ctx);
+    assert_int_equal(boot_bus_confirm(&ctx), FOTA_ERR_NOENT);
+    assert_int_equal(boot_bus_rollback(&ctx), FOTA_ERR_NOENT);
+    assert_int_equal(boot_bus_confirm(NULL), FOTA_ERR_INVAL);
+    assert_int_equal(boot_bus_rollback(NULL), FOTA_ERR_INVAL);
+
+    /* Committed, never booted: confirmed outright, the floor raised. */
+    write_image(SLOT_B, 2, 0, 2);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(boot_bus_confirm(&ctx), 0);
+    assert_int_equal(ctx.state.active, SLOT_B);
+    assert_int_equal(ctx.state.slot[SLOT_B].state, FOTA_SLOT_CONFIRMED);
+    assert_int_equal(ctx.state.sec_floor, 2);
+    assert_int_equal(ctx.state.attempts_left, 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, false);
+
+    /* On trial (one attempt used), then rolled back: rejected for good,
+     * the confirmed B boots. */
+    write_image(SLOT_A, 3, 0, 2);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, true);
+    assert_int_equal(ctx.state.attempts_left, FOTA_TRIAL_ATTEMPTS - 1);
+    assert_int_equal(boot_bus_rollback(&ctx), 0);
+    assert_int_equal(ctx.state.slot[SLOT_A].state, FOTA_SLOT_REJECTED);
+    assert_int_equal(ctx.state.slot[SLOT_A].version.major, 3);
+    assert_int_equal(ctx.state.attempts_left, 0);
+    assert_int_equal(boot_bus_rollback(&ctx), FOTA_ERR_NOENT);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_B, false);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), FOTA_ERR_REJECTED);
+
+    /* A trial confirmed from the bus mid-trial. */
+    write_image(SLOT_A, 4, 0, 2);
+    assert_int_equal(boot_commit(&ctx, SLOT_A), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, true);
+    assert_int_equal(boot_bus_confirm(&ctx), 0);
+    tbu_reboot(&ctx, &d);
+    assert_jump(&d, SLOT_A, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -822,6 +942,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(commit_from_factory_without_image,
                                         tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(policy_table, tbu_setup, tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            commit_on_never_booted_device_falls_back_to_factory, tbu_setup,
+            tbu_teardown),
+        cmocka_unit_test_setup_teardown(
+            commit_on_never_booted_device_checks_factory, tbu_setup,
+            tbu_teardown),
+        cmocka_unit_test_setup_teardown(bus_confirm_and_rollback, tbu_setup,
+                                        tbu_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * agent_esp_logic.h - the decisions of the ESP32 port, as pure functions
- * the host tests (tests/unit/espport) run: what an NVS read result means,
+ * the host tests (tests/unit/agent/port/esp-idf) run: what an NVS read result means,
  * which pins are usable and in what order they reach a safe state, how
  * long to sleep so that "at least ms" holds, when a long transfer must
  * yield, which IO_MUX pins belong to which SPI host.

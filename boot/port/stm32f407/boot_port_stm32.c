@@ -283,6 +283,17 @@ FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
     return 0;
 }
 
+/*
+ * The word path of a stream is the update's inner loop: the flash programs
+ * a word in 16 us typical (DS8626) and everything the CPU does between the
+ * end of one word and the start of the next leaves it idle. So a word
+ * leaves the controller unlocked (PG cleared, so a stray write into flash
+ * only sets PGSERR and programs nothing, RM0090 3.7.5), and the next word
+ * skips the key sequence: only the status clear, CR and the word itself.
+ * Every other operation (an erase, a blocking write, a failed or timed-out
+ * word) locks the controller again when it ends; update mode ends in a
+ * reset, so the application never sees it unlocked.
+ */
 FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
 {
     int rc;
@@ -293,10 +304,14 @@ FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
         return FOTA_ERR_RANGE;
     if (s_op != FW_OP_NONE)
         return FOTA_ERR_BUSY;
-    rc = fw_flash_unlock();
-    if (rc < 0) {
-        fw_flash_lock();
-        return rc;
+    if ((FLASH_CR & FLASH_CR_LOCK) || (FLASH_SR & FLASH_SR_BSY)) {
+        rc = fw_flash_unlock();
+        if (rc < 0) {
+            fw_flash_lock();
+            return rc;
+        }
+    } else {
+        FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
     }
     FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG;
     MMIO32(addr) = word;
@@ -327,6 +342,13 @@ FW_RAMFUNC int boot_flash_op_status(void)
     if (rc == 0 && s_op == FW_OP_WORD &&
         fw_flash_word_at(s_op_addr) != s_op_word)
         rc = FOTA_ERR_IO;
+    if (rc == 0 && s_op == FW_OP_WORD) {
+        /* Programmed: PG off, the controller stays unlocked for the next
+         * word (see boot_flash_start_word). */
+        FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
+        s_op = FW_OP_NONE;
+        return 0;
+    }
 out:
     FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER |
                   (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));

@@ -42,7 +42,7 @@ typedef struct boot_ctx {
                                   decision would boot as found at init
                                   (a valid header, the higher version), or
                                   -1 (boot_factory_scan) */
-    uint8_t scratch[256];     /* read buffer for hashing and scanning */
+    uint8_t scratch[256];     /* read buffer (a record read back) */
 } boot_ctx_t;
 
 /* What the boot decision concluded. */
@@ -98,6 +98,13 @@ int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
  * when no slot holds a valid image. Fails closed: the chosen image is
  * verified, and the verdict checked twice, before JUMP is returned. */
 int boot_decide(boot_ctx_t *ctx, boot_decision_t *out);
+
+/* The slot boot_decide will boot unless that slot's quick check fails:
+ * the active confirmed slot when the journal holds a state and no slot is
+ * pending; -1 otherwise (factory state, a trial, no confirmed slot), when
+ * the decision depends on more than the journal. Lets the port announce
+ * the expected boot while the check runs; only boot_decide decides. */
+int boot_expected_slot(const boot_ctx_t *ctx);
 
 /* Slot the bus may write: the slot that is not the one the bootloader
  * would boot - the active confirmed one, or in the factory state (empty

@@ -33,11 +33,6 @@
 
 _Static_assert(MAIN_RECS == 2048, "sector 11 holds 2048 records");
 _Static_assert(SPARE_RECS == 256, "sector 2 holds 256 records");
-_Static_assert(sizeof(((boot_ctx_t *)0)->scratch) % REC_SIZE == 0 &&
-                   FOTA_JOURNAL_SPARE_SIZE %
-                           sizeof(((boot_ctx_t *)0)->scratch) ==
-                       0,
-               "the scan reads whole records, scratch-sized chunks");
 _Static_assert(FOTA_JOURNAL_SPARE_SECTOR == 2 && FOTA_JOURNAL_MAIN_SECTOR == 11,
                "journal sectors as in the layout");
 
@@ -62,7 +57,15 @@ static bool all_erased(const uint32_t *w, size_t n)
 
 _Static_assert(REC_SIZE % 32 == 0, "all_erased works in 8-word steps");
 
-#define SCAN_WORDS (sizeof(((boot_ctx_t *)0)->scratch) / 4u)
+/* The scan's chunk: 1 KiB, a whole number of records and of 32-byte
+ * blank-check steps, dividing both areas; small enough that the port's idle
+ * hook (the boot log) runs every few microseconds. */
+#define SCAN_WORDS 256u
+_Static_assert((SCAN_WORDS * 4u) % REC_SIZE == 0 &&
+                   (SCAN_WORDS * 4u) % 32u == 0 &&
+                   FOTA_JOURNAL_SPARE_SIZE % (SCAN_WORDS * 4u) == 0 &&
+                   FOTA_JOURNAL_MAIN_SIZE % (SCAN_WORDS * 4u) == 0,
+               "the scan reads whole records in 1 KiB chunks");
 #define REC_WORDS (REC_SIZE / 4u)
 
 /*
@@ -73,26 +76,26 @@ _Static_assert(REC_SIZE % 32 == 0, "all_erased works in 8-word steps");
  * Every slot is still looked at (a torn erase can leave non-erased bytes
  * anywhere, after erased slots too), but a whole erased chunk - the common
  * case: the journal is mostly empty - is recognised with one pass of word
- * ANDs and skipped; only chunks holding data are decoded slot by slot.
+ * ANDs and skipped; only chunks holding data are decoded slot by slot. The
+ * chunks are read in place (boot_flash_map), not copied: the pass is one
+ * load per word, at the speed the flash delivers it.
  */
 static int scan_area(uint32_t base, uint32_t size, uint8_t area,
                      fota_journal_rec_t *best, bool *found, uint8_t *best_area,
                      uint32_t *next_off)
 {
-    /* A word-typed buffer (not ctx->scratch, a byte array) so the erased
-     * test can load whole words; the same size as scratch. */
-    uint32_t buf[SCAN_WORDS];
-    const uint32_t chunk = sizeof(buf);
+    const uint32_t chunk = SCAN_WORDS * 4u;
     fota_journal_rec_t rec;
-    int rc = 0;
 
     *next_off = 0;
     for (uint32_t off = 0; off < size; off += chunk) {
-        rc = boot_flash_read(base + off, buf, chunk);
-        if (rc < 0)
-            goto out;
-        if (all_erased(buf, SCAN_WORDS))
+        const uint32_t *buf;
+
+        if (boot_flash_blank(base + off, chunk))
             continue;
+        buf = boot_flash_map(base + off, chunk);
+        if (buf == NULL)
+            return FOTA_ERR_RANGE;
         for (uint32_t r = 0; r < SCAN_WORDS; r += REC_WORDS) {
             if (all_erased(buf + r, REC_WORDS))
                 continue;
@@ -108,9 +111,7 @@ static int scan_area(uint32_t base, uint32_t size, uint8_t area,
             }
         }
     }
-    rc = 0;
-out:
-    return rc;
+    return 0;
 }
 
 int boot_init(boot_ctx_t *ctx)

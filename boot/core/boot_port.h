@@ -9,12 +9,26 @@
 #ifndef BOOT_PORT_H
 #define BOOT_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Copy len bytes of flash at addr to dst. Returns 0 or a negative
  * FOTA_ERR_*: FOTA_ERR_RANGE outside main flash. */
 int boot_flash_read(uint32_t addr, void *dst, size_t len);
+
+/* The len bytes of flash at addr where the processor reads them in place
+ * (memory-mapped on the chip), for passes that only read: NULL outside
+ * main flash. Valid until the next write or erase. Costs what
+ * boot_flash_read costs minus the copy (the chip port calls the same idle
+ * hook), so callers take it in chunks no larger than they would read. */
+const void *boot_flash_map(uint32_t addr, size_t len);
+
+/* Whether the len bytes of flash at addr (len a multiple of 32) all read
+ * 0xFF (erased); false outside main flash. The journal scan's pass over
+ * mostly erased sectors: the chip port reads eight words per load
+ * multiple. Calls the idle hook like boot_flash_read. */
+bool boot_flash_blank(uint32_t addr, size_t len);
 
 /* Program len bytes at addr (both multiples of 4, x32 parallelism) into
  * erased flash, word by word in ascending order. Returns 0, FOTA_ERR_INVAL

@@ -11,6 +11,14 @@
  * image needs plus one word-program time per word, from the same flash
  * model timing functions the board charges. Deterministic.
  *
+ * The image is the slot-B application (fota-app-slot-b.bin beside the
+ * slot-A one) padded to 256 KiB, so the whole update can be timed the way
+ * a user waits for it: from the agent's first byte (entering update mode)
+ * through erase, write, Get Checksum and commit, the reboot, the new
+ * image's first (trial) boot with its full SHA-256 check, to the
+ * application's "app: confirm ok". The same flash minimum is the limit of
+ * every window.
+ *
  * The update runs on the Cortex-M4 cycle model, then again at one cycle
  * per instruction for comparison.
  *
@@ -18,6 +26,11 @@
  *                            <fota-app-slot-a.bin>
  * Prints (from the first model run, m4 unless --cpi 1)
  *   vboard_update: bytes=262144 spi_hz=8000000 sim_s=<t> limit_s=<l> ratio=<r>
+ *     (erase start to a matching Get Checksum)
+ *   update_boot: bytes=262144 sim_s=<t> limit_s=<l> ratio=<r>
+ *     (erase start to the commit's answer)
+ *   update_e2e: bytes=262144 sim_s=<t> limit_s=<l> ratio=<r>
+ *     (the agent's first byte to the new image's confirm)
  * and for each model
  *   cpi: case=update model=<m4|1> cycles=<CPU cycles> instructions=<n> sim_s=<t>
  * with the CPU cycles and instructions the bootloader executed in the
@@ -35,7 +48,8 @@
 
 #include "agent_proto.h"
 #include "fota/fota_layout.h"
-#include "sim_image.h"
+#include "fota/fota_le.h"
+#include "vb_real.h"
 #include "vboard.h"
 #include "vboard_agent.h"
 
@@ -47,14 +61,18 @@ typedef struct bench {
     vboard_agent_t va;
     agent_proto_t agent;
     uint8_t img[IMAGE_BYTES];
+    uint64_t t_start_ns;
     uint64_t t_erase_ns;
     uint64_t t_verified_ns;
+    uint64_t t_commit_ns;
+    uint64_t t_app_ns; /* the new image's first instruction */
+    uint64_t t_confirm_ns;
     uint64_t cyc_erase, cyc_verified, ins_erase, ins_verified;
 } bench_t;
 
 /* One model's figures. */
 typedef struct bench_result {
-    double sim_s, limit_s;
+    double sim_s, limit_s, boot_s, e2e_s;
     uint64_t cycles, insns;
 } bench_result_t;
 
@@ -83,10 +101,31 @@ static void bench_progress(void *ctx, int phase, uint32_t done, uint32_t total)
     }
 }
 
+/* The slot-B application at path packed for slot B (version 2.0.0) with
+ * its body padded to 256 KiB - 512 into img (IMAGE_BYTES); returns the
+ * image's length or -1. */
+static int bench_image(const char *path, uint8_t *img)
+{
+    vbr_image_t v;
+    int n = -1;
+
+    if (vbr_pack(&v, path, 1, 2, 0, 0, IMAGE_BYTES - FOTA_IMAGE_HDR_SIZE, 0) !=
+        0) {
+        fprintf(stderr, "vboard_update: cannot pack %s\n", path);
+        return -1;
+    }
+    if (v.len == IMAGE_BYTES) {
+        memcpy(img, v.data, v.len);
+        n = (int)v.len;
+    }
+    vbr_image_free(&v);
+    return n;
+}
+
 /* The update on a board with timing model `model` (slot A image file
  * img_a, bootloader boot_elf). Returns 0 or 1. */
 static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
-                      bench_result_t *res)
+                      const char *img_b, bench_result_t *res)
 {
     bench_t *b = calloc(1, sizeof *b);
     agent_flash_req_t req;
@@ -97,8 +136,7 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
 
     if (!b)
         return 1;
-    n = sim_image_build(b->img, sizeof b->img, 1, 2, 0, 0,
-                        IMAGE_BYTES - FOTA_IMAGE_HDR_SIZE, 7);
+    n = bench_image(img_b, b->img);
     if (n != (int)IMAGE_BYTES)
         goto out;
 
@@ -126,12 +164,34 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
     req.len = IMAGE_BYTES;
     req.progress = bench_progress;
     req.progress_ctx = b;
+    b->t_start_ns = vboard_now_ns(b->board);
     rc = agent_proto_flash_image(&b->agent, &req);
     if (rc != 0) {
         fprintf(stderr, "vboard_update: update failed: %d\n", rc);
         rc = 1;
         goto out;
     }
+    b->t_commit_ns = vboard_now_ns(b->board);
+    /* The reboot into the new image's trial, up to its confirm. */
+    vboard_uart_clear(b->board);
+    u = (vboard_until_t){.max_ns = 2000000000u,
+                         .pc = fota_get_le32(b->img + FOTA_IMAGE_HDR_SIZE + 4)};
+    if (agent_proto_reboot(&b->agent) != 0 ||
+        vboard_run(b->board, &u) != VBOARD_STOP_PC) {
+        fprintf(stderr, "vboard_update: the new image was not started:\n%s\n",
+                vboard_uart_output(b->board, NULL));
+        rc = 1;
+        goto out;
+    }
+    b->t_app_ns = vboard_now_ns(b->board);
+    u = (vboard_until_t){.max_ns = 2000000000u, .uart_text = "app: confirm ok"};
+    if (vboard_run(b->board, &u) != VBOARD_STOP_UART) {
+        fprintf(stderr, "vboard_update: the new image did not confirm:\n%s\n",
+                vboard_uart_output(b->board, NULL));
+        rc = 1;
+        goto out;
+    }
+    b->t_confirm_ns = vboard_now_ns(b->board);
 
     for (unsigned s = FOTA_SLOT_B_FIRST_SECTOR;
          s < FOTA_FLASH_SECTORS &&
@@ -142,10 +202,21 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
                 sim_flash_prog_word_ns(vboard_flash(b->board));
 
     res->sim_s = (double)(b->t_verified_ns - b->t_erase_ns) / 1e9;
+    res->boot_s = (double)(b->t_commit_ns - b->t_erase_ns) / 1e9;
+    res->e2e_s = (double)(b->t_confirm_ns - b->t_start_ns) / 1e9;
     res->limit_s = (double)limit_ns / 1e9;
     res->cycles = b->cyc_verified - b->cyc_erase;
     res->insns = b->ins_verified - b->ins_erase;
     vboard_spi_stats(b->board, &bytes, &overruns, &stale);
+    fprintf(stderr,
+            "  (%s model: connect %.4f s, erase to checksum %.4f s, commit "
+            "%.4f s, reboot to the new image %.4f s, its start to its "
+            "confirm %.4f s)\n",
+            model == VBOARD_CPI_1 ? "1-CPI" : "M4",
+            (double)(b->t_erase_ns - b->t_start_ns) / 1e9, res->sim_s,
+            (double)(b->t_commit_ns - b->t_verified_ns) / 1e9,
+            (double)(b->t_app_ns - b->t_commit_ns) / 1e9,
+            (double)(b->t_confirm_ns - b->t_app_ns) / 1e9);
     fprintf(stderr,
             "  (%s model, real bootloader: %llu SPI bytes, %llu transactions, "
             "%llu overruns, "
@@ -165,6 +236,8 @@ out:
 int main(int argc, char **argv)
 {
     char img_a[] = "/tmp/bench_vboard_XXXXXX";
+    char img_b[1200];
+    const char *slot;
     char cmd[3072];
     const char *cpi = "both";
     uint8_t models[2] = {VBOARD_CPI_M4, VBOARD_CPI_1};
@@ -189,6 +262,15 @@ int main(int argc, char **argv)
         nmodels = 1;
         models[0] = strcmp(cpi, "1") == 0 ? VBOARD_CPI_1 : VBOARD_CPI_M4;
     }
+    /* fota-app-slot-b.bin beside the slot-A binary. */
+    slot = strstr(argv[3], "slot-a.bin");
+    if (!slot || strlen(argv[3]) >= sizeof img_b) {
+        fprintf(stderr, "vboard_update: %s is not a fota-app-slot-a.bin\n",
+                argv[3]);
+        return 2;
+    }
+    snprintf(img_b, sizeof img_b, "%.*sslot-b.bin", (int)(slot - argv[3]),
+             argv[3]);
     fd = mkstemp(img_a);
     if (fd < 0)
         return 1;
@@ -202,19 +284,23 @@ int main(int argc, char **argv)
         goto out;
     }
     for (unsigned m = 0; m < nmodels; m++)
-        if (run_update(models[m], argv[2], img_a, &r[m]) != 0)
+        if (run_update(models[m], argv[2], img_a, img_b, &r[m]) != 0)
             goto out;
     printf("vboard_update: bytes=%u spi_hz=%u sim_s=%.4f limit_s=%.4f "
            "ratio=%.4f\n",
            IMAGE_BYTES, SPI_HZ, r[0].sim_s, r[0].limit_s,
            r[0].sim_s / r[0].limit_s);
+    printf("update_boot: bytes=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
+           IMAGE_BYTES, r[0].boot_s, r[0].limit_s, r[0].boot_s / r[0].limit_s);
+    printf("update_e2e: bytes=%u sim_s=%.4f limit_s=%.4f ratio=%.4f\n",
+           IMAGE_BYTES, r[0].e2e_s, r[0].limit_s, r[0].e2e_s / r[0].limit_s);
     for (unsigned m = 0; m < nmodels; m++)
         printf("cpi: case=update model=%s cycles=%llu instructions=%llu "
-               "sim_s=%.4f "
-               "ratio=%.4f\n",
+               "sim_s=%.4f ratio=%.4f boot_ratio=%.4f e2e_ratio=%.4f\n",
                models[m] == VBOARD_CPI_1 ? "1" : "m4",
                (unsigned long long)r[m].cycles, (unsigned long long)r[m].insns,
-               r[m].sim_s, r[m].sim_s / r[m].limit_s);
+               r[m].sim_s, r[m].sim_s / r[m].limit_s,
+               r[m].boot_s / r[m].limit_s, r[m].e2e_s / r[m].limit_s);
     rc = 0;
 out:
     remove(img_a);

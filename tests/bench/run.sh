@@ -34,6 +34,13 @@ fi
 LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" \
   "$VB" "$TOOL" "$CROSS/boot/fota-boot.elf" "$CROSS/app/fota-app-slot-a.bin"
 
+# Boot times of the real bootloader (confirmed, first boot, signed first
+# boot), on the M4 cycle model and at one cycle per instruction.
+cmake --build "$BUILD" --target vboard_boot_time >/dev/null
+BT="$(find_bin vboard_boot_time)"
+[ -n "$BT" ] || { echo "bench: vboard_boot_time not built" >&2; exit 1; }
+LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" "$BT" --quiet "$CROSS"
+
 # The Cortex-M4 crypto figures (Ed25519 verify, SHA-256): bench_crypto_m4.
 if cmake --build "$BUILD" --target bench_crypto_m4 >/dev/null 2>&1; then
   BC="$(find_bin bench_crypto_m4)"

@@ -105,6 +105,26 @@ int boot_flash_read(uint32_t addr, void *dst, size_t len)
     return sim_flash_read(s_flash, addr, dst, (uint32_t)len);
 }
 
+const void *boot_flash_map(uint32_t addr, size_t len)
+{
+    if (!s_flash || !host_in_flash(addr, len))
+        return NULL;
+    host_stall();
+    return &s_flash->mem[addr - FOTA_FLASH_BASE];
+}
+
+bool boot_flash_blank(uint32_t addr, size_t len)
+{
+    const uint8_t *p = boot_flash_map(addr, len);
+
+    if (p == NULL || len % 32u != 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != 0xFFu)
+            return false;
+    return true;
+}
+
 int boot_flash_write(uint32_t addr, const void *src, size_t len)
 {
     const uint8_t *p = src;

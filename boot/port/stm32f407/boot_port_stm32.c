@@ -82,7 +82,8 @@ static uint32_t s_op_start_ms;
 #define FW_OP_BUSY() (s_op != FW_OP_NONE)
 #endif
 
-static FW_RAMFUNC bool fw_flash_range_ok(uint32_t addr, size_t len)
+static inline __attribute__((always_inline)) bool fw_flash_range_ok(
+    uint32_t addr, size_t len)
 {
     return addr >= FOTA_FLASH_BASE && addr < FOTA_FLASH_END &&
            len <= (size_t)(FOTA_FLASH_END - addr);
@@ -166,8 +167,56 @@ FW_RAMFUNC int boot_flash_read(uint32_t addr, void *dst, size_t len)
     fw_idle();
     if (!fw_flash_range_ok(addr, len))
         return FOTA_ERR_RANGE;
+    /* One aligned word (the engine's read-back of each programmed word):
+     * a single load, not a memcpy call. */
+    if (len == 4u && (addr & 3u) == 0) {
+        uint32_t w = MMIO32(addr);
+        __builtin_memcpy(dst, &w, 4);
+        return 0;
+    }
     memcpy(dst, (const void *)(uintptr_t)addr, len);
     return 0;
+}
+
+FW_RAMFUNC const void *boot_flash_map(uint32_t addr, size_t len)
+{
+    fw_idle();
+    if (!fw_flash_range_ok(addr, len))
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+FW_RAMFUNC bool boot_flash_blank(uint32_t addr, size_t len)
+{
+    const uint32_t *p = (const uint32_t *)(uintptr_t)addr;
+    const uint32_t *end = p + len / 4u;
+    uint32_t acc = 0xFFFFFFFFu;
+
+    fw_idle();
+    if (!fw_flash_range_ok(addr, len) || (len & 31u) || (addr & 3u))
+        return false;
+    /* Eight words per LDM, ANDed in a tree: the pass costs the flash's
+     * wait states per 16-byte line (RM0090 3.5.1) plus about one cycle per
+     * word, no branch per word. */
+    if (p != end) {
+        __asm__ volatile("1:\n\t"
+                         "ldmia %[p]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
+                         "and r2, r2, r3\n\t"
+                         "and r4, r4, r5\n\t"
+                         "and r6, r6, r8\n\t"
+                         "and r9, r9, r12\n\t"
+                         "and r2, r2, r4\n\t"
+                         "and r6, r6, r9\n\t"
+                         "and %[acc], %[acc], r2\n\t"
+                         "and %[acc], %[acc], r6\n\t"
+                         "cmp %[p], %[e]\n\t"
+                         "bne 1b"
+                         : [p] "+r"(p), [acc] "+r"(acc)
+                         : [e] "r"(end)
+                         : "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r12",
+                           "cc", "memory");
+    }
+    return acc == 0xFFFFFFFFu;
 }
 
 FW_RAMFUNC int boot_flash_write(uint32_t addr, const void *src, size_t len)
@@ -259,6 +308,17 @@ FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
     return 0;
 }
 
+/*
+ * The word path of a stream is the update's inner loop: the flash programs
+ * a word in 16 us typical (DS8626) and everything the CPU does between the
+ * end of one word and the start of the next leaves it idle. So a word
+ * leaves the controller unlocked (PG cleared, so a stray write into flash
+ * only sets PGSERR and programs nothing: RM0090, FLASH_SR), and the next word
+ * skips the key sequence: only the status clear, CR and the word itself.
+ * Every other operation (an erase, a blocking write, a failed or timed-out
+ * word) locks the controller again when it ends; update mode ends in a
+ * reset, so the application never sees it unlocked.
+ */
 FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
 {
     int rc;
@@ -269,10 +329,14 @@ FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
         return FOTA_ERR_RANGE;
     if (s_op != FW_OP_NONE)
         return FOTA_ERR_BUSY;
-    rc = fw_flash_unlock();
-    if (rc < 0) {
-        fw_flash_lock();
-        return rc;
+    if ((FLASH_CR & FLASH_CR_LOCK) || (FLASH_SR & FLASH_SR_BSY)) {
+        rc = fw_flash_unlock();
+        if (rc < 0) {
+            fw_flash_lock();
+            return rc;
+        }
+    } else {
+        FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
     }
     FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG;
     MMIO32(addr) = word;
@@ -303,6 +367,13 @@ FW_RAMFUNC int boot_flash_op_status(void)
     if (rc == 0 && s_op == FW_OP_WORD &&
         fw_flash_word_at(s_op_addr) != s_op_word)
         rc = FOTA_ERR_IO;
+    if (rc == 0 && s_op == FW_OP_WORD) {
+        /* Programmed: PG off, the controller stays unlocked for the next
+         * word (see boot_flash_start_word). */
+        FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
+        s_op = FW_OP_NONE;
+        return 0;
+    }
 out:
     FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER |
                   (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));
@@ -314,6 +385,26 @@ out:
 }
 
 #endif /* !FW_API_COPY */
+
+/* Eight words into CRC_DR, each store followed by the load of the word
+ * eight further on (boot_flash_crc's pipelined loop). */
+#define FW_CRC_STEP8                                                           \
+    "str r2, [%[dr]]\n\t"                                                      \
+    "ldr r2, [%[s]], #4\n\t"                                                   \
+    "str r3, [%[dr]]\n\t"                                                      \
+    "ldr r3, [%[s]], #4\n\t"                                                   \
+    "str r4, [%[dr]]\n\t"                                                      \
+    "ldr r4, [%[s]], #4\n\t"                                                   \
+    "str r5, [%[dr]]\n\t"                                                      \
+    "ldr r5, [%[s]], #4\n\t"                                                   \
+    "str r6, [%[dr]]\n\t"                                                      \
+    "ldr r6, [%[s]], #4\n\t"                                                   \
+    "str r8, [%[dr]]\n\t"                                                      \
+    "ldr r8, [%[s]], #4\n\t"                                                   \
+    "str r9, [%[dr]]\n\t"                                                      \
+    "ldr r9, [%[s]], #4\n\t"                                                   \
+    "str r12, [%[dr]]\n\t"                                                     \
+    "ldr r12, [%[s]], #4\n\t"
 
 /* The CRC unit computes exactly fota_crc32_st (0x04C11DB7, init all ones,
  * 32-bit words as loaded). An emulator without the unit (QEMU) does not
@@ -328,22 +419,38 @@ FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
     CRC_CR = CRC_CR_RESET;
     if (CRC_DR != FOTA_CRC32_ST_INIT)
         return fota_crc32_st((const void *)(uintptr_t)addr, len);
-    /* The loop is the cost: eight words per iteration, loaded with one
-     * LDM (the image does not change under us, so the loads need not be
-     * volatile) and stored one by one into DR; the watchdog is kicked (and
-     * the idle hook called) once per 4 KiB block, not tested per word. */
+    /* The loop is the cost. The unit takes a word every 4 cycles
+     * (RM0090 4.3: 4 AHB clock cycles per 32-bit word); each 16-byte flash
+     * line the loads touch first costs the wait states (5 at 168 MHz,
+     * RM0090 3.5.1; the data cache only helps a line read twice). Software
+     * pipelined so the loads overlap the unit's work: eight words are held
+     * in registers, and each store into DR is followed by the load of the
+     * word eight further on, so the gap between two stores is one load
+     * (the unit's 4 cycles cover it) and only the first load of a line
+     * stalls the unit. The image does not change under us, so the loads
+     * need not be volatile. The watchdog is kicked (and the idle hook
+     * called) once per 4 KiB block, not tested per word. */
     const uint32_t *src = (const uint32_t *)(uintptr_t)addr;
     size_t words = len / 4u;
     while (words) {
         size_t block = words < FW_CRC_BLOCK_WORDS ? words : FW_CRC_BLOCK_WORDS;
-        const uint32_t *end8 = src + (block & ~(size_t)7u);
+        size_t groups = block / 8u;
         words -= block;
         boot_wdt_kick();
         fw_idle();
-        if (src != end8) {
+        if (groups) {
+            /* After the first group: pairs of groups, then maybe one. */
+            const uint32_t *e16 = src + 8u + 16u * ((groups - 1u) / 2u);
+            const uint32_t *e8 = src + 8u * groups;
             __asm__ volatile(
-                "1:\n\t"
                 "ldmia %[s]!, {r2, r3, r4, r5, r6, r8, r9, r12}\n\t"
+                "cmp %[s], %[e16]\n\t"
+                "beq 3f\n"
+                "1:\n\t" FW_CRC_STEP8 FW_CRC_STEP8 "cmp %[s], %[e16]\n\t"
+                "bne 1b\n"
+                "3:\n\t"
+                "cmp %[s], %[e8]\n\t"
+                "beq 2f\n\t" FW_CRC_STEP8 "2:\n\t"
                 "str r2, [%[dr]]\n\t"
                 "str r3, [%[dr]]\n\t"
                 "str r4, [%[dr]]\n\t"
@@ -351,11 +458,9 @@ FW_RAMFUNC uint32_t boot_flash_crc(uint32_t addr, size_t len)
                 "str r6, [%[dr]]\n\t"
                 "str r8, [%[dr]]\n\t"
                 "str r9, [%[dr]]\n\t"
-                "str r12, [%[dr]]\n\t"
-                "cmp %[s], %[e]\n\t"
-                "bne 1b"
+                "str r12, [%[dr]]"
                 : [s] "+r"(src)
-                : [e] "r"(end8), [dr] "r"(&CRC_DR)
+                : [e16] "r"(e16), [e8] "r"(e8), [dr] "r"(&CRC_DR)
                 : "r2", "r3", "r4", "r5", "r6", "r8", "r9", "r12", "cc",
                   "memory");
         }

@@ -114,6 +114,14 @@ static void fw_log_rc(const char *what, int rc)
     fw_log_puts("\n");
 }
 
+/* "boot: boot slot A" (or "trial boot slot B"): the decision's line. */
+static void fw_log_decision(int slot, bool trial)
+{
+    fw_log(trial ? "trial boot slot " : "boot slot ");
+    fw_log_putc(slot == 0 ? 'A' : 'B');
+    fw_log_puts("\n");
+}
+
 /* The application's one-shot request: both words must match, and they are
  * cleared whatever they held. */
 static bool fw_take_noinit_request(void)
@@ -289,8 +297,7 @@ static bool s_clock_final;
  * crystal's 168 MHz (docs/firmware.md), and the USART link of update mode
  * needs its accuracy. The log keeps going out while the crystal finishes
  * starting; it pauses only for the relock (~0.1 ms on the HSI, the line
- * idle), and the rest of it, the decision's line included, goes out at the
- * crystal's accuracy. Runs once.
+ * idle), and the rest of it goes out at the crystal's accuracy. Runs once.
  */
 static void fw_clock_handover(void)
 {
@@ -374,8 +381,22 @@ int main(void)
     s_ctx.power_loss_reset = (csr & (RCC_CSR_PORRSTF | RCC_CSR_BORRSTF)) != 0 &&
                              (csr & (RCC_CSR_IWDGRSTF | RCC_CSR_WWDGRSTF |
                                      RCC_CSR_SFTRSTF | RCC_CSR_LPWRRSTF)) == 0;
+    /* The decision line goes out while the image check runs (the UART
+     * needs ~1.7 ms for it, about a third of a confirmed boot): when the
+     * journal names the slot, it is announced now, and corrected below if
+     * its check fails. */
+    int expected = boot_expected_slot(&s_ctx);
+    if (expected >= 0)
+        fw_log_decision(expected, false);
     boot_decision_t d;
     rc = boot_decide(&s_ctx, &d);
+    bool announced = rc == 0 && d.action == BOOT_ACTION_JUMP && !d.trial &&
+                     d.slot == expected;
+    if (expected >= 0 && !announced) {
+        fw_log("slot ");
+        fw_log_putc(expected == 0 ? 'A' : 'B');
+        fw_log_puts(" not booted\n");
+    }
     if (rc < 0) {
         fw_log_rc("decision failed", rc);
         if (s_ctx.area != BOOT_AREA_NONE || fw_factory_fallback(&d) < 0)
@@ -389,9 +410,8 @@ int main(void)
         fw_update_mode();
 
     fw_clock_handover();
-    fw_log(d.trial ? "trial boot slot " : "boot slot ");
-    fw_log_putc(d.slot == 0 ? 'A' : 'B');
-    fw_log_puts("\n");
+    if (!announced)
+        fw_log_decision(d.slot, d.trial);
     /* A trial image that hangs before confirming is reset by the watchdog
      * and the next boot counts the attempt. The period honours the image's
      * confirm window even at the fastest LSI (fw_iwdg.h). A confirmed image

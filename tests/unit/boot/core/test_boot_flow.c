@@ -898,9 +898,65 @@ static void bus_confirm_and_rollback(void **state)
     assert_jump(&d, SLOT_A, false);
 }
 
+/* boot_init, then the slot boot_expected_slot names before boot_decide
+ * runs; d gets the decision. */
+static int expected_then_decide(boot_ctx_t *ctx, boot_decision_t *d)
+{
+    int expected;
+
+    memset(ctx, 0xA5, sizeof *ctx);
+    assert_int_equal(boot_init(ctx), 0);
+    expected = boot_expected_slot(ctx);
+    assert_int_equal(boot_decide(ctx, d), 0);
+    return expected;
+}
+
+/* The expected slot (what the port announces while the check runs) is the
+ * decision whenever the active image is intact, and -1 whenever the
+ * journal alone cannot tell (factory state, a trial). */
+static void expected_slot_matches_the_decision(void **state)
+{
+    sim_flash_t *f = *state;
+    boot_ctx_t ctx;
+    boot_decision_t d;
+
+    assert_int_equal(boot_expected_slot(NULL), -1);
+    write_image(SLOT_A, 1, 0, 1);
+    /* Factory state: no journal, the decision hashes both slots. */
+    assert_int_equal(expected_then_decide(&ctx, &d), -1);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(expected_then_decide(&ctx, &d), SLOT_A);
+    assert_jump(&d, SLOT_A, false);
+
+    /* B committed: its trial is not announced early. */
+    write_image(SLOT_B, 2, 0, 1);
+    assert_int_equal(boot_commit(&ctx, SLOT_B), 0);
+    assert_int_equal(boot_expected_slot(&ctx), -1);
+    assert_int_equal(expected_then_decide(&ctx, &d), -1);
+    assert_jump(&d, SLOT_B, true);
+    assert_int_equal(boot_confirm(&ctx, SLOT_B), 0);
+    assert_int_equal(boot_expected_slot(&ctx), SLOT_B);
+    assert_int_equal(expected_then_decide(&ctx, &d), SLOT_B);
+    assert_jump(&d, SLOT_B, false);
+
+    /* B damaged: B is still expected (the journal names it), the decision
+     * falls back to A - the case the port corrects in its log. */
+    tbu_corrupt(f, SLOT_B, FOTA_IMAGE_HDR_SIZE + 16);
+    assert_int_equal(expected_then_decide(&ctx, &d), SLOT_B);
+    assert_jump(&d, SLOT_A, false);
+    assert_int_equal(boot_expected_slot(&ctx), SLOT_A);
+
+    /* A damaged too: A expected, update mode decided. */
+    tbu_corrupt(f, SLOT_A, FOTA_IMAGE_HDR_SIZE + 8);
+    assert_int_equal(expected_then_decide(&ctx, &d), SLOT_A);
+    assert_update_mode(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(expected_slot_matches_the_decision,
+                                        tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(power_loss_attempts_given_back,
                                         tbu_setup, tbu_teardown),
         cmocka_unit_test_setup_teardown(power_loss_refunds_are_bounded,

@@ -205,7 +205,7 @@ EOF2
 # (C; with cxx=1 the file is C++: an Arduino sketch).
 cxx=0
 check() {
-  local f=$1 cfg=$2 out missing i
+  local f=$1 cfg=$2 out missing
   local cc=(gcc -std=gnu17 -Wstrict-prototypes -Wshadow)
   # C++ as arduino-esp32's "all warnings" (-Wall -Wextra); g++ defines
   # _GNU_SOURCE, which makes the host's fcntl.h declare what lwIP's
@@ -216,7 +216,7 @@ check() {
   # under test.
   [ "$cxx" = 0 ] || cc=(g++ -std=gnu++17 -fpermissive -x c++ -U_GNU_SOURCE -include "$work/newlib_assert.h")
   shift 2
-  for i in $(seq 40); do
+  for _ in $(seq 40); do
     out=$("${cc[@]}" -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
       -I"$cfg" -I"$work" "$@" "${incs[@]}" \
       -Wall -Wextra -Werror "$f" 2>&1) && return 0
@@ -302,11 +302,12 @@ EOF2
   # The sketch, as arduino-esp32 compiles it: C++ with Arduino.h first,
   # the core's, the variant's and the WiFi library's headers.
   if [ -n "$acore" ]; then
+    alibs=()
+    for l in "$acore"/libraries/*/src; do [ -d "$l" ] && alibs+=(-I"$l"); done
     for f in "$ardu"/examples/*/*.ino; do
       cxx=1
       check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
-        -I"$acore/cores/esp32" -I"$acore/variants/esp32" \
-        $(for l in "$acore"/libraries/*/src; do printf -- '-I%s ' "$l"; done) -I"$ardu/src" ||
+        -I"$acore/cores/esp32" -I"$acore/variants/esp32" "${alibs[@]}" -I"$ardu/src" ||
         { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
       cxx=0
       ardu_files+=("$f")

@@ -67,14 +67,15 @@ for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
 [ -z "$acore" ] || { [ -n "$ardu" ] && [ -f "$acore/cores/esp32/Arduino.h" ]; } ||
   { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
 # The arduino-esp32 release (cores/esp32/esp_arduino_version.h) and the
-# ESP-IDF minor it is built on: 3.0 and 3.1 on 5.1, 3.2 on 5.4, 3.3 on 5.5
-# (the releases' notes); a later 3.x is taken with any 5.x/6.x tree.
+# ESP-IDF minor it is built on: 3.0 on 5.1, 3.1 on 5.3, 3.2 on 5.4, 3.3 on
+# 5.5 (the releases' notes); a later 3.x is taken with any 5.x/6.x tree.
 aver="" aidf=""
 if [ -n "$acore" ]; then
   aver=$(sed -n 's/^#define ESP_ARDUINO_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
     "$acore/cores/esp32/esp_arduino_version.h" 2>/dev/null | paste -sd. -)
   case $aver in
-    3.0.*|3.1.*) aidf=5.1 ;;
+    3.0.*) aidf=5.1 ;;
+    3.1.*) aidf=5.3 ;;
     3.2.*) aidf=5.4 ;;
     3.3.*) aidf=5.5 ;;
     3.*) ;;

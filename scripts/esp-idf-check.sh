@@ -19,7 +19,8 @@
 # directories from the components it has: the driver split (5.3), lwip's
 # port layout, and 6.0's esp_hal_*, esp_security, esp_blockdev, esp_libc
 # and TF-PSA-Crypto directories are found by looking, not by a table per
-# release. The architecture-specific part of FreeRTOS comes from
+# release. The headers see the ESP32's CPU (__XTENSA__, the xtensa
+# component's headers). The architecture-specific part of FreeRTOS comes from
 # ESP-IDF's own Linux (POSIX) port, since the Xtensa port headers need the
 # Xtensa toolchain's newlib. Up to 5.x cJSON is the json component's
 # submodule (components/json/cJSON); from 6.0, where ESP-IDF ships none,
@@ -36,8 +37,15 @@
 # --arduino DIR: also check the Arduino library's C sources (DIR/src) with
 #   its run-time configuration (no Kconfig symbol of the component).
 #
+# --arduino-core DIR: with --arduino, also the example sketches against
+#   an arduino-esp32 3.x tree (DIR/cores/esp32/Arduino.h); its release
+#   must match the ESP-IDF tree's (3.3 on 5.5, ...); a 2.x tree is refused.
+#
 # Prints per tree "esp-idf-check: <version> port=<n> component=<n>
-# arduino=<n> modes=2 ok", then "esp-idf-check: versions=<v,...> ok".
+# arduino=<n> modes=2 ok" (with --arduino also "arduino-check:
+# arduino-esp32=<version|none> idf=<version> files=<n> ok", none: no
+# --arduino-core, the sketch not compiled), then "esp-idf-check:
+# versions=<v,...> ok".
 set -uo pipefail
 export LC_ALL=C # gcc's diagnostics in ASCII: the patterns below rely on it
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -58,6 +66,23 @@ for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
 [ -z "$ardu" ] || [ -f "$ardu/library.properties" ] || { echo "esp-idf-check: $ardu is no Arduino library" >&2; exit 2; }
 [ -z "$acore" ] || { [ -n "$ardu" ] && [ -f "$acore/cores/esp32/Arduino.h" ]; } ||
   { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
+# The arduino-esp32 release (cores/esp32/esp_arduino_version.h) and the
+# ESP-IDF minor it is built on: 3.0 on 5.1, 3.1 on 5.3, 3.2 on 5.4, 3.3 on
+# 5.5 (the releases' notes); a later 3.x is taken with any 5.x/6.x tree.
+aver="" aidf=""
+if [ -n "$acore" ]; then
+  aver=$(sed -n 's/^#define ESP_ARDUINO_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
+    "$acore/cores/esp32/esp_arduino_version.h" 2>/dev/null | paste -sd. -)
+  case $aver in
+    3.0.*) aidf=5.1 ;;
+    3.1.*) aidf=5.3 ;;
+    3.2.*) aidf=5.4 ;;
+    3.3.*) aidf=5.5 ;;
+    3.*) ;;
+    "") echo "esp-idf-check: $acore: no version (cores/esp32/esp_arduino_version.h)" >&2; exit 2 ;;
+    *) echo "esp-idf-check: arduino-esp32 $aver in $acore: the library needs 3.x (2.x is built on ESP-IDF 4.4)" >&2; exit 2 ;;
+  esac
+fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/esp-idf-check.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -103,6 +128,16 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
   # esp_hw_support's parts (etm, dma, ...) each with its include/.
   for d in "$C"/esp_hal_*/include "$C"/esp_hal_*/esp32/include "$C"/esp_hw_support/*/include; do
     [ -d "$d" ] && incs+=(-isystem "$d")
+  done
+  # The ESP32 is an Xtensa LX6: its headers' CPU branch (esp_cpu.h,
+  # spinlock.h: xt_utils.h, xtensa/xtruntime.h and the ESP32's core-isa.h
+  # from the xtensa component), not the RISC-V one. Up to 6.0 a compiler
+  # that is neither fell into the RISC-V branch through spinlock.h's
+  # "#else"; from 6.1 (master, 6.2.0-dev) that is "#elif __riscv" and the
+  # host saw neither (rv_utils_* and RVHAL_EXCM_LEVEL_CLIC undeclared).
+  incs+=(-D__XTENSA__=1)
+  for d in xtensa/include xtensa/esp32/include; do
+    [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
   done
   if [ ! -d "$C/json/cJSON" ]; then
     # 6.x: espressif/cjson's header, from CJSON_INCLUDE (a directory with
@@ -171,14 +206,18 @@ EOF2
 # (C; with cxx=1 the file is C++: an Arduino sketch).
 cxx=0
 check() {
-  local f=$1 cfg=$2 out missing i
+  local f=$1 cfg=$2 out missing
   local cc=(gcc -std=gnu17 -Wstrict-prototypes -Wshadow)
   # C++ as arduino-esp32's "all warnings" (-Wall -Wextra); g++ defines
   # _GNU_SOURCE, which makes the host's fcntl.h declare what lwIP's
-  # sockets.h declares again.
-  [ "$cxx" = 0 ] || cc=(g++ -std=gnu++17 -x c++ -U_GNU_SOURCE -include "$work/newlib_assert.h")
+  # sockets.h declares again. -fpermissive: esp_cpu.h casts pointers to
+  # uint32_t, an error in C++ on this 64-bit host only (the ESP32's
+  # pointers are 32 bits); it turns such errors into warnings, which
+  # -Werror makes errors again outside the -isystem headers, in the code
+  # under test.
+  [ "$cxx" = 0 ] || cc=(g++ -std=gnu++17 -fpermissive -x c++ -U_GNU_SOURCE -include "$work/newlib_assert.h")
   shift 2
-  for i in $(seq 40); do
+  for _ in $(seq 40); do
     out=$("${cc[@]}" -fsyntax-only -U__linux__ -DESP_PLATFORM -DIDF_VER="\"v$version\"" \
       -I"$cfg" -I"$work" "$@" "${incs[@]}" \
       -Wall -Wextra -Werror "$f" 2>&1) && return 0
@@ -201,6 +240,9 @@ for IDF in "${trees[@]}"; do
   [ "${version%%.*}" -lt 6 ] || [ -d "$C/mbedtls/mbedtls/tf-psa-crypto/include" ] ||
     { echo "esp-idf-check: $IDF ($version) lacks mbedtls's tf-psa-crypto submodule" >&2; exit 2; }
   tree_incs "$C" || exit 2
+  if [ -n "$aidf" ] && [ "${version%.*}" != "$aidf" ]; then
+    echo "esp-idf-check: arduino-esp32 $aver is built on ESP-IDF $aidf, $IDF is $version" >&2; exit 2
+  fi
   tfail=0
   port_files=("$root"/agent/port/esp-idf/*.c "$root/examples/esp32-agent/main/main.c")
   comp_files=() ardu_files=()
@@ -261,11 +303,12 @@ EOF2
   # The sketch, as arduino-esp32 compiles it: C++ with Arduino.h first,
   # the core's, the variant's and the WiFi library's headers.
   if [ -n "$acore" ]; then
+    alibs=()
+    for l in "$acore"/libraries/*/src; do [ -d "$l" ] && alibs+=(-I"$l"); done
     for f in "$ardu"/examples/*/*.ino; do
       cxx=1
       check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
-        -I"$acore/cores/esp32" -I"$acore/variants/esp32" \
-        $(for l in "$acore"/libraries/*/src; do printf -- '-I%s ' "$l"; done) -I"$ardu/src" ||
+        -I"$acore/cores/esp32" -I"$acore/variants/esp32" "${alibs[@]}" -I"$ardu/src" ||
         { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
       cxx=0
       ardu_files+=("$f")
@@ -273,6 +316,8 @@ EOF2
   fi
   if [ "$tfail" = 0 ]; then
     echo "esp-idf-check: $version port=${#port_files[@]} component=${#comp_files[@]} arduino=${#ardu_files[@]} modes=2 ok"
+    [ -z "$ardu" ] ||
+      echo "arduino-check: arduino-esp32=${aver:-none} idf=$version files=${#ardu_files[@]} ok"
     versions+=("$version")
   else
     fail=1

@@ -6,7 +6,9 @@
 # installed /usr/bin/fota runs `fota agent --config` with the installed
 # /etc/fota-agent.conf's keys (pointed at a local s3rver) for one update
 # of the host-model target (--target sim:FILE on the command line, which
-# drops the file's spidev/GPIO keys). Also: the unit passes
+# drops the file's spidev/GPIO keys) and of the gateway itself (the
+# file's gateway-* keys enabled): exit 75, then the restart proves the
+# new gateway version. Also: the unit passes
 # systemd-analyze verify, journald priority prefixes appear when
 # JOURNAL_STREAM names stderr, and a bad config line is refused by name.
 # Ends with "deb-test: checks=<n> ok"; exit status 0 only if all hold.
@@ -71,7 +73,8 @@ if systemd-analyze --help 2>/dev/null | grep -q -- '--root'; then
 fi
 for k in ProtectSystem=strict NoNewPrivileges=yes StateDirectory=fota-agent DevicePolicy=closed \
          'DeviceAllow=char-spi rw' 'DeviceAllow=char-gpiochip rw' User=fota \
-         'ExecStart=/usr/bin/fota agent --config /etc/fota-agent.conf'; do
+         'ExecStart=/usr/bin/fota agent --config /etc/fota-agent.conf' \
+         SuccessExitStatus=75 RestartForceExitStatus=75 Restart=on-failure; do
   grep -qx "$k" "$R/lib/systemd/system/fota-agent.service" || fail "unit lacks $k"
 done
 ok
@@ -89,21 +92,38 @@ D="$work/dev"; mkdir -p "$D"
 mkraw a 32768 1 "$D/f.bin"
 "$FOTA" image pack --slot a --version 1.0.0 --sec-counter 1 "$D/f.bin" -o "$D/f.img" >/dev/null &&
   "$FOTA" agent sim-install --flash "$D/flash.bin" --slot a "$D/f.img" >/dev/null || fail "device setup"
-release "$work/rel" 1.1.0 2 0 65536 || fail "publish"
+# The release carries the gateway's own image too: the config's gateway
+# keys (uncommented below) make the agent install it after the STM32's.
+head -c 40000 /dev/urandom > "$D/gw.bin"
+RELEASE_ARGS="--gateway-image $D/gw.bin --gateway-version 2.0.0 --gateway-product deb-gateway" \
+  release "$work/rel" 1.1.0 2 0 65536 || fail "publish"
 conf="$work/fota-agent.conf"
 sed -e "s|^endpoint=.*|endpoint=$ENDPOINT|" -e "s|^bucket=.*|bucket=$BUCKET|" \
     -e "s|^prefix=.*|prefix=$PREFIX|" -e "s|^state-dir=.*|state-dir=$D/state|" \
     -e "s|^#access-key=.*|access-key=$AK|" -e "s|^#secret-key=.*|secret-key=$SK|" \
     -e "s|^region=.*|region=us-east-1|" -e "s|^device-id=.*|device-id=deb-gw|" \
+    -e "s|^#gateway-product=.*|gateway-product=deb-gateway|" \
+    -e "s|^#gateway-dir=.*|gateway-dir=$D/gwslots|" \
+    -e "s|^#gateway-version=.*|gateway-version=1.5.0|" \
     "$R/etc/fota-agent.conf" > "$conf"
 grep -q '^spi=' "$conf" || fail "installed config has no spi= line to override"
+for k in gateway-product gateway-dir gateway-version; do
+  grep -q "^$k=" "$conf" || fail "installed config has no #$k= line to enable"
+done
 # stderr to a file whose device:inode JOURNAL_STREAM names, as systemd does.
 : > "$work/journal"
 js=$(stat -c '%d:%i' "$work/journal")
 res=$(JOURNAL_STREAM=$js "$R/usr/bin/fota" agent --config "$conf" \
-        --target "sim:$D/flash.bin" --once --timeout-ms 5000 2>>"$work/journal") ||
-  fail "agent: $res / $(tail -5 "$work/journal")"
+        --target "sim:$D/flash.bin" --once --timeout-ms 5000 2>>"$work/journal"); rc=$?
+# 75: the gateway image was installed, start me again (the unit's
+# RestartForceExitStatus=75).
+[ "$rc" = 75 ] || fail "agent: exit $rc (want 75): $res / $(tail -5 "$work/journal")"
 [ "$(field outcome "$res")" = "updated" ] || fail "outcome: $res"
+gw=$(grep '^<[0-7]>gateway:' <<<"$res")
+[ "$(field outcome "$gw")" = installed ] && [ "$(field restart "$gw")" = yes ] ||
+  fail "gateway side: $res"
+[ "$(sed -n 's/^active //p' "$D/gwslots/boot")" = b ] && cmp -s "$D/gw.bin" "$D/gwslots/slot-b" ||
+  fail "gateway slot: $(cat "$D/gwslots/boot" 2>&1)"
 "$FOTA" agent sim-status --flash "$D/flash.bin" | grep -q "slot B, version 1.1.0" ||
   fail "device does not run 1.1.0: $("$FOTA" agent sim-status --flash "$D/flash.bin")"
 ok
@@ -111,5 +131,12 @@ grep -q '^<6>' <<<"$res" || fail "summary without priority prefix: $res"
 [ -s "$work/journal" ] && ! grep -v '^<[0-7]>' "$work/journal" | grep -q . ||
   fail "journal lines without a priority: $(grep -v '^<[0-7]>' "$work/journal" | head -3)"
 ! grep -q $'\e\|\r' "$work/journal" || fail "escape or CR in journal output"
+ok
+# The restart the unit forces: 2.0.0 on trial reaches S3 and the STM32.
+res=$("$R/usr/bin/fota" agent --config "$conf" --target "sim:$D/flash.bin" --once \
+        --timeout-ms 5000 2>>"$work/journal"); rc=$?
+gw=$(grep '^gateway:' <<<"$res")
+[ "$rc" = 0 ] && [ "$(field outcome "$gw")" = proven ] && [ "$(field running "$gw")" = 2.0.0 ] ||
+  fail "restart after the gateway install: exit $rc: $res"
 ok
 echo "deb-test: $how checks=$checks ok"

@@ -81,64 +81,150 @@ def calls(ops, name):
     return re.search(r"<(__)?%s(_veneer)?>" % re.escape(name), ops) is not None
 
 
-def ends_flow(mn, ops):
-    """An unconditional branch or a return: what follows is reached from
-    elsewhere, so this instruction's effect on registers does not carry."""
+COND = ("eq", "ne", "cs", "cc", "hs", "lo", "mi", "pl", "vs", "vc", "hi",
+        "ls", "ge", "lt", "gt", "le")
+
+
+def branch_kind(mn, ops):
+    """None for an instruction that falls through; otherwise (target or
+    None, falls_through) for a branch or a return."""
     base = mn.split(".")[0]
-    if base == "b" or (base == "bx" and "lr" in ops):
-        return True
-    return base.startswith(("pop", "ldm")) and "pc" in regs_of(ops)
+    m = re.match(r"([0-9a-f]+) <", ops)
+    target = int(m.group(1), 16) if m else None
+    if base in ("cbz", "cbnz"):
+        m = re.search(r"\b([0-9a-f]+) <", ops)
+        return (int(m.group(1), 16) if m else None, True)
+    if base == "b":
+        return (target, False)
+    if base[:1] == "b" and base[1:] in COND:
+        return (target, True)
+    if base == "bx" and "lr" in ops:
+        return (None, False)
+    if base.startswith(("pop", "ldm")) and "pc" in regs_of(ops):
+        return (None, False)
+    return None
+
+
+def transfer(state, insn, words, tag, on_check):
+    """One instruction's effect on (tag registers, freshly loaded
+    registers); on_check is called for each compare of a fresh load with
+    the tag."""
+    tagregs, fresh, half = state
+    _addr, mn, ops, comment = insn
+    base = mn.split(".")[0]
+    if base == "cmp":
+        a = regs_of(ops)
+        if len(a) == 2 and ((a[0] in tagregs and a[1] in fresh) or
+                            (a[1] in tagregs and a[0] in fresh)):
+            on_check()
+            # Past the compare (on the path that goes on) the loaded word
+            # equals the tag.
+            tagregs |= set(a)
+        return
+    d = dests(mn, ops)
+    tagregs -= d
+    fresh -= d
+    for r in d:
+        half.pop(r, None)
+    if len(d) != 1:
+        return
+    r = next(iter(d))
+    if base == "ldr" and "[pc" in ops:
+        m = re.search(r"@\s*\(?([0-9a-f]+)", comment)
+        if m and words.get(int(m.group(1), 16)) == tag:
+            tagregs.add(r)
+    elif base == "ldr":
+        fresh.add(r)
+    elif base == "movw":
+        m = re.search(r"#(\d+)", ops)
+        if m and int(m.group(1)) == tag & 0xFFFF:
+            half[r] = True
+    elif base == "movt":
+        m = re.search(r"#(\d+)", ops)
+        if m and int(m.group(1)) == tag >> 16 and half.get(r):
+            tagregs.add(r)
+    elif base == "mov" and len(regs_of(ops)) == 2 and \
+            regs_of(ops)[1] in tagregs:
+        tagregs.add(r)
 
 
 def count_checks(insns, words, tag, anchor):
     """Compares of a fresh memory load against a register known to hold the
-    tag, split at the first call to anchor."""
-    tagregs, fresh, half = set(), set(), {}
+    tag on every path that reaches them (a must-analysis over the
+    function's control flow, so code the compiler duplicated or moved is
+    judged by its real predecessors), split at the first call to anchor."""
+    addrs = [a for a, _, _, _ in insns]
+    index = {a: k for k, a in enumerate(addrs)}
+    leaders = {0}
+    succ_of = {}
+    for k, (a, mn, ops, _c) in enumerate(insns):
+        bk = branch_kind(mn, ops)
+        if bk is None:
+            continue
+        target, falls = bk
+        if target in index:
+            leaders.add(index[target])
+        if k + 1 < len(insns):
+            leaders.add(k + 1)
+    starts = sorted(leaders)
+    blocks = []
+    for n, st in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(insns)
+        blocks.append((st, end))
+    block_at = {st: n for n, (st, _e) in enumerate(blocks)}
+    for n, (st, end) in enumerate(blocks):
+        a, mn, ops, _c = insns[end - 1]
+        bk = branch_kind(mn, ops)
+        succ = []
+        if bk is None:
+            falls, target = True, None
+        else:
+            target, falls = bk
+        if target in index and index[target] in block_at:
+            succ.append(block_at[index[target]])
+        if falls and end < len(insns):
+            succ.append(block_at[end])
+        succ_of[n] = succ
+    first_anchor = None
+    if anchor:
+        for a, mn, ops, _c in insns:
+            if mn.split(".")[0] in ("bl", "blx") and calls(ops, anchor):
+                first_anchor = a
+                break
+    # Entry states: None = not reached yet (the top of the lattice).
+    entry = {0: (set(), set(), {})}
+    work = [0]
+    while work:
+        n = work.pop()
+        tagregs, fresh, half = entry[n]
+        state = (set(tagregs), set(fresh), dict(half))
+        for k in range(*blocks[n]):
+            transfer(state, insns[k], words, tag, lambda: None)
+        for m in succ_of[n]:
+            if m not in entry:
+                entry[m] = (set(state[0]), set(state[1]), dict(state[2]))
+                work.append(m)
+                continue
+            old = entry[m]
+            new = (old[0] & state[0], old[1] & state[1],
+                   {r: v for r, v in old[2].items() if state[2].get(r)})
+            if new[0] != old[0] or new[1] != old[1] or new[2] != old[2]:
+                entry[m] = new
+                work.append(m)
     before = after = 0
-    seen_anchor = anchor is None
-    for mn, ops, comment in insns:
-        base = mn.split(".")[0]
-        if base in ("bl", "blx") and anchor and calls(ops, anchor):
-            seen_anchor = True
-        if base == "cmp":
-            a = regs_of(ops)
-            if len(a) == 2 and ((a[0] in tagregs and a[1] in fresh) or
-                                (a[1] in tagregs and a[0] in fresh)):
-                if seen_anchor and anchor:
+    for n, (st, end) in enumerate(blocks):
+        if n not in entry:
+            continue
+        tagregs, fresh, half = entry[n]
+        state = (set(tagregs), set(fresh), dict(half))
+        for k in range(st, end):
+            hits = []
+            transfer(state, insns[k], words, tag, lambda: hits.append(1))
+            if hits:
+                if first_anchor is not None and insns[k][0] > first_anchor:
                     after += 1
                 else:
                     before += 1
-                # Past the compare (on the path that goes on) the loaded
-                # word equals the tag.
-                tagregs.update(a)
-            continue
-        if ends_flow(mn, ops):
-            continue
-        d = dests(mn, ops)
-        tagregs -= d
-        fresh -= d
-        for r in d:
-            half.pop(r, None)
-        if len(d) != 1:
-            continue
-        r = next(iter(d))
-        if base == "ldr" and "[pc" in ops:
-            m = re.search(r"@\s*\(?([0-9a-f]+)", comment)
-            if m and words.get(int(m.group(1), 16)) == tag:
-                tagregs.add(r)
-        elif base == "ldr":
-            fresh.add(r)
-        elif base == "movw":
-            m = re.search(r"#(\d+)", ops)
-            if m and int(m.group(1)) == tag & 0xFFFF:
-                half[r] = True
-        elif base == "movt":
-            m = re.search(r"#(\d+)", ops)
-            if m and int(m.group(1)) == tag >> 16 and half.get(r):
-                tagregs.add(r)
-        elif base == "mov" and len(regs_of(ops)) == 2 and \
-                regs_of(ops)[1] in tagregs:
-            tagregs.add(r)
     if anchor is None:
         return 0, before
     return before, after
@@ -175,7 +261,7 @@ def main():
             except ValueError:
                 pass
             continue
-        funcs[cur].append((mn, ops.strip(), comment))
+        funcs[cur].append((int(addr, 16), mn, ops.strip(), comment))
 
     bad = 0
     for elf_fn, src, src_fn, anchor in CHECKPOINTS:
@@ -184,7 +270,7 @@ def main():
             fail("%s: no FIH_FAILED in the source" % src_fn)
         if elf_fn is None:
             callers = [f for f, ins in funcs.items()
-                       if any(calls(o, anchor) for mn, o, _ in ins
+                       if any(calls(o, anchor) for _a, mn, o, _ in ins
                               if mn.startswith("bl"))]
             if not callers:
                 fail("%s: no function of the ELF calls %s" % (src_fn, anchor))

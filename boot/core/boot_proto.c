@@ -89,6 +89,7 @@ enum bp_fl {
     FL_CHUNK, /* a word of chunk[q_head] */
     FL_JOB_WORD,
     FL_JOB_ERASE,
+    FL_CARRY, /* the padded Write Memory tail */
 };
 
 /* Upper bound on flash operations completed and started per poll call:
@@ -173,8 +174,11 @@ static void bp_abort(boot_proto_t *p)
 {
     if (p->fill >= 0)
         bp_release_fill(p);
-    if (p->job == JOB_WRITE)
+    if (p->job == JOB_WRITE) {
         p->job_len = p->job_off; /* nothing more to start */
+        p->carry_len = 0;        /* the tail of an unfinished write */
+    }
+    p->wr_merge = 0;
     if (p->job == JOB_WRITE || p->job == JOB_ERASE)
         p->job_orphan = 1;
     else if (p->job == JOB_DONE)
@@ -196,9 +200,12 @@ static void bp_reply(boot_proto_t *p, uint8_t byte, uint8_t cont)
             bp_release_fill(p);
     }
     p->last_ms = boot_clock_ms();
+    p->reply_ms = p->in_work ? FOTA_PROTO_RESULT_TIMEOUT_MS
+                             : FOTA_PROTO_REPLY_TIMEOUT_MS;
     if (bp_spi(p)) {
         p->small[0] = FOTA_PROTO_DUMMY;
         p->small[1] = byte;
+        p->hold = byte;
         bp_tx_set(p, p->small, 2);
         p->st = BP_ACKACK;
         p->cont = cont;
@@ -337,6 +344,7 @@ static void bp_run_cont(boot_proto_t *p, uint8_t cont)
     case CONT_ANSWER:
         bp_tx_set(p, p->buf, p->ans_len);
         p->last_ms = boot_clock_ms();
+        p->hold = FOTA_PROTO_ACK;
         if (p->ans_trailing) {
             p->st = BP_ACKACK;
             p->cont = p->ans_then;
@@ -496,8 +504,16 @@ static void bp_phase_done(boot_proto_t *p)
             ok = bp_policy(p, BOOT_OP_READ, addr, 1) == 0;
             break;
         case FOTA_CMD_WRITE_MEMORY:
-            ok = addr % FOTA_FLASH_WRITE_ALIGN == 0 &&
-                 bp_policy(p, BOOT_OP_WRITE, addr, 4) == 0;
+            /* Word aligned, or right after the tail the previous write
+             * left (which it then completes). */
+            p->wr_merge = p->carry_len != 0 && !p->carry_flush &&
+                          addr == p->carry_addr + p->carry_len;
+            if (p->carry_len != 0 && !p->wr_merge)
+                p->carry_flush = 1;
+            ok = (addr % FOTA_FLASH_WRITE_ALIGN == 0 || p->wr_merge) &&
+                 bp_policy(p, BOOT_OP_WRITE,
+                           addr & ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1),
+                           4) == 0;
             break;
         default: /* Get Checksum */
             ok = addr % 4 == 0 && bp_policy(p, BOOT_OP_READ, addr, 4) == 0;
@@ -517,10 +533,15 @@ static void bp_phase_done(boot_proto_t *p)
         bp_enter_work(p, PEND_READ);
         return;
     case PH_WDATA: {
-        uint32_t n = (uint32_t)b[0] + 1;
+        /* Any length 1..256: the words it covers, from the carried tail
+         * on, all inside the writable slot. */
+        uint32_t start = p->wr_merge ? p->carry_addr : p->addr;
+        uint32_t n = (uint32_t)b[0] + 1 + (p->wr_merge ? p->carry_len : 0);
+        uint32_t span = (n + FOTA_FLASH_WRITE_ALIGN - 1) &
+                        ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1);
 
-        if (n % FOTA_FLASH_WRITE_ALIGN ||
-            bp_policy(p, BOOT_OP_WRITE, p->addr, n) != 0) {
+        if (bp_policy(p, BOOT_OP_WRITE, start, span) != 0) {
+            p->wr_merge = 0;
             bp_nack(p);
             return;
         }
@@ -663,15 +684,23 @@ static void bp_command(boot_proto_t *p)
         fota_put_be16(a + 1, FOTA_PROTO_PID);
         bp_reply_answer(p, 3, true, CONT_IDLE);
         return;
+    case FOTA_CMD_WRITE_MEMORY:
+        bp_ack(p, CONT_NEXT);
+        return;
     case FOTA_CMD_READ_MEMORY:
     case FOTA_CMD_GO:
-    case FOTA_CMD_WRITE_MEMORY:
     case FOTA_CMD_EXTENDED_ERASE:
     case FOTA_CMD_GET_CHECKSUM:
     case FOTA_CMD_SPECIAL:
+        /* These read or change flash: a carried write tail is programmed
+         * first. */
+        if (p->carry_len != 0)
+            p->carry_flush = 1;
         bp_ack(p, CONT_NEXT);
         return;
     case FOTA_CMD_EXTENDED_SPECIAL:
+        if (p->carry_len != 0)
+            p->carry_flush = 1;
         /* Flow control: the frame is ACKed only once a chunk is free. */
         if (bp_reserve_chunk(p))
             bp_ack(p, CONT_NEXT);
@@ -696,7 +725,7 @@ static void bp_check_deadline(boot_proto_t *p)
         return; /* nothing expected from the host, or the slave is busy */
     case BP_ACKACK:
     case BP_DRAIN:
-        limit = FOTA_PROTO_REPLY_TIMEOUT_MS;
+        limit = p->reply_ms;
         break;
     default:
         limit = FOTA_PROTO_BYTE_TIMEOUT_MS;
@@ -707,10 +736,42 @@ static void bp_check_deadline(boot_proto_t *p)
 }
 
 /* One byte from the host, link-independent part. */
+/* SPI: states in which a 0x5A can only be a new start of frame (the host
+ * gave up on the reply, missed it, or restarts): the frame in progress is
+ * abandoned and the new one begins. Inside a phase's bytes 0x5A is data. */
+static bool bp_resync_state(uint8_t st)
+{
+    return st == BP_SOF || st == BP_SOF0 || st == BP_SYNC_ACKACK ||
+           st == BP_CMD_COMPL || st == BP_WAIT_WORK || st == BP_ACKACK ||
+           st == BP_DRAIN;
+}
+
+/* States offering a reply: the host's polls do not move its deadline,
+ * which counts from the moment the reply became ready. */
+static bool bp_replying(uint8_t st)
+{
+    return st == BP_ACKACK || st == BP_DRAIN || st == BP_WAIT_WORK;
+}
+
+/* The ACK-of-ACK counts once the reply's ACK/NACK has been clocked out
+ * (earlier bytes are the host's polls), or, after an answer that ends
+ * with an ACK, once its data is out: a host may send it blind instead of
+ * reading the trailing dummy and ACK. */
+static bool bp_ackack_due(const boot_proto_t *p)
+{
+    if (bp_tx_empty(p))
+        return true;
+    return p->tx == p->buf && p->ans_trailing && p->tx_len == p->ans_len &&
+           p->tx_pos + 2u >= p->tx_len;
+}
+
 static void bp_rx(boot_proto_t *p, uint8_t b)
 {
     bp_check_deadline(p);
-    p->last_ms = boot_clock_ms();
+    if (bp_spi(p) && b == FOTA_PROTO_SPI_SYNC && bp_resync_state(p->st))
+        bp_abort(p);
+    if (!bp_replying(p->st))
+        p->last_ms = boot_clock_ms();
 
     switch (p->st) {
     case BP_IDLE:
@@ -785,10 +846,11 @@ static void bp_rx(boot_proto_t *p, uint8_t b)
     case BP_ACKACK:
         /* The ACK-of-ACK counts only once the reply has been clocked out
          * entirely; bytes before it are the host's polls. */
-        if (bp_tx_empty(p) && b == FOTA_PROTO_ACK) {
+        if (b == FOTA_PROTO_ACK && bp_ackack_due(p)) {
             uint8_t cont = p->cont;
 
             p->cont = CONT_IDLE;
+            bp_tx_set(p, NULL, 0);
             bp_run_cont(p, cont);
         }
         return;
@@ -811,6 +873,23 @@ static bool bp_flash_start(boot_proto_t *p)
 {
     int rc;
 
+    if (p->carry_flush && p->carry_len != 0 && p->job == JOB_NONE) {
+        /* The tail's word with the bytes past it left erased (0xFF). */
+        uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+
+        memcpy(w, p->carry, p->carry_len);
+        p->fl_addr = p->carry_addr;
+        p->fl_word = fota_get_le32(w);
+        rc = boot_flash_start_word(p->fl_addr, p->fl_word);
+        if (rc < 0) {
+            bp_stream_fail(p, rc);
+            p->carry_len = 0;
+            p->carry_flush = 0;
+            return true;
+        }
+        p->fl_kind = FL_CARRY;
+        return true;
+    }
     if (p->job == JOB_WRITE) {
         if (p->job_off >= p->job_len) {
             p->job = JOB_DONE;
@@ -915,6 +994,17 @@ static void bp_flash_done(boot_proto_t *p, int st)
             p->job = JOB_DONE;
         }
         return;
+    case FL_CARRY: {
+        /* A failure shows in the status (stream_error) and in the checksum
+         * the host takes. */
+        int rc = st < 0 ? st : bp_verify_word(p);
+
+        if (rc < 0)
+            bp_stream_fail(p, rc);
+        p->carry_len = 0;
+        p->carry_flush = 0;
+        return;
+    }
     default:
         return;
     }
@@ -939,10 +1029,46 @@ static void bp_flash_step(boot_proto_t *p)
     }
 }
 
-/* Nothing queued, nothing running: "drained". */
+/* Nothing queued, nothing running, no write tail held back: "drained". */
 static bool bp_drained(const boot_proto_t *p)
 {
-    return p->q_count == 0 && p->fl_kind == FL_NONE && p->job == JOB_NONE;
+    return p->q_count == 0 && p->fl_kind == FL_NONE && p->job == JOB_NONE &&
+           p->carry_len == 0;
+}
+
+/* Drained, asking for a held write tail to be programmed meanwhile. */
+static bool bp_settled(boot_proto_t *p)
+{
+    if (p->carry_len != 0)
+        p->carry_flush = 1;
+    return bp_drained(p);
+}
+
+/* Set up the Write Memory job: buf holds N, the data, XOR. A tail the
+ * previous write left goes in front (the data move up by its length; the
+ * XOR byte, already checked, is overwritten); the whole words are
+ * programmed and the last 1-3 bytes become the new tail. */
+static void bp_write_job(boot_proto_t *p)
+{
+    uint32_t c = p->wr_merge ? p->carry_len : 0;
+    uint32_t n = (uint32_t)p->buf[0] + 1;
+    uint32_t start = p->wr_merge ? p->carry_addr : p->addr;
+    uint32_t total = c + n;
+    uint32_t full = total & ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1);
+
+    if (c != 0) {
+        memmove(p->buf + 1 + c, p->buf + 1, n);
+        memcpy(p->buf + 1, p->carry, c);
+    }
+    p->carry_len = (uint8_t)(total - full);
+    p->carry_addr = start + full;
+    p->carry_flush = 0;
+    memcpy(p->carry, p->buf + 1 + full, p->carry_len);
+    p->wr_merge = 0;
+    p->job_len = (uint16_t)full;
+    p->job_addr = start;
+    p->job_off = 0;
+    p->job = JOB_WRITE;
 }
 
 /* Whether slot holds a header that decodes and fits the slot. Uses the
@@ -1040,18 +1166,19 @@ static void bp_run_pending(boot_proto_t *p)
             p->pend = PEND_NONE;
             if (rc == 0 && p->cmd == FOTA_CMD_EXTENDED_ERASE)
                 p->stream_err = 0; /* a fresh start for the next upload */
+            if (rc != 0 && p->cmd == FOTA_CMD_WRITE_MEMORY)
+                p->carry_len = 0; /* a failed write leaves no tail */
             bp_reply(p, rc == 0 ? FOTA_PROTO_ACK : FOTA_PROTO_NACK, CONT_IDLE);
             return;
         }
-        if (p->job == JOB_NONE && bp_drained(p)) {
+        if (p->job == JOB_NONE &&
+            (p->pend == PEND_WRITE && p->wr_merge
+                 ? p->q_count == 0 && p->fl_kind == FL_NONE
+                 : bp_settled(p))) {
             p->job_rc = 0;
             p->job_orphan = 0;
             if (p->pend == PEND_WRITE) {
-                /* buf holds N, the data, XOR: the data is at buf[1]. */
-                p->job_len = (uint16_t)(p->buf[0] + 1);
-                p->job_addr = p->addr;
-                p->job_off = 0;
-                p->job = JOB_WRITE;
+                bp_write_job(p);
             } else {
                 /* A pending slot's commit is withdrawn through the journal
                  * before any of its sectors is erased (synchronous, like
@@ -1064,7 +1191,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_READ:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             uint16_t n = (uint16_t)(p->buf[0] + 1);
             int rc = boot_flash_read(p->addr, BP_ANS, n);
 
@@ -1076,7 +1203,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_CRC:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             uint32_t crc = boot_flash_crc(p->addr, p->len);
             uint8_t *a = BP_ANS;
 
@@ -1087,7 +1214,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_SPECIAL:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             p->pend = PEND_NONE;
             bp_special_run(p);
         }
@@ -1115,6 +1242,10 @@ uint8_t boot_proto_spi_exchange(boot_proto_t *p, uint8_t rx)
     bp_rx(p, rx);
     if (!bp_tx_empty(p))
         return p->tx[p->tx_pos++];
+    /* The ACK/NACK is held until its ACK-of-ACK: a host that over-reads
+     * or misses it reads it again. */
+    if (p->st == BP_ACKACK)
+        return p->hold;
     return FOTA_PROTO_BUSY;
 }
 
@@ -1186,13 +1317,20 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
 {
     size_t n = 0;
 
+    /* A write tail the host has not continued for a reply deadline is
+     * programmed (padded) so that it is not lost with a reset. */
+    if (p->carry_len != 0 && p->st == BP_IDLE &&
+        (uint32_t)(boot_clock_ms() - p->last_ms) > FOTA_PROTO_REPLY_TIMEOUT_MS)
+        p->carry_flush = 1;
     bp_flash_step(p);
     if (p->st == BP_WAIT_WORK) {
+        p->in_work = 1;
         bp_run_pending(p);
         /* A job that just started or finished may allow more. */
         bp_flash_step(p);
         if (p->st == BP_WAIT_WORK)
             bp_run_pending(p);
+        p->in_work = 0;
     }
     bp_check_deadline(p);
     if (!bp_spi(p))
@@ -1200,7 +1338,13 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
     if (out_len)
         *out_len = n;
     return p->fl_kind != FL_NONE || p->q_count > 0 || p->job != JOB_NONE ||
-           p->pend != PEND_NONE || (!bp_spi(p) && !bp_tx_empty(p));
+           p->pend != PEND_NONE || (p->carry_len != 0 && p->carry_flush) ||
+           (!bp_spi(p) && !bp_tx_empty(p));
+}
+
+bool boot_proto_replying(const boot_proto_t *p)
+{
+    return p->st == BP_ACKACK || p->st == BP_DRAIN;
 }
 
 int boot_proto_take_request(boot_proto_t *p)

@@ -19,6 +19,7 @@
 #ifndef BOOT_PROTO_H
 #define BOOT_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,11 @@ size_t boot_proto_uart_rx(boot_proto_t *p, uint8_t rx, uint8_t *out,
  * 0 when idle; *out_len (may be NULL on SPI) gets the byte count. */
 int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
                     size_t *out_len);
+
+/* Whether the engine is offering a reply (SPI: an ACK/NACK waiting for
+ * its ACK-of-ACK, or answer bytes being clocked out): the port does not
+ * treat the link as idle meanwhile; the engine's reply deadline ends it. */
+bool boot_proto_replying(const boot_proto_t *p);
 
 /* Take (and clear) the pending enum boot_request. */
 int boot_proto_take_request(boot_proto_t *p);

@@ -176,7 +176,18 @@ static void bp_abort(boot_proto_t *p)
         bp_release_fill(p);
     if (p->job == JOB_WRITE) {
         p->job_len = p->job_off; /* nothing more to start */
-        p->carry_len = 0;        /* the tail of an unfinished write */
+        /* The tail of an unfinished write is dropped; the previous
+         * write's tail it took in front goes back to being held (and is
+         * programmed padded), unless its word is programmed already or
+         * in flight. */
+        p->carry_len = 0;
+        if (p->job_merged != 0 && p->job_off == 0 &&
+            p->fl_kind != FL_JOB_WORD) {
+            memcpy(p->carry, p->buf + 1, p->job_merged);
+            p->carry_addr = p->job_addr;
+            p->carry_len = p->job_merged;
+            p->carry_flush = 1;
+        }
     }
     p->wr_merge = 0;
     if (p->job == JOB_WRITE || p->job == JOB_ERASE)
@@ -242,6 +253,11 @@ static void bp_reply_answer(boot_proto_t *p, uint16_t len, bool trailing,
         if (trailing) {
             p->buf[n++] = FOTA_PROTO_DUMMY;
             p->buf[n++] = FOTA_PROTO_ACK;
+        } else {
+            /* The idle filler closes an answer without an ACK, so that a
+             * port sending the answer by DMA leaves the filler, not the
+             * last data byte, in the transmit buffer. */
+            p->buf[n++] = FOTA_PROTO_BUSY;
         }
         p->ans_len = n;
         p->ans_trailing = trailing;
@@ -714,8 +730,9 @@ static void bp_command(boot_proto_t *p)
     }
 }
 
-/* Deadline check before a byte is handled and from the poll loop. */
-static void bp_check_deadline(boot_proto_t *p)
+/* Deadline check before a byte is handled and from the poll loop, at
+ * time now. */
+static void bp_check_deadline_at(boot_proto_t *p, uint32_t now)
 {
     uint32_t limit;
 
@@ -731,8 +748,13 @@ static void bp_check_deadline(boot_proto_t *p)
         limit = FOTA_PROTO_BYTE_TIMEOUT_MS;
         break;
     }
-    if ((uint32_t)(boot_clock_ms() - p->last_ms) > limit)
+    if ((uint32_t)(now - p->last_ms) > limit)
         bp_abort(p);
+}
+
+static void bp_check_deadline(boot_proto_t *p)
+{
+    bp_check_deadline_at(p, boot_clock_ms());
 }
 
 /* One byte from the host, link-independent part. */
@@ -767,11 +789,13 @@ static bool bp_ackack_due(const boot_proto_t *p)
 
 static void bp_rx(boot_proto_t *p, uint8_t b)
 {
-    bp_check_deadline(p);
+    uint32_t now = boot_clock_ms();
+
+    bp_check_deadline_at(p, now);
     if (bp_spi(p) && b == FOTA_PROTO_SPI_SYNC && bp_resync_state(p->st))
         bp_abort(p);
     if (!bp_replying(p->st))
-        p->last_ms = boot_clock_ms();
+        p->last_ms = now;
 
     switch (p->st) {
     case BP_IDLE:
@@ -795,10 +819,13 @@ static void bp_rx(boot_proto_t *p, uint8_t b)
         return;
     case BP_SOF:
         if (b == FOTA_CMD_GET) {
-            /* Either the Get command or the first poll of a sync: offer
-             * the sync ACK now, decide on the next byte. */
+            /* Either the Get command or the first poll of a sync: decide
+             * on the next byte. No ACK is offered before that: a port
+             * that lags a few bytes behind the host must never leave an
+             * ACK in its transmit buffer that the host could take for the
+             * ACK of a frame (a sync takes one more poll instead). */
             p->st = BP_SOF0;
-            p->small[0] = FOTA_PROTO_ACK;
+            p->small[0] = FOTA_PROTO_DUMMY;
             bp_tx_set(p, p->small, 1);
             return;
         }
@@ -1065,6 +1092,7 @@ static void bp_write_job(boot_proto_t *p)
     p->carry_flush = 0;
     memcpy(p->carry, p->buf + 1 + full, p->carry_len);
     p->wr_merge = 0;
+    p->job_merged = (uint8_t)c;
     p->job_len = (uint16_t)full;
     p->job_addr = start;
     p->job_off = 0;
@@ -1345,6 +1373,44 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
 bool boot_proto_replying(const boot_proto_t *p)
 {
     return p->st == BP_ACKACK || p->st == BP_DRAIN;
+}
+
+bool boot_proto_spi_holding(const boot_proto_t *p)
+{
+    return bp_spi(p) && (p->st == BP_ACKACK || p->st == BP_SYNC_ACKACK) &&
+           bp_tx_empty(p);
+}
+
+bool boot_proto_spi_inert(const boot_proto_t *p, uint8_t rx)
+{
+    return bp_spi(p) &&
+           (p->st == BP_ACKACK || p->st == BP_SYNC_ACKACK ||
+            p->st == BP_WAIT_WORK) &&
+           bp_tx_empty(p) && rx != FOTA_PROTO_ACK && rx != FOTA_PROTO_SPI_SYNC;
+}
+
+size_t boot_proto_spi_tx_skip(boot_proto_t *p, size_t n)
+{
+    size_t k = 0;
+
+    if (!bp_spi(p) || (p->st != BP_ACKACK && p->st != BP_DRAIN))
+        return 0;
+    while (k < n && !bp_tx_empty(p)) {
+        p->tx_pos++;
+        k++;
+    }
+    if (p->st == BP_DRAIN && bp_tx_empty(p))
+        bp_go_idle(p);
+    return k;
+}
+
+size_t boot_proto_spi_tx_window(const boot_proto_t *p, const uint8_t **src)
+{
+    if (!bp_spi(p) || p->st != BP_ACKACK || p->cont != CONT_ANSWER ||
+        p->ans_len < 2)
+        return 0;
+    *src = p->buf + 1;
+    return (size_t)p->ans_len - 1;
 }
 
 int boot_proto_take_request(boot_proto_t *p)

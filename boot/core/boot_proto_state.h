@@ -95,6 +95,7 @@ struct boot_proto {
     uint8_t carry_len;   /* bytes valid from carry_addr, 0 when empty */
     uint8_t carry_flush; /* program it (padded) before the next work */
     uint8_t wr_merge;    /* the Write Memory in progress continues it */
+    uint8_t job_merged;  /* tail bytes the write job took in front */
     uint8_t carry[4];
 
     /* The flash operation in flight (one at a time). */

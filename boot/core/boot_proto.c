@@ -211,8 +211,8 @@ static void bp_reply(boot_proto_t *p, uint8_t byte, uint8_t cont)
             bp_release_fill(p);
     }
     p->last_ms = boot_clock_ms();
-    p->reply_ms = p->in_work ? FOTA_PROTO_RESULT_TIMEOUT_MS
-                             : FOTA_PROTO_REPLY_TIMEOUT_MS;
+    p->reply_ms =
+        p->in_work ? FOTA_PROTO_RESULT_TIMEOUT_MS : FOTA_PROTO_REPLY_TIMEOUT_MS;
     if (bp_spi(p)) {
         p->small[0] = FOTA_PROTO_DUMMY;
         p->small[1] = byte;
@@ -1346,7 +1346,10 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
     size_t n = 0;
 
     /* A write tail the host has not continued for a reply deadline is
-     * programmed (padded) so that it is not lost with a reset. */
+     * programmed (padded) so that it is not lost with a reset; a reply
+     * that expired first counts (the port leaves update mode once no
+     * reply waits). */
+    bp_check_deadline(p);
     if (p->carry_len != 0 && p->st == BP_IDLE &&
         (uint32_t)(boot_clock_ms() - p->last_ms) > FOTA_PROTO_REPLY_TIMEOUT_MS)
         p->carry_flush = 1;
@@ -1373,6 +1376,12 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
 bool boot_proto_replying(const boot_proto_t *p)
 {
     return p->st == BP_ACKACK || p->st == BP_DRAIN;
+}
+
+bool boot_proto_flash_pending(const boot_proto_t *p)
+{
+    return p->fl_kind != FL_NONE || p->q_count > 0 || p->job != JOB_NONE ||
+           (p->carry_len != 0 && p->carry_flush);
 }
 
 bool boot_proto_spi_holding(const boot_proto_t *p)

@@ -81,6 +81,11 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
  * treat the link as idle meanwhile; the engine's reply deadline ends it. */
 bool boot_proto_replying(const boot_proto_t *p);
 
+/* Whether flash work is queued or running (streaming chunks, a write or
+ * erase job, a held write tail to program): boot_proto_poll() has
+ * something to advance. */
+bool boot_proto_flash_pending(const boot_proto_t *p);
+
 /* SPI: the ACK/NACK has been handed out and is being held until the
  * host's ACK-of-ACK (the port's latency-critical moment: what follows the
  * ACK-of-ACK must be in the transmit buffer within a byte time). */

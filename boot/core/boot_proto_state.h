@@ -25,14 +25,14 @@ struct boot_proto_chunk {
 
 struct boot_proto {
     boot_ctx_t *ctx;
-    uint8_t link;     /* enum boot_link */
-    uint8_t st;       /* receive state (boot_proto.c: enum bp_state) */
-    uint8_t cmd;      /* command of the frame in progress */
-    uint8_t phase;    /* phase of that command (enum bp_phase) */
-    uint8_t cont;     /* what follows the ACK being delivered */
-    uint8_t request;  /* enum boot_request, taken by the port */
-    uint8_t pend;     /* work the current frame waits for (enum bp_pend) */
-    uint32_t last_ms; /* last host byte, or the moment an answer got ready */
+    uint8_t link;      /* enum boot_link */
+    uint8_t st;        /* receive state (boot_proto.c: enum bp_state) */
+    uint8_t cmd;       /* command of the frame in progress */
+    uint8_t phase;     /* phase of that command (enum bp_phase) */
+    uint8_t cont;      /* what follows the ACK being delivered */
+    uint8_t request;   /* enum boot_request, taken by the port */
+    uint8_t pend;      /* work the current frame waits for (enum bp_pend) */
+    uint32_t last_ms;  /* last host byte, or the moment an answer got ready */
     uint32_t reply_ms; /* deadline of the reply being offered */
     uint8_t hold;      /* SPI: byte repeated once the reply is out */
     uint8_t in_work;   /* the reply being built concludes queued work */

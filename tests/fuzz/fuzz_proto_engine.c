@@ -204,7 +204,7 @@ static void poll_engine(void)
 
 /* ---- structured mode ------------------------------------------------- */
 
-#define ST_AREA 0x20000u /* sector 8, the first of slot B */
+#define ST_AREA 0x4000u /* the first 16 KiB of slot B (sector 8) */
 
 static enum boot_link s_link;
 static uint64_t s_byte_ns;
@@ -333,7 +333,8 @@ static bool st_action(const uint8_t *d, size_t size, size_t *i, uint32_t *cur,
         frame[0] = arg;
         for (size_t k = 0; k < n; k++)
             frame[1 + k] = (uint8_t)(at + k * 7u + arg);
-        if (st_cmd(0x31, flags) != 1 || st_addr(FOTA_SLOT_B_ADDR + at, 100, 0) != 1)
+        if (st_cmd(0x31, flags) != 1 ||
+            st_addr(FOTA_SLOT_B_ADDR + at, 100, 0) != 1)
             return true;
         s_uart_last = 0;
         st_send_xor(frame, n + 1);
@@ -435,9 +436,10 @@ static void st_run(const uint8_t *data, size_t size)
     }
     for (int n = 0; n < 64 && st_action(data, size, &i, &cur, &raw); n++)
         ;
-    /* A held write tail is programmed after a reply deadline of quiet
-     * (coarse steps: nothing else happens meanwhile). */
-    for (int t = 0; t < 11; t++) {
+    /* A held write tail is programmed after a reply deadline of quiet,
+     * counted once a reply left waiting has expired (coarse steps: nothing
+     * else happens meanwhile). */
+    for (int t = 0; t < 42; t++) {
         sim_flash_advance_ns(&s_flash, 1000000000u);
         poll_engine();
     }

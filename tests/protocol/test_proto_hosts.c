@@ -370,6 +370,25 @@ static void test_write_tail_idle_flush(void **state)
     ph_idle(h, FOTA_PROTO_REPLY_TIMEOUT_MS + 100);
     assert_memory_equal(MEM(state, SLOT_B), d, 6);
     assert_int_equal(*MEM(state, SLOT_B + 6), 0xFF);
+    /* The same when the write that continued the tail is left with its
+     * result unread: once that reply expires. */
+    assert_int_equal(ph_write_mem(h, SLOT_B + 8, d, 5), 0);
+    {
+        uint8_t a[4], f[2] = {0, 0x42};
+
+        assert_int_equal(ph_cmd(h, FOTA_CMD_WRITE_MEMORY), FOTA_PROTO_ACK);
+        fota_put_be32(a, SLOT_B + 13);
+        ph_bytes_xor(h, a, 4);
+        assert_int_equal(ph_ack(h, 100), FOTA_PROTO_ACK);
+        ph_bytes_xor(h, f, 2);
+    }
+    ph_idle(h, FOTA_PROTO_RESULT_TIMEOUT_MS + 1000);
+    if (h->link == BOOT_LINK_UART) /* its ACK was sent at once */
+        assert_int_equal(ph_ack(h, 100), FOTA_PROTO_ACK);
+    assert_int_equal(*MEM(state, SLOT_B + 12), d[4]);
+    assert_int_equal(*MEM(state, SLOT_B + 13), 0x42);
+    assert_int_equal(*MEM(state, SLOT_B + 14), 0xFF);
+    assert_get(h);
 }
 
 #define SPI(t) cmocka_unit_test_setup_teardown(t, setup_spi, teardown)
@@ -378,14 +397,10 @@ static void test_write_tail_idle_flush(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        SPI(test_ack_held_over_read),
-        SPI(test_nack_held),
-        SPI(test_missed_ack_polling),
-        SPI(test_resync_on_new_frame),
-        SPI(test_blind_final_ackack),
-        SPI(test_erase_result_after_sleep),
-        BOTH(test_write_255_chunks),
-        BOTH(test_write_any_length),
+        SPI(test_ack_held_over_read),     SPI(test_nack_held),
+        SPI(test_missed_ack_polling),     SPI(test_resync_on_new_frame),
+        SPI(test_blind_final_ackack),     SPI(test_erase_result_after_sleep),
+        BOTH(test_write_255_chunks),      BOTH(test_write_any_length),
         BOTH(test_write_tail_idle_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -81,7 +81,8 @@ static vboard_t *ready_board(void)
     }
     vboard_until_t u = {.max_ns = 300000000u, .uart_text = "update mode"};
 
-    if (vboard_load_elf(b, s_boot_elf) || vboard_load_bin(b, s_img, FOTA_SLOT_A_ADDR)) {
+    if (vboard_load_elf(b, s_boot_elf) ||
+        vboard_load_bin(b, s_img, FOTA_SLOT_A_ADDR)) {
         vboard_destroy(b);
         return NULL;
     }
@@ -292,12 +293,14 @@ static int bench(void)
              ver == FOTA_BOOT_PROTO_VERSION;
     t0 = vboard_now_ns(f.b);
     if (vbh_read(&f.h, FOTA_SLOT_A_ADDR, data, sizeof data) != 0 ||
-        memcmp(data, vboard_flash(f.b)->mem + (FOTA_SLOT_A_ADDR - FOTA_FLASH_BASE),
+        memcmp(data,
+               vboard_flash(f.b)->mem + (FOTA_SLOT_A_ADDR - FOTA_FLASH_BASE),
                sizeof data) != 0)
         get_ok = 0;
     t1 = vboard_now_ns(f.b);
-    printf("an4286: spi_hz=8000000 answer_gap_ns=0 get_ok=%d read_256_ms=%.3f\n",
-           get_ok, (double)(t1 - t0) / 1e6);
+    printf(
+        "an4286: spi_hz=8000000 answer_gap_ns=0 get_ok=%d read_256_ms=%.3f\n",
+        get_ok, (double)(t1 - t0) / 1e6);
     vboard_destroy(f.b);
     return get_ok ? 0 : 1;
 }
@@ -313,8 +316,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_blind_final_ackack, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missed_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_erase_sleep_then_255_writes,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erase_sleep_then_255_writes, setup,
+                                        teardown),
     };
     bool bench_mode = argc == 5 && strcmp(argv[1], "--bench") == 0;
     int rc;

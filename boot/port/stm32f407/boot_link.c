@@ -56,11 +56,12 @@
 #define FW_DMA_RX_STREAM 0
 #define FW_DMA_TX_STREAM 3
 #define FW_DMA_SPI1_CHANNEL 3
-/* Receive ring: the loop may fall this far behind the host (128 us at
- * 8 MHz); payloads leave it by block copies, so it never gets near. The
- * only longer stall, a commit's journal append, happens while the host
- * polls, and a ring lapped by polls loses nothing. */
-#define FW_RING_SIZE 128u
+/* Receive ring: the loop may fall this far behind the host (64 us at
+ * 8 MHz; its longest pass with bytes pending is a few us, and payloads
+ * leave the ring by block copies). The only longer stalls, a commit's
+ * journal append or a status block, happen while the host polls, and a
+ * ring lapped by polls loses nothing. */
+#define FW_RING_SIZE 64u
 /* Stream 3's flags in LISR/LIFCR (bits 22-27). */
 #define FW_DMA_TX_FLAGS (DMA_LIFCR_ALL0 << 22)
 
@@ -74,7 +75,8 @@ static uint8_t s_ring[FW_RING_SIZE];
  * (ARMv7-M B1.5.19). */
 #define FW_IRQ_SPI1 35u
 #define FW_IRQ_USART1 37u
-#define FW_WAKE_BITS ((1u << (FW_IRQ_SPI1 - 32u)) | (1u << (FW_IRQ_USART1 - 32u)))
+#define FW_WAKE_BITS                                                           \
+    ((1u << (FW_IRQ_SPI1 - 32u)) | (1u << (FW_IRQ_USART1 - 32u)))
 
 static FW_RAMFUNC void fw_wake_clear(void)
 {
@@ -400,6 +402,13 @@ static FW_RAMFUNC bool fw_spi_hold(boot_proto_t *spi, struct fw_spi *sp)
         if (wr == rd) {
             if (boot_clock_ms() - t0 >= FW_HOLD_SLICE_MS)
                 return false;
+            if (boot_proto_flash_pending(spi)) {
+                /* Streaming chunks keep programming while an ACK waits:
+                 * the next word starts as soon as the flash is free. */
+                if (!(FLASH_SR & FLASH_SR_BSY))
+                    (void)boot_proto_poll(spi, NULL, 0, NULL);
+                continue;
+            }
             fw_wake_clear();
             if (fw_ring_wr() == rd)
                 fw_sleep();

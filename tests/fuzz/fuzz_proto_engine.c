@@ -248,13 +248,13 @@ static void st_idle_ms(uint32_t ms)
 static int st_ack(uint32_t max_ms, unsigned flags)
 {
     if (s_link == BOOT_LINK_UART) {
-        for (uint32_t t = 0; t < max_ms && !s_uart_last; t++)
-            st_idle_ms(1);
+        for (uint32_t t = 0; t < max_ms && !s_uart_last; t += 10)
+            st_idle_ms(10);
         int r = s_uart_last == 0x79 ? 1 : s_uart_last == 0x1F ? 0 : -1;
         s_uart_last = 0;
         return r;
     }
-    for (uint32_t polls = 0; polls < 200 + max_ms; polls++) {
+    for (uint32_t polls = 0; polls < 200 + max_ms / 10; polls++) {
         uint8_t r = st_byte(0x00);
 
         if (r == 0x79 || r == 0x1F) {
@@ -264,7 +264,7 @@ static int st_ack(uint32_t max_ms, unsigned flags)
             return r == 0x79;
         }
         if (polls >= 200)
-            st_idle_ms(1);
+            st_idle_ms(10);
     }
     return -1;
 }

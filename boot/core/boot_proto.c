@@ -90,6 +90,7 @@ enum bp_fl {
     FL_CHUNK, /* a word of chunk[q_head] */
     FL_JOB_WORD,
     FL_JOB_ERASE,
+    FL_CARRY, /* the padded Write Memory tail */
 };
 
 /* Upper bound on flash operations completed and started per poll call:
@@ -174,8 +175,22 @@ static void bp_abort(boot_proto_t *p)
 {
     if (p->fill >= 0)
         bp_release_fill(p);
-    if (p->job == JOB_WRITE)
+    if (p->job == JOB_WRITE) {
         p->job_len = p->job_off; /* nothing more to start */
+        /* The tail of an unfinished write is dropped; the previous
+         * write's tail it took in front goes back to being held (and is
+         * programmed padded), unless its word is programmed already or
+         * in flight. */
+        p->carry_len = 0;
+        if (p->job_merged != 0 && p->job_off == 0 &&
+            p->fl_kind != FL_JOB_WORD) {
+            memcpy(p->carry, p->buf + 1, p->job_merged);
+            p->carry_addr = p->job_addr;
+            p->carry_len = p->job_merged;
+            p->carry_flush = 1;
+        }
+    }
+    p->wr_merge = 0;
     if (p->job == JOB_WRITE || p->job == JOB_ERASE)
         p->job_orphan = 1;
     else if (p->job == JOB_DONE)
@@ -197,9 +212,12 @@ static void bp_reply(boot_proto_t *p, uint8_t byte, uint8_t cont)
             bp_release_fill(p);
     }
     p->last_ms = boot_clock_ms();
+    p->reply_ms =
+        p->in_work ? FOTA_PROTO_RESULT_TIMEOUT_MS : FOTA_PROTO_REPLY_TIMEOUT_MS;
     if (bp_spi(p)) {
         p->small[0] = FOTA_PROTO_DUMMY;
         p->small[1] = byte;
+        p->hold = byte;
         bp_tx_set(p, p->small, 2);
         p->st = BP_ACKACK;
         p->cont = cont;
@@ -236,6 +254,11 @@ static void bp_reply_answer(boot_proto_t *p, uint16_t len, bool trailing,
         if (trailing) {
             p->buf[n++] = FOTA_PROTO_DUMMY;
             p->buf[n++] = FOTA_PROTO_ACK;
+        } else {
+            /* The idle filler closes an answer without an ACK, so that a
+             * port sending the answer by DMA leaves the filler, not the
+             * last data byte, in the transmit buffer. */
+            p->buf[n++] = FOTA_PROTO_BUSY;
         }
         p->ans_len = n;
         p->ans_trailing = trailing;
@@ -338,6 +361,7 @@ static void bp_run_cont(boot_proto_t *p, uint8_t cont)
     case CONT_ANSWER:
         bp_tx_set(p, p->buf, p->ans_len);
         p->last_ms = boot_clock_ms();
+        p->hold = FOTA_PROTO_ACK;
         if (p->ans_trailing) {
             p->st = BP_ACKACK;
             p->cont = p->ans_then;
@@ -497,8 +521,16 @@ static void bp_phase_done(boot_proto_t *p)
             ok = bp_policy(p, BOOT_OP_READ, addr, 1) == 0;
             break;
         case FOTA_CMD_WRITE_MEMORY:
-            ok = addr % FOTA_FLASH_WRITE_ALIGN == 0 &&
-                 bp_policy(p, BOOT_OP_WRITE, addr, 4) == 0;
+            /* Word aligned, or right after the tail the previous write
+             * left (which it then completes). */
+            p->wr_merge = p->carry_len != 0 && !p->carry_flush &&
+                          addr == p->carry_addr + p->carry_len;
+            if (p->carry_len != 0 && !p->wr_merge)
+                p->carry_flush = 1;
+            ok = (addr % FOTA_FLASH_WRITE_ALIGN == 0 || p->wr_merge) &&
+                 bp_policy(p, BOOT_OP_WRITE,
+                           addr & ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1),
+                           4) == 0;
             break;
         default: /* Get Checksum */
             ok = addr % 4 == 0 && bp_policy(p, BOOT_OP_READ, addr, 4) == 0;
@@ -518,10 +550,15 @@ static void bp_phase_done(boot_proto_t *p)
         bp_enter_work(p, PEND_READ);
         return;
     case PH_WDATA: {
-        uint32_t n = (uint32_t)b[0] + 1;
+        /* Any length 1..256: the words it covers, from the carried tail
+         * on, all inside the writable slot. */
+        uint32_t start = p->wr_merge ? p->carry_addr : p->addr;
+        uint32_t n = (uint32_t)b[0] + 1 + (p->wr_merge ? p->carry_len : 0);
+        uint32_t span = (n + FOTA_FLASH_WRITE_ALIGN - 1) &
+                        ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1);
 
-        if (n % FOTA_FLASH_WRITE_ALIGN ||
-            bp_policy(p, BOOT_OP_WRITE, p->addr, n) != 0) {
+        if (bp_policy(p, BOOT_OP_WRITE, start, span) != 0) {
+            p->wr_merge = 0;
             bp_nack(p);
             return;
         }
@@ -665,15 +702,23 @@ static void bp_command(boot_proto_t *p)
         fota_put_be16(a + 1, FOTA_PROTO_PID);
         bp_reply_answer(p, 3, true, CONT_IDLE);
         return;
+    case FOTA_CMD_WRITE_MEMORY:
+        bp_ack(p, CONT_NEXT);
+        return;
     case FOTA_CMD_READ_MEMORY:
     case FOTA_CMD_GO:
-    case FOTA_CMD_WRITE_MEMORY:
     case FOTA_CMD_EXTENDED_ERASE:
     case FOTA_CMD_GET_CHECKSUM:
     case FOTA_CMD_SPECIAL:
+        /* These read or change flash: a carried write tail is programmed
+         * first. */
+        if (p->carry_len != 0)
+            p->carry_flush = 1;
         bp_ack(p, CONT_NEXT);
         return;
     case FOTA_CMD_EXTENDED_SPECIAL:
+        if (p->carry_len != 0)
+            p->carry_flush = 1;
         /* Flow control: the frame is ACKed only once a chunk is free. */
         if (bp_reserve_chunk(p))
             bp_ack(p, CONT_NEXT);
@@ -687,8 +732,9 @@ static void bp_command(boot_proto_t *p)
     }
 }
 
-/* Deadline check before a byte is handled and from the poll loop. */
-static void bp_check_deadline(boot_proto_t *p)
+/* Deadline check before a byte is handled and from the poll loop, at
+ * time now. */
+static void bp_check_deadline_at(boot_proto_t *p, uint32_t now)
 {
     uint32_t limit;
 
@@ -698,21 +744,60 @@ static void bp_check_deadline(boot_proto_t *p)
         return; /* nothing expected from the host, or the slave is busy */
     case BP_ACKACK:
     case BP_DRAIN:
-        limit = FOTA_PROTO_REPLY_TIMEOUT_MS;
+        limit = p->reply_ms;
         break;
     default:
         limit = FOTA_PROTO_BYTE_TIMEOUT_MS;
         break;
     }
-    if ((uint32_t)(boot_clock_ms() - p->last_ms) > limit)
+    if ((uint32_t)(now - p->last_ms) > limit)
         bp_abort(p);
 }
 
+static void bp_check_deadline(boot_proto_t *p)
+{
+    bp_check_deadline_at(p, boot_clock_ms());
+}
+
 /* One byte from the host, link-independent part. */
+/* SPI: states in which a 0x5A can only be a new start of frame (the host
+ * gave up on the reply, missed it, or restarts): the frame in progress is
+ * abandoned and the new one begins. Inside a phase's bytes 0x5A is data. */
+static bool bp_resync_state(uint8_t st)
+{
+    return st == BP_SOF || st == BP_SOF0 || st == BP_SYNC_ACKACK ||
+           st == BP_CMD_COMPL || st == BP_WAIT_WORK || st == BP_ACKACK ||
+           st == BP_DRAIN;
+}
+
+/* States offering a reply: the host's polls do not move its deadline,
+ * which counts from the moment the reply became ready. */
+static bool bp_replying(uint8_t st)
+{
+    return st == BP_ACKACK || st == BP_DRAIN || st == BP_WAIT_WORK;
+}
+
+/* The ACK-of-ACK counts once the reply's ACK/NACK has been clocked out
+ * (earlier bytes are the host's polls), or, after an answer that ends
+ * with an ACK, once its data is out: a host may send it blind instead of
+ * reading the trailing dummy and ACK. */
+static bool bp_ackack_due(const boot_proto_t *p)
+{
+    if (bp_tx_empty(p))
+        return true;
+    return p->tx == p->buf && p->ans_trailing && p->tx_len == p->ans_len &&
+           p->tx_pos + 2u >= p->tx_len;
+}
+
 static void bp_rx(boot_proto_t *p, uint8_t b)
 {
-    bp_check_deadline(p);
-    p->last_ms = boot_clock_ms();
+    uint32_t now = boot_clock_ms();
+
+    bp_check_deadline_at(p, now);
+    if (bp_spi(p) && b == FOTA_PROTO_SPI_SYNC && bp_resync_state(p->st))
+        bp_abort(p);
+    if (!bp_replying(p->st))
+        p->last_ms = now;
 
     switch (p->st) {
     case BP_IDLE:
@@ -736,10 +821,13 @@ static void bp_rx(boot_proto_t *p, uint8_t b)
         return;
     case BP_SOF:
         if (b == FOTA_CMD_GET) {
-            /* Either the Get command or the first poll of a sync: offer
-             * the sync ACK now, decide on the next byte. */
+            /* Either the Get command or the first poll of a sync: decide
+             * on the next byte. No ACK is offered before that: a port
+             * that lags a few bytes behind the host must never leave an
+             * ACK in its transmit buffer that the host could take for the
+             * ACK of a frame (a sync takes one more poll instead). */
             p->st = BP_SOF0;
-            p->small[0] = FOTA_PROTO_ACK;
+            p->small[0] = FOTA_PROTO_DUMMY;
             bp_tx_set(p, p->small, 1);
             return;
         }
@@ -787,10 +875,11 @@ static void bp_rx(boot_proto_t *p, uint8_t b)
     case BP_ACKACK:
         /* The ACK-of-ACK counts only once the reply has been clocked out
          * entirely; bytes before it are the host's polls. */
-        if (bp_tx_empty(p) && b == FOTA_PROTO_ACK) {
+        if (b == FOTA_PROTO_ACK && bp_ackack_due(p)) {
             uint8_t cont = p->cont;
 
             p->cont = CONT_IDLE;
+            bp_tx_set(p, NULL, 0);
             bp_run_cont(p, cont);
         }
         return;
@@ -813,6 +902,23 @@ static bool bp_flash_start(boot_proto_t *p)
 {
     int rc;
 
+    if (p->carry_flush && p->carry_len != 0 && p->job == JOB_NONE) {
+        /* The tail's word with the bytes past it left erased (0xFF). */
+        uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+
+        memcpy(w, p->carry, p->carry_len);
+        p->fl_addr = p->carry_addr;
+        p->fl_word = fota_get_le32(w);
+        rc = boot_flash_start_word(p->fl_addr, p->fl_word);
+        if (rc < 0) {
+            bp_stream_fail(p, rc);
+            p->carry_len = 0;
+            p->carry_flush = 0;
+            return true;
+        }
+        p->fl_kind = FL_CARRY;
+        return true;
+    }
     if (p->job == JOB_WRITE) {
         if (p->job_off >= p->job_len) {
             p->job = JOB_DONE;
@@ -917,6 +1023,17 @@ static void bp_flash_done(boot_proto_t *p, int st)
             p->job = JOB_DONE;
         }
         return;
+    case FL_CARRY: {
+        /* A failure shows in the status (stream_error) and in the checksum
+         * the host takes. */
+        int rc = st < 0 ? st : bp_verify_word(p);
+
+        if (rc < 0)
+            bp_stream_fail(p, rc);
+        p->carry_len = 0;
+        p->carry_flush = 0;
+        return;
+    }
     default:
         FOTA_UNREACHABLE(); /* FL_NONE: only called with an op */
     }
@@ -941,10 +1058,47 @@ static void bp_flash_step(boot_proto_t *p)
     }
 }
 
-/* Nothing queued, nothing running: "drained". */
+/* Nothing queued, nothing running, no write tail held back: "drained". */
 static bool bp_drained(const boot_proto_t *p)
 {
-    return p->q_count == 0 && p->fl_kind == FL_NONE && p->job == JOB_NONE;
+    return p->q_count == 0 && p->fl_kind == FL_NONE && p->job == JOB_NONE &&
+           p->carry_len == 0;
+}
+
+/* Drained, asking for a held write tail to be programmed meanwhile. */
+static bool bp_settled(boot_proto_t *p)
+{
+    if (p->carry_len != 0)
+        p->carry_flush = 1;
+    return bp_drained(p);
+}
+
+/* Set up the Write Memory job: buf holds N, the data, XOR. A tail the
+ * previous write left goes in front (the data move up by its length; the
+ * XOR byte, already checked, is overwritten); the whole words are
+ * programmed and the last 1-3 bytes become the new tail. */
+static void bp_write_job(boot_proto_t *p)
+{
+    uint32_t c = p->wr_merge ? p->carry_len : 0;
+    uint32_t n = (uint32_t)p->buf[0] + 1;
+    uint32_t start = p->wr_merge ? p->carry_addr : p->addr;
+    uint32_t total = c + n;
+    uint32_t full = total & ~(uint32_t)(FOTA_FLASH_WRITE_ALIGN - 1);
+
+    if (c != 0) {
+        memmove(p->buf + 1 + c, p->buf + 1, n);
+        memcpy(p->buf + 1, p->carry, c);
+    }
+    p->carry_len = (uint8_t)(total - full);
+    p->carry_addr = start + full;
+    p->carry_flush = 0;
+    memcpy(p->carry, p->buf + 1 + full, p->carry_len);
+    p->wr_merge = 0;
+    p->job_merged = (uint8_t)c;
+    p->job_len = (uint16_t)full;
+    p->job_addr = start;
+    p->job_off = 0;
+    p->job = JOB_WRITE;
 }
 
 /* Whether slot holds a header that decodes and fits the slot. Uses the
@@ -1046,18 +1200,19 @@ static void bp_run_pending(boot_proto_t *p)
             p->pend = PEND_NONE;
             if (rc == 0 && p->cmd == FOTA_CMD_EXTENDED_ERASE)
                 p->stream_err = 0; /* a fresh start for the next upload */
+            if (rc != 0 && p->cmd == FOTA_CMD_WRITE_MEMORY)
+                p->carry_len = 0; /* a failed write leaves no tail */
             bp_reply(p, rc == 0 ? FOTA_PROTO_ACK : FOTA_PROTO_NACK, CONT_IDLE);
             return;
         }
-        if (p->job == JOB_NONE && bp_drained(p)) {
+        if (p->job == JOB_NONE &&
+            (p->pend == PEND_WRITE && p->wr_merge
+                 ? p->q_count == 0 && p->fl_kind == FL_NONE
+                 : bp_settled(p))) {
             p->job_rc = 0;
             p->job_orphan = 0;
             if (p->pend == PEND_WRITE) {
-                /* buf holds N, the data, XOR: the data is at buf[1]. */
-                p->job_len = (uint16_t)(p->buf[0] + 1);
-                p->job_addr = p->addr;
-                p->job_off = 0;
-                p->job = JOB_WRITE;
+                bp_write_job(p);
             } else {
                 /* A pending slot's commit is withdrawn through the journal
                  * before any of its sectors is erased (synchronous, like
@@ -1070,7 +1225,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_READ:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             uint16_t n = (uint16_t)(p->buf[0] + 1);
             int rc = boot_flash_read(p->addr, BP_ANS, n);
 
@@ -1082,7 +1237,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_CRC:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             uint32_t crc = boot_flash_crc(p->addr, p->len);
             uint8_t *a = BP_ANS;
 
@@ -1093,7 +1248,7 @@ static void bp_run_pending(boot_proto_t *p)
         }
         return;
     case PEND_SPECIAL:
-        if (bp_drained(p)) {
+        if (bp_settled(p)) {
             p->pend = PEND_NONE;
             bp_special_run(p);
         }
@@ -1121,6 +1276,10 @@ uint8_t boot_proto_spi_exchange(boot_proto_t *p, uint8_t rx)
     bp_rx(p, rx);
     if (!bp_tx_empty(p))
         return p->tx[p->tx_pos++];
+    /* The ACK/NACK is held until its ACK-of-ACK: a host that over-reads
+     * or misses it reads it again. */
+    if (p->st == BP_ACKACK)
+        return p->hold;
     return FOTA_PROTO_BUSY;
 }
 
@@ -1192,13 +1351,23 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
 {
     size_t n = 0;
 
+    /* A write tail the host has not continued for a reply deadline is
+     * programmed (padded) so that it is not lost with a reset; a reply
+     * that expired first counts (the port leaves update mode once no
+     * reply waits). */
+    bp_check_deadline(p);
+    if (p->carry_len != 0 && p->st == BP_IDLE &&
+        (uint32_t)(boot_clock_ms() - p->last_ms) > FOTA_PROTO_REPLY_TIMEOUT_MS)
+        p->carry_flush = 1;
     bp_flash_step(p);
     if (p->st == BP_WAIT_WORK) {
+        p->in_work = 1;
         bp_run_pending(p);
         /* A job that just started or finished may allow more. */
         bp_flash_step(p);
         if (p->st == BP_WAIT_WORK)
             bp_run_pending(p);
+        p->in_work = 0;
     }
     bp_check_deadline(p);
     if (!bp_spi(p))
@@ -1206,7 +1375,57 @@ int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
     if (out_len)
         *out_len = n;
     return p->fl_kind != FL_NONE || p->q_count > 0 || p->job != JOB_NONE ||
-           p->pend != PEND_NONE || (!bp_spi(p) && !bp_tx_empty(p));
+           p->pend != PEND_NONE || (p->carry_len != 0 && p->carry_flush) ||
+           (!bp_spi(p) && !bp_tx_empty(p));
+}
+
+bool boot_proto_replying(const boot_proto_t *p)
+{
+    return p->st == BP_ACKACK || p->st == BP_DRAIN;
+}
+
+bool boot_proto_flash_pending(const boot_proto_t *p)
+{
+    return p->fl_kind != FL_NONE || p->q_count > 0 || p->job != JOB_NONE ||
+           (p->carry_len != 0 && p->carry_flush);
+}
+
+bool boot_proto_spi_holding(const boot_proto_t *p)
+{
+    return bp_spi(p) && (p->st == BP_ACKACK || p->st == BP_SYNC_ACKACK) &&
+           bp_tx_empty(p);
+}
+
+bool boot_proto_spi_inert(const boot_proto_t *p, uint8_t rx)
+{
+    return bp_spi(p) &&
+           (p->st == BP_ACKACK || p->st == BP_SYNC_ACKACK ||
+            p->st == BP_WAIT_WORK) &&
+           bp_tx_empty(p) && rx != FOTA_PROTO_ACK && rx != FOTA_PROTO_SPI_SYNC;
+}
+
+size_t boot_proto_spi_tx_skip(boot_proto_t *p, size_t n)
+{
+    size_t k = 0;
+
+    if (!bp_spi(p) || (p->st != BP_ACKACK && p->st != BP_DRAIN))
+        return 0;
+    while (k < n && !bp_tx_empty(p)) {
+        p->tx_pos++;
+        k++;
+    }
+    if (p->st == BP_DRAIN && bp_tx_empty(p))
+        bp_go_idle(p);
+    return k;
+}
+
+size_t boot_proto_spi_tx_window(const boot_proto_t *p, const uint8_t **src)
+{
+    if (!bp_spi(p) || p->st != BP_ACKACK || p->cont != CONT_ANSWER ||
+        p->ans_len < 2)
+        return 0;
+    *src = p->buf + 1;
+    return (size_t)p->ans_len - 1;
 }
 
 int boot_proto_take_request(boot_proto_t *p)

@@ -19,6 +19,7 @@
 #ifndef BOOT_PROTO_H
 #define BOOT_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,6 +75,45 @@ size_t boot_proto_uart_rx(boot_proto_t *p, uint8_t rx, uint8_t *out,
  * 0 when idle; *out_len (may be NULL on SPI) gets the byte count. */
 int boot_proto_poll(boot_proto_t *p, uint8_t *out, size_t out_cap,
                     size_t *out_len);
+
+/* Whether the engine is offering a reply (SPI: an ACK/NACK waiting for
+ * its ACK-of-ACK, or answer bytes being clocked out): the port does not
+ * treat the link as idle meanwhile; the engine's reply deadline ends it. */
+bool boot_proto_replying(const boot_proto_t *p);
+
+/* Whether flash work is queued or running (streaming chunks, a write or
+ * erase job, a held write tail to program): boot_proto_poll() has
+ * something to advance. */
+bool boot_proto_flash_pending(const boot_proto_t *p);
+
+/* SPI: the ACK/NACK has been handed out and is being held until the
+ * host's ACK-of-ACK (the port's latency-critical moment: what follows the
+ * ACK-of-ACK must be in the transmit buffer within a byte time). */
+bool boot_proto_spi_holding(const boot_proto_t *p);
+
+/* SPI: whether receiving rx now would change nothing, neither the engine's
+ * state nor the byte the slave shifts out (a poll while an ACK/NACK is
+ * held or while the engine works): a port that lags behind the host may
+ * drop such bytes without calling boot_proto_spi_exchange(), to catch up
+ * before the next byte that matters. */
+bool boot_proto_spi_inert(const boot_proto_t *p, uint8_t rx);
+
+/* SPI: the answer that follows the held ACK once the ACK-of-ACK arrives,
+ * after its leading dummy byte: a port may arm a transmit DMA with these
+ * bytes beforehand and start it the moment the ACK-of-ACK is received. The
+ * host clocks the dummy byte first (any byte may go out for it), then the
+ * window, one byte per exchange; the port keeps calling
+ * boot_proto_spi_exchange() for each received byte (its return value is
+ * the same byte the DMA sends, and may be ignored). 0 when no answer
+ * follows. The window ends with the ACK that is then held, or with the
+ * idle filler FOTA_PROTO_BUSY. */
+size_t boot_proto_spi_tx_window(const boot_proto_t *p, const uint8_t **src);
+
+/* SPI: the host clocked n more bytes of the answer being sent, none of
+ * them an ACK-of-ACK or a start of frame: account for them as n calls of
+ * boot_proto_spi_exchange() would, at once. Returns how many bytes were
+ * still part of the answer (<= n). */
+size_t boot_proto_spi_tx_skip(boot_proto_t *p, size_t n);
 
 /* Take (and clear) the pending enum boot_request. */
 int boot_proto_take_request(boot_proto_t *p);

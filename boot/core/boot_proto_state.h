@@ -25,14 +25,17 @@ struct boot_proto_chunk {
 
 struct boot_proto {
     boot_ctx_t *ctx;
-    uint8_t link;     /* enum boot_link */
-    uint8_t st;       /* receive state (boot_proto.c: enum bp_state) */
-    uint8_t cmd;      /* command of the frame in progress */
-    uint8_t phase;    /* phase of that command (enum bp_phase) */
-    uint8_t cont;     /* what follows the ACK being delivered */
-    uint8_t request;  /* enum boot_request, taken by the port */
-    uint8_t pend;     /* work the current frame waits for (enum bp_pend) */
-    uint32_t last_ms; /* last host byte, or the moment an answer got ready */
+    uint8_t link;      /* enum boot_link */
+    uint8_t st;        /* receive state (boot_proto.c: enum bp_state) */
+    uint8_t cmd;       /* command of the frame in progress */
+    uint8_t phase;     /* phase of that command (enum bp_phase) */
+    uint8_t cont;      /* what follows the ACK being delivered */
+    uint8_t request;   /* enum boot_request, taken by the port */
+    uint8_t pend;      /* work the current frame waits for (enum bp_pend) */
+    uint32_t last_ms;  /* last host byte, or the moment an answer got ready */
+    uint32_t reply_ms; /* deadline of the reply being offered */
+    uint8_t hold;      /* SPI: byte repeated once the reply is out */
+    uint8_t in_work;   /* the reply being built concludes queued work */
 
     /* Fields gathered from earlier phases of the current command. */
     uint32_t addr;
@@ -83,6 +86,17 @@ struct boot_proto {
     uint16_t job_mask; /* sectors still to erase */
     uint32_t job_addr;
     int job_rc;
+
+    /* Write Memory tail: the last 1-3 bytes of a write that end inside a
+     * flash word, kept unprogrammed so that a write at the next address
+     * completes the word; padded with 0xFF and programmed before anything
+     * else reads or changes flash (carry_flush). */
+    uint32_t carry_addr; /* word address */
+    uint8_t carry_len;   /* bytes valid from carry_addr, 0 when empty */
+    uint8_t carry_flush; /* program it (padded) before the next work */
+    uint8_t wr_merge;    /* the Write Memory in progress continues it */
+    uint8_t job_merged;  /* tail bytes the write job took in front */
+    uint8_t carry[4];
 
     /* The flash operation in flight (one at a time). */
     uint8_t fl_kind; /* enum bp_fl */

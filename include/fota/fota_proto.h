@@ -82,14 +82,20 @@ static inline uint8_t fota_proto_result(int rc)
  * and the slave waits for a new sync/frame. While the slave offers an answer
  * (an ACK waiting for its SPI ACK-of-ACK, answer bytes being clocked out)
  * the host gets FOTA_PROTO_REPLY_TIMEOUT_MS, counted from the moment the
- * answer became ready, so a host may sleep through a long erase before it
- * polls. Time the slave spends working never counts.
+ * answer became ready and not restarted by the host's polling bytes.
+ * Replies that conclude work (the ACK of an erase or a write, Read Memory
+ * and checksum data, Special results) are kept FOTA_PROTO_RESULT_TIMEOUT_MS,
+ * so a host may sleep through a long erase before it polls. Time the slave
+ * spends working never counts.
  */
 #ifndef FOTA_PROTO_BYTE_TIMEOUT_MS
 #define FOTA_PROTO_BYTE_TIMEOUT_MS 1000u
 #endif
 #ifndef FOTA_PROTO_REPLY_TIMEOUT_MS
 #define FOTA_PROTO_REPLY_TIMEOUT_MS 10000u
+#endif
+#ifndef FOTA_PROTO_RESULT_TIMEOUT_MS
+#define FOTA_PROTO_RESULT_TIMEOUT_MS 30000u
 #endif
 
 /* Extended Erase: most sector codes one frame may carry. */

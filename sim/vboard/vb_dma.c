@@ -1,7 +1,7 @@
 /*
  * vb_dma.c - DMA2 (RM0090 section 10), streams 0-7 in direct mode with
- * byte-wide items; the SPI1 requests (channel 3: RX on streams 0 and 2,
- * TX on streams 3 and 5, table 43) are served. Requests are levels: the
+ * byte-wide items, normal or circular; the SPI1 requests (channel 3: RX
+ * on streams 0 and 2, TX on streams 3 and 5, table 43) are served. Requests are levels: the
  * board calls vb_dma_serve whenever one is asserted, and a stream write
  * serves what is pending. The data moves through the board's bus (PAR)
  * and memory services; a transfer takes a few AHB cycles, far below a
@@ -98,8 +98,10 @@ static uint8_t *dma_mem(vb_sys_t *s, vb_dma_t *m, unsigned n)
     return p;
 }
 
-/* One data item moved: count down, half and complete flags; the stream
- * disables itself at 0 (normal mode). */
+/* One data item moved: count down, half and complete flags. At 0 the
+ * stream disables itself in normal mode; in circular mode NDTR and the
+ * memory pointer are reloaded from their programmed values and requests
+ * keep being served (RM0090 10.3.9). */
 static void dma_item_done(vb_dma_t *m, unsigned n)
 {
     if (m->cr[n] & DMA_CR_MINC)
@@ -110,7 +112,12 @@ static void dma_item_done(vb_dma_t *m, unsigned n)
         dma_flag(m, n, DMA_F_HTIF);
     if (m->ndtr[n] == 0) {
         dma_flag(m, n, DMA_F_TCIF);
-        m->cr[n] &= ~DMA_CR_EN;
+        if (m->cr[n] & DMA_CR_CIRC) {
+            m->ndtr[n] = m->start[n];
+            m->mptr[n] = m->m0ar[n];
+        } else {
+            m->cr[n] &= ~DMA_CR_EN;
+        }
     }
 }
 

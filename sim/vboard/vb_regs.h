@@ -178,6 +178,7 @@
 #define DMA_CR_HTIE (1u << 3)
 #define DMA_CR_TCIE (1u << 4)
 #define DMA_CR_DIR_SHIFT 6
+#define DMA_CR_CIRC (1u << 8)
 #define DMA_CR_MINC (1u << 10)
 #define DMA_CR_PSIZE_SHIFT 11
 #define DMA_CR_MSIZE_SHIFT 13

@@ -41,6 +41,14 @@ BT="$(find_bin vboard_boot_time)"
 [ -n "$BT" ] || { echo "bench: vboard_boot_time not built" >&2; exit 1; }
 LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" "$BT" --quiet "$CROSS"
 
+# AN4286 answers clocked back to back at 8 MHz by the real bootloader
+# (Read Memory of 256 bytes, simulated time): test_proto_vboard --bench.
+cmake --build "$BUILD" --target test_proto_vboard >/dev/null
+PV="$(find_bin test_proto_vboard)"
+[ -n "$PV" ] || { echo "bench: test_proto_vboard not built" >&2; exit 1; }
+LSAN_OPTIONS="suppressions=$(pwd)/tests/vboard/lsan.supp" \
+  "$PV" --bench "$TOOL" "$CROSS/boot/fota-boot.elf" "$CROSS/app/fota-app-slot-a.bin"
+
 # The Cortex-M4 crypto figures (Ed25519 verify, SHA-256): bench_crypto_m4.
 if cmake --build "$BUILD" --target bench_crypto_m4 >/dev/null 2>&1; then
   BC="$(find_bin bench_crypto_m4)"

@@ -2,10 +2,21 @@
  * fuzz_proto_engine.c - libFuzzer target for the bootloader's command
  * engine. The input is the host's byte stream:
  *
- *   byte 0    flags: bit 0 = link (0 SPI, 1 UART), bit 1 = escapes on
+ *   byte 0    flags: bit 0 = link (0 SPI, 1 UART), bit 1 = escapes on,
+ *             bit 2 = structured (below)
  *   bytes 1.. the bytes the host sends; with escapes on, 0xFE k lets
  *             k x 10 ms of virtual time pass (deadlines), 0xFD resets
  *             the link (NSS released)
+ *
+ * Structured inputs are a list of host actions, each framed correctly
+ * here (lengths, complements, XORs), so that the deep paths are reached at
+ * once: Write Memory of any length 1..256 continuing the previous one or
+ * starting at a new word, Read Memory, Get Checksum, Get, erase, idle
+ * time, raw bytes, link resets; each optionally sent back to back (the next
+ * frame without waiting for the reply), with an over-read byte, or without
+ * the ACK-of-ACK. Extra oracles when no raw bytes were sent: no word is
+ * ever programmed over non-erased bits, and every byte of an ACKed write
+ * is in flash at the end.
  *
  * The state before every input: a flash model with a confirmed image in
  * slot A (slot B is the inactive slot), as in the conformance tests.
@@ -17,6 +28,7 @@
  * bypassed the interception, and after every input that the whole array
  * outside slot B still equals the initial one.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +192,260 @@ static void poll_engine(void)
     (void)boot_proto_take_request(&s_eng);
 }
 
+/* ---- structured mode ------------------------------------------------- */
+
+#define ST_AREA 0x4000u /* the first 16 KiB of slot B (sector 8) */
+
+static enum boot_link s_link;
+static uint64_t s_byte_ns;
+static uint8_t s_pre;       /* SPI: byte the slave loaded for the next one */
+static uint8_t s_uart_last; /* UART: last ACK/NACK the engine sent */
+static uint8_t s_expect[ST_AREA];
+static uint8_t s_have[ST_AREA]; /* 1 where an ACKed write put s_expect */
+
+static uint8_t st_byte(uint8_t b)
+{
+    uint8_t r = 0;
+
+    sim_flash_advance_ns(&s_flash, s_byte_ns);
+    if (s_link == BOOT_LINK_SPI) {
+        r = s_pre;
+        s_pre = boot_proto_spi_exchange(&s_eng, b);
+    } else {
+        uint8_t out[8];
+        size_t n = boot_proto_uart_rx(&s_eng, b, out, sizeof out);
+
+        for (size_t i = 0; i < n; i++)
+            if (out[i] == 0x79 || out[i] == 0x1F)
+                s_uart_last = out[i];
+    }
+    poll_engine();
+    check_bypass();
+    return r;
+}
+
+static void st_idle_ms(uint32_t ms)
+{
+    for (uint32_t t = 0; t < ms; t++) {
+        sim_flash_advance_ns(&s_flash, 1000000);
+        poll_engine();
+    }
+    check_bypass();
+}
+
+/* The reply: 1 ACK, 0 NACK, -1 none within max_ms. flags bit 5: one more
+ * byte after it before the ACK-of-ACK. */
+static int st_ack(uint32_t max_ms, unsigned flags)
+{
+    if (s_link == BOOT_LINK_UART) {
+        for (uint32_t t = 0; t < max_ms && !s_uart_last; t += 10)
+            st_idle_ms(10);
+        int r = s_uart_last == 0x79 ? 1 : s_uart_last == 0x1F ? 0 : -1;
+        s_uart_last = 0;
+        return r;
+    }
+    for (uint32_t polls = 0; polls < 200 + max_ms / 10; polls++) {
+        uint8_t r = st_byte(0x00);
+
+        if (r == 0x79 || r == 0x1F) {
+            if (flags & 0x20)
+                (void)st_byte(0x00);
+            (void)st_byte(0x79);
+            return r == 0x79;
+        }
+        if (polls >= 200)
+            st_idle_ms(10);
+    }
+    return -1;
+}
+
+static void st_send_xor(const uint8_t *b, size_t n)
+{
+    uint8_t x = n == 1 ? 0xFF : 0;
+
+    for (size_t i = 0; i < n; i++) {
+        x ^= b[i];
+        (void)st_byte(b[i]);
+    }
+    (void)st_byte(x);
+}
+
+static int st_cmd(uint8_t cmd, unsigned flags)
+{
+    if (s_link == BOOT_LINK_SPI)
+        (void)st_byte(0x5A);
+    s_uart_last = 0;
+    (void)st_byte(cmd);
+    (void)st_byte((uint8_t)~cmd);
+    return st_ack(100, flags);
+}
+
+static int st_addr(uint32_t a, uint32_t max_ms, unsigned flags)
+{
+    uint8_t b[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8),
+                    (uint8_t)a};
+
+    s_uart_last = 0;
+    st_send_xor(b, 4);
+    return st_ack(max_ms, flags);
+}
+
+static void st_read_answer(size_t n, unsigned flags)
+{
+    if (s_link == BOOT_LINK_SPI)
+        for (size_t i = 0; i < n + 1 + ((flags & 0x20) ? 1 : 0); i++)
+            (void)st_byte(0x00);
+}
+
+/* One action from the input at *i; returns false when the input ends. */
+static bool st_action(const uint8_t *d, size_t size, size_t *i, uint32_t *cur,
+                      bool *raw)
+{
+    uint8_t op, arg;
+    unsigned flags;
+    bool wait;
+
+    if (*i + 2 > size)
+        return false;
+    op = d[(*i)++];
+    arg = d[(*i)++];
+    flags = op & 0xF0u;
+    wait = !(flags & 0x10);
+    switch (op & 7u) {
+    case 0: { /* Write Memory of arg+1 bytes */
+        size_t n = (size_t)arg + 1;
+        uint32_t at = (op & 0x08) ? *cur : ((*cur + 3u) & ~3u);
+        uint8_t frame[258];
+        int r;
+
+        if (at + n > ST_AREA)
+            return true;
+        frame[0] = arg;
+        for (size_t k = 0; k < n; k++)
+            frame[1 + k] = (uint8_t)(at + k * 7u + arg);
+        if (st_cmd(0x31, flags) != 1 ||
+            st_addr(FOTA_SLOT_B_ADDR + at, 100, 0) != 1)
+            return true;
+        s_uart_last = 0;
+        st_send_xor(frame, n + 1);
+        *cur = at + (uint32_t)n;
+        r = wait ? st_ack(1000, flags) : -1;
+        if (r == 1)
+            for (size_t k = 0; k < n; k++) {
+                s_expect[at + k] = frame[1 + k];
+                s_have[at + k] = 1;
+            }
+        return true;
+    }
+    case 1: { /* Read Memory */
+        uint8_t c = arg;
+
+        if (st_cmd(0x11, flags) != 1 ||
+            st_addr(FOTA_SLOT_B_ADDR + (uint32_t)arg * 64u, 100, 0) != 1)
+            return true;
+        s_uart_last = 0;
+        st_send_xor(&c, 1);
+        if (wait && st_ack(1000, 0) == 1)
+            st_read_answer((size_t)c + 1, flags);
+        return true;
+    }
+    case 2: { /* Get Checksum of what was written so far */
+        uint32_t len = ((*cur + 3u) & ~3u);
+
+        if (len == 0 || st_cmd(0xA1, flags) != 1 ||
+            st_addr(FOTA_SLOT_B_ADDR, 100, 0) != 1 || st_addr(len, 100, 0) != 1)
+            return true;
+        if (wait && st_ack(1000, 0) == 1)
+            st_read_answer(5, flags);
+        return true;
+    }
+    case 3: /* Get; flags bit 6: the final ACK-of-ACK sent blind */
+        if (st_cmd(0x00, flags) == 1 && wait) {
+            st_read_answer(12, flags & ~0x20u);
+            if ((flags & 0x40) && s_link == BOOT_LINK_SPI)
+                (void)st_byte(0x79);
+            else
+                (void)st_ack(100, flags);
+        }
+        return true;
+    case 4: { /* raw bytes */
+        size_t n = arg % 16u;
+
+        *raw = true;
+        for (size_t k = 0; k < n && *i < size; k++)
+            (void)st_byte(d[(*i)++]);
+        return true;
+    }
+    case 5: /* idle */
+        st_idle_ms((uint32_t)arg * 50u);
+        return true;
+    case 6: { /* erase sector 8 */
+        uint8_t n[2] = {0, 0}, sec[2] = {0, 8};
+
+        if (st_cmd(0x44, flags) != 1)
+            return true;
+        s_uart_last = 0;
+        if (s_link == BOOT_LINK_SPI) {
+            st_send_xor(n, 2);
+            if (st_ack(100, 0) != 1)
+                return true;
+            s_uart_last = 0;
+            st_send_xor(sec, 2);
+        } else {
+            uint8_t f[4] = {0, 0, 0, 8};
+            st_send_xor(f, 4);
+        }
+        if (st_ack(4000, flags) == 1) {
+            memset(s_have, 0, sizeof s_have);
+            *cur = 0;
+        }
+        return true;
+    }
+    default:
+        boot_proto_reset_link(&s_eng);
+        return true;
+    }
+}
+
+static void st_run(const uint8_t *data, size_t size)
+{
+    size_t i = 1;
+    uint32_t cur = 0;
+    bool raw = false;
+    uint64_t ow0 = s_flash.overwrites;
+
+    memset(s_have, 0, sizeof s_have);
+    s_pre = 0xA5;
+    s_uart_last = 0;
+    if (s_link == BOOT_LINK_SPI) {
+        (void)st_byte(0x5A);
+        (void)st_ack(100, 0);
+    } else {
+        (void)st_byte(0x7F);
+        (void)st_ack(100, 0);
+    }
+    for (int n = 0; n < 64 && st_action(data, size, &i, &cur, &raw); n++)
+        ;
+    /* A held write tail is programmed after a reply deadline of quiet,
+     * counted once a reply left waiting has expired (coarse steps: nothing
+     * else happens meanwhile). */
+    for (int t = 0; t < 42; t++) {
+        sim_flash_advance_ns(&s_flash, 1000000000u);
+        poll_engine();
+    }
+    for (int t = 0; t < 600 && boot_proto_poll(&s_eng, NULL, 0, NULL); t++)
+        sim_flash_advance_ns(&s_flash, 10000000);
+    if (raw)
+        return;
+    if (s_flash.overwrites != ow0)
+        violation("program over non-erased bits",
+                  (uint32_t)s_flash.last_overwrite_addr);
+    for (uint32_t a = 0; a < ST_AREA; a++)
+        if (s_have[a] &&
+            s_flash.mem[FOTA_SLOT_B_ADDR - FOTA_FLASH_BASE + a] != s_expect[a])
+            violation("ACKed write not in flash", FOTA_SLOT_B_ADDR + a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum boot_link link;
@@ -197,7 +463,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     escapes = (data[0] & 2) != 0;
     byte_ns = link == BOOT_LINK_SPI ? 10000 : 86806;
     boot_proto_init(&s_eng, &s_ctx, link);
+    s_link = link;
+    s_byte_ns = byte_ns;
 
+    if (data[0] & 4) {
+        st_run(data, size);
+        size = 0; /* the byte loop below has nothing to do */
+    }
     for (size_t i = 1; i < size; i++) {
         uint8_t b = data[i];
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write the fuzz seed corpus: one small file per command and framing.
 
-Engine seeds (corpus/engine): byte 0 = flags (bit 0: UART, bit 1: escapes),
-then the host's byte stream, as fuzz_proto_engine.c reads it. SPI streams
+Engine seeds (corpus/engine): byte 0 = flags (bit 0: UART, bit 1: escapes,
+bit 2: structured actions), then the host's byte stream (or the actions),
+as fuzz_proto_engine.c reads it. SPI streams
 include the host's ACK polls (0x00) and ACK-of-ACK (0x79) at plausible
 places; exact alignment does not matter, the fuzzer mutates from there.
 Image seeds (corpus/image): 512-byte headers.
@@ -88,6 +89,11 @@ def seeds(L):
            + with_xor(b"\x00\x40" + chunk) + L.ack() + L.read(3) + L.ack())
     s["stream"] = one
     s["stream3"] = one * 3
+    # Write lengths that are not whole words, continued at the next byte.
+    odd = bytes(range(1, 8))
+    s["write_odd"] = (L.cmd(0x31) + addr(SLOT_B) + L.ack() + with_xor(bytes([6]) + odd) + L.ack(8)
+                      + L.cmd(0x31) + addr(SLOT_B + 7) + L.ack() + with_xor(bytes([2]) + odd[:3]) + L.ack(8)
+                      + L.cmd(0x11) + addr(SLOT_B) + L.ack() + bytes([15, 0xF0]) + L.ack() + L.read(16))
     s["timeout"] = L.cmd(0x31) + b"\x08\x08" + b"\xfe\x80" + L.cmd(0x00)
     s["reset"] = L.cmd(0x31) + b"\x08\x08\xfd" + L.cmd(0x02)
     return s
@@ -102,6 +108,23 @@ def main():
         for k, v in seeds(L).items():
             with open(os.path.join(eng, f"{name}-{k}"), "wb") as f:
                 f.write(bytes([L.flags]) + v)
+    # Structured inputs (flags bit 2): actions (op, arg) framed by the
+    # harness: 0 write arg+1 bytes at the next word (| 0x08: at the next
+    # byte), 1 read, 2 checksum, 3 get, 4 raw bytes, 5 idle, 6 erase,
+    # 7 link reset; | 0x10 no wait, | 0x20 over-read, | 0x40 blind.
+    acts = {
+        "chunks255": [(0x00, 254), (0x08, 254), (0x08, 254), (0x08, 16), (0x02, 0)],
+        "lengths": [(0x00, 0), (0x08, 1), (0x08, 2), (0x08, 3), (0x08, 4), (0x01, 0),
+                    (0x00, 5), (0x08, 200), (0x05, 250)],
+        "b2b": [(0x13, 0), (0x03, 0), (0x10, 30), (0x08, 30), (0x23, 0), (0x43, 0),
+                (0x16, 0), (0x03, 0)],
+        "erase_write": [(0x06, 0), (0x00, 99), (0x08, 154), (0x11, 3), (0x02, 0),
+                        (0x07, 0), (0x08, 9)],
+    }
+    for name, link in (("spi", 0x04), ("uart", 0x05)):
+        for k, v in acts.items():
+            with open(os.path.join(eng, f"st-{name}-{k}"), "wb") as f:
+                f.write(bytes([link]) + bytes(b for a in v for b in a))
     # Image headers: a plausible one with a signature TLV, and an empty one.
     h = bytearray(b"\xff" * 512)
     struct.pack_into("<IHHBBHIIIII", h, 0, 0x41544F46, 1, 512, 1, 2, 3, 4, 1,

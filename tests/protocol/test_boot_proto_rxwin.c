@@ -291,11 +291,18 @@ static void sc_write_memory(rig_t *r)
     /* Read back over the bus: the same bytes, no window on the way. */
     read_mem(r, SLOT_B_ADDR + 0x400, back, 252);
     assert_memory_equal(back, d, 252);
-    /* A length that is not whole words is refused only once the data is
-     * in, i.e. after a full window. */
+    /* A length that is not whole words: the whole word is programmed, the
+     * 2-byte tail is held back until a command that reads flash, then
+     * programmed with 0xFF after it. */
     assert_int_equal(write_mem(r, SLOT_B_ADDR + 0x800, d, 6, -1),
-                     FOTA_PROTO_NACK);
-    assert_true(erased(r, SLOT_B_ADDR + 0x800, 8));
+                     FOTA_PROTO_ACK);
+    assert_flash(r, SLOT_B_ADDR + 0x800, d, 4);
+    assert_true(erased(r, SLOT_B_ADDR + 0x804, 4));
+    read_mem(r, SLOT_B_ADDR + 0x800, back, 8);
+    assert_memory_equal(back, d, 6);
+    assert_int_equal(back[6], 0xFF);
+    assert_int_equal(back[7], 0xFF);
+    assert_flash(r, SLOT_B_ADDR + 0x800, back, 8);
     /* The running slot is refused at its address, before any window. */
     assert_int_equal(write_mem(r, (uint32_t)FOTA_SLOT_A_ADDR, d, 256, -1),
                      FOTA_PROTO_NACK);

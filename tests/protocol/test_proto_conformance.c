@@ -261,9 +261,9 @@ static void test_write_malformed(void **state)
 
     /* Unaligned address. */
     assert_int_equal(ph_write_mem(h, SLOT_B + 2, d, 16), FOTA_ERR_NACK);
-    /* Length not a multiple of 4. */
+    /* Unaligned and not right after a held write tail. */
     memset(d, 0x5A, sizeof d);
-    assert_int_equal(ph_write_mem(h, SLOT_B, d, 6), FOTA_ERR_NACK);
+    assert_int_equal(ph_write_mem(h, SLOT_B + 1, d, 3), FOTA_ERR_NACK);
     /* Bad address XOR. */
     assert_int_equal(ph_cmd(h, FOTA_CMD_WRITE_MEMORY), FOTA_PROTO_ACK);
     fota_put_be32(a, SLOT_B);

@@ -382,6 +382,23 @@ static void test_dma(void **state)
     f->sys.drq |= VB_DRQ_SPI1_RX;
     vb_dma_serve(&f->sys, d, m);
     assert_true(RD(d, m, DMA_LISR) & (1u << 3)); /* TEIF0 */
+    /* Circular mode (RM0090 10.3.9): at 0 NDTR and the memory pointer
+     * reload, TCIF is set and the stream stays enabled. */
+    WR(d, m, DMA_LIFCR, 0x3Du);
+    f->sys.drq &= ~(unsigned)VB_DRQ_SPI1_RX;
+    WR(d, m, s0 + DMA_SxNDTR, 2);
+    WR(d, m, s0 + DMA_SxM0AR, 0x20000000u);
+    WR(d, m, s0 + DMA_SxCR,
+       DMA_CR_EN | DMA_CR_MINC | DMA_CR_CIRC | (3u << DMA_CR_CHSEL_SHIFT));
+    for (uint8_t v = 0x61; v <= 0x63; v++) {
+        f->bus_read_val = v;
+        f->sys.drq |= VB_DRQ_SPI1_RX;
+        vb_dma_serve(&f->sys, d, m);
+    }
+    assert_memory_equal(f->mem, "cb", 2); /* the third byte wrapped */
+    assert_int_equal(RD(d, m, s0 + DMA_SxNDTR), 1);
+    assert_true(RD(d, m, s0 + DMA_SxCR) & DMA_CR_EN);
+    assert_true(RD(d, m, DMA_LISR) & 0x20u); /* TCIF0 */
     free(m);
     free(f);
 }

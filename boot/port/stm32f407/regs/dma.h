@@ -24,6 +24,7 @@
 #define DMA_SCR_EN (1u << 0)
 #define DMA_SCR_DIR_P2M (0u << 6)
 #define DMA_SCR_DIR_M2P (1u << 6)
+#define DMA_SCR_CIRC (1u << 8)
 #define DMA_SCR_MINC (1u << 10)
 #define DMA_SCR_PL_HIGH (2u << 16)
 #define DMA_SCR_CHSEL(c) ((uint32_t)(c) << 25)

@@ -29,6 +29,7 @@
 #define STK_CSR_COUNTFLAG (1u << 16)
 #define STK_RVR_MAX 0x00FFFFFFu
 
+#define NVIC_ISER(n) MMIO32(0xE000E100u + 4u * (n))
 #define NVIC_ICER(n) MMIO32(0xE000E180u + 4u * (n))
 #define NVIC_ICPR(n) MMIO32(0xE000E280u + 4u * (n))
 #define NVIC_IRQ_WORDS 3 /* 82 interrupts on the F407 */

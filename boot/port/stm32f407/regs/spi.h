@@ -32,6 +32,7 @@
 #define SPI_CR2_SSOE (1u << 2)
 #define SPI_CR2_FRF (1u << 4)
 #define SPI_CR2_ERRIE (1u << 5)
+#define SPI_CR2_RXNEIE (1u << 6)
 
 /* SPI_SR */
 #define SPI_SR_RXNE (1u << 0)

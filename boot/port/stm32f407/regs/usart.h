@@ -25,6 +25,7 @@
 
 /* USART_CR1 */
 #define USART_CR1_RE (1u << 2)
+#define USART_CR1_RXNEIE (1u << 5)
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_PCE (1u << 10)
 #define USART_CR1_M (1u << 12)

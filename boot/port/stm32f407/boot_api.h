@@ -21,7 +21,7 @@
  * and on the single-bank F407 the application's handlers could not run
  * anyway), re-initialises the bootloader's RAM region and restores
  * PRIMASK before returning. The application must not use the bootloader's
- * RAM (0x20018000-0x2001FFFF): fw_layout.h.
+ * RAM (0x20010000-0x2001FFFF): fw_layout.h.
  */
 #ifndef BOOT_API_H
 #define BOOT_API_H

@@ -7,7 +7,7 @@
  *  0x20000000 .. 0x2001FFEF  ~128 KiB the application's RAM once it runs
  *                                     (and all 64 KiB of CCM). While the
  *                                     bootloader runs, its .ramfunc, .data,
- *                                     .bss and stack use the top 32 KiB of
+ *                                     .bss and stack use the top 64 KiB of
  *                                     it; nothing of that is kept after the
  *                                     jump (the API table runs from flash
  *                                     on the caller's stack, boot_api.c).
@@ -26,7 +26,7 @@
 #define FW_NOINIT_SIZE FOTA_NOINIT_SIZE
 #define FW_NOINIT_ADDR FOTA_NOINIT_ADDR
 
-#define FW_BOOT_RAM_ADDR 0x20018000
+#define FW_BOOT_RAM_ADDR 0x20010000
 #define FW_BOOT_RAM_SIZE (FW_NOINIT_ADDR - FW_BOOT_RAM_ADDR)
 #define FW_BOOT_STACK_SIZE                                                     \
     0x1800 /* Ed25519 verification: ~5.8 KiB worst case */

@@ -77,10 +77,8 @@ fuzz: setup
 
 # Benchmarks printing figure lines.
 bench: build
-	@bash tests/bench/run.sh $(BUILD)
-	@$(MAKE) --no-print-directory cross >/dev/null && \
-	  LSAN_OPTIONS="suppressions=$(CURDIR)/tests/vboard/lsan.supp" \
-	  $(BUILD)/tests/vboard/vboard_boot_time $(CROSS)
+	@$(MAKE) --no-print-directory cross >/dev/null
+	@CROSS=$(CROSS) bash tests/bench/run.sh $(BUILD)
 
 .PHONY: bench-rgw
 # Load test of a real S3: N simulated devices (the agent core) polling a

@@ -8,6 +8,7 @@
 
 #include "boot_port.h"
 #include "boot_port_host.h"
+#include "host_ack.h"
 #include "fota/fota_err.h"
 #include "fota/fota_image.h"
 #include "fota/fota_le.h"
@@ -257,21 +258,6 @@ int ph_read(proto_host_t *h, uint8_t *buf, size_t n)
     return ph_read_raw(h, buf, n, true);
 }
 
-/* ACK to a FOTA_ERR_* result. */
-static int ph_expect(int a)
-{
-    if (a == FOTA_PROTO_ACK)
-        return 0;
-    return a == FOTA_PROTO_NACK ? FOTA_ERR_NACK : FOTA_ERR_TIMEOUT;
-}
-
-#define PH_TRY(x)                                                              \
-    do {                                                                       \
-        int rc_ = ph_expect(x);                                                \
-        if (rc_)                                                               \
-            return rc_;                                                        \
-    } while (0)
-
 static void ph_addr(proto_host_t *h, uint32_t addr)
 {
     uint8_t a[4];
@@ -285,24 +271,24 @@ int ph_get(proto_host_t *h, uint8_t *ver, uint8_t *cmds, size_t *ncmds)
     uint8_t n;
     uint8_t rest[256];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_GET));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_GET));
     if (ph_read_raw(h, &n, 1, true) ||
         ph_read_raw(h, rest, (size_t)n + 1, false))
         return FOTA_ERR_TIMEOUT;
     *ver = rest[0];
     memcpy(cmds, rest + 1, n);
     *ncmds = n;
-    return ph_expect(ph_ack(h, 100));
+    return host_ack_rc(ph_ack(h, 100));
 }
 
 int ph_read_mem(proto_host_t *h, uint32_t addr, uint8_t *buf, size_t n)
 {
-    PH_TRY(ph_cmd(h, FOTA_CMD_READ_MEMORY));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_READ_MEMORY));
     ph_addr(h, addr);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     ph_byte(h, (uint8_t)(n - 1));
     ph_byte(h, (uint8_t) ~(n - 1));
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     return ph_read(h, buf, n) ? FOTA_ERR_TIMEOUT : 0;
 }
 
@@ -310,54 +296,54 @@ int ph_write_mem(proto_host_t *h, uint32_t addr, const uint8_t *buf, size_t n)
 {
     uint8_t frame[258];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_WRITE_MEMORY));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_WRITE_MEMORY));
     ph_addr(h, addr);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     frame[0] = (uint8_t)(n - 1);
     memcpy(frame + 1, buf, n);
     ph_bytes_xor(h, frame, n + 1);
-    return ph_expect(ph_ack(h, 1000));
+    return host_ack_rc(ph_ack(h, 1000));
 }
 
 int ph_erase(proto_host_t *h, const uint16_t *codes, size_t n)
 {
     uint8_t frame[2 + 2 * 256];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_ERASE));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_ERASE));
     fota_put_be16(frame, (uint16_t)(n - 1));
     for (size_t i = 0; i < n; i++)
         fota_put_be16(frame + 2 + 2 * i, codes[i]);
     if (h->link == BOOT_LINK_SPI) {
         ph_bytes_xor(h, frame, 2);
-        PH_TRY(ph_ack(h, 100));
+        HOST_TRY(ph_ack(h, 100));
         ph_bytes_xor(h, frame + 2, 2 * n);
     } else {
         ph_bytes_xor(h, frame, 2 + 2 * n);
     }
     /* Datasheet maximum per 128 KiB sector (2 s) plus margin. */
-    return ph_expect(ph_ack(h, 3000u * (uint32_t)n + 1000u));
+    return host_ack_rc(ph_ack(h, 3000u * (uint32_t)n + 1000u));
 }
 
 int ph_erase_special(proto_host_t *h, uint16_t code)
 {
     uint8_t frame[2];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_ERASE));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_ERASE));
     fota_put_be16(frame, code);
     ph_bytes_xor(h, frame, 2);
-    return ph_expect(ph_ack(h, 40000));
+    return host_ack_rc(ph_ack(h, 40000));
 }
 
 int ph_checksum(proto_host_t *h, uint32_t addr, uint32_t len, uint32_t *crc)
 {
     uint8_t a[5];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_GET_CHECKSUM));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_GET_CHECKSUM));
     ph_addr(h, addr);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     ph_addr(h, len);
-    PH_TRY(ph_ack(h, 100));
-    PH_TRY(ph_ack(h, 10000));
+    HOST_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 10000));
     if (ph_read(h, a, 5))
         return FOTA_ERR_TIMEOUT;
     if ((a[0] ^ a[1] ^ a[2] ^ a[3]) != a[4])
@@ -368,9 +354,9 @@ int ph_checksum(proto_host_t *h, uint32_t addr, uint32_t len, uint32_t *crc)
 
 int ph_go(proto_host_t *h, uint32_t addr)
 {
-    PH_TRY(ph_cmd(h, FOTA_CMD_GO));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_GO));
     ph_addr(h, addr);
-    return ph_expect(ph_ack(h, 100));
+    return host_ack_rc(ph_ack(h, 100));
 }
 
 static void ph_sized(proto_host_t *h, const uint8_t *in, size_t n)
@@ -390,12 +376,12 @@ int ph_special(proto_host_t *h, uint16_t op, const uint8_t *in, size_t in_len,
     uint8_t sz[2];
     uint16_t n;
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_SPECIAL));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_SPECIAL));
     fota_put_be16(o, op);
     ph_bytes_xor(h, o, 2);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     ph_sized(h, in, in_len);
-    PH_TRY(ph_ack(h, 20000));
+    HOST_TRY(ph_ack(h, 20000));
     if (ph_read_raw(h, sz, 2, true))
         return FOTA_ERR_TIMEOUT;
     n = fota_get_be16(sz);
@@ -406,7 +392,7 @@ int ph_special(proto_host_t *h, uint16_t op, const uint8_t *in, size_t in_len,
     *dlen = n;
     if (fota_get_be16(sz) != 1 || ph_read_raw(h, status, 1, false))
         return FOTA_ERR_PROTO;
-    return ph_expect(ph_ack(h, 100));
+    return host_ack_rc(ph_ack(h, 100));
 }
 
 int ph_stream(proto_host_t *h, uint32_t addr, const uint8_t *buf, size_t n,
@@ -416,18 +402,18 @@ int ph_stream(proto_host_t *h, uint32_t addr, const uint8_t *buf, size_t n,
     uint8_t a[4];
     uint8_t sz[2];
 
-    PH_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_SPECIAL));
+    HOST_TRY(ph_cmd(h, FOTA_CMD_EXTENDED_SPECIAL));
     fota_put_be16(o, FOTA_OP_STREAM_WRITE);
     ph_bytes_xor(h, o, 2);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     fota_put_be32(a, addr);
     ph_sized(h, a, 4);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     ph_sized(h, buf, n);
-    PH_TRY(ph_ack(h, 100));
+    HOST_TRY(ph_ack(h, 100));
     if (ph_read_raw(h, sz, 2, true))
         return FOTA_ERR_TIMEOUT;
     if (fota_get_be16(sz) != 1 || ph_read_raw(h, status, 1, false))
         return FOTA_ERR_PROTO;
-    return ph_expect(ph_ack(h, 100));
+    return host_ack_rc(ph_ack(h, 100));
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "host_ack.h"
 #include "fota/fota_err.h"
 #include "fota/fota_le.h"
 #include "fota/fota_proto.h"
@@ -83,20 +84,6 @@ int vbh_sync(vb_host_t *h)
     return vbh_ack(h, 100);
 }
 
-static int vbh_expect(int a)
-{
-    if (a == FOTA_PROTO_ACK)
-        return 0;
-    return a == FOTA_PROTO_NACK ? FOTA_ERR_NACK : FOTA_ERR_TIMEOUT;
-}
-
-#define VBH_TRY(x)                                                             \
-    do {                                                                       \
-        int rc_ = vbh_expect(x);                                               \
-        if (rc_)                                                               \
-            return rc_;                                                        \
-    } while (0)
-
 /* A command frame in one transfer, then its ACK. */
 static int vbh_cmd(vb_host_t *h, uint8_t cmd)
 {
@@ -146,33 +133,33 @@ int vbh_get(vb_host_t *h, uint8_t *ver, uint8_t *cmds, size_t *ncmds)
 {
     uint8_t a[2 + 10];
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_GET));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_GET));
     vbh_answer(h, a, sizeof a);
     if (a[0] != 10)
         return FOTA_ERR_PROTO;
     *ver = a[1];
     memcpy(cmds, a + 2, 10);
     *ncmds = 10;
-    return vbh_expect(vbh_final_ack(h));
+    return host_ack_rc(vbh_final_ack(h));
 }
 
 int vbh_get_version(vb_host_t *h, uint8_t *ver)
 {
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_GET_VERSION));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_GET_VERSION));
     vbh_answer(h, ver, 1);
-    return vbh_expect(vbh_final_ack(h));
+    return host_ack_rc(vbh_final_ack(h));
 }
 
 int vbh_get_id(vb_host_t *h, uint16_t *pid)
 {
     uint8_t a[3];
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_GET_ID));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_GET_ID));
     vbh_answer(h, a, 3);
     if (a[0] != 1)
         return FOTA_ERR_PROTO;
     *pid = fota_get_be16(a + 1);
-    return vbh_expect(vbh_final_ack(h));
+    return host_ack_rc(vbh_final_ack(h));
 }
 
 static void vbh_addr(vb_host_t *h, uint32_t addr)
@@ -187,11 +174,11 @@ int vbh_read(vb_host_t *h, uint32_t addr, uint8_t *buf, size_t n)
 {
     uint8_t c = (uint8_t)(n - 1);
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_READ_MEMORY));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_READ_MEMORY));
     vbh_addr(h, addr);
-    VBH_TRY(vbh_ack(h, 100));
+    HOST_TRY(vbh_ack(h, 100));
     vbh_send_xor(h, &c, 1);
-    VBH_TRY(vbh_ack(h, 1000));
+    HOST_TRY(vbh_ack(h, 1000));
     vbh_answer(h, buf, n);
     return 0;
 }
@@ -200,41 +187,41 @@ int vbh_write(vb_host_t *h, uint32_t addr, const uint8_t *buf, size_t n)
 {
     uint8_t f[1 + 256];
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_WRITE_MEMORY));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_WRITE_MEMORY));
     vbh_addr(h, addr);
-    VBH_TRY(vbh_ack(h, 100));
+    HOST_TRY(vbh_ack(h, 100));
     f[0] = (uint8_t)(n - 1);
     memcpy(f + 1, buf, n);
     vbh_send_xor(h, f, n + 1);
-    return vbh_expect(vbh_ack(h, 1000));
+    return host_ack_rc(vbh_ack(h, 1000));
 }
 
 int vbh_erase(vb_host_t *h, const uint16_t *sectors, size_t n)
 {
     uint8_t f[2 * 16];
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_EXTENDED_ERASE));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_EXTENDED_ERASE));
     fota_put_be16(f, (uint16_t)(n - 1));
     vbh_send_xor(h, f, 2);
-    VBH_TRY(vbh_ack(h, 100));
+    HOST_TRY(vbh_ack(h, 100));
     for (size_t i = 0; i < n; i++)
         fota_put_be16(f + 2 * i, sectors[i]);
     vbh_send_xor(h, f, 2 * n);
     if (h->sleep_ms)
         vboard_run_ns(h->b, (uint64_t)h->sleep_ms * 1000000u);
-    return vbh_expect(vbh_ack(h, 4000u * (uint32_t)n + 1000u));
+    return host_ack_rc(vbh_ack(h, 4000u * (uint32_t)n + 1000u));
 }
 
 int vbh_checksum(vb_host_t *h, uint32_t addr, uint32_t len, uint32_t *crc)
 {
     uint8_t a[5];
 
-    VBH_TRY(vbh_cmd(h, FOTA_CMD_GET_CHECKSUM));
+    HOST_TRY(vbh_cmd(h, FOTA_CMD_GET_CHECKSUM));
     vbh_addr(h, addr);
-    VBH_TRY(vbh_ack(h, 100));
+    HOST_TRY(vbh_ack(h, 100));
     vbh_addr(h, len);
-    VBH_TRY(vbh_ack(h, 100));
-    VBH_TRY(vbh_ack(h, 2000));
+    HOST_TRY(vbh_ack(h, 100));
+    HOST_TRY(vbh_ack(h, 2000));
     vbh_answer(h, a, 5);
     if ((a[0] ^ a[1] ^ a[2] ^ a[3]) != a[4])
         return FOTA_ERR_PROTO;

@@ -54,9 +54,18 @@ int boot_flash_start_erase(unsigned sector);
  * once started, or FOTA_ERR_*. */
 int boot_flash_start_word(uint32_t addr, uint32_t word);
 
+/* Start programming n >= 1 words from src (little-endian bytes, left
+ * unchanged until the operation ends) to addr (4-byte aligned), in
+ * ascending order, each read back and compared before the next starts.
+ * One operation: boot_flash_op_status() reports 1 until the last word is
+ * verified (0) or the first failure (FOTA_ERR_IO; words after it are not
+ * programmed). Returns 0 once started, or FOTA_ERR_*. */
+int boot_flash_start_words(uint32_t addr, const uint8_t *src, uint32_t n);
+
 /* 1 while the started operation runs, 0 when it completed without error
- * (or none was started), FOTA_ERR_IO if FLASH_SR reported an error (the
- * error bits are cleared and the flash locked again). */
+ * (or none was started), FOTA_ERR_IO if FLASH_SR reported an error or a
+ * programmed word reads back wrong (the error bits are cleared and the
+ * flash locked again). */
 int boot_flash_op_status(void);
 
 /* fota_crc32_st over len bytes of flash at addr (len a multiple of 4). The

@@ -87,8 +87,8 @@ enum bp_job {
 
 enum bp_fl {
     FL_NONE = 0,
-    FL_CHUNK, /* a word of chunk[q_head] */
-    FL_JOB_WORD,
+    FL_CHUNK,    /* the rest of chunk[q_head] */
+    FL_JOB_WORD, /* the rest of the Write Memory job */
     FL_JOB_ERASE,
     FL_CARRY, /* the padded Write Memory tail */
 };
@@ -907,9 +907,7 @@ static bool bp_flash_start(boot_proto_t *p)
         uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
 
         memcpy(w, p->carry, p->carry_len);
-        p->fl_addr = p->carry_addr;
-        p->fl_word = fota_get_le32(w);
-        rc = boot_flash_start_word(p->fl_addr, p->fl_word);
+        rc = boot_flash_start_word(p->carry_addr, fota_get_le32(w));
         if (rc < 0) {
             bp_stream_fail(p, rc);
             p->carry_len = 0;
@@ -924,9 +922,9 @@ static bool bp_flash_start(boot_proto_t *p)
             p->job = JOB_DONE;
             return true;
         }
-        p->fl_addr = p->job_addr + p->job_off;
-        p->fl_word = fota_get_le32(p->buf + 1 + p->job_off);
-        rc = boot_flash_start_word(p->fl_addr, p->fl_word);
+        rc = boot_flash_start_words(p->job_addr + p->job_off,
+                                    p->buf + 1 + p->job_off,
+                                    (uint32_t)(p->job_len - p->job_off) / 4u);
         if (rc < 0) {
             p->job_rc = rc;
             p->job = JOB_DONE;
@@ -963,9 +961,8 @@ static bool bp_flash_start(boot_proto_t *p)
             bp_chunk_pop(p);
             return true;
         }
-        p->fl_addr = c->addr + c->off;
-        p->fl_word = fota_get_le32(c->data + c->off);
-        rc = boot_flash_start_word(p->fl_addr, p->fl_word);
+        rc = boot_flash_start_words(c->addr + c->off, c->data + c->off,
+                                    (uint32_t)(c->len - c->off) / 4u);
         if (rc < 0) {
             bp_stream_fail(p, rc);
             return true;
@@ -976,17 +973,7 @@ static bool bp_flash_start(boot_proto_t *p)
     return false;
 }
 
-/* Verify a programmed word by reading it back. */
-static int bp_verify_word(const boot_proto_t *p)
-{
-    uint8_t rb[4];
-    int rc = boot_flash_read(p->fl_addr, rb, sizeof rb);
-
-    if (rc < 0)
-        return rc;
-    return fota_get_le32(rb) == p->fl_word ? 0 : FOTA_ERR_CORRUPT;
-}
-
+/* The port reads every programmed word back (boot_flash_start_words). */
 static void bp_flash_done(boot_proto_t *p, int st)
 {
     uint8_t kind = p->fl_kind;
@@ -995,45 +982,37 @@ static void bp_flash_done(boot_proto_t *p, int st)
     switch (kind) {
     case FL_CHUNK: {
         struct boot_proto_chunk *c = &p->chunk[p->q_head];
-        int rc = st < 0 ? st : bp_verify_word(p);
 
-        if (rc < 0) {
-            bp_stream_fail(p, rc);
+        if (st < 0) {
+            bp_stream_fail(p, st);
             return;
         }
-        c->off = (uint16_t)(c->off + 4);
-        if (c->off >= c->len)
-            bp_chunk_pop(p);
+        c->off = c->len;
+        bp_chunk_pop(p);
         return;
     }
-    case FL_JOB_WORD: {
-        int rc = st < 0 ? st : bp_verify_word(p);
-
-        if (rc < 0) {
-            p->job_rc = rc;
+    case FL_JOB_WORD:
+        if (st < 0) {
+            p->job_rc = st;
             p->job = JOB_DONE;
             return;
         }
-        p->job_off = (uint16_t)(p->job_off + 4);
+        p->job_off = p->job_len;
         return;
-    }
     case FL_JOB_ERASE:
         if (st < 0) {
             p->job_rc = st;
             p->job = JOB_DONE;
         }
         return;
-    case FL_CARRY: {
+    case FL_CARRY:
         /* A failure shows in the status (stream_error) and in the checksum
          * the host takes. */
-        int rc = st < 0 ? st : bp_verify_word(p);
-
-        if (rc < 0)
-            bp_stream_fail(p, rc);
+        if (st < 0)
+            bp_stream_fail(p, st);
         p->carry_len = 0;
         p->carry_flush = 0;
         return;
-    }
     default:
         FOTA_UNREACHABLE(); /* FL_NONE: only called with an op */
     }

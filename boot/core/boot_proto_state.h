@@ -100,8 +100,6 @@ struct boot_proto {
 
     /* The flash operation in flight (one at a time). */
     uint8_t fl_kind; /* enum bp_fl */
-    uint32_t fl_addr;
-    uint32_t fl_word;
 };
 
 #endif /* BOOT_PROTO_STATE_H */

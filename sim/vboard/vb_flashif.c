@@ -56,7 +56,18 @@ uint32_t vb_flashif_acr(const void *st)
     return ((const vb_flashif_t *)st)->acr;
 }
 
-static void fl_settle(const vb_sys_t *s, vb_flashif_t *f)
+/* The flash global interrupt (position 4, RM0090 table 61) is a level:
+ * EOP with EOPIE, or an error flag with ERRIE (RM0090 3.8, "Flash
+ * interrupt request"). */
+static void fl_line(vb_sys_t *s, const vb_flashif_t *f)
+{
+    bool on = ((f->cr & FL_CR_EOPIE) && (f->sr & FL_SR_EOP)) ||
+              ((f->cr & FL_CR_ERRIE) && (f->sr & (FL_SR_OPERR | FL_SR_SEQERR)));
+
+    s->ops->irq(s, (unsigned)vb_devices[VB_DEV_FLASH].irq, on);
+}
+
+static void fl_settle(vb_sys_t *s, vb_flashif_t *f)
 {
     if (f->eop_pending && s->now >= f->busy_until) {
         f->eop_pending = false;
@@ -64,6 +75,7 @@ static void fl_settle(const vb_sys_t *s, vb_flashif_t *f)
         if (f->cr & FL_CR_EOPIE)
             f->sr |= FL_SR_EOP;
         f->op_kind = 0;
+        fl_line(s, f);
     }
 }
 
@@ -91,8 +103,8 @@ static bool fl_refuses(const vb_flashif_t *f)
 }
 
 /* A CPU store into main flash (the board has already waited out BSY). */
-void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size,
-                      uint64_t value)
+static void fl_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size,
+                     uint64_t value)
 {
     vb_flashif_t *f = st;
     uint32_t cr = f->cr;
@@ -129,6 +141,13 @@ void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size,
     f->op_old = fota_get_le32(&s->flash->mem[aligned - FOTA_FLASH_BASE]);
     f->op_new = word;
     fl_started(s, f, sim_flash_start_word(s->flash, aligned, word));
+}
+
+void vb_flashif_store(vb_sys_t *s, void *st, uint32_t addr, unsigned size,
+                      uint64_t value)
+{
+    fl_store(s, st, addr, size, value);
+    fl_line(s, st);
 }
 
 static void fl_erase(vb_sys_t *s, vb_flashif_t *f, uint32_t cr)
@@ -318,6 +337,7 @@ static void fl_write(vb_sys_t *s, const vb_dev_t *d, void *st, uint32_t off,
     default:
         break;
     }
+    fl_line(s, f);
 }
 
 /* Writing CR while busy stalls the AHB until the operation ends. */
@@ -348,6 +368,24 @@ static void fl_reset(vb_sys_t *s, const vb_dev_t *d, void *st, bool power_on)
     f->op_kind = 0;
     f->busy_until = 0;
     f->eop_pending = false;
+    fl_line(s, f);
+}
+
+/* The end of an operation raises EOP (and the interrupt) at its time. */
+static uint64_t fl_next_event(const vb_sys_t *s, const vb_dev_t *d,
+                              const void *st)
+{
+    const vb_flashif_t *f = st;
+
+    (void)s;
+    (void)d;
+    return f->eop_pending ? f->busy_until : VB_NEVER;
+}
+
+static void fl_event(vb_sys_t *s, const vb_dev_t *d, void *st)
+{
+    (void)d;
+    fl_settle(s, st);
 }
 
 const vb_dev_class_t vb_flashif_class = {
@@ -356,4 +394,6 @@ const vb_dev_class_t vb_flashif_class = {
     .read = fl_read,
     .write = fl_write,
     .stall = fl_stall,
+    .next_event = fl_next_event,
+    .event = fl_event,
 };

@@ -31,10 +31,19 @@ static uint32_t s_wdt_kicks;
 static int32_t s_fail_after = -1;
 static uint8_t s_key[32];
 static bool s_has_key;
+/* The run of words in flight (boot_flash_start_words): the word being
+ * programmed, and the ones after it. */
+static struct {
+    uint32_t addr, word, left;
+    const uint8_t *src;
+    bool on;
+} s_run;
+static uint8_t s_one_word[4];
 
 void boot_port_host_bind(sim_flash_t *f)
 {
     s_flash = f;
+    memset(&s_run, 0, sizeof s_run);
     s_wdt_kicks = 0;
     s_fail_after = -1;
 }
@@ -172,24 +181,70 @@ int boot_flash_start_erase(unsigned sector)
     return sim_flash_start_erase(s_flash, sector);
 }
 
-int boot_flash_start_word(uint32_t addr, uint32_t word)
+static int host_start_run_word(void)
 {
-    if (!s_flash)
-        return FOTA_ERR_IO;
-    if (!host_in_flash(addr, 4))
-        return FOTA_ERR_RANGE;
-    if (addr % FOTA_FLASH_WRITE_ALIGN)
-        return FOTA_ERR_INVAL;
     if (host_injected_failure())
         return FOTA_ERR_IO;
-    return sim_flash_start_word(s_flash, addr, word);
+    return sim_flash_start_word(s_flash, s_run.addr, s_run.word);
+}
+
+int boot_flash_start_words(uint32_t addr, const uint8_t *src, uint32_t n)
+{
+    int rc;
+
+    if (!s_flash)
+        return FOTA_ERR_IO;
+    if (n == 0 || addr % FOTA_FLASH_WRITE_ALIGN)
+        return FOTA_ERR_INVAL;
+    if (n > (uint32_t)FOTA_FLASH_SIZE / 4u || !host_in_flash(addr, n * 4u))
+        return FOTA_ERR_RANGE;
+    if (s_run.on || sim_flash_busy(s_flash))
+        return FOTA_ERR_BUSY;
+    s_run.addr = addr;
+    s_run.word = fota_get_le32(src);
+    s_run.src = src + 4;
+    s_run.left = n - 1;
+    rc = host_start_run_word();
+    s_run.on = rc == 0;
+    return rc;
+}
+
+int boot_flash_start_word(uint32_t addr, uint32_t word)
+{
+    fota_put_le32(s_one_word, word);
+    return boot_flash_start_words(addr, s_one_word, 1);
 }
 
 int boot_flash_op_status(void)
 {
+    int rc;
+
     if (!s_flash)
         return 0;
-    return sim_flash_busy(s_flash) ? 1 : 0;
+    if (sim_flash_busy(s_flash))
+        return 1;
+    if (!s_run.on)
+        return 0;
+    /* The word just programmed reads back, then the next one starts. */
+    if (fota_get_le32(&s_flash->mem[s_run.addr - FOTA_FLASH_BASE]) !=
+        s_run.word) {
+        s_run.on = false;
+        return FOTA_ERR_IO;
+    }
+    if (s_run.left == 0) {
+        s_run.on = false;
+        return 0;
+    }
+    s_run.addr += 4;
+    s_run.word = fota_get_le32(s_run.src);
+    s_run.src += 4;
+    s_run.left--;
+    rc = host_start_run_word();
+    if (rc < 0) {
+        s_run.on = false;
+        return rc;
+    }
+    return 1;
 }
 
 uint32_t boot_flash_crc(uint32_t addr, size_t len)

@@ -70,13 +70,18 @@ static uint8_t s_ring[FW_RING_SIZE];
 /* Longest wait on a held ACK without polling the engine. */
 #define FW_HOLD_SLICE_MS 16u
 
-/* Interrupts that end a sleep (RM0090 table 61); never taken: PRIMASK is
- * set in update mode, and a pending interrupt wakes WFI regardless
- * (ARMv7-M B1.5.19). */
+/* Interrupts that end a sleep (RM0090 table 61), never taken: they and
+ * SysTick sit at a priority BASEPRI masks, and a pending interrupt wakes
+ * WFI whatever PRIMASK says (ARMv7-M B1.5.19), so the sleep drops BASEPRI
+ * under PRIMASK. The one interrupt taken is the FLASH global interrupt,
+ * above BASEPRI: it chains the words of a run (fw_flash_irq). */
+#define FW_IRQ_FLASH 4u
 #define FW_IRQ_SPI1 35u
 #define FW_IRQ_USART1 37u
 #define FW_WAKE_BITS                                                           \
     ((1u << (FW_IRQ_SPI1 - 32u)) | (1u << (FW_IRQ_USART1 - 32u)))
+#define FW_PRIO_FLASH 0x00u
+#define FW_PRIO_WAKE 0x80u /* = BASEPRI: masked */
 
 static FW_RAMFUNC void fw_wake_clear(void)
 {
@@ -84,33 +89,55 @@ static FW_RAMFUNC void fw_wake_clear(void)
     SCB_ICSR = SCB_ICSR_PENDSTCLR;
 }
 
-/* Sleep until an SPI byte, a UART character or the next SysTick (1 ms),
- * whichever comes first. Call with the wake-ups cleared (fw_wake_clear)
- * before the check that found nothing to do, so none is missed. */
+/* Sleep until an SPI byte, a UART character, the next SysTick (1 ms) or
+ * the end of a flash operation, whichever comes first. Call with the
+ * wake-ups cleared (fw_wake_clear) before the check that found nothing to
+ * do, so none is missed. */
 static FW_RAMFUNC void fw_sleep(void)
 {
-    __asm__ volatile("dsb\n\twfi" ::: "memory");
+    __asm__ volatile("cpsid i\n\t"
+                     "msr basepri, %0\n\t"
+                     "dsb\n\t"
+                     "wfi\n\t"
+                     "msr basepri, %1\n\t"
+                     "cpsie i"
+                     :
+                     : "r"(0u), "r"(FW_PRIO_WAKE)
+                     : "memory");
 }
 
-/* Update mode sleeps whenever the link is idle: the wake-up sources. */
+/* Update mode sleeps whenever the link is idle: the wake-up sources, and
+ * the flash interrupt. */
 static void fw_wake_setup(void)
 {
+    uint32_t basepri = FW_PRIO_WAKE;
+
     __asm__ volatile("cpsid i" ::: "memory");
     SPI_CR2(SPI1) |= SPI_CR2_RXNEIE;
     USART_CR1(USART1) |= USART_CR1_RXNEIE;
     STK_CSR |= STK_CSR_TICKINT;
+    NVIC_IPR8(FW_IRQ_SPI1) = FW_PRIO_WAKE;
+    NVIC_IPR8(FW_IRQ_USART1) = FW_PRIO_WAKE;
+    NVIC_IPR8(FW_IRQ_FLASH) = FW_PRIO_FLASH;
+    SCB_SHPR3 = (SCB_SHPR3 & 0x00FFFFFFu) | (FW_PRIO_WAKE << 24);
     fw_wake_clear();
+    NVIC_ICPR(0) = 1u << FW_IRQ_FLASH;
     NVIC_ISER(1) = FW_WAKE_BITS;
+    NVIC_ISER(0) = 1u << FW_IRQ_FLASH;
+    __asm__ volatile("msr basepri, %0\n\tcpsie i" ::"r"(basepri) : "memory");
 }
 
 /* Undo fw_wake_setup when update mode ends (the chip resets right after,
  * but the handover stays clean). */
 static void fw_wake_teardown(void)
 {
+    __asm__ volatile("cpsid i\n\tmsr basepri, %0" ::"r"(0u) : "memory");
+    NVIC_ICER(0) = 1u << FW_IRQ_FLASH;
     NVIC_ICER(1) = FW_WAKE_BITS;
     STK_CSR &= ~STK_CSR_TICKINT;
     USART_CR1(USART1) &= ~USART_CR1_RXNEIE;
     fw_wake_clear();
+    NVIC_ICPR(0) = 1u << FW_IRQ_FLASH;
 }
 
 /* An erase in flight (SER stays set while the sector is erased, RM0090

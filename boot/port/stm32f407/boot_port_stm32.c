@@ -79,6 +79,8 @@ static void (*s_idle_hook)(void);
 static uint32_t s_op_addr;
 static uint32_t s_op_word;
 static uint32_t s_op_start_ms;
+static uint32_t s_op_limit_ms;
+static uint32_t s_one_word; /* boot_flash_start_word's source */
 #define FW_OP_BUSY() (s_op != FW_OP_NONE)
 #endif
 
@@ -305,27 +307,71 @@ FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
     FLASH_CR |= FLASH_CR_STRT;
     s_op = FW_OP_ERASE;
     s_op_start_ms = boot_clock_ms();
+    s_op_limit_ms = FW_FLASH_ERASE_MS;
     return 0;
 }
 
 /*
- * The word path of a stream is the update's inner loop: the flash programs
- * a word in 16 us typical (DS8626) and everything the CPU does between the
- * end of one word and the start of the next leaves it idle. So a word
- * leaves the controller unlocked (PG cleared, so a stray write into flash
- * only sets PGSERR and programs nothing: RM0090, FLASH_SR), and the next word
- * skips the key sequence: only the status clear, CR and the word itself.
+ * Words are the update's inner loop: the flash programs one in 16 us
+ * typical (DS8626) and every cycle between the end of one word and the
+ * start of the next leaves it idle. So a run of words is chained by the
+ * flash's own end-of-operation interrupt (FLASH global interrupt, RM0090
+ * 3.8 and table 61): fw_flash_irq reads the finished word back, clears EOP
+ * and stores the next one, whatever the loop is doing meanwhile (a few
+ * dozen cycles a word). The controller stays unlocked after a run (PG
+ * cleared, so a stray write into flash only sets PGSERR and programs
+ * nothing: RM0090, FLASH_SR) and the next run skips the key sequence.
  * Every other operation (an erase, a blocking write, a failed or timed-out
- * word) locks the controller again when it ends; update mode ends in a
+ * run) locks the controller again when it ends; update mode ends in a
  * reset, so the application never sees it unlocked.
  */
-FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
+static const uint8_t *volatile s_run_src; /* the next word's bytes */
+static volatile uint32_t s_run_left;      /* words still to store */
+static volatile int8_t s_run_rc;          /* 1 running, 0 done, < 0 failed */
+
+static FW_RAMFUNC uint32_t fw_run_word(const uint8_t *p)
+{
+    uint32_t w;
+
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* The end of a chained word (EOP) or a programming error (ERRIE). */
+FW_RAMFUNC void fw_flash_irq(void)
+{
+    uint32_t sr = FLASH_SR;
+
+    FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
+    if (s_run_rc != 1)
+        return;
+    if ((sr & FLASH_SR_ERRORS) || fw_flash_word_at(s_op_addr) != s_op_word) {
+        s_run_rc = FOTA_ERR_IO;
+    } else if (s_run_left != 0) {
+        const uint8_t *src = s_run_src;
+        uint32_t w = fw_run_word(src);
+
+        s_run_src = src + 4;
+        s_run_left--;
+        s_op_addr += 4;
+        s_op_word = w;
+        MMIO32(s_op_addr) = w;
+        return;
+    } else {
+        s_run_rc = 0;
+    }
+    /* The run ended: PG and the interrupts off, the controller unlocked. */
+    FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
+}
+
+FW_RAMFUNC int boot_flash_start_words(uint32_t addr, const uint8_t *src,
+                                      uint32_t n)
 {
     int rc;
 
-    if (addr & 3u)
+    if ((addr & 3u) || n == 0)
         return FOTA_ERR_INVAL;
-    if (!fw_flash_range_ok(addr, 4))
+    if (!fw_flash_range_ok(addr, (size_t)n * 4u))
         return FOTA_ERR_RANGE;
     if (s_op != FW_OP_NONE)
         return FOTA_ERR_BUSY;
@@ -338,13 +384,26 @@ FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
     } else {
         FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
     }
-    FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG;
-    MMIO32(addr) = word;
     s_op = FW_OP_WORD;
     s_op_addr = addr;
-    s_op_word = word;
+    s_op_word = fw_run_word(src);
+    s_run_src = src + 4;
+    s_run_left = n - 1;
+    s_run_rc = 1;
     s_op_start_ms = boot_clock_ms();
+    s_op_limit_ms = FW_FLASH_WORD_MS + n / 8u;
+    /* The run's state is in memory before the interrupt can fire. */
+    __asm__ volatile("" ::: "memory");
+    FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG |
+               FLASH_CR_EOPIE | FLASH_CR_ERRIE;
+    MMIO32(addr) = s_op_word;
     return 0;
+}
+
+FW_RAMFUNC int boot_flash_start_word(uint32_t addr, uint32_t word)
+{
+    s_one_word = word;
+    return boot_flash_start_words(addr, (const uint8_t *)&s_one_word, 1);
 }
 
 FW_RAMFUNC int boot_flash_op_status(void)
@@ -353,29 +412,26 @@ FW_RAMFUNC int boot_flash_op_status(void)
 
     if (s_op == FW_OP_NONE)
         return 0;
-    if (FLASH_SR & FLASH_SR_BSY) {
-        uint32_t limit =
-            s_op == FW_OP_ERASE ? FW_FLASH_ERASE_MS : FW_FLASH_WORD_MS;
-        if (boot_clock_ms() - s_op_start_ms <= limit)
-            return 1;
-        /* A flash operation cannot be aborted; report it and refuse new
-         * ones until BSY clears (the unlock waits for it). */
-        rc = FOTA_ERR_TIMEOUT;
+    if (s_op == FW_OP_WORD) {
+        rc = s_run_rc;
+        if (rc == 0) {
+            s_op = FW_OP_NONE;
+            return 0;
+        }
+        if (rc < 0)
+            goto out;
+    } else if (!(FLASH_SR & FLASH_SR_BSY)) {
+        rc = fw_flash_check_sr();
         goto out;
     }
-    rc = fw_flash_check_sr();
-    if (rc == 0 && s_op == FW_OP_WORD &&
-        fw_flash_word_at(s_op_addr) != s_op_word)
-        rc = FOTA_ERR_IO;
-    if (rc == 0 && s_op == FW_OP_WORD) {
-        /* Programmed: PG off, the controller stays unlocked for the next
-         * word (see boot_flash_start_word). */
-        FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
-        s_op = FW_OP_NONE;
-        return 0;
-    }
+    if (boot_clock_ms() - s_op_start_ms <= s_op_limit_ms)
+        return 1;
+    /* A flash operation cannot be aborted; report it and refuse new ones
+     * until BSY clears (the unlock waits for it). */
+    rc = FOTA_ERR_TIMEOUT;
 out:
-    FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER |
+    s_run_rc = FOTA_ERR_TIMEOUT; /* a late interrupt stores nothing */
+    FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER | FLASH_CR_EOPIE | FLASH_CR_ERRIE |
                   (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));
     fw_flash_lock();
     if (s_op == FW_OP_ERASE)

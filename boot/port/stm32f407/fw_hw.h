@@ -101,6 +101,10 @@ void fw_early_init(void);
 /* Request a system reset (AIRCR.SYSRESETREQ); never returns. */
 __attribute__((noreturn)) void fw_system_reset(void);
 
+/* The FLASH global interrupt's handler (vector 16 + 4): the bootloader's
+ * chained word programming; a fault in a program without one. */
+void fw_flash_irq(void);
+
 static inline void fw_irq_disable(void)
 {
     __asm__ volatile("cpsid i" ::: "memory");

@@ -5,9 +5,11 @@
  * The reset handler copies .data and .ramfunc from flash to SRAM, zeroes
  * .bss, enables the FPU (the code is built hard-float, and any FP
  * instruction before CP10/CP11 are enabled would fault), then calls main().
- * Neither program enables an interrupt: every exception except reset is a
- * fault, and a fault resets the chip (fail-safe: the boot decision runs
- * again and trial attempts are counted).
+ * The one interrupt either program takes is the bootloader's FLASH global
+ * interrupt in update mode (fw_flash_irq, boot_port_stm32.c); every other
+ * exception except reset is a fault, and a fault resets the chip
+ * (fail-safe: the boot decision runs again and trial attempts are
+ * counted).
  */
 #include <stdint.h>
 
@@ -85,6 +87,9 @@ void fw_fault_handler(void)
     fw_system_reset();
 }
 
+/* A program without a flash interrupt handler treats it as a fault. */
+void fw_flash_irq(void) __attribute__((weak, alias("fw_fault_handler")));
+
 typedef void (*fw_vector_t)(void);
 
 /* 16 core exceptions + 82 STM32F407 interrupts. */
@@ -94,5 +99,7 @@ __attribute__((section(".vectors"), used))
 const fw_vector_t fw_vector_table[FW_VECTORS] = {
     [0] = (fw_vector_t)(uintptr_t)&_estack,
     [1] = fw_reset_handler,
-    [2 ... FW_VECTORS - 1] = fw_fault_handler,
+    [2 ... 16 + 3] = fw_fault_handler,
+    [16 + 4] = fw_flash_irq, /* FLASH global interrupt (RM0090 table 61) */
+    [16 + 5 ... FW_VECTORS - 1] = fw_fault_handler,
 };

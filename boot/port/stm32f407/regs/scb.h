@@ -32,6 +32,10 @@
 #define NVIC_ISER(n) MMIO32(0xE000E100u + 4u * (n))
 #define NVIC_ICER(n) MMIO32(0xE000E180u + 4u * (n))
 #define NVIC_ICPR(n) MMIO32(0xE000E280u + 4u * (n))
+/* One priority byte per interrupt (ARMv7-M B3.4.9; the F407 implements
+ * the top 4 bits) and the system handlers' SHPR3 (B3.2.12). */
+#define NVIC_IPR8(irq) MMIO8(0xE000E400u + (irq))
+#define SCB_SHPR3 MMIO32(SCB_BASE + 0x20u)
 #define NVIC_IRQ_WORDS 3 /* 82 interrupts on the F407 */
 
 #endif /* FW_REGS_SCB_H */

@@ -82,6 +82,12 @@ if [ -n "$acore" ]; then
     "") echo "esp-idf-check: $acore: no version (cores/esp32/esp_arduino_version.h)" >&2; exit 2 ;;
     *) echo "esp-idf-check: arduino-esp32 $aver in $acore: the library needs 3.x (2.x is built on ESP-IDF 4.4)" >&2; exit 2 ;;
   esac
+  # The board's variant (pins_arduino.h): the generic ESP32 Dev Module's
+  # "esp32" unless ARDUINO_VARIANT names another (a board package that
+  # ships only some variants, e.g. doitESP32devkitV1 for DOIT's DevKit V1).
+  avar=${ARDUINO_VARIANT:-esp32}
+  [ -f "$acore/variants/$avar/pins_arduino.h" ] ||
+    { echo "esp-idf-check: $acore has no variants/$avar/pins_arduino.h (ARDUINO_VARIANT: one of $(cd "$acore/variants" 2>/dev/null && ls -d -- */ | tr -d / | paste -sd' ' -))" >&2; exit 2; }
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/esp-idf-check.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -138,6 +144,18 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
   incs+=(-D__XTENSA__=1)
   for d in xtensa/include xtensa/esp32/include; do
     [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
+  done
+  # arduino-esp32's core and libraries include more of ESP-IDF than the
+  # port does (esp32-arduino-libs puts every component's public include
+  # directories on the path): the ones their headers reach, by layout.
+  arduino_idf_incs=()
+  for d in esp_rom/include/esp32 \
+    esp_ringbuf/include \
+    ; do
+    [ -d "$C/$d" ] && arduino_idf_incs+=(-isystem "$C/$d")
+  done
+  for d in "$C"/esp_driver_*/include; do
+    [ -d "$d" ] && arduino_idf_incs+=(-isystem "$d")
   done
   if [ ! -d "$C/json/cJSON" ]; then
     # 6.x: espressif/cjson's header, from CJSON_INCLUDE (a directory with
@@ -307,8 +325,11 @@ EOF2
     for l in "$acore"/libraries/*/src; do [ -d "$l" ] && alibs+=(-I"$l"); done
     for f in "$ardu"/examples/*/*.ino; do
       cxx=1
-      check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
-        -I"$acore/cores/esp32" -I"$acore/variants/esp32" "${alibs[@]}" -I"$ardu/src" ||
+      check "$f" "$acfg" -DF_CPU=240000000L -DARDUINO=10812 -DARDUINO_ESP32_DEV \
+        -DARDUINO_ARCH_ESP32 -DARDUINO_BOARD='"ESP32_DEV"' -DARDUINO_VARIANT="\"$avar\"" \
+        -DARDUINO_PARTITION_default -DESP32=ESP32 -DCORE_DEBUG_LEVEL=0 \
+        -DARDUINO_USB_CDC_ON_BOOT=0 "${arduino_idf_incs[@]}" -include Arduino.h \
+        -I"$acore/cores/esp32" -I"$acore/variants/$avar" "${alibs[@]}" -I"$ardu/src" ||
         { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
       cxx=0
       ardu_files+=("$f")

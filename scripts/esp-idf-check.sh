@@ -71,9 +71,10 @@ for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
   { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
 # The arduino-esp32 release (cores/esp32/esp_arduino_version.h) and the
 # ESP-IDF minor it is built on: 3.0 on 5.1, 3.1 on 5.3, 3.2 on 5.4, 3.3 on
-# 5.5 (the releases' notes; the board package names its ESP-IDF in the
-# esp32-arduino-libs tool it installs, "idf-release_v5.3-489d7a2b-v1" for
-# 3.1.3); a later 3.x is taken with any 5.x/6.x tree.
+# 5.5. A board package names its ESP-IDF in the esp32-arduino-libs tool it
+# installs: "idf-release_v5.3-489d7a2b-v1" for 3.1.3, idf-release_v5.1 for
+# 3.0.7 and idf-release_v5.5 for 3.3.x in published build settings (3.2's
+# not seen). A later 3.x is taken with any 5.x/6.x tree.
 aver="" aidf=""
 if [ -n "$acore" ]; then
   aver=$(sed -n 's/^#define ESP_ARDUINO_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
@@ -151,8 +152,9 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
     [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
   done
   # arduino-esp32's core and libraries include more of ESP-IDF than the
-  # port does (esp32-arduino-libs puts every component's public include
-  # directories on the path): the ones their headers reach, by layout.
+  # port does (its esp32-arduino-libs put the components' include
+  # directories on the path): the ones their headers reach, by layout
+  # (esp_driver_*: the driver split of 5.3).
   arduino_idf_incs=()
   for d in esp_rom/include/esp32 \
     esp_ringbuf/include \
@@ -361,7 +363,6 @@ EOF2
       ardu_files+=("$f")
     done
   fi
-
   if [ "$tfail" = 0 ]; then
     echo "esp-idf-check: $version port=${#port_files[@]} component=${#comp_files[@]} arduino=${#ardu_files[@]} modes=2 ok"
     [ -z "$ardu" ] ||

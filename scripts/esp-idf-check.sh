@@ -38,8 +38,11 @@
 #   its run-time configuration (no Kconfig symbol of the component).
 #
 # --arduino-core DIR: with --arduino, also the example sketches against
-#   an arduino-esp32 3.x tree (DIR/cores/esp32/Arduino.h); its release
-#   must match the ESP-IDF tree's (3.3 on 5.5, ...); a 2.x tree is refused.
+#   an arduino-esp32 3.x tree (DIR/cores/esp32/Arduino.h), and the SPI
+#   note's claims (the agent's host numbers are the core's HSPI/VSPI); its
+#   release must match the ESP-IDF tree's (3.1 on 5.3, 3.3 on 5.5, ...); a
+#   2.x tree is refused. The board variant is DIR/variants/$ARDUINO_VARIANT
+#   (default esp32, the ESP32 Dev Module's).
 #
 # Prints per tree "esp-idf-check: <version> port=<n> component=<n>
 # arduino=<n> modes=2 ok" (with --arduino also "arduino-check:
@@ -68,7 +71,10 @@ for a in "$@"; do IFS=: read -ra parts <<<"$a"; trees+=("${parts[@]}"); done
   { echo "esp-idf-check: --arduino-core needs --arduino and an arduino-esp32 tree (cores/esp32/Arduino.h)" >&2; exit 2; }
 # The arduino-esp32 release (cores/esp32/esp_arduino_version.h) and the
 # ESP-IDF minor it is built on: 3.0 on 5.1, 3.1 on 5.3, 3.2 on 5.4, 3.3 on
-# 5.5 (the releases' notes); a later 3.x is taken with any 5.x/6.x tree.
+# 5.5. A board package names its ESP-IDF in the esp32-arduino-libs tool it
+# installs: "idf-release_v5.3-489d7a2b-v1" for 3.1.3, idf-release_v5.1 for
+# 3.0.7 and idf-release_v5.5 for 3.3.x in published build settings (3.2's
+# not seen). A later 3.x is taken with any 5.x/6.x tree.
 aver="" aidf=""
 if [ -n "$acore" ]; then
   aver=$(sed -n 's/^#define ESP_ARDUINO_VERSION_\(MAJOR\|MINOR\|PATCH\) *\([0-9]*\).*/\2/p' \
@@ -82,6 +88,12 @@ if [ -n "$acore" ]; then
     "") echo "esp-idf-check: $acore: no version (cores/esp32/esp_arduino_version.h)" >&2; exit 2 ;;
     *) echo "esp-idf-check: arduino-esp32 $aver in $acore: the library needs 3.x (2.x is built on ESP-IDF 4.4)" >&2; exit 2 ;;
   esac
+  # The board's variant (pins_arduino.h): the generic ESP32 Dev Module's
+  # "esp32" unless ARDUINO_VARIANT names another (a board package that
+  # ships only some variants, e.g. doitESP32devkitV1 for DOIT's DevKit V1).
+  avar=${ARDUINO_VARIANT:-esp32}
+  [ -f "$acore/variants/$avar/pins_arduino.h" ] ||
+    { echo "esp-idf-check: $acore has no variants/$avar/pins_arduino.h (ARDUINO_VARIANT: one of $(cd "$acore/variants" 2>/dev/null && ls -d -- */ | tr -d / | paste -sd' ' -))" >&2; exit 2; }
 fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/esp-idf-check.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -138,6 +150,19 @@ tree_incs() { # tree_incs <components dir>: sets incs=()
   incs+=(-D__XTENSA__=1)
   for d in xtensa/include xtensa/esp32/include; do
     [ -d "$C/$d" ] && incs+=(-isystem "$C/$d")
+  done
+  # arduino-esp32's core and libraries include more of ESP-IDF than the
+  # port does (its esp32-arduino-libs put the components' include
+  # directories on the path): the ones their headers reach, by layout
+  # (esp_driver_*: the driver split of 5.3).
+  arduino_idf_incs=()
+  for d in esp_rom/include/esp32 \
+    esp_ringbuf/include \
+    ; do
+    [ -d "$C/$d" ] && arduino_idf_incs+=(-isystem "$C/$d")
+  done
+  for d in "$C"/esp_driver_*/include; do
+    [ -d "$d" ] && arduino_idf_incs+=(-isystem "$d")
   done
   if [ ! -d "$C/json/cJSON" ]; then
     # 6.x: espressif/cjson's header, from CJSON_INCLUDE (a directory with
@@ -301,15 +326,39 @@ EOF2
     ardu_files+=("$work/fota_sketch_api.cpp")
   fi
   # The sketch, as arduino-esp32 compiles it: C++ with Arduino.h first,
-  # the core's, the variant's and the WiFi library's headers.
+  # the defines of its recipe (platform.txt, an ESP32 Dev Module), the
+  # core's, the variant's and the libraries' headers; then the SPI note's
+  # claims against this core: the agent's host numbers are the core's
+  # HSPI/VSPI, and a sketch can keep the global SPI (VSPI) beside an
+  # SPIClass(HSPI) of its own.
   if [ -n "$acore" ]; then
     alibs=()
     for l in "$acore"/libraries/*/src; do [ -d "$l" ] && alibs+=(-I"$l"); done
-    for f in "$ardu"/examples/*/*.ino; do
+    cat > "$work/fota_arduino_spi.cpp" <<'EOF2'
+#include <SPI.h>
+#include "FotaAgent.h"
+static_assert(FOTA_AGENT_VSPI == VSPI, "the agent's VSPI is the core's");
+static_assert(FOTA_AGENT_HSPI == HSPI, "the agent's HSPI is the core's");
+static SPIClass own_hspi(HSPI);
+static FotaAgentConfig spi_cfg;
+int fota_arduino_spi(void);
+int fota_arduino_spi(void)
+{
+    fota_agent_default_config(&spi_cfg);
+    fota_agent_use_hspi(&spi_cfg);
+    SPI.begin();
+    own_hspi.begin(14, 12, 13, 15);
+    return spi_cfg.spi_host == HSPI ? 0 : 1;
+}
+EOF2
+    for f in "$ardu"/examples/*/*.ino "$work/fota_arduino_spi.cpp"; do
       cxx=1
-      check "$f" "$acfg" -DARDUINO=10812 -DARDUINO_ARCH_ESP32 -DESP32 -include Arduino.h \
-        -I"$acore/cores/esp32" -I"$acore/variants/esp32" "${alibs[@]}" -I"$ardu/src" ||
-        { echo "esp-idf-check: $version FAIL arduino sketch ${f#"$ardu"/}"; tfail=1; }
+      check "$f" "$acfg" -DF_CPU=240000000L -DARDUINO=10812 -DARDUINO_ESP32_DEV \
+        -DARDUINO_ARCH_ESP32 -DARDUINO_BOARD='"ESP32_DEV"' -DARDUINO_VARIANT="\"$avar\"" \
+        -DARDUINO_PARTITION_default -DESP32=ESP32 -DCORE_DEBUG_LEVEL=0 \
+        -DARDUINO_USB_CDC_ON_BOOT=0 "${arduino_idf_incs[@]}" -include Arduino.h \
+        -I"$acore/cores/esp32" -I"$acore/variants/$avar" "${alibs[@]}" -I"$ardu/src" ||
+        { n=${f#"$ardu"/}; echo "esp-idf-check: $version FAIL arduino sketch ${n#"$work"/}"; tfail=1; }
       cxx=0
       ardu_files+=("$f")
     done

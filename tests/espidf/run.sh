@@ -2,7 +2,8 @@
 # scripts/esp-idf-check.sh refuses what it cannot check, by name, before
 # compiling anything: no tree, a folder that is no ESP-IDF tree, a tree
 # without its lwip/mbedtls submodules, an arduino-esp32 tree without a
-# version or of release 2.x, and a 3.x tree given an ESP-IDF other than
+# version or of release 2.x, or without the board variant asked for
+# (ARDUINO_VARIANT, default esp32), and a 3.x tree given an ESP-IDF other than
 # the one it is built on (3.3 on 5.5). A matching pair gets past those
 # checks to the compiler. The trees here are skeletons (directories and
 # version files only), so no ESP-IDF is needed; the type check itself
@@ -13,6 +14,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 CHECK="$root/scripts/esp-idf-check.sh"
+unset ARDUINO_VARIANT # the skeletons have the default variant only
 work="$(mktemp -d "${TMPDIR:-/tmp}/fota-espidf-test.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 checks=0
@@ -38,6 +40,7 @@ idf_tree() {
 arduino_core() {
   mkdir -p "$1/cores/esp32" "$1/variants/esp32"
   : > "$1/cores/esp32/Arduino.h"
+  : > "$1/variants/esp32/pins_arduino.h"
   [ $# -lt 4 ] || printf '#define ESP_ARDUINO_VERSION_MAJOR %s\n#define ESP_ARDUINO_VERSION_MINOR %s\n#define ESP_ARDUINO_VERSION_PATCH %s\n' \
     "$2" "$3" "$4" > "$1/cores/esp32/esp_arduino_version.h"
 }
@@ -59,6 +62,8 @@ refused "core without a version" "no version (cores/esp32/esp_arduino_version.h)
   --arduino "$lib" --arduino-core "$work/ardnov" "$work/idf55"
 refused "arduino-esp32 2.x" "arduino-esp32 2.0.14 in .*: the library needs 3.x" \
   --arduino "$lib" --arduino-core "$work/ard20" "$work/idf55"
+ARDUINO_VARIANT=nosuch refused "no such variant" \
+  "has no variants/nosuch/pins_arduino.h (ARDUINO_VARIANT: one of esp32)" --arduino "$lib" --arduino-core "$work/ard33" "$work/idf55"
 refused "3.3 with ESP-IDF 5.0" "arduino-esp32 3.3.1 is built on ESP-IDF 5.5, .*idf50 is 5.0.9" \
   --arduino "$lib" --arduino-core "$work/ard33" "$work/idf50"
 

@@ -657,12 +657,12 @@ typedef struct {
     fe_t ypx, ymx, xy2d; /* affine addend: y + x, y - x, 2dxy */
 } ge_niels_t;
 
-/* The odd multiples B, 3B, ..., 31B of the base point (RFC 8032 section
+/* The odd multiples B, 3B, ..., 15B of the base point (RFC 8032 section
  * 5.1: y = 4/5, x even) as affine addends, printed by
- * tests/data/gen_ed25519_base.py. 1.5 KiB: on the STM32F407 the table stays
+ * tests/data/gen_ed25519_base.py. 768 bytes: on the STM32F407 the table stays
  * in the bootloader's flash (section .flashdata, boot.ld.in), read only
  * while verifying a signature, when no flash operation is in flight. */
-#define BASE_WINDOW 6
+#define BASE_WINDOW 5
 #if defined(__arm__) && !defined(__linux__)
 #define FOTA_FLASHDATA __attribute__((section(".flashdata.ed25519_base")))
 #else
@@ -725,62 +725,6 @@ FOTA_FLASHDATA static const ge_niels_t s_base[1 << (BASE_WINDOW - 2)] = {
        0x18d05ebf, 0x43b5cd42}},
      {{0x9bd0b516, 0x5d9a762f, 0x373fdeee, 0xeb38af4e, 0x93d64270, 0x032e5a7d,
        0x0ae4d842, 0x511d6121}}},
-    /* 17B */
-    {{{0x950e9d81, 0x92c676ef, 0xc0d7044f, 0xa54620cd, 0x6f8f1248, 0xaa9b3664,
-       0xddb855e3, 0x6d325924}},
-     {{0x4420de87, 0x08138648, 0xb592edb4, 0x8a1cf016, 0x29942d25, 0x39fa4e27,
-       0xe2482810, 0x71a7fe6f}},
-     {{0xa5c8c854, 0x6c7182b8, 0xfe5f2a03, 0x33fd1479, 0x83778d0c, 0x72cf5918,
-       0x559eeaa9, 0x4746c4b6}}},
-    /* 19B */
-    {{{0x6dc69a2b, 0xd3777b3c, 0x6f89f617, 0xdefab227, 0xb53a16b5, 0x45651cf7,
-       0x34fe9fb7, 0x5c9a51de}},
-     {{0x64741147, 0x348546c8, 0x0efcc849, 0x7d35aedd, 0x0672a332, 0xff939a76,
-       0x7db5e6d6, 0x21966349}},
-     {{0x79f10e67, 0xf510f1cf, 0xe658515b, 0xffdddaa1, 0x10142277, 0x09c3a717,
-       0x608223bb, 0x4804503c}}},
-    /* 21B */
-    {{{0x2ca37fc7, 0xc4249ed0, 0xa615acab, 0xa059a0e3, 0xc96e0e23, 0x88a96ed7,
-       0x1650696d, 0x553398a5}},
-     {{0x3a36d175, 0x3b6821d2, 0xe99b9e32, 0xbbb40aa7, 0x20838a47, 0x5d9e5ce4,
-       0x58de4c5e, 0x771e0988}},
-     {{0x78451edf, 0x9a12f5d2, 0x85899ccb, 0x3ada5d79, 0x9fa59508, 0x477f4a2d,
-       0x8ff5a611, 0x5a5ed1d6}}},
-    /* 23B */
-    {{{0xfe150e83, 0x1195122a, 0x7e4b35d8, 0xcf209a25, 0x1e711e20, 0x7387f829,
-       0xd8bf92f0, 0x44acb897}},
-     {{0x58527359, 0xbae5e0c5, 0xcadb9d7e, 0x392e5c19, 0xda1cabe9, 0x28653c1e,
-       0x5fefdc44, 0x019b6013}},
-     {{0x5e134b83, 0x1e606814, 0x24304c16, 0xc4f5e64f, 0xfc1a3ed7, 0x506e88a8,
-       0xe6ad2f92, 0x150c49fd}}},
-    /* 25B */
-    {{{0x09471138, 0x8e7bf295, 0x4f75a651, 0x5d6fef39, 0x25a708ad, 0x10af79c4,
-       0x5bb99922, 0x6b2b5a07}},
-     {{0x9cdca868, 0xb849863c, 0xb8714ad0, 0xc83f44db, 0x0c36168d, 0xfe3ee356,
-       0x1e05fbc1, 0x78a6d779}},
-     {{0x47a0b976, 0x58bf704b, 0x741748d5, 0xa601b355, 0xd542f590, 0xaa2b1fb1,
-       0x4ad55d00, 0x725c7ffc}}},
-    /* 27B */
-    {{{0xd1cf99b2, 0xe4426715, 0x02a20d34, 0x7352d511, 0x8b12109f, 0x23d1157b,
-       0x7cb1f3a3, 0x794cc927}},
-     {{0x1cd098c0, 0x91802bf7, 0xed5e6366, 0xfe416ca4, 0x4902994c, 0xdf585d71,
-       0xf855fae7, 0x4cd54625}},
-     {{0xc2ac5053, 0x4af6c426, 0x32f67258, 0xbc9aedad, 0x0a311021, 0x2ad032f1,
-       0x6fcc8e85, 0x7008357b}}},
-    /* 29B */
-    {{{0x38773f01, 0x0b886727, 0x95fbccfb, 0xb8ccc8fa, 0xb9ad29b6, 0x8d2dd5a3,
-       0x51ad0f6a, 0x06ef7e98}},
-     {{0x82584a34, 0xd01b9fbb, 0xd2b4792b, 0x47ab6463, 0x48536202, 0xb631639c,
-       0x69d6d428, 0x13a92a36}},
-     {{0xc0577de5, 0xca93771c, 0x5035dc5c, 0x7540e41e, 0xd802e071, 0x24680f01,
-       0x8a2af86a, 0x3c296ddf}}},
-    /* 31B */
-    {{{0xd914a713, 0xaead15f9, 0x8c8ff912, 0xa92f7bf9, 0x9f53d730, 0xaff82317,
-       0x490c77ba, 0x7a99d393}},
-     {{0xbb1f2541, 0xfceb4d2e, 0x40adb91f, 0xb89510c7, 0xd0a1ad05, 0xfc71a37d,
-       0x0747717b, 0x0a892c70}},
-     {{0x36bda3e8, 0x8f52ed24, 0x57e80794, 0x77a8c841, 0x262f9ce0, 0xa5a96563,
-       0x8302f7d2, 0x286762d2}}},
 };
 
 static void ge_neutral(ge_t *p)
@@ -961,7 +905,7 @@ static void ge_wnaf(int8_t d[256], const uint8_t s[32], int w)
 }
 
 /* r = [s1]B + [s2]p2 for s1, s2 < 2^253 (Straus: one chain of doublings,
- * s1 in width-7 windows over the flash table, s2 in width-5 windows over
+ * s1 in width-5 windows over the flash table, s2 in width-5 windows over
  * p2, 3 p2, ..., 15 p2 built here). Public data only. */
 #define POINT_WINDOW 5
 static void ge_double_scalarmult_vartime(ge_p2_t *r, const uint8_t s1[32],

@@ -17,7 +17,6 @@
 #define OFF_VER_PATCH 10
 #define OFF_VER_BUILD 12
 #define OFF_SEC_COUNTER 16
-#define OFF_BODY_SIZE 20
 #define OFF_LOAD_ADDR 24
 #define OFF_FLAGS 28
 #define OFF_PRODUCT 32
@@ -56,7 +55,7 @@ void fota_image_hdr_encode(const fota_image_hdr_t *hdr,
     fota_put_le16(buf + OFF_VER_PATCH, hdr->version.patch);
     fota_put_le32(buf + OFF_VER_BUILD, hdr->version.build);
     fota_put_le32(buf + OFF_SEC_COUNTER, hdr->sec_counter);
-    fota_put_le32(buf + OFF_BODY_SIZE, hdr->body_size);
+    fota_put_le32(buf + FOTA_IMAGE_OFF_BODY_SIZE, hdr->body_size);
     fota_put_le32(buf + OFF_LOAD_ADDR, hdr->load_addr);
     fota_put_le32(buf + OFF_FLAGS, hdr->flags);
     /* Product: the id up to its NUL, zero-padded; exactly 16 characters
@@ -92,7 +91,7 @@ int fota_image_hdr_decode(fota_image_hdr_t *hdr,
     hdr->version.patch = fota_get_le16(buf + OFF_VER_PATCH);
     hdr->version.build = fota_get_le32(buf + OFF_VER_BUILD);
     hdr->sec_counter = fota_get_le32(buf + OFF_SEC_COUNTER);
-    hdr->body_size = fota_get_le32(buf + OFF_BODY_SIZE);
+    hdr->body_size = fota_get_le32(buf + FOTA_IMAGE_OFF_BODY_SIZE);
     hdr->load_addr = fota_get_le32(buf + OFF_LOAD_ADDR);
     hdr->flags = fota_get_le32(buf + OFF_FLAGS);
     memcpy(hdr->product, buf + OFF_PRODUCT, FOTA_IMAGE_PRODUCT_LEN);

@@ -50,6 +50,17 @@ typedef struct boot_measure {
  * boot_flash_map each): 256 bytes, about 60 us of SHA-256 at 168 MHz. */
 #define BOOT_HASH_SLICE 256u
 
+/* m->digest, as measured, against the header's. */
+static int check_digest(const fota_image_hdr_t *hdr, boot_measure_t *m)
+{
+    uint8_t diff = 0;
+
+    m->kind = BOOT_MEASURED_SHA;
+    for (size_t i = 0; i < FOTA_SHA256_SIZE; i++)
+        diff |= (uint8_t)(m->digest[i] ^ hdr->sha256[i]);
+    return diff == 0 ? 0 : FOTA_ERR_CORRUPT;
+}
+
 /* SHA-256 of header bytes [0, 64) and the body into m->digest, compared
  * with the header. */
 static int check_hash(int slot, const fota_image_hdr_t *hdr,
@@ -58,7 +69,6 @@ static int check_hash(int slot, const fota_image_hdr_t *hdr,
     fota_sha256_t sha;
     uint32_t addr = (uint32_t)FOTA_SLOT_BODY_ADDR(slot);
     uint32_t left = hdr->body_size;
-    uint8_t diff = 0;
 
     fota_image_hash_start(&sha, hdr_buf);
     /* Hashed in place (no copy out of flash), in slices of the size the
@@ -77,10 +87,7 @@ static int check_hash(int slot, const fota_image_hdr_t *hdr,
         boot_wdt_kick();
     }
     fota_sha256_final(&sha, m->digest);
-    m->kind = BOOT_MEASURED_SHA;
-    for (size_t i = 0; i < FOTA_SHA256_SIZE; i++)
-        diff |= (uint8_t)(m->digest[i] ^ hdr->sha256[i]);
-    return diff == 0 ? 0 : FOTA_ERR_CORRUPT;
+    return check_digest(hdr, m);
 }
 
 /* The signature of an image whose hash was just checked against its
@@ -162,9 +169,9 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
 
 /* boot_verify_image plus the vector table words and what was measured,
  * for the boot decision. */
-static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
-                       fota_image_hdr_t *hdr, boot_vectors_t *vec,
-                       boot_measure_t *m)
+static int verify_slot_landed(boot_ctx_t *ctx, int slot, bool full,
+                              fota_image_hdr_t *hdr, boot_vectors_t *vec,
+                              boot_measure_t *m, const uint8_t *digest)
 {
     uint8_t buf[FOTA_IMAGE_HDR_SIZE];
     uint32_t crc;
@@ -179,10 +186,22 @@ static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
         m->kind = BOOT_MEASURED_CRC;
         return m->crc == crc ? 0 : FOTA_ERR_CORRUPT;
     }
-    rc = check_hash(slot, hdr, buf, m);
+    if (digest != NULL) {
+        memcpy(m->digest, digest, FOTA_SHA256_SIZE);
+        rc = check_digest(hdr, m);
+    } else {
+        rc = check_hash(slot, hdr, buf, m);
+    }
     if (rc < 0)
         return rc;
     return check_signature(hdr, m);
+}
+
+static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
+                       fota_image_hdr_t *hdr, boot_vectors_t *vec,
+                       boot_measure_t *m)
+{
+    return verify_slot_landed(ctx, slot, full, hdr, vec, m, NULL);
 }
 
 int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
@@ -361,15 +380,23 @@ static int factory_fallback(boot_ctx_t *ctx, int slot,
 
 int boot_commit(boot_ctx_t *ctx, int slot)
 {
+    return boot_commit_landed(ctx, slot, NULL);
+}
+
+int boot_commit_landed(boot_ctx_t *ctx, int slot,
+                       const uint8_t digest[FOTA_SHA256_SIZE])
+{
     fota_image_hdr_t hdr;
     fota_journal_rec_t rec;
+    boot_vectors_t vec;
+    boot_measure_t m;
     int rc;
 
     if (ctx == NULL)
         return FOTA_ERR_INVAL;
     if (!slot_ok(slot) || slot != boot_inactive_slot(ctx))
         return FOTA_ERR_PERM;
-    rc = boot_verify_image(ctx, slot, true, &hdr);
+    rc = verify_slot_landed(ctx, slot, true, &hdr, &vec, &m, digest);
     if (rc < 0)
         goto out;
     if (ctx->area != BOOT_AREA_NONE &&

@@ -144,6 +144,13 @@ void boot_factory_scan(boot_ctx_t *ctx);
  * rejected in that slot before. */
 int boot_commit(boot_ctx_t *ctx, int slot);
 
+/* boot_commit with the slot's SHA-256 (header bytes [0, 64) and the body)
+ * already measured by the caller from the bytes it programmed and read
+ * back (the protocol engine, as they landed): every check is made, only
+ * the pass over the slot is not. digest NULL: boot_commit. */
+int boot_commit_landed(boot_ctx_t *ctx, int slot,
+                       const uint8_t digest[FOTA_SHA256_SIZE]);
+
 /* Confirm the running slot (called by the application after its
  * self-test): the pending slot becomes active and confirmed, the security
  * floor rises to its counter. Confirming an already-confirmed active slot

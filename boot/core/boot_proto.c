@@ -23,9 +23,12 @@
 #include "fota/fota_config.h"
 #include "fota/fota_crc32.h"
 #include "fota/fota_err.h"
+#include "fota/fota_image.h"
+#include "fota/fota_layout.h"
 #include "fota/fota_le.h"
 #include "fota/fota_nomalloc.h"
 #include "fota/fota_proto.h"
+#include "fota/fota_sha256.h"
 
 #if FOTA_ENABLE_PROTECTION_CMDS
 #error                                                                         \
@@ -129,6 +132,141 @@ static bool bp_tx_empty(const boot_proto_t *p)
     return p->tx_pos >= p->tx_len;
 }
 
+/* ---- the slot's hash as it lands ---------------------------------------- */
+
+/*
+ * COMMIT verifies the whole image; the SHA-256 pass over the slot it needs
+ * (about 60 ms for 256 KiB at 168 MHz) is made here instead, while the flash
+ * programs: every range programmed and read back (a streamed chunk, a Write
+ * Memory job, a padded tail) that continues the inactive slot from its
+ * start, after an erase of its first sector, feeds the hash of header bytes
+ * [0, 64) and the body, and COMMIT finds the digest made. A range out of
+ * order or an erase of hashed bytes (by either engine: one flash) gives up
+ * on it, and COMMIT hashes the slot itself.
+ */
+enum bp_hash_state { HS_OFF = 0, HS_RUN, HS_DONE };
+
+/* A chunk's bytes are fed a block at a time from the poll loop: a block
+ * is ~15 us at 168 MHz, inside what the receive path may lag. */
+#define BP_HASH_SLICE 64u
+
+static struct bp_hash {
+    uint8_t st;         /* enum bp_hash_state */
+    int8_t chunk;       /* chunk buffer still being fed, -1 none */
+    uint32_t base;      /* the slot's address */
+    uint32_t next;      /* slot offset accounted up to */
+    uint32_t end;       /* header + body, from the header's first bytes */
+    const uint8_t *src; /* bytes of [next, next + left) still to feed */
+    uint32_t left;
+    fota_sha256_t sha;
+    uint8_t digest[FOTA_SHA256_SIZE];
+} s_hash = {.chunk = -1};
+
+/* Account n bytes at slot offset s_hash.next (d: their data). */
+static void bp_hash_feed(const uint8_t *d, uint32_t n)
+{
+    struct bp_hash *h = &s_hash;
+    uint32_t off = h->next;
+
+    if (off == 0) {
+        uint32_t body = fota_get_le32(d + FOTA_IMAGE_OFF_BODY_SIZE);
+
+        if (n < FOTA_IMAGE_HASHED_HDR_LEN || body == 0 ||
+            body > (uint32_t)FOTA_SLOT_BODY_MAX ||
+            body % FOTA_FLASH_WRITE_ALIGN != 0) {
+            h->st = HS_OFF;
+            return;
+        }
+        h->end = FOTA_IMAGE_HDR_SIZE + body;
+        fota_sha256_init(&h->sha);
+        fota_sha256_update(&h->sha, d, FOTA_IMAGE_HASHED_HDR_LEN);
+    }
+    if (off + n > FOTA_IMAGE_HDR_SIZE) {
+        uint32_t from = off > FOTA_IMAGE_HDR_SIZE ? off : FOTA_IMAGE_HDR_SIZE;
+        uint32_t to = off + n < h->end ? off + n : h->end;
+
+        if (to > from)
+            fota_sha256_update(&h->sha, d + (from - off), to - from);
+    }
+    h->next = off + n;
+    if (h->next >= h->end) {
+        fota_sha256_final(&h->sha, h->digest);
+        h->st = HS_DONE;
+    }
+}
+
+/* Feed what is pending: all of it, or one slice. */
+static void bp_hash_pump(bool all)
+{
+    struct bp_hash *h = &s_hash;
+
+    while (h->left != 0) {
+        uint32_t n = all || h->left < BP_HASH_SLICE ? h->left : BP_HASH_SLICE;
+
+        if (h->st == HS_RUN)
+            bp_hash_feed(h->src, n);
+        h->src += n;
+        h->left -= n;
+        if (!all)
+            break;
+    }
+    if (h->left == 0)
+        h->chunk = -1;
+}
+
+/* len bytes at addr were programmed and read back (data: what they hold);
+ * chunk: the chunk buffer they are in (fed later, slice by slice), or -1
+ * (fed now). */
+static void bp_hash_landed(uint32_t addr, const uint8_t *data, uint32_t len,
+                           int chunk)
+{
+    struct bp_hash *h = &s_hash;
+
+    bp_hash_pump(true);
+    if (h->st == HS_OFF)
+        return;
+    if (h->st != HS_RUN || addr != h->base + h->next) {
+        /* Bytes the hash covers may change (a word programmed again
+         * clears bits): unless the range lies past the image. */
+        if (h->end == 0 || addr < h->base + h->end)
+            h->st = HS_OFF;
+        return;
+    }
+    h->src = data;
+    h->left = len;
+    h->chunk = (int8_t)chunk;
+    if (chunk < 0)
+        bp_hash_pump(true);
+}
+
+/* Sector s is about to be erased. */
+static void bp_hash_erasing(const boot_proto_t *p, unsigned s)
+{
+    struct bp_hash *h = &s_hash;
+    uint32_t base = (uint32_t)FOTA_SLOT_ADDR(boot_inactive_slot(p->ctx));
+    uint32_t lo = (uint32_t)FOTA_SECTOR_ADDR(s);
+
+    bp_hash_pump(true);
+    if (lo == base) {
+        memset(h, 0, sizeof *h);
+        h->st = HS_RUN;
+        h->chunk = -1;
+        h->base = base;
+    } else if (lo < h->base + h->next &&
+               lo + (uint32_t)FOTA_SECTOR_SIZE(s) > h->base) {
+        h->st = HS_OFF;
+    }
+}
+
+/* The digest of slot, if every byte of its image landed in order. */
+static const uint8_t *bp_hash_digest(int slot)
+{
+    bp_hash_pump(true);
+    return s_hash.st == HS_DONE && s_hash.base == (uint32_t)FOTA_SLOT_ADDR(slot)
+               ? s_hash.digest
+               : NULL;
+}
+
 /* ---- chunks ------------------------------------------------------------ */
 
 static void bp_release_fill(boot_proto_t *p)
@@ -140,9 +278,11 @@ static void bp_release_fill(boot_proto_t *p)
  * queued. */
 static bool bp_reserve_chunk(boot_proto_t *p)
 {
-    if (p->q_count >= 2)
+    int8_t c = (int8_t)((p->q_head + p->q_count) % 2);
+
+    if (p->q_count >= 2 || c == s_hash.chunk)
         return false;
-    p->fill = (int8_t)((p->q_head + p->q_count) % 2);
+    p->fill = c;
     return true;
 }
 
@@ -943,6 +1083,7 @@ static bool bp_flash_start(boot_proto_t *p)
         for (s = 0; !(p->job_mask & (1u << s)); s++)
             ;
         p->job_mask = (uint16_t)(p->job_mask & ~(1u << s));
+        bp_hash_erasing(p, s);
         rc = boot_flash_start_erase(s);
         if (rc < 0) {
             p->job_rc = rc;
@@ -987,6 +1128,8 @@ static void bp_flash_done(boot_proto_t *p, int st)
             bp_stream_fail(p, st);
             return;
         }
+        bp_hash_landed(c->addr + c->off, c->data + c->off,
+                       (uint32_t)(c->len - c->off), p->q_head);
         c->off = c->len;
         bp_chunk_pop(p);
         return;
@@ -997,6 +1140,8 @@ static void bp_flash_done(boot_proto_t *p, int st)
             p->job = JOB_DONE;
             return;
         }
+        bp_hash_landed(p->job_addr + p->job_off, p->buf + 1 + p->job_off,
+                       (uint32_t)(p->job_len - p->job_off), -1);
         p->job_off = p->job_len;
         return;
     case FL_JOB_ERASE:
@@ -1008,8 +1153,14 @@ static void bp_flash_done(boot_proto_t *p, int st)
     case FL_CARRY:
         /* A failure shows in the status (stream_error) and in the checksum
          * the host takes. */
-        if (st < 0)
+        if (st < 0) {
             bp_stream_fail(p, st);
+        } else {
+            uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+
+            memcpy(w, p->carry, p->carry_len);
+            bp_hash_landed(p->carry_addr, w, sizeof w, -1);
+        }
         p->carry_len = 0;
         p->carry_flush = 0;
         return;
@@ -1020,6 +1171,7 @@ static void bp_flash_done(boot_proto_t *p, int st)
 
 static void bp_flash_step(boot_proto_t *p)
 {
+    bp_hash_pump(false);
     for (int i = 0; i < BP_POLL_STEPS; i++) {
         if (p->fl_kind != FL_NONE) {
             int st = boot_flash_op_status();
@@ -1147,7 +1299,7 @@ static void bp_special_run(boot_proto_t *p)
     if (p->opcode == FOTA_OP_COMMIT)
         /* The one synchronous flash use: the journal append must not be
          * interleaved with anything else. */
-        rc = boot_commit(p->ctx, p->buf[2]);
+        rc = boot_commit_landed(p->ctx, p->buf[2], bp_hash_digest(p->buf[2]));
     else if (p->opcode == FOTA_OP_CONFIRM)
         rc = boot_bus_confirm(p->ctx); /* journal append, like commit */
     else if (p->opcode == FOTA_OP_ROLLBACK)
@@ -1246,6 +1398,8 @@ void boot_proto_init(boot_proto_t *p, boot_ctx_t *ctx, enum boot_link link)
     p->ctx = ctx;
     p->link = (uint8_t)link;
     p->fill = -1;
+    memset(&s_hash, 0, sizeof s_hash);
+    s_hash.chunk = -1;
     p->last_ms = boot_clock_ms();
     bp_go_idle(p);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Print the Ed25519 base-point table of common/ed25519.c: the odd multiples
-B, 3B, ..., 31B of the base point (RFC 8032 section 5.1) in affine "Niels"
+B, 3B, ..., 15B of the base point (RFC 8032 section 5.1) in affine "Niels"
 form (y + x, y - x, 2 d x y), each field element as eight little-endian
 32-bit words, canonical mod p. Python integers only, independent of the C
 field arithmetic it feeds."""
@@ -38,7 +38,7 @@ def main():
     base = (recover_x(by), by)
     twice = add(base, base)
     pt = base
-    for i in range(16):
+    for i in range(8):
         x, y = pt
         print("    /* %dB */" % (2 * i + 1))
         print("    {%s,\n     %s,\n     %s}," % (fe((y + x) % P), fe((y - x) % P),

@@ -922,6 +922,85 @@ static void test_commit_corrupt(void **state)
     free(img);
 }
 
+/* COMMIT status for slot B. */
+static uint8_t commit_b(proto_fix_t *fx)
+{
+    uint8_t slot = 1, d[8], status = 0xEE;
+    size_t n;
+
+    assert_int_equal(ph_special(&fx->host, FOTA_OP_COMMIT, &slot, 1, d,
+                                sizeof d, &n, &status),
+                     0);
+    return status;
+}
+
+/* The commit takes the SHA-256 measured while the bytes landed: a change
+ * made behind the engine (not through the bus) after they landed is not
+ * seen by it, and the next boot's full check is what rejects it. */
+static void test_commit_landed_digest(void **state)
+{
+    proto_fix_t *fx = *state;
+    uint8_t *img = malloc(IMG_LEN);
+    boot_ctx_t fresh;
+
+    proto_image_build(img, 1, IMG_BODY, 2, 1, 16);
+    assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
+    ph_idle(&fx->host, 200);
+    MEM(fx, SLOT_B + FOTA_IMAGE_HDR_SIZE + 700)[0] ^= 0x01;
+    assert_int_equal(commit_b(fx), FOTA_RESULT_OK);
+    memset(&fresh, 0, sizeof fresh);
+    assert_int_equal(boot_init(&fresh), 0);
+    assert_int_equal(boot_verify_image(&fresh, 1, true, NULL),
+                     FOTA_ERR_CORRUPT);
+    free(img);
+}
+
+/* Bytes the bus changes after they were hashed make the commit hash the
+ * slot itself: a hashed word programmed again (bits cleared), a second
+ * erase followed by a partial image. Ranges out of order are hashed at
+ * commit too, and a good image so written commits. */
+static void test_commit_landed_fallbacks(void **state)
+{
+    proto_fix_t *fx = *state;
+    uint8_t *img = malloc(IMG_LEN);
+    uint32_t at = FOTA_IMAGE_HDR_SIZE + 1024;
+    uint8_t w[4];
+
+    proto_image_build(img, 1, IMG_BODY, 2, 1, 17);
+    while (img[at] == 0)
+        at += 4; /* a word with a bit to clear */
+    assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
+    ph_idle(&fx->host, 200);
+    memcpy(w, img + at, 4);
+    w[0] = (uint8_t)(w[0] & (w[0] - 1));
+    assert_int_equal(ph_write_mem(&fx->host, SLOT_B + at, w, 4), 0);
+    assert_int_equal(commit_b(fx), (uint8_t)-FOTA_ERR_CORRUPT);
+
+    /* Erased again, then only the first chunk: nothing stale is used. */
+    assert_int_equal(stream_image(fx, img, 1024, 1024), 0);
+    assert_int_equal(commit_b(fx), (uint8_t)-FOTA_ERR_CORRUPT);
+
+    /* Second half first, then the first: hashed at commit, and good. */
+    assert_int_equal(stream_image(fx, img, 0, 1024), 0); /* the erase */
+    for (uint32_t off = 10240; off < IMG_LEN; off += 1024) {
+        uint8_t st = 0xEE;
+        uint32_t n = IMG_LEN - off < 1024 ? IMG_LEN - off : 1024;
+
+        assert_int_equal(ph_stream(&fx->host, SLOT_B + off, img + off, n, &st),
+                         0);
+        assert_int_equal(st, 0);
+    }
+    for (uint32_t off = 0; off < 10240; off += 1024) {
+        uint8_t st = 0xEE;
+
+        assert_int_equal(
+            ph_stream(&fx->host, SLOT_B + off, img + off, 1024, &st), 0);
+        assert_int_equal(st, 0);
+    }
+    assert_int_equal(commit_b(fx), FOTA_RESULT_OK);
+    free(img);
+}
+
 /* ---- status block codec --------------------------------------------------- */
 
 static void test_status_codec(void **state)
@@ -1029,6 +1108,8 @@ int main(void)
         BOTH(test_stream_sticky_error),
         BOTH(test_commit_good),
         BOTH(test_commit_corrupt),
+        BOTH(test_commit_landed_digest),
+        BOTH(test_commit_landed_fallbacks),
         cmocka_unit_test(test_status_codec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

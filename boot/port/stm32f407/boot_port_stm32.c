@@ -76,8 +76,6 @@ void fota_assert_failed(const char *file, int line)
 #else
 static uint8_t s_op;
 static void (*s_idle_hook)(void);
-static uint32_t s_op_addr;
-static uint32_t s_op_word;
 static uint32_t s_op_start_ms;
 static uint32_t s_op_limit_ms;
 static uint32_t s_one_word; /* boot_flash_start_word's source */
@@ -325,42 +323,59 @@ FW_RAMFUNC int boot_flash_start_erase(unsigned sector)
  * run) locks the controller again when it ends; update mode ends in a
  * reset, so the application never sees it unlocked.
  */
-static const uint8_t *volatile s_run_src; /* the next word's bytes */
-static volatile uint32_t s_run_left;      /* words still to store */
-static volatile int8_t s_run_rc;          /* 1 running, 0 done, < 0 failed */
+/* The run in flight. The interrupt owns it while rc is 1. */
+static struct fw_run {
+    volatile int32_t rc; /* 1 running, 0 done, < 0 failed */
+    uint32_t addr;       /* the word being programmed */
+    uint32_t word;
+    uint32_t next;      /* the word after it (valid while left != 0) */
+    uint32_t left;      /* words after the one being programmed */
+    const uint8_t *src; /* the bytes of the word after next */
+} s_run;
 
-static FW_RAMFUNC uint32_t fw_run_word(const uint8_t *p)
+/* A little-endian word at any alignment (the Write Memory data follow a
+ * count byte): one LDR, which the Cortex-M4 performs unaligned (ARMv7-M
+ * A3.2.1, CCR.UNALIGN_TRP clear). */
+typedef struct {
+    uint32_t v;
+} __attribute__((packed, may_alias)) fw_u32_any;
+
+static inline __attribute__((always_inline)) uint32_t fw_run_word(
+    const uint8_t *p)
 {
-    uint32_t w;
-
-    memcpy(&w, p, sizeof w);
-    return w;
+    return ((const fw_u32_any *)(const void *)p)->v;
 }
 
-/* The end of a chained word (EOP) or a programming error (ERRIE). */
+/* The end of a chained word (EOP) or a programming error (ERRIE). The
+ * path from the end of one word to the start of the next is a status read,
+ * the read-back compare and the store; the bookkeeping follows while the
+ * flash programs. */
 FW_RAMFUNC void fw_flash_irq(void)
 {
+    struct fw_run *r = &s_run;
     uint32_t sr = FLASH_SR;
 
-    FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
-    if (s_run_rc != 1)
-        return;
-    if ((sr & FLASH_SR_ERRORS) || fw_flash_word_at(s_op_addr) != s_op_word) {
-        s_run_rc = FOTA_ERR_IO;
-    } else if (s_run_left != 0) {
-        const uint8_t *src = s_run_src;
-        uint32_t w = fw_run_word(src);
+    if (r->rc == 1 && !(sr & FLASH_SR_ERRORS) && MMIO32(r->addr) == r->word) {
+        if (r->left != 0) {
+            uint32_t a = r->addr + 4, w = r->next;
 
-        s_run_src = src + 4;
-        s_run_left--;
-        s_op_addr += 4;
-        s_op_word = w;
-        MMIO32(s_op_addr) = w;
-        return;
-    } else {
-        s_run_rc = 0;
+            MMIO32(a) = w;
+            FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
+            r->addr = a;
+            r->word = w;
+            if (--r->left != 0) {
+                r->next = fw_run_word(r->src);
+                r->src += 4;
+            }
+            return;
+        }
+        r->rc = 0;
+    } else if (r->rc == 1) {
+        r->rc = FOTA_ERR_IO;
     }
-    /* The run ended: PG and the interrupts off, the controller unlocked. */
+    /* The run ended (or an interrupt without one): PG and the interrupts
+     * off, the controller unlocked. */
+    FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
     FLASH_CR = FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT;
 }
 
@@ -385,18 +400,22 @@ FW_RAMFUNC int boot_flash_start_words(uint32_t addr, const uint8_t *src,
         FLASH_SR = FLASH_SR_ERRORS | FLASH_SR_EOP;
     }
     s_op = FW_OP_WORD;
-    s_op_addr = addr;
-    s_op_word = fw_run_word(src);
-    s_run_src = src + 4;
-    s_run_left = n - 1;
-    s_run_rc = 1;
+    s_run.addr = addr;
+    s_run.word = fw_run_word(src);
+    s_run.left = n - 1;
+    s_run.src = src + 4;
+    if (n > 1) {
+        s_run.next = fw_run_word(src + 4);
+        s_run.src = src + 8;
+    }
+    s_run.rc = 1;
     s_op_start_ms = boot_clock_ms();
     s_op_limit_ms = FW_FLASH_WORD_MS + n / 8u;
     /* The run's state is in memory before the interrupt can fire. */
     __asm__ volatile("" ::: "memory");
     FLASH_CR = (FLASH_CR_PSIZE_X32 << FLASH_CR_PSIZE_SHIFT) | FLASH_CR_PG |
                FLASH_CR_EOPIE | FLASH_CR_ERRIE;
-    MMIO32(addr) = s_op_word;
+    MMIO32(addr) = s_run.word;
     return 0;
 }
 
@@ -413,7 +432,7 @@ FW_RAMFUNC int boot_flash_op_status(void)
     if (s_op == FW_OP_NONE)
         return 0;
     if (s_op == FW_OP_WORD) {
-        rc = s_run_rc;
+        rc = s_run.rc;
         if (rc == 0) {
             s_op = FW_OP_NONE;
             return 0;
@@ -430,7 +449,7 @@ FW_RAMFUNC int boot_flash_op_status(void)
      * until BSY clears (the unlock waits for it). */
     rc = FOTA_ERR_TIMEOUT;
 out:
-    s_run_rc = FOTA_ERR_TIMEOUT; /* a late interrupt stores nothing */
+    s_run.rc = FOTA_ERR_TIMEOUT; /* a late interrupt stores nothing */
     FLASH_CR &= ~(FLASH_CR_PG | FLASH_CR_SER | FLASH_CR_EOPIE | FLASH_CR_ERRIE |
                   (FLASH_CR_SNB_MASK << FLASH_CR_SNB_SHIFT));
     fw_flash_lock();

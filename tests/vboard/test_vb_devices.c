@@ -262,9 +262,35 @@ static void test_flashif(void **state)
     f->sys.now = vb_flashif_busy_until(fl);
     assert_false(RD(d, fl, FLASH_SR) & FL_SR_BSY);
     assert_int_equal(f->flash.mem[0x8000], 0x78);
+    /* Without EOPIE no EOP, and the interrupt line stays low. */
+    assert_false(RD(d, fl, FLASH_SR) & FL_SR_EOP);
+    assert_false(f->irq[4]);
+    /* With EOPIE the end of the word raises EOP and line 4 at its time
+     * (the device's event), writing EOP clears both; with ERRIE an error
+     * raises it too. */
+    WR(d, fl, FLASH_CR,
+       FL_CR_PG | FL_CR_EOPIE | FL_CR_ERRIE | (2u << FL_CR_PSIZE_SHIFT));
+    vb_flashif_store(&f->sys, fl, 0x08008004u, 4, 0x0BADF00Du);
+    assert_false(f->irq[4]);
+    assert_int_equal(d->cls->next_event(&f->sys, d, fl),
+                     vb_flashif_busy_until(fl));
+    f->sys.now = vb_flashif_busy_until(fl);
+    d->cls->event(&f->sys, d, fl);
+    assert_true(RD(d, fl, FLASH_SR) & FL_SR_EOP);
+    assert_true(f->irq[4]);
+    assert_int_equal(d->cls->next_event(&f->sys, d, fl), VB_NEVER);
+    WR(d, fl, FLASH_SR, FL_SR_EOP);
+    assert_false(f->irq[4]);
+    vb_flashif_store(&f->sys, fl, 0x08008009u, 4, 0);
+    assert_true(RD(d, fl, FLASH_SR) & FL_SR_PGAERR);
+    assert_true(f->irq[4]);
+    WR(d, fl, FLASH_SR, FL_SR_PGAERR);
+    assert_false(f->irq[4]);
+    WR(d, fl, FLASH_CR, FL_CR_PG | (2u << FL_CR_PSIZE_SHIFT));
     /* Wrong size for PSIZE. */
     vb_flashif_store(&f->sys, fl, 0x08008004u, 1, 0);
     assert_true(RD(d, fl, FLASH_SR) & FL_SR_PGPERR);
+    assert_false(f->irq[4]);
     /* A wrong key locks the interface until reset. */
     WR(d, fl, FLASH_CR, FL_CR_LOCK);
     WR(d, fl, FLASH_KEYR, 0x1u);

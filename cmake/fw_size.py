@@ -30,8 +30,11 @@ chains from the reset handler of the sum of frames (a depth-first search
 with memoisation; the code has no recursion, a cycle fails the check).
 Functions without a .su entry (none expected) count as 0 and are listed;
 an indirect call (blx rN) in a reachable function is listed too, since
-the graph cannot follow it. Interrupts are never enabled, so no exception
-frame is added.
+the graph cannot follow it. The one interrupt the bootloader takes (the
+FLASH global interrupt in update mode, fw_flash_irq, not nested) may land
+on the deepest chain: its own worst chain plus the largest exception frame
+(ARMv7-M B1.5.7: 26 words with the FP context, plus the alignment word)
+are added.
 """
 import os
 import re
@@ -44,6 +47,8 @@ RAM = (0x20000000, 0x20020000)
 APP_RAM = (0x20000000, 0x2001FFF0)
 CCM = (0x10000000, 0x10010000)
 API_ROOTS = ("boot_api_confirm", "boot_api_request_update_mode")
+# The largest exception frame: 8 core words, 18 FP words, 1 alignment word.
+IRQ_FRAME = 27 * 4
 # Sectors 0 and 1 (FOTA_BOOT_ADDR/SIZE in include/fota/fota_layout.h).
 BOOT_BUDGET = 0x8000
 BOOT_FLASH = (0x08000000, 0x08000000 + BOOT_BUDGET)
@@ -254,6 +259,12 @@ def size(elf, build_dir):
                                indirect)
     api_stack, _ = worst_stack(funcs, frames, "boot_api_confirm", missing,
                                indirect)
+    irq_stack = 0
+    if "fw_flash_irq" in funcs:
+        irq_stack, _ = worst_stack(funcs, frames, "fw_flash_irq", missing,
+                                   indirect)
+        irq_stack += IRQ_FRAME
+        stack += irq_stack
     print("bootloader sections:")
     for name, sz, vma, lma in secs:
         where = "RAM" if in_range(vma, RAM) else "flash"
@@ -264,6 +275,8 @@ def size(elf, build_dir):
     print("stack: worst chain from reset (%d bytes):" % stack)
     for n, own in chain:
         print("    %5d  %s" % (own, n))
+    if irq_stack:
+        print("stack: plus the flash interrupt on top of it: %d bytes (its frame and the exception frame)" % irq_stack)
     print("stack: API confirm on the application's stack: %d bytes" % api_stack)
     if missing:
         print("stack: no .su entry (counted as 0): " + ", ".join(sorted(missing)))

@@ -16,8 +16,9 @@
  *
  * The log is queued (app_log.h) and goes out underneath the work: the
  * self-test and the confirm do not wait for the UART. Before the confirm
- * only the banner, the trial line and the self-test's verdict are queued;
- * what the self-test measured follows the confirm's line.
+ * only the banner and the self-test's verdict are queued; whether this
+ * boot is a trial and what the self-test measured follow the confirm's
+ * line.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -85,8 +86,10 @@ static void app_before_reset(void)
 }
 
 /* What the self-test measured, after the confirm's line. */
-static void app_report(int clk, const app_selftest_info_t *info)
+static void app_report(bool trial, int clk, const app_selftest_info_t *info)
 {
+    if (trial)
+        app_log_puts("app: trial boot\n");
     if (info->by_crc_unit) {
         app_log_puts("app: image crc ");
         app_log_hex(info->image_crc);
@@ -128,8 +131,7 @@ int main(void)
     fota_app_set_before_reset(app_before_reset);
     if (fota_app_init(FOTA_APP_POLLED) != 0)
         app_log_puts("app: fota_app_init failed\n");
-    else if (fota_app_on_trial())
-        app_log_puts("app: trial boot\n");
+    bool trial = fota_app_on_trial();
 
     app_selftest_info_t info;
     int st = app_selftest_run(FW_APP_SLOT, &info);
@@ -153,7 +155,7 @@ int main(void)
 #elif !FW_APP_CONFIRM
     app_log_puts("app: not confirming\n");
 #endif
-    app_report(clk, &info);
+    app_report(trial, clk, &info);
 
 #if FW_APP_SEMIHOST_EXIT
     app_log_drain();

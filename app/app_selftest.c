@@ -71,18 +71,28 @@ static bool app_crc_start(void)
     return CRC_DR == FOTA_CRC32_ST_INIT;
 }
 
+/* Words between two calls of the log pump in app_crc_unit: 1 KiB, about
+ * 11 us, against 87 us per character at 115200 baud. */
+#define APP_CRC_PUMP_WORDS 256u
+
 /* The CRC unit over words words at p (word-aligned), four stores per loop
- * pass. */
+ * pass; the queued log keeps going out meanwhile. */
 static uint32_t app_crc_unit(const uint32_t *p, uint32_t words)
 {
     uint32_t i = 0;
 
     CRC_CR = CRC_CR_RESET;
-    for (; i + 4 <= words; i += 4) {
-        CRC_DR = p[i];
-        CRC_DR = p[i + 1];
-        CRC_DR = p[i + 2];
-        CRC_DR = p[i + 3];
+    while (i + 4 <= words) {
+        uint32_t end = words - i > APP_CRC_PUMP_WORDS ? i + APP_CRC_PUMP_WORDS
+                                                      : words & ~3u;
+
+        for (; i < end; i += 4) {
+            CRC_DR = p[i];
+            CRC_DR = p[i + 1];
+            CRC_DR = p[i + 2];
+            CRC_DR = p[i + 3];
+        }
+        app_log_pump();
     }
     for (; i < words; i++)
         CRC_DR = p[i];

@@ -119,8 +119,11 @@ static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what,
         vboard_until_t u = {.pc = entry, .max_ns = SAMPLE_NS};
         int why = vboard_run(b, &u);
 
-        if (why == VBOARD_STOP_PC)
+        if (why == VBOARD_STOP_PC) {
+            if (profile)
+                vbr_prof_sample_board(&prof, b);
             break;
+        }
         if (why != VBOARD_STOP_TIME || vboard_now_ns(b) - t0 > 2000000000u) {
             fprintf(stderr,
                     "boot-time: %s: the application was not reached (%d); "

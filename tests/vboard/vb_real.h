@@ -72,9 +72,9 @@ typedef struct vbr_sym {
 typedef struct vbr_prof {
     vbr_sym_t *syms; /* sorted by start */
     size_t nsyms;
-    uint64_t *ns;    /* per symbol, then one for PCs without a symbol */
+    uint64_t *ns; /* per symbol, then one for PCs without a symbol */
     uint64_t total_ns;
-    uint64_t last_ns; /* time of the previous sample */
+    uint64_t last_ns;    /* time of the previous sample */
     uint32_t unknown_pc; /* the first PC without a symbol */
 } vbr_prof_t;
 

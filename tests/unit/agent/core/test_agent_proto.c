@@ -335,7 +335,8 @@ static void test_enter_update_fixed_wait(void **state)
     s_sync();
     assert_int_equal(agent_proto_enter_update(&s_t), 0);
     check_script_done();
-    assert_true(s_fake.now_us >= 1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms));
+    assert_true(s_fake.now_us >=
+                1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms));
     assert_int_equal(s_fake.cs_pulses, 1);
     assert_int_equal(s_t.stats.timeouts, 0);
 }
@@ -358,8 +359,8 @@ static void test_enter_update_gives_up_after_boot_wait(void **state)
     assert_int_equal(agent_proto_enter_update(&s_t), FOTA_ERR_TIMEOUT);
     assert_int_equal(s_fake.nrst_pulses, 2);
     assert_int_equal(s_t.stats.timeouts, 2);
-    uint64_t per = 1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms +
-                            cfg.ack_timeout_ms);
+    uint64_t per =
+        1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms + cfg.ack_timeout_ms);
     assert_true(s_fake.now_us >= 2 * per);
     assert_true(s_fake.now_us <= 2 * per + 2 * 3000u);
     assert_false(s_t.synced);

@@ -37,11 +37,13 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     cfg->poll_spin_ms = 5;
     cfg->reset_pulse_ms = 1;
     /* The real bootloader listens a few ms after a reset (docs/protocol.md
-     * 2.4: the crystal's start, its journal read); the sync is repeated
-     * every millisecond from then on, each frame given 4 dummies to be
-     * answered, up to 30 ms after the reset, which leaves margin for a
-     * slow crystal. A sync sent earlier is lost (MISO undriven). */
-    cfg->boot_wait_ms = 30;
+     * 2.4: the crystal's start, its journal read, its log lines); the sync
+     * is repeated every millisecond, each frame given 4 dummies to be
+     * answered, up to 100 ms after the reset: that covers a crystal that
+     * never starts (the bootloader gives it 50 ms, then runs on the HSI),
+     * and costs nothing when the bootloader is quick. A sync sent earlier
+     * is lost (MISO undriven). */
+    cfg->boot_wait_ms = 100;
     cfg->sync_poll_ms = 1;
     cfg->sync_poll_polls = 4;
     cfg->xfer_timeout_ms = 100;
@@ -576,11 +578,12 @@ int agent_proto_enter_update_gently(agent_proto_t *t)
         /* The application resets into update mode: CS stays low (the
          * strap) besides the request word it leaves for the bootloader. */
         t->stats.app_update_resets++;
-        for (uint32_t i = 0; i < t->cfg.sync_attempts; i++) {
-            rc = i == 0 ? agent_sync_after_reset(t) : agent_proto_sync(t);
-            if (rc == 0)
-                return 0;
-        }
+        /* A software reset ends nothing the bootloader would finish
+         * first: one that does not answer within boot_wait_ms is not
+         * coming (or its link is out of step), and a pulse on NRST is the
+         * next thing to try. */
+        if (agent_sync_after_reset(t) == 0)
+            return 0;
         agent_log(t, AGENT_LOG_WARN,
                   "enter update: no bootloader after the request");
     } else if (rc < 0 && rc != FOTA_ERR_NOENT) {

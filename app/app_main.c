@@ -15,10 +15,10 @@
  * while the application runs, polled from the main loop.
  *
  * The log is queued (app_log.h) and goes out underneath the work: the
- * self-test and the confirm do not wait for the UART. Before the confirm
- * only the banner and the self-test's verdict are queued; whether this
- * boot is a trial and what the self-test measured follow the confirm's
- * line.
+ * self-test does not wait for the UART. Before the confirm only the banner
+ * and the self-test's verdict are queued, and sent (the confirm may block
+ * for a journal compaction); whether this boot is a trial and what the
+ * self-test measured follow the confirm's line.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -140,6 +140,10 @@ int main(void)
     bool confirmed = false;
 #if FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS == 0
     if (st == 0) {
+        /* The confirm runs in the bootloader with interrupts masked and
+         * may compact the journal (a sector erase, up to seconds): the
+         * queued lines go out first rather than stop half-way. */
+        app_log_drain();
         int rc = fota_app_confirm_keep_running();
         app_log_puts("app: confirm ");
         if (rc == 0) {
@@ -179,6 +183,7 @@ int main(void)
             late_pending = false;
             if (fota_app_on_trial())
                 app_log_puts("app: confirm and reset\n");
+            app_log_drain(); /* as above */
             int rc = fota_app_confirm(); /* resets on a trial boot */
             app_log_puts(rc == 0 ? "app: confirm ok\n"
                                  : "app: confirm failed\n");

@@ -39,10 +39,10 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     /* The real bootloader listens a few ms after a reset (docs/protocol.md
      * 2.4: the crystal's start, its journal read, its log lines); the sync
      * is repeated every millisecond, each frame given 4 dummies to be
-     * answered, up to 100 ms after the reset: that covers a crystal that
-     * never starts (the bootloader gives it 50 ms, then runs on the HSI),
-     * and costs nothing when the bootloader is quick. A sync sent earlier
-     * is lost (MISO undriven). */
+     * answered (it ACKs the third), up to 100 ms after the reset: that
+     * covers a crystal that never starts (the bootloader gives it 50 ms,
+     * then runs on the HSI), and costs nothing when the bootloader is
+     * quick. A sync sent earlier is lost (MISO undriven). */
     cfg->boot_wait_ms = 100;
     cfg->sync_poll_ms = 1;
     cfg->sync_poll_polls = 4;
@@ -334,15 +334,16 @@ int agent_proto_sync(agent_proto_t *t)
 /* Right after a reset (NRST released, or the application's software reset
  * into update mode): the bootloader listens a short, unknown time later.
  * A sync frame every cfg.sync_poll_ms, each given cfg.sync_poll_polls
- * dummies to be answered (a listening bootloader with no flash work
- * answers within microseconds), until one is answered or cfg.boot_wait_ms
- * has passed since the reset; then one last sync with the full ACK
- * deadline (cfg.ack_timeout_ms) as before. An unanswered early frame is a
+ * dummies to be answered (a listening bootloader with no flash work ACKs
+ * the third, sending its A5 filler before), until one is answered or
+ * cfg.boot_wait_ms has passed since the reset; then one last sync with
+ * the full ACK deadline (cfg.ack_timeout_ms). An unanswered early frame is a
  * lost 0x5A (MISO undriven, or the engine not yet reading), not a missed
  * deadline: it does not count in stats.timeouts. The next frame's CS pulse
- * and 0x5A start afresh (AN4286: the host synchronises with 0x5A and the
- * ACK procedure; a slave that answered an earlier one takes the new 0x5A
- * as a frame start and NACKs the dummies, which proves it listens). */
+ * and 0x5A start afresh (AN4286 section 1: the host starts with the 0x5A
+ * synchronisation byte and the ACK procedure; a slave that answered an
+ * earlier frame takes the new 0x5A as a frame start and NACKs the
+ * dummies, which proves it listens). */
 static int agent_sync_after_reset(agent_proto_t *t)
 {
     uint32_t start = agent_now(t);

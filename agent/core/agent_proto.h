@@ -128,8 +128,8 @@ void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
  * pulsed low (CS held low across the reset is the strap), then a sync
  * frame every cfg.sync_poll_ms until one is answered, up to
  * cfg.boot_wait_ms after the reset, and a last one with the full ACK
- * deadline. Repeats the whole sequence up to cfg.sync_attempts times. Returns 0, FOTA_ERR_TIMEOUT (target never
- * answered), or a port error. */
+ * deadline. Repeats the whole sequence up to cfg.sync_attempts times.
+ * Returns 0, FOTA_ERR_TIMEOUT (target never answered), or a port error. */
 int agent_proto_enter_update(agent_proto_t *t);
 
 /* Reset the target into a normal boot: CS released (no strap), NRST

@@ -13,10 +13,17 @@
  *
  * The application library (lib/fota_app) answers the update agent on SPI1
  * while the application runs, polled from the main loop.
+ *
+ * The log is queued (app_log.h) and goes out underneath the work: the
+ * self-test does not wait for the UART. Before the confirm only the banner
+ * and the self-test's verdict are queued, and sent (the confirm may block
+ * for a journal compaction); whether this boot is a trial and what the
+ * self-test measured follow the confirm's line.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app_log.h"
 #include "app_selftest.h"
 #include "fota_app.h"
 #include "fw_hw.h"
@@ -75,7 +82,23 @@ static void app_led(unsigned pin, bool on)
 
 static void app_before_reset(void)
 {
-    fw_uart_flush();
+    app_log_drain();
+}
+
+/* What the self-test measured, after the confirm's line. */
+static void app_report(bool trial, int clk, const app_selftest_info_t *info)
+{
+    if (trial)
+        app_log_puts("app: trial boot\n");
+    if (info->by_crc_unit) {
+        app_log_puts("app: image crc ");
+        app_log_hex(info->image_crc);
+        app_log_puts(" (crc unit = journal)\n");
+    } else {
+        app_log_puts("app: image sha256 checked\n");
+    }
+    app_log_puts(clk == FW_CLOCK_PLL_HSE ? "app: clock pll 168 MHz\n"
+                                         : "app: clock hsi 16 MHz\n");
 }
 
 #if FW_APP_SEMIHOST_EXIT
@@ -101,39 +124,45 @@ int main(void)
     app_leds_init();
     app_led(LED_SLOT, true);
 
-    fw_uart_puts("fota-app " FW_APP_VERSION " slot ");
-    fw_uart_puts(FW_APP_SLOT == 0 ? "A" : "B");
-    fw_uart_puts(FW_APP_CONFIRM ? "\n" : " (noconfirm)\n");
+    app_log_puts("fota-app " FW_APP_VERSION " slot ");
+    app_log_puts(FW_APP_SLOT == 0 ? "A" : "B");
+    app_log_puts(FW_APP_CONFIRM ? "\n" : " (noconfirm)\n");
 
     fota_app_set_before_reset(app_before_reset);
     if (fota_app_init(FOTA_APP_POLLED) != 0)
-        fw_uart_puts("app: fota_app_init failed\n");
-    else if (fota_app_on_trial())
-        fw_uart_puts("app: trial boot\n");
+        app_log_puts("app: fota_app_init failed\n");
+    bool trial = fota_app_on_trial();
 
-    int st = app_selftest_run(FW_APP_SLOT, clk);
-    fw_uart_puts(st == 0 ? "app: self-test pass\n" : "app: self-test FAIL\n");
+    app_selftest_info_t info;
+    int st = app_selftest_run(FW_APP_SLOT, &info);
+    app_log_puts(st == 0 ? "app: self-test pass\n" : "app: self-test FAIL\n");
 
     bool confirmed = false;
 #if FW_APP_CONFIRM && FW_APP_CONFIRM_DELAY_MS == 0
     if (st == 0) {
+        /* The confirm runs in the bootloader with interrupts masked and
+         * may compact the journal (a sector erase, up to seconds): the
+         * queued lines go out first rather than stop half-way. */
+        app_log_drain();
         int rc = fota_app_confirm_keep_running();
-        fw_uart_puts("app: confirm ");
+        app_log_puts("app: confirm ");
         if (rc == 0) {
-            fw_uart_puts("ok\n");
+            app_log_puts("ok\n");
             confirmed = true;
         } else {
-            fw_uart_puts("failed ");
-            fw_uart_put_dec((uint32_t)-rc);
-            fw_uart_puts("\n");
+            /* The FOTA_ERR_* code, negated, in hex. */
+            app_log_puts("failed 0x");
+            app_log_hex((uint32_t)-rc);
+            app_log_puts("\n");
         }
     }
 #elif !FW_APP_CONFIRM
-    fw_uart_puts("app: not confirming\n");
+    app_log_puts("app: not confirming\n");
 #endif
+    app_report(trial, clk, &info);
 
 #if FW_APP_SEMIHOST_EXIT
-    fw_uart_flush();
+    app_log_drain();
     app_semihost_exit(st == 0 ? 0 : 1);
 #endif
 
@@ -148,13 +177,15 @@ int main(void)
         IWDG_KR =
             IWDG_KR_RESET; /* harmless if the bootloader did not start it */
         fota_app_poll();
+        app_log_pump();
         uint32_t t = fw_ms() - start;
         if (late_pending && fw_ms() + 1u > (uint32_t)FW_APP_CONFIRM_DELAY_MS) {
             late_pending = false;
             if (fota_app_on_trial())
-                fw_uart_puts("app: confirm and reset\n");
+                app_log_puts("app: confirm and reset\n");
+            app_log_drain(); /* as above */
             int rc = fota_app_confirm(); /* resets on a trial boot */
-            fw_uart_puts(rc == 0 ? "app: confirm ok\n"
+            app_log_puts(rc == 0 ? "app: confirm ok\n"
                                  : "app: confirm failed\n");
             confirmed = rc == 0;
             app_led(LED_RED, !confirmed);
@@ -162,12 +193,12 @@ int main(void)
         app_led(LED_SLOT, (t % 1000u) < 500u);
         app_led(LED_BLUE, (t % 1000u) < 60u);
         if (fw_uart_getc() >= 0) {
-            fw_uart_puts("app: update mode requested\n");
+            app_log_puts("app: update mode requested\n");
             fota_app_request_update_mode();
         }
         if (!FW_APP_CONFIRM && t >= APP_NOCONFIRM_RESET_MS) {
-            fw_uart_puts("app: resetting unconfirmed\n");
-            fw_uart_flush();
+            app_log_puts("app: resetting unconfirmed\n");
+            app_log_drain();
             fw_system_reset();
         }
     }

@@ -36,11 +36,16 @@ void agent_proto_default_cfg(agent_proto_cfg_t *cfg)
     cfg->margin_ms = 250;
     cfg->poll_spin_ms = 5;
     cfg->reset_pulse_ms = 1;
-    /* The real bootloader listens ~18 ms after NRST: 2 ms crystal start,
-     * then its banner at 115200 baud (docs/firmware.md); 30 ms leaves
-     * margin for a slow crystal. A sync sent earlier is lost (MISO idles
-     * high) and costs a whole sync deadline. */
-    cfg->boot_wait_ms = 30;
+    /* The real bootloader listens a few ms after a reset (docs/protocol.md
+     * 2.4: the crystal's start, its journal read, its log lines); the sync
+     * is repeated every millisecond, each frame given 4 dummies to be
+     * answered (it ACKs the third), up to 100 ms after the reset: that
+     * covers a crystal that never starts (the bootloader gives it 50 ms,
+     * then runs on the HSI), and costs nothing when the bootloader is
+     * quick. A sync sent earlier is lost (MISO undriven). */
+    cfg->boot_wait_ms = 100;
+    cfg->sync_poll_ms = 1;
+    cfg->sync_poll_polls = 4;
     cfg->xfer_timeout_ms = 100;
     /* Silicon needs it: a polled slave cannot answer or even read bytes
      * clocked back to back (docs/protocol.md 2.4). */
@@ -140,10 +145,14 @@ static bool agent_retryable(int rc)
 }
 
 /* The ACK procedure: poll with dummies until ACK/NACK, within timeout_ms,
- * then send the ACK-of-ACK. Polls back to back for cfg.poll_spin_ms (short
- * waits: one chunk's programming), then sleeps 1 ms between polls so a
- * 2 s erase does not cost thousands of bus transactions. */
-static int agent_get_ack(agent_proto_t *t, uint32_t timeout_ms)
+ * then send the ACK-of-ACK. max_polls > 0 also gives up after that many
+ * dummies unless the last one read the busy filler (A5: a bootloader that
+ * listens and works on something first, which is waited for). Polls
+ * back to back for cfg.poll_spin_ms (short waits: one
+ * chunk's programming), then sleeps 1 ms between polls so a 2 s erase
+ * does not cost thousands of bus transactions. */
+static int agent_ack_wait(agent_proto_t *t, uint32_t timeout_ms,
+                          uint32_t max_polls)
 {
     const uint8_t dummy = FOTA_PROTO_DUMMY;
     const uint8_t ack = FOTA_PROTO_ACK;
@@ -151,7 +160,7 @@ static int agent_get_ack(agent_proto_t *t, uint32_t timeout_ms)
     uint8_t rx = 0;
     int rc;
 
-    for (;;) {
+    for (uint32_t polls = 1;; polls++) {
         rc = agent_xfer(t, &dummy, &rx, 1);
         if (rc < 0)
             return rc;
@@ -166,13 +175,19 @@ static int agent_get_ack(agent_proto_t *t, uint32_t timeout_ms)
             return 0;
         }
         uint32_t elapsed = agent_now(t) - start;
-        if (elapsed >= timeout_ms) {
+        if (elapsed >= timeout_ms ||
+            (max_polls && polls >= max_polls && rx != FOTA_PROTO_BUSY)) {
             t->stats.timeouts++;
             return FOTA_ERR_TIMEOUT;
         }
         if (elapsed >= t->cfg.poll_spin_ms)
             t->clock->ops->sleep_ms(t->clock, 1);
     }
+}
+
+static int agent_get_ack(agent_proto_t *t, uint32_t timeout_ms)
+{
+    return agent_ack_wait(t, timeout_ms, 0);
 }
 
 /* Send 0x5A, cmd, ~cmd and wait for the ACK. */
@@ -271,7 +286,10 @@ static uint32_t agent_erase_max_ms(unsigned sector)
 
 /* ---- synchronisation ------------------------------------------------------ */
 
-static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms)
+/* One synchronisation: CS pulse, 0x5A, the ACK procedure within
+ * timeout_ms and max_polls (0: no limit) dummies. */
+static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms,
+                           uint32_t max_polls)
 {
     const uint8_t sof = FOTA_PROTO_SPI_SYNC;
     int rc;
@@ -290,7 +308,7 @@ static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms)
     /* A fresh engine ACKs the sync; one that was synchronised before takes
      * 0x5A as a frame start, sees our 0x00 polls as a bad command and
      * NACKs. Either answer proves it is listening at a frame boundary. */
-    rc = agent_get_ack(t, timeout_ms);
+    rc = agent_ack_wait(t, timeout_ms, max_polls);
     if (rc == FOTA_ERR_NACK)
         rc = 0;
     return rc;
@@ -299,7 +317,7 @@ static int agent_sync_once(agent_proto_t *t, uint32_t timeout_ms)
 /* Synchronise within timeout_ms, counted as a resync. */
 static int agent_sync_within(agent_proto_t *t, uint32_t timeout_ms)
 {
-    int rc = agent_sync_once(t, timeout_ms);
+    int rc = agent_sync_once(t, timeout_ms, 0);
 
     t->stats.resyncs++;
     t->synced = rc == 0;
@@ -311,6 +329,46 @@ static int agent_sync_within(agent_proto_t *t, uint32_t timeout_ms)
 int agent_proto_sync(agent_proto_t *t)
 {
     return agent_sync_within(t, t->cfg.sync_timeout_ms);
+}
+
+/* Right after a reset (NRST released, or the application's software reset
+ * into update mode): the bootloader listens a short, unknown time later.
+ * A sync frame every cfg.sync_poll_ms, each given cfg.sync_poll_polls
+ * dummies to be answered (a listening bootloader with no flash work ACKs
+ * the third, sending its A5 filler before), until one is answered or
+ * cfg.boot_wait_ms has passed since the reset; then one last sync with
+ * the full ACK deadline (cfg.ack_timeout_ms). An unanswered early frame is a
+ * lost 0x5A (MISO undriven, or the engine not yet reading), not a missed
+ * deadline: it does not count in stats.timeouts. The next frame's CS pulse
+ * and 0x5A start afresh (AN4286 section 1: the host starts with the 0x5A
+ * synchronisation byte and the ACK procedure; a slave that answered an
+ * earlier frame takes the new 0x5A as a frame start and NACKs the
+ * dummies, which proves it listens). */
+static int agent_sync_after_reset(agent_proto_t *t)
+{
+    uint32_t start = agent_now(t);
+
+    if (t->cfg.sync_poll_ms && t->cfg.sync_poll_polls) {
+        for (;;) {
+            uint32_t timeouts = t->stats.timeouts;
+            int rc;
+
+            t->clock->ops->sleep_ms(t->clock, t->cfg.sync_poll_ms);
+            if (agent_now(t) - start >= t->cfg.boot_wait_ms)
+                break;
+            rc = agent_sync_once(t, t->cfg.ack_timeout_ms,
+                                 t->cfg.sync_poll_polls);
+            if (rc != FOTA_ERR_TIMEOUT) {
+                t->stats.resyncs++;
+                t->synced = rc == 0;
+                return rc;
+            }
+            t->stats.timeouts = timeouts;
+        }
+    } else {
+        t->clock->ops->sleep_ms(t->clock, t->cfg.boot_wait_ms);
+    }
+    return agent_sync_within(t, t->cfg.ack_timeout_ms);
 }
 
 int agent_proto_enter_update(agent_proto_t *t)
@@ -332,13 +390,12 @@ int agent_proto_enter_update(agent_proto_t *t)
         if (rc < 0)
             return rc;
         t->stats.resets++;
-        t->clock->ops->sleep_ms(t->clock, t->cfg.boot_wait_ms);
         /* The pin reset ended whatever the target was doing (an erase
          * included): a bootloader that came up listens and ACKs the sync
          * at once, like any command without flash work. One that missed
-         * the 0x5A (a late boot, a reset that went nowhere) never ACKs,
+         * every 0x5A (a late boot, a reset that went nowhere) never ACKs,
          * so waiting out the erase deadline only delays the next pulse. */
-        rc = agent_sync_within(t, t->cfg.ack_timeout_ms);
+        rc = agent_sync_after_reset(t);
         if (rc == 0)
             return 0;
         if (!agent_retryable(rc))
@@ -490,10 +547,12 @@ int agent_proto_probe_boot(agent_proto_t *t)
 
     if (rc < 0)
         return rc;
-    /* An idle bootloader answers within microseconds; CS stays low only
-     * this long, as for an application exchange (a reset while it is low
-     * would be the strap). */
-    rc = agent_sync_once(t, t->cfg.app_timeout_ms);
+    /* An idle bootloader answers within microseconds, a busy one sends
+     * its A5 filler meanwhile: a few dummies of anything else (an
+     * application's 00 filler, an undriven MISO) say no bootloader
+     * listens. CS stays low at most cfg.app_timeout_ms, as for an
+     * application exchange (a reset while it is low would be the strap). */
+    rc = agent_sync_once(t, t->cfg.app_timeout_ms, t->cfg.sync_poll_polls);
     /* A probe nobody answers is no missed deadline. */
     t->stats.timeouts = timeouts;
     if (rc == 0) {
@@ -520,11 +579,12 @@ int agent_proto_enter_update_gently(agent_proto_t *t)
         /* The application resets into update mode: CS stays low (the
          * strap) besides the request word it leaves for the bootloader. */
         t->stats.app_update_resets++;
-        for (uint32_t i = 0; i < t->cfg.sync_attempts; i++) {
-            t->clock->ops->sleep_ms(t->clock, t->cfg.boot_wait_ms);
-            if (agent_proto_sync(t) == 0)
-                return 0;
-        }
+        /* A software reset ends nothing the bootloader would finish
+         * first: one that does not answer within boot_wait_ms is not
+         * coming (or its link is out of step), and a pulse on NRST is the
+         * next thing to try. */
+        if (agent_sync_after_reset(t) == 0)
+            return 0;
         agent_log(t, AGENT_LOG_WARN,
                   "enter update: no bootloader after the request");
     } else if (rc < 0 && rc != FOTA_ERR_NOENT) {

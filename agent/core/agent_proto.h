@@ -53,9 +53,14 @@ typedef struct agent_proto_cfg {
     uint32_t poll_spin_ms;    /* poll back to back this long, then sleep 1 ms
                                  between polls (long waits: erase) */
     uint32_t reset_pulse_ms;  /* NRST low time (datasheet: >= 300 ns) */
-    uint32_t boot_wait_ms;    /* after NRST release, before the first sync:
-                                 the bootloader starts its SPI slave ~18 ms
-                                 after reset (crystal, banner at 115200) */
+    uint32_t boot_wait_ms;    /* after a reset, the longest the bootloader
+                                 may take to listen: sync frames are sent
+                                 every sync_poll_ms until then, then one
+                                 more with the full ACK deadline */
+    uint32_t sync_poll_ms;    /* interval of the sync frames after a reset
+                                 (0: one sync after boot_wait_ms) */
+    uint32_t sync_poll_polls; /* dummies each such frame is given for its
+                                 answer (0: as sync_poll_ms = 0) */
     uint32_t xfer_timeout_ms; /* passed to spi xfer */
     bool byte_xfers;          /* one protocol byte per SPI transaction (the
                                  polled slave answers each in the gap before
@@ -120,10 +125,11 @@ void agent_proto_init(agent_proto_t *t, agent_spi_t *spi, agent_gpio_t *gpio,
                       const agent_proto_cfg_t *cfg);
 
 /* Reset the target into update mode and synchronise: CS asserted, NRST
- * pulsed low (CS held low across the reset is the strap), wait
- * cfg.boot_wait_ms, sync. Repeats the whole sequence up to
- * cfg.sync_attempts times. Returns 0, FOTA_ERR_TIMEOUT (target never
- * answered), or a port error. */
+ * pulsed low (CS held low across the reset is the strap), then a sync
+ * frame every cfg.sync_poll_ms until one is answered, up to
+ * cfg.boot_wait_ms after the reset, and a last one with the full ACK
+ * deadline. Repeats the whole sequence up to cfg.sync_attempts times.
+ * Returns 0, FOTA_ERR_TIMEOUT (target never answered), or a port error. */
 int agent_proto_enter_update(agent_proto_t *t);
 
 /* Reset the target into a normal boot: CS released (no strap), NRST

@@ -281,6 +281,22 @@ unsigned fota_app_attempts_left(void)
     return fota_app_on_trial() ? s_app.status[FOTA_APP_INFO_SIZE + 5] : 0u;
 }
 
+bool fota_app_image_crc(uint32_t *crc)
+{
+    fota_status_t st;
+    uint8_t state;
+
+    if (s_app.slot < 0 ||
+        fota_status_decode(&st, s_app.status + FOTA_APP_INFO_SIZE,
+                           FOTA_STATUS_SIZE) < 0)
+        return false;
+    state = st.slot[s_app.slot].state;
+    if (state != FOTA_SLOT_CONFIRMED && state != FOTA_SLOT_PENDING)
+        return false;
+    *crc = st.slot[s_app.slot].image_crc;
+    return true;
+}
+
 uint32_t fota_app_boot_version(void)
 {
     return api_present() ? REG(API_ADDR + API_OFF_BOOT_VERSION) : 0u;

@@ -76,6 +76,12 @@ uint32_t fota_app_confirm_window_ms(void);
 /* Trial boots left after this one (journal), 0 when not on trial. */
 unsigned fota_app_attempts_left(void);
 
+/* The journal's CRC of the running image (header and body, as the STM32
+ * CRC unit computes it over little-endian words: fota_crc32_st), recorded
+ * when the bootloader committed or verified it. Returns false when the
+ * journal holds no record for a confirmed or pending running slot. */
+bool fota_app_image_crc(uint32_t *crc);
+
 /* Bootloader version from the API table (major << 16 | minor << 8 |
  * patch), 0 without a bootloader. */
 uint32_t fota_app_boot_version(void);

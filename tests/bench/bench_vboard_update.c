@@ -22,8 +22,14 @@
  * The update runs on the Cortex-M4 cycle model, then again at one cycle
  * per instruction for comparison.
  *
- * Usage: bench_vboard_update [--cpi m4|1|both] <fota tool> <fota-boot.elf>
- *                            <fota-app-slot-a.bin>
+ * Usage: bench_vboard_update [--cpi m4|1|both] [--profile] <fota tool>
+ *                            <fota-boot.elf> <fota-app-slot-a.bin>
+ * --profile prints (stderr) a time profile by function of each window of
+ * each model run: the board's PC sampled after every SPI transaction of
+ * the agent and every 10 us of its sleeps and of the reboot, symbols from
+ * the bootloader ELF and the applications' ELFs beside the binaries
+ * (vbr_prof_*, vb_real.h). Sampling runs the board in 10 us steps, which
+ * can move a window's end by up to one step.
  * Prints (from the first model run, m4 unless --cpi 1)
  *   vboard_update: bytes=262144 spi_hz=8000000 sim_s=<t> limit_s=<l> ratio=<r>
  *     (erase start to a matching Get Checksum)
@@ -55,13 +61,40 @@
 
 #define IMAGE_BYTES (256u * 1024u)
 #define SPI_HZ 8000000u
+#define SAMPLE_NS 10000u
+#define SETTLE_NS 50000000u /* 50 ms */
+
+/* The windows of the update, in order. */
+enum {
+    WIN_CONNECT, /* the agent's first byte to the erase start */
+    WIN_WRITE,   /* erase start to a matching Get Checksum */
+    WIN_COMMIT,  /* to the commit's answer */
+    WIN_REBOOT,  /* the REBOOT command to the new image's first instruction */
+    WIN_APP,     /* to the new image's "app: confirm ok" */
+    WIN_COUNT
+};
+
+static const char *const s_win_name[WIN_COUNT] = {
+    "connect", "erase to checksum", "commit", "reboot to the new image",
+    "its start to its confirm"};
+
+/* Where the ELF files for the profile's names are, and their labels. */
+static const char *s_elfs[3];
+static const char *const s_elf_labels[3] = {NULL, "app-a", "app-b"};
+static bool s_profile;
 
 typedef struct bench {
     vboard_t *board;
     vboard_agent_t va;
+    /* The agent's SPI and clock ports: va's, sampled for the profile. */
+    agent_spi_t spi;
+    agent_clock_t clock;
+    vbr_prof_t prof[WIN_COUNT];
+    int win; /* the window being profiled, -1: none */
     agent_proto_t agent;
     uint8_t img[IMAGE_BYTES];
     uint64_t t_start_ns;
+    uint64_t t_synced_ns; /* in update mode, synchronised (PHASE_CONNECT) */
     uint64_t t_erase_ns;
     uint64_t t_verified_ns;
     uint64_t t_commit_ns;
@@ -75,6 +108,91 @@ typedef struct bench_result {
     double sim_s, limit_s, boot_s, e2e_s;
     uint64_t cycles, insns;
 } bench_result_t;
+
+/* Close the window being profiled and start window w (-1: none). */
+static void bench_window(bench_t *b, int w)
+{
+    if (!s_profile)
+        return;
+    if (b->win >= 0)
+        vbr_prof_sample_board(&b->prof[b->win], b->board);
+    b->win = w;
+    if (w >= 0)
+        vbr_prof_restart(&b->prof[w], vboard_now_ns(b->board));
+}
+
+static void bench_sample(bench_t *b)
+{
+    if (s_profile && b->win >= 0)
+        vbr_prof_sample_board(&b->prof[b->win], b->board);
+}
+
+static int prof_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
+                     size_t len, uint32_t timeout_ms)
+{
+    bench_t *b = AGENT_CONTAINER_OF(self, bench_t, spi);
+    int rc = b->va.spi.ops->xfer(&b->va.spi, tx, rx, len, timeout_ms);
+
+    bench_sample(b);
+    return rc;
+}
+
+static int prof_set_cs(agent_spi_t *self, bool asserted)
+{
+    bench_t *b = AGENT_CONTAINER_OF(self, bench_t, spi);
+
+    return b->va.spi.ops->set_cs(&b->va.spi, asserted);
+}
+
+static uint32_t prof_now_ms(agent_clock_t *self)
+{
+    bench_t *b = AGENT_CONTAINER_OF(self, bench_t, clock);
+
+    return b->va.clock.ops->now_ms(&b->va.clock);
+}
+
+/* The agent's sleep in SAMPLE_NS steps, sampled after each. */
+static void prof_sleep_ms(agent_clock_t *self, uint32_t ms)
+{
+    bench_t *b = AGENT_CONTAINER_OF(self, bench_t, clock);
+
+    for (uint64_t t = 0; t < (uint64_t)ms * 1000000u; t += SAMPLE_NS) {
+        vboard_advance_ns(b->board, SAMPLE_NS);
+        bench_sample(b);
+    }
+}
+
+static const agent_spi_ops_t s_prof_spi = {.xfer = prof_xfer,
+                                           .set_cs = prof_set_cs};
+static const agent_clock_ops_t s_prof_clock = {.now_ms = prof_now_ms,
+                                               .sleep_ms = prof_sleep_ms};
+
+/* Run the board until u's stop or, when profiling, in SAMPLE_NS steps
+ * sampled after each, until the PC reaches u->pc or USART1's output since
+ * the last clear holds u->uart_text, within u->max_ns. Returns the
+ * VBOARD_STOP_* that ended it. */
+static int bench_run(bench_t *b, const vboard_until_t *u)
+{
+    uint64_t t0 = vboard_now_ns(b->board);
+
+    if (!s_profile)
+        return vboard_run(b->board, u);
+    for (;;) {
+        vboard_until_t step = *u;
+        int why;
+
+        step.max_ns = SAMPLE_NS;
+        why = vboard_run(b->board, &step);
+        bench_sample(b);
+        if (why != VBOARD_STOP_TIME)
+            return why;
+        if (u->uart_text &&
+            strstr(vboard_uart_output(b->board, NULL), u->uart_text))
+            return VBOARD_STOP_UART;
+        if (vboard_now_ns(b->board) - t0 >= u->max_ns)
+            return VBOARD_STOP_TIME;
+    }
+}
 
 static int bench_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
@@ -90,11 +208,15 @@ static void bench_progress(void *ctx, int phase, uint32_t done, uint32_t total)
 
     (void)done;
     (void)total;
-    if (phase == AGENT_PHASE_ERASE) {
+    if (phase == AGENT_PHASE_CONNECT && b->t_synced_ns == 0) {
+        b->t_synced_ns = vboard_now_ns(b->board);
+    } else if (phase == AGENT_PHASE_ERASE) {
+        bench_window(b, WIN_WRITE);
         b->t_erase_ns = vboard_now_ns(b->board);
         b->cyc_erase = vboard_cycles(b->board);
         b->ins_erase = vboard_insns(b->board);
     } else if (phase == AGENT_PHASE_VERIFIED) {
+        bench_window(b, WIN_COMMIT);
         b->t_verified_ns = vboard_now_ns(b->board);
         b->cyc_verified = vboard_cycles(b->board);
         b->ins_verified = vboard_insns(b->board);
@@ -136,6 +258,10 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
 
     if (!b)
         return 1;
+    b->win = -1;
+    for (unsigned w = 0; s_profile && w < WIN_COUNT; w++)
+        if (vbr_prof_init(&b->prof[w], s_elfs, s_elf_labels, 3) != 0)
+            goto out;
     n = bench_image(img_b, b->img);
     if (n != (int)IMAGE_BYTES)
         goto out;
@@ -148,15 +274,20 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
         goto out;
     vboard_set_nss(b->board, true);
     vboard_reset(b->board, VBOARD_RESET_POWER);
-    /* Slot A boots and confirms itself: slot B is the inactive slot. */
+    /* Slot A boots and confirms itself: slot B is the inactive slot. It
+     * is given SETTLE_NS more to finish its start (its queued log lines)
+     * before the update begins, as a running product would have. */
     if (vboard_run(b->board, &u) != VBOARD_STOP_UART) {
         fprintf(stderr, "vboard_update: slot A did not confirm\n");
         goto out;
     }
+    vboard_advance_ns(b->board, SETTLE_NS);
     vboard_agent_init(&b->va, b->board);
     vboard_spi_set_hz(b->board, SPI_HZ);
-    agent_proto_init(&b->agent, &b->va.spi, &b->va.gpio, &b->va.clock, NULL,
-                     NULL);
+    b->spi.ops = &s_prof_spi;
+    b->clock.ops = &s_prof_clock;
+    agent_proto_init(&b->agent, s_profile ? &b->spi : &b->va.spi, &b->va.gpio,
+                     s_profile ? &b->clock : &b->va.clock, NULL, NULL);
 
     memset(&req, 0, sizeof req);
     req.read = bench_read;
@@ -165,6 +296,7 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
     req.progress = bench_progress;
     req.progress_ctx = b;
     b->t_start_ns = vboard_now_ns(b->board);
+    bench_window(b, WIN_CONNECT);
     rc = agent_proto_flash_image(&b->agent, &req);
     if (rc != 0) {
         fprintf(stderr, "vboard_update: update failed: %d\n", rc);
@@ -172,26 +304,29 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
         goto out;
     }
     b->t_commit_ns = vboard_now_ns(b->board);
+    bench_window(b, WIN_REBOOT);
     /* The reboot into the new image's trial, up to its confirm. */
     vboard_uart_clear(b->board);
     u = (vboard_until_t){.max_ns = 2000000000u,
                          .pc = fota_get_le32(b->img + FOTA_IMAGE_HDR_SIZE + 4)};
     if (agent_proto_reboot(&b->agent) != 0 ||
-        vboard_run(b->board, &u) != VBOARD_STOP_PC) {
+        bench_run(b, &u) != VBOARD_STOP_PC) {
         fprintf(stderr, "vboard_update: the new image was not started:\n%s\n",
                 vboard_uart_output(b->board, NULL));
         rc = 1;
         goto out;
     }
     b->t_app_ns = vboard_now_ns(b->board);
+    bench_window(b, WIN_APP);
     u = (vboard_until_t){.max_ns = 2000000000u, .uart_text = "app: confirm ok"};
-    if (vboard_run(b->board, &u) != VBOARD_STOP_UART) {
+    if (bench_run(b, &u) != VBOARD_STOP_UART) {
         fprintf(stderr, "vboard_update: the new image did not confirm:\n%s\n",
                 vboard_uart_output(b->board, NULL));
         rc = 1;
         goto out;
     }
     b->t_confirm_ns = vboard_now_ns(b->board);
+    bench_window(b, -1);
 
     for (unsigned s = FOTA_SLOT_B_FIRST_SECTOR;
          s < FOTA_FLASH_SECTORS &&
@@ -209,11 +344,13 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
     res->insns = b->ins_verified - b->ins_erase;
     vboard_spi_stats(b->board, &bytes, &overruns, &stale);
     fprintf(stderr,
-            "  (%s model: connect %.4f s, erase to checksum %.4f s, commit "
+            "  (%s model: connect %.4f s (synchronised in update mode after "
+            "%.4f s), erase to checksum %.4f s, commit "
             "%.4f s, reboot to the new image %.4f s, its start to its "
             "confirm %.4f s)\n",
             model == VBOARD_CPI_1 ? "1-CPI" : "M4",
-            (double)(b->t_erase_ns - b->t_start_ns) / 1e9, res->sim_s,
+            (double)(b->t_erase_ns - b->t_start_ns) / 1e9,
+            (double)(b->t_synced_ns - b->t_start_ns) / 1e9, res->sim_s,
             (double)(b->t_commit_ns - b->t_verified_ns) / 1e9,
             (double)(b->t_app_ns - b->t_commit_ns) / 1e9,
             (double)(b->t_confirm_ns - b->t_app_ns) / 1e9);
@@ -225,10 +362,19 @@ static int run_update(uint8_t model, const char *boot_elf, const char *img_a,
             (unsigned long long)b->va.xfers, (unsigned long long)overruns,
             (unsigned long long)stale, b->agent.stats.nacks,
             b->agent.stats.timeouts);
+    for (unsigned w = 0; s_profile && w < WIN_COUNT; w++) {
+        char title[160];
+
+        snprintf(title, sizeof title, "update profile, %s model, %s",
+                 model == VBOARD_CPI_1 ? "1-CPI" : "M4", s_win_name[w]);
+        vbr_prof_print(&b->prof[w], stderr, title, 12);
+    }
     rc = 0;
 out:
     if (b->board)
         vboard_destroy(b->board);
+    for (unsigned w = 0; s_profile && w < WIN_COUNT; w++)
+        vbr_prof_free(&b->prof[w]);
     free(b);
     return rc;
 }
@@ -236,7 +382,7 @@ out:
 int main(int argc, char **argv)
 {
     char img_a[] = "/tmp/bench_vboard_XXXXXX";
-    char img_b[1200];
+    char img_b[1200], elf_a[1200], elf_b[1200];
     const char *slot;
     char cmd[3072];
     const char *cpi = "both";
@@ -245,17 +391,27 @@ int main(int argc, char **argv)
     bench_result_t r[2];
     int fd, rc = 1;
 
-    if (argc == 6 && strcmp(argv[1], "--cpi") == 0) {
-        cpi = argv[2];
-        argv += 2;
-        argc -= 2;
+    const char *prog = argv[0];
+
+    for (;;) {
+        if (argc >= 3 && strcmp(argv[1], "--cpi") == 0) {
+            cpi = argv[2];
+            argv += 2;
+            argc -= 2;
+        } else if (argc >= 2 && strcmp(argv[1], "--profile") == 0) {
+            s_profile = true;
+            argv++;
+            argc--;
+        } else {
+            break;
+        }
     }
     if (argc != 4 || (strcmp(cpi, "m4") != 0 && strcmp(cpi, "1") != 0 &&
                       strcmp(cpi, "both") != 0)) {
         fprintf(stderr,
-                "usage: %s [--cpi m4|1|both] <fota tool> <boot.elf> "
-                "<app-slot-a.bin>\n",
-                argv[0]);
+                "usage: %s [--cpi m4|1|both] [--profile] <fota tool> "
+                "<boot.elf> <app-slot-a.bin>\n",
+                prog);
         return 2;
     }
     if (strcmp(cpi, "both") != 0) {
@@ -271,6 +427,13 @@ int main(int argc, char **argv)
     }
     snprintf(img_b, sizeof img_b, "%.*sslot-b.bin", (int)(slot - argv[3]),
              argv[3]);
+    snprintf(elf_a, sizeof elf_a, "%.*sslot-a.elf", (int)(slot - argv[3]),
+             argv[3]);
+    snprintf(elf_b, sizeof elf_b, "%.*sslot-b.elf", (int)(slot - argv[3]),
+             argv[3]);
+    s_elfs[0] = argv[2];
+    s_elfs[1] = elf_a;
+    s_elfs[2] = elf_b;
     fd = mkstemp(img_a);
     if (fd < 0)
         return 1;

@@ -82,9 +82,9 @@ static uint8_t *read_file(const char *path, size_t *len)
     return buf;
 }
 
-static vboard_t *real_board(bool strap_low)
+static vboard_t *real_board_cfg(bool strap_low, const vboard_config_t *cfg)
 {
-    vboard_t *b = vboard_create(NULL);
+    vboard_t *b = vboard_create(cfg);
 
     assert_non_null(b);
     assert_int_equal(vboard_load_elf(b, s_boot_elf), 0);
@@ -92,6 +92,11 @@ static vboard_t *real_board(bool strap_low)
     vboard_set_nss(b, !strap_low);
     vboard_reset(b, VBOARD_RESET_POWER);
     return b;
+}
+
+static vboard_t *real_board(bool strap_low)
+{
+    return real_board_cfg(strap_low, NULL);
 }
 
 static void test_boots_to_app_banner_and_confirms(void **state)
@@ -258,36 +263,67 @@ static void test_bug_report_logged_then_update_mode(void **state)
 }
 
 /* The agent's protocol client, through the same ports as on the simulated
- * wire, resets the real bootloader into update mode (CS strap + NRST
- * pulse) and synchronises with it. */
-static void test_agent_protocol_client_on_real_bootloader(void **state)
+ * wire, resets the real bootloader on b into update mode (CS strap + NRST
+ * pulse) and synchronises with it. Returns the simulated ms it took. */
+static double agent_enters_update(vboard_t *b)
 {
-    vboard_t *b = real_board(false);
     vboard_agent_t va;
     agent_proto_cfg_t cfg;
     agent_proto_t *p = malloc(sizeof *p);
+    uint64_t t0;
     int rc;
 
-    (void)state;
     assert_non_null(p);
     vboard_agent_init(&va, b);
     agent_proto_default_cfg(&cfg);
-    /* The default boot wait covers the bootloader's start-up (~18 ms:
-     * 2 ms crystal start, its banner at 115200 baud); short deadlines keep
-     * a failure quick. */
+    /* The default sync polling after the reset finds the bootloader once
+     * it listens (a few ms: 2 ms crystal start, the journal read, its log
+     * lines at 115200 baud); short deadlines keep a failure quick. */
     cfg.sync_attempts = 2;
     cfg.sync_timeout_ms = 200;
     agent_proto_init(p, &va.spi, &va.gpio, &va.clock, NULL, &cfg);
     vboard_run_ns(b, 1000000u);
+    t0 = vboard_now_ns(b);
     rc = agent_proto_enter_update(p);
     print_message("enter_update %d after %.3f ms; uart:\n%s\n", rc,
-                  (double)vboard_now_ns(b) / 1e6, vboard_uart_output(b, NULL));
+                  (double)(vboard_now_ns(b) - t0) / 1e6,
+                  vboard_uart_output(b, NULL));
     assert_int_equal(rc, 0);
     assert_true(p->synced);
     assert_int_equal(p->stats.resets, 1);
+    assert_int_equal(p->stats.timeouts, 0);
     assert_int_equal(vboard_reset_count(b), 2); /* power-on, NRST pulse */
     assert_null(vboard_fault(b));
     free(p);
+    return (double)(vboard_now_ns(b) - t0) / 1e6;
+}
+
+static void test_agent_protocol_client_on_real_bootloader(void **state)
+{
+    vboard_t *b = real_board(false);
+
+    (void)state;
+    /* Listening within a few ms of the pulse, found by the 1 ms polls. */
+    assert_true(agent_enters_update(b) < 15.0);
+    vboard_destroy(b);
+}
+
+/* A crystal that never starts: the bootloader waits 50 ms for it, then
+ * runs on the HSI; the agent's polls still find it, within boot_wait_ms,
+ * at the first reset. */
+static void test_agent_finds_bootloader_without_crystal(void **state)
+{
+    vboard_config_t cfg;
+    vboard_t *b;
+    double ms;
+
+    (void)state;
+    vboard_config_default(&cfg);
+    cfg.hse_fails = true;
+    b = real_board_cfg(false, &cfg);
+    ms = agent_enters_update(b);
+    assert_true(ms > 50.0);
+    assert_non_null(strstr(vboard_uart_output(b, NULL), "clk=hsi16"));
     vboard_destroy(b);
 }
 
@@ -392,6 +428,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_nss_strap_enters_update_mode_and_syncs),
         cmocka_unit_test(test_bug_report_logged_then_update_mode),
         cmocka_unit_test(test_agent_protocol_client_on_real_bootloader),
+        cmocka_unit_test(test_agent_finds_bootloader_without_crystal),
         cmocka_unit_test(test_snapshot_mid_boot_is_exact),
         cmocka_unit_test(test_agent_full_update_on_real_bootloader),
     };

@@ -251,3 +251,165 @@ bool vbr_slot_holds(const uint8_t *mem, int slot, const vbr_image_t *img)
     return ok && memcmp(&mem[FOTA_SLOT_ADDR(slot) - FOTA_FLASH_BASE], img->data,
                         img->len) == 0;
 }
+
+/* ---- time profile by function ---- */
+
+typedef struct sym_list {
+    vbr_sym_t *v;
+    size_t n, cap;
+    bool nomem;
+    const char *label; /* prefix of the names, or NULL */
+} sym_list_t;
+
+static bool collect_func(void *ctx, const char *name, uint32_t value,
+                         uint32_t size, uint8_t info)
+{
+    sym_list_t *l = ctx;
+
+    if ((info & 0xF) != 2 /* STT_FUNC */ || size == 0 || l->nomem)
+        return false;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        vbr_sym_t *v = realloc(l->v, cap * sizeof *v);
+
+        if (!v) {
+            l->nomem = true;
+            return false;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n].start = value & ~1u;
+    l->v[l->n].size = size;
+    snprintf(l->v[l->n].name, sizeof l->v[l->n].name, "%s%s%s",
+             l->label ? l->label : "", l->label ? ":" : "", name);
+    l->n++;
+    return false; /* all of them */
+}
+
+static int sym_cmp(const void *a, const void *b)
+{
+    const vbr_sym_t *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start ? 1 : 0;
+}
+
+int vbr_prof_init(vbr_prof_t *p, const char *const *elf_paths,
+                  const char *const *labels, size_t n)
+{
+    sym_list_t l = {0};
+
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        if (!elf_paths[i])
+            continue;
+        l.label = labels ? labels[i] : NULL;
+        int rc = elf_walk(elf_paths[i], collect_func, &l);
+
+        /* elf_walk says NOENT when no callback stopped the walk. */
+        if (rc != 0 && rc != FOTA_ERR_NOENT) {
+            fprintf(stderr, "profile: cannot read the symbols of %s (%d)\n",
+                    elf_paths[i], rc);
+            free(l.v);
+            return rc;
+        }
+        if (l.nomem) {
+            free(l.v);
+            return FOTA_ERR_NOMEM;
+        }
+    }
+    if (l.n)
+        qsort(l.v, l.n, sizeof l.v[0], sym_cmp);
+    p->ns = calloc(l.n + 1, sizeof p->ns[0]);
+    if (!p->ns) {
+        free(l.v);
+        return FOTA_ERR_NOMEM;
+    }
+    p->syms = l.v;
+    p->nsyms = l.n;
+    return 0;
+}
+
+void vbr_prof_free(vbr_prof_t *p)
+{
+    free(p->syms);
+    free(p->ns);
+    memset(p, 0, sizeof *p);
+}
+
+void vbr_prof_restart(vbr_prof_t *p, uint64_t now_ns)
+{
+    memset(p->ns, 0, (p->nsyms + 1) * sizeof p->ns[0]);
+    p->total_ns = 0;
+    p->last_ns = now_ns;
+    p->unknown_pc = 0;
+}
+
+/* Index of the symbol holding pc, or nsyms. */
+static size_t prof_find(const vbr_prof_t *p, uint32_t pc)
+{
+    size_t lo = 0, hi = p->nsyms;
+
+    /* The last symbol starting at or below pc. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (p->syms[mid].start <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* Symbols may nest or overlap (aliases): look back a few. */
+    for (size_t i = lo, k = 0; i > 0 && k < 4; i--, k++)
+        if (pc - p->syms[i - 1].start < p->syms[i - 1].size)
+            return i - 1;
+    return p->nsyms;
+}
+
+void vbr_prof_sample(vbr_prof_t *p, uint32_t pc, uint64_t now_ns)
+{
+    uint64_t dt = now_ns > p->last_ns ? now_ns - p->last_ns : 0;
+    size_t i = prof_find(p, pc & ~1u);
+
+    if (i == p->nsyms && p->unknown_pc == 0)
+        p->unknown_pc = pc;
+    p->ns[i] += dt;
+    p->total_ns += dt;
+    p->last_ns = now_ns;
+}
+
+void vbr_prof_sample_board(vbr_prof_t *p, const vboard_t *b)
+{
+    vbr_prof_sample(p, vboard_pc(b), vboard_now_ns(b));
+}
+
+void vbr_prof_print(const vbr_prof_t *p, FILE *f, const char *title,
+                    unsigned top)
+{
+    bool *shown = calloc(p->nsyms + 1, sizeof *shown);
+
+    fprintf(f, "%s: %.3f ms\n", title, (double)p->total_ns / 1e6);
+    if (!shown)
+        return;
+    for (unsigned k = 0; k < top; k++) {
+        size_t best = p->nsyms + 1;
+
+        for (size_t i = 0; i <= p->nsyms; i++)
+            if (!shown[i] && p->ns[i] &&
+                (best > p->nsyms || p->ns[i] > p->ns[best]))
+                best = i;
+        if (best > p->nsyms)
+            break;
+        shown[best] = true;
+        if (best == p->nsyms)
+            fprintf(f, "  %8.3f ms %5.1f%%  (no symbol, e.g. 0x%08x)\n",
+                    (double)p->ns[best] / 1e6,
+                    100.0 * (double)p->ns[best] / (double)p->total_ns,
+                    (unsigned)p->unknown_pc);
+        else
+            fprintf(f, "  %8.3f ms %5.1f%%  %s\n", (double)p->ns[best] / 1e6,
+                    100.0 * (double)p->ns[best] / (double)p->total_ns,
+                    p->syms[best].name);
+    }
+    free(shown);
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "boot_core.h"
 #include "sim_flash.h"
@@ -57,5 +58,42 @@ int vbr_journal_read(const uint8_t *mem, boot_ctx_t *ctx);
 /* Verify slot of a flash array with the host boot core (full SHA-256) and
  * compare it byte for byte with img. Returns true if both hold. */
 bool vbr_slot_holds(const uint8_t *mem, int slot, const vbr_image_t *img);
+
+/* A time profile of the firmware by function: the PC sampled at moments of
+ * simulated time, each sample weighted with the time since the previous
+ * one, and the samples summed by the function symbol of the ELF files
+ * given that contains the PC (code in SRAM included: the symbols carry
+ * the run addresses). */
+typedef struct vbr_sym {
+    uint32_t start, size;
+    char name[48];
+} vbr_sym_t;
+
+typedef struct vbr_prof {
+    vbr_sym_t *syms; /* sorted by start */
+    size_t nsyms;
+    uint64_t *ns; /* per symbol, then one for PCs without a symbol */
+    uint64_t total_ns;
+    uint64_t last_ns;    /* time of the previous sample */
+    uint32_t unknown_pc; /* the first PC without a symbol */
+} vbr_prof_t;
+
+/* Load the function symbols of the n ELF files (NULL entries skipped);
+ * labels (NULL, or n entries, each NULL or a short name) prefix the names
+ * of each file's functions ("label:name"), to tell apart functions of the
+ * same name in different images. Returns 0, or a FOTA_ERR_* with a
+ * message on stderr. */
+int vbr_prof_init(vbr_prof_t *p, const char *const *elf_paths,
+                  const char *const *labels, size_t n);
+void vbr_prof_free(vbr_prof_t *p);
+/* Forget the samples; the next sample's weight counts from now_ns. */
+void vbr_prof_restart(vbr_prof_t *p, uint64_t now_ns);
+/* One sample: pc at simulated time now_ns. */
+void vbr_prof_sample(vbr_prof_t *p, uint32_t pc, uint64_t now_ns);
+/* Sample board b's PC now. */
+void vbr_prof_sample_board(vbr_prof_t *p, const vboard_t *b);
+/* Print "<title>: <total> ms" and the top functions by time to f. */
+void vbr_prof_print(const vbr_prof_t *p, FILE *f, const char *title,
+                    unsigned top);
 
 #endif /* VB_REAL_H */

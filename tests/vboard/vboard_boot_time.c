@@ -57,7 +57,6 @@
 #include "vboard.h"
 
 #define SAMPLE_NS 10000u
-#define MAX_PCS 4096
 
 static char s_boot_elf[1024];
 static bool s_quiet;
@@ -86,67 +85,19 @@ static void print_cpi(const char *name, const boot_cost_t *c)
 }
 static sim_flash_t s_host;
 
-typedef struct pc_count {
-    uint32_t pc;
-    uint32_t n;
-} pc_count_t;
+/* The bootloader ELF the profile names functions from (the (c) boots run
+ * fota-boot-testkey.elf). */
+static const char *s_prof_elf = s_boot_elf;
 
-static pc_count_t s_pcs[MAX_PCS];
-static size_t s_npcs;
-
-static void count_pc(uint32_t pc)
+/* The boot's profile by function (application code has no symbol here). */
+static void print_profile(const vbr_prof_t *prof, const char *what)
 {
-    for (size_t i = 0; i < s_npcs; i++) {
-        if (s_pcs[i].pc == pc) {
-            s_pcs[i].n++;
-            return;
-        }
-    }
-    if (s_npcs < MAX_PCS)
-        s_pcs[s_npcs++] = (pc_count_t){pc, 1};
-}
+    char title[200];
 
-typedef struct fn_count {
-    char name[64];
-    uint32_t n;
-} fn_count_t;
-
-static int fn_cmp(const void *a, const void *b)
-{
-    const fn_count_t *x = a, *y = b;
-
-    return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
-}
-
-/* Samples aggregated by function (application code counts as "app"). */
-static void print_profile(const char *what, uint64_t total_ns)
-{
-    static fn_count_t fn[MAX_PCS];
-    size_t nfn = 0;
-    uint32_t all = 0;
-
-    for (size_t i = 0; i < s_npcs; i++) {
-        char name[64];
-        size_t j;
-
-        if (vbr_elf_func_at(s_boot_elf, s_pcs[i].pc, name, sizeof name) != 0)
-            snprintf(name, sizeof name, "0x%08x", (unsigned)s_pcs[i].pc);
-        for (j = 0; j < nfn && strcmp(fn[j].name, name) != 0; j++)
-            ;
-        if (j == nfn) {
-            snprintf(fn[nfn].name, sizeof fn[nfn].name, "%s", name);
-            fn[nfn++].n = 0;
-        }
-        fn[j].n += s_pcs[i].n;
-        all += s_pcs[i].n;
-    }
-    qsort(fn, nfn, sizeof fn[0], fn_cmp);
-    printf("boot-time profile, %s: %.3f ms to the application's first "
-           "instruction\n",
-           what, (double)total_ns / 1e6);
-    for (size_t j = 0; j < nfn && j < 10; j++)
-        printf("  %6.3f ms %5.1f%%  %s\n", (double)fn[j].n * SAMPLE_NS / 1e6,
-               all ? 100.0 * fn[j].n / all : 0.0, fn[j].name);
+    snprintf(title, sizeof title,
+             "boot-time profile, %s: to the application's first instruction",
+             what);
+    vbr_prof_print(prof, stdout, title, 10);
 }
 
 /* Boot b from power-on to entry; returns the simulated ns, 0 on failure.
@@ -154,28 +105,41 @@ static void print_profile(const char *what, uint64_t total_ns)
 static uint64_t time_boot(vboard_t *b, uint32_t entry, const char *what,
                           boot_cost_t *cost)
 {
+    bool profile = !s_quiet && strcmp(what, "warm-up") != 0;
+    vbr_prof_t prof;
     uint64_t t0;
 
-    s_npcs = 0;
+    if (profile && vbr_prof_init(&prof, &s_prof_elf, NULL, 1) != 0)
+        return 0;
     vboard_reset(b, VBOARD_RESET_POWER);
     t0 = vboard_now_ns(b); /* the board's clock runs on across resets */
+    if (profile)
+        vbr_prof_restart(&prof, t0);
     for (;;) {
         vboard_until_t u = {.pc = entry, .max_ns = SAMPLE_NS};
         int why = vboard_run(b, &u);
 
-        if (why == VBOARD_STOP_PC)
+        if (why == VBOARD_STOP_PC) {
+            if (profile)
+                vbr_prof_sample_board(&prof, b);
             break;
+        }
         if (why != VBOARD_STOP_TIME || vboard_now_ns(b) - t0 > 2000000000u) {
             fprintf(stderr,
                     "boot-time: %s: the application was not reached (%d); "
                     "uart:\n%s\n",
                     what, why, vboard_uart_output(b, NULL));
+            if (profile)
+                vbr_prof_free(&prof);
             return 0;
         }
-        count_pc(vboard_pc(b));
+        if (profile)
+            vbr_prof_sample_board(&prof, b);
     }
-    if (!s_quiet && strcmp(what, "warm-up") != 0)
-        print_profile(what, vboard_now_ns(b) - t0);
+    if (profile) {
+        print_profile(&prof, what);
+        vbr_prof_free(&prof);
+    }
     if (cost)
         *cost = (boot_cost_t){vboard_now_ns(b) - t0, vboard_cycles(b),
                               vboard_insns(b)};
@@ -268,6 +232,7 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
         goto out;
     }
     vboard_set_nss(b, true);
+    s_prof_elf = elf;
     sim_flash_init(&s_host, SIM_FLASH_TYPICAL);
     memcpy(s_host.mem, vboard_flash(b)->mem, FOTA_FLASH_SIZE);
     boot_port_host_bind(&s_host);
@@ -283,6 +248,7 @@ static uint64_t time_signed_first_boot(const char *dir, const vbr_image_t *a,
     t = time_boot(b, sb.entry,
                   "(c) first boot after a commit, SHA-256 + Ed25519", cost);
 out:
+    s_prof_elf = s_boot_elf;
     boot_port_host_set_signing_key(NULL);
     vboard_destroy(b);
     free(sa.data);

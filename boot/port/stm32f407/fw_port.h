@@ -37,9 +37,10 @@
  * progress, and resets into the boot decision; shorter than the shortest
  * update-mode watchdog period, so it is the normal way out. */
 #define FW_UPDATE_IDLE_MS 15000u
-/* After the engine asks for a reboot, keep serving the link this long so
- * the host can clock out the final ACK. */
-#define FW_REBOOT_GRACE_MS 20u
+/* After the engine asks for a reboot (once the host clocked the final
+ * ACK-of-ACK), keep serving the link this long before leaving it; main.c
+ * then waits for CS to rise before the reset. */
+#define FW_REBOOT_GRACE_MS 1u
 
 /* A function the long flash loops (boot_flash_read, each 4 KiB of
  * boot_flash_crc) call while the boot decision runs: main.c feeds its

@@ -323,6 +323,11 @@ static void fw_clock_handover(void)
         fw_log("no crystal, clk=hsi16\n");
 }
 
+/* The SPI link's CS input (PA4, the update-mode strap at reset), and how
+ * long a reboot waits for the host to raise it. */
+#define FW_CS_PIN 4u
+#define FW_REBOOT_CS_WAIT_MS 20u
+
 __attribute__((noreturn)) static void fw_update_mode(void)
 {
     fw_clock_handover();
@@ -336,6 +341,17 @@ __attribute__((noreturn)) static void fw_update_mode(void)
     fw_spi_slave_init();
     int why = fw_link_run(&s_spi, &s_uart);
     fw_spi_slave_deinit();
+    /* A reboot was asked for once the host had clocked its last byte; it
+     * still holds CS (PA4) low, which at the reset would be the strap.
+     * Reset as soon as it lets go, or after FW_REBOOT_CS_WAIT_MS (a host
+     * that never raises CS asked for update mode anyway). */
+    if (why == FW_LINK_REBOOT) {
+        uint32_t t0 = fw_ms();
+
+        while (!(GPIO_IDR(GPIOA) & (1u << FW_CS_PIN)) &&
+               fw_ms() - t0 < FW_REBOOT_CS_WAIT_MS) {
+        }
+    }
     fw_log(why == FW_LINK_REBOOT ? "reboot\n" : "idle, reset\n");
     fw_log_drain();
     fw_uart_flush();

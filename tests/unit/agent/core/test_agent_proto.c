@@ -22,6 +22,9 @@ enum step_kind {
     STEP_BYTE = 0, /* master must send tx (unless any), slave replies reply */
     STEP_BUSY_ACK, /* master polls 0x00; BUSY until until_us, then reply */
     STEP_SILENT,   /* anything goes, BUSY back, until CS is released */
+    STEP_DEAF,     /* not listening: anything goes, reply back, until the
+                      first 0x5A at or after until_us, which is the next
+                      step's byte */
 };
 
 typedef struct step {
@@ -77,6 +80,15 @@ static int fake_xfer(agent_spi_t *self, const uint8_t *tx, uint8_t *rx,
         } else {
             step_t *s = &f->steps[f->pos];
 
+            if (s->kind == STEP_DEAF) {
+                if (f->now_us < s->until_us || out != 0x5A ||
+                    f->pos + 1 >= f->n_steps) {
+                    if (rx)
+                        rx[i] = s->reply;
+                    continue;
+                }
+                s = &f->steps[++f->pos];
+            }
             if (!s->any && out != s->tx) {
                 if (!f->mismatches)
                     f->first_mismatch = f->pos;
@@ -187,6 +199,14 @@ static void s_busy_ack(uint64_t until_us)
     sx(FOTA_PROTO_ACK, FOTA_PROTO_BUSY);
 }
 
+/* The target does not listen (MISO reads reply) until until_us. */
+static void s_deaf_until(uint64_t until_us, uint8_t reply)
+{
+    assert_true(s_fake.n_steps < MAX_STEPS);
+    s_fake.steps[s_fake.n_steps++] =
+        (step_t){STEP_DEAF, 0, reply, true, until_us};
+}
+
 static void s_silent_until_cs(void)
 {
     assert_true(s_fake.n_steps < MAX_STEPS);
@@ -277,6 +297,99 @@ static void test_enter_update_pulses_nrst_with_cs_low(void **state)
     assert_int_equal(s_fake.nrst, 1);
     assert_true(s_fake.cs);
     assert_int_equal(s_t.stats.resets, 1);
+}
+
+/* A bootloader that listens 5.5 ms after NRST: the sync is repeated
+ * every sync_poll_ms and the first frame after it starts listening is
+ * answered, long before boot_wait_ms; the unanswered frames are no missed
+ * deadlines. */
+static void test_enter_update_polls_until_the_bootloader_listens(void **state)
+{
+    (void)state;
+    s_fake.cs = false;
+    s_deaf_until(5500, 0xFF);
+    s_sync();
+    assert_int_equal(agent_proto_enter_update(&s_t), 0);
+    check_script_done();
+    assert_int_equal(s_fake.nrst_pulses, 1);
+    assert_true(s_fake.now_us >= 5500);
+    assert_true(s_fake.now_us < 5500 + 2000u * s_t.cfg.sync_poll_ms);
+    assert_true(s_fake.cs_pulses >= 5);
+    assert_int_equal(s_t.stats.timeouts, 0);
+    assert_true(s_t.synced);
+}
+
+/* sync_poll_ms = 0: one sync after the whole boot_wait_ms, as hosts that
+ * wait a fixed time do. */
+static void test_enter_update_fixed_wait(void **state)
+{
+    agent_proto_cfg_t cfg;
+
+    (void)state;
+    agent_proto_default_cfg(&cfg);
+    cfg.sync_poll_ms = 0;
+    agent_proto_init(&s_t, &s_fake.spi, &s_fake.gpio, &s_fake.clock, NULL,
+                     &cfg);
+    s_fake.cs = false;
+    s_deaf_until(5500, 0xFF);
+    s_sync();
+    assert_int_equal(agent_proto_enter_update(&s_t), 0);
+    check_script_done();
+    assert_true(s_fake.now_us >=
+                1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms));
+    assert_int_equal(s_fake.cs_pulses, 1);
+    assert_int_equal(s_t.stats.timeouts, 0);
+}
+
+/* Nobody ever answers: each reset polls until boot_wait_ms, then one sync
+ * with the full ACK deadline, the only one counted as missed; then the
+ * next reset. */
+static void test_enter_update_gives_up_after_boot_wait(void **state)
+{
+    agent_proto_cfg_t cfg;
+
+    (void)state;
+    agent_proto_default_cfg(&cfg);
+    cfg.sync_attempts = 2;
+    agent_proto_init(&s_t, &s_fake.spi, &s_fake.gpio, &s_fake.clock, NULL,
+                     &cfg);
+    s_fake.cs = false;
+    s_deaf_until(UINT64_MAX, 0xFF);
+    sx(0x00, 0x00); /* never reached */
+    assert_int_equal(agent_proto_enter_update(&s_t), FOTA_ERR_TIMEOUT);
+    assert_int_equal(s_fake.nrst_pulses, 2);
+    assert_int_equal(s_t.stats.timeouts, 2);
+    uint64_t per =
+        1000u * (cfg.reset_pulse_ms + cfg.boot_wait_ms + cfg.ack_timeout_ms);
+    assert_true(s_fake.now_us >= 2 * per);
+    assert_true(s_fake.now_us <= 2 * per + 2 * 3000u);
+    assert_false(s_t.synced);
+}
+
+/* The probe for a bootloader already listening: a running application's
+ * 00 filler ends it after sync_poll_polls dummies; the bootloader's A5
+ * busy filler is waited for up to app_timeout_ms. */
+static void test_probe_boot_quick_on_filler(void **state)
+{
+    (void)state;
+    s_fake.cs = false;
+    s_deaf_until(UINT64_MAX, 0x00);
+    sx(0x00, 0x00); /* never reached */
+    assert_int_equal(agent_proto_probe_boot(&s_t), FOTA_ERR_NOENT);
+    assert_true(s_fake.now_us < 1000u);
+    assert_false(s_fake.cs);
+    assert_int_equal(s_t.stats.timeouts, 0);
+    /* 0x5A and the dummies: one frame. */
+    assert_int_equal(s_fake.n_log, 1u + s_t.cfg.sync_poll_polls);
+
+    setup(NULL);
+    s_fake.cs = false;
+    s_deaf_until(UINT64_MAX, FOTA_PROTO_BUSY);
+    sx(0x00, 0x00); /* never reached */
+    assert_int_equal(agent_proto_probe_boot(&s_t), FOTA_ERR_NOENT);
+    assert_true(s_fake.now_us >= 1000u * s_t.cfg.app_timeout_ms);
+    assert_true(s_fake.now_us <= 1000u * (s_t.cfg.app_timeout_ms + 2));
+    assert_int_equal(s_t.stats.timeouts, 0);
 }
 
 static void test_get_version_bytes(void **state)
@@ -728,6 +841,12 @@ int main(void)
         cmocka_unit_test_setup(test_sync_accepts_nack, setup),
         cmocka_unit_test_setup(test_enter_update_pulses_nrst_with_cs_low,
                                setup),
+        cmocka_unit_test_setup(
+            test_enter_update_polls_until_the_bootloader_listens, setup),
+        cmocka_unit_test_setup(test_enter_update_fixed_wait, setup),
+        cmocka_unit_test_setup(test_enter_update_gives_up_after_boot_wait,
+                               setup),
+        cmocka_unit_test_setup(test_probe_boot_quick_on_filler, setup),
         cmocka_unit_test_setup(test_get_version_bytes, setup),
         cmocka_unit_test_setup(test_get_bytes, setup),
         cmocka_unit_test_setup(test_get_id_bytes, setup),

@@ -46,26 +46,6 @@ typedef struct boot_measure {
     uint8_t digest[FOTA_SHA256_SIZE]; /* SHA-256 as computed */
 } boot_measure_t;
 
-/*
- * The image the last commit verified in this run of the bootloader, for
- * boot_decide_landed: set by a successful boot_commit_landed, dropped by
- * boot_landed_forget (the protocol engine calls it before it changes
- * flash). .bss: nothing but this run of the bootloader can set it (a reset
- * clears it, and no other code runs in update mode).
- */
-#define BOOT_LANDED_VALID 0x6A95C33Cu
-static struct boot_landed {
-    uint32_t valid; /* BOOT_LANDED_VALID */
-    int32_t slot;
-    uint8_t digest[FOTA_SHA256_SIZE];
-} s_landed;
-static bool s_use_landed; /* inside boot_decide_landed */
-
-void boot_landed_forget(void)
-{
-    s_landed.valid = 0;
-}
-
 /* Bytes hashed between two calls of the port's idle hook (one
  * boot_flash_map each): 256 bytes, about 60 us of SHA-256 at 168 MHz. */
 #define BOOT_HASH_SLICE 256u
@@ -191,8 +171,7 @@ static int check_meta(boot_ctx_t *ctx, int slot, fota_image_hdr_t *hdr,
  * for the boot decision. */
 static int verify_slot_landed(boot_ctx_t *ctx, int slot, bool full,
                               fota_image_hdr_t *hdr, boot_vectors_t *vec,
-                              boot_measure_t *m, const uint8_t *digest,
-                              bool crc_too)
+                              boot_measure_t *m, const uint8_t *digest)
 {
     uint8_t buf[FOTA_IMAGE_HDR_SIZE];
     uint32_t crc;
@@ -208,13 +187,6 @@ static int verify_slot_landed(boot_ctx_t *ctx, int slot, bool full,
         return m->crc == crc ? 0 : FOTA_ERR_CORRUPT;
     }
     if (digest != NULL) {
-        /* A digest measured before: with crc_too the slot must also still
-         * hold what the journal recorded for it. */
-        if (crc_too) {
-            m->crc = image_crc(slot, hdr);
-            if (!recorded_crc(ctx, slot, &crc) || m->crc != crc)
-                return FOTA_ERR_CORRUPT;
-        }
         memcpy(m->digest, digest, FOTA_SHA256_SIZE);
         rc = check_digest(hdr, m);
     } else {
@@ -229,7 +201,7 @@ static int verify_slot(boot_ctx_t *ctx, int slot, bool full,
                        fota_image_hdr_t *hdr, boot_vectors_t *vec,
                        boot_measure_t *m)
 {
-    return verify_slot_landed(ctx, slot, full, hdr, vec, m, NULL, false);
+    return verify_slot_landed(ctx, slot, full, hdr, vec, m, NULL);
 }
 
 int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
@@ -420,12 +392,11 @@ int boot_commit_landed(boot_ctx_t *ctx, int slot,
     boot_measure_t m;
     int rc;
 
-    boot_landed_forget();
     if (ctx == NULL)
         return FOTA_ERR_INVAL;
     if (!slot_ok(slot) || slot != boot_inactive_slot(ctx))
         return FOTA_ERR_PERM;
-    rc = verify_slot_landed(ctx, slot, true, &hdr, &vec, &m, digest, false);
+    rc = verify_slot_landed(ctx, slot, true, &hdr, &vec, &m, digest);
     if (rc < 0)
         goto out;
     if (ctx->area != BOOT_AREA_NONE &&
@@ -447,11 +418,6 @@ int boot_commit_landed(boot_ctx_t *ctx, int slot,
     rec.attempts_left = FOTA_TRIAL_ATTEMPTS;
     rec.flags &= (uint8_t)~FOTA_JOURNAL_F_PWR_REFUNDS;
     rc = boot_journal_append(ctx, &rec);
-    if (rc == 0) {
-        s_landed.slot = slot;
-        memcpy(s_landed.digest, m.digest, FOTA_SHA256_SIZE);
-        s_landed.valid = BOOT_LANDED_VALID;
-    }
 out:
     return rc;
 }
@@ -730,12 +696,7 @@ static int decide_trial(boot_ctx_t *ctx, int pending, boot_decision_t *out)
 
     if (ctx->state.attempts_left == 0 && !refund)
         goto revert;
-    if (s_use_landed && s_landed.valid == BOOT_LANDED_VALID &&
-        s_landed.slot == pending)
-        rc = verify_slot_landed(ctx, pending, true, &hdr, &vec, &m,
-                                s_landed.digest, true);
-    else
-        rc = verify_slot(ctx, pending, true, &hdr, &vec, &m);
+    rc = verify_slot(ctx, pending, true, &hdr, &vec, &m);
     if (rc != 0)
         goto revert;
 
@@ -809,17 +770,6 @@ out:
         decision_update_mode(out);
     if (rc == FOTA_ERR_CORRUPT)
         rc = 0; /* a failed second check is a verdict, not an error */
-    return rc;
-}
-
-int boot_decide_landed(boot_ctx_t *ctx, boot_decision_t *out)
-{
-    int rc;
-
-    s_use_landed = true;
-    rc = boot_decide(ctx, out);
-    s_use_landed = false;
-    boot_landed_forget();
     return rc;
 }
 

@@ -99,18 +99,6 @@ int boot_verify_image(boot_ctx_t *ctx, int slot, bool full,
  * verified, and the verdict checked twice, before JUMP is returned. */
 int boot_decide(boot_ctx_t *ctx, boot_decision_t *out);
 
-/* boot_decide right after a commit in this same run of the bootloader
- * (update mode's REBOOT, without a reset in between): a trial of the slot
- * that commit verified takes the digest it measured (boot_commit_landed),
- * and instead of a second SHA-256 pass the slot's CRC must equal the one
- * the commit recorded; the signature is checked again. Anything that
- * changed flash since (boot_landed_forget) makes it boot_decide. */
-int boot_decide_landed(boot_ctx_t *ctx, boot_decision_t *out);
-
-/* Forget the image the last commit verified: called before anything in
- * update mode erases or programs flash. */
-void boot_landed_forget(void);
-
 /* The slot boot_decide will boot unless that slot's quick check fails:
  * the active confirmed slot when the journal holds a state and no slot is
  * pending; -1 otherwise (factory state, a trial, no confirmed slot), when

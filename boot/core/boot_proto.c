@@ -1047,7 +1047,6 @@ static bool bp_flash_start(boot_proto_t *p)
         uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
 
         memcpy(w, p->carry, p->carry_len);
-        boot_landed_forget(); /* flash changes: no warm boot */
         rc = boot_flash_start_word(p->carry_addr, fota_get_le32(w));
         if (rc < 0) {
             bp_stream_fail(p, rc);
@@ -1063,7 +1062,6 @@ static bool bp_flash_start(boot_proto_t *p)
             p->job = JOB_DONE;
             return true;
         }
-        boot_landed_forget(); /* flash changes: no warm boot */
         rc = boot_flash_start_words(p->job_addr + p->job_off,
                                     p->buf + 1 + p->job_off,
                                     (uint32_t)(p->job_len - p->job_off) / 4u);
@@ -1085,7 +1083,6 @@ static bool bp_flash_start(boot_proto_t *p)
         for (s = 0; !(p->job_mask & (1u << s)); s++)
             ;
         p->job_mask = (uint16_t)(p->job_mask & ~(1u << s));
-        boot_landed_forget(); /* flash changes: no warm boot */
         bp_hash_erasing(p, s);
         rc = boot_flash_start_erase(s);
         if (rc < 0) {
@@ -1105,7 +1102,6 @@ static bool bp_flash_start(boot_proto_t *p)
             bp_chunk_pop(p);
             return true;
         }
-        boot_landed_forget(); /* flash changes: no warm boot */
         rc = boot_flash_start_words(c->addr + c->off, c->data + c->off,
                                     (uint32_t)(c->len - c->off) / 4u);
         if (rc < 0) {

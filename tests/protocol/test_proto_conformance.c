@@ -1001,73 +1001,6 @@ static void test_commit_landed_fallbacks(void **state)
     free(img);
 }
 
-/* Change the slot-B body behind the engine so that its CRC (the STM32
- * CRC unit's, fota_crc32_st) stays the same but not its SHA-256: flip bit
- * 0 of one word and the generator polynomial's low 32 bits in the next
- * (the error is the generator itself, which a CRC cannot see). */
-static void forge_same_crc(proto_fix_t *fx)
-{
-    uint8_t *w = MEM(fx, SLOT_B + FOTA_IMAGE_HDR_SIZE + 2048);
-    uint32_t crc = fota_crc32_st(MEM(fx, SLOT_B), IMG_LEN);
-
-    fota_put_le32(w, fota_get_le32(w) ^ 1u);
-    fota_put_le32(w + 4, fota_get_le32(w + 4) ^ 0x04C11DB7u);
-    assert_int_equal(fota_crc32_st(MEM(fx, SLOT_B), IMG_LEN), crc);
-}
-
-/* Slot boot_decide_landed picks on a freshly read journal. */
-static int decide_landed(void)
-{
-    boot_ctx_t ctx;
-    boot_decision_t d;
-
-    memset(&ctx, 0, sizeof ctx);
-    assert_int_equal(boot_init(&ctx), 0);
-    assert_int_equal(boot_decide_landed(&ctx, &d), 0);
-    assert_int_equal(d.action, BOOT_ACTION_JUMP);
-    return d.slot;
-}
-
-/* REBOOT without a reset after a commit: the trial takes the commit's
- * digest and checks the slot's CRC instead of hashing it again. So a
- * change behind the engine that keeps the CRC is not seen (nothing but
- * the bootloader runs in update mode); one that changes it is; and once
- * the bus has written flash after the commit the slot is hashed again. */
-static void test_decide_landed(void **state)
-{
-    proto_fix_t *fx = *state;
-    uint8_t *img = malloc(IMG_LEN);
-    uint8_t w[4] = {1, 2, 3, 4};
-
-    proto_image_build(img, 1, IMG_BODY, 2, 1, 18);
-    assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
-    assert_int_equal(commit_b(fx), FOTA_RESULT_OK);
-    forge_same_crc(fx);
-    assert_int_equal(decide_landed(), 1);
-
-    /* A changed CRC: the trial is refused, the confirmed slot runs. */
-    proto_fix_teardown(fx);
-    proto_fix_setup(fx, (enum boot_link)fx->host.link);
-    assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
-    assert_int_equal(commit_b(fx), FOTA_RESULT_OK);
-    MEM(fx, SLOT_B + FOTA_IMAGE_HDR_SIZE + 100)[0] ^= 0x40;
-    assert_int_equal(decide_landed(), 0);
-
-    /* The bus cannot change a committed image: Write Memory into it is
-     * refused by the policy. Forgotten (what the engine does before any
-     * flash change), the slot is hashed again and the forged body refused. */
-    proto_fix_teardown(fx);
-    proto_fix_setup(fx, (enum boot_link)fx->host.link);
-    assert_int_equal(stream_image(fx, img, IMG_LEN, 1024), 0);
-    assert_int_equal(commit_b(fx), FOTA_RESULT_OK);
-    assert_int_equal(ph_write_mem(&fx->host, SLOT_B + IMG_LEN + 64, w, 4),
-                     FOTA_ERR_NACK);
-    forge_same_crc(fx);
-    boot_landed_forget();
-    assert_int_equal(decide_landed(), 0);
-    free(img);
-}
-
 /* ---- status block codec --------------------------------------------------- */
 
 static void test_status_codec(void **state)
@@ -1177,7 +1110,6 @@ int main(void)
         BOTH(test_commit_corrupt),
         BOTH(test_commit_landed_digest),
         BOTH(test_commit_landed_fallbacks),
-        BOTH(test_decide_landed),
         cmocka_unit_test(test_status_codec),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

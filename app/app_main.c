@@ -183,7 +183,7 @@ int main(void)
             late_pending = false;
             if (fota_app_on_trial())
                 app_log_puts("app: confirm and reset\n");
-            app_log_drain(); /* as above */
+            app_log_drain();             /* as above */
             int rc = fota_app_confirm(); /* resets on a trial boot */
             app_log_puts(rc == 0 ? "app: confirm ok\n"
                                  : "app: confirm failed\n");

@@ -274,6 +274,32 @@ static void test_erase_sleep_then_255_writes(void **state)
     info_round(f);
 }
 
+/* A word that does not read back ends the run the flash interrupt
+ * chains: the Write Memory is refused, the words before it are in flash,
+ * none after it was started, and the bootloader answers on. (The word is
+ * made unprogrammable behind the bus: programmed to 0 beforehand, so the
+ * run programs it a second time, which the flash model counts.) */
+static void test_word_failure_ends_run(void **state)
+{
+    fx_t *f = *state;
+    static uint8_t data[256], erased[124];
+    static const uint8_t zero[4];
+    sim_flash_t *fl = vboard_flash(f->b);
+
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(0xA5u ^ i);
+    memset(erased, 0xFF, sizeof erased);
+    assert_int_equal(vboard_program_flash(f->b, SLOT_B + 128, zero, 4), 0);
+    assert_int_equal(vbh_sync(&f->h), FOTA_PROTO_ACK);
+    assert_int_not_equal(vbh_write(&f->h, SLOT_B, data, sizeof data), 0);
+    assert_memory_equal(MEM(f, SLOT_B), data, 128);
+    assert_memory_equal(MEM(f, SLOT_B + 128), zero, 4);
+    assert_memory_equal(MEM(f, SLOT_B + 132), erased, sizeof erased);
+    assert_int_equal(fl->overwrites, 1);
+    fl->overwrites = 0;
+    info_round(f);
+}
+
 /* The make bench figure: Read Memory of 256 bytes at 8 MHz, every answer
  * byte clocked back to back, in simulated time. */
 static int bench(void)
@@ -316,6 +342,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_blind_final_ackack, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_missed_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_word_failure_ends_run, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_erase_sleep_then_255_writes, setup,
                                         teardown),
     };

@@ -162,6 +162,16 @@ static struct bp_hash {
     uint8_t digest[FOTA_SHA256_SIZE];
 } s_hash = {.chunk = -1};
 
+/* Start over: st (HS_OFF, or HS_RUN for a slot at base just erased from
+ * its first sector). */
+static void bp_hash_reset(uint8_t st, uint32_t base)
+{
+    memset(&s_hash, 0, sizeof s_hash);
+    s_hash.st = st;
+    s_hash.chunk = -1;
+    s_hash.base = base;
+}
+
 /* Account n bytes at slot offset s_hash.next (d: their data). */
 static void bp_hash_feed(const uint8_t *d, uint32_t n)
 {
@@ -200,6 +210,8 @@ static void bp_hash_pump(bool all)
 {
     struct bp_hash *h = &s_hash;
 
+    if (h->left == 0)
+        return;
     while (h->left != 0) {
         uint32_t n = all || h->left < BP_HASH_SLICE ? h->left : BP_HASH_SLICE;
 
@@ -247,15 +259,11 @@ static void bp_hash_erasing(const boot_proto_t *p, unsigned s)
     uint32_t lo = (uint32_t)FOTA_SECTOR_ADDR(s);
 
     bp_hash_pump(true);
-    if (lo == base) {
-        memset(h, 0, sizeof *h);
-        h->st = HS_RUN;
-        h->chunk = -1;
-        h->base = base;
-    } else if (lo < h->base + h->next &&
-               lo + (uint32_t)FOTA_SECTOR_SIZE(s) > h->base) {
+    if (lo == base)
+        bp_hash_reset(HS_RUN, base);
+    else if (lo < h->base + h->next &&
+             lo + (uint32_t)FOTA_SECTOR_SIZE(s) > h->base)
         h->st = HS_OFF;
-    }
 }
 
 /* The digest of slot, if every byte of its image landed in order. */
@@ -619,7 +627,6 @@ static void bp_stream_buf2(boot_proto_t *p, uint16_t size)
     c = &p->chunk[p->fill];
     c->addr = p->addr;
     c->len = size;
-    c->off = 0;
     p->fill = -1;
     p->q_count++;
     /* The status reports the sticky error so far: the chunk just queued
@@ -1035,6 +1042,13 @@ static void bp_rx(boot_proto_t *p, uint8_t b)
 
 /* ---- flash work (poll loop) --------------------------------------------- */
 
+/* The held Write Memory tail's word, the bytes past it left erased. */
+static void bp_carry_word(const boot_proto_t *p, uint8_t w[4])
+{
+    memset(w, 0xFF, 4);
+    memcpy(w, p->carry, p->carry_len);
+}
+
 /* Start the next flash operation; false when there is nothing to start.
  * A running job goes first: jobs start only when no chunk is queued, so
  * chunks queued later never overtake it. */
@@ -1044,9 +1058,9 @@ static bool bp_flash_start(boot_proto_t *p)
 
     if (p->carry_flush && p->carry_len != 0 && p->job == JOB_NONE) {
         /* The tail's word with the bytes past it left erased (0xFF). */
-        uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+        uint8_t w[4];
 
-        memcpy(w, p->carry, p->carry_len);
+        bp_carry_word(p, w);
         rc = boot_flash_start_word(p->carry_addr, fota_get_le32(w));
         if (rc < 0) {
             bp_stream_fail(p, rc);
@@ -1096,14 +1110,13 @@ static bool bp_flash_start(boot_proto_t *p)
     if (p->q_count > 0) {
         struct boot_proto_chunk *c = &p->chunk[p->q_head];
 
-        if (p->stream_err != 0 || c->off >= c->len) {
+        if (p->stream_err != 0) {
             /* After a failure the rest of the stream is dropped: the image
              * is bad anyway and the host learns it from the status. */
             bp_chunk_pop(p);
             return true;
         }
-        rc = boot_flash_start_words(c->addr + c->off, c->data + c->off,
-                                    (uint32_t)(c->len - c->off) / 4u);
+        rc = boot_flash_start_words(c->addr, c->data, c->len / 4u);
         if (rc < 0) {
             bp_stream_fail(p, rc);
             return true;
@@ -1128,9 +1141,7 @@ static void bp_flash_done(boot_proto_t *p, int st)
             bp_stream_fail(p, st);
             return;
         }
-        bp_hash_landed(c->addr + c->off, c->data + c->off,
-                       (uint32_t)(c->len - c->off), p->q_head);
-        c->off = c->len;
+        bp_hash_landed(c->addr, c->data, c->len, p->q_head);
         bp_chunk_pop(p);
         return;
     }
@@ -1156,9 +1167,9 @@ static void bp_flash_done(boot_proto_t *p, int st)
         if (st < 0) {
             bp_stream_fail(p, st);
         } else {
-            uint8_t w[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+            uint8_t w[4];
 
-            memcpy(w, p->carry, p->carry_len);
+            bp_carry_word(p, w);
             bp_hash_landed(p->carry_addr, w, sizeof w, -1);
         }
         p->carry_len = 0;
@@ -1398,8 +1409,7 @@ void boot_proto_init(boot_proto_t *p, boot_ctx_t *ctx, enum boot_link link)
     p->ctx = ctx;
     p->link = (uint8_t)link;
     p->fill = -1;
-    memset(&s_hash, 0, sizeof s_hash);
-    s_hash.chunk = -1;
+    bp_hash_reset(HS_OFF, 0);
     p->last_ms = boot_clock_ms();
     bp_go_idle(p);
 }

@@ -18,8 +18,7 @@
  * programmed word by word in the background. */
 struct boot_proto_chunk {
     uint32_t addr; /* flash address of data[0] */
-    uint16_t len;  /* bytes (multiple of 4) */
-    uint16_t off;  /* bytes programmed and verified so far */
+    uint16_t len;  /* bytes (multiple of 4), programmed as one run */
     uint8_t data[FOTA_PROTO_STREAM_MAX];
 };
 

@@ -20,6 +20,7 @@
 
 #include "agent_proto.h"
 #include "fota/fota_crc32.h"
+#include "fota/fota_crc32.h"
 #include "fota/fota_journal.h"
 #include "fota/fota_layout.h"
 #include "vboard.h"
@@ -349,6 +350,7 @@ static void test_agent_full_update_on_real_bootloader(void **state)
     size_t len, wm;
     uint8_t *img = read_file(s_img_b, &len);
     uint64_t t0;
+    char line[64];
 
     (void)state;
     assert_non_null(p);
@@ -415,6 +417,14 @@ static void test_agent_full_update_on_real_bootloader(void **state)
     assert_int_equal(agent_proto_reboot(p), 0);
     assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
     assert_non_null(strstr(vboard_uart_output(b, NULL), "trial boot slot B"));
+    /* The new image's self-test checks itself with the CRC unit against
+     * the CRC the commit recorded (fota_app_image_crc), not by hashing. */
+    u = (vboard_until_t){.max_ns = 2000000000u,
+                         .uart_text = "(crc unit = journal)"};
+    assert_int_equal(vboard_run(b, &u), VBOARD_STOP_UART);
+    snprintf(line, sizeof line, "app: image crc %08x (crc unit = journal)",
+             (unsigned)fota_crc32_st(img, len));
+    assert_non_null(strstr(vboard_uart_output(b, NULL), line));
     assert_null(vboard_fault(b));
     free(img);
     free(p);
